@@ -1,0 +1,171 @@
+import { DatasetFormatError, InvalidArgumentError, type DatasetFormatErrorDetails } from './errors';
+
+/** The IDX type code of unsigned bytes, the only element type MNIST uses. */
+const UNSIGNED_BYTE = 0x08;
+
+const TYPE_NAMES: Record<number, string> = {
+  0x08: 'unsigned byte',
+  0x09: 'signed byte',
+  0x0b: 'short',
+  0x0c: 'int',
+  0x0d: 'float',
+  0x0e: 'double',
+};
+
+/** An IDX file's content: its dimensions and its unsigned bytes, row-major. */
+export interface IdxArray {
+  /** The dimensions, e.g. `[60000, 28, 28]` for MNIST training images, `[60000]` for labels. */
+  dims: number[];
+  /** The elements as a view on the input bytes (no copy). */
+  data: Uint8Array;
+}
+
+/** How to name a file in errors, and what the file must hold. */
+export interface ParseIdxOptions {
+  /** The file's name, path or URL, used in error messages. */
+  file: string;
+  /**
+   * The public function that is reading, named first in error messages.
+   * @default 'parseIdx'
+   */
+  caller?: string;
+  /**
+   * The number of dimensions the file must have (3 for images, 1 for labels); any when unset.
+   * @default undefined
+   */
+  rank?: number;
+  /**
+   * The last sentence of every error message: how the user can fix it.
+   * @default 'Check the file, or download it again.'
+   */
+  fix?: string;
+}
+
+/** True when `bytes` start with the gzip magic number (0x1f 0x8b). */
+export function isGzip(bytes: Uint8Array): boolean {
+  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+}
+
+function hex32(value: number): string {
+  return `0x${(value >>> 0).toString(16).padStart(8, '0')}`;
+}
+
+/**
+ * Parses an IDX file (the format of the original MNIST files) of unsigned bytes. The same
+ * parser serves Node and the browser: it takes bytes, already decompressed.
+ *
+ * Validates the magic number (two zero bytes, type 0x08, the number of dimensions), the
+ * dimensions and that the byte count is exactly header + product of dimensions.
+ *
+ * @returns the dimensions and a view of the elements (no copy).
+ * @throws {DatasetFormatError} naming the file, the field and offset, what was expected and what
+ *   was found, when the file is truncated, has trailing bytes, a wrong magic number, an
+ *   unsupported element type or the wrong number of dimensions.
+ * @example
+ * const labels = parseIdx(bytes, { file: 'train-labels-idx1-ubyte', rank: 1 });
+ * labels.dims; // [60000]
+ */
+export function parseIdx(bytes: Uint8Array, options: ParseIdxOptions): IdxArray {
+  const { file, caller = 'parseIdx', rank, fix = 'Check the file, or download it again.' } = options;
+  const fail = (details: Omit<DatasetFormatErrorDetails, 'file'>, problem: string): never => {
+    const at = details.offset === undefined ? '' : ` at byte offset ${details.offset}`;
+    throw new DatasetFormatError(
+      { file, ...details },
+      `${caller}: ${file}: ${problem}${at}: expected ${details.expected}, found ${details.found}. ${fix}`,
+    );
+  };
+
+  if (bytes.length < 4) {
+    fail(
+      { field: 'magic number', offset: 0, expected: 'at least 4 bytes', found: `${bytes.length} bytes` },
+      'the file is truncated before its magic number',
+    );
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const magic = view.getUint32(0, false);
+  if (isGzip(bytes)) {
+    fail(
+      { field: 'magic number', offset: 0, expected: 'an uncompressed IDX file (0x0000080N)', found: `gzip data (${hex32(magic)})` },
+      'the file is gzip-compressed and was not decompressed (name it with a .gz ending)',
+    );
+  }
+  const typeCode = bytes[2];
+  const dimensionCount = bytes[3];
+  if (bytes[0] !== 0 || bytes[1] !== 0 || TYPE_NAMES[typeCode] === undefined || dimensionCount === 0) {
+    fail(
+      { field: 'magic number', offset: 0, expected: 'an IDX magic number 0x000008NN (e.g. 0x00000803 for images, 0x00000801 for labels)', found: hex32(magic) },
+      'not an IDX file',
+    );
+  }
+  if (typeCode !== UNSIGNED_BYTE) {
+    fail(
+      { field: 'element type', offset: 2, expected: `0x08 (${TYPE_NAMES[UNSIGNED_BYTE]})`, found: `0x${typeCode.toString(16).padStart(2, '0')} (${TYPE_NAMES[typeCode]})` },
+      'unsupported element type',
+    );
+  }
+  if (rank !== undefined && dimensionCount !== rank) {
+    fail(
+      { field: 'number of dimensions', offset: 3, expected: `${rank} (magic ${hex32(0x800 | rank)})`, found: `${dimensionCount} (magic ${hex32(magic)})` },
+      'wrong kind of IDX file',
+    );
+  }
+  const headerBytes = 4 + 4 * dimensionCount;
+  if (bytes.length < headerBytes) {
+    fail(
+      { field: 'header', offset: bytes.length, expected: `a header of ${headerBytes} bytes`, found: `${bytes.length} bytes` },
+      'the file is truncated inside its header',
+    );
+  }
+  const dims: number[] = [];
+  for (let index = 0; index < dimensionCount; index++) {
+    const offset = 4 + 4 * index;
+    const size = view.getUint32(offset, false);
+    if (size === 0) {
+      fail(
+        { field: `dimension ${index}`, offset, expected: 'a size >= 1', found: '0' },
+        'empty dimension',
+      );
+    }
+    dims.push(size);
+  }
+  const elementCount = dims.reduce((product, size) => product * size, 1);
+  const expectedBytes = headerBytes + elementCount;
+  if (bytes.length !== expectedBytes) {
+    const truncated = bytes.length < expectedBytes;
+    fail(
+      {
+        field: 'data',
+        offset: truncated ? bytes.length : expectedBytes,
+        expected: `${expectedBytes} bytes (${headerBytes}-byte header + ${dims.join(' x ')} elements)`,
+        found: `${bytes.length} bytes`,
+      },
+      truncated ? 'the file is truncated' : 'the file has trailing bytes after its data',
+    );
+  }
+  return { dims, data: bytes.subarray(headerBytes) };
+}
+
+/**
+ * Serialises unsigned bytes as an IDX file: the inverse of {@link parseIdx}. Useful to write
+ * subsets of MNIST and to make test files.
+ *
+ * @example const file = encodeIdx([2, 2, 2], new Uint8Array(8));
+ */
+export function encodeIdx(dims: readonly number[], data: Uint8Array): Uint8Array {
+  const elementCount = dims.reduce((product, size) => product * size, 1);
+  if (dims.length === 0 || dims.length > 255 || data.length !== elementCount) {
+    throw new InvalidArgumentError(
+      'data',
+      data.length,
+      `encodeIdx: data must hold one byte per element of dims [${dims.join(', ')}] (${elementCount}); ` +
+        `received ${data.length} bytes. Pass dims that match the data.`,
+    );
+  }
+  const headerBytes = 4 + 4 * dims.length;
+  const out = new Uint8Array(headerBytes + data.length);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, 0x800 | dims.length, false);
+  dims.forEach((size, index) => view.setUint32(4 + 4 * index, size, false));
+  out.set(data, headerBytes);
+  return out;
+}

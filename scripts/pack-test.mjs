@@ -1,0 +1,89 @@
+#!/usr/bin/env node
+// Packs every publishable package as it would be published (pnpm pack), installs the tarballs
+// into an empty project outside the workspace, then imports each entry point with both `import`
+// and `require` and compares their export names. A package may add `pack-smoke.mjs` and
+// `pack-smoke.cjs` (not published) that run inside that project. Writes .reports/pack-test.json.
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const { packageManager } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const scratch = mkdtempSync(join(tmpdir(), 'sdae-pack-'));
+const results = [];
+
+function check(name, action) {
+  try {
+    action();
+    results.push({ name, ok: true });
+    console.log(`  ok   ${name}`);
+  } catch (error) {
+    results.push({ name, ok: false, error: String(error.stderr || error.message) });
+    console.log(`  FAIL ${name}\n${String(error.stderr || error.message).replace(/^/gm, '       ')}`);
+  }
+}
+
+const packages = readdirSync(join(root, 'packages'))
+  .map((name) => join(root, 'packages', name))
+  .filter((dir) => existsSync(join(dir, 'package.json')))
+  .map((dir) => ({ dir, manifest: JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) }))
+  .filter(({ manifest }) => !manifest.private);
+
+try {
+  console.log(`packing ${packages.length} package(s) into ${scratch}`);
+  const tarballs = packages.map(({ dir, manifest }) => {
+    if (!existsSync(join(dir, 'dist'))) throw new Error(`${manifest.name} has no dist/: run the build first.`);
+    const out = execFileSync('npx', ['--yes', packageManager, 'pack', '--pack-destination', scratch], { cwd: dir, encoding: 'utf8' });
+    return out.trim().split('\n').pop().trim();
+  });
+
+  const project = join(scratch, 'app');
+  mkdirSync(project);
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'pack-test-app', private: true, version: '1.0.0' }));
+  // Optional peers (tfjs-core for @sdae/datasets/tensors) are installed as a user would.
+  const peers = [...new Set(packages.flatMap(({ manifest }) => Object.entries(manifest.peerDependencies ?? {}).map(([name, range]) => `${name}@${range}`)))];
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...tarballs, ...peers], { cwd: project, stdio: 'inherit' });
+
+  for (const { dir, manifest } of packages) {
+    const files = execFileSync('tar', ['-tzf', tarballs[packages.findIndex((entry) => entry.dir === dir)]], { encoding: 'utf8' });
+    check(`${manifest.name} tarball leaves tests and sources out`, () => {
+      const leaked = files.split('\n').filter((file) => /\.test\.|\/src\//.test(file));
+      if (leaked.length > 0) throw new Error(`published files include ${leaked.join(', ')}`);
+    });
+    const subpaths = Object.keys(manifest.exports ?? { '.': null }).filter((subpath) => !subpath.endsWith('.json'));
+    for (const subpath of subpaths) {
+      const specifier = subpath === '.' ? manifest.name : `${manifest.name}/${subpath.slice(2)}`;
+      const esmNames = [];
+      check(`import '${specifier}'`, () => {
+        const out = execFileSync('node', ['--input-type=module', '-e', `const m = await import(${JSON.stringify(specifier)}); console.log(JSON.stringify(Object.keys(m).filter((k) => k !== 'default').sort()));`], { cwd: project, encoding: 'utf8' });
+        esmNames.push(...JSON.parse(out));
+        if (esmNames.length === 0) throw new Error('no named exports');
+      });
+      check(`require('${specifier}') exports the same names`, () => {
+        const out = execFileSync('node', ['-e', `console.log(JSON.stringify(Object.keys(require(${JSON.stringify(specifier)})).sort()))`], { cwd: project, encoding: 'utf8' });
+        const cjsNames = JSON.parse(out);
+        if (JSON.stringify(cjsNames) !== JSON.stringify(esmNames)) throw new Error(`require gives [${cjsNames}] but import gives [${esmNames}]`);
+      });
+    }
+    for (const smoke of ['pack-smoke.mjs', 'pack-smoke.cjs']) {
+      if (!existsSync(join(dir, smoke))) continue;
+      const target = join(project, `${manifest.name.replace(/\W/g, '_')}-${smoke}`);
+      copyFileSync(join(dir, smoke), target);
+      check(`${manifest.name} ${smoke}`, () => execFileSync('node', [target], { cwd: project, encoding: 'utf8', stdio: 'pipe' }));
+    }
+  }
+} catch (error) {
+  results.push({ name: 'pack and install', ok: false, error: String(error.message) });
+  console.log(`  FAIL pack and install: ${error.message}`);
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}
+
+const passed = results.filter((result) => result.ok).length;
+const failed = results.length - passed;
+mkdirSync(join(root, '.reports'), { recursive: true });
+writeFileSync(join(root, '.reports', 'pack-test.json'), JSON.stringify({ passed, failed, results }, null, 2));
+console.log(`packaging: ${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);

@@ -1,0 +1,90 @@
+#!/usr/bin/env node
+// The README's two commands, on a machine that has only Node 20 and npm:
+//   npm start  -> node scripts/run.mjs main   (install, build, run the main job)
+//   npm test   -> node scripts/run.mjs test   (install, build, lint, typecheck, every test,
+//                                             the packaging test, then `tests: N passed, N failed`)
+// pnpm comes through npx at the version pinned in package.json (corepack is not needed).
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const { packageManager } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const env = { ...process.env, TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1', TURBO_NO_UPDATE_NOTIFIER: '1' };
+
+function exec(command, args) {
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env });
+  if (result.error) throw result.error;
+  return result.status ?? 1;
+}
+
+const pnpm = (...args) => exec('npx', ['--yes', packageManager, ...args]);
+
+function install() {
+  const code = pnpm('install', '--frozen-lockfile', '--reporter=append-only');
+  if (code !== 0) process.exit(code);
+}
+
+function workspaceDirectories() {
+  return ['packages', 'apps'].flatMap((group) =>
+    existsSync(join(root, group))
+      ? readdirSync(join(root, group)).map((name) => join(root, group, name)).filter((dir) => existsSync(join(dir, 'package.json')))
+      : [],
+  );
+}
+
+/** Sums the vitest JSON reports of every package and the packaging test's report. */
+function summarise(turboCode, packCode) {
+  let passed = 0;
+  let failed = 0;
+  const rows = [];
+  for (const dir of workspaceDirectories()) {
+    const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    if (!manifest.scripts?.test) continue;
+    const report = join(dir, '.reports', 'vitest.json');
+    if (!existsSync(report)) {
+      failed += 1;
+      rows.push(`${manifest.name}: no test report (the test task did not run or crashed), counted as 1 failed`);
+      continue;
+    }
+    const { numPassedTests, numFailedTests, numTotalTests, success } = JSON.parse(readFileSync(report, 'utf8'));
+    // A test file that fails to load counts no test but fails the run: count it as a failure.
+    const broken = !success && numFailedTests === 0 ? 1 : 0;
+    passed += numPassedTests;
+    failed += numFailedTests + broken;
+    rows.push(`${manifest.name}: ${numPassedTests} passed, ${numFailedTests + broken} failed of ${numTotalTests}`);
+  }
+  const packReport = join(root, '.reports', 'pack-test.json');
+  if (existsSync(packReport)) {
+    const { passed: packPassed, failed: packFailed } = JSON.parse(readFileSync(packReport, 'utf8'));
+    passed += packPassed;
+    failed += packFailed;
+    rows.push(`packaging: ${packPassed} passed, ${packFailed} failed`);
+  } else {
+    failed += 1;
+    rows.push('packaging: no report, counted as 1 failed');
+  }
+  console.log('\n' + rows.join('\n'));
+  if (turboCode !== 0) console.log('build, lint, typecheck or a test task failed: see above.');
+  if (packCode !== 0 && existsSync(packReport)) console.log('the packaging test failed: see above.');
+  console.log(`tests: ${passed} passed, ${failed} failed`);
+  return turboCode === 0 && packCode === 0 && failed === 0 ? 0 : 1;
+}
+
+const [task = 'test', ...rest] = process.argv.slice(2);
+if (task === 'main') {
+  install();
+  const code = pnpm('exec', 'turbo', 'run', 'build', '--filter=@sdae/cli...', '--output-logs=errors-only');
+  if (code !== 0) process.exit(code);
+  process.exit(exec('node', [join(root, 'apps/cli/dist/main.js'), 'data', ...rest]));
+} else if (task === 'test') {
+  install();
+  for (const dir of [root, ...workspaceDirectories()]) rmSync(join(dir, '.reports'), { recursive: true, force: true });
+  const turboCode = pnpm('exec', 'turbo', 'run', 'build', 'lint', 'typecheck', 'test', '--continue');
+  const packCode = turboCode === 0 ? exec('node', [join(root, 'scripts/pack-test.mjs')]) : 1;
+  process.exit(summarise(turboCode, packCode));
+} else {
+  console.error(`scripts/run.mjs: unknown task '${task}'; expected 'main' or 'test'.`);
+  process.exit(2);
+}

@@ -1,0 +1,15 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * The vitest settings every package shares: tests beside the code, the default reporter for
+ * people and a JSON report that `scripts/run.mjs` sums into the `tests: N passed, N failed` line.
+ */
+export const sharedTestConfig = defineConfig({
+  test: {
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    reporters: ['default', 'json'],
+    outputFile: { json: '.reports/vitest.json' },
+    testTimeout: 60_000,
+    pool: 'forks',
+  },
+});
