@@ -1,0 +1,59 @@
+import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs-core';
+import { CPU_COLUMNS, WASM_COLUMNS, conv2DBackpropFilterKernel } from './conv2d-backprop-filter';
+
+/** A kernel sdae registers for training, and why. */
+export interface FilledKernel {
+  kernelName: string;
+  backendName: string;
+  /** `'missing'`: tfjs has none for this backend; `'slow'`: sdae replaces a much slower one. */
+  reason: 'missing' | 'slow';
+}
+
+const stockKernels = new Map<string, KernelConfig>();
+let registered: FilledKernel[] = [];
+
+function replace(kernelName: string, backendName: string, make: (stock: KernelConfig | undefined) => KernelConfig['kernelFunc']): FilledKernel {
+  const stock = getKernel(kernelName, backendName);
+  if (stock !== undefined) {
+    stockKernels.set(`${kernelName}/${backendName}`, stock);
+    unregisterKernel(kernelName, backendName);
+  }
+  registerKernel({ kernelName, backendName, kernelFunc: make(stock) });
+  return { kernelName, backendName, reason: stock === undefined ? 'missing' : 'slow' };
+}
+
+/**
+ * Registers the kernels that the ReLU CNN's training needs and tfjs lacks or runs too slowly:
+ * `Conv2DBackpropFilter` on wasm (missing upstream) and on cpu (the stock one takes seconds per
+ * MNIST batch), both as im2col plus the backend's own matrix product. Idempotent; importing
+ * `@sdae/backend` already calls it.
+ *
+ * @returns the kernels registered.
+ */
+export function registerTrainingKernels(): FilledKernel[] {
+  if (registered.length > 0) return registered;
+  registered = [
+    replace('Conv2DBackpropFilter', 'cpu', (stock) => conv2DBackpropFilterKernel('cpu', CPU_COLUMNS, stock)),
+    replace('Conv2DBackpropFilter', 'wasm', (stock) => conv2DBackpropFilterKernel('wasm', WASM_COLUMNS, stock)),
+  ];
+  return registered;
+}
+
+/**
+ * Puts back the stock tfjs kernels that {@link registerTrainingKernels} replaced and removes the
+ * ones it added. For benchmarks and tests that compare against stock tfjs.
+ */
+export function unregisterTrainingKernels(): void {
+  for (const { kernelName, backendName } of registered) {
+    unregisterKernel(kernelName, backendName);
+    const stock = stockKernels.get(`${kernelName}/${backendName}`);
+    if (stock !== undefined) registerKernel(stock);
+  }
+  registered = [];
+  stockKernels.clear();
+}
+
+/** The kernels sdae has registered for a backend (or for all backends). */
+export function filledKernels(backendName?: string): FilledKernel[] {
+  return registered.filter((kernel) => backendName === undefined || kernel.backendName === backendName);
+}

@@ -1,0 +1,89 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { InvalidArgumentError } from '@sdae/datasets';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BackendUnavailableError } from './errors';
+import './register';
+import { formatBackendReport, listBackends, selectBackend } from './select-backend';
+
+afterEach(() => {
+  delete process.env.SDAE_BACKEND;
+});
+
+describe('selectBackend', () => {
+  it('picks wasm in Node when neither tfjs-node package is installed, saying why each was skipped', async () => {
+    const report = await selectBackend();
+    expect(report.backend).toBe('wasm');
+    expect(report.platform).toBe('node');
+    expect(tf.getBackend()).toBe('wasm');
+    expect(report.tried.map((attempt) => [attempt.name, attempt.ok])).toEqual([
+      ['tensorflow-gpu', false],
+      ['tensorflow', false],
+      ['wasm', true],
+    ]);
+    expect(report.tried[0]!.reason).toContain('@tensorflow/tfjs-node-gpu is not installed');
+    expect(report.tried[0]!.reason).toContain('CUDA');
+    expect(report.tried[1]!.reason).toContain('npm install @tensorflow/tfjs-node');
+    expect(report.tried[2]!.reason).toMatch(/^started \(SIMD (on|off), single thread\)$/);
+    expect(report.explanation).toMatch(/^wasm: the fastest backend that started here \(skipped tensorflow-gpu: /);
+  });
+
+  it('reports the kernels it filled for the chosen backend', async () => {
+    const report = await selectBackend({ backend: 'wasm' });
+    expect(report.filledKernels).toEqual([{ kernelName: 'Conv2DBackpropFilter', backendName: 'wasm', reason: 'missing' }]);
+    expect(formatBackendReport(report)).toContain('kernel Conv2DBackpropFilter on wasm: added (missing in tfjs)');
+  });
+
+  it('activates a backend asked for by name', async () => {
+    const report = await selectBackend({ backend: 'cpu' });
+    expect([report.backend, report.requested, tf.getBackend()]).toEqual(['cpu', 'cpu', 'cpu']);
+    expect(report.explanation).toBe('cpu: asked for by name.');
+  });
+
+  it('reads the SDAE_BACKEND environment variable, the option winning over it', async () => {
+    process.env.SDAE_BACKEND = 'cpu';
+    expect((await selectBackend()).backend).toBe('cpu');
+    expect((await selectBackend({ backend: 'wasm' })).backend).toBe('wasm');
+  });
+
+  it('throws BackendUnavailableError with the reason for a requested backend that cannot start', async () => {
+    const error = await selectBackend({ backend: 'tensorflow' }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(BackendUnavailableError);
+    expect((error as BackendUnavailableError).backend).toBe('tensorflow');
+    expect((error as BackendUnavailableError).reason).toContain('@tensorflow/tfjs-node is not installed');
+    expect((error as Error).message).toMatch(/^selectBackend: backend 'tensorflow' cannot start here: .* or pass allowFallback: true\.$/);
+  });
+
+  it('falls back to the default order when allowed', async () => {
+    const report = await selectBackend({ backend: 'tensorflow-gpu', allowFallback: true });
+    expect(report.backend).toBe('wasm');
+    expect(report.explanation).toMatch(/^wasm: fallback, 'tensorflow-gpu' could not start/);
+  });
+
+  it('refuses a browser backend in Node, saying where it runs', async () => {
+    const error = await selectBackend({ backend: 'webgl' }).catch((caught: unknown) => caught);
+    expect((error as BackendUnavailableError).reason).toBe('webgl runs only in browser, not in node');
+  });
+
+  it('refuses an unknown name from the option or the environment, listing the valid ones', async () => {
+    await expect(selectBackend({ backend: 'gpu' as never })).rejects.toThrowError(
+      new InvalidArgumentError('backend', 'gpu', `selectBackend: backend must be one of 'auto', 'tensorflow-gpu', 'tensorflow', 'webgpu', 'webgl', 'wasm', 'cpu'; received "gpu".`),
+    );
+    process.env.SDAE_BACKEND = 'cuda';
+    await expect(selectBackend()).rejects.toThrow(`selectBackend: SDAE_BACKEND must be one of 'auto',`);
+  });
+});
+
+describe('listBackends', () => {
+  it('shows wasm and cpu working and each other backend unavailable with its reason', async () => {
+    await selectBackend({ backend: 'cpu' });
+    const statuses = await listBackends();
+    const byName = Object.fromEntries(statuses.map((status) => [status.name, status]));
+    expect(byName.wasm!.available).toBe(true);
+    expect(byName.cpu!.available).toBe(true);
+    expect(byName.tensorflow!.available).toBe(false);
+    expect(byName.tensorflow!.reason).toContain('@tensorflow/tfjs-node is not installed');
+    expect(byName['tensorflow-gpu']!.reason).toContain('@tensorflow/tfjs-node-gpu is not installed');
+    expect(byName.webgl!.reason).toBe('webgl runs only in browser, not in node');
+    expect(tf.getBackend()).toBe('cpu');
+  });
+});

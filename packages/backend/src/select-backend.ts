@@ -1,0 +1,259 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { resolveChoice } from '@sdae/datasets';
+import { BackendUnavailableError } from './errors';
+import { filledKernels, type FilledKernel } from './kernels/training-kernels';
+
+/**
+ * The backends sdae can run on. `'tensorflow-gpu'` and `'tensorflow'` are libtensorflow through
+ * @tensorflow/tfjs-node-gpu and @tensorflow/tfjs-node (Node only); `'webgpu'` and `'webgl'` run in
+ * browsers; `'wasm'` and `'cpu'` everywhere.
+ */
+export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+
+/** Where the code runs. */
+export type Platform = 'node' | 'browser';
+
+/** The names {@link selectBackend} accepts, fastest first. */
+export const BACKEND_NAMES: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'webgpu', 'webgl', 'wasm', 'cpu'];
+
+/** The default order of preference on each platform. */
+export const DEFAULT_PREFERENCE: Record<Platform, readonly BackendName[]> = {
+  node: ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'],
+  browser: ['webgpu', 'webgl', 'wasm', 'cpu'],
+};
+
+interface BackendSpec {
+  /** The name tfjs registers the backend under. */
+  tfjsName: string;
+  platforms: readonly Platform[];
+  /** Loads the package that registers the backend; undefined when it is always registered. */
+  load?: () => Promise<unknown>;
+  /** The package, named in reasons. */
+  packageName?: string;
+}
+
+// A specifier in a variable keeps bundlers from trying to resolve these optional packages.
+const TFJS_NODE_GPU = '@tensorflow/tfjs-node-gpu';
+const TFJS_NODE = '@tensorflow/tfjs-node';
+
+const SPECS: Record<BackendName, BackendSpec> = {
+  'tensorflow-gpu': { tfjsName: 'tensorflow', platforms: ['node'], packageName: TFJS_NODE_GPU, load: () => import(/* @vite-ignore */ TFJS_NODE_GPU) },
+  tensorflow: { tfjsName: 'tensorflow', platforms: ['node'], packageName: TFJS_NODE, load: () => import(/* @vite-ignore */ TFJS_NODE) },
+  webgpu: { tfjsName: 'webgpu', platforms: ['browser'], packageName: '@tensorflow/tfjs-backend-webgpu', load: () => import('@tensorflow/tfjs-backend-webgpu') },
+  webgl: { tfjsName: 'webgl', platforms: ['browser'], packageName: '@tensorflow/tfjs-backend-webgl', load: () => import('@tensorflow/tfjs-backend-webgl') },
+  wasm: { tfjsName: 'wasm', platforms: ['node', 'browser'] },
+  cpu: { tfjsName: 'cpu', platforms: ['node', 'browser'] },
+};
+
+/** One backend that was tried, and how it went. */
+export interface BackendAttempt {
+  name: BackendName;
+  ok: boolean;
+  /** Why it was chosen or why it could not start. */
+  reason: string;
+  /** How long loading and initialising took, in milliseconds. */
+  milliseconds: number;
+}
+
+/** What {@link selectBackend} did and why. */
+export interface BackendReport {
+  /** The backend now active. */
+  backend: BackendName;
+  platform: Platform;
+  /** Whether the backend was asked for by name (option or SDAE_BACKEND) rather than chosen. */
+  requested: BackendName | undefined;
+  /** Every backend tried, in order, with `ok` and a reason. */
+  tried: BackendAttempt[];
+  /** The kernels sdae registered for this backend's training. */
+  filledKernels: FilledKernel[];
+  /** One sentence for people: what was chosen and why. */
+  explanation: string;
+}
+
+/** Options of {@link selectBackend}. */
+export interface SelectBackendOptions {
+  /**
+   * A backend by name, or `'auto'` for the fastest that starts. When unset, the SDAE_BACKEND
+   * environment variable (Node) is read.
+   * @default 'auto'
+   */
+  backend?: BackendName | 'auto';
+  /**
+   * With an explicit backend that cannot start: fall back to the default order instead of
+   * throwing {@link BackendUnavailableError}.
+   * @default false
+   */
+  allowFallback?: boolean;
+  /** The order to try in `'auto'` mode. @default DEFAULT_PREFERENCE[platform] */
+  preference?: readonly BackendName[];
+  /**
+   * Where the browser finds the tfjs wasm binaries (passed to `setWasmPaths`), for bundled apps.
+   * Node finds them by itself.
+   * @default undefined
+   */
+  wasmPaths?: string | Record<string, string>;
+}
+
+/** The platform this code runs on. */
+export function detectPlatform(): Platform {
+  const node = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+  const browserLike = typeof window !== 'undefined' || typeof importScripts === 'function';
+  return node && !browserLike ? 'node' : 'browser';
+}
+
+declare function importScripts(...urls: string[]): void;
+
+function moduleMissing(error: unknown): boolean {
+  const code = (error as { code?: string }).code;
+  return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND' || /Cannot find (module|package)|Could not resolve|Failed to resolve|Failed to fetch dynamically imported module/.test(String(error));
+}
+
+function missingReason(name: BackendName, packageName: string): string {
+  const gpu = name === 'tensorflow-gpu' ? ' with CUDA 11.2 and cuDNN 8.1' : '';
+  return (
+    `${packageName} is not installed (it is optional: its install script downloads libtensorflow, which needs internet access). ` +
+    `To use it${gpu}: npm install ${packageName}`
+  );
+}
+
+async function tryBackend(name: BackendName, platform: Platform, options: SelectBackendOptions): Promise<BackendAttempt> {
+  const spec = SPECS[name];
+  const started = performance.now();
+  const attempt = (ok: boolean, reason: string): BackendAttempt => ({ name, ok, reason, milliseconds: performance.now() - started });
+  if (!spec.platforms.includes(platform)) return attempt(false, `${name} runs only in ${spec.platforms.join(' and ')}, not in ${platform}`);
+  if (spec.load !== undefined) {
+    try {
+      await spec.load();
+    } catch (error) {
+      return attempt(false, moduleMissing(error) ? missingReason(name, spec.packageName!) : `${spec.packageName} failed to load: ${(error as Error).message}`);
+    }
+  }
+  if (name === 'wasm' && options.wasmPaths !== undefined) {
+    const { setWasmPaths } = await import('@tensorflow/tfjs-backend-wasm');
+    setWasmPaths(options.wasmPaths);
+  }
+  if (tf.findBackendFactory(spec.tfjsName) === null) return attempt(false, `${spec.tfjsName} is not registered with tfjs`);
+  let initialised = false;
+  try {
+    initialised = await tf.setBackend(spec.tfjsName);
+  } catch (error) {
+    return attempt(false, `initialisation failed: ${(error as Error).message}`);
+  }
+  if (!initialised) return attempt(false, `initialisation failed (tfjs could not start the ${spec.tfjsName} backend here)`);
+  return attempt(true, describeStarted(name));
+}
+
+function describeStarted(name: BackendName): string {
+  if (name === 'wasm') {
+    const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
+    const threads = tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT');
+    return `started (SIMD ${simd ? 'on' : 'off'}, ${threads ? 'multi-threaded' : 'single thread'})`;
+  }
+  return 'started';
+}
+
+function readEnvironmentBackend(): string | undefined {
+  if (typeof process === 'undefined' || process.env === undefined) return undefined;
+  const value = process.env.SDAE_BACKEND;
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function resolveRequest(options: SelectBackendOptions): BackendName | undefined {
+  if (options.backend !== undefined) {
+    const choice = resolveChoice('selectBackend', 'backend', options.backend, ['auto', ...BACKEND_NAMES] as const);
+    return choice === 'auto' ? undefined : choice;
+  }
+  const fromEnvironment = readEnvironmentBackend();
+  if (fromEnvironment === undefined) return undefined;
+  const choice = resolveChoice('selectBackend', 'SDAE_BACKEND', fromEnvironment, ['auto', ...BACKEND_NAMES] as const);
+  return choice === 'auto' ? undefined : choice;
+}
+
+/**
+ * Picks, initialises and activates a tfjs backend, and says what it did. By default it tries the
+ * platform's backends fastest first (Node: tensorflow-gpu, tensorflow, wasm, cpu; browser:
+ * webgpu, webgl, wasm, cpu) and keeps the first that starts. A backend asked for by name (option
+ * or SDAE_BACKEND) must start, unless `allowFallback` is set.
+ *
+ * @throws {BackendUnavailableError} when the requested backend cannot start, with the reason.
+ * @throws {InvalidArgumentError} for an unknown backend name, listing the valid ones.
+ * @example
+ * const report = await selectBackend();
+ * console.log(report.explanation); // "wasm: the first backend that started here (tensorflow-gpu: ...)"
+ */
+export async function selectBackend(options: SelectBackendOptions = {}): Promise<BackendReport> {
+  const platform = detectPlatform();
+  const requested = resolveRequest(options);
+  const preference = (options.preference ?? DEFAULT_PREFERENCE[platform]).map((name) =>
+    resolveChoice('selectBackend', 'preference', name, BACKEND_NAMES),
+  );
+  const order = requested === undefined ? preference : [requested, ...(options.allowFallback ? preference.filter((name) => name !== requested) : [])];
+  const tried: BackendAttempt[] = [];
+  for (const name of order) {
+    const attempt = await tryBackend(name, platform, options);
+    tried.push(attempt);
+    if (attempt.ok) {
+      return { backend: name, platform, requested, tried, filledKernels: filledKernels(SPECS[name].tfjsName), explanation: explain(name, requested, tried) };
+    }
+    if (name === requested && !options.allowFallback) {
+      throw new BackendUnavailableError(
+        name,
+        attempt.reason,
+        `selectBackend: backend '${name}' cannot start here: ${attempt.reason}. ` +
+          `Choose another backend (${DEFAULT_PREFERENCE[platform].join(', ')}), or pass allowFallback: true.`,
+      );
+    }
+  }
+  throw new BackendUnavailableError(
+    order.join(', '),
+    tried.map((attempt) => `${attempt.name}: ${attempt.reason}`).join('; '),
+    `selectBackend: no backend could start here (${tried.map((attempt) => `${attempt.name}: ${attempt.reason}`).join('; ')}).`,
+  );
+}
+
+function explain(chosen: BackendName, requested: BackendName | undefined, tried: BackendAttempt[]): string {
+  const failed = tried.filter((attempt) => !attempt.ok).map((attempt) => `${attempt.name}: ${attempt.reason}`);
+  const why = requested === chosen ? 'asked for by name' : requested !== undefined ? `fallback, '${requested}' could not start` : 'the fastest backend that started here';
+  return `${chosen}: ${why}${failed.length > 0 ? ` (skipped ${failed.join('; ')})` : ''}.`;
+}
+
+/** Whether a backend can run here, and why not. */
+export interface BackendStatus {
+  name: BackendName;
+  available: boolean;
+  reason: string;
+}
+
+/**
+ * Says which backends work on this platform and why the others do not, by trying each one. The
+ * backend active before the call is active again afterwards.
+ *
+ * @example (await listBackends()).map((status) => `${status.name}: ${status.available ? 'yes' : status.reason}`);
+ */
+export async function listBackends(options: Pick<SelectBackendOptions, 'wasmPaths'> = {}): Promise<BackendStatus[]> {
+  const platform = detectPlatform();
+  const previous = activeBackendName();
+  const statuses: BackendStatus[] = [];
+  for (const name of BACKEND_NAMES) {
+    const attempt = await tryBackend(name, platform, options);
+    statuses.push({ name, available: attempt.ok, reason: attempt.reason });
+  }
+  if (previous !== undefined) await tf.setBackend(previous);
+  return statuses;
+}
+
+function activeBackendName(): string | undefined {
+  try {
+    return tf.getBackend() ?? undefined;
+  } catch {
+    return undefined; // No backend initialised yet.
+  }
+}
+
+/** Lists a report's attempts as lines for a terminal. */
+export function formatBackendReport(report: BackendReport): string {
+  const lines = [`backend: ${report.backend} on ${report.platform}`, `  ${report.explanation}`];
+  for (const attempt of report.tried) lines.push(`  ${attempt.ok ? 'ok  ' : 'no  '} ${attempt.name.padEnd(14)} ${attempt.reason}`);
+  for (const kernel of report.filledKernels) lines.push(`  kernel ${kernel.kernelName} on ${kernel.backendName}: ${kernel.reason === 'missing' ? 'added (missing in tfjs)' : 'replaced (stock one is slow)'}`);
+  return lines.join('\n');
+}
