@@ -6,23 +6,11 @@ import { defineConfig } from 'tsup';
 // globals, so this adds code, not a second engine. The browser build leaves them to the app's
 // bundler, which resolves tfjs-core's ESM directly (one copy).
 const tfjsInternals = /^@tensorflow\/tfjs-core\/dist\//;
+const common = { dts: true, sourcemap: true, target: 'es2022' } as const;
 
 export default defineConfig([
-  {
-    entry: { index: 'src/index.ts', testing: 'src/testing.ts' },
-    format: ['esm', 'cjs'],
-    dts: true,
-    sourcemap: true,
-    target: 'es2022',
-    platform: 'node',
-    noExternal: [tfjsInternals],
-  },
-  {
-    entry: { browser: 'src/index.ts' },
-    format: ['esm'],
-    dts: true,
-    sourcemap: true,
-    target: 'es2022',
-    platform: 'browser',
-  },
+  // ESM for Node; the testing helpers (vitest is ESM-only) share its chunks, so one module state.
+  { ...common, entry: { index: 'src/index.ts', testing: 'src/testing.ts' }, format: ['esm'], platform: 'node', noExternal: [tfjsInternals] },
+  { ...common, entry: { index: 'src/index.ts' }, format: ['cjs'], platform: 'node', noExternal: [tfjsInternals] },
+  { ...common, entry: { browser: 'src/index.ts' }, format: ['esm'], platform: 'browser' },
 ]);
