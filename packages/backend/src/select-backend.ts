@@ -60,7 +60,7 @@ export interface BackendReport {
   /** The backend now active. */
   backend: BackendName;
   platform: Platform;
-  /** Whether the backend was asked for by name (option or SDAE_BACKEND) rather than chosen. */
+  /** The backend asked for by name (option or SDAE_BACKEND), or undefined when chosen automatically. */
   requested: BackendName | undefined;
   /** Every backend tried, in order, with `ok` and a reason. */
   tried: BackendAttempt[];
