@@ -158,14 +158,11 @@ function readEnvironmentBackend(): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value.trim();
 }
 
+/** The backend asked for by the option, else by SDAE_BACKEND; undefined for automatic choice. */
 function resolveRequest(options: SelectBackendOptions): BackendName | undefined {
-  if (options.backend !== undefined) {
-    const choice = resolveChoice('selectBackend', 'backend', options.backend, ['auto', ...BACKEND_NAMES] as const);
-    return choice === 'auto' ? undefined : choice;
-  }
-  const fromEnvironment = readEnvironmentBackend();
-  if (fromEnvironment === undefined) return undefined;
-  const choice = resolveChoice('selectBackend', 'SDAE_BACKEND', fromEnvironment, ['auto', ...BACKEND_NAMES] as const);
+  const [argument, value] = options.backend !== undefined ? ['backend', options.backend] : ['SDAE_BACKEND', readEnvironmentBackend()];
+  if (value === undefined) return undefined;
+  const choice = resolveChoice('selectBackend', argument, value, ['auto', ...BACKEND_NAMES] as const);
   return choice === 'auto' ? undefined : choice;
 }
 

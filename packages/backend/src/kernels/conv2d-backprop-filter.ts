@@ -117,13 +117,12 @@ export function conv2DBackpropFilterKernel(backendName: string, access: ColumnsA
     const rows = info.batchSize * info.outHeight * info.outWidth;
     const depth = info.filterHeight * info.filterWidth * info.inChannels;
     const reshape = kernelOf('Reshape', backendName);
-    const batchMatMul = kernelOf('BatchMatMul', backendName);
 
     const columns = access.columns(backend, x, info, rows, depth);
     const dyMatrix = reshape({ inputs: { x: dy }, backend, attrs: { shape: [rows, info.outChannels] } }) as TensorInfo;
     const product =
       access.transposedProduct?.(backend, columns, dyMatrix, rows, depth, info.outChannels) ??
-      (batchMatMul({
+      (kernelOf('BatchMatMul', backendName)({
         inputs: { a: columns, b: dyMatrix },
         backend,
         attrs: { transposeA: true, transposeB: false } as unknown as NamedAttrMap,
