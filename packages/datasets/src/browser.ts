@@ -1,7 +1,7 @@
 // The browser entry of @sdae/datasets: parsing, splits, batches and loading with fetch; no Node built-ins.
 export { SdaeError, InvalidArgumentError, DatasetFormatError, assert } from './errors';
 export type { DatasetFormatErrorDetails } from './errors';
-export { describeValue, requirePositiveInteger, requireNonNegativeInteger, requireNumber, resolveChoice } from './validate';
+export { describeValue, requirePositiveInteger, requireNonNegativeInteger, requireNumber, requireBoolean, resolveChoice } from './validate';
 export type { NumberRange } from './validate';
 export { parseIdx, encodeIdx, isGzip } from './idx';
 export type { IdxArray, ParseIdxOptions } from './idx';

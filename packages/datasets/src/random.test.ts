@@ -27,6 +27,15 @@ describe('Random', () => {
     expect([restored.next(), restored.next()]).toEqual(expected);
   });
 
+  it('rewinds an existing generator to a saved state with setState', () => {
+    const random = new Random(11);
+    const saved = random.getState();
+    const expected = [random.next(), random.next()];
+    random.setState(saved);
+    expect([random.next(), random.next()]).toEqual(expected);
+    expect(() => random.setState([1, 2, 3])).toThrow(/Random.setState: state must be 4 whole numbers/);
+  });
+
   it('draws numbers in [0, 1) with mean near 1/2', () => {
     const random = new Random(3);
     const values = Array.from({ length: 20_000 }, () => random.next());

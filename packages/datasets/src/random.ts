@@ -48,16 +48,25 @@ export class Random {
 
   /** A generator continuing exactly from a state returned by {@link Random.getState}. */
   static fromState(state: readonly number[]): Random {
+    const random = new Random(0);
+    random.setState(state);
+    return random;
+  }
+
+  /**
+   * Continues from a state returned by {@link Random.getState} (restoring a checkpoint).
+   *
+   * @throws {InvalidArgumentError} unless `state` is 4 whole numbers, not all 0.
+   */
+  setState(state: readonly number[]): void {
     if (state.length !== 4 || state.every((word) => word === 0) || !state.every((word) => Number.isInteger(word))) {
       throw new InvalidArgumentError(
         'state',
         state,
-        `Random.fromState: state must be 4 whole numbers, not all 0, as returned by getState(); received [${state.join(', ')}].`,
+        `Random.setState: state must be 4 whole numbers, not all 0, as returned by getState(); received [${state.join(', ')}].`,
       );
     }
-    const random = new Random(0);
-    random.state.set(state.map((word) => word >>> 0));
-    return random;
+    this.state.set(state.map((word) => word >>> 0));
   }
 
   /** The generator's state (4 unsigned 32-bit words), to save and restore later. */

@@ -105,3 +105,16 @@ export function resolveChoice<T extends string>(
   }
   return value as T;
 }
+
+/**
+ * Checks that `value` is `true` or `false` and returns it.
+ *
+ * @throws {InvalidArgumentError} naming caller and argument otherwise.
+ * @example const tied = requireBoolean('DenoisingAutoencoder', 'tiedWeights', options.tiedWeights ?? true);
+ */
+export function requireBoolean(caller: string, argument: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') {
+    throw new InvalidArgumentError(argument, value, `${caller}: ${argument} must be true or false; received ${describeValue(value)}.`);
+  }
+  return value;
+}

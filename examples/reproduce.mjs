@@ -1,0 +1,132 @@
+// Reproduces the published MNIST experiments with the public API and prints the figures.
+//
+//   node examples/reproduce.mjs <experiment> [--epochs N] [--out runs]
+//
+// experiments: da, dlt, sda, lenet, notebook, logistic, mlp. Each prints its epoch logs and ends
+// with one JSON line of results, also written to <out>/<experiment>.json.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { selectBackend } from '@sdae/backend';
+import { loadMnist } from '@sdae/datasets';
+import { DenoisingAutoencoder, LogisticRegression, Mlp, ReluCnn, StackedDenoisingAutoencoder } from '@sdae/layers';
+import { evaluate, fitClassifier, formatEpochLog, pretrainStack, trainAutoencoder, trainSampled } from '@sdae/train';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { epochs: { type: 'string' }, out: { type: 'string', default: 'runs' }, corruption: { type: 'string' } },
+});
+const experiment = positionals[0];
+const print = (log) => console.log(`${formatEpochLog(log)}  (${log.seconds.toFixed(1)} s)`);
+const started = performance.now();
+const minutes = () => Number(((performance.now() - started) / 60_000).toFixed(2));
+
+const experiments = {
+  // The dA tutorial: 784-500, lr 0.1, batch 20, at corruption 0 and 0.3.
+  async da() {
+    const { train } = await loadMnist({ split: 'theano' });
+    const epochs = Number(values.epochs ?? 3);
+    const results = {};
+    for (const corruptionLevel of values.corruption === undefined ? [0, 0.3] : [Number(values.corruption)]) {
+      console.log(`dA 784-500, corruption ${corruptionLevel}`);
+      const da = new DenoisingAutoencoder({ hiddenSize: 500, corruptionLevel });
+      const result = await trainAutoencoder(da, train, { epochs, batchSize: 20, learningRate: 0.1, onEpochEnd: print });
+      results[`corruption ${corruptionLevel}`] = result.history.map((log) => Number(log.cost.toFixed(3)));
+      results[`seconds per epoch ${corruptionLevel}`] = Number((result.seconds / epochs).toFixed(1));
+      da.dispose();
+    }
+    return results;
+  },
+
+  // DeepLearnToolbox's SAE: 784-100-100-10 sigmoid, untied squared-error dAs, lr 1, momentum 0.5,
+  // batch 100, 1 epoch of pretraining per layer and 1 of fine-tuning on all 60,000 images.
+  async dlt() {
+    const { train, test } = await loadMnist({ split: 'standard' });
+    const results = {};
+    for (const masking of values.corruption === undefined ? [0, 0.5] : [Number(values.corruption)]) {
+      const sda = new StackedDenoisingAutoencoder({ hiddenSizes: [100, 100], corruptionLevels: [masking, masking], reconstructionLoss: 'squared-error', tiedWeights: false });
+      const optimizer = { name: 'momentum', learningRate: 1, momentum: 0.5 };
+      await pretrainStack(sda, train, { epochs: 1, batchSize: 100, optimizer, onEpochEnd: print });
+      await fitClassifier(sda, { train }, { epochs: 1, batchSize: 100, optimizer, earlyStopping: false, onEpochEnd: print });
+      const { errorRate } = await evaluate(sda, test);
+      console.log(`masking ${masking}: test error ${(100 * errorRate).toFixed(2)} %`);
+      results[`test error % (masking ${masking})`] = Number((100 * errorRate).toFixed(2));
+      sda.dispose();
+    }
+    return results;
+  },
+
+  // An SdA with greedy pretraining and early-stopped fine-tuning.
+  async sda() {
+    const { train, validation, test } = await loadMnist({ split: 'theano' });
+    const config = { hiddenSizes: [500, 500], corruptionLevels: [0.2, 0.3], seed: 1 };
+    const sda = new StackedDenoisingAutoencoder(config);
+    const pretraining = { epochs: 2, batchSize: 20, learningRate: 0.1 };
+    await pretrainStack(sda, train, { ...pretraining, onEpochEnd: print });
+    const finetuning = { epochs: Number(values.epochs ?? 25), batchSize: 20, optimizer: { name: 'momentum', momentum: 0.9 }, learningRate: 0.02 };
+    const result = await fitClassifier(sda, { train, validation, test }, { ...finetuning, onEpochEnd: print });
+    const final = await evaluate(sda, test);
+    sda.dispose();
+    return {
+      config,
+      pretraining,
+      finetuning,
+      stopReason: result.stopReason,
+      finetuneEpochs: result.history.length,
+      bestValidationError: result.bestValidationError,
+      testErrorAtBest: result.testErrorAtBest,
+      finalTestError: final.errorRate,
+    };
+  },
+
+  async lenet() {
+    const { train, validation, test } = await loadMnist({ split: 'theano' });
+    const cnn = new ReluCnn({ preset: 'lenet', seed: 1 });
+    const options = { epochs: Number(values.epochs ?? 4), batchSize: 50, order: 'shuffled', optimizer: 'adam', learningRate: 0.001, earlyStopping: false };
+    const result = await fitClassifier(cnn, { train, validation, test }, { ...options, onEpochEnd: print });
+    const final = await evaluate(cnn, test, { batchSize: 500 });
+    cnn.dispose();
+    return { options, validationErrors: result.history.map((log) => log.validationError), testAccuracy: final.accuracy, minutesTraining: Number((result.seconds / 60).toFixed(2)) };
+  },
+
+  // The numpy notebook's one-filter ReLU CNN: 3,000 iterations of random batches of 100.
+  async notebook() {
+    const { train, test } = await loadMnist({ split: 'standard' });
+    const cnn = new ReluCnn({ preset: 'notebook' });
+    const result = await trainSampled(cnn, train, { iterations: 3000, batchSize: 100, learningRate: 0.1, onEpochEnd: (log) => log.epoch % 500 === 499 && print(log) });
+    const final = await evaluate(cnn, test);
+    cnn.dispose();
+    return { iterations: 3000, testAccuracy: final.accuracy, secondsTraining: Number(result.seconds.toFixed(1)) };
+  },
+
+  // The tutorial's logistic regression: lr 0.13, batch 600, early stopping.
+  async logistic() {
+    const { train, validation, test } = await loadMnist({ split: 'theano' });
+    const model = new LogisticRegression();
+    const options = { epochs: Number(values.epochs ?? 200), batchSize: 600, learningRate: 0.13 };
+    const result = await fitClassifier(model, { train, validation, test }, { ...options, onEpochEnd: (log) => log.epoch % 10 === 0 && print(log) });
+    model.dispose();
+    return { options, epochs: result.history.length, stopReason: result.stopReason, bestValidationError: result.bestValidationError, testErrorAtBest: result.testErrorAtBest };
+  },
+
+  // The tutorial's MLP shape (500 tanh), SGD batch 20, early stopping, fewer epochs.
+  async mlp() {
+    const { train, validation, test } = await loadMnist({ split: 'theano' });
+    const model = new Mlp({ hiddenSizes: [500], activation: 'tanh', seed: 1 });
+    const options = { epochs: Number(values.epochs ?? 20), batchSize: 20, learningRate: 0.1 };
+    const result = await fitClassifier(model, { train, validation, test }, { ...options, onEpochEnd: print });
+    model.dispose();
+    return { options, epochs: result.history.length, bestValidationError: result.bestValidationError, testErrorAtBest: result.testErrorAtBest };
+  },
+};
+
+if (!(experiment in experiments)) {
+  console.error(`usage: node examples/reproduce.mjs <${Object.keys(experiments).join('|')}> [--epochs N] [--corruption C] [--out DIR]`);
+  process.exit(2);
+}
+const report = await selectBackend();
+console.log(`${experiment} on ${report.backend}`);
+const results = { experiment, backend: report.backend, ...(await experiments[experiment]()), minutes: minutes() };
+await mkdir(values.out, { recursive: true });
+await writeFile(join(values.out, `${experiment}.json`), `${JSON.stringify(results, null, 2)}\n`);
+console.log(JSON.stringify(results));

@@ -1,0 +1,41 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { Model, type LossAndGradients, type ModelConfig } from './model';
+
+/** How a classifier wants its images: rows `[n, 784]` or NHWC `[n, 28, 28, 1]`. */
+export type InputLayout = 'flat' | 'image';
+
+/**
+ * A model ending in a softmax over classes: logits, probabilities, predicted classes and the mean
+ * negative log-likelihood of one-hot targets, with its gradient for every variable.
+ */
+export abstract class Classifier<Config extends ModelConfig = ModelConfig> extends Model<Config> {
+  /** The number of classes of the softmax. */
+  abstract readonly numClasses: number;
+  /** The input shape this classifier expects; see {@link InputLayout}. */
+  abstract readonly inputLayout: InputLayout;
+
+  /** The unnormalised class scores, `[n, numClasses]`. */
+  abstract logits(x: tf.Tensor): tf.Tensor2D;
+
+  /** The class probabilities (softmax of the logits), `[n, numClasses]`. */
+  predict(x: tf.Tensor): tf.Tensor2D {
+    return tf.tidy(() => tf.softmax(this.logits(x)));
+  }
+
+  /** The most probable class of each example, `[n]` int32. */
+  predictClasses(x: tf.Tensor): tf.Tensor1D {
+    return tf.tidy(() => tf.argMax(this.logits(x), 1));
+  }
+
+  /** The mean negative log-likelihood of the one-hot targets `y`, `[n, numClasses]`. */
+  loss(x: tf.Tensor, y: tf.Tensor2D): tf.Scalar {
+    this.assertUsable('loss');
+    return tf.tidy(() => tf.neg(tf.mean(tf.sum(tf.mul(y, tf.logSoftmax(this.logits(x))), 1))) as tf.Scalar);
+  }
+
+  /** The loss and its gradient for every variable (automatic differentiation). */
+  lossAndGradients(x: tf.Tensor, y: tf.Tensor2D): LossAndGradients {
+    this.assertUsable('lossAndGradients');
+    return this.autodiff(() => this.loss(x, y));
+  }
+}

@@ -1,0 +1,213 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { Random, deriveSeed, requireBoolean, requireNumber, requirePositiveInteger, resolveChoice } from '@sdae/datasets';
+import { resolveActivation, type Activation, type ActivationName } from './activations';
+import { corruptTensor, resolveCorruption, type CorruptionKind } from './corruption';
+import { uniformBound, uniformValues } from './initializers';
+import { Model, type LossAndGradients } from './model';
+
+/**
+ * The reconstruction loss of a dA, summed over the visible units and averaged over the batch:
+ * - `'cross-entropy'`: `-sum(x log z + (1 - x) log(1 - z))`, the Theano tutorial's;
+ * - `'squared-error'`: `1/2 sum((z - x)^2)`, DeepLearnToolbox's.
+ */
+export type ReconstructionLoss = 'cross-entropy' | 'squared-error';
+
+/** Every valid {@link ReconstructionLoss}. */
+export const RECONSTRUCTION_LOSSES: readonly ReconstructionLoss[] = ['cross-entropy', 'squared-error'];
+
+/** Options of {@link DenoisingAutoencoder}. */
+export interface DenoisingAutoencoderOptions {
+  /** Input size d. @default 784 */
+  visibleSize?: number;
+  /** Hidden size h. @default 500 */
+  hiddenSize?: number;
+  /** The hidden nonlinearity; the decoder is always a sigmoid (inputs lie in [0, 1]). @default 'sigmoid' */
+  activation?: ActivationName;
+  /** The kind of corruption. @default 'mask' */
+  corruption?: CorruptionKind;
+  /** Masking: the fraction of inputs set to 0, in [0, 1). Gaussian: the noise's standard deviation. @default 0 */
+  corruptionLevel?: number;
+  /** @default 'cross-entropy' */
+  loss?: ReconstructionLoss;
+  /** Decode with W^T (the tutorial) or with a separate matrix W' (DeepLearnToolbox). @default true */
+  tiedWeights?: boolean;
+  /** Seeds the initial weights and the corruption noise. @default 0 */
+  seed?: number;
+}
+
+/** The resolved configuration of a {@link DenoisingAutoencoder}: every option filled in. */
+export interface DenoisingAutoencoderConfig {
+  [key: string]: unknown;
+  visibleSize: number;
+  hiddenSize: number;
+  activation: ActivationName;
+  corruption: CorruptionKind;
+  corruptionLevel: number;
+  loss: ReconstructionLoss;
+  tiedWeights: boolean;
+  seed: number;
+}
+
+/** Resolves and checks the options of a dA once; every default lives here. */
+export function resolveDenoisingAutoencoderOptions(options: DenoisingAutoencoderOptions, caller = 'DenoisingAutoencoder'): DenoisingAutoencoderConfig {
+  const activation = resolveActivation(caller, 'activation', options.activation ?? 'sigmoid').name;
+  const { kind, level } = resolveCorruption(caller, options.corruption ?? 'mask', options.corruptionLevel ?? 0);
+  return {
+    visibleSize: requirePositiveInteger(caller, 'visibleSize', options.visibleSize ?? 784),
+    hiddenSize: requirePositiveInteger(caller, 'hiddenSize', options.hiddenSize ?? 500),
+    activation,
+    corruption: kind,
+    corruptionLevel: level,
+    loss: resolveChoice(caller, 'loss', options.loss ?? 'cross-entropy', RECONSTRUCTION_LOSSES),
+    tiedWeights: requireBoolean(caller, 'tiedWeights', options.tiedWeights ?? true),
+    seed: requireNumber(caller, 'seed', options.seed ?? 0),
+  };
+}
+
+/**
+ * What an SdA lends to the dA that pretrains one of its layers: the layer's W and b, the dA's
+ * decoder bias and its corruption stream, all owned (saved, disposed) by the SdA.
+ * @internal
+ */
+export interface SharedEncoderVariables {
+  W: tf.Variable;
+  b: tf.Variable;
+  bPrime: tf.Variable;
+  /** The decoder weights when the dA is untied. */
+  WPrime?: tf.Variable;
+  corruptionRandom: Random;
+}
+
+/**
+ * A denoising autoencoder (Vincent et al. 2008) exactly as in the Theano tutorial: corrupt x,
+ * encode `y = s(x~ W + b)`, decode `z = sigmoid(y W' + b')` with `W' = W^T` by default, and
+ * measure the reconstruction against the clean x. Variables: `W` (d x h), `b` (h), `bPrime` (d)
+ * and, untied, `WPrime` (h x d). Weights start Uniform(+-4 sqrt(6/(h+d))) for sigmoid, biases 0.
+ *
+ * @example
+ * const da = new DenoisingAutoencoder({ hiddenSize: 500, corruptionLevel: 0.3, seed: 1 });
+ * const { loss, gradients } = da.lossAndGradients(x); // x: [batch, 784] in [0, 1]
+ */
+export class DenoisingAutoencoder extends Model<DenoisingAutoencoderConfig> {
+  readonly className = 'DenoisingAutoencoder' as const;
+  private readonly activation: Activation;
+  private readonly corruptionRandom: Random;
+
+  /** @throws {InvalidArgumentError} for a non-positive size, a corruption level out of range or an unknown name. */
+  constructor(options: DenoisingAutoencoderOptions = {}, shared?: SharedEncoderVariables) {
+    const config = resolveDenoisingAutoencoderOptions(options);
+    super(config);
+    const { visibleSize: d, hiddenSize: h } = config;
+    this.activation = resolveActivation('DenoisingAutoencoder', 'activation', config.activation);
+    const initRandom = new Random(deriveSeed(config.seed, 0));
+    const bound = uniformBound(d, h, config.activation);
+    if (shared === undefined) {
+      this.addVariable('W', [d, h], uniformValues(d * h, bound, initRandom));
+      this.addVariable('b', [h], new Float32Array(h));
+      this.addVariable('bPrime', [d], new Float32Array(d));
+      this.corruptionRandom = this.addRandomStream('corruption', new Random(deriveSeed(config.seed, 1)));
+    } else {
+      if (!tf.util.arraysEqual(shared.W.shape, [d, h]) || !tf.util.arraysEqual(shared.bPrime.shape, [d]) || config.tiedWeights !== (shared.WPrime === undefined)) {
+        throw new RangeError(`DenoisingAutoencoder: a shared encoder needs W [${d}, ${h}], bPrime [${d}] and WPrime exactly when untied.`);
+      }
+      this.borrowVariable('W', shared.W);
+      this.borrowVariable('b', shared.b);
+      this.borrowVariable('bPrime', shared.bPrime);
+      if (shared.WPrime !== undefined) this.borrowVariable('WPrime', shared.WPrime);
+      this.corruptionRandom = this.addRandomStream('corruption', shared.corruptionRandom);
+    }
+    if (!config.tiedWeights && shared === undefined) this.addVariable('WPrime', [h, d], uniformValues(h * d, bound, initRandom));
+  }
+
+  /** The encoder weights W (d x h); row i of W^T is hidden unit i's filter. */
+  get W(): tf.Variable {
+    return this.getVariable('W');
+  }
+
+  /** Corrupts `x` with this dA's noise, drawn from its seeded stream (or from `random`). */
+  corrupt(x: tf.Tensor2D, random: Random = this.corruptionRandom): tf.Tensor2D {
+    this.assertUsable('corrupt');
+    return corruptTensor(x, this.config.corruption, this.config.corruptionLevel, random) as tf.Tensor2D;
+  }
+
+  /** The hidden representation `s(x W + b)`, `[n, h]`. */
+  encode(x: tf.Tensor2D): tf.Tensor2D {
+    this.assertUsable('encode');
+    return tf.tidy(() => this.activation.apply(tf.add(tf.matMul(x, this.W), this.getVariable('b')))) as tf.Tensor2D;
+  }
+
+  /** The reconstruction `sigmoid(y W' + b')`, `[n, d]`. */
+  decode(y: tf.Tensor2D): tf.Tensor2D {
+    this.assertUsable('decode');
+    return tf.tidy(() => tf.sigmoid(this.decoderInput(y)));
+  }
+
+  /** Encodes and decodes `x` without corruption. */
+  reconstruct(x: tf.Tensor2D): tf.Tensor2D {
+    return tf.tidy(() => this.decode(this.encode(x)));
+  }
+
+  /**
+   * The cost of the tutorial: the loss of reconstructing the clean `x` from its corruption,
+   * summed over units and averaged over the batch. Pass `corrupted` to use a given corruption;
+   * otherwise a fresh one is drawn. Differentiable with `tf.variableGrads`.
+   */
+  cost(x: tf.Tensor2D, corrupted?: tf.Tensor2D): tf.Scalar {
+    this.assertUsable('cost');
+    return tf.tidy(() => {
+      const input = corrupted ?? this.corrupt(x);
+      return this.lossFromDecoderInput(x, this.decoderInput(this.encode(input)));
+    });
+  }
+
+  /**
+   * The cost and its gradient for every variable, computed by hand in one pass (about half the
+   * ops of automatic differentiation). Pass `corrupted` to use a given corruption.
+   */
+  lossAndGradients(x: tf.Tensor2D, corrupted?: tf.Tensor2D): LossAndGradients {
+    this.assertUsable('lossAndGradients');
+    return tf.tidy(() => {
+      const gradients: Record<string, tf.Tensor> = {};
+      const n = x.shape[0];
+      const input = corrupted ?? this.corrupt(x);
+      const hiddenInput = tf.add(tf.matMul(input, this.W), this.getVariable('b'));
+      const hidden = this.activation.apply(hiddenInput) as tf.Tensor2D;
+      const outputInput = this.decoderInput(hidden);
+      const output = tf.sigmoid(outputInput);
+      const error = tf.sub(output, x);
+      // d loss / d outputInput, already divided by the batch size.
+      const outputDelta =
+        this.config.loss === 'cross-entropy'
+          ? tf.div(error, n)
+          : tf.mul(tf.mul(error, tf.mul(output, tf.sub(1, output))), 1 / n);
+      const decoderWeights = this.config.tiedWeights ? this.W : this.getVariable('WPrime');
+      const hiddenDelta = tf.mul(tf.matMul(outputDelta, decoderWeights, false, !this.config.tiedWeights), this.activation.derivative(hiddenInput, hidden));
+      const encoderGradient = tf.matMul(input, hiddenDelta, true, false);
+      const decoderGradient = this.config.tiedWeights ? tf.matMul(outputDelta, hidden, true, false) : tf.matMul(hidden, outputDelta, true, false);
+      if (this.config.tiedWeights) {
+        gradients.W = tf.add(encoderGradient, decoderGradient);
+      } else {
+        gradients.W = encoderGradient;
+        gradients.WPrime = decoderGradient;
+      }
+      gradients.b = tf.sum(hiddenDelta, 0);
+      gradients.bPrime = tf.sum(outputDelta, 0);
+      return { loss: this.lossFromDecoderInput(x, outputInput), gradients };
+    });
+  }
+
+  private decoderInput(hidden: tf.Tensor2D): tf.Tensor2D {
+    return this.config.tiedWeights
+      ? tf.add(tf.matMul(hidden, this.W, false, true), this.getVariable('bPrime'))
+      : tf.add(tf.matMul(hidden, this.getVariable('WPrime')), this.getVariable('bPrime'));
+  }
+
+  private lossFromDecoderInput(x: tf.Tensor2D, outputInput: tf.Tensor2D): tf.Scalar {
+    const n = x.shape[0];
+    if (this.config.loss === 'cross-entropy') {
+      // -[x log s(a) + (1 - x) log(1 - s(a))] = softplus(a) - x a, without log(0) for saturated units.
+      return tf.div(tf.sum(tf.sub(tf.softplus(outputInput), tf.mul(x, outputInput))), n);
+    }
+    return tf.div(tf.mul(0.5, tf.sum(tf.square(tf.sub(tf.sigmoid(outputInput), x)))), n);
+  }
+}

@@ -1,0 +1,50 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { InvalidArgumentError, requirePositiveInteger, type Random } from '@sdae/datasets';
+import type { Activation, ActivationName } from './activations';
+import { uniformBound, uniformValues } from './initializers';
+
+/** `x W + b`, the affine map of a fully connected layer. */
+export function affine(x: tf.Tensor2D, weights: tf.Tensor2D, bias: tf.Tensor1D): tf.Tensor2D {
+  return tf.add(tf.matMul(x, weights), bias);
+}
+
+/** The weights and bias of one fully connected layer. */
+export interface DenseWeights {
+  W: tf.Tensor;
+  b: tf.Tensor;
+}
+
+/**
+ * Runs `x` (flattened to `[n, inputSize]`) through the first `count` hidden layers, each
+ * `activation(h W + b)`. With `count` 0 it returns the flattened input.
+ */
+export function forwardHiddenLayers(x: tf.Tensor, inputSize: number, layers: readonly DenseWeights[], activation: Activation, count = layers.length): tf.Tensor2D {
+  return tf.tidy(() => {
+    let activations = tf.reshape(x, [x.shape[0], inputSize]) as tf.Tensor2D;
+    for (let index = 0; index < count; index++) {
+      activations = activation.apply(affine(activations, layers[index].W as tf.Tensor2D, layers[index].b as tf.Tensor1D)) as tf.Tensor2D;
+    }
+    return activations;
+  });
+}
+
+/** Initial weights of a `fanIn x fanOut` hidden layer with the tutorial's uniform bound for `activation`. */
+export function hiddenLayerValues(fanIn: number, fanOut: number, activation: ActivationName, random: Random): Float32Array {
+  return uniformValues(fanIn * fanOut, uniformBound(fanIn, fanOut, activation), random);
+}
+
+/**
+ * Checks a list of layer sizes (`hiddenSizes`, `denseSizes`): an array of whole numbers >= 1,
+ * each named by its index in errors. Returns a copy, so the caller's array is never kept.
+ */
+export function requireLayerSizes(caller: string, argument: string, sizes: unknown, options: { allowEmpty: boolean }): number[] {
+  if (!Array.isArray(sizes) || (!options.allowEmpty && sizes.length === 0)) {
+    throw new InvalidArgumentError(
+      argument,
+      sizes,
+      `${caller}: ${argument} must be an array of layer sizes${options.allowEmpty ? '' : ' with at least one entry'}, e.g. [500, 500]; ` +
+        `received ${Array.isArray(sizes) ? '[]' : JSON.stringify(sizes) ?? String(sizes)}.`,
+    );
+  }
+  return sizes.map((size, index) => requirePositiveInteger(caller, `${argument}[${index}]`, size));
+}

@@ -1,0 +1,87 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { Random, deriveSeed, requireNumber, requirePositiveInteger } from '@sdae/datasets';
+import { resolveActivation, type Activation, type ActivationName } from './activations';
+import { Classifier } from './classifier';
+import { affine, forwardHiddenLayers, hiddenLayerValues, requireLayerSizes } from './dense';
+
+/** Options of {@link Mlp}. */
+export interface MlpOptions {
+  /** Input size. @default 784 */
+  inputSize?: number;
+  /** The sizes of the hidden layers; `[]` is logistic regression. @default [500] */
+  hiddenSizes?: number[];
+  /** The hidden nonlinearity. @default 'sigmoid' */
+  activation?: ActivationName;
+  /** Number of classes. @default 10 */
+  numClasses?: number;
+  /** Seeds the initial weights. @default 0 */
+  seed?: number;
+}
+
+/** The resolved configuration of an {@link Mlp}. */
+export interface MlpConfig {
+  [key: string]: unknown;
+  inputSize: number;
+  hiddenSizes: number[];
+  activation: ActivationName;
+  numClasses: number;
+  seed: number;
+}
+
+/** Resolves and checks the options of an {@link Mlp}. */
+export function resolveMlpOptions(options: MlpOptions): MlpConfig {
+  const caller = 'Mlp';
+  return {
+    inputSize: requirePositiveInteger(caller, 'inputSize', options.inputSize ?? 784),
+    hiddenSizes: requireLayerSizes(caller, 'hiddenSizes', options.hiddenSizes ?? [500], { allowEmpty: true }),
+    activation: resolveActivation(caller, 'activation', options.activation ?? 'sigmoid').name,
+    numClasses: requirePositiveInteger(caller, 'numClasses', options.numClasses ?? 10),
+    seed: requireNumber(caller, 'seed', options.seed ?? 0),
+  };
+}
+
+/**
+ * A multilayer perceptron: hidden layers `h = s(x W + b)` then a softmax layer, as the Theano
+ * tutorial's MLP (tanh, 500 hidden) and the numpy notebook's (sigmoid). Hidden weights start
+ * uniform with the tutorial's bound for the activation; the softmax layer starts at 0.
+ * Variables `layer{i}.W`, `layer{i}.b`, `output.W`, `output.b`.
+ *
+ * @example
+ * const mlp = new Mlp({ hiddenSizes: [500], activation: 'tanh', seed: 1 });
+ * const loss = mlp.loss(x, y); // mean negative log-likelihood
+ */
+export class Mlp extends Classifier<MlpConfig> {
+  readonly className = 'Mlp' as const;
+  readonly inputLayout = 'flat' as const;
+  readonly numClasses: number;
+  private readonly activation: Activation;
+
+  /** @throws {InvalidArgumentError} for non-positive sizes or an unknown activation. */
+  constructor(options: MlpOptions = {}) {
+    const config = resolveMlpOptions(options);
+    super(config);
+    this.numClasses = config.numClasses;
+    this.activation = resolveActivation('Mlp', 'activation', config.activation);
+    const random = new Random(deriveSeed(config.seed, 0));
+    let fanIn = config.inputSize;
+    config.hiddenSizes.forEach((size, layer) => {
+      this.addVariable(`layer${layer}.W`, [fanIn, size], hiddenLayerValues(fanIn, size, config.activation, random));
+      this.addVariable(`layer${layer}.b`, [size], new Float32Array(size));
+      fanIn = size;
+    });
+    this.addVariable('output.W', [fanIn, config.numClasses], new Float32Array(fanIn * config.numClasses));
+    this.addVariable('output.b', [config.numClasses], new Float32Array(config.numClasses));
+  }
+
+  /** The output of hidden layer `layer` (0-based), `[n, hiddenSizes[layer]]`; the last one by default. */
+  hidden(x: tf.Tensor, layer = this.config.hiddenSizes.length - 1): tf.Tensor2D {
+    this.assertUsable('hidden');
+    const layers = this.config.hiddenSizes.map((_, index) => ({ W: this.getVariable(`layer${index}.W`), b: this.getVariable(`layer${index}.b`) }));
+    return forwardHiddenLayers(x, this.config.inputSize, layers, this.activation, layer + 1);
+  }
+
+  logits(x: tf.Tensor): tf.Tensor2D {
+    this.assertUsable('logits');
+    return tf.tidy(() => affine(this.hidden(x), this.getVariable('output.W') as tf.Tensor2D, this.getVariable('output.b') as tf.Tensor1D));
+  }
+}

@@ -1,0 +1,97 @@
+import { InvalidArgumentError } from '@sdae/datasets';
+import { decodeBundle, encodeBundle, formatError, type BundleTensor, type TensorBundle } from './bundle';
+import { DenoisingAutoencoder } from './denoising-autoencoder';
+import { LogisticRegression } from './logistic-regression';
+import { Mlp } from './mlp';
+import type { Model, ModelClassName, ModelConfig } from './model';
+import { ReluCnn } from './relu-cnn';
+import { StackedDenoisingAutoencoder } from './stacked-denoising-autoencoder';
+
+/** Any model this package can save and load. */
+export type AnyModel = DenoisingAutoencoder | StackedDenoisingAutoencoder | ReluCnn | LogisticRegression | Mlp;
+
+const MODEL_FORMAT = 'sdae-model';
+
+const MODEL_CLASSES: Record<ModelClassName, (config: ModelConfig) => AnyModel> = {
+  DenoisingAutoencoder: (config) => new DenoisingAutoencoder(config),
+  StackedDenoisingAutoencoder: (config) => new StackedDenoisingAutoencoder(config),
+  ReluCnn: (config) => new ReluCnn(config),
+  LogisticRegression: (config) => new LogisticRegression(config),
+  Mlp: (config) => new Mlp(config),
+};
+
+/** Builds a model of the named class from its configuration, with fresh weights. */
+export function modelFromConfig(className: string, config: ModelConfig): AnyModel {
+  const build = MODEL_CLASSES[className as ModelClassName];
+  if (build === undefined) {
+    throw new InvalidArgumentError(
+      'className',
+      className,
+      `modelFromConfig: className must be one of ${Object.keys(MODEL_CLASSES).map((name) => `'${name}'`).join(', ')}; received "${className}".`,
+    );
+  }
+  return build(config);
+}
+
+/** A model as metadata (class, configuration, random states) and its weights. */
+export function modelToBundle(model: Model): TensorBundle {
+  const tensors: BundleTensor[] = [];
+  for (const [name, { shape, values }] of model.getWeights()) tensors.push({ name, shape, values });
+  return {
+    meta: { format: MODEL_FORMAT, className: model.className, config: model.getConfig(), randomStates: model.getRandomStates() },
+    tensors,
+  };
+}
+
+/**
+ * Rebuilds a model from {@link modelToBundle}'s output: the class from its name, the weights
+ * checked name by name and shape by shape against the rebuilt model.
+ *
+ * @throws {ModelFormatError} naming `file` when the metadata or a weight does not fit.
+ */
+export function modelFromBundle(bundle: TensorBundle, file = '<bytes>'): AnyModel {
+  const { meta, tensors } = bundle;
+  const fix = 'Save the model again with @sdae/layers (saveModel or modelToBytes).';
+  if (meta.format !== MODEL_FORMAT) throw formatError(file, 'format', `"${MODEL_FORMAT}"`, JSON.stringify(meta.format) ?? 'nothing', fix);
+  if (typeof meta.className !== 'string' || !(meta.className in MODEL_CLASSES)) {
+    throw formatError(file, 'className', Object.keys(MODEL_CLASSES).join(' | '), JSON.stringify(meta.className) ?? 'nothing', fix);
+  }
+  const model = modelFromConfig(meta.className, meta.config as ModelConfig);
+  try {
+    const expected = model.getWeights();
+    const received = new Map(tensors.map((tensor) => [tensor.name, tensor]));
+    for (const [name, { shape }] of expected) {
+      const tensor = received.get(name);
+      if (tensor === undefined || tensor.shape.join(',') !== shape.join(',')) {
+        throw formatError(file, `weight ${name}`, `shape [${shape.join(', ')}]`, tensor === undefined ? 'no such weight' : `shape [${tensor.shape.join(', ')}]`, fix);
+      }
+    }
+    model.setWeights(Object.fromEntries(tensors.filter((tensor) => expected.has(tensor.name)).map((tensor) => [tensor.name, tensor.values])));
+    if (meta.randomStates !== undefined) model.setRandomStates(meta.randomStates as Record<string, number[]>);
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+  return model;
+}
+
+/**
+ * Serialises a model to one buffer (configuration, weights and random states), for browsers,
+ * IndexedDB or a download. Works in Node too.
+ *
+ * @example
+ * const bytes = modelToBytes(da);
+ * const copy = modelFromBytes(bytes) as DenoisingAutoencoder;
+ */
+export function modelToBytes(model: Model): Uint8Array {
+  return encodeBundle(modelToBundle(model));
+}
+
+/**
+ * Rebuilds a model saved with {@link modelToBytes}.
+ *
+ * @throws {ModelFormatError} for a truncated or foreign buffer.
+ */
+export function modelFromBytes(bytes: Uint8Array | ArrayBuffer, file = '<bytes>'): AnyModel {
+  return modelFromBundle(decodeBundle(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes), file), file);
+}

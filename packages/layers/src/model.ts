@@ -1,0 +1,196 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { InvalidArgumentError, SdaeError, type Random } from '@sdae/datasets';
+
+/** The model classes that can be saved and loaded. */
+export type ModelClassName = 'DenoisingAutoencoder' | 'StackedDenoisingAutoencoder' | 'ReluCnn' | 'LogisticRegression' | 'Mlp';
+
+/** A model's configuration as plain JSON, enough to rebuild it with fresh weights. */
+export type ModelConfig = { [key: string]: unknown };
+
+/** Weight values by name, as tensors or as flat float32 arrays in row-major order. */
+export type WeightValues = Record<string, tf.Tensor | Float32Array>;
+
+/** A loss and its gradient with respect to each trainable variable, by variable name. */
+// A type alias, not an interface, so that it is a tf.TensorContainer that tf.tidy can return.
+export type LossAndGradients = {
+  loss: tf.Scalar;
+  /** A plain object (not a Map), so that `tf.tidy` keeps the tensors it returns. */
+  gradients: Record<string, tf.Tensor>;
+};
+
+/**
+ * What every model shares: named variables (some owned, some borrowed from another model),
+ * weight access, a parameter count, seeded random streams that can be saved and restored, and
+ * `dispose()`. Subclasses add the forward pass and the loss.
+ */
+export abstract class Model<Config extends ModelConfig = ModelConfig> {
+  /** The class name recorded when the model is saved. */
+  abstract readonly className: ModelClassName;
+  /** The resolved configuration (every default filled in). */
+  protected readonly config: Config;
+  private readonly variableMap = new Map<string, tf.Variable>();
+  private readonly ownedNames = new Set<string>();
+  private readonly auxiliaryNames = new Set<string>();
+  private readonly randomStreams = new Map<string, Random>();
+  private disposed = false;
+
+  protected constructor(config: Config) {
+    this.config = config;
+  }
+
+  /**
+   * Adds a variable the model owns (and disposes), initialised from `values`. An auxiliary
+   * variable is saved and loaded with the model but is not among the {@link Model.variables}
+   * its own loss trains (an SdA keeps its dAs' decoder biases this way).
+   */
+  protected addVariable(name: string, shape: number[], values: Float32Array, role: 'trainable' | 'auxiliary' = 'trainable'): tf.Variable {
+    const initial = tf.tensor(values, shape, 'float32');
+    const variable = tf.variable(initial, true);
+    initial.dispose();
+    this.variableMap.set(name, variable);
+    this.ownedNames.add(name);
+    if (role === 'auxiliary') this.auxiliaryNames.add(name);
+    return variable;
+  }
+
+  /** Adds a variable owned by another model (a dA view borrowing its SdA layer's weights). */
+  protected borrowVariable(name: string, variable: tf.Variable): tf.Variable {
+    this.variableMap.set(name, variable);
+    return variable;
+  }
+
+  /** Registers a seeded random stream whose state checkpoints save and restore. */
+  protected addRandomStream(name: string, random: Random): Random {
+    this.randomStreams.set(name, random);
+    return random;
+  }
+
+  /** The resolved configuration as a fresh JSON object; `new Class(getConfig())` rebuilds the model. */
+  getConfig(): Config {
+    return JSON.parse(JSON.stringify(this.config)) as Config;
+  }
+
+  /** The variables this model's loss trains, by name, in a fixed order. */
+  get variables(): ReadonlyMap<string, tf.Variable> {
+    this.assertUsable('variables');
+    return new Map([...this.variableMap].filter(([name]) => !this.auxiliaryNames.has(name)));
+  }
+
+  /** One variable by name; throws naming the valid names when there is none. */
+  getVariable(name: string): tf.Variable {
+    this.assertUsable('getVariable');
+    const variable = this.variableMap.get(name);
+    if (variable === undefined) {
+      throw new InvalidArgumentError(
+        'name',
+        name,
+        `${this.className}.getVariable: no variable named "${name}"; this model has ${[...this.variableMap.keys()].join(', ')}.`,
+      );
+    }
+    return variable;
+  }
+
+  /** Copies of every weight (auxiliary ones included) as flat float32 arrays, by name. */
+  getWeights(): Map<string, { shape: number[]; values: Float32Array }> {
+    this.assertUsable('getWeights');
+    const weights = new Map<string, { shape: number[]; values: Float32Array }>();
+    for (const [name, variable] of this.variableMap) {
+      weights.set(name, { shape: [...variable.shape], values: Float32Array.from(variable.dataSync() as Float32Array) });
+    }
+    return weights;
+  }
+
+  /**
+   * Overwrites some or all weights. Every value is checked against the variable's shape before
+   * any is written, so a wrong one leaves the model unchanged.
+   *
+   * @throws {InvalidArgumentError} for an unknown name or a value of the wrong shape or size.
+   */
+  setWeights(weights: WeightValues): void {
+    this.assertUsable('setWeights');
+    const updates: [tf.Variable, tf.Tensor | Float32Array][] = [];
+    for (const [name, value] of Object.entries(weights)) {
+      const variable = this.getVariable(name);
+      const size = value instanceof tf.Tensor ? value.size : value.length;
+      const shapeMatches = value instanceof tf.Tensor ? tf.util.arraysEqual(value.shape, variable.shape) : size === variable.size;
+      if (!shapeMatches) {
+        const received = value instanceof tf.Tensor ? `shape [${value.shape.join(', ')}]` : `${size} values`;
+        throw new InvalidArgumentError(
+          name,
+          value,
+          `${this.className}.setWeights: ${name} must have shape [${variable.shape.join(', ')}] ` +
+            `(${variable.size} values); received ${received}.`,
+        );
+      }
+      updates.push([variable, value]);
+    }
+    for (const [variable, value] of updates) {
+      tf.tidy(() => variable.assign(value instanceof tf.Tensor ? tf.reshape(value, variable.shape) : tf.tensor(value, variable.shape, 'float32')));
+    }
+  }
+
+  /** The number of scalars the model's loss trains (borrowed variables included). */
+  parameterCount(): number {
+    let count = 0;
+    for (const variable of this.variables.values()) count += variable.size;
+    return count;
+  }
+
+  /** The state of each random stream (corruption noise), to save in a checkpoint. */
+  getRandomStates(): Record<string, number[]> {
+    const states: Record<string, number[]> = {};
+    for (const [name, random] of this.randomStreams) states[name] = random.getState();
+    return states;
+  }
+
+  /** Restores random streams saved by {@link Model.getRandomStates}; unknown names are refused. */
+  setRandomStates(states: Record<string, readonly number[]>): void {
+    for (const [name, state] of Object.entries(states)) {
+      const random = this.randomStreams.get(name);
+      if (random === undefined) {
+        throw new InvalidArgumentError(
+          'states',
+          name,
+          `${this.className}.setRandomStates: no random stream named "${name}"; ` +
+            `this model has ${[...this.randomStreams.keys()].join(', ') || 'none'}.`,
+        );
+      }
+      random.setState(state);
+    }
+  }
+
+  /** True once {@link Model.dispose} has run. */
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  /** Frees the variables this model owns (borrowed ones stay with their owner). Idempotent. */
+  dispose(): void {
+    if (this.disposed) return;
+    for (const name of this.ownedNames) this.variableMap.get(name)?.dispose();
+    this.disposed = true;
+  }
+
+  /**
+   * Evaluates `lossFunction` and its gradient with respect to every variable by automatic
+   * differentiation; the gradients are keyed by the model's variable names.
+   */
+  protected autodiff(lossFunction: () => tf.Scalar): LossAndGradients {
+    const trainable = this.variables;
+    const names = [...trainable.keys()];
+    const list = names.map((name) => trainable.get(name) as tf.Variable);
+    const { value, grads } = tf.variableGrads(lossFunction, list);
+    const gradients: Record<string, tf.Tensor> = {};
+    names.forEach((name, index) => {
+      gradients[name] = grads[list[index].name];
+    });
+    return { loss: value, gradients };
+  }
+
+  /** Throws a clear error when the model has been disposed. */
+  protected assertUsable(method: string): void {
+    if (this.disposed) {
+      throw new SdaeError(`${this.className}.${method}: the model has been disposed; build or load a new one.`);
+    }
+  }
+}

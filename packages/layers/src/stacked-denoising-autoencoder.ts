@@ -1,0 +1,195 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { InvalidArgumentError, Random, deriveSeed, requireBoolean, requireNumber, requirePositiveInteger, resolveChoice } from '@sdae/datasets';
+import { resolveActivation, type Activation, type ActivationName } from './activations';
+import { Classifier } from './classifier';
+import { resolveCorruption, type CorruptionKind } from './corruption';
+import { affine, forwardHiddenLayers, hiddenLayerValues, requireLayerSizes } from './dense';
+import { DenoisingAutoencoder, RECONSTRUCTION_LOSSES, type ReconstructionLoss } from './denoising-autoencoder';
+
+/** Options of {@link StackedDenoisingAutoencoder}. */
+export interface StackedDenoisingAutoencoderOptions {
+  /** Input size. @default 784 */
+  inputSize?: number;
+  /** The sizes of the hidden layers. @default [1000, 1000, 1000] (the tutorial) */
+  hiddenSizes?: number[];
+  /** The corruption level of each layer's dA, one per hidden layer. @default [0.1, 0.2, 0.3], or 0 for every layer when hiddenSizes is given */
+  corruptionLevels?: number[];
+  /** The kind of corruption of every dA. @default 'mask' */
+  corruption?: CorruptionKind;
+  /** The hidden nonlinearity. @default 'sigmoid' */
+  activation?: ActivationName;
+  /** The dAs' reconstruction loss during pretraining. @default 'cross-entropy' */
+  reconstructionLoss?: ReconstructionLoss;
+  /** Pretrain with tied dA weights (the tutorial) or a separate decoder matrix per layer (DeepLearnToolbox). @default true */
+  tiedWeights?: boolean;
+  /** Number of classes of the softmax layer. @default 10 */
+  numClasses?: number;
+  /** Seeds the initial weights and every dA's corruption. @default 0 */
+  seed?: number;
+}
+
+/** The resolved configuration of a {@link StackedDenoisingAutoencoder}. */
+export interface StackedDenoisingAutoencoderConfig {
+  [key: string]: unknown;
+  inputSize: number;
+  hiddenSizes: number[];
+  corruptionLevels: number[];
+  corruption: CorruptionKind;
+  activation: ActivationName;
+  reconstructionLoss: ReconstructionLoss;
+  tiedWeights: boolean;
+  numClasses: number;
+  seed: number;
+}
+
+/** Resolves and checks the options of an SdA, including that there is one corruption level per layer. */
+export function resolveStackedDenoisingAutoencoderOptions(options: StackedDenoisingAutoencoderOptions): StackedDenoisingAutoencoderConfig {
+  const caller = 'StackedDenoisingAutoencoder';
+  const hiddenSizes = requireLayerSizes(caller, 'hiddenSizes', options.hiddenSizes ?? [1000, 1000, 1000], { allowEmpty: false });
+  const defaultLevels = options.hiddenSizes === undefined ? [0.1, 0.2, 0.3] : hiddenSizes.map(() => 0);
+  const levels = options.corruptionLevels ?? defaultLevels;
+  if (!Array.isArray(levels) || levels.length !== hiddenSizes.length) {
+    throw new InvalidArgumentError(
+      'corruptionLevels',
+      levels,
+      `${caller}: corruptionLevels must have one level per hidden layer (${hiddenSizes.length}, for hiddenSizes ` +
+        `[${hiddenSizes.join(', ')}]); received ${Array.isArray(levels) ? `${levels.length} levels [${levels.join(', ')}]` : String(levels)}.`,
+    );
+  }
+  const corruption = options.corruption ?? 'mask';
+  return {
+    inputSize: requirePositiveInteger(caller, 'inputSize', options.inputSize ?? 784),
+    hiddenSizes,
+    corruptionLevels: levels.map((level, index) => resolveCorruption(caller, corruption, level, `corruptionLevels[${index}]`).level),
+    corruption: resolveCorruption(caller, corruption, 0).kind,
+    activation: resolveActivation(caller, 'activation', options.activation ?? 'sigmoid').name,
+    reconstructionLoss: resolveChoice(caller, 'reconstructionLoss', options.reconstructionLoss ?? 'cross-entropy', RECONSTRUCTION_LOSSES),
+    tiedWeights: requireBoolean(caller, 'tiedWeights', options.tiedWeights ?? true),
+    numClasses: requirePositiveInteger(caller, 'numClasses', options.numClasses ?? 10),
+    seed: requireNumber(caller, 'seed', options.seed ?? 0),
+  };
+}
+
+/**
+ * A stacked denoising autoencoder (Vincent et al. 2010) as in the Theano tutorial: sigmoid hidden
+ * layers whose W and b are shared with one dA each (for greedy layer-wise pretraining), and a
+ * softmax layer on top (for supervised fine-tuning with the negative log-likelihood).
+ * Variables `layer{i}.W`, `layer{i}.b`, `output.W`, `output.b`; the dAs' decoder biases
+ * `layer{i}.bPrime` (and, untied, decoder weights `layer{i}.WPrime`) are saved with the model but
+ * not fine-tuned.
+ *
+ * @example
+ * const sda = new StackedDenoisingAutoencoder({ hiddenSizes: [500, 500], corruptionLevels: [0.2, 0.3] });
+ * const da = sda.autoencoder(0); // pretrain it on x, then autoencoder(1) on sda.layerInput(x, 1)
+ */
+export class StackedDenoisingAutoencoder extends Classifier<StackedDenoisingAutoencoderConfig> {
+  readonly className = 'StackedDenoisingAutoencoder' as const;
+  readonly inputLayout = 'flat' as const;
+  readonly numClasses: number;
+  private readonly activation: Activation;
+  private readonly autoencoders: DenoisingAutoencoder[] = [];
+
+  /** @throws {InvalidArgumentError} for bad sizes, levels outside [0, 1) or a level count that differs from the layer count. */
+  constructor(options: StackedDenoisingAutoencoderOptions = {}) {
+    const config = resolveStackedDenoisingAutoencoderOptions(options);
+    super(config);
+    this.numClasses = config.numClasses;
+    this.activation = resolveActivation('StackedDenoisingAutoencoder', 'activation', config.activation);
+    const random = new Random(deriveSeed(config.seed, 0));
+    let fanIn = config.inputSize;
+    config.hiddenSizes.forEach((size, layer) => {
+      const W = this.addVariable(`layer${layer}.W`, [fanIn, size], hiddenLayerValues(fanIn, size, config.activation, random));
+      const b = this.addVariable(`layer${layer}.b`, [size], new Float32Array(size));
+      const bPrime = this.addVariable(`layer${layer}.bPrime`, [fanIn], new Float32Array(fanIn), 'auxiliary');
+      const WPrime = config.tiedWeights
+        ? undefined
+        : this.addVariable(`layer${layer}.WPrime`, [size, fanIn], hiddenLayerValues(size, fanIn, config.activation, random), 'auxiliary');
+      const corruptionRandom = this.addRandomStream(`layer${layer}.corruption`, new Random(deriveSeed(config.seed, 1, layer)));
+      const daOptions = {
+        visibleSize: fanIn,
+        hiddenSize: size,
+        activation: config.activation,
+        corruption: config.corruption,
+        corruptionLevel: config.corruptionLevels[layer],
+        loss: config.reconstructionLoss,
+        tiedWeights: config.tiedWeights,
+        seed: deriveSeed(config.seed, 2, layer),
+      };
+      this.autoencoders.push(new DenoisingAutoencoder(daOptions, { W, b, bPrime, WPrime, corruptionRandom }));
+      fanIn = size;
+    });
+    this.addVariable('output.W', [fanIn, config.numClasses], new Float32Array(fanIn * config.numClasses));
+    this.addVariable('output.b', [config.numClasses], new Float32Array(config.numClasses));
+  }
+
+  /** The number of hidden layers. */
+  get layerCount(): number {
+    return this.config.hiddenSizes.length;
+  }
+
+  /**
+   * The dA of hidden layer `layer`, sharing that layer's W and b: training it trains the SdA.
+   * It belongs to the SdA; disposing it does nothing, disposing the SdA frees its variables.
+   */
+  autoencoder(layer: number): DenoisingAutoencoder {
+    this.assertUsable('autoencoder');
+    this.requireLayer('autoencoder', layer, this.layerCount - 1);
+    return this.autoencoders[layer];
+  }
+
+  /** The input of hidden layer `layer` computed on clean `x`: what its dA is pretrained on. */
+  layerInput(x: tf.Tensor, layer: number): tf.Tensor2D {
+    this.assertUsable('layerInput');
+    this.requireLayer('layerInput', layer, this.layerCount - 1);
+    return forwardHiddenLayers(x, this.config.inputSize, this.hiddenWeights(), this.activation, layer);
+  }
+
+  logits(x: tf.Tensor): tf.Tensor2D {
+    this.assertUsable('logits');
+    return tf.tidy(() =>
+      affine(
+        forwardHiddenLayers(x, this.config.inputSize, this.hiddenWeights(), this.activation),
+        this.getVariable('output.W') as tf.Tensor2D,
+        this.getVariable('output.b') as tf.Tensor1D,
+      ),
+    );
+  }
+
+  /** A copy of the first layer's weights W1 (inputSize x h1); row-wise W1^T are its filters. */
+  firstLayerWeights(): tf.Tensor2D {
+    return this.getVariable('layer0.W').clone() as tf.Tensor2D;
+  }
+
+  /**
+   * The product W1 W2 ... Wk (inputSize x h_k) of the first `layers` weight matrices, which the
+   * notebooks show as the filters of layer k in input space.
+   */
+  weightProduct(layers = this.layerCount): tf.Tensor2D {
+    this.assertUsable('weightProduct');
+    this.requireLayer('weightProduct', layers, this.layerCount, 1);
+    return tf.tidy(() => {
+      let product = this.getVariable('layer0.W') as tf.Tensor2D;
+      for (let layer = 1; layer < layers; layer++) product = tf.matMul(product, this.getVariable(`layer${layer}.W`) as tf.Tensor2D);
+      return product.clone();
+    });
+  }
+
+  override dispose(): void {
+    for (const autoencoder of this.autoencoders) autoencoder.dispose();
+    super.dispose();
+  }
+
+  private hiddenWeights(): { W: tf.Variable; b: tf.Variable }[] {
+    return this.config.hiddenSizes.map((_, layer) => ({ W: this.getVariable(`layer${layer}.W`), b: this.getVariable(`layer${layer}.b`) }));
+  }
+
+  private requireLayer(method: string, layer: number, max: number, min = 0): void {
+    if (!Number.isInteger(layer) || layer < min || layer > max) {
+      throw new InvalidArgumentError(
+        'layer',
+        layer,
+        `StackedDenoisingAutoencoder.${method}: layer must be a whole number in [${min}, ${max}] for this ${this.layerCount}-layer SdA; received ${layer}.`,
+      );
+    }
+  }
+}

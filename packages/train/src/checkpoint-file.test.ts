@@ -1,0 +1,45 @@
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { barsAndStripes } from '@sdae/datasets';
+import { DenoisingAutoencoder, ModelFormatError } from '@sdae/layers';
+import { describe, expect, it } from 'vitest';
+import { decodeCheckpoint } from './checkpoint';
+import { fileCheckpoint, readCheckpointFile, writeFileAtomic } from './checkpoint-file';
+import { trainAutoencoder } from './train-autoencoder';
+
+describe('writeFileAtomic', () => {
+  it('keeps the old file whole while a new one is written and when writing fails', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'sdae-atomic-'));
+    const path = join(directory, 'run.ckpt');
+    await writeFile(path, 'good');
+    const big = new Uint8Array(64 * 1024 * 1024).fill(7);
+    const writing = writeFileAtomic(path, big);
+    // While the big write is under way the target still holds the old content.
+    expect(await readFile(path, 'utf8')).toBe('good');
+    await writing;
+    expect((await readFile(path)).length).toBe(big.length);
+    await writeFile(path, 'good');
+    // A write that fails (the bytes are not bytes) leaves the old file and no temporary file.
+    await expect(writeFileAtomic(path, 42 as unknown as Uint8Array)).rejects.toThrow();
+    expect(await readFile(path, 'utf8')).toBe('good');
+    expect(await readdir(directory)).toEqual(['run.ckpt']);
+  });
+});
+
+describe('fileCheckpoint and readCheckpointFile', () => {
+  it('write a checkpoint a run can resume from, and name a missing file', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'sdae-ckpt-'));
+    const path = join(directory, 'da.ckpt');
+    const set = barsAndStripes({ size: 4, count: 32 });
+    const da = new DenoisingAutoencoder({ visibleSize: 16, hiddenSize: 4 });
+    await trainAutoencoder(da, set, { epochs: 2, batchSize: 8, checkpoint: fileCheckpoint(path) });
+    const checkpoint = decodeCheckpoint(await readCheckpointFile(path), path);
+    expect(checkpoint.state.nextEpoch).toBe(2);
+    expect(checkpoint.className).toBe('DenoisingAutoencoder');
+    await expect(readCheckpointFile(join(directory, 'missing.ckpt'))).rejects.toThrow(ModelFormatError);
+    await writeFile(path, (await readFile(path)).subarray(0, 100));
+    expect(() => decodeCheckpoint(new Uint8Array(Buffer.from('SDAE')), path)).toThrow(/da.ckpt: header is wrong/);
+    da.dispose();
+  });
+});

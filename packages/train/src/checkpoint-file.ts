@@ -1,0 +1,56 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { ModelFormatError } from '@sdae/layers';
+import type { CheckpointOptions } from './loop-options';
+
+/**
+ * Writes `bytes` to `path` atomically: to a temporary file beside it, flushed to disk, then
+ * renamed over the old file. A crash mid-write leaves the previous file intact.
+ */
+export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
+  const target = resolve(path);
+  await mkdir(dirname(target), { recursive: true });
+  const temporary = `${target}.tmp-${randomBytes(4).toString('hex')}`;
+  try {
+    const handle = await open(temporary, 'w');
+    try {
+      await handle.writeFile(bytes);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temporary, target);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
+}
+
+/**
+ * Checkpoints to one file, replaced atomically each time.
+ *
+ * @example
+ * await trainAutoencoder(da, mnist.train, { checkpoint: fileCheckpoint('runs/da.ckpt', { every: 1 }) });
+ * // later: { resume: await readCheckpointFile('runs/da.ckpt') }
+ */
+export function fileCheckpoint(path: string, options: { every?: number } = {}): CheckpointOptions {
+  return { every: options.every ?? 1, write: (bytes) => writeFileAtomic(path, bytes) };
+}
+
+/**
+ * Reads a checkpoint file for the `resume` option.
+ *
+ * @throws {ModelFormatError} naming the file when it cannot be read.
+ */
+export async function readCheckpointFile(path: string): Promise<Uint8Array> {
+  try {
+    const buffer = await readFile(path);
+    return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  } catch (error) {
+    throw new ModelFormatError(
+      { file: path, field: 'file', expected: 'a readable checkpoint file', found: (error as NodeJS.ErrnoException).code ?? 'an error' },
+      `readCheckpointFile: cannot read ${path} (${(error as Error).message}). Pass the file given to fileCheckpoint.`,
+    );
+  }
+}

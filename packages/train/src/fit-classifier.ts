@@ -1,0 +1,144 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { InvalidArgumentError, batchCount, epochBatches, requireBoolean, type ImageSet } from '@sdae/datasets';
+import { batchToTensors } from '@sdae/datasets/tensors';
+import type { BundleTensor, Classifier } from '@sdae/layers';
+import { decodeCheckpoint, encodeCheckpoint, restoreCheckpoint, type LoopState } from './checkpoint';
+import { EarlyStopping, type EarlyStoppingOptions } from './early-stopping';
+import { runWithHooks, type EpochLog, type StopReason, type TrainingEvent, type TrainingHooks, type TrainingResult } from './events';
+import { applyStep, requireEpochs, resolveCommonOptions, restoreWeights, snapshotWeights, type CommonTrainingOptions } from './loop-options';
+import { evaluate } from './metrics';
+import { Optimizer } from './optimizers';
+
+/** The sets of supervised training: validation drives early stopping, test is measured at each new best. */
+export interface ClassifierData {
+  train: ImageSet;
+  validation?: ImageSet;
+  test?: ImageSet;
+}
+
+/** Options of {@link fitClassifier}. */
+export interface FitClassifierOptions extends CommonTrainingOptions {
+  /** The most epochs to run. @default 1000 (the SdA tutorial's fine-tuning) */
+  epochs?: number;
+  /** The tutorial's patience rule (needs a validation set), its settings, or `false` to run every epoch. @default true */
+  earlyStopping?: boolean | EarlyStoppingOptions;
+  /** At the end, put back the weights of the best validation error. @default true */
+  restoreBestWeights?: boolean;
+}
+
+/**
+ * Supervised minibatch training of a classifier (fine-tuning an SdA, an MLP, a CNN) with the
+ * Theano tutorials' early stopping: validate once per epoch; on a new best validation error,
+ * measure the test error; stop when the iteration count reaches the patience. As a stream of
+ * events; see {@link fitClassifier} for the hooks form.
+ */
+export async function* classifierTraining(
+  model: Classifier,
+  data: ClassifierData,
+  options: FitClassifierOptions = {},
+): AsyncGenerator<TrainingEvent, TrainingResult> {
+  const caller = 'fitClassifier';
+  const epochs = requireEpochs(caller, options.epochs ?? 1000);
+  const resolved = resolveCommonOptions(caller, options, { batchSize: 20, learningRate: 0.1 });
+  const restoreBest = requireBoolean(caller, 'restoreBestWeights', options.restoreBestWeights ?? true);
+  const earlyStoppingOption = options.earlyStopping ?? true;
+  if (earlyStoppingOption !== false && data.validation === undefined && options.earlyStopping !== undefined) {
+    throw new InvalidArgumentError('earlyStopping', earlyStoppingOption, `${caller}: earlyStopping needs data.validation; pass a validation set or earlyStopping: false.`);
+  }
+  const { train, validation, test } = data;
+  const batchesPerEpoch = Math.min(batchCount(train.count, resolved.batchSize), resolved.batchesPerEpoch ?? Number.POSITIVE_INFINITY);
+  const stopping =
+    earlyStoppingOption === false || validation === undefined
+      ? undefined
+      : new EarlyStopping(batchesPerEpoch, earlyStoppingOption === true ? {} : earlyStoppingOption);
+  const started = performance.now();
+  const optimizer = new Optimizer(resolved.optimizer);
+  let best: BundleTensor[] = [];
+  let state: LoopState = { loop: 'classifier', nextEpoch: 0, iterations: 0, history: [] };
+  try {
+    if (resolved.resume !== undefined) {
+      const checkpoint = decodeCheckpoint(resolved.resume);
+      state = restoreCheckpoint(checkpoint, model, optimizer, 'classifier');
+      best = checkpoint.bestWeights;
+      if (state.earlyStopping !== undefined) stopping?.setState(state.earlyStopping);
+    }
+    let stopReason: StopReason = 'completed';
+    for (let epoch = state.nextEpoch; epoch < epochs && stopReason === 'completed'; epoch++) {
+      yield { type: 'epoch-begin', stage: 'finetune', epoch };
+      const epochStarted = performance.now();
+      const lastGood = snapshotWeights(model);
+      let costSum = 0;
+      let batches = 0;
+      for (const batch of epochBatches(train, { batchSize: resolved.batchSize, order: resolved.order, seed: resolved.seed, epoch })) {
+        if (resolved.signal?.aborted === true) {
+          stopReason = 'aborted';
+          break;
+        }
+        if (batches >= batchesPerEpoch) break;
+        const step = tf.tidy(() => {
+          const { x, y } = batchToTensors(batch, { layout: model.inputLayout });
+          return model.lossAndGradients(x, y);
+        });
+        const cost = await applyStep({ caller, owner: model, variables: model.variables, optimizer, lastGood, epoch, batch: batch.index }, step);
+        costSum += cost;
+        batches++;
+        state.iterations++;
+        yield { type: 'batch-end', stage: 'finetune', epoch, batch: batch.index, iteration: state.iterations - 1, loss: cost };
+        // The tutorial checks its patience after every minibatch (after validating, on an epoch's
+        // last one), so a run may stop mid-epoch.
+        if (batches < batchesPerEpoch && stopping?.shouldStop(state.iterations - 1) === true) {
+          stopReason = 'early-stopping';
+          break;
+        }
+      }
+      if (batches === 0) break;
+      const log: EpochLog = { stage: 'finetune', epoch, iterations: state.iterations, cost: costSum / batches, seconds: 0 };
+      if (validation !== undefined && stopReason === 'completed') {
+        log.validationError = (await evaluate(model, validation)).errorRate;
+        if (stopping === undefined || stopping.observe(state.iterations - 1, log.validationError)) {
+          if (stopping !== undefined && restoreBest) best = snapshotWeights(model);
+          if (test !== undefined && stopping !== undefined) {
+            log.testError = (await evaluate(model, test)).errorRate;
+            state.testErrorAtBest = log.testError;
+          }
+        }
+        if (stopReason === 'completed' && stopping?.shouldStop(state.iterations - 1) === true) stopReason = 'early-stopping';
+      }
+      log.seconds = (performance.now() - epochStarted) / 1000;
+      state.history.push(log);
+      state.nextEpoch = epoch + 1;
+      state.earlyStopping = stopping?.getState();
+      yield { type: 'epoch-end', log };
+      if (resolved.writeCheckpoint !== undefined && stopReason !== 'aborted' && (epoch + 1) % resolved.checkpointEvery === 0) {
+        const bytes = encodeCheckpoint(model, optimizer, state, best);
+        await resolved.writeCheckpoint(bytes);
+        yield { type: 'checkpoint', stage: 'finetune', epoch, bytes: bytes.length };
+      }
+    }
+    if (restoreBest && best.length > 0 && stopReason !== 'aborted') restoreWeights(model, best);
+    const result: TrainingResult = {
+      stopReason,
+      history: state.history,
+      seconds: (performance.now() - started) / 1000,
+      ...(stopping === undefined
+        ? {}
+        : { bestValidationError: stopping.bestError, bestIteration: stopping.bestIteration, testErrorAtBest: state.testErrorAtBest }),
+    };
+    yield { type: 'train-end', result };
+    return result;
+  } finally {
+    optimizer.dispose();
+  }
+}
+
+/**
+ * Trains a classifier with early stopping, calling the hooks; resolves with the result (history,
+ * best validation error and the test error measured at it).
+ *
+ * @example
+ * const result = await fitClassifier(sda, { train: mnist.train, validation: mnist.validation, test: mnist.test }, { learningRate: 0.1 });
+ * console.log(result.testErrorAtBest);
+ */
+export function fitClassifier(model: Classifier, data: ClassifierData, options: FitClassifierOptions & TrainingHooks = {}): Promise<TrainingResult> {
+  return runWithHooks(classifierTraining(model, data, options), options);
+}

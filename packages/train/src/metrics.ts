@@ -1,0 +1,86 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { InvalidArgumentError, epochBatches, type ImageSet } from '@sdae/datasets';
+import { batchToTensors } from '@sdae/datasets/tensors';
+import type { Classifier } from '@sdae/layers';
+
+function requireSameLength(caller: string, predicted: ArrayLike<number>, labels: ArrayLike<number>): void {
+  if (predicted.length !== labels.length || labels.length === 0) {
+    throw new InvalidArgumentError(
+      'predicted',
+      predicted.length,
+      `${caller}: predicted and labels must be non-empty and of the same length; received ${predicted.length} and ${labels.length}.`,
+    );
+  }
+}
+
+/**
+ * The fraction of examples whose predicted class differs from the label.
+ *
+ * @example errorRate([1, 2, 3], [1, 0, 3]); // 1/3
+ */
+export function errorRate(predicted: ArrayLike<number>, labels: ArrayLike<number>): number {
+  requireSameLength('errorRate', predicted, labels);
+  let wrong = 0;
+  for (let index = 0; index < labels.length; index++) if (predicted[index] !== labels[index]) wrong++;
+  return wrong / labels.length;
+}
+
+/** The fraction of examples classified correctly, `1 - errorRate`. */
+export function accuracy(predicted: ArrayLike<number>, labels: ArrayLike<number>): number {
+  return 1 - errorRate(predicted, labels);
+}
+
+/**
+ * The confusion matrix: `matrix[label][predicted]` counts the examples of class `label`
+ * predicted as `predicted`.
+ *
+ * @example confusionMatrix([0, 1, 1], [0, 0, 1], 2); // [[1, 1], [0, 1]]
+ */
+export function confusionMatrix(predicted: ArrayLike<number>, labels: ArrayLike<number>, numClasses: number): number[][] {
+  requireSameLength('confusionMatrix', predicted, labels);
+  const matrix = Array.from({ length: numClasses }, () => new Array<number>(numClasses).fill(0));
+  for (let index = 0; index < labels.length; index++) {
+    const row = matrix[labels[index]];
+    if (row === undefined || !(predicted[index] >= 0 && predicted[index] < numClasses)) {
+      throw new InvalidArgumentError(
+        'labels',
+        labels[index],
+        `confusionMatrix: example ${index} has label ${labels[index]} and prediction ${predicted[index]}; both must lie in [0, ${numClasses - 1}].`,
+      );
+    }
+    row[predicted[index]]++;
+  }
+  return matrix;
+}
+
+/** A classifier's performance on a set. */
+export interface Evaluation {
+  /** Mean negative log-likelihood. */
+  loss: number;
+  errorRate: number;
+  accuracy: number;
+  /** The predicted class of every example, in the set's order. */
+  predictions: Int32Array;
+}
+
+/**
+ * Classifies every example of `set` in batches (the last, smaller one included) and measures the
+ * mean negative log-likelihood, error rate and accuracy.
+ *
+ * @example const { errorRate } = await evaluate(model, mnist.test);
+ */
+export async function evaluate(model: Classifier, set: ImageSet, options: { batchSize?: number } = {}): Promise<Evaluation> {
+  const predictions = new Int32Array(set.count);
+  let lossSum = 0;
+  for (const batch of epochBatches(set, { batchSize: options.batchSize ?? 1000, partialBatch: 'keep' })) {
+    const [loss, classes] = tf.tidy(() => {
+      const { x, y } = batchToTensors(batch, { layout: model.inputLayout });
+      return [tf.mul(model.loss(x, y), batch.size), model.predictClasses(x)];
+    });
+    lossSum += (await loss.data())[0];
+    predictions.set(await classes.data(), batch.indices[0]);
+    tf.dispose([loss, classes]);
+  }
+  const rate = errorRate(predictions, set.labels);
+  return { loss: lossSum / set.count, errorRate: rate, accuracy: 1 - rate, predictions };
+}

@@ -1,0 +1,154 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { InvalidArgumentError, requireNumber, resolveChoice } from '@sdae/datasets';
+import type { BundleTensor } from '@sdae/layers';
+
+/** The optimisers: plain SGD (the tutorials'), SGD with momentum (DeepLearnToolbox's) and Adam. */
+export type OptimizerName = 'sgd' | 'momentum' | 'adam';
+
+/** Every valid {@link OptimizerName}. */
+export const OPTIMIZER_NAMES: readonly OptimizerName[] = ['sgd', 'momentum', 'adam'];
+
+/** Options of {@link createOptimizer}. */
+export interface OptimizerOptions {
+  /** @default 'sgd' */
+  name?: OptimizerName;
+  /** The step size, > 0. @default 0.1 (the dA tutorial) */
+  learningRate?: number;
+  /** Momentum coefficient in [0, 1) (`'momentum'` only). @default 0.5 (DeepLearnToolbox) */
+  momentum?: number;
+  /** Adam's first-moment decay in [0, 1). @default 0.9 */
+  beta1?: number;
+  /** Adam's second-moment decay in [0, 1). @default 0.999 */
+  beta2?: number;
+  /** Adam's denominator offset, > 0. @default 1e-8 */
+  epsilon?: number;
+}
+
+/** The resolved settings of an optimiser. */
+export interface OptimizerConfig {
+  name: OptimizerName;
+  learningRate: number;
+  momentum: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+}
+
+/** What a checkpoint stores of an optimiser: its settings, step count and slot tensors. */
+export interface OptimizerState {
+  config: OptimizerConfig;
+  step: number;
+  slots: BundleTensor[];
+}
+
+/** Resolves and checks optimiser options; every default lives here. */
+export function resolveOptimizerOptions(options: OptimizerOptions, caller = 'createOptimizer'): OptimizerConfig {
+  const unit = { min: 0, max: 1, excludeMax: true };
+  return {
+    name: resolveChoice(caller, 'optimizer', options.name ?? 'sgd', OPTIMIZER_NAMES),
+    learningRate: requireNumber(caller, 'learningRate', options.learningRate ?? 0.1, { min: 0, excludeMin: true }),
+    momentum: requireNumber(caller, 'momentum', options.momentum ?? 0.5, unit),
+    beta1: requireNumber(caller, 'beta1', options.beta1 ?? 0.9, unit),
+    beta2: requireNumber(caller, 'beta2', options.beta2 ?? 0.999, unit),
+    epsilon: requireNumber(caller, 'epsilon', options.epsilon ?? 1e-8, { min: 0, excludeMin: true }),
+  };
+}
+
+/**
+ * Updates variables from their gradients and keeps whatever state the rule needs (velocities,
+ * moments) under the variables' names, so it can be checkpointed and restored exactly.
+ */
+export class Optimizer {
+  readonly config: OptimizerConfig;
+  private step = 0;
+  private readonly slots = new Map<string, tf.Variable>();
+
+  /** @throws {InvalidArgumentError} for an unknown name or a non-finite or out-of-range setting. */
+  constructor(options: OptimizerOptions = {}) {
+    this.config = resolveOptimizerOptions(options);
+  }
+
+  /** The number of updates applied so far. */
+  get steps(): number {
+    return this.step;
+  }
+
+  /**
+   * Applies one update to each variable that has a gradient. Disposes nothing it was given.
+   *
+   * @example optimizer.apply(model.variables, gradients);
+   */
+  apply(variables: ReadonlyMap<string, tf.Variable>, gradients: Readonly<Record<string, tf.Tensor>>): void {
+    this.step += 1;
+    const { name, learningRate, momentum, beta1, beta2, epsilon } = this.config;
+    tf.tidy(() => {
+      for (const [variableName, variable] of variables) {
+        const gradient = gradients[variableName] as tf.Tensor | undefined;
+        if (gradient === undefined) continue;
+        if (name === 'sgd') {
+          variable.assign(tf.sub(variable, tf.mul(gradient, learningRate)));
+        } else if (name === 'momentum') {
+          const velocity = this.slot(`velocity/${variableName}`, variable);
+          velocity.assign(tf.sub(tf.mul(velocity, momentum), tf.mul(gradient, learningRate)));
+          variable.assign(tf.add(variable, velocity));
+        } else {
+          const first = this.slot(`m/${variableName}`, variable);
+          const second = this.slot(`v/${variableName}`, variable);
+          first.assign(tf.add(tf.mul(first, beta1), tf.mul(gradient, 1 - beta1)));
+          second.assign(tf.add(tf.mul(second, beta2), tf.mul(tf.square(gradient), 1 - beta2)));
+          const stepSize = (learningRate * Math.sqrt(1 - beta2 ** this.step)) / (1 - beta1 ** this.step);
+          variable.assign(tf.sub(variable, tf.div(tf.mul(first, stepSize), tf.add(tf.sqrt(second), epsilon))));
+        }
+      }
+    });
+  }
+
+  /** The optimiser's state for a checkpoint. */
+  getState(): OptimizerState {
+    const slots = [...this.slots].map(([name, slot]) => ({ name, shape: [...slot.shape], values: Float32Array.from(slot.dataSync() as Float32Array) }));
+    return { config: { ...this.config }, step: this.step, slots };
+  }
+
+  /**
+   * Continues from a state saved by {@link Optimizer.getState}; the settings must match.
+   *
+   * @throws {InvalidArgumentError} when the saved optimiser differs from this one.
+   */
+  setState(state: OptimizerState): void {
+    const saved = JSON.stringify(state.config);
+    if (saved !== JSON.stringify(this.config)) {
+      throw new InvalidArgumentError(
+        'optimizer',
+        state.config,
+        `Optimizer.setState: the checkpoint was written with optimizer ${saved} but this run uses ${JSON.stringify(this.config)}; ` +
+          'resume with the same optimizer settings.',
+      );
+    }
+    this.disposeSlots();
+    for (const slot of state.slots) {
+      const initial = tf.tensor(slot.values, slot.shape, 'float32');
+      this.slots.set(slot.name, tf.variable(initial, false));
+      initial.dispose();
+    }
+    this.step = state.step;
+  }
+
+  /** Frees the optimiser's state. */
+  dispose(): void {
+    this.disposeSlots();
+  }
+
+  private slot(name: string, like: tf.Variable): tf.Variable {
+    let slot = this.slots.get(name);
+    if (slot === undefined) {
+      slot = tf.tidy(() => tf.variable(tf.zerosLike(like), false));
+      this.slots.set(name, slot);
+    }
+    return slot;
+  }
+
+  private disposeSlots(): void {
+    for (const slot of this.slots.values()) slot.dispose();
+    this.slots.clear();
+  }
+}

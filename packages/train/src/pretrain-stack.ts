@@ -1,0 +1,71 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { ImageSet } from '@sdae/datasets';
+import type { StackedDenoisingAutoencoder } from '@sdae/layers';
+import { decodeCheckpoint, restoreCheckpoint, type LoopState } from './checkpoint';
+import { runWithHooks, type StopReason, type TrainingEvent, type TrainingHooks, type TrainingResult } from './events';
+import { requireEpochs, resolveCommonOptions, type CommonTrainingOptions } from './loop-options';
+import { Optimizer } from './optimizers';
+import { unsupervisedEpochs } from './train-autoencoder';
+
+/** Options of {@link pretrainStack}; the defaults are the SdA tutorial's. */
+export interface PretrainStackOptions extends CommonTrainingOptions {
+  /** Pretraining epochs per layer. @default 15 */
+  epochs?: number;
+}
+
+/**
+ * Greedy layer-wise pretraining of an SdA, as a stream of events: the dA of layer i is trained on
+ * the output of layers 0..i-1 computed on clean input, with its own corruption level. Each layer
+ * gets a fresh optimiser. Defaults: 15 epochs per layer, learning rate 0.001, batch 1 (the
+ * tutorial's; pass larger batches for speed).
+ */
+export async function* pretrainingTraining(
+  sda: StackedDenoisingAutoencoder,
+  set: ImageSet,
+  options: PretrainStackOptions = {},
+): AsyncGenerator<TrainingEvent, TrainingResult> {
+  const caller = 'pretrainStack';
+  const epochs = requireEpochs(caller, options.epochs ?? 15);
+  const resolved = resolveCommonOptions(caller, options, { batchSize: 1, learningRate: 0.001 });
+  const started = performance.now();
+  const checkpoint = resolved.resume === undefined ? undefined : decodeCheckpoint(resolved.resume);
+  const firstLayer = checkpoint?.state.layer ?? 0;
+  // Checkpoints carry the whole history so far, so that a resumed run reports every epoch.
+  const history: TrainingResult['history'] = checkpoint === undefined ? [] : [...checkpoint.state.history];
+  let stopReason: StopReason = 'completed';
+  for (let layer = firstLayer; layer < sda.layerCount && stopReason === 'completed'; layer++) {
+    const optimizer = new Optimizer(resolved.optimizer);
+    try {
+      let state: LoopState = { loop: 'pretrain', layer, nextEpoch: 0, iterations: 0, history };
+      if (checkpoint !== undefined && layer === firstLayer) state = { ...restoreCheckpoint(checkpoint, sda, optimizer, 'pretrain'), history };
+      stopReason = yield* unsupervisedEpochs({
+        caller,
+        stage: 'pretrain',
+        layer,
+        trainee: sda.autoencoder(layer),
+        owner: sda,
+        set,
+        epochs,
+        options: resolved,
+        optimizer,
+        state,
+        transform: layer === 0 ? undefined : (x) => tf.tidy(() => sda.layerInput(x, layer)),
+      });
+    } finally {
+      optimizer.dispose();
+    }
+  }
+  const result: TrainingResult = { stopReason, history, seconds: (performance.now() - started) / 1000 };
+  yield { type: 'train-end', result };
+  return result;
+}
+
+/**
+ * Pretrains every layer of an SdA in turn, calling the hooks; resolves with the history.
+ *
+ * @example
+ * await pretrainStack(sda, mnist.train, { epochs: 15, learningRate: 0.001, batchSize: 1, onEpochEnd: (log) => console.log(formatEpochLog(log)) });
+ */
+export function pretrainStack(sda: StackedDenoisingAutoencoder, set: ImageSet, options: PretrainStackOptions & TrainingHooks = {}): Promise<TrainingResult> {
+  return runWithHooks(pretrainingTraining(sda, set, options), options);
+}

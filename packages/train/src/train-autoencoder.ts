@@ -1,0 +1,113 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { epochBatches, type ImageSet } from '@sdae/datasets';
+import type { DenoisingAutoencoder, Model } from '@sdae/layers';
+import { decodeCheckpoint, encodeCheckpoint, restoreCheckpoint, type LoopState } from './checkpoint';
+import { runWithHooks, type StopReason, type TrainingEvent, type TrainingHooks, type TrainingResult } from './events';
+import { applyStep, requireEpochs, resolveCommonOptions, snapshotWeights, type CommonTrainingOptions, type ResolvedCommonOptions } from './loop-options';
+import { Optimizer } from './optimizers';
+
+/** Options of {@link trainAutoencoder}; the defaults are the dA tutorial's. */
+export interface TrainAutoencoderOptions extends CommonTrainingOptions {
+  /** Epochs over the training set. @default 15 */
+  epochs?: number;
+}
+
+/** What the unsupervised epoch loop needs; shared by dA training and SdA pretraining. */
+export interface UnsupervisedRun {
+  caller: string;
+  stage: 'train' | 'pretrain';
+  layer?: number;
+  /** The dA whose variables are updated. */
+  trainee: DenoisingAutoencoder;
+  /** The model saved in checkpoints and restored on divergence (the SdA when pretraining). */
+  owner: Model;
+  set: ImageSet;
+  epochs: number;
+  options: ResolvedCommonOptions;
+  optimizer: Optimizer;
+  /** Updated in place as epochs complete. */
+  state: LoopState;
+  /** Maps a batch of images to the dA's input (an SdA layer's input). */
+  transform?: (x: tf.Tensor2D) => tf.Tensor2D;
+}
+
+/**
+ * Runs epochs `state.nextEpoch .. epochs-1` of minibatch training of a dA, yielding events, and
+ * returns why it stopped. The mean cost of each epoch is the tutorial's `numpy.mean(c)`.
+ */
+export async function* unsupervisedEpochs(run: UnsupervisedRun): AsyncGenerator<TrainingEvent, StopReason> {
+  const { caller, stage, layer, trainee, owner, set, epochs, options, optimizer, state } = run;
+  const imageSize = set.height * set.width;
+  for (let epoch = state.nextEpoch; epoch < epochs; epoch++) {
+    yield { type: 'epoch-begin', stage, layer, epoch };
+    const started = performance.now();
+    const lastGood = snapshotWeights(owner);
+    let costSum = 0;
+    let batches = 0;
+    for (const batch of epochBatches(set, { batchSize: options.batchSize, order: options.order, seed: options.seed, epoch })) {
+      if (options.signal?.aborted === true) return 'aborted';
+      if (options.batchesPerEpoch !== undefined && batches >= options.batchesPerEpoch) break;
+      const step = tf.tidy(() => {
+        const images = tf.tensor2d(batch.images, [batch.size, imageSize]);
+        return trainee.lossAndGradients(run.transform === undefined ? images : run.transform(images));
+      });
+      const cost = await applyStep({ caller, owner, variables: trainee.variables, optimizer, lastGood, epoch, batch: batch.index }, step);
+      costSum += cost;
+      batches++;
+      state.iterations++;
+      yield { type: 'batch-end', stage, layer, epoch, batch: batch.index, iteration: state.iterations - 1, loss: cost };
+    }
+    const log = { stage, ...(layer === undefined ? {} : { layer }), epoch, iterations: state.iterations, cost: costSum / batches, seconds: (performance.now() - started) / 1000 };
+    state.history.push(log);
+    state.nextEpoch = epoch + 1;
+    yield { type: 'epoch-end', log };
+    if (options.writeCheckpoint !== undefined && (epoch + 1) % options.checkpointEvery === 0) {
+      const bytes = encodeCheckpoint(owner, optimizer, state);
+      await options.writeCheckpoint(bytes);
+      yield { type: 'checkpoint', stage, epoch, bytes: bytes.length };
+    }
+  }
+  return 'completed';
+}
+
+/**
+ * Trains a dA on a set's images with minibatch gradient descent, as a `for await` stream of
+ * events (epoch begin, batch end, epoch end with the mean cost, checkpoint, train end).
+ *
+ * @example
+ * for await (const event of autoencoderTraining(da, mnist.train, { epochs: 15 })) {
+ *   if (event.type === 'epoch-end') console.log(formatEpochLog(event.log));
+ * }
+ */
+export async function* autoencoderTraining(
+  da: DenoisingAutoencoder,
+  set: ImageSet,
+  options: TrainAutoencoderOptions = {},
+): AsyncGenerator<TrainingEvent, TrainingResult> {
+  const caller = 'trainAutoencoder';
+  const epochs = requireEpochs(caller, options.epochs ?? 15);
+  const resolved = resolveCommonOptions(caller, options, { batchSize: 20, learningRate: 0.1 });
+  const started = performance.now();
+  const optimizer = new Optimizer(resolved.optimizer);
+  try {
+    let state: LoopState = { loop: 'autoencoder', nextEpoch: 0, iterations: 0, history: [] };
+    if (resolved.resume !== undefined) state = restoreCheckpoint(decodeCheckpoint(resolved.resume), da, optimizer, 'autoencoder');
+    const stopReason = yield* unsupervisedEpochs({ caller, stage: 'train', trainee: da, owner: da, set, epochs, options: resolved, optimizer, state });
+    const result: TrainingResult = { stopReason, history: state.history, seconds: (performance.now() - started) / 1000 };
+    yield { type: 'train-end', result };
+    return result;
+  } finally {
+    optimizer.dispose();
+  }
+}
+
+/**
+ * Trains a dA on a set's images, calling the hooks, and resolves with the history.
+ *
+ * @example
+ * const da = new DenoisingAutoencoder({ corruptionLevel: 0.3 });
+ * await trainAutoencoder(da, mnist.train, { epochs: 15, onEpochEnd: (log) => console.log(formatEpochLog(log)) });
+ */
+export function trainAutoencoder(da: DenoisingAutoencoder, set: ImageSet, options: TrainAutoencoderOptions & TrainingHooks = {}): Promise<TrainingResult> {
+  return runWithHooks(autoencoderTraining(da, set, options), options);
+}

@@ -1,0 +1,79 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { requireNonNegativeInteger, sampledBatches, type ImageSet } from '@sdae/datasets';
+import { batchToTensors } from '@sdae/datasets/tensors';
+import type { Classifier } from '@sdae/layers';
+import { decodeCheckpoint, encodeCheckpoint, restoreCheckpoint, type LoopState } from './checkpoint';
+import { runWithHooks, type StopReason, type TrainingEvent, type TrainingHooks, type TrainingResult } from './events';
+import { applyStep, resolveCommonOptions, snapshotWeights, type CommonTrainingOptions } from './loop-options';
+import { Optimizer } from './optimizers';
+
+/** Options of {@link trainSampled}; the defaults are the numpy notebook's. */
+export interface TrainSampledOptions extends CommonTrainingOptions {
+  /** The number of iterations, each on a minibatch sampled at random. @default 3000 */
+  iterations?: number;
+}
+
+/**
+ * The numpy notebook's mode: each iteration samples a random minibatch (with replacement across
+ * iterations), takes one step, and logs the loss and the accuracy on that minibatch. Logs are
+ * `stage: 'sampled'` with `epoch` holding the iteration. Defaults: 3,000 iterations of batch 100,
+ * learning rate 0.1 on the mean loss (the notebook's 0.001 on summed gradients). Checkpoints
+ * count iterations.
+ */
+export async function* sampledTraining(model: Classifier, set: ImageSet, options: TrainSampledOptions = {}): AsyncGenerator<TrainingEvent, TrainingResult> {
+  const caller = 'trainSampled';
+  const iterations = requireNonNegativeInteger(caller, 'iterations', options.iterations ?? 3000);
+  const resolved = resolveCommonOptions(caller, options, { batchSize: 100, learningRate: 0.1 });
+  const started = performance.now();
+  const optimizer = new Optimizer(resolved.optimizer);
+  let state: LoopState = { loop: 'sampled', nextEpoch: 0, iterations: 0, history: [] };
+  try {
+    if (resolved.resume !== undefined) state = restoreCheckpoint(decodeCheckpoint(resolved.resume), model, optimizer, 'sampled');
+    let stopReason: StopReason = 'completed';
+    let lastGood = snapshotWeights(model);
+    const remaining = iterations - state.nextEpoch;
+    for (const batch of remaining > 0 ? sampledBatches(set, { batchSize: resolved.batchSize, iterations: remaining, seed: resolved.seed, startIteration: state.nextEpoch }) : []) {
+      if (resolved.signal?.aborted === true) {
+        stopReason = 'aborted';
+        break;
+      }
+      const iteration = batch.index;
+      const iterationStarted = performance.now();
+      const { step, correct } = tf.tidy(() => {
+        const { x, y, labels } = batchToTensors(batch, { layout: model.inputLayout });
+        return { step: model.lossAndGradients(x, y), correct: tf.sum(tf.cast(tf.equal(model.predictClasses(x), labels), 'int32')) };
+      });
+      const accuracy = (await correct.data())[0] / batch.size;
+      correct.dispose();
+      const cost = await applyStep({ caller, owner: model, variables: model.variables, optimizer, lastGood, epoch: 0, batch: iteration }, step);
+      state.iterations++;
+      yield { type: 'batch-end', stage: 'sampled', epoch: 0, batch: iteration, iteration, loss: cost };
+      const log = { stage: 'sampled', epoch: iteration, iterations: state.iterations, cost, accuracy, seconds: (performance.now() - iterationStarted) / 1000 };
+      state.history.push(log);
+      state.nextEpoch = iteration + 1;
+      yield { type: 'epoch-end', log };
+      if (resolved.writeCheckpoint !== undefined && (iteration + 1) % resolved.checkpointEvery === 0) {
+        const bytes = encodeCheckpoint(model, optimizer, state);
+        await resolved.writeCheckpoint(bytes);
+        lastGood = snapshotWeights(model);
+        yield { type: 'checkpoint', stage: 'sampled', epoch: iteration, bytes: bytes.length };
+      }
+    }
+    const result: TrainingResult = { stopReason, history: state.history, seconds: (performance.now() - started) / 1000 };
+    yield { type: 'train-end', result };
+    return result;
+  } finally {
+    optimizer.dispose();
+  }
+}
+
+/**
+ * Trains a classifier for a number of iterations on randomly sampled minibatches, calling the hooks.
+ *
+ * @example
+ * const cnn = new ReluCnn({ preset: 'notebook' });
+ * await trainSampled(cnn, mnist.train, { iterations: 3000, batchSize: 100 });
+ */
+export function trainSampled(model: Classifier, set: ImageSet, options: TrainSampledOptions & TrainingHooks = {}): Promise<TrainingResult> {
+  return runWithHooks(sampledTraining(model, set, options), options);
+}
