@@ -115,6 +115,14 @@ describeBackends(TEST_BACKENDS, 'DenoisingAutoencoder', () => {
     da.dispose();
   });
 
+  it('refuses input of the wrong width with a clear error', () => {
+    const da = new DenoisingAutoencoder({ visibleSize: 6, hiddenSize: 4 });
+    const x = tf.zeros([2, 5]) as tf.Tensor2D;
+    expect(() => da.cost(x)).toThrow('DenoisingAutoencoder.cost: x must have shape [n, 6] (visibleSize); received [2, 5]. Flatten the images or build the dA with visibleSize 5.');
+    x.dispose();
+    da.dispose();
+  });
+
   it('reconstructs with the shapes of the input and leaks no tensors', () => {
     const da = new DenoisingAutoencoder({ visibleSize: 6, hiddenSize: 4, corruptionLevel: 0.5 });
     const x = randomInput(3, 6, 1);

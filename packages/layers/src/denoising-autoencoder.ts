@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Random, deriveSeed, requireBoolean, requireNumber, requirePositiveInteger, resolveChoice } from '@sdae/datasets';
+import { InvalidArgumentError, Random, deriveSeed, requireBoolean, requireNumber, requirePositiveInteger, resolveChoice } from '@sdae/datasets';
 import { resolveActivation, type Activation, type ActivationName } from './activations';
 import { corruptTensor, resolveCorruption, type CorruptionKind } from './corruption';
 import { uniformBound, uniformValues } from './initializers';
@@ -127,12 +127,14 @@ export class DenoisingAutoencoder extends Model<DenoisingAutoencoderConfig> {
   /** Corrupts `x` with this dA's noise, drawn from its seeded stream (or from `random`). */
   corrupt(x: tf.Tensor2D, random: Random = this.corruptionRandom): tf.Tensor2D {
     this.assertUsable('corrupt');
+    this.requireInput('corrupt', x);
     return corruptTensor(x, this.config.corruption, this.config.corruptionLevel, random) as tf.Tensor2D;
   }
 
   /** The hidden representation `s(x W + b)`, `[n, h]`. */
   encode(x: tf.Tensor2D): tf.Tensor2D {
     this.assertUsable('encode');
+    this.requireInput('encode', x);
     return tf.tidy(() => this.activation.apply(tf.add(tf.matMul(x, this.W), this.getVariable('b')))) as tf.Tensor2D;
   }
 
@@ -154,6 +156,7 @@ export class DenoisingAutoencoder extends Model<DenoisingAutoencoderConfig> {
    */
   cost(x: tf.Tensor2D, corrupted?: tf.Tensor2D): tf.Scalar {
     this.assertUsable('cost');
+    this.requireInput('cost', x);
     return tf.tidy(() => {
       const input = corrupted ?? this.corrupt(x);
       return this.lossFromDecoderInput(x, this.decoderInput(this.encode(input)));
@@ -166,6 +169,7 @@ export class DenoisingAutoencoder extends Model<DenoisingAutoencoderConfig> {
    */
   lossAndGradients(x: tf.Tensor2D, corrupted?: tf.Tensor2D): LossAndGradients {
     this.assertUsable('lossAndGradients');
+    this.requireInput('lossAndGradients', x);
     return tf.tidy(() => {
       const gradients: Record<string, tf.Tensor> = {};
       const n = x.shape[0];
@@ -194,6 +198,17 @@ export class DenoisingAutoencoder extends Model<DenoisingAutoencoderConfig> {
       gradients.bPrime = tf.sum(outputDelta, 0);
       return { loss: this.lossFromDecoderInput(x, outputInput), gradients };
     });
+  }
+
+  private requireInput(method: string, x: tf.Tensor): void {
+    if (x.rank !== 2 || x.shape[1] !== this.config.visibleSize) {
+      throw new InvalidArgumentError(
+        'x',
+        x.shape,
+        `DenoisingAutoencoder.${method}: x must have shape [n, ${this.config.visibleSize}] (visibleSize); received ` +
+          `[${x.shape.join(', ')}]. Flatten the images or build the dA with visibleSize ${x.shape[1] ?? '?'}.`,
+      );
+    }
   }
 
   private decoderInput(hidden: tf.Tensor2D): tf.Tensor2D {

@@ -15,12 +15,29 @@ export interface DenseWeights {
 }
 
 /**
+ * `x` as rows `[n, inputSize]`: a batch of any shape whose examples hold `inputSize` values.
+ *
+ * @throws {InvalidArgumentError} naming `caller` when the examples have another size.
+ */
+export function flattenInput(caller: string, x: tf.Tensor, inputSize: number): tf.Tensor2D {
+  if (x.rank < 2 || x.size !== x.shape[0] * inputSize) {
+    throw new InvalidArgumentError(
+      'x',
+      x.shape,
+      `${caller}: x must be a batch of examples of ${inputSize} values each, e.g. shape [n, ${inputSize}]; ` +
+        `received shape [${x.shape.join(', ')}]. Check the model's input size against the data.`,
+    );
+  }
+  return x.rank === 2 ? (x as tf.Tensor2D) : tf.reshape(x, [x.shape[0], inputSize]);
+}
+
+/**
  * Runs `x` (flattened to `[n, inputSize]`) through the first `count` hidden layers, each
  * `activation(h W + b)`. With `count` 0 it returns the flattened input.
  */
-export function forwardHiddenLayers(x: tf.Tensor, inputSize: number, layers: readonly DenseWeights[], activation: Activation, count = layers.length): tf.Tensor2D {
+export function forwardHiddenLayers(caller: string, x: tf.Tensor, inputSize: number, layers: readonly DenseWeights[], activation: Activation, count = layers.length): tf.Tensor2D {
   return tf.tidy(() => {
-    let activations = tf.reshape(x, [x.shape[0], inputSize]) as tf.Tensor2D;
+    let activations = flattenInput(caller, x, inputSize);
     for (let index = 0; index < count; index++) {
       activations = activation.apply(affine(activations, layers[index].W as tf.Tensor2D, layers[index].b as tf.Tensor1D)) as tf.Tensor2D;
     }

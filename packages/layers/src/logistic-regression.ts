@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { requireNumber, requirePositiveInteger } from '@sdae/datasets';
 import { Classifier } from './classifier';
-import { affine } from './dense';
+import { affine, flattenInput } from './dense';
 
 /** Options of {@link LogisticRegression}. */
 export interface LogisticRegressionOptions {
@@ -55,6 +55,6 @@ export class LogisticRegression extends Classifier<LogisticRegressionConfig> {
 
   logits(x: tf.Tensor): tf.Tensor2D {
     this.assertUsable('logits');
-    return tf.tidy(() => affine(tf.reshape(x, [x.shape[0], this.config.inputSize]) as tf.Tensor2D, this.getVariable('W') as tf.Tensor2D, this.getVariable('b') as tf.Tensor1D));
+    return tf.tidy(() => affine(flattenInput('LogisticRegression.logits', x, this.config.inputSize), this.getVariable('W') as tf.Tensor2D, this.getVariable('b') as tf.Tensor1D));
   }
 }

@@ -39,6 +39,14 @@ describeBackends(TEST_BACKENDS, 'Mlp', () => {
     mlp.dispose();
   });
 
+  it('refuses examples of the wrong size with a clear error', () => {
+    const mlp = new Mlp({ inputSize: 4, hiddenSizes: [2], numClasses: 2 });
+    const x = tf.zeros([3, 5]);
+    expect(() => mlp.logits(x)).toThrow('Mlp: x must be a batch of examples of 4 values each, e.g. shape [n, 4]; received shape [3, 5].');
+    x.dispose();
+    mlp.dispose();
+  });
+
   it('reduces to logistic regression with no hidden layer', () => {
     const mlp = new Mlp({ inputSize: 3, hiddenSizes: [], numClasses: 2 });
     const logistic = new LogisticRegression({ inputSize: 3, numClasses: 2 });

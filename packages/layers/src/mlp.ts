@@ -77,7 +77,7 @@ export class Mlp extends Classifier<MlpConfig> {
   hidden(x: tf.Tensor, layer = this.config.hiddenSizes.length - 1): tf.Tensor2D {
     this.assertUsable('hidden');
     const layers = this.config.hiddenSizes.map((_, index) => ({ W: this.getVariable(`layer${index}.W`), b: this.getVariable(`layer${index}.b`) }));
-    return forwardHiddenLayers(x, this.config.inputSize, layers, this.activation, layer + 1);
+    return forwardHiddenLayers('Mlp', x, this.config.inputSize, layers, this.activation, layer + 1);
   }
 
   logits(x: tf.Tensor): tf.Tensor2D {

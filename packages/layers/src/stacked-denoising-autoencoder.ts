@@ -141,14 +141,14 @@ export class StackedDenoisingAutoencoder extends Classifier<StackedDenoisingAuto
   layerInput(x: tf.Tensor, layer: number): tf.Tensor2D {
     this.assertUsable('layerInput');
     this.requireLayer('layerInput', layer, this.layerCount - 1);
-    return forwardHiddenLayers(x, this.config.inputSize, this.hiddenWeights(), this.activation, layer);
+    return forwardHiddenLayers('StackedDenoisingAutoencoder.layerInput', x, this.config.inputSize, this.hiddenWeights(), this.activation, layer);
   }
 
   logits(x: tf.Tensor): tf.Tensor2D {
     this.assertUsable('logits');
     return tf.tidy(() =>
       affine(
-        forwardHiddenLayers(x, this.config.inputSize, this.hiddenWeights(), this.activation),
+        forwardHiddenLayers('StackedDenoisingAutoencoder.logits', x, this.config.inputSize, this.hiddenWeights(), this.activation),
         this.getVariable('output.W') as tf.Tensor2D,
         this.getVariable('output.b') as tf.Tensor1D,
       ),

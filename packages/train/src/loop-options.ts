@@ -133,7 +133,8 @@ export interface StepContext {
  * back `lastGood` instead and throws {@link DivergenceError}.
  */
 export async function applyStep(context: StepContext, step: LossAndGradients): Promise<number> {
-  const cost = await readLoss(step.loss);
+  const cost = (await step.loss.data())[0];
+  step.loss.dispose();
   if (!Number.isFinite(cost)) {
     tf.dispose(Object.values(step.gradients));
     restoreWeights(context.owner, context.lastGood);
@@ -142,11 +143,4 @@ export async function applyStep(context: StepContext, step: LossAndGradients): P
   context.optimizer.apply(context.variables, step.gradients);
   tf.dispose(Object.values(step.gradients));
   return cost;
-}
-
-/** Reads a scalar loss and disposes it. */
-export async function readLoss(loss: tf.Scalar): Promise<number> {
-  const value = (await loss.data())[0];
-  loss.dispose();
-  return value;
 }

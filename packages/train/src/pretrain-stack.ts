@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs-core';
 import type { ImageSet } from '@sdae/datasets';
 import type { StackedDenoisingAutoencoder } from '@sdae/layers';
 import { decodeCheckpoint, restoreCheckpoint, type LoopState } from './checkpoint';
@@ -49,7 +48,7 @@ export async function* pretrainingTraining(
         options: resolved,
         optimizer,
         state,
-        transform: layer === 0 ? undefined : (x) => tf.tidy(() => sda.layerInput(x, layer)),
+        transform: layer === 0 ? undefined : (x) => sda.layerInput(x, layer),
       });
     } finally {
       optimizer.dispose();
