@@ -2,15 +2,15 @@
 //
 //   node examples/reproduce.mjs <experiment> [--epochs N] [--out runs]
 //
-// experiments: da, dlt, sda, lenet, notebook, logistic, mlp. Each prints its epoch logs and ends
+// experiments: da, dlt, sda, lenet, notebook, logistic, mlp, transfer. Each prints its epoch logs and ends
 // with one JSON line of results, also written to <out>/<experiment>.json.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { selectBackend } from '@sdae/backend';
 import { loadMnist } from '@sdae/datasets';
-import { DenoisingAutoencoder, LogisticRegression, Mlp, ReluCnn, StackedDenoisingAutoencoder } from '@sdae/layers';
-import { evaluate, fitClassifier, formatEpochLog, pretrainStack, trainAutoencoder, trainSampled } from '@sdae/train';
+import { DenoisingAutoencoder, LogisticRegression, Mlp, ReluCnn, StackedDenoisingAutoencoder, initializeFrom } from '@sdae/layers';
+import { DivergenceError, evaluate, fitClassifier, formatEpochLog, pretrainStack, trainAutoencoder, trainSampled } from '@sdae/train';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -97,6 +97,37 @@ const experiments = {
     const final = await evaluate(cnn, test, { batchSize: 500 });
     cnn.dispose();
     return { phases, validationErrors, testAccuracy: final.accuracy, minutesTraining: Number((seconds / 60).toFixed(2)) };
+  },
+
+  // The notebook's weight transfer on mini-MNIST: a trained sigmoid dA initialises a sigmoid and a
+  // ReLU dA (biases reset), against random initialisation; ReLU from unscaled weights may diverge.
+  async transfer() {
+    const { train } = await loadMnist({ split: 'mini' });
+    const epochs = Number(values.epochs ?? 5);
+    const options = { epochs, batchSize: 20, learningRate: 0.1 };
+    const source = new DenoisingAutoencoder({ hiddenSize: 500, corruptionLevel: 0.3, seed: 1 });
+    const results = { source: (await trainAutoencoder(source, train, options)).history.map((log) => Number(log.cost.toFixed(2))) };
+    const runs = {
+      'sigmoid from sigmoid': { activation: 'sigmoid', scale: 1 },
+      'relu from sigmoid x0.1': { activation: 'relu', scale: 0.1 },
+      'relu from sigmoid x1': { activation: 'relu', scale: 1 },
+      'sigmoid random': { activation: 'sigmoid' },
+      'relu random': { activation: 'relu' },
+    };
+    for (const [name, { activation, scale }] of Object.entries(runs)) {
+      const da = new DenoisingAutoencoder({ hiddenSize: 500, corruptionLevel: 0.3, activation, seed: 2 });
+      if (scale !== undefined) initializeFrom(da, source, { scale });
+      try {
+        results[name] = (await trainAutoencoder(da, train, options)).history.map((log) => Number(log.cost.toFixed(2)));
+      } catch (error) {
+        if (!(error instanceof DivergenceError)) throw error;
+        results[name] = `diverged at epoch ${error.epoch}, batch ${error.batch}`;
+      }
+      console.log(name, results[name]);
+      da.dispose();
+    }
+    source.dispose();
+    return results;
   },
 
   // The numpy notebook's one-filter ReLU CNN: 3,000 iterations of random batches of 100.
