@@ -1,3 +1,5 @@
 // @sdae/vis: pictures of what the networks learn, as pure functions (same code in Node and browsers).
 export { tileRasterImages } from './tile-raster-images';
 export type { TileRasterImagesOptions, GreyImage } from './tile-raster-images';
+export { greyToRgba, encodePng, decodePng } from './png';
+export type { RgbaImage } from './png';

@@ -1,0 +1,70 @@
+import { decode, encode } from 'fast-png';
+import { InvalidArgumentError } from '@sdae/datasets';
+import type { GreyImage } from './tile-raster-images';
+
+/**
+ * An RGBA image, four bytes per pixel, row-major: the one buffer that feeds both a PNG file (Node)
+ * and a canvas `new ImageData(image.data, image.width, image.height)` (browsers).
+ */
+export interface RgbaImage {
+  data: Uint8ClampedArray;
+  width: number;
+  height: number;
+}
+
+/** An opaque RGBA copy of a grey image (R = G = B = the grey byte, A = 255). */
+export function greyToRgba(image: GreyImage): RgbaImage {
+  const data = new Uint8ClampedArray(image.width * image.height * 4);
+  for (let index = 0; index < image.pixels.length; index++) {
+    data.fill(image.pixels[index], 4 * index, 4 * index + 3);
+    data[4 * index + 3] = 255;
+  }
+  return { data, width: image.width, height: image.height };
+}
+
+/**
+ * Encodes an RGBA image as a PNG file (8 bits per channel) with fast-png, a maintained pure-JS
+ * encoder: the same code in Node and browsers.
+ *
+ * @throws {InvalidArgumentError} when `data` does not hold `width * height * 4` bytes.
+ * @example await writeFile('filters.png', encodePng(greyToRgba(tileRasterImages(filters))));
+ */
+export function encodePng(image: RgbaImage): Uint8Array {
+  const { data, width, height } = image;
+  if (!(Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0) || data.length !== width * height * 4) {
+    throw new InvalidArgumentError(
+      'image',
+      { width, height, bytes: data.length },
+      `encodePng: image must be width x height x 4 bytes with whole, positive sizes; received ${width} x ${height} and ${data.length} bytes.`,
+    );
+  }
+  return encode({ width, height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), channels: 4, depth: 8 });
+}
+
+/**
+ * Decodes an 8-bit PNG (grey, grey+alpha, RGB or RGBA) into RGBA, e.g. to check a written file.
+ *
+ * @throws {InvalidArgumentError} for a file that is not an 8-bit PNG.
+ */
+export function decodePng(bytes: Uint8Array): RgbaImage {
+  let png: ReturnType<typeof decode>;
+  try {
+    png = decode(bytes);
+  } catch (error) {
+    throw new InvalidArgumentError('bytes', bytes.length, `decodePng: the bytes are not a valid PNG (${(error as Error).message}).`);
+  }
+  const { width, height, channels, depth } = png;
+  if (depth !== 8 || png.palette !== undefined) {
+    throw new InvalidArgumentError('bytes', depth, `decodePng: only 8-bit grey, grey+alpha, RGB and RGBA PNGs are read; this one has depth ${depth}${png.palette ? ' and a palette' : ''}.`);
+  }
+  const data = new Uint8ClampedArray(width * height * 4);
+  for (let pixel = 0; pixel < width * height; pixel++) {
+    const source = pixel * channels;
+    const grey = channels <= 2;
+    data[4 * pixel] = png.data[source];
+    data[4 * pixel + 1] = png.data[grey ? source : source + 1];
+    data[4 * pixel + 2] = png.data[grey ? source : source + 2];
+    data[4 * pixel + 3] = channels === 2 || channels === 4 ? png.data[source + channels - 1] : 255;
+  }
+  return { data, width, height };
+}
