@@ -3,3 +3,5 @@ export { tileRasterImages } from './tile-raster-images';
 export type { TileRasterImagesOptions, GreyImage } from './tile-raster-images';
 export { greyToRgba, encodePng, decodePng } from './png';
 export type { RgbaImage } from './png';
+export { lineChart, niceTicks, escapeXml, SERIES_COLORS } from './svg-chart';
+export type { LineSeries, LineChartOptions } from './svg-chart';
