@@ -1,7 +1,13 @@
 // @sdae/vis: pictures of what the networks learn, as pure functions (same code in Node and browsers).
 export { tileRasterImages } from './tile-raster-images';
 export type { TileRasterImagesOptions, GreyImage } from './tile-raster-images';
+export { reconstructionGrid, enlarge } from './image-grids';
+export type { ReconstructionGridOptions } from './image-grids';
 export { greyToRgba, encodePng, decodePng } from './png';
 export type { RgbaImage } from './png';
 export { lineChart, niceTicks, escapeXml, SERIES_COLORS } from './svg-chart';
 export type { LineSeries, LineChartOptions } from './svg-chart';
+export { confusionMatrixChart } from './confusion-chart';
+export type { ConfusionMatrixChartOptions } from './confusion-chart';
+export { htmlReport, toBase64 } from './html-report';
+export type { ReportFigure, ReportOptions } from './html-report';

@@ -1,0 +1,67 @@
+import { InvalidArgumentError } from '@sdae/datasets';
+import { escapeXml } from './svg-chart';
+
+/** One picture of a report: an SVG chart (inlined) or a PNG image (embedded as a data URI). */
+export interface ReportFigure {
+  title: string;
+  svg?: string;
+  png?: Uint8Array;
+  caption?: string;
+}
+
+/** What {@link htmlReport} puts on the page, top to bottom. */
+export interface ReportOptions {
+  title: string;
+  /** The final numbers (test error, time, ...), shown as a table. */
+  summary?: Record<string, string | number>;
+  figures?: ReportFigure[];
+  /** The run's configuration, shown as JSON. */
+  config?: unknown;
+  /** The backend report (e.g. `formatBackendReport(report)`), shown as preformatted text. */
+  backendReport?: string;
+  /** Log lines, e.g. "Training epoch N, cost C". */
+  log?: string[];
+}
+
+/** Base64 of bytes, with the platform's `btoa` (browsers and Node >= 16). */
+export function toBase64(bytes: Uint8Array): string {
+  let binary = '';
+  for (let start = 0; start < bytes.length; start += 0x8000) binary += String.fromCharCode(...bytes.subarray(start, start + 0x8000));
+  return btoa(binary);
+}
+
+/**
+ * A standalone HTML page for one run: title, summary table, figures (SVG inline, PNG embedded, so
+ * the single file opens anywhere), configuration, backend report and log.
+ *
+ * @throws {InvalidArgumentError} for a figure with neither or both of `svg` and `png`.
+ * @example await writeFile('runs/da/report.html', htmlReport({ title: 'dA 784-500', summary: { 'final cost': 70.3 }, figures }));
+ */
+export function htmlReport(options: ReportOptions): string {
+  const parts = [
+    '<!doctype html>',
+    '<html lang="en"><head><meta charset="utf-8">',
+    `<title>${escapeXml(options.title)}</title>`,
+    '<style>body{font-family:sans-serif;margin:2rem;max-width:1100px}figure{display:inline-block;margin:0 1.5rem 1.5rem 0;vertical-align:top}',
+    'figcaption{font-size:.9rem;color:#444}img{image-rendering:pixelated}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.25rem .6rem;text-align:left}pre{background:#f6f6f6;padding:.8rem;overflow:auto}</style>',
+    '</head><body>',
+    `<h1>${escapeXml(options.title)}</h1>`,
+  ];
+  if (options.summary !== undefined) {
+    parts.push('<table class="summary">');
+    for (const [name, value] of Object.entries(options.summary)) parts.push(`<tr><th>${escapeXml(name)}</th><td>${escapeXml(String(value))}</td></tr>`);
+    parts.push('</table>');
+  }
+  for (const [index, figure] of (options.figures ?? []).entries()) {
+    if ((figure.svg === undefined) === (figure.png === undefined)) {
+      throw new InvalidArgumentError('figures', figure.title, `htmlReport: figures[${index}] ("${figure.title}") must have exactly one of svg and png.`);
+    }
+    const body = figure.svg ?? `<img alt="${escapeXml(figure.title)}" src="data:image/png;base64,${toBase64(figure.png as Uint8Array)}">`;
+    parts.push(`<figure><h2>${escapeXml(figure.title)}</h2>${body}${figure.caption === undefined ? '' : `<figcaption>${escapeXml(figure.caption)}</figcaption>`}</figure>`);
+  }
+  if (options.config !== undefined) parts.push('<h2>Configuration</h2>', `<pre class="config">${escapeXml(JSON.stringify(options.config, null, 2))}</pre>`);
+  if (options.backendReport !== undefined) parts.push('<h2>Backend</h2>', `<pre class="backend">${escapeXml(options.backendReport)}</pre>`);
+  if (options.log !== undefined) parts.push('<h2>Log</h2>', `<pre class="log">${escapeXml(options.log.join('\n'))}</pre>`);
+  parts.push('</body></html>');
+  return `${parts.join('\n')}\n`;
+}
