@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The README's two commands, on a machine that has only Node 20 and npm:
-//   npm start  -> node scripts/run.mjs main   (install, build, run the main job)
+//   npm start  -> node scripts/run.mjs main   (install, build, run the main job: a short dA experiment)
 //   npm test   -> node scripts/run.mjs test   (install, build, lint, typecheck, every test,
 //                                             the packaging test, then `tests: N passed, N failed`)
 // pnpm comes through npx at the version pinned in package.json (corepack is not needed).
@@ -83,7 +83,10 @@ if (task === 'main') {
   install();
   const code = pnpm('exec', 'turbo', 'run', 'build', '--filter=@sdae/cli...', '--output-logs=errors-only');
   if (code !== 0) process.exit(code);
-  process.exit(exec('node', [join(root, 'apps/cli/dist/main.js'), 'data', ...rest]));
+  // The main job: a short but real experiment on real MNIST (the tutorial's dA, 784-500, 30 %
+  // masking, on mini-MNIST for 3 epochs) that writes its report; flags given after `--` override.
+  const experiment = ['da', '--split', 'mini', '--epochs', '3', '--hidden', '500', '--corruption', '0.3', '--out', 'runs/main'];
+  process.exit(exec('node', [join(root, 'apps/cli/dist/main.js'), ...experiment, ...rest]));
 } else if (task === 'test') {
   install();
   for (const dir of [root, ...workspaceDirectories()]) rmSync(join(dir, '.reports'), { recursive: true, force: true });

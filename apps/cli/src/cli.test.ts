@@ -1,6 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DOMParser } from '@xmldom/xmldom';
+import { loadModel } from '@sdae/layers';
+import { decodePng } from '@sdae/vis';
 import { describe, expect, it } from 'vitest';
 import { EXIT, run } from './cli';
 
@@ -66,5 +69,58 @@ describe('sdae data', () => {
     const { code, out } = await runCaptured(['data', '--help']);
     expect(code).toBe(EXIT.ok);
     expect(out.replace(/\s+/g, ' ')).toContain('(choices: "theano", "standard", "mini", default: "theano")');
+  });
+});
+
+describe('sdae da', () => {
+  it('trains on a few images and writes valid filters, reconstructions, cost chart, model and report', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'sdae-da-'));
+    try {
+      const result = await runCaptured(['da', '--split', 'mini', '--limit', '100', '--epochs', '2', '--hidden', '20', '--backend', 'cpu', '--out', out]);
+      expect(result.code).toBe(EXIT.ok);
+      expect(result.out).toMatch(/^Training epoch 0, cost \d+(\.\d+)?$/m);
+      expect(result.out).toMatch(/^Training epoch 1, cost \d+(\.\d+)?$/m);
+      expect(result.out).toContain(`Report: ${join(out, 'report.html')}`);
+      const filters = decodePng(readFileSync(join(out, 'filters.png')));
+      expect([filters.width, filters.height]).toEqual([289, 289]);
+      const reconstructions = decodePng(readFileSync(join(out, 'reconstructions.png')));
+      expect([reconstructions.width, reconstructions.height]).toEqual([10 * 29 - 1, 3 * 29 - 1]);
+      const errors: string[] = [];
+      const svg = new DOMParser({ onError: (level, message) => void (level !== 'warning' && errors.push(message)) }).parseFromString(readFileSync(join(out, 'cost.svg'), 'utf8'), 'image/svg+xml');
+      expect(errors).toEqual([]);
+      expect(svg.getElementsByTagName('polyline')).toHaveLength(1);
+      const history = JSON.parse(readFileSync(join(out, 'history.json'), 'utf8'));
+      expect(history.map((log: { epoch: number }) => log.epoch)).toEqual([0, 1]);
+      const report = readFileSync(join(out, 'report.html'), 'utf8');
+      expect(report.match(/data:image\/png;base64,/g)).toHaveLength(2);
+      expect(report).toContain('<svg');
+      const model = await loadModel(join(out, 'model'));
+      expect(model.getConfig()).toMatchObject({ hiddenSize: 20, corruptionLevel: 0.3 });
+      model.dispose();
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it.each([
+    [['--corruption', '1.5'], /option '--corruption <level>' argument '1.5' is invalid. Expected a number in \[0, 1\)/],
+    [['--hidden', 'many'], /option '--hidden <n>' argument 'many' is invalid. Expected a whole number >= 1/],
+    [['--learning-rate', 'NaN'], /argument 'NaN' is invalid. Expected a number > 0/],
+    [['--backend', 'tpu'], /argument 'tpu' is invalid. Allowed choices are auto, tensorflow-gpu/],
+  ])('exits 2 with a clear message for %j', async (flags, message) => {
+    const result = await runCaptured(['da', ...flags]);
+    expect(result.code).toBe(EXIT.usage);
+    expect(result.err).toMatch(message);
+  });
+});
+
+describe('sdae backends', () => {
+  it('lists every backend with whether it works here and the selected one', async () => {
+    const { code, out } = await runCaptured(['backends', '--json']);
+    expect(code).toBe(EXIT.ok);
+    const { available, selected } = JSON.parse(out);
+    expect(available.map((status: { name: string }) => status.name)).toEqual(['tensorflow-gpu', 'tensorflow', 'webgpu', 'webgl', 'wasm', 'cpu']);
+    expect(available.find((status: { name: string }) => status.name === 'cpu').available).toBe(true);
+    expect(['wasm', 'cpu', 'tensorflow', 'tensorflow-gpu']).toContain(selected.backend);
   });
 });

@@ -1,5 +1,9 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError as InvalidFlagError, Option } from 'commander';
+import { BACKEND_NAMES } from '@sdae/backend';
 import { MNIST_SPLIT_NAMES, SdaeError } from '@sdae/datasets';
+import { ACTIVATION_NAMES } from '@sdae/layers';
+import { backendsCommand } from './commands/backends';
+import { daCommand, type DaFlags } from './commands/da';
 import { dataCommand } from './commands/data';
 
 /** Where a command writes; tests pass their own to read what was printed. */
@@ -32,8 +36,67 @@ function buildProgram(output: Output): Command {
     .action(async (options: { split: (typeof MNIST_SPLIT_NAMES)[number]; dir?: string; json: boolean }) => {
       await dataCommand(options, output);
     });
+  program
+    .command('backends')
+    .description('list the tfjs backends that work here and the one selected, with the reasons')
+    .addOption(backendOption())
+    .option('--json', 'print one JSON object', false)
+    .action(async (options: { backend: DaFlags['backend']; json: boolean }) => {
+      await backendsCommand(options, output);
+    });
+
+  addCommonOptions(
+    program
+      .command('da')
+      .description("train a denoising autoencoder on MNIST (the Theano tutorial's dA); writes filters, reconstructions, cost curve and report.html")
+      .addOption(new Option('--hidden <n>', 'hidden units').argParser(positiveInteger).default(500))
+      .addOption(new Option('--corruption <level>', 'fraction of pixels masked, in [0, 1)').argParser(corruptionLevel).default(0.3))
+      .addOption(new Option('--learning-rate <rate>', 'SGD learning rate').argParser(positiveNumber).default(0.1))
+      .addOption(new Option('--epochs <n>', 'epochs over the training set').argParser(positiveInteger).default(15))
+      .addOption(new Option('--batch-size <n>', 'minibatch size').argParser(positiveInteger).default(20))
+      .addOption(new Option('--activation <name>', 'hidden nonlinearity').choices(ACTIVATION_NAMES).default('sigmoid')),
+    'runs/da',
+  ).action(async (options: DaFlags) => {
+    await daCommand(options, output);
+  });
   return program;
 }
+
+function backendOption(): Option {
+  return new Option('--backend <name>', 'tfjs backend, or auto for the fastest that works').choices(['auto', ...BACKEND_NAMES]).default('auto');
+}
+
+/** The flags every experiment shares: backend, seed, output directory, data split and size, JSON logs. */
+function addCommonOptions(command: Command, defaultOut: string): Command {
+  return command
+    .addOption(backendOption())
+    .addOption(new Option('--seed <n>', 'seed of the weights and noise').argParser(anyNumber).default(0))
+    .addOption(new Option('--out <dir>', 'where to write the pictures, model and report').default(defaultOut))
+    .addOption(new Option('--split <name>', 'how to divide MNIST (mini: 5,000 / 1,000 / 1,000)').choices(MNIST_SPLIT_NAMES).default('theano'))
+    .addOption(new Option('--limit <n>', 'use only the first n images of each set (quick runs)').argParser(positiveInteger))
+    .option('--json', 'print one JSON object per line instead of text', false);
+}
+
+// Flag parsers throw commander's error, so a bad value is a usage error (exit 2) with commander's
+// "option '--x <n>' argument 'y' is invalid." followed by what is expected.
+function number(range: { min?: number; max?: number; excludeMin?: boolean; excludeMax?: boolean; integer?: boolean; expected: string }): (value: string) => number {
+  return (value) => {
+    const parsed = Number(value);
+    const inside =
+      value.trim() !== '' &&
+      Number.isFinite(parsed) &&
+      (!range.integer || Number.isInteger(parsed)) &&
+      (range.min === undefined || (range.excludeMin ? parsed > range.min : parsed >= range.min)) &&
+      (range.max === undefined || (range.excludeMax ? parsed < range.max : parsed <= range.max));
+    if (!inside) throw new InvalidFlagError(`Expected ${range.expected}.`);
+    return parsed;
+  };
+}
+
+const positiveInteger = number({ min: 1, integer: true, expected: 'a whole number >= 1' });
+const anyNumber = number({ expected: 'a number' });
+const positiveNumber = number({ min: 0, excludeMin: true, expected: 'a number > 0' });
+const corruptionLevel = number({ min: 0, max: 1, excludeMax: true, expected: 'a number in [0, 1)' });
 
 /**
  * Runs the sdae command line and resolves to its exit code; never calls process.exit, so it can

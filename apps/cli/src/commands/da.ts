@@ -1,0 +1,85 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { formatBackendReport } from '@sdae/backend';
+import { DenoisingAutoencoder, saveModel, type ActivationName } from '@sdae/layers';
+import { formatEpochLog, trainAutoencoder } from '@sdae/train';
+import { encodePng, greyToRgba, htmlReport, lineChart, reconstructionGrid, tileRasterImages } from '@sdae/vis';
+import type { Output } from '../cli';
+import { startExperiment, type CommonFlags } from '../experiment';
+
+/** The flags of `sdae da`. */
+export interface DaFlags extends CommonFlags {
+  hidden: number;
+  corruption: number;
+  learningRate: number;
+  epochs: number;
+  batchSize: number;
+  activation: ActivationName;
+}
+
+/**
+ * `sdae da`: trains a denoising autoencoder on MNIST as the Theano tutorial does and writes its
+ * filters, reconstructions, cost curve, model and an HTML report into --out.
+ */
+export async function daCommand(flags: DaFlags, output: Output): Promise<void> {
+  const experiment = await startExperiment(flags, output);
+  const { mnist, log } = experiment;
+  const da = new DenoisingAutoencoder({ hiddenSize: flags.hidden, corruptionLevel: flags.corruption, activation: flags.activation, seed: flags.seed });
+  try {
+    log(`dA 784-${flags.hidden} (${flags.activation}), corruption ${flags.corruption}, lr ${flags.learningRate}, batch ${flags.batchSize}, ${mnist.train.count} images, ${flags.epochs} epochs`);
+    const lines: string[] = [];
+    const result = await trainAutoencoder(da, mnist.train, {
+      epochs: flags.epochs,
+      batchSize: flags.batchSize,
+      learningRate: flags.learningRate,
+      onEpochEnd: (epochLog) => {
+        lines.push(formatEpochLog(epochLog));
+        log(formatEpochLog(epochLog), epochLog);
+      },
+    });
+    const filters = tf.tidy(() => tf.transpose(da.W).dataSync());
+    const filterImage = encodePng(greyToRgba(tileRasterImages(filters, { tileShape: [10, 10] })));
+    const examples = Math.min(10, mnist.test.count);
+    const x = tf.tensor2d(mnist.test.images.subarray(0, examples * 784), [examples, 784]);
+    const corrupted = da.corrupt(x);
+    const reconstructed = da.reconstruct(corrupted);
+    const reconstructions = encodePng(
+      greyToRgba(reconstructionGrid({ originals: x.dataSync(), corrupted: corrupted.dataSync(), reconstructions: reconstructed.dataSync() }, { count: examples })),
+    );
+    tf.dispose([x, corrupted, reconstructed]);
+    const chart = lineChart([{ name: `corruption ${flags.corruption}`, points: result.history.map((entry) => [entry.epoch, entry.cost]) }], {
+      title: 'Mean training cost per epoch',
+      xLabel: 'epoch',
+      yLabel: 'cost (cross-entropy)',
+    });
+    const finalCost = result.history.at(-1)?.cost;
+    await experiment.write('filters.png', filterImage);
+    await experiment.write('reconstructions.png', reconstructions);
+    await experiment.write('cost.svg', chart);
+    await experiment.write('history.json', `${JSON.stringify(result.history, null, 2)}\n`);
+    await saveModel(da, `${experiment.directory}/model`);
+    const report = await experiment.write(
+      'report.html',
+      htmlReport({
+        title: `Denoising autoencoder 784-${flags.hidden}, corruption ${flags.corruption}`,
+        summary: {
+          'final cost': finalCost === undefined ? 'no epoch run' : finalCost.toFixed(3),
+          epochs: result.history.length,
+          'training images': mnist.train.count,
+          backend: experiment.backend.backend,
+          'training time': `${result.seconds.toFixed(1)} s`,
+        },
+        figures: [
+          { title: 'Filters (first 100 rows of W^T)', png: filterImage },
+          { title: 'Originals, corrupted inputs, reconstructions', png: reconstructions },
+          { title: 'Cost', svg: chart },
+        ],
+        config: { ...da.getConfig(), learningRate: flags.learningRate, batchSize: flags.batchSize, split: flags.split, limit: flags.limit ?? null },
+        backendReport: formatBackendReport(experiment.backend),
+        log: lines,
+      }),
+    );
+    log(`Report: ${report}`, { report });
+  } finally {
+    da.dispose();
+  }
+}

@@ -1,0 +1,54 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { formatBackendReport, selectBackend, type BackendName, type BackendReport } from '@sdae/backend';
+import { loadMnist, sliceImageSet, type Mnist, type MnistSplitName } from '@sdae/datasets';
+import type { Output } from './cli';
+
+/** The flags every experiment command shares. */
+export interface CommonFlags {
+  backend: BackendName | 'auto';
+  seed: number;
+  out: string;
+  split: MnistSplitName;
+  /** Use only the first N images of each set (quick runs and tests). */
+  limit?: number;
+  json: boolean;
+}
+
+/** An experiment's setup: the backend chosen, the data, and where its files go. */
+export interface Experiment {
+  backend: BackendReport;
+  mnist: Mnist;
+  directory: string;
+  /** Prints a progress line (or, with --json, one JSON object per line). */
+  log: (text: string, record?: object) => void;
+  /** Writes a file into the experiment's directory and returns its path. */
+  write: (name: string, content: string | Uint8Array) => Promise<string>;
+}
+
+function limitSet<T extends { count: number }>(set: T, limit: number | undefined, slice: (set: T, count: number) => T): T {
+  return limit === undefined || limit >= set.count ? set : slice(set, limit);
+}
+
+/** Selects the backend, loads MNIST (cut to --limit), creates the output directory. */
+export async function startExperiment(flags: CommonFlags, output: Output): Promise<Experiment> {
+  const backend = await selectBackend({ backend: flags.backend });
+  const loaded = await loadMnist({ split: flags.split });
+  const cut = <T extends Mnist['train']>(set: T) => limitSet(set, flags.limit, (whole, count) => sliceImageSet(whole, 0, count) as T);
+  const mnist: Mnist = { ...loaded, train: cut(loaded.train), validation: loaded.validation && cut(loaded.validation), test: cut(loaded.test) };
+  const directory = resolve(flags.out);
+  await mkdir(directory, { recursive: true });
+  const log = (text: string, record?: object) => output.out(flags.json ? `${JSON.stringify(record ?? { message: text })}\n` : `${text}\n`);
+  if (!flags.json) log(formatBackendReport(backend));
+  return {
+    backend,
+    mnist,
+    directory,
+    log,
+    write: async (name, content) => {
+      const path = join(directory, name);
+      await writeFile(path, content);
+      return path;
+    },
+  };
+}
