@@ -114,6 +114,42 @@ describe('sdae da', () => {
   });
 });
 
+/** Parses an SVG file, failing the test on any XML error. */
+function parseSvgFile(path: string) {
+  const errors: string[] = [];
+  const document = new DOMParser({ onError: (level, message) => void (level !== 'warning' && errors.push(message)) }).parseFromString(readFileSync(path, 'utf8'), 'image/svg+xml');
+  expect(errors).toEqual([]);
+  return document;
+}
+
+describe('sdae sda', () => {
+  it('pretrains and fine-tunes on a few images, writing filters before and after, product filters and error curves', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'sdae-sda-'));
+    try {
+      const result = await runCaptured(['sda', '--split', 'mini', '--limit', '100', '--hidden', '12,8', '--corruption-levels', '0.1,0.2', '--pretrain-epochs', '1', '--finetune-epochs', '2', '--backend', 'cpu', '--out', out]);
+      expect(result.code).toBe(EXIT.ok);
+      expect(result.out).toMatch(/^Pre-training layer 1, epoch 0, cost /m);
+      expect(result.out).toMatch(/^epoch 1, cost [\d.]+, validation error [\d.]+ %/m);
+      expect(result.out).toMatch(/^Test error \d+\.\d\d %$/m);
+      for (const name of ['filters-pretrained.png', 'filters-finetuned.png', 'filters-product.png']) {
+        const image = decodePng(readFileSync(join(out, name)));
+        expect([name, image.width]).toEqual([name, 10 * 29 - 1]);
+      }
+      expect(parseSvgFile(join(out, 'pretraining.svg')).getElementsByTagName('polyline')).toHaveLength(2);
+      expect(parseSvgFile(join(out, 'errors.svg')).getElementsByTagName('polyline').length).toBeGreaterThanOrEqual(1);
+      expect(readFileSync(join(out, 'report.html'), 'utf8').match(/data:image\/png;base64,/g)).toHaveLength(3);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses corruption levels of another count than the hidden layers', async () => {
+    const result = await runCaptured(['sda', '--hidden', '10,10', '--corruption-levels', '0.1', '--limit', '20', '--backend', 'cpu', '--out', join(tmpdir(), 'sdae-never')]);
+    expect(result.code).toBe(EXIT.usage);
+    expect(result.err).toContain('--corruption-levels needs one level per hidden layer: 2 for --hidden 10,10; received 1 (0.1).');
+  });
+});
+
 describe('sdae backends', () => {
   it('lists every backend with whether it works here and the selected one', async () => {
     const { code, out } = await runCaptured(['backends', '--json']);

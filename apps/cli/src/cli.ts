@@ -4,6 +4,7 @@ import { MNIST_SPLIT_NAMES, SdaeError } from '@sdae/datasets';
 import { ACTIVATION_NAMES } from '@sdae/layers';
 import { backendsCommand } from './commands/backends';
 import { daCommand, type DaFlags } from './commands/da';
+import { sdaCommand, type SdaFlags } from './commands/sda';
 import { dataCommand } from './commands/data';
 
 /** Where a command writes; tests pass their own to read what was printed. */
@@ -59,6 +60,29 @@ function buildProgram(output: Output): Command {
   ).action(async (options: DaFlags) => {
     await daCommand(options, output);
   });
+  addCommonOptions(
+    program
+      .command('sda')
+      .description('pretrain a stacked denoising autoencoder layer by layer, fine-tune it with early stopping; writes filters before/after, product filters, error curves, report.html')
+      .addOption(new Option('--hidden <sizes>', 'hidden layer sizes, comma-separated').argParser(list(positiveInteger)).default([500, 500]))
+      .addOption(new Option('--corruption-levels <levels>', 'one masking level per layer, comma-separated').argParser(list(corruptionLevel)).default([0.2, 0.3]))
+      .addOption(new Option('--pretrain-epochs <n>', 'pretraining epochs per layer').argParser(positiveInteger).default(2))
+      .addOption(new Option('--pretrain-learning-rate <rate>', 'pretraining SGD learning rate').argParser(positiveNumber).default(0.1))
+      .addOption(new Option('--finetune-epochs <n>', 'most fine-tuning epochs (early stopping may end sooner)').argParser(positiveInteger).default(25))
+      .addOption(new Option('--finetune-learning-rate <rate>', 'fine-tuning learning rate').argParser(positiveNumber).default(0.02))
+      .addOption(new Option('--momentum <m>', 'fine-tuning momentum, in [0, 1)').argParser(corruptionLevel).default(0.9))
+      .addOption(new Option('--batch-size <n>', 'minibatch size').argParser(positiveInteger).default(20)),
+    'runs/sda',
+  ).action(async (options: SdaFlags, command: Command) => {
+    if (options.corruptionLevels.length !== options.hidden.length) {
+      command.error(
+        `error: --corruption-levels needs one level per hidden layer: ${options.hidden.length} for --hidden ${options.hidden.join(',')}; ` +
+          `received ${options.corruptionLevels.length} (${options.corruptionLevels.join(',')}).`,
+        { exitCode: EXIT.usage, code: 'sdae.usage' },
+      );
+    }
+    await sdaCommand(options, output);
+  });
   return program;
 }
 
@@ -91,6 +115,10 @@ function number(range: { min?: number; max?: number; excludeMin?: boolean; exclu
     if (!inside) throw new InvalidFlagError(`Expected ${range.expected}.`);
     return parsed;
   };
+}
+
+function list(parse: (value: string) => number): (value: string) => number[] {
+  return (value) => value.split(',').map((item) => parse(item.trim()));
 }
 
 const positiveInteger = number({ min: 1, integer: true, expected: 'a whole number >= 1' });

@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { formatBackendReport, selectBackend, type BackendName, type BackendReport } from '@sdae/backend';
 import { loadMnist, sliceImageSet, type Mnist, type MnistSplitName } from '@sdae/datasets';
+import { encodePng, enlarge, greyToRgba, htmlReport, tileRasterImages, type ReportOptions, type TileRasterImagesOptions } from '@sdae/vis';
 import type { Output } from './cli';
 
 /** The flags every experiment command shares. */
@@ -51,4 +52,18 @@ export async function startExperiment(flags: CommonFlags, output: Output): Promi
       return path;
     },
   };
+}
+
+/** A grid of filters (one per row of `rows`) as PNG bytes; `enlargeBy` magnifies small kernels. */
+export function filtersPng(rows: ArrayLike<number>, options: TileRasterImagesOptions & { enlargeBy?: number } = {}): Uint8Array {
+  const grid = tileRasterImages(rows, options);
+  return encodePng(greyToRgba(options.enlargeBy === undefined ? grid : enlarge(grid, options.enlargeBy)));
+}
+
+/** Writes each figure's file, then report.html gathering them, and logs where the report is. */
+export async function writeReport(experiment: Experiment, report: Omit<ReportOptions, 'backendReport'>, files: Record<string, string | Uint8Array>): Promise<string> {
+  for (const [name, content] of Object.entries(files)) await experiment.write(name, content);
+  const path = await experiment.write('report.html', htmlReport({ ...report, backendReport: formatBackendReport(experiment.backend) }));
+  experiment.log(`Report: ${path}`, { report: path });
+  return path;
 }

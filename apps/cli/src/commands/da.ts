@@ -1,10 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { formatBackendReport } from '@sdae/backend';
 import { DenoisingAutoencoder, saveModel, type ActivationName } from '@sdae/layers';
 import { formatEpochLog, trainAutoencoder } from '@sdae/train';
-import { encodePng, greyToRgba, htmlReport, lineChart, reconstructionGrid, tileRasterImages } from '@sdae/vis';
+import { encodePng, greyToRgba, lineChart, reconstructionGrid } from '@sdae/vis';
 import type { Output } from '../cli';
-import { startExperiment, type CommonFlags } from '../experiment';
+import { filtersPng, startExperiment, writeReport, type CommonFlags } from '../experiment';
 
 /** The flags of `sdae da`. */
 export interface DaFlags extends CommonFlags {
@@ -36,8 +35,7 @@ export async function daCommand(flags: DaFlags, output: Output): Promise<void> {
         log(formatEpochLog(epochLog), epochLog);
       },
     });
-    const filters = tf.tidy(() => tf.transpose(da.W).dataSync());
-    const filterImage = encodePng(greyToRgba(tileRasterImages(filters, { tileShape: [10, 10] })));
+    const filterImage = filtersPng(tf.tidy(() => tf.transpose(da.W).dataSync()));
     const examples = Math.min(10, mnist.test.count);
     const x = tf.tensor2d(mnist.test.images.subarray(0, examples * 784), [examples, 784]);
     const corrupted = da.corrupt(x);
@@ -52,14 +50,10 @@ export async function daCommand(flags: DaFlags, output: Output): Promise<void> {
       yLabel: 'cost (cross-entropy)',
     });
     const finalCost = result.history.at(-1)?.cost;
-    await experiment.write('filters.png', filterImage);
-    await experiment.write('reconstructions.png', reconstructions);
-    await experiment.write('cost.svg', chart);
-    await experiment.write('history.json', `${JSON.stringify(result.history, null, 2)}\n`);
     await saveModel(da, `${experiment.directory}/model`);
-    const report = await experiment.write(
-      'report.html',
-      htmlReport({
+    await writeReport(
+      experiment,
+      {
         title: `Denoising autoencoder 784-${flags.hidden}, corruption ${flags.corruption}`,
         summary: {
           'final cost': finalCost === undefined ? 'no epoch run' : finalCost.toFixed(3),
@@ -74,11 +68,10 @@ export async function daCommand(flags: DaFlags, output: Output): Promise<void> {
           { title: 'Cost', svg: chart },
         ],
         config: { ...da.getConfig(), learningRate: flags.learningRate, batchSize: flags.batchSize, split: flags.split, limit: flags.limit ?? null },
-        backendReport: formatBackendReport(experiment.backend),
         log: lines,
-      }),
+      },
+      { 'filters.png': filterImage, 'reconstructions.png': reconstructions, 'cost.svg': chart, 'history.json': `${JSON.stringify(result.history, null, 2)}\n` },
     );
-    log(`Report: ${report}`, { report });
   } finally {
     da.dispose();
   }
