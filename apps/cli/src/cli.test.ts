@@ -150,6 +150,36 @@ describe('sdae sda', () => {
   });
 });
 
+describe('sdae cnn', () => {
+  it('trains the notebook network on sampled minibatches and writes curves, kernels and a confusion matrix', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'sdae-cnn-'));
+    try {
+      const result = await runCaptured(['cnn', '--preset', 'notebook', '--split', 'mini', '--limit', '200', '--iterations', '100', '--backend', 'cpu', '--out', out]);
+      expect(result.code).toBe(EXIT.ok);
+      expect(result.out).toMatch(/^iteration 99, loss [\d.]+, accuracy [\d.]+ %$/m);
+      expect(result.out).toMatch(/^Test accuracy \d+\.\d\d % after [\d.]+ min of training$/m);
+      expect(decodePng(readFileSync(join(out, 'filters.png'))).width).toBe(40); // one 5x5 kernel at x8
+      expect(parseSvgFile(join(out, 'loss.svg')).getElementsByTagName('polyline')).toHaveLength(1);
+      expect(parseSvgFile(join(out, 'accuracy.svg')).getElementsByTagName('polyline')).toHaveLength(1);
+      expect(parseSvgFile(join(out, 'confusion.svg')).getElementsByTagName('rect')).toHaveLength(101);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it('trains lenet for an epoch with Adam and reports validation accuracy', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'sdae-lenet-'));
+    try {
+      const result = await runCaptured(['cnn', '--preset', 'lenet', '--split', 'mini', '--limit', '50', '--epochs', '1', '--batch-size', '25', '--backend', 'wasm', '--out', out]);
+      expect(result.code).toBe(EXIT.ok);
+      expect(result.out).toMatch(/^epoch 0, cost [\d.]+, validation error [\d.]+ %$/m);
+      expect(decodePng(readFileSync(join(out, 'filters.png'))).width).toBe((10 * 6 - 1) * 8); // 20 kernels, 10 per row of 5 + 1 spacing, all x8
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('sdae backends', () => {
   it('lists every backend with whether it works here and the selected one', async () => {
     const { code, out } = await runCaptured(['backends', '--json']);

@@ -5,6 +5,8 @@ import { ACTIVATION_NAMES } from '@sdae/layers';
 import { backendsCommand } from './commands/backends';
 import { daCommand, type DaFlags } from './commands/da';
 import { sdaCommand, type SdaFlags } from './commands/sda';
+import { cnnCommand, type CnnFlags } from './commands/cnn';
+import { OPTIMIZER_NAMES } from '@sdae/train';
 import { dataCommand } from './commands/data';
 
 /** Where a command writes; tests pass their own to read what was printed. */
@@ -82,6 +84,20 @@ function buildProgram(output: Output): Command {
       );
     }
     await sdaCommand(options, output);
+  });
+  addCommonOptions(
+    program
+      .command('cnn')
+      .description('train a ReLU CNN (notebook: one 5x5 filter, random minibatches; lenet: two conv+pool blocks, epochs of Adam); writes curves, kernels, confusion matrix, report.html')
+      .addOption(new Option('--preset <name>', 'the network').choices(['notebook', 'lenet']).default('notebook'))
+      .addOption(new Option('--iterations <n>', 'random minibatches to train on (notebook; default 3000)').argParser(positiveInteger))
+      .addOption(new Option('--epochs <n>', 'epochs over the training set instead (default 5 for lenet)').argParser(positiveInteger))
+      .addOption(new Option('--optimizer <name>', 'default: sgd for notebook, adam for lenet').choices(OPTIMIZER_NAMES))
+      .addOption(new Option('--learning-rate <rate>', 'default: 0.1 for notebook, 0.001 for lenet').argParser(positiveNumber))
+      .addOption(new Option('--batch-size <n>', 'default: 100 for notebook, 50 for lenet').argParser(positiveInteger)),
+    'runs/cnn',
+  ).action(async (options: CnnFlags) => {
+    await cnnCommand(options, output);
   });
   return program;
 }

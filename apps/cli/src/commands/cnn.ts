@@ -1,0 +1,113 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { ReluCnn, saveModel } from '@sdae/layers';
+import { confusionMatrix, evaluate, fitClassifier, formatEpochLog, trainSampled, type EpochLog, type OptimizerName, type TrainingResult } from '@sdae/train';
+import { confusionMatrixChart, lineChart } from '@sdae/vis';
+import type { Output } from '../cli';
+import { filtersPng, startExperiment, writeReport, type CommonFlags } from '../experiment';
+
+/** The flags of `sdae cnn`; unset training flags take the preset's defaults. */
+export interface CnnFlags extends CommonFlags {
+  preset: 'notebook' | 'lenet';
+  iterations?: number;
+  epochs?: number;
+  optimizer?: OptimizerName;
+  learningRate?: number;
+  batchSize?: number;
+}
+
+/** How each preset is trained by default: the notebook's sampled minibatches, or epochs of Adam. */
+const PRESET_TRAINING = {
+  notebook: { optimizer: 'sgd', learningRate: 0.1, batchSize: 100, iterations: 3000, epochs: undefined },
+  lenet: { optimizer: 'adam', learningRate: 0.001, batchSize: 50, iterations: undefined, epochs: 5 },
+} as const;
+
+/**
+ * `sdae cnn --preset notebook|lenet`: trains a ReLU CNN on MNIST and writes its loss and accuracy
+ * curves, the first layer's kernels (enlarged), the confusion matrix, test accuracy and time.
+ */
+export async function cnnCommand(flags: CnnFlags, output: Output): Promise<void> {
+  const experiment = await startExperiment(flags, output);
+  const { mnist, log } = experiment;
+  const defaults = PRESET_TRAINING[flags.preset];
+  const optimizer = flags.optimizer ?? defaults.optimizer;
+  const learningRate = flags.learningRate ?? defaults.learningRate;
+  const batchSize = flags.batchSize ?? defaults.batchSize;
+  const cnn = new ReluCnn({ preset: flags.preset, seed: flags.seed });
+  try {
+    log(`ReLU CNN '${flags.preset}' (${cnn.parameterCount()} parameters), ${optimizer} lr ${learningRate}, batch ${batchSize}, ${mnist.train.count} training images`);
+    const lines: string[] = [];
+    const onEpochEnd = (epochLog: EpochLog) => {
+      const sampled = epochLog.stage === 'sampled';
+      if (!sampled || epochLog.epoch % 100 === 99) {
+        lines.push(formatEpochLog(epochLog));
+        log(formatEpochLog(epochLog), epochLog);
+      }
+    };
+    const common = { batchSize, optimizer, learningRate, seed: flags.seed, onEpochEnd };
+    let result: TrainingResult;
+    if (flags.preset === 'notebook' && flags.epochs === undefined) {
+      result = await trainSampled(cnn, mnist.train, { ...common, iterations: flags.iterations ?? defaults.iterations ?? 3000 });
+    } else {
+      result = await fitClassifier(cnn, { train: mnist.train, validation: mnist.validation }, { ...common, order: 'shuffled', epochs: flags.epochs ?? defaults.epochs ?? 5, earlyStopping: false });
+    }
+    const test = await evaluate(cnn, mnist.test, { batchSize: 500 });
+    log(`Test accuracy ${(100 * test.accuracy).toFixed(2)} % after ${(result.seconds / 60).toFixed(2)} min of training`, { testAccuracy: test.accuracy, seconds: result.seconds });
+    const x = (entry: EpochLog) => (entry.stage === 'sampled' ? entry.epoch : entry.epoch + 1);
+    const lossChart = lineChart([{ name: 'training loss', points: result.history.map((entry) => [x(entry), entry.cost] as const) }], {
+      title: 'Training loss',
+      xLabel: result.history[0]?.stage === 'sampled' ? 'iteration' : 'epoch',
+      yLabel: 'cross-entropy',
+    });
+    const accuracyPoints = result.history.map((entry) => [x(entry), 100 * (entry.accuracy ?? (entry.validationError === undefined ? Number.NaN : 1 - entry.validationError))] as const);
+    const accuracyChart = accuracyPoints.some(([, y]) => Number.isFinite(y))
+      ? lineChart([{ name: result.history[0]?.stage === 'sampled' ? 'minibatch accuracy' : 'validation accuracy', points: accuracyPoints }], {
+          title: 'Accuracy',
+          xLabel: result.history[0]?.stage === 'sampled' ? 'iteration' : 'epoch',
+          yLabel: 'accuracy (%)',
+        })
+      : undefined;
+    const confusion = confusionMatrixChart(confusionMatrix(test.predictions, mnist.test.labels, 10), { title: 'Test confusion matrix' });
+    const kernels = cnn.convolutionFilters(0);
+    const [filters, kernelHeight, kernelWidth] = kernels.shape;
+    const filterImage = filtersPng(await kernels.data(), {
+      imageShape: [kernelHeight, kernelWidth],
+      tileShape: [Math.ceil(filters / 10), Math.min(filters, 10)],
+      enlargeBy: 8,
+    });
+    tf.dispose(kernels);
+    await saveModel(cnn, `${experiment.directory}/model`);
+    const files: Record<string, string | Uint8Array> = {
+      'filters.png': filterImage,
+      'loss.svg': lossChart,
+      'confusion.svg': confusion,
+      'history.json': `${JSON.stringify(result.history)}\n`,
+    };
+    const figures = [
+      { title: 'First-layer kernels (x8)', png: filterImage },
+      { title: 'Loss', svg: lossChart },
+      { title: 'Confusion matrix', svg: confusion },
+    ];
+    if (accuracyChart !== undefined) {
+      files['accuracy.svg'] = accuracyChart;
+      figures.splice(2, 0, { title: 'Accuracy', svg: accuracyChart });
+    }
+    await writeReport(
+      experiment,
+      {
+        title: `ReLU CNN '${flags.preset}'`,
+        summary: {
+          'test accuracy': `${(100 * test.accuracy).toFixed(2)} %`,
+          'training time': `${result.seconds.toFixed(1)} s`,
+          parameters: cnn.parameterCount(),
+          backend: experiment.backend.backend,
+        },
+        figures,
+        config: { ...cnn.getConfig(), optimizer, learningRate, batchSize },
+        log: lines,
+      },
+      files,
+    );
+  } finally {
+    cnn.dispose();
+  }
+}
