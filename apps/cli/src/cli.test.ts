@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DOMParser } from '@xmldom/xmldom';
@@ -174,6 +174,52 @@ describe('sdae cnn', () => {
       expect(result.code).toBe(EXIT.ok);
       expect(result.out).toMatch(/^epoch 0, cost [\d.]+, validation error [\d.]+ %$/m);
       expect(decodePng(readFileSync(join(out, 'filters.png'))).width).toBe((10 * 6 - 1) * 8); // 20 kernels, 10 per row of 5 + 1 spacing, all x8
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('sdae compare-noise, transfer and sweep', () => {
+  it.each([
+    ['compare-noise', [], ['corruption 0', 'corruption 0.3']],
+    ['transfer', ['--scale', '0.1'], ['sigmoid source', 'sigmoid from sigmoid x0.1', 'relu from sigmoid x0.1', 'sigmoid random', 'relu random']],
+    ['sweep', ['--learning-rates', '0.05,0.2'], ['lr 0.05', 'lr 0.2']],
+    ['sweep', ['--hidden-sizes', '5,10'], ['hidden 5', 'hidden 10']],
+  ])('%s %j draws one curve per run on one chart and every run\'s filters', async (command, flags, runs) => {
+    const out = mkdtempSync(join(tmpdir(), 'sdae-compare-'));
+    try {
+      const result = await runCaptured([command, ...flags, '--split', 'mini', '--limit', '60', '--epochs', '2', '--hidden', '8', '--backend', 'cpu', '--out', out]);
+      expect(result.code).toBe(EXIT.ok);
+      for (const run of runs) expect(result.out).toContain(`${run}: Training epoch 1, cost `);
+      const chart = parseSvgFile(join(out, 'cost.svg'));
+      expect(chart.getElementsByTagName('polyline')).toHaveLength(runs.length);
+      const pngs = readdirSync(out).filter((name) => name.startsWith('filters-'));
+      expect(pngs).toHaveLength(runs.length);
+      for (const name of pngs) expect(decodePng(readFileSync(join(out, name))).width).toBeGreaterThan(0);
+      expect(Object.keys(JSON.parse(readFileSync(join(out, 'history.json'), 'utf8')))).toEqual(runs);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses learning rates and hidden sizes together', async () => {
+    const result = await runCaptured(['sweep', '--learning-rates', '0.1', '--hidden-sizes', '5']);
+    expect(result.code).toBe(EXIT.usage);
+    expect(result.err).toMatch(/cannot be used with option '--learning-rates/);
+  });
+});
+
+describe('sdae mlp', () => {
+  it.each([[['--logistic']], [['--hidden', '16']]])('%j trains with early stopping and writes error curves and a confusion matrix', async (flags) => {
+    const out = mkdtempSync(join(tmpdir(), 'sdae-mlp-'));
+    try {
+      const result = await runCaptured(['mlp', ...flags, '--split', 'mini', '--limit', '100', '--epochs', '2', '--backend', 'cpu', '--out', out]);
+      expect(result.code).toBe(EXIT.ok);
+      expect(result.out).toMatch(/^epoch 1, cost [\d.]+, validation error [\d.]+ %/m);
+      expect(result.out).toMatch(/^Test error \d+\.\d\d %$/m);
+      expect(parseSvgFile(join(out, 'errors.svg')).getElementsByTagName('polyline').length).toBeGreaterThanOrEqual(1);
+      expect(parseSvgFile(join(out, 'confusion.svg')).getElementsByTagName('rect')).toHaveLength(101);
     } finally {
       rmSync(out, { recursive: true, force: true });
     }

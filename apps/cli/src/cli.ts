@@ -6,6 +6,8 @@ import { backendsCommand } from './commands/backends';
 import { daCommand, type DaFlags } from './commands/da';
 import { sdaCommand, type SdaFlags } from './commands/sda';
 import { cnnCommand, type CnnFlags } from './commands/cnn';
+import { mlpCommand, type MlpFlags } from './commands/mlp';
+import { compareNoiseCommand, sweepCommand, transferCommand, type DaComparisonFlags } from './commands/compare';
 import { OPTIMIZER_NAMES } from '@sdae/train';
 import { dataCommand } from './commands/data';
 
@@ -99,7 +101,61 @@ function buildProgram(output: Output): Command {
   ).action(async (options: CnnFlags) => {
     await cnnCommand(options, output);
   });
+  addDaTraining(
+    program.command('compare-noise').description('a plain autoencoder and a dA from the same seed side by side: one cost chart, both filter grids'),
+    'runs/compare-noise',
+  ).action(async (options: DaComparisonFlags) => {
+    await compareNoiseCommand(options, output);
+  });
+
+  addDaTraining(
+    program
+      .command('transfer')
+      .description('train a sigmoid dA, then a sigmoid and a ReLU dA initialised from it (scaled, biases reset) against random initialisation')
+      .addOption(new Option('--scale <factor>', 'factor applied to the transferred weights').argParser(positiveNumber).default(0.1)),
+    'runs/transfer',
+  ).action(async (options: DaComparisonFlags & { scale: number }) => {
+    await transferCommand(options, output);
+  });
+
+  addDaTraining(
+    program
+      .command('sweep')
+      .description('one dA per learning rate (or per hidden size), every cost curve on one chart')
+      .addOption(new Option('--learning-rates <rates>', 'comma-separated learning rates').argParser(list(positiveNumber)))
+      .addOption(new Option('--hidden-sizes <sizes>', 'comma-separated hidden sizes (instead of learning rates)').argParser(list(positiveInteger)).conflicts('learningRates')),
+    'runs/sweep',
+  ).action(async (options: DaComparisonFlags & { learningRates?: number[]; hiddenSizes?: number[] }) => {
+    await sweepCommand(options, output);
+  });
+  addCommonOptions(
+    program
+      .command('mlp')
+      .description('the baselines: logistic regression (--logistic) or an MLP, with early stopping; writes error curves, confusion matrix, report.html')
+      .option('--logistic', 'logistic regression (no hidden layer)', false)
+      .addOption(new Option('--hidden <sizes>', 'hidden layer sizes, comma-separated').argParser(list(positiveInteger)).default([500]))
+      .addOption(new Option('--activation <name>', 'hidden nonlinearity').choices(ACTIVATION_NAMES).default('tanh'))
+      .addOption(new Option('--epochs <n>', 'most epochs (early stopping may end sooner)').argParser(positiveInteger).default(20))
+      .addOption(new Option('--learning-rate <rate>', 'SGD learning rate').argParser(positiveNumber).default(0.1))
+      .addOption(new Option('--batch-size <n>', 'minibatch size').argParser(positiveInteger).default(20)),
+    'runs/mlp',
+  ).action(async (options: MlpFlags) => {
+    await mlpCommand(options, output);
+  });
   return program;
+}
+
+/** The dA training flags of the comparison commands, plus the common ones (mini-MNIST by default). */
+function addDaTraining(command: Command, defaultOut: string): Command {
+  return addCommonOptions(
+    command
+      .addOption(new Option('--hidden <n>', 'hidden units').argParser(positiveInteger).default(500))
+      .addOption(new Option('--corruption <level>', 'fraction of pixels masked, in [0, 1)').argParser(corruptionLevel).default(0.3))
+      .addOption(new Option('--learning-rate <rate>', 'SGD learning rate').argParser(positiveNumber).default(0.1))
+      .addOption(new Option('--epochs <n>', 'epochs per run').argParser(positiveInteger).default(5))
+      .addOption(new Option('--batch-size <n>', 'minibatch size').argParser(positiveInteger).default(20)),
+    defaultOut,
+  );
 }
 
 function backendOption(): Option {

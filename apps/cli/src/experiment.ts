@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { formatBackendReport, selectBackend, type BackendName, type BackendReport } from '@sdae/backend';
 import { loadMnist, sliceImageSet, type Mnist, type MnistSplitName } from '@sdae/datasets';
 import { encodePng, enlarge, greyToRgba, htmlReport, tileRasterImages, type ReportOptions, type TileRasterImagesOptions } from '@sdae/vis';
+import { formatEpochLog, type EpochLog } from '@sdae/train';
 import type { Output } from './cli';
 
 /** The flags every experiment command shares. */
@@ -21,8 +22,12 @@ export interface Experiment {
   backend: BackendReport;
   mnist: Mnist;
   directory: string;
-  /** Prints a progress line (or, with --json, one JSON object per line). */
+  /** Prints a progress line (or, with --json, one JSON object per line) and keeps it for the report. */
   log: (text: string, record?: object) => void;
+  /** Logs an epoch as the tutorials print it, optionally prefixed with the run's name. */
+  logEpoch: (epochLog: EpochLog, run?: string) => void;
+  /** Every line logged so far. */
+  lines: string[];
   /** Writes a file into the experiment's directory and returns its path. */
   write: (name: string, content: string | Uint8Array) => Promise<string>;
 }
@@ -39,13 +44,19 @@ export async function startExperiment(flags: CommonFlags, output: Output): Promi
   const mnist: Mnist = { ...loaded, train: cut(loaded.train), validation: loaded.validation && cut(loaded.validation), test: cut(loaded.test) };
   const directory = resolve(flags.out);
   await mkdir(directory, { recursive: true });
-  const log = (text: string, record?: object) => output.out(flags.json ? `${JSON.stringify(record ?? { message: text })}\n` : `${text}\n`);
-  if (!flags.json) log(formatBackendReport(backend));
+  const lines: string[] = [];
+  const log = (text: string, record?: object) => {
+    lines.push(text);
+    output.out(flags.json ? `${JSON.stringify(record ?? { message: text })}\n` : `${text}\n`);
+  };
+  if (!flags.json) output.out(`${formatBackendReport(backend)}\n`);
   return {
     backend,
     mnist,
     directory,
     log,
+    lines,
+    logEpoch: (epochLog, run) => log(`${run === undefined ? '' : `${run}: `}${formatEpochLog(epochLog)}`, run === undefined ? epochLog : { run, ...epochLog }),
     write: async (name, content) => {
       const path = join(directory, name);
       await writeFile(path, content);
@@ -63,7 +74,7 @@ export function filtersPng(rows: ArrayLike<number>, options: TileRasterImagesOpt
 /** Writes each figure's file, then report.html gathering them, and logs where the report is. */
 export async function writeReport(experiment: Experiment, report: Omit<ReportOptions, 'backendReport'>, files: Record<string, string | Uint8Array>): Promise<string> {
   for (const [name, content] of Object.entries(files)) await experiment.write(name, content);
-  const path = await experiment.write('report.html', htmlReport({ ...report, backendReport: formatBackendReport(experiment.backend) }));
+  const path = await experiment.write('report.html', htmlReport({ log: experiment.lines, ...report, backendReport: formatBackendReport(experiment.backend) }));
   experiment.log(`Report: ${path}`, { report: path });
   return path;
 }

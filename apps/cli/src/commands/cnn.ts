@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ReluCnn, saveModel } from '@sdae/layers';
-import { confusionMatrix, evaluate, fitClassifier, formatEpochLog, trainSampled, type EpochLog, type OptimizerName, type TrainingResult } from '@sdae/train';
+import { confusionMatrix, evaluate, fitClassifier, trainSampled, type EpochLog, type OptimizerName, type TrainingResult } from '@sdae/train';
 import { confusionMatrixChart, lineChart } from '@sdae/vis';
 import type { Output } from '../cli';
 import { filtersPng, startExperiment, writeReport, type CommonFlags } from '../experiment';
@@ -35,13 +35,9 @@ export async function cnnCommand(flags: CnnFlags, output: Output): Promise<void>
   const cnn = new ReluCnn({ preset: flags.preset, seed: flags.seed });
   try {
     log(`ReLU CNN '${flags.preset}' (${cnn.parameterCount()} parameters), ${optimizer} lr ${learningRate}, batch ${batchSize}, ${mnist.train.count} training images`);
-    const lines: string[] = [];
     const onEpochEnd = (epochLog: EpochLog) => {
       const sampled = epochLog.stage === 'sampled';
-      if (!sampled || epochLog.epoch % 100 === 99) {
-        lines.push(formatEpochLog(epochLog));
-        log(formatEpochLog(epochLog), epochLog);
-      }
+      if (!sampled || epochLog.epoch % 100 === 99) experiment.logEpoch(epochLog);
     };
     const common = { batchSize, optimizer, learningRate, seed: flags.seed, onEpochEnd };
     let result: TrainingResult;
@@ -103,7 +99,6 @@ export async function cnnCommand(flags: CnnFlags, output: Output): Promise<void>
         },
         figures,
         config: { ...cnn.getConfig(), optimizer, learningRate, batchSize },
-        log: lines,
       },
       files,
     );

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { DenoisingAutoencoder, saveModel, type ActivationName } from '@sdae/layers';
-import { formatEpochLog, trainAutoencoder } from '@sdae/train';
+import { trainAutoencoder } from '@sdae/train';
 import { encodePng, greyToRgba, lineChart, reconstructionGrid } from '@sdae/vis';
 import type { Output } from '../cli';
 import { filtersPng, startExperiment, writeReport, type CommonFlags } from '../experiment';
@@ -25,15 +25,11 @@ export async function daCommand(flags: DaFlags, output: Output): Promise<void> {
   const da = new DenoisingAutoencoder({ hiddenSize: flags.hidden, corruptionLevel: flags.corruption, activation: flags.activation, seed: flags.seed });
   try {
     log(`dA 784-${flags.hidden} (${flags.activation}), corruption ${flags.corruption}, lr ${flags.learningRate}, batch ${flags.batchSize}, ${mnist.train.count} images, ${flags.epochs} epochs`);
-    const lines: string[] = [];
     const result = await trainAutoencoder(da, mnist.train, {
       epochs: flags.epochs,
       batchSize: flags.batchSize,
       learningRate: flags.learningRate,
-      onEpochEnd: (epochLog) => {
-        lines.push(formatEpochLog(epochLog));
-        log(formatEpochLog(epochLog), epochLog);
-      },
+      onEpochEnd: (epochLog) => experiment.logEpoch(epochLog),
     });
     const filterImage = filtersPng(tf.tidy(() => tf.transpose(da.W).dataSync()));
     const examples = Math.min(10, mnist.test.count);
@@ -68,7 +64,6 @@ export async function daCommand(flags: DaFlags, output: Output): Promise<void> {
           { title: 'Cost', svg: chart },
         ],
         config: { ...da.getConfig(), learningRate: flags.learningRate, batchSize: flags.batchSize, split: flags.split, limit: flags.limit ?? null },
-        log: lines,
       },
       { 'filters.png': filterImage, 'reconstructions.png': reconstructions, 'cost.svg': chart, 'history.json': `${JSON.stringify(result.history, null, 2)}\n` },
     );

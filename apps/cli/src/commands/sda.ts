@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { StackedDenoisingAutoencoder, saveModel } from '@sdae/layers';
-import { evaluate, fitClassifier, formatEpochLog, pretrainStack, type EpochLog } from '@sdae/train';
+import { evaluate, fitClassifier, pretrainStack, type EpochLog } from '@sdae/train';
 import { lineChart } from '@sdae/vis';
 import type { Output } from '../cli';
 import { filtersPng, startExperiment, writeReport, type CommonFlags } from '../experiment';
@@ -32,11 +32,7 @@ export async function sdaCommand(flags: SdaFlags, output: Output): Promise<void>
   const sda = new StackedDenoisingAutoencoder({ hiddenSizes: flags.hidden, corruptionLevels: flags.corruptionLevels, seed: flags.seed });
   try {
     log(`SdA 784-${flags.hidden.join('-')}-10, corruption ${flags.corruptionLevels.join('/')}, ${mnist.train.count} training images`);
-    const lines: string[] = [];
-    const onEpochEnd = (epochLog: EpochLog) => {
-      lines.push(formatEpochLog(epochLog));
-      log(formatEpochLog(epochLog), epochLog);
-    };
+    const onEpochEnd = (epochLog: EpochLog) => experiment.logEpoch(epochLog);
     const pretraining = await pretrainStack(sda, mnist.train, { epochs: flags.pretrainEpochs, batchSize: flags.batchSize, learningRate: flags.pretrainLearningRate, onEpochEnd });
     const pretrainedFilters = filtersPng(transposedRows(sda.getVariable('layer0.W') as tf.Tensor2D));
     const finetuning = await fitClassifier(sda, { train: mnist.train, validation: mnist.validation, test: mnist.test }, {
@@ -96,7 +92,6 @@ export async function sdaCommand(flags: SdaFlags, output: Output): Promise<void>
         },
         figures,
         config: { ...sda.getConfig(), ...flags, out: undefined },
-        log: lines,
       },
       files,
     );

@@ -1,0 +1,69 @@
+import { LogisticRegression, Mlp, saveModel, type ActivationName } from '@sdae/layers';
+import { confusionMatrix, evaluate, fitClassifier } from '@sdae/train';
+import { confusionMatrixChart, lineChart } from '@sdae/vis';
+import type { Output } from '../cli';
+import { startExperiment, writeReport, type CommonFlags } from '../experiment';
+
+/** The flags of `sdae mlp`. */
+export interface MlpFlags extends CommonFlags {
+  hidden: number[];
+  logistic: boolean;
+  activation: ActivationName;
+  epochs: number;
+  learningRate: number;
+  batchSize: number;
+}
+
+/**
+ * `sdae mlp`: the tutorials' baselines, logistic regression (--logistic) or an MLP, trained with
+ * early stopping; writes the error curves, the confusion matrix and the test error.
+ */
+export async function mlpCommand(flags: MlpFlags, output: Output): Promise<void> {
+  const experiment = await startExperiment(flags, output);
+  const { mnist, log } = experiment;
+  const model = flags.logistic ? new LogisticRegression() : new Mlp({ hiddenSizes: flags.hidden, activation: flags.activation, seed: flags.seed });
+  const name = flags.logistic ? 'logistic regression' : `MLP 784-${flags.hidden.join('-')}-10 (${flags.activation})`;
+  try {
+    log(`${name}, SGD lr ${flags.learningRate}, batch ${flags.batchSize}, up to ${flags.epochs} epochs with early stopping`);
+    const result = await fitClassifier(model, { train: mnist.train, validation: mnist.validation, test: mnist.test }, {
+      epochs: flags.epochs,
+      batchSize: flags.batchSize,
+      learningRate: flags.learningRate,
+      onEpochEnd: (epochLog) => experiment.logEpoch(epochLog),
+    });
+    const test = await evaluate(model, mnist.test);
+    log(`Test error ${(100 * test.errorRate).toFixed(2)} %`, { testError: test.errorRate });
+    const series = [
+      { name: 'validation', points: result.history.map((entry) => [entry.epoch, 100 * (entry.validationError ?? Number.NaN)] as const) },
+      { name: 'test (at new bests)', points: result.history.map((entry) => [entry.epoch, 100 * (entry.testError ?? Number.NaN)] as const) },
+    ].filter((line) => line.points.some(([, y]) => Number.isFinite(y)));
+    const files: Record<string, string | Uint8Array> = {
+      'confusion.svg': confusionMatrixChart(confusionMatrix(test.predictions, mnist.test.labels, 10), { title: 'Test confusion matrix' }),
+      'history.json': `${JSON.stringify(result.history, null, 2)}\n`,
+    };
+    const figures = [{ title: 'Confusion matrix', svg: files['confusion.svg'] as string }];
+    if (series.length > 0) {
+      files['errors.svg'] = lineChart(series, { title: 'Error per epoch', xLabel: 'epoch', yLabel: 'error (%)' });
+      figures.unshift({ title: 'Errors', svg: files['errors.svg'] });
+    }
+    await saveModel(model, `${experiment.directory}/model`);
+    await writeReport(
+      experiment,
+      {
+        title: name,
+        summary: {
+          'test error': `${(100 * test.errorRate).toFixed(2)} %`,
+          epochs: result.history.length,
+          'stopped because': result.stopReason,
+          backend: experiment.backend.backend,
+          'training time': `${result.seconds.toFixed(1)} s`,
+        },
+        figures,
+        config: { ...model.getConfig(), learningRate: flags.learningRate, batchSize: flags.batchSize },
+      },
+      files,
+    );
+  } finally {
+    model.dispose();
+  }
+}
