@@ -226,6 +226,54 @@ describe('sdae mlp', () => {
   });
 });
 
+describe('checkpoints, --resume and Ctrl-C', () => {
+  const flags = ['--split', 'mini', '--limit', '100', '--hidden', '10', '--batch-size', '10', '--backend', 'cpu'];
+
+  it('resumes a dA run so that its next epoch equals the uninterrupted run', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'sdae-resume-'));
+    try {
+      const full = await runCaptured(['da', ...flags, '--epochs', '3', '--out', join(out, 'full')]);
+      const first = await runCaptured(['da', ...flags, '--epochs', '2', '--out', join(out, 'first')]);
+      const resumed = await runCaptured(['da', ...flags, '--epochs', '3', '--out', join(out, 'resumed'), '--resume', join(out, 'first', 'checkpoint.sdae')]);
+      expect([full.code, first.code, resumed.code]).toEqual([EXIT.ok, EXIT.ok, EXIT.ok]);
+      const epoch2 = (text: string) => /^Training epoch 2, cost .*$/m.exec(text)?.[0];
+      expect(epoch2(resumed.out)).toBeDefined();
+      expect(epoch2(resumed.out)).toBe(epoch2(full.out));
+      expect(resumed.out).not.toMatch(/^Training epoch 1,/m);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it('stops on Ctrl-C after the current batch and prints how to resume from the last checkpoint', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'sdae-interrupt-'));
+    try {
+      let text = '';
+      const code = await run(['da', ...flags, '--epochs', '50', '--out', out], {
+        out: (chunk) => {
+          text += chunk;
+          if (chunk.startsWith('Training epoch 1,')) process.emit('SIGINT');
+        },
+        err: (chunk) => (text += chunk),
+      });
+      expect(code).toBe(EXIT.ok);
+      const checkpoint = join(out, 'checkpoint.sdae');
+      expect(text).toContain(`Interrupted. The last checkpoint is ${checkpoint}; continue with the same command and --resume ${checkpoint}`);
+      expect(text).not.toMatch(/^Training epoch 3,/m);
+      expect(readdirSync(out)).toEqual(['checkpoint.sdae']);
+      expect(process.listenerCount('SIGINT')).toBe(0);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it('names a missing checkpoint file', async () => {
+    const result = await runCaptured(['mlp', '--logistic', ...flags, '--resume', '/nonexistent/run.ckpt', '--out', join(tmpdir(), 'sdae-never')]);
+    expect(result.code).toBe(EXIT.failed);
+    expect(result.err).toContain('readCheckpointFile: cannot read /nonexistent/run.ckpt');
+  });
+});
+
 describe('sdae backends', () => {
   it('lists every backend with whether it works here and the selected one', async () => {
     const { code, out } = await runCaptured(['backends', '--json']);

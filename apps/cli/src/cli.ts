@@ -15,11 +15,14 @@ import { dataCommand } from './commands/data';
 export interface Output {
   out: (text: string) => void;
   err: (text: string) => void;
+  /** True when `out` is a terminal: progress bars are drawn only then. */
+  isTTY?: boolean;
 }
 
 const STANDARD_OUTPUT: Output = {
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),
+  isTTY: process.stdout.isTTY === true,
 };
 
 /** Exit codes: 0 done, 1 the experiment failed (bad data, diverged), 2 bad flags. */
@@ -170,6 +173,8 @@ function addCommonOptions(command: Command, defaultOut: string): Command {
     .addOption(new Option('--out <dir>', 'where to write the pictures, model and report').default(defaultOut))
     .addOption(new Option('--split <name>', 'how to divide MNIST (mini: 5,000 / 1,000 / 1,000)').choices(MNIST_SPLIT_NAMES).default('theano'))
     .addOption(new Option('--limit <n>', 'use only the first n images of each set (quick runs)').argParser(positiveInteger))
+    .addOption(new Option('--checkpoint <file>', 'checkpoint written after every epoch (default: <out>/checkpoint.sdae)'))
+    .addOption(new Option('--resume <file>', 'continue exactly from a checkpoint written with the same flags'))
     .option('--json', 'print one JSON object per line instead of text', false);
 }
 

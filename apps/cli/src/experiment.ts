@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { formatBackendReport, selectBackend, type BackendName, type BackendReport } from '@sdae/backend';
 import { loadMnist, sliceImageSet, type Mnist, type MnistSplitName } from '@sdae/datasets';
 import { encodePng, enlarge, greyToRgba, htmlReport, tileRasterImages, type ReportOptions, type TileRasterImagesOptions } from '@sdae/vis';
-import { formatEpochLog, type EpochLog } from '@sdae/train';
+import { fileCheckpoint, formatEpochLog, readCheckpointFile, type CheckpointOptions, type EpochLog } from '@sdae/train';
 import type { Output } from './cli';
 
 /** The flags every experiment command shares. */
@@ -15,6 +15,23 @@ export interface CommonFlags {
   /** Use only the first N images of each set (quick runs and tests). */
   limit?: number;
   json: boolean;
+  /** Where to write a checkpoint after every epoch; default `<out>/checkpoint.sdae`. */
+  checkpoint?: string;
+  /** A checkpoint to continue from. */
+  resume?: string;
+}
+
+/** What a training loop of a command needs: Ctrl-C, checkpoints, resume and progress. */
+export interface TrainingControls {
+  signal: AbortSignal;
+  checkpoint: CheckpointOptions;
+  resume: Uint8Array | undefined;
+  /** Draws a progress bar with ETA on a terminal; pass as the loop's onBatchEnd. */
+  onBatchEnd: (event: { epoch: number; batch: number }) => void;
+  /** After the loop: true (and a resume hint printed) when Ctrl-C stopped it. */
+  interrupted: () => boolean;
+  /** Removes the Ctrl-C handler. */
+  release: () => void;
 }
 
 /** An experiment's setup: the backend chosen, the data, and where its files go. */
@@ -56,12 +73,64 @@ export async function startExperiment(flags: CommonFlags, output: Output): Promi
     directory,
     log,
     lines,
-    logEpoch: (epochLog, run) => log(`${run === undefined ? '' : `${run}: `}${formatEpochLog(epochLog)}`, run === undefined ? epochLog : { run, ...epochLog }),
+    logEpoch: (epochLog, run) => {
+      // Clear the progress bar's line first.
+      if (output.isTTY === true && !flags.json) output.out('\r\u001b[K');
+      log(`${run === undefined ? '' : `${run}: `}${formatEpochLog(epochLog)}`, run === undefined ? epochLog : { run, ...epochLog });
+    },
     write: async (name, content) => {
       const path = join(directory, name);
       await writeFile(path, content);
       return path;
     },
+  };
+}
+
+/**
+ * Sets up a command's training loop: Ctrl-C stops it after the current minibatch, a checkpoint is
+ * written after every epoch, --resume continues from one, and a terminal gets a progress bar.
+ */
+export async function trainingControls(experiment: Experiment, flags: CommonFlags, output: Output, batchesPerEpoch: number): Promise<TrainingControls> {
+  const controller = new AbortController();
+  const onInterrupt = () => controller.abort();
+  process.once('SIGINT', onInterrupt);
+  const path = resolve(flags.checkpoint ?? join(experiment.directory, 'checkpoint.sdae'));
+  let lastCheckpoint: string | undefined;
+  const file = fileCheckpoint(path);
+  const started = performance.now();
+  let batchesDone = 0;
+  const progress = output.isTTY === true && !flags.json;
+  return {
+    signal: controller.signal,
+    checkpoint: {
+      every: 1,
+      write: async (bytes) => {
+        await file.write(bytes);
+        lastCheckpoint = path;
+      },
+    },
+    resume: flags.resume === undefined ? undefined : await readCheckpointFile(flags.resume),
+    onBatchEnd: ({ epoch, batch }) => {
+      batchesDone++;
+      if (!progress || batch % 10 !== 0) return;
+      const done = (batch + 1) / batchesPerEpoch;
+      const secondsPerBatch = (performance.now() - started) / 1000 / batchesDone;
+      const eta = Math.max(0, (batchesPerEpoch - batch - 1) * secondsPerBatch);
+      const width = 30;
+      const bar = '#'.repeat(Math.round(done * width)).padEnd(width, '.');
+      output.out(`\r  epoch ${epoch} [${bar}] ${batch + 1}/${batchesPerEpoch}  ETA ${eta.toFixed(0)} s `);
+    },
+    interrupted: () => {
+      if (!controller.signal.aborted) return false;
+      experiment.log(
+        lastCheckpoint === undefined
+          ? 'Interrupted before the first epoch ended: no checkpoint to resume from.'
+          : `Interrupted. The last checkpoint is ${lastCheckpoint}; continue with the same command and --resume ${lastCheckpoint}`,
+        { interrupted: true, checkpoint: lastCheckpoint ?? null },
+      );
+      return true;
+    },
+    release: () => process.removeListener('SIGINT', onInterrupt),
   };
 }
 

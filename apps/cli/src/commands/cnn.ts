@@ -3,7 +3,8 @@ import { ReluCnn, saveModel } from '@sdae/layers';
 import { confusionMatrix, evaluate, fitClassifier, trainSampled, type EpochLog, type OptimizerName, type TrainingResult } from '@sdae/train';
 import { confusionMatrixChart, lineChart } from '@sdae/vis';
 import type { Output } from '../cli';
-import { filtersPng, startExperiment, writeReport, type CommonFlags } from '../experiment';
+import { batchCount } from '@sdae/datasets';
+import { filtersPng, startExperiment, trainingControls, writeReport, type CommonFlags } from '../experiment';
 
 /** The flags of `sdae cnn`; unset training flags take the preset's defaults. */
 export interface CnnFlags extends CommonFlags {
@@ -39,13 +40,15 @@ export async function cnnCommand(flags: CnnFlags, output: Output): Promise<void>
       const sampled = epochLog.stage === 'sampled';
       if (!sampled || epochLog.epoch % 100 === 99) experiment.logEpoch(epochLog);
     };
-    const common = { batchSize, optimizer, learningRate, seed: flags.seed, onEpochEnd };
-    let result: TrainingResult;
-    if (flags.preset === 'notebook' && flags.epochs === undefined) {
-      result = await trainSampled(cnn, mnist.train, { ...common, iterations: flags.iterations ?? defaults.iterations ?? 3000 });
-    } else {
-      result = await fitClassifier(cnn, { train: mnist.train, validation: mnist.validation }, { ...common, order: 'shuffled', epochs: flags.epochs ?? defaults.epochs ?? 5, earlyStopping: false });
-    }
+    const sampled = flags.preset === 'notebook' && flags.epochs === undefined;
+    const iterations = flags.iterations ?? defaults.iterations ?? 3000;
+    const controls = await trainingControls(experiment, flags, output, sampled ? iterations : batchCount(mnist.train.count, batchSize));
+    const common = { batchSize, optimizer, learningRate, seed: flags.seed, onEpochEnd, signal: controls.signal, resume: controls.resume, onBatchEnd: controls.onBatchEnd };
+    const result: TrainingResult = await (sampled
+      ? trainSampled(cnn, mnist.train, { ...common, iterations, checkpoint: { ...controls.checkpoint, every: 100 } })
+      : fitClassifier(cnn, { train: mnist.train, validation: mnist.validation }, { ...common, checkpoint: controls.checkpoint, order: 'shuffled', epochs: flags.epochs ?? defaults.epochs ?? 5, earlyStopping: false })
+    ).finally(controls.release);
+    if (controls.interrupted()) return;
     const test = await evaluate(cnn, mnist.test, { batchSize: 500 });
     log(`Test accuracy ${(100 * test.accuracy).toFixed(2)} % after ${(result.seconds / 60).toFixed(2)} min of training`, { testAccuracy: test.accuracy, seconds: result.seconds });
     const x = (entry: EpochLog) => (entry.stage === 'sampled' ? entry.epoch : entry.epoch + 1);

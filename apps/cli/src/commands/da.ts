@@ -3,7 +3,8 @@ import { DenoisingAutoencoder, saveModel, type ActivationName } from '@sdae/laye
 import { trainAutoencoder } from '@sdae/train';
 import { encodePng, greyToRgba, lineChart, reconstructionGrid } from '@sdae/vis';
 import type { Output } from '../cli';
-import { filtersPng, startExperiment, writeReport, type CommonFlags } from '../experiment';
+import { batchCount } from '@sdae/datasets';
+import { filtersPng, startExperiment, trainingControls, writeReport, type CommonFlags } from '../experiment';
 
 /** The flags of `sdae da`. */
 export interface DaFlags extends CommonFlags {
@@ -25,12 +26,18 @@ export async function daCommand(flags: DaFlags, output: Output): Promise<void> {
   const da = new DenoisingAutoencoder({ hiddenSize: flags.hidden, corruptionLevel: flags.corruption, activation: flags.activation, seed: flags.seed });
   try {
     log(`dA 784-${flags.hidden} (${flags.activation}), corruption ${flags.corruption}, lr ${flags.learningRate}, batch ${flags.batchSize}, ${mnist.train.count} images, ${flags.epochs} epochs`);
+    const controls = await trainingControls(experiment, flags, output, batchCount(mnist.train.count, flags.batchSize));
     const result = await trainAutoencoder(da, mnist.train, {
       epochs: flags.epochs,
       batchSize: flags.batchSize,
       learningRate: flags.learningRate,
+      signal: controls.signal,
+      checkpoint: controls.checkpoint,
+      resume: controls.resume,
+      onBatchEnd: controls.onBatchEnd,
       onEpochEnd: (epochLog) => experiment.logEpoch(epochLog),
-    });
+    }).finally(controls.release);
+    if (controls.interrupted()) return;
     const filterImage = filtersPng(tf.tidy(() => tf.transpose(da.W).dataSync()));
     const examples = Math.min(10, mnist.test.count);
     const x = tf.tensor2d(mnist.test.images.subarray(0, examples * 784), [examples, 784]);

@@ -2,7 +2,8 @@ import { LogisticRegression, Mlp, saveModel, type ActivationName } from '@sdae/l
 import { confusionMatrix, evaluate, fitClassifier } from '@sdae/train';
 import { confusionMatrixChart, lineChart } from '@sdae/vis';
 import type { Output } from '../cli';
-import { startExperiment, writeReport, type CommonFlags } from '../experiment';
+import { batchCount } from '@sdae/datasets';
+import { startExperiment, trainingControls, writeReport, type CommonFlags } from '../experiment';
 
 /** The flags of `sdae mlp`. */
 export interface MlpFlags extends CommonFlags {
@@ -25,12 +26,18 @@ export async function mlpCommand(flags: MlpFlags, output: Output): Promise<void>
   const name = flags.logistic ? 'logistic regression' : `MLP 784-${flags.hidden.join('-')}-10 (${flags.activation})`;
   try {
     log(`${name}, SGD lr ${flags.learningRate}, batch ${flags.batchSize}, up to ${flags.epochs} epochs with early stopping`);
+    const controls = await trainingControls(experiment, flags, output, batchCount(mnist.train.count, flags.batchSize));
     const result = await fitClassifier(model, { train: mnist.train, validation: mnist.validation, test: mnist.test }, {
       epochs: flags.epochs,
       batchSize: flags.batchSize,
       learningRate: flags.learningRate,
+      signal: controls.signal,
+      checkpoint: controls.checkpoint,
+      resume: controls.resume,
+      onBatchEnd: controls.onBatchEnd,
       onEpochEnd: (epochLog) => experiment.logEpoch(epochLog),
-    });
+    }).finally(controls.release);
+    if (controls.interrupted()) return;
     const test = await evaluate(model, mnist.test);
     log(`Test error ${(100 * test.errorRate).toFixed(2)} %`, { testError: test.errorRate });
     const series = [

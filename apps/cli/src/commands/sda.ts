@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { StackedDenoisingAutoencoder, saveModel } from '@sdae/layers';
-import { evaluate, fitClassifier, pretrainStack, type EpochLog } from '@sdae/train';
+import { decodeCheckpoint, evaluate, fitClassifier, pretrainStack, type EpochLog, type TrainingResult } from '@sdae/train';
 import { lineChart } from '@sdae/vis';
 import type { Output } from '../cli';
-import { filtersPng, startExperiment, writeReport, type CommonFlags } from '../experiment';
+import { batchCount } from '@sdae/datasets';
+import { filtersPng, startExperiment, trainingControls, writeReport, type CommonFlags } from '../experiment';
 
 /** The flags of `sdae sda`. */
 export interface SdaFlags extends CommonFlags {
@@ -33,45 +34,65 @@ export async function sdaCommand(flags: SdaFlags, output: Output): Promise<void>
   try {
     log(`SdA 784-${flags.hidden.join('-')}-10, corruption ${flags.corruptionLevels.join('/')}, ${mnist.train.count} training images`);
     const onEpochEnd = (epochLog: EpochLog) => experiment.logEpoch(epochLog);
-    const pretraining = await pretrainStack(sda, mnist.train, { epochs: flags.pretrainEpochs, batchSize: flags.batchSize, learningRate: flags.pretrainLearningRate, onEpochEnd });
-    const pretrainedFilters = filtersPng(transposedRows(sda.getVariable('layer0.W') as tf.Tensor2D));
-    const finetuning = await fitClassifier(sda, { train: mnist.train, validation: mnist.validation, test: mnist.test }, {
-      epochs: flags.finetuneEpochs,
-      batchSize: flags.batchSize,
-      optimizer: { name: 'momentum', momentum: flags.momentum },
-      learningRate: flags.finetuneLearningRate,
-      onEpochEnd,
-    });
+    const controls = await trainingControls(experiment, flags, output, batchCount(mnist.train.count, flags.batchSize));
+    // One checkpoint file serves both stages; a fine-tuning checkpoint skips pretraining on resume.
+    const resumeStage = controls.resume === undefined ? undefined : decodeCheckpoint(controls.resume, flags.resume).state.loop;
+    const common = { batchSize: flags.batchSize, signal: controls.signal, checkpoint: controls.checkpoint, onBatchEnd: controls.onBatchEnd, onEpochEnd };
+    let pretraining: TrainingResult | undefined;
+    let pretrainedFilters: Uint8Array | undefined;
+    let finetuning: TrainingResult;
+    try {
+      if (resumeStage !== 'classifier') {
+        pretraining = await pretrainStack(sda, mnist.train, { ...common, epochs: flags.pretrainEpochs, learningRate: flags.pretrainLearningRate, resume: controls.resume });
+        if (controls.interrupted()) return;
+        pretrainedFilters = filtersPng(transposedRows(sda.getVariable('layer0.W') as tf.Tensor2D));
+      }
+      finetuning = await fitClassifier(sda, { train: mnist.train, validation: mnist.validation, test: mnist.test }, {
+        ...common,
+        epochs: flags.finetuneEpochs,
+        optimizer: { name: 'momentum', momentum: flags.momentum },
+        learningRate: flags.finetuneLearningRate,
+        resume: resumeStage === 'classifier' ? controls.resume : undefined,
+      });
+      if (controls.interrupted()) return;
+    } finally {
+      controls.release();
+    }
     const finetunedFilters = filtersPng(transposedRows(sda.getVariable('layer0.W') as tf.Tensor2D));
     const product = sda.weightProduct();
     const productFilters = filtersPng(transposedRows(product));
     product.dispose();
     const test = await evaluate(sda, mnist.test);
     log(`Test error ${(100 * test.errorRate).toFixed(2)} %`, { testError: test.errorRate });
-    const pretrainChart = lineChart(
-      flags.hidden.map((_, layer) => ({
-        name: `layer ${layer}`,
-        points: pretraining.history.filter((entry) => entry.layer === layer).map((entry) => [entry.epoch, entry.cost] as const),
-      })),
-      { title: 'Pretraining cost per epoch', xLabel: 'epoch', yLabel: 'reconstruction cost' },
-    );
+    const pretrainHistory = pretraining?.history ?? [];
+    const pretrainChart =
+      pretrainHistory.length === 0
+        ? undefined
+        : lineChart(
+            flags.hidden
+              .map((_, layer) => ({ name: `layer ${layer}`, points: pretrainHistory.filter((entry) => entry.layer === layer).map((entry) => [entry.epoch, entry.cost] as const) }))
+              .filter((series) => series.points.length > 0),
+            { title: 'Pretraining cost per epoch', xLabel: 'epoch', yLabel: 'reconstruction cost' },
+          );
     const errorSeries = [
       { name: 'validation', points: finetuning.history.map((entry) => [entry.epoch, 100 * (entry.validationError ?? Number.NaN)] as const) },
       { name: 'test (at new bests)', points: finetuning.history.map((entry) => [entry.epoch, 100 * (entry.testError ?? Number.NaN)] as const) },
     ].filter((series) => series.points.some(([, y]) => Number.isFinite(y)));
     const files: Record<string, string | Uint8Array> = {
-      'filters-pretrained.png': pretrainedFilters,
       'filters-finetuned.png': finetunedFilters,
       'filters-product.png': productFilters,
-      'pretraining.svg': pretrainChart,
-      'history.json': `${JSON.stringify([...pretraining.history, ...finetuning.history], null, 2)}\n`,
+      'history.json': `${JSON.stringify([...pretrainHistory, ...finetuning.history], null, 2)}\n`,
     };
-    const figures = [
-      { title: 'First-layer filters after pretraining', png: pretrainedFilters },
-      { title: 'First-layer filters after fine-tuning', png: finetunedFilters },
-      { title: `Product filters W1...W${flags.hidden.length}`, png: productFilters },
-      { title: 'Pretraining', svg: pretrainChart },
-    ];
+    const figures: { title: string; png?: Uint8Array; svg?: string }[] = [];
+    if (pretrainedFilters !== undefined) {
+      files['filters-pretrained.png'] = pretrainedFilters;
+      figures.push({ title: 'First-layer filters after pretraining', png: pretrainedFilters });
+    }
+    figures.push({ title: 'First-layer filters after fine-tuning', png: finetunedFilters }, { title: `Product filters W1...W${flags.hidden.length}`, png: productFilters });
+    if (pretrainChart !== undefined) {
+      files['pretraining.svg'] = pretrainChart;
+      figures.push({ title: 'Pretraining', svg: pretrainChart });
+    }
     if (errorSeries.length > 0) {
       const errorChart = lineChart(errorSeries, { title: 'Fine-tuning error', xLabel: 'epoch', yLabel: 'error (%)' });
       files['errors.svg'] = errorChart;
@@ -88,7 +109,7 @@ export async function sdaCommand(flags: SdaFlags, output: Output): Promise<void>
           'fine-tuning epochs': finetuning.history.length,
           'stopped because': finetuning.stopReason,
           backend: experiment.backend.backend,
-          'training time': `${((pretraining.seconds + finetuning.seconds) / 60).toFixed(1)} min`,
+          'training time': `${(((pretraining?.seconds ?? 0) + finetuning.seconds) / 60).toFixed(1)} min`,
         },
         figures,
         config: { ...sda.getConfig(), ...flags, out: undefined },
