@@ -83,6 +83,9 @@ describe('sdae da', () => {
       expect(result.out).toContain(`Report: ${join(out, 'report.html')}`);
       const filters = decodePng(readFileSync(join(out, 'filters.png')));
       expect([filters.width, filters.height]).toEqual([289, 289]);
+      const mask = decodePng(readFileSync(join(out, 'mask.png')));
+      const maskValues = new Set(Array.from(mask.data).filter((_, index) => index % 4 === 0));
+      expect([...maskValues].sort((a, b) => a - b)).toEqual([0, 255]);
       const reconstructions = decodePng(readFileSync(join(out, 'reconstructions.png')));
       expect([reconstructions.width, reconstructions.height]).toEqual([10 * 29 - 1, 3 * 29 - 1]);
       const errors: string[] = [];
@@ -92,7 +95,7 @@ describe('sdae da', () => {
       const history = JSON.parse(readFileSync(join(out, 'history.json'), 'utf8'));
       expect(history.map((log: { epoch: number }) => log.epoch)).toEqual([0, 1]);
       const report = readFileSync(join(out, 'report.html'), 'utf8');
-      expect(report.match(/data:image\/png;base64,/g)).toHaveLength(2);
+      expect(report.match(/data:image\/png;base64,/g)).toHaveLength(3);
       expect(report).toContain('<svg');
       const model = await loadModel(join(out, 'model'));
       expect(model.getConfig()).toMatchObject({ hiddenSize: 20, corruptionLevel: 0.3 });

@@ -158,6 +158,7 @@ function addDaTraining(command: Command, defaultOut: string): Command {
       .addOption(new Option('--epochs <n>', 'epochs per run').argParser(positiveInteger).default(5))
       .addOption(new Option('--batch-size <n>', 'minibatch size').argParser(positiveInteger).default(20)),
     defaultOut,
+    false,
   );
 }
 
@@ -165,17 +166,24 @@ function backendOption(): Option {
   return new Option('--backend <name>', 'tfjs backend, or auto for the fastest that works').choices(['auto', ...BACKEND_NAMES]).default('auto');
 }
 
-/** The flags every experiment shares: backend, seed, output directory, data split and size, JSON logs. */
-function addCommonOptions(command: Command, defaultOut: string): Command {
-  return command
+/**
+ * The flags every experiment shares: backend, seed, output directory, data split and size, JSON
+ * logs, and (for the commands that train one model) --checkpoint and --resume.
+ */
+function addCommonOptions(command: Command, defaultOut: string, checkpoints = true): Command {
+  command
     .addOption(backendOption())
     .addOption(new Option('--seed <n>', 'seed of the weights and noise').argParser(anyNumber).default(0))
     .addOption(new Option('--out <dir>', 'where to write the pictures, model and report').default(defaultOut))
     .addOption(new Option('--split <name>', 'how to divide MNIST (mini: 5,000 / 1,000 / 1,000)').choices(MNIST_SPLIT_NAMES).default('theano'))
     .addOption(new Option('--limit <n>', 'use only the first n images of each set (quick runs)').argParser(positiveInteger))
-    .addOption(new Option('--checkpoint <file>', 'checkpoint written after every epoch (default: <out>/checkpoint.sdae)'))
-    .addOption(new Option('--resume <file>', 'continue exactly from a checkpoint written with the same flags'))
     .option('--json', 'print one JSON object per line instead of text', false);
+  if (checkpoints) {
+    command
+      .addOption(new Option('--checkpoint <file>', 'checkpoint written after every epoch (default: <out>/checkpoint.sdae); Ctrl-C stops and names it'))
+      .addOption(new Option('--resume <file>', 'continue exactly from a checkpoint written with the same flags'));
+  }
+  return command;
 }
 
 // Flag parsers throw commander's error, so a bad value is a usage error (exit 2) with commander's

@@ -3,7 +3,7 @@ export { tileRasterImages } from './tile-raster-images';
 export type { TileRasterImagesOptions, GreyImage } from './tile-raster-images';
 export { reconstructionGrid, enlarge } from './image-grids';
 export type { ReconstructionGridOptions } from './image-grids';
-export { greyToRgba, encodePng, decodePng } from './png';
+export { greyToRgba, encodePng, decodePng, toImageData } from './png';
 export type { RgbaImage } from './png';
 export { lineChart, niceTicks, escapeXml, SERIES_COLORS } from './svg-chart';
 export type { LineSeries, LineChartOptions } from './svg-chart';

@@ -1,11 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { decodePng, encodePng, greyToRgba } from './png';
+import { decodePng, encodePng, greyToRgba, toImageData } from './png';
 import { tileRasterImages } from './tile-raster-images';
 
 describe('greyToRgba', () => {
   it('copies each grey byte to R, G and B with an opaque alpha', () => {
     const rgba = greyToRgba({ pixels: Uint8Array.of(0, 128, 255), width: 3, height: 1 });
     expect(Array.from(rgba.data)).toEqual([0, 0, 0, 255, 128, 128, 128, 255, 255, 255, 255, 255]);
+  });
+});
+
+describe('toImageData', () => {
+  it('explains that ImageData is a browser API when there is none', () => {
+    expect(() => toImageData(greyToRgba({ pixels: Uint8Array.of(1), width: 1, height: 1 }))).toThrow(
+      'toImageData: this platform has no ImageData (it is a browser API); in Node use encodePng and write the file.',
+    );
   });
 });
 

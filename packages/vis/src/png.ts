@@ -23,6 +23,20 @@ export function greyToRgba(image: GreyImage): RgbaImage {
 }
 
 /**
+ * The image as a browser `ImageData`, ready for `context.putImageData(...)` on a canvas: the same
+ * bytes that {@link encodePng} writes to a file.
+ *
+ * @throws {InvalidArgumentError} where there is no `ImageData` (Node): write a PNG there instead.
+ */
+export function toImageData(image: RgbaImage): ImageData {
+  const ImageDataClass = (globalThis as { ImageData?: typeof ImageData }).ImageData;
+  if (ImageDataClass === undefined) {
+    throw new InvalidArgumentError('image', 'ImageData', 'toImageData: this platform has no ImageData (it is a browser API); in Node use encodePng and write the file.');
+  }
+  return new ImageDataClass(image.data as Uint8ClampedArray<ArrayBuffer>, image.width, image.height);
+}
+
+/**
  * Encodes an RGBA image as a PNG file (8 bits per channel) with fast-png, a maintained pure-JS
  * encoder: the same code in Node and browsers.
  *

@@ -15,6 +15,7 @@ describe('niceTicks', () => {
     expect(niceTicks(53.8, 81.2, 5)).toEqual([55, 60, 65, 70, 75, 80]);
     expect(niceTicks(0, 2999, 5)).toEqual([0, 500, 1000, 1500, 2000, 2500]);
     expect(niceTicks(3, 3)).toEqual([3]);
+    expect(niceTicks(0, 2, 5, true)).toEqual([0, 1, 2]);
   });
 });
 

@@ -31,18 +31,19 @@ export function escapeXml(text: string): string {
 
 /**
  * Round tick positions inside [min, max]: steps of 1, 2 or 5 times a power of ten, about
- * `count` of them.
+ * `count` of them; with `integer`, steps of at least 1 (epochs, iterations).
  *
  * @example niceTicks(0, 1, 5); // [0, 0.2, 0.4, 0.6, 0.8, 1]
  */
-export function niceTicks(min: number, max: number, count = 5): number[] {
+export function niceTicks(min: number, max: number, count = 5, integer = false): number[] {
   if (!(Number.isFinite(min) && Number.isFinite(max))) return [];
   if (min === max) return [min];
   const rough = (max - min) / count;
   const power = 10 ** Math.floor(Math.log10(rough));
   // d3's rule: the factor whose step is nearest the rough step on a log scale.
   const error = rough / power;
-  const step = power * (error >= Math.sqrt(50) ? 10 : error >= Math.sqrt(10) ? 5 : error >= Math.sqrt(2) ? 2 : 1);
+  const nice = power * (error >= Math.sqrt(50) ? 10 : error >= Math.sqrt(10) ? 5 : error >= Math.sqrt(2) ? 2 : 1);
+  const step = integer ? Math.max(1, nice) : nice;
   const ticks: number[] = [];
   for (let tick = Math.ceil(min / step - 1e-9) * step; tick <= max + step * 1e-9; tick += step) {
     // Round away binary noise (0.30000000000000004).
@@ -89,7 +90,8 @@ export function lineChart(series: readonly LineSeries[], options: LineChartOptio
   // Ticks lie inside the data's extent, so the extent is the plot's range.
   const [xMin, xMax] = extent(finite.map(([x]) => x));
   const [yMin, yMax] = extent(finite.map(([, y]) => y));
-  const xTicks = niceTicks(xMin, xMax);
+  // Whole-number x (epochs, iterations) gets whole-number ticks.
+  const xTicks = niceTicks(xMin, xMax, 5, finite.every(([x]) => Number.isInteger(x)));
   const yTicks = niceTicks(yMin, yMax);
   const px = (x: number) => margin.left + (xMax === xMin ? plotWidth / 2 : ((x - xMin) / (xMax - xMin)) * plotWidth);
   const py = (y: number) => margin.top + plotHeight - (yMax === yMin ? plotHeight / 2 : ((y - yMin) / (yMax - yMin)) * plotHeight);

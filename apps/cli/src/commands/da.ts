@@ -46,7 +46,11 @@ export async function daCommand(flags: DaFlags, output: Output): Promise<void> {
     const reconstructions = encodePng(
       greyToRgba(reconstructionGrid({ originals: x.dataSync(), corrupted: corrupted.dataSync(), reconstructions: reconstructed.dataSync() }, { count: examples })),
     );
-    tf.dispose([x, corrupted, reconstructed]);
+    // The noise itself: the corruption of an all-ones batch is the mask (black = pixel dropped).
+    const ones = tf.onesLike(x);
+    const mask = da.corrupt(ones);
+    const maskImage = encodePng(greyToRgba(reconstructionGrid({ originals: mask.dataSync() }, { count: examples })));
+    tf.dispose([x, corrupted, reconstructed, ones, mask]);
     const chart = lineChart([{ name: `corruption ${flags.corruption}`, points: result.history.map((entry) => [entry.epoch, entry.cost]) }], {
       title: 'Mean training cost per epoch',
       xLabel: 'epoch',
@@ -68,11 +72,12 @@ export async function daCommand(flags: DaFlags, output: Output): Promise<void> {
         figures: [
           { title: 'Filters (first 100 rows of W^T)', png: filterImage },
           { title: 'Originals, corrupted inputs, reconstructions', png: reconstructions },
+          { title: `Noise masks (corruption ${flags.corruption})`, png: maskImage },
           { title: 'Cost', svg: chart },
         ],
         config: { ...da.getConfig(), learningRate: flags.learningRate, batchSize: flags.batchSize, split: flags.split, limit: flags.limit ?? null },
       },
-      { 'filters.png': filterImage, 'reconstructions.png': reconstructions, 'cost.svg': chart, 'history.json': `${JSON.stringify(result.history, null, 2)}\n` },
+      { 'filters.png': filterImage, 'reconstructions.png': reconstructions, 'mask.png': maskImage, 'cost.svg': chart, 'history.json': `${JSON.stringify(result.history, null, 2)}\n` },
     );
   } finally {
     da.dispose();
