@@ -23,15 +23,25 @@ export interface CommonFlags {
 
 /** What a training loop of a command needs: Ctrl-C, checkpoints, resume and progress. */
 export interface TrainingControls {
-  signal: AbortSignal;
+  /** Writes the checkpoint file after every epoch. */
   checkpoint: CheckpointOptions;
+  /** The --resume checkpoint's bytes. */
   resume: Uint8Array | undefined;
-  /** Draws a progress bar with ETA on a terminal; pass as the loop's onBatchEnd. */
-  onBatchEnd: (event: { epoch: number; batch: number }) => void;
   /** After the loop: true (and a resume hint printed) when Ctrl-C stopped it. */
   interrupted: () => boolean;
   /** Removes the Ctrl-C handler. */
   release: () => void;
+  /**
+   * Ctrl-C's signal, the checkpoint, the resume bytes, a progress bar with ETA on a terminal and
+   * epoch logging: spread into a training loop's options.
+   */
+  loopOptions: {
+    signal: AbortSignal;
+    checkpoint: CheckpointOptions;
+    resume: Uint8Array | undefined;
+    onBatchEnd: (event: { epoch: number; batch: number }) => void;
+    onEpochEnd: (epochLog: EpochLog) => void;
+  };
 }
 
 /** An experiment's setup: the backend chosen, the data, and where its files go. */
@@ -100,17 +110,15 @@ export async function trainingControls(experiment: Experiment, flags: CommonFlag
   const started = performance.now();
   let batchesDone = 0;
   const progress = output.isTTY === true && !flags.json;
-  return {
-    signal: controller.signal,
-    checkpoint: {
-      every: 1,
-      write: async (bytes) => {
-        await file.write(bytes);
-        lastCheckpoint = path;
-      },
+  const checkpoint: CheckpointOptions = {
+    every: 1,
+    write: async (bytes) => {
+      await file.write(bytes);
+      lastCheckpoint = path;
     },
-    resume: flags.resume === undefined ? undefined : await readCheckpointFile(flags.resume),
-    onBatchEnd: ({ epoch, batch }) => {
+  };
+  const resume = flags.resume === undefined ? undefined : await readCheckpointFile(flags.resume);
+  const onBatchEnd = ({ epoch, batch }: { epoch: number; batch: number }) => {
       batchesDone++;
       if (!progress || batch % 10 !== 0) return;
       const done = (batch + 1) / batchesPerEpoch;
@@ -119,7 +127,11 @@ export async function trainingControls(experiment: Experiment, flags: CommonFlag
       const width = 30;
       const bar = '#'.repeat(Math.round(done * width)).padEnd(width, '.');
       output.out(`\r  epoch ${epoch} [${bar}] ${batch + 1}/${batchesPerEpoch}  ETA ${eta.toFixed(0)} s `);
-    },
+  };
+  return {
+    checkpoint,
+    resume,
+    loopOptions: { signal: controller.signal, checkpoint, resume, onBatchEnd, onEpochEnd: (epochLog) => experiment.logEpoch(epochLog) },
     interrupted: () => {
       if (!controller.signal.aborted) return false;
       experiment.log(

@@ -43,7 +43,7 @@ export async function cnnCommand(flags: CnnFlags, output: Output): Promise<void>
     const sampled = flags.preset === 'notebook' && flags.epochs === undefined;
     const iterations = flags.iterations ?? defaults.iterations ?? 3000;
     const controls = await trainingControls(experiment, flags, output, sampled ? iterations : batchCount(mnist.train.count, batchSize));
-    const common = { batchSize, optimizer, learningRate, seed: flags.seed, onEpochEnd, signal: controls.signal, resume: controls.resume, onBatchEnd: controls.onBatchEnd };
+    const common = { ...controls.loopOptions, batchSize, optimizer, learningRate, seed: flags.seed, onEpochEnd };
     const result: TrainingResult = await (sampled
       ? trainSampled(cnn, mnist.train, { ...common, iterations, checkpoint: { ...controls.checkpoint, every: 100 } })
       : fitClassifier(cnn, { train: mnist.train, validation: mnist.validation }, { ...common, checkpoint: controls.checkpoint, order: 'shuffled', epochs: flags.epochs ?? defaults.epochs ?? 5, earlyStopping: false })

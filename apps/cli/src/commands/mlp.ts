@@ -31,11 +31,7 @@ export async function mlpCommand(flags: MlpFlags, output: Output): Promise<void>
       epochs: flags.epochs,
       batchSize: flags.batchSize,
       learningRate: flags.learningRate,
-      signal: controls.signal,
-      checkpoint: controls.checkpoint,
-      resume: controls.resume,
-      onBatchEnd: controls.onBatchEnd,
-      onEpochEnd: (epochLog) => experiment.logEpoch(epochLog),
+      ...controls.loopOptions,
     }).finally(controls.release);
     if (controls.interrupted()) return;
     const test = await evaluate(model, mnist.test);

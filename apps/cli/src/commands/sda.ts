@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { StackedDenoisingAutoencoder, saveModel } from '@sdae/layers';
-import { decodeCheckpoint, evaluate, fitClassifier, pretrainStack, type EpochLog, type TrainingResult } from '@sdae/train';
+import { decodeCheckpoint, evaluate, fitClassifier, pretrainStack, type TrainingResult } from '@sdae/train';
 import { lineChart } from '@sdae/vis';
 import type { Output } from '../cli';
 import { batchCount } from '@sdae/datasets';
@@ -33,11 +33,10 @@ export async function sdaCommand(flags: SdaFlags, output: Output): Promise<void>
   const sda = new StackedDenoisingAutoencoder({ hiddenSizes: flags.hidden, corruptionLevels: flags.corruptionLevels, seed: flags.seed });
   try {
     log(`SdA 784-${flags.hidden.join('-')}-10, corruption ${flags.corruptionLevels.join('/')}, ${mnist.train.count} training images`);
-    const onEpochEnd = (epochLog: EpochLog) => experiment.logEpoch(epochLog);
     const controls = await trainingControls(experiment, flags, output, batchCount(mnist.train.count, flags.batchSize));
     // One checkpoint file serves both stages; a fine-tuning checkpoint skips pretraining on resume.
     const resumeStage = controls.resume === undefined ? undefined : decodeCheckpoint(controls.resume, flags.resume).state.loop;
-    const common = { batchSize: flags.batchSize, signal: controls.signal, checkpoint: controls.checkpoint, onBatchEnd: controls.onBatchEnd, onEpochEnd };
+    const common = { ...controls.loopOptions, batchSize: flags.batchSize };
     let pretraining: TrainingResult | undefined;
     let pretrainedFilters: Uint8Array | undefined;
     let finetuning: TrainingResult;
