@@ -53,17 +53,13 @@ function buildProgram(output: Output): Command {
       await backendsCommand(options, output);
     });
 
-  addCommonOptions(
+  addDaTraining(
     program
       .command('da')
       .description("train a denoising autoencoder on MNIST (the Theano tutorial's dA); writes filters, reconstructions, cost curve and report.html")
-      .addOption(new Option('--hidden <n>', 'hidden units').argParser(positiveInteger).default(500))
-      .addOption(new Option('--corruption <level>', 'fraction of pixels masked, in [0, 1)').argParser(corruptionLevel).default(0.3))
-      .addOption(new Option('--learning-rate <rate>', 'SGD learning rate').argParser(positiveNumber).default(0.1))
-      .addOption(new Option('--epochs <n>', 'epochs over the training set').argParser(positiveInteger).default(15))
-      .addOption(new Option('--batch-size <n>', 'minibatch size').argParser(positiveInteger).default(20))
       .addOption(new Option('--activation <name>', 'hidden nonlinearity').choices(ACTIVATION_NAMES).default('sigmoid')),
     'runs/da',
+    { epochs: 15, checkpoints: true },
   ).action(async (options: DaFlags) => {
     await daCommand(options, output);
   });
@@ -148,17 +144,20 @@ function buildProgram(output: Output): Command {
   return program;
 }
 
-/** The dA training flags of the comparison commands, plus the common ones (mini-MNIST by default). */
-function addDaTraining(command: Command, defaultOut: string): Command {
+/**
+ * The dA training flags of `da` and the comparison commands, plus the common ones. The comparisons
+ * train several models, so they run 5 epochs each and take no checkpoint flags.
+ */
+function addDaTraining(command: Command, defaultOut: string, options: { epochs: number; checkpoints: boolean } = { epochs: 5, checkpoints: false }): Command {
   return addCommonOptions(
     command
       .addOption(new Option('--hidden <n>', 'hidden units').argParser(positiveInteger).default(500))
       .addOption(new Option('--corruption <level>', 'fraction of pixels masked, in [0, 1)').argParser(corruptionLevel).default(0.3))
       .addOption(new Option('--learning-rate <rate>', 'SGD learning rate').argParser(positiveNumber).default(0.1))
-      .addOption(new Option('--epochs <n>', 'epochs per run').argParser(positiveInteger).default(5))
+      .addOption(new Option('--epochs <n>', 'epochs per model').argParser(positiveInteger).default(options.epochs))
       .addOption(new Option('--batch-size <n>', 'minibatch size').argParser(positiveInteger).default(20)),
     defaultOut,
-    false,
+    options.checkpoints,
   );
 }
 

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { formatBackendReport, selectBackend, type BackendName, type BackendReport } from '@sdae/backend';
-import { loadMnist, sliceImageSet, type Mnist, type MnistSplitName } from '@sdae/datasets';
+import { loadMnist, sliceImageSet, type ImageSet, type Mnist, type MnistSplitName } from '@sdae/datasets';
 import { encodePng, enlarge, greyToRgba, htmlReport, tileRasterImages, type ReportOptions, type TileRasterImagesOptions } from '@sdae/vis';
 import { fileCheckpoint, formatEpochLog, readCheckpointFile, type CheckpointOptions, type EpochLog } from '@sdae/train';
 import type { Output } from './cli';
@@ -59,15 +59,11 @@ export interface Experiment {
   write: (name: string, content: string | Uint8Array) => Promise<string>;
 }
 
-function limitSet<T extends { count: number }>(set: T, limit: number | undefined, slice: (set: T, count: number) => T): T {
-  return limit === undefined || limit >= set.count ? set : slice(set, limit);
-}
-
 /** Selects the backend, loads MNIST (cut to --limit), creates the output directory. */
 export async function startExperiment(flags: CommonFlags, output: Output): Promise<Experiment> {
   const backend = await selectBackend({ backend: flags.backend });
   const loaded = await loadMnist({ split: flags.split });
-  const cut = <T extends Mnist['train']>(set: T) => limitSet(set, flags.limit, (whole, count) => sliceImageSet(whole, 0, count) as T);
+  const cut = (set: ImageSet) => (flags.limit === undefined || flags.limit >= set.count ? set : sliceImageSet(set, 0, flags.limit));
   const mnist: Mnist = { ...loaded, train: cut(loaded.train), validation: loaded.validation && cut(loaded.validation), test: cut(loaded.test) };
   const directory = resolve(flags.out);
   await mkdir(directory, { recursive: true });

@@ -31,6 +31,8 @@ export abstract class Model<Config extends ModelConfig = ModelConfig> {
   private readonly variableMap = new Map<string, tf.Variable>();
   private readonly ownedNames = new Set<string>();
   private readonly auxiliaryNames = new Set<string>();
+  /** The trainable variables, built on first use: training reads them every step. */
+  private trainable: ReadonlyMap<string, tf.Variable> | undefined;
   private readonly randomStreams = new Map<string, Random>();
   private disposed = false;
 
@@ -48,6 +50,7 @@ export abstract class Model<Config extends ModelConfig = ModelConfig> {
     const variable = tf.variable(initial, true);
     initial.dispose();
     this.variableMap.set(name, variable);
+    this.trainable = undefined;
     this.ownedNames.add(name);
     if (role === 'auxiliary') this.auxiliaryNames.add(name);
     return variable;
@@ -56,6 +59,7 @@ export abstract class Model<Config extends ModelConfig = ModelConfig> {
   /** Adds a variable owned by another model (a dA view borrowing its SdA layer's weights). */
   protected borrowVariable(name: string, variable: tf.Variable): tf.Variable {
     this.variableMap.set(name, variable);
+    this.trainable = undefined;
     return variable;
   }
 
@@ -73,7 +77,8 @@ export abstract class Model<Config extends ModelConfig = ModelConfig> {
   /** The variables this model's loss trains, by name, in a fixed order. */
   get variables(): ReadonlyMap<string, tf.Variable> {
     this.assertUsable('variables');
-    return new Map([...this.variableMap].filter(([name]) => !this.auxiliaryNames.has(name)));
+    this.trainable ??= new Map([...this.variableMap].filter(([name]) => !this.auxiliaryNames.has(name)));
+    return this.trainable;
   }
 
   /** One variable by name; throws naming the valid names when there is none. */

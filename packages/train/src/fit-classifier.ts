@@ -2,10 +2,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, batchCount, epochBatches, requireBoolean, type ImageSet } from '@sdae/datasets';
 import { batchToTensors } from '@sdae/datasets/tensors';
 import type { BundleTensor, Classifier } from '@sdae/layers';
-import { decodeCheckpoint, encodeCheckpoint, restoreCheckpoint, type LoopState } from './checkpoint';
+import { decodeCheckpoint, restoreCheckpoint, type LoopState } from './checkpoint';
 import { EarlyStopping, type EarlyStoppingOptions } from './early-stopping';
 import { runWithHooks, type EpochLog, type StopReason, type TrainingEvent, type TrainingHooks, type TrainingResult } from './events';
-import { applyStep, requireEpochs, resolveCommonOptions, restoreWeights, snapshotWeights, type CommonTrainingOptions } from './loop-options';
+import { applyStep, checkpointIfDue, requireEpochs, resolveCommonOptions, restoreWeights, snapshotWeights, type CommonTrainingOptions } from './loop-options';
 import { evaluate } from './metrics';
 import { Optimizer } from './optimizers';
 
@@ -109,11 +109,8 @@ export async function* classifierTraining(
       state.nextEpoch = epoch + 1;
       state.earlyStopping = stopping?.getState();
       yield { type: 'epoch-end', log };
-      if (resolved.writeCheckpoint !== undefined && stopReason !== 'aborted' && (epoch + 1) % resolved.checkpointEvery === 0) {
-        const bytes = encodeCheckpoint(model, optimizer, state, best);
-        await resolved.writeCheckpoint(bytes);
-        yield { type: 'checkpoint', stage: 'finetune', epoch, bytes: bytes.length };
-      }
+      const written = stopReason === 'aborted' ? undefined : await checkpointIfDue(resolved, epoch + 1, model, optimizer, state, best);
+      if (written !== undefined) yield { type: 'checkpoint', stage: 'finetune', epoch, bytes: written };
     }
     if (restoreBest && best.length > 0 && stopReason !== 'aborted') restoreWeights(model, best);
     const result: TrainingResult = {

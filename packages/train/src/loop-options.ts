@@ -9,6 +9,7 @@ import {
   type BatchOrder,
 } from '@sdae/datasets';
 import type { BundleTensor, LossAndGradients, Model } from '@sdae/layers';
+import { encodeCheckpoint, type LoopState } from './checkpoint';
 import type { Optimizer } from './optimizers';
 import { resolveOptimizerOptions, type OptimizerConfig, type OptimizerName, type OptimizerOptions } from './optimizers';
 
@@ -102,6 +103,24 @@ export class DivergenceError extends SdaeError {
     this.batch = batch;
     this.cost = cost;
   }
+}
+
+/**
+ * Writes a checkpoint when `completed` epochs (iterations for sampled training) is a multiple of
+ * the checkpoint interval; returns its size in bytes, or undefined when none was due.
+ */
+export async function checkpointIfDue(
+  options: ResolvedCommonOptions,
+  completed: number,
+  model: Model,
+  optimizer: Optimizer,
+  state: LoopState,
+  bestWeights: BundleTensor[] = [],
+): Promise<number | undefined> {
+  if (options.writeCheckpoint === undefined || completed % options.checkpointEvery !== 0) return undefined;
+  const bytes = encodeCheckpoint(model, optimizer, state, bestWeights);
+  await options.writeCheckpoint(bytes);
+  return bytes.length;
 }
 
 /** Copies of a model's weights, to restore after divergence or to keep the best model. */

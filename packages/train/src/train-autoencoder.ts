@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { epochBatches, type ImageSet } from '@sdae/datasets';
 import type { DenoisingAutoencoder, Model } from '@sdae/layers';
-import { decodeCheckpoint, encodeCheckpoint, restoreCheckpoint, type LoopState } from './checkpoint';
+import { decodeCheckpoint, restoreCheckpoint, type LoopState } from './checkpoint';
 import { runWithHooks, type StopReason, type TrainingEvent, type TrainingHooks, type TrainingResult } from './events';
-import { applyStep, requireEpochs, resolveCommonOptions, snapshotWeights, type CommonTrainingOptions, type ResolvedCommonOptions } from './loop-options';
+import { applyStep, checkpointIfDue, requireEpochs, resolveCommonOptions, snapshotWeights, type CommonTrainingOptions, type ResolvedCommonOptions } from './loop-options';
 import { Optimizer } from './optimizers';
 
 /** Options of {@link trainAutoencoder}; the defaults are the dA tutorial's. */
@@ -61,11 +61,8 @@ export async function* unsupervisedEpochs(run: UnsupervisedRun): AsyncGenerator<
     state.history.push(log);
     state.nextEpoch = epoch + 1;
     yield { type: 'epoch-end', log };
-    if (options.writeCheckpoint !== undefined && (epoch + 1) % options.checkpointEvery === 0) {
-      const bytes = encodeCheckpoint(owner, optimizer, state);
-      await options.writeCheckpoint(bytes);
-      yield { type: 'checkpoint', stage, epoch, bytes: bytes.length };
-    }
+    const written = await checkpointIfDue(options, epoch + 1, owner, optimizer, state);
+    if (written !== undefined) yield { type: 'checkpoint', stage, epoch, bytes: written };
   }
   return 'completed';
 }

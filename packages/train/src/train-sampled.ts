@@ -2,9 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { requireNonNegativeInteger, sampledBatches, type ImageSet } from '@sdae/datasets';
 import { batchToTensors } from '@sdae/datasets/tensors';
 import type { Classifier } from '@sdae/layers';
-import { decodeCheckpoint, encodeCheckpoint, restoreCheckpoint, type LoopState } from './checkpoint';
+import { decodeCheckpoint, restoreCheckpoint, type LoopState } from './checkpoint';
 import { runWithHooks, type StopReason, type TrainingEvent, type TrainingHooks, type TrainingResult } from './events';
-import { applyStep, resolveCommonOptions, snapshotWeights, type CommonTrainingOptions } from './loop-options';
+import { applyStep, checkpointIfDue, resolveCommonOptions, snapshotWeights, type CommonTrainingOptions } from './loop-options';
 import { Optimizer } from './optimizers';
 
 /** Options of {@link trainSampled}; the defaults are the numpy notebook's. */
@@ -52,11 +52,10 @@ export async function* sampledTraining(model: Classifier, set: ImageSet, options
       state.history.push(log);
       state.nextEpoch = iteration + 1;
       yield { type: 'epoch-end', log };
-      if (resolved.writeCheckpoint !== undefined && (iteration + 1) % resolved.checkpointEvery === 0) {
-        const bytes = encodeCheckpoint(model, optimizer, state);
-        await resolved.writeCheckpoint(bytes);
+      const written = await checkpointIfDue(resolved, iteration + 1, model, optimizer, state);
+      if (written !== undefined) {
         lastGood = snapshotWeights(model);
-        yield { type: 'checkpoint', stage: 'sampled', epoch: iteration, bytes: bytes.length };
+        yield { type: 'checkpoint', stage: 'sampled', epoch: iteration, bytes: written };
       }
     }
     const result: TrainingResult = { stopReason, history: state.history, seconds: (performance.now() - started) / 1000 };

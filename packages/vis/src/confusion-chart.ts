@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '@sdae/datasets';
-import { escapeXml } from './svg-chart';
+import { escapeXml, svgOpening } from './svg-chart';
 
 /** Options of {@link confusionMatrixChart}. */
 export interface ConfusionMatrixChartOptions {
@@ -30,8 +30,7 @@ export function confusionMatrixChart(matrix: readonly (readonly number[])[], opt
   const width = left + size * cell + 20;
   const height = top + size * cell + 20;
   const parts = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`,
-    `<rect width="${width}" height="${height}" fill="white"/>`,
+    ...svgOpening(width, height, 11),
     `<text x="${width / 2}" y="20" text-anchor="middle" font-size="14" font-weight="bold">${escapeXml(options.title ?? 'Confusion matrix')}</text>`,
     `<text x="${left + (size * cell) / 2}" y="42" text-anchor="middle">predicted</text>`,
     `<text transform="translate(16 ${top + (size * cell) / 2}) rotate(-90)" text-anchor="middle">true class</text>`,

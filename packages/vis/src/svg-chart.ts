@@ -24,6 +24,14 @@ export interface LineChartOptions {
 /** Ten distinguishable colours (the Tableau 10 palette), cycled by series. */
 export const SERIES_COLORS: readonly string[] = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
 
+/** The start of a standalone SVG document with a white background. */
+export function svgOpening(width: number, height: number, fontSize: number): string[] {
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="${fontSize}">`,
+    `<rect width="${width}" height="${height}" fill="white"/>`,
+  ];
+}
+
 /** Escapes text for SVG content and attributes. */
 export function escapeXml(text: string): string {
   return text.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
@@ -97,8 +105,7 @@ export function lineChart(series: readonly LineSeries[], options: LineChartOptio
   const py = (y: number) => margin.top + plotHeight - (yMax === yMin ? plotHeight / 2 : ((y - yMin) / (yMax - yMin)) * plotHeight);
   const round = (value: number) => Number(value.toFixed(2));
   const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
-    `<rect width="${width}" height="${height}" fill="white"/>`,
+    ...svgOpening(width, height, 12),
     `<text x="${round(margin.left + plotWidth / 2)}" y="24" text-anchor="middle" font-size="15" font-weight="bold">${escapeXml(options.title ?? '')}</text>`,
   ];
   for (const tick of xTicks) {

@@ -4,15 +4,11 @@ import { trainAutoencoder } from '@sdae/train';
 import { encodePng, greyToRgba, lineChart, reconstructionGrid } from '@sdae/vis';
 import type { Output } from '../cli';
 import { batchCount } from '@sdae/datasets';
-import { filtersPng, startExperiment, trainingControls, writeReport, type CommonFlags } from '../experiment';
+import { filtersPng, startExperiment, trainingControls, writeReport } from '../experiment';
+import type { DaComparisonFlags } from './compare';
 
 /** The flags of `sdae da`. */
-export interface DaFlags extends CommonFlags {
-  hidden: number;
-  corruption: number;
-  learningRate: number;
-  epochs: number;
-  batchSize: number;
+export interface DaFlags extends DaComparisonFlags {
   activation: ActivationName;
 }
 
