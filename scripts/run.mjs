@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // The README's two commands, on a machine that has only Node 20 and npm:
 //   npm start  -> node scripts/run.mjs main   (install, build, run the main job: a short dA experiment)
-//   npm test   -> node scripts/run.mjs test   (install, build, lint, typecheck, every test,
-//                                             the packaging test, then `tests: N passed, N failed`)
+//   npm test   -> node scripts/run.mjs test   (install, Chromium for the browser tests when it is
+//                                             missing, build, lint, typecheck, every test, the
+//                                             packaging test, then `tests: N passed, N failed`)
 // pnpm comes through npx at the version pinned in package.json (corepack is not needed).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -30,6 +31,29 @@ const pnpm = (...args) => exec('npx', ['--yes', packageManager, ...args]);
 function install() {
   const code = pnpm('install', '--frozen-lockfile', '--reporter=append-only');
   if (code !== 0) process.exit(code);
+}
+
+/**
+ * The web app's end-to-end tests drive Debian's Chromium (never a downloaded browser). When it is
+ * missing and this is a Debian machine run as root, install it with apt; otherwise say how, and
+ * the browser tests fail with the same advice.
+ */
+function ensureChromium() {
+  if (process.env.SDAE_CHROMIUM || spawnSync('which', ['chromium']).status === 0) return;
+  const root = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!root || spawnSync('which', ['apt-get']).status !== 0) {
+    console.warn('Chromium is missing: the browser tests will fail. Install it (apt-get install chromium) or set SDAE_CHROMIUM to its path.');
+    return;
+  }
+  console.log('Installing Chromium for the browser tests (apt-get install chromium)...');
+  const aptEnv = { ...env, DEBIAN_FRONTEND: 'noninteractive' };
+  for (const args of [['update', '-qq'], ['install', '-y', '-qq', 'chromium']]) {
+    const result = spawnSync('apt-get', args, { stdio: 'inherit', env: aptEnv });
+    if (result.status !== 0) {
+      console.warn(`apt-get ${args.join(' ')} failed (exit ${result.status}): the browser tests will fail.`);
+      return;
+    }
+  }
 }
 
 function workspaceDirectories() {
@@ -89,6 +113,7 @@ if (task === 'main') {
   process.exit(exec('node', [join(root, 'apps/cli/dist/main.js'), ...experiment, ...rest]));
 } else if (task === 'test') {
   install();
+  ensureChromium();
   for (const dir of [root, ...workspaceDirectories()]) rmSync(join(dir, '.reports'), { recursive: true, force: true });
   const turboCode = pnpm('exec', 'turbo', 'run', 'build', 'lint', 'typecheck', 'test', '--continue');
   const packCode = turboCode === 0 ? exec('node', [join(root, 'scripts/pack-test.mjs')]) : 1;

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { resolveChoice } from '@sdae/datasets';
 import { BackendUnavailableError } from './errors';
 import { filledKernels, type FilledKernel } from './kernels/training-kernels';
@@ -129,7 +130,6 @@ async function tryBackend(name: BackendName, platform: Platform, options: Select
     }
   }
   if (name === 'wasm' && options.wasmPaths !== undefined) {
-    const { setWasmPaths } = await import('@tensorflow/tfjs-backend-wasm');
     setWasmPaths(options.wasmPaths);
   }
   if (tf.findBackendFactory(spec.tfjsName) === null) return attempt(false, `${spec.tfjsName} is not registered with tfjs`);

@@ -1,0 +1,86 @@
+// Small DOM helpers shared by the panels: building elements, drawing images and charts.
+import { greyToRgba, toImageData, type GreyImage } from '@sdae/vis';
+
+type Child = Node | string | undefined;
+
+/**
+ * Creates an element with attributes (`class`, `id`, `data-*`, `aria-*`, ...) and children.
+ *
+ * @example h('button', { type: 'button' }, 'Start')
+ */
+export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Record<string, string> = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, value);
+  for (const child of children) if (child !== undefined) element.append(child);
+  return element;
+}
+
+/** A labelled form field; the input's id is `id`. */
+export function field(label: string, input: HTMLInputElement | HTMLSelectElement, hint?: string): HTMLLabelElement {
+  return h('label', { class: 'field' }, h('span', {}, label), input, hint === undefined ? undefined : h('small', {}, hint));
+}
+
+/** A number input with its bounds. */
+export function numberInput(id: string, value: number, bounds: { min?: number; max?: number; step?: number | 'any' } = {}): HTMLInputElement {
+  const attributes: Record<string, string> = { id, type: 'number', value: String(value), step: String(bounds.step ?? 'any') };
+  if (bounds.min !== undefined) attributes.min = String(bounds.min);
+  if (bounds.max !== undefined) attributes.max = String(bounds.max);
+  return h('input', attributes);
+}
+
+/** A text input. */
+export function textInput(id: string, value: string): HTMLInputElement {
+  return h('input', { id, type: 'text', value });
+}
+
+/** A select with one option per value; `labels` names them for people. */
+export function select<T extends string>(id: string, values: readonly T[], selected: T, labels: Partial<Record<T, string>> = {}): HTMLSelectElement {
+  const element = h('select', { id });
+  for (const value of values) element.append(h('option', { value }, labels[value] ?? value));
+  element.value = selected;
+  return element;
+}
+
+/** A canvas showing grey images pixel for pixel, enlarged by CSS (`data-zoom`). */
+export function imageCanvas(id: string, zoom = 2): HTMLCanvasElement {
+  const canvas = h('canvas', { id, class: 'pixels', width: '1', height: '1', 'data-zoom': String(zoom) });
+  return canvas;
+}
+
+/** Draws a grey image onto a canvas, resizing it to the image. */
+export function drawGreyImage(canvas: HTMLCanvasElement, image: GreyImage): void {
+  if (canvas.width !== image.width || canvas.height !== image.height) {
+    canvas.width = image.width;
+    canvas.height = image.height;
+    const zoom = Number(canvas.dataset.zoom ?? '1');
+    canvas.style.width = `${image.width * zoom}px`;
+    canvas.style.height = `${image.height * zoom}px`;
+  }
+  canvas.getContext('2d')!.putImageData(toImageData(greyToRgba(image)), 0, 0);
+}
+
+/** A container for an SVG chart made by @sdae/vis. */
+export function showSvg(container: HTMLElement, svg: string): void {
+  container.innerHTML = svg;
+}
+
+/** Reads a number input, saying which field is wrong when it is not a number in its bounds. */
+export function readNumber(input: HTMLInputElement, label: string): number {
+  const value = input.valueAsNumber;
+  const min = input.min === '' ? -Infinity : Number(input.min);
+  const max = input.max === '' ? Infinity : Number(input.max);
+  if (!Number.isFinite(value) || value < min || value > max) {
+    const range = `${Number.isFinite(min) ? min : '-∞'} to ${Number.isFinite(max) ? max : '∞'}`;
+    throw new Error(`${label}: expected a number from ${range}, got "${input.value}".`);
+  }
+  return value;
+}
+
+/** Reads a comma-separated list of numbers, e.g. hidden sizes "500,500". */
+export function readNumberList(input: HTMLInputElement, label: string): number[] {
+  const values = input.value.split(',').map((part) => Number(part.trim()));
+  if (input.value.trim() === '' || values.some((value) => !Number.isFinite(value))) {
+    throw new Error(`${label}: expected numbers separated by commas (e.g. 500,500), got "${input.value}".`);
+  }
+  return values;
+}
