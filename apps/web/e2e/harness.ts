@@ -153,7 +153,9 @@ export function median(values: readonly number[]): number {
 
 /** Draws a stroke through the points, in the drawing canvas's own 280 x 280 coordinates. */
 export async function drawStroke(page: Page, canvasId: string, points: ReadonlyArray<readonly [number, number]>): Promise<void> {
-  const box = (await page.locator(`#${canvasId}`).boundingBox())!;
+  const canvas = page.locator(`#${canvasId}`);
+  await canvas.scrollIntoViewIfNeeded();
+  const box = (await canvas.boundingBox())!;
   const at = ([x, y]: readonly [number, number]): [number, number] => [box.x + (x * box.width) / 280, box.y + (y * box.height) / 280];
   await page.mouse.move(...at(points[0]!));
   await page.mouse.down();

@@ -37,7 +37,7 @@ export function cnnPanel(app: AppContext): { element: HTMLElement; state: CnnPan
     learningRate: numberInput('cnn-learning-rate', 0.1, { min: 0, max: 10 }),
     seed: numberInput('cnn-seed', 0, { step: 1 }),
   };
-  const filters = imageCanvas('cnn-filters', 1);
+  const filters = imageCanvas('cnn-filters', 3);
   const chart = h('div', { id: 'cnn-chart', class: 'chart' });
   const confusion = h('div', { id: 'cnn-confusion', class: 'chart' });
   const prediction = h('output', { id: 'cnn-prediction', class: 'prediction' }, '?');

@@ -59,7 +59,7 @@ export function sdaPanel(app: AppContext): { element: HTMLElement; state: SdaPan
       chartOf(
         [
           { name: 'validation error', points: errors('validationError') },
-          { name: 'test error (at new bests)', points: errors('testError') },
+          { name: 'test error', points: errors('testError') },
         ],
         { title: 'Fine-tuning', xLabel: 'epoch', yLabel: 'error (%)' },
       ),
