@@ -1,5 +1,5 @@
 import { defineConfig } from 'vite';
-import { staticData } from './vite-plugin-static-data';
+import { staticData } from './vite-plugin-static-data.ts';
 
 export default defineConfig({
   // Relative URLs: the built app works from any folder of any static file server.

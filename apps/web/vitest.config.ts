@@ -1,5 +1,5 @@
 import { mergeConfig } from 'vitest/config';
-import { sharedTestConfig } from '../../vitest.shared';
+import { sharedTestConfig } from '../../vitest.shared.ts';
 
 // Unit tests (src) run in Node; the end-to-end tests (e2e) drive the built app in Chromium, one
 // file at a time since they share the machine's two cores with the browser.
