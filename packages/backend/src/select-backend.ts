@@ -31,6 +31,24 @@ interface BackendSpec {
   load?: () => Promise<unknown>;
   /** The package, named in reasons. */
   packageName?: string;
+  /** Says why the backend cannot work here before it is loaded, or undefined when it may. */
+  precheck?: () => Promise<string | undefined>;
+}
+
+interface GpuLike {
+  requestAdapter: () => Promise<unknown>;
+}
+
+/** Why WebGPU cannot run here (no navigator.gpu, no adapter), or undefined when an adapter exists. */
+async function webgpuUnavailable(): Promise<string | undefined> {
+  const gpu = (globalThis as { navigator?: { gpu?: GpuLike } }).navigator?.gpu;
+  if (gpu === undefined) return 'this browser has no WebGPU (navigator.gpu is undefined: it needs a browser with WebGPU and a secure context)';
+  try {
+    if ((await gpu.requestAdapter()) === null) return 'WebGPU found no adapter (no usable GPU here, or the GPU is blocklisted)';
+  } catch (error) {
+    return `the WebGPU adapter request failed: ${(error as Error).message}`;
+  }
+  return undefined;
 }
 
 // A specifier in a variable keeps bundlers from trying to resolve these optional packages.
@@ -40,7 +58,13 @@ const TFJS_NODE = '@tensorflow/tfjs-node';
 const SPECS: Record<BackendName, BackendSpec> = {
   'tensorflow-gpu': { tfjsName: 'tensorflow', platforms: ['node'], packageName: TFJS_NODE_GPU, load: () => import(/* @vite-ignore */ TFJS_NODE_GPU) },
   tensorflow: { tfjsName: 'tensorflow', platforms: ['node'], packageName: TFJS_NODE, load: () => import(/* @vite-ignore */ TFJS_NODE) },
-  webgpu: { tfjsName: 'webgpu', platforms: ['browser'], packageName: '@tensorflow/tfjs-backend-webgpu', load: () => import('@tensorflow/tfjs-backend-webgpu') },
+  webgpu: {
+    tfjsName: 'webgpu',
+    platforms: ['browser'],
+    packageName: '@tensorflow/tfjs-backend-webgpu',
+    load: () => import('@tensorflow/tfjs-backend-webgpu'),
+    precheck: webgpuUnavailable,
+  },
   webgl: { tfjsName: 'webgl', platforms: ['browser'], packageName: '@tensorflow/tfjs-backend-webgl', load: () => import('@tensorflow/tfjs-backend-webgl') },
   wasm: { tfjsName: 'wasm', platforms: ['node', 'browser'] },
   cpu: { tfjsName: 'cpu', platforms: ['node', 'browser'] },
@@ -122,6 +146,8 @@ async function tryBackend(name: BackendName, platform: Platform, options: Select
   const started = performance.now();
   const attempt = (ok: boolean, reason: string): BackendAttempt => ({ name, ok, reason, milliseconds: performance.now() - started });
   if (!spec.platforms.includes(platform)) return attempt(false, `${name} runs only in ${spec.platforms.join(' and ')}, not in ${platform}`);
+  const unavailable = await spec.precheck?.();
+  if (unavailable !== undefined) return attempt(false, unavailable);
   if (spec.load !== undefined) {
     try {
       await spec.load();
