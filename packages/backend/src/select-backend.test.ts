@@ -29,8 +29,12 @@ describe('selectBackend', () => {
 
   it('reports the kernels it filled for the chosen backend', async () => {
     const report = await selectBackend({ backend: 'wasm' });
-    expect(report.filledKernels).toEqual([{ kernelName: 'Conv2DBackpropFilter', backendName: 'wasm', reason: 'missing' }]);
+    expect(report.filledKernels).toEqual([
+      { kernelName: 'Conv2DBackpropFilter', backendName: 'wasm', reason: 'missing' },
+      { kernelName: 'BatchMatMul', backendName: 'wasm', reason: 'slow' },
+    ]);
     expect(formatBackendReport(report)).toContain('kernel Conv2DBackpropFilter on wasm: added (missing in tfjs)');
+    expect(formatBackendReport(report)).toContain('kernel BatchMatMul on wasm: replaced (stock one is slow)');
   });
 
   it('activates a backend asked for by name', async () => {

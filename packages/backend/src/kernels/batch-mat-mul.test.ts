@@ -1,0 +1,74 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { Random } from '@sdae/datasets';
+import { expect, it } from 'vitest';
+import '../register';
+import { describeBackends, expectArraysClose } from '../testing-helpers';
+
+/** A row-major matrix (or a batch of them) as nested float64 arrays, by definition. */
+function reference(a: Float32Array, aShape: number[], b: Float32Array, bShape: number[], transposeA: boolean, transposeB: boolean): Float64Array {
+  const [batchA, rowsA, columnsA] = aShape.length === 2 ? [1, ...aShape] : aShape;
+  const [batchB, rowsB, columnsB] = bShape.length === 2 ? [1, ...bShape] : bShape;
+  const [m, k] = transposeA ? [columnsA!, rowsA!] : [rowsA!, columnsA!];
+  const n = transposeB ? rowsB! : columnsB!;
+  const batch = Math.max(batchA!, batchB!);
+  const atA = (index: number, row: number, column: number): number => a[((batchA === 1 ? 0 : index) * rowsA! + (transposeA ? column : row)) * columnsA! + (transposeA ? row : column)]!;
+  const atB = (index: number, row: number, column: number): number => b[((batchB === 1 ? 0 : index) * rowsB! + (transposeB ? column : row)) * columnsB! + (transposeB ? row : column)]!;
+  const out = new Float64Array(batch * m * n);
+  for (let index = 0; index < batch; index++)
+    for (let i = 0; i < m; i++)
+      for (let j = 0; j < n; j++) {
+        let sum = 0;
+        for (let p = 0; p < k; p++) sum += atA(index, i, p) * atB(index, p, j);
+        out[(index * m + i) * n + j] = sum;
+      }
+  return out;
+}
+
+const CASES: Array<{ a: number[]; b: number[]; transposeA: boolean; transposeB: boolean }> = [
+  { a: [5, 7], b: [7, 3], transposeA: false, transposeB: false },
+  { a: [5, 7], b: [3, 7], transposeA: false, transposeB: true },
+  { a: [7, 5], b: [7, 3], transposeA: true, transposeB: false },
+  { a: [7, 5], b: [3, 7], transposeA: true, transposeB: true },
+  { a: [2, 6, 4], b: [2, 5, 6], transposeA: true, transposeB: true },
+  { a: [3, 4, 6], b: [1, 5, 6], transposeA: false, transposeB: true },
+];
+
+describeBackends(['cpu', 'wasm'], 'BatchMatMul', () => {
+  for (const { a: aShape, b: bShape, transposeA, transposeB } of CASES) {
+    it(`matches the definition for [${aShape}] x [${bShape}], transposeA ${transposeA}, transposeB ${transposeB}`, () => {
+      const random = new Random(aShape.length * 97 + bShape[0]! * 13 + Number(transposeA) * 2 + Number(transposeB));
+      const aValues = Float32Array.from({ length: aShape.reduce((x, y) => x * y, 1) }, () => random.next() * 2 - 1);
+      const bValues = Float32Array.from({ length: bShape.reduce((x, y) => x * y, 1) }, () => random.next() * 2 - 1);
+      const product = tf.matMul(tf.tensor(aValues, aShape), tf.tensor(bValues, bShape), transposeA, transposeB);
+      expectArraysClose(product, reference(aValues, aShape, bValues, bShape, transposeA, transposeB), 1e-5);
+    });
+  }
+
+  it('gives the gradients of a matrix product (which are transposed products) by their definition', () => {
+    const a = tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3]);
+    const b = tf.tensor2d([1, -1, 0, 2, 3, 1], [3, 2]);
+    // d/da sum(a b) = ones(2, 2) b^T: each row is the row sums of b; d/db = a^T ones(2, 2): each column is the column sums of a.
+    const [gradientA, gradientB] = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.matMul(x as tf.Tensor2D, y as tf.Tensor2D)))([a, b]);
+    expectArraysClose(gradientA!, [0, 2, 4, 0, 2, 4], 1e-6);
+    expectArraysClose(gradientB!, [5, 5, 7, 7, 9, 9], 1e-6);
+    tf.dispose([a, b, gradientA!, gradientB!]);
+  });
+
+  it('leaves no tensor and no backend memory behind when it transposes an operand', () => {
+    const a = tf.randomUniform([8, 6]) as tf.Tensor2D;
+    const b = tf.randomUniform([5, 8]) as tf.Tensor2D;
+    tf.dispose(tf.matMul(a, b, true, true));
+    const before = tf.memory();
+    for (let round = 0; round < 3; round++) tf.dispose(tf.matMul(a, b, true, true));
+    expect(tf.memory().numTensors).toBe(before.numTensors);
+    expect(tf.memory().numDataBuffers).toBe(before.numDataBuffers);
+    expect(tf.memory().numBytes).toBe(before.numBytes);
+    tf.dispose([a, b]);
+  });
+});
+
+it('BatchMatMul on wasm is registered by sdae and reported as replacing a slow kernel', async () => {
+  const { filledKernels } = await import('./training-kernels');
+  expect(filledKernels('wasm')).toContainEqual({ kernelName: 'BatchMatMul', backendName: 'wasm', reason: 'slow' });
+  expect(filledKernels('cpu').map((kernel) => kernel.kernelName)).not.toContain('BatchMatMul');
+});
