@@ -3,6 +3,7 @@ import { InvalidArgumentError, Random, deriveSeed, requireBoolean, requireNumber
 import { resolveActivation, type Activation, type ActivationName } from './activations';
 import { corruptTensor, resolveCorruption, type CorruptionKind } from './corruption';
 import { uniformBound, uniformValues } from './initializers';
+import { timesTransposed } from './dense';
 import { Model, type LossAndGradients } from './model';
 
 /**
@@ -174,18 +175,23 @@ export class DenoisingAutoencoder extends Model<DenoisingAutoencoderConfig> {
       const gradients: Record<string, tf.Tensor> = {};
       const n = x.shape[0];
       const input = corrupted ?? this.corrupt(x);
-      const hiddenInput = tf.add(tf.matMul(input, this.W), this.getVariable('b'));
+      // Every product keeps a weight matrix on the left (see timesTransposed): W^T once per step,
+      // instead of XNNPACK repacking W, W^T or W' for each product.
+      const W = this.W as tf.Tensor2D;
+      const WTransposed = tf.transpose(W);
+      const hiddenInput = tf.add(timesTransposed(input, WTransposed), this.getVariable('b')) as tf.Tensor2D;
       const hidden = this.activation.apply(hiddenInput) as tf.Tensor2D;
-      const outputInput = this.decoderInput(hidden);
+      const WPrime = this.config.tiedWeights ? undefined : (this.getVariable('WPrime') as tf.Tensor2D);
+      // h W^T when tied; h W' (= h (W'^T)^T) when untied.
+      const outputInput = tf.add(timesTransposed(hidden, WPrime === undefined ? W : tf.transpose(WPrime)), this.getVariable('bPrime')) as tf.Tensor2D;
       const output = tf.sigmoid(outputInput);
       const error = tf.sub(output, x);
       // d loss / d outputInput, already divided by the batch size.
-      const outputDelta =
-        this.config.loss === 'cross-entropy'
-          ? tf.div(error, n)
-          : tf.mul(tf.mul(error, tf.mul(output, tf.sub(1, output))), 1 / n);
-      const decoderWeights = this.config.tiedWeights ? this.W : this.getVariable('WPrime');
-      const hiddenDelta = tf.mul(tf.matMul(outputDelta, decoderWeights, false, !this.config.tiedWeights), this.activation.derivative(hiddenInput, hidden));
+      const outputDelta = (
+        this.config.loss === 'cross-entropy' ? tf.div(error, n) : tf.mul(tf.mul(error, tf.mul(output, tf.sub(1, output))), 1 / n)
+      ) as tf.Tensor2D;
+      // delta_z W when tied; delta_z W'^T when untied.
+      const hiddenDelta = tf.mul(timesTransposed(outputDelta, WPrime ?? WTransposed), this.activation.derivative(hiddenInput, hidden));
       const encoderGradient = tf.matMul(input, hiddenDelta, true, false);
       const decoderGradient = this.config.tiedWeights ? tf.matMul(outputDelta, hidden, true, false) : tf.matMul(hidden, outputDelta, true, false);
       if (this.config.tiedWeights) {

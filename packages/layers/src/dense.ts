@@ -19,6 +19,17 @@ export interface DenseWeights {
  *
  * @throws {InvalidArgumentError} naming `caller` when the examples have another size.
  */
+/**
+ * `x Mᵀ` for a minibatch `x` `[n, k]` and a weight matrix `M` `[m, k]`, computed as `(M xᵀ)ᵀ`:
+ * the large matrix is the left operand. XNNPACK (tfjs wasm) packs the right operand of a
+ * product before multiplying and caches the packing per tensor, so a weight matrix that changes
+ * every step costs a full repacking when it is on the right, and nothing when it is on the left;
+ * the two transposes here touch only minibatch-sized data.
+ */
+export function timesTransposed(x: tf.Tensor2D, weights: tf.Tensor2D): tf.Tensor2D {
+  return tf.transpose(tf.matMul(weights, x, false, true)) as tf.Tensor2D;
+}
+
 export function flattenInput(caller: string, x: tf.Tensor, inputSize: number): tf.Tensor2D {
   if (x.rank < 2 || x.size !== x.shape[0] * inputSize) {
     throw new InvalidArgumentError(
