@@ -14,7 +14,7 @@ describe.each(['webgl', 'wasm'])('dA panel on %s', (backend) => {
   it('trains a dA whose cost falls, redraws its filters, keeps the page rendering and reports the time per minibatch', async () => {
     const { page, errors } = await openApp(harness, { backend, panel: 'da' });
     expect(await page.locator('#backend-name').textContent()).toBe(backend);
-    await fill(page, { 'da-hidden': 500, 'da-epochs': 1 });
+    await fill(page, { 'da-hidden': 500, 'da-epochs': 20 });
     await page.click('#da-start');
     await waitForPanel(page, 'da', (sdae) => sdae.da.draws > 0);
     const filtersAtStart = await canvasPixels(page, 'da-filters');
@@ -56,7 +56,7 @@ describe.each(['webgl', 'wasm'])('dA panel on %s', (backend) => {
 describe('dA panel controls', () => {
   it('holds training still while paused and continues on resume', async () => {
     const { page, errors } = await openApp(harness, { backend: 'wasm', panel: 'da' });
-    await fill(page, { 'da-hidden': 50, 'da-epochs': 1 });
+    await fill(page, { 'da-hidden': 50, 'da-epochs': 100 });
     await page.click('#da-start');
     await waitForPanel(page, 'da', (sdae) => sdae.da.costs.length >= 5);
     await page.click('#da-pause');
