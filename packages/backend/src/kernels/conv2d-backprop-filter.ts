@@ -11,12 +11,16 @@ import { im2col, type Conv2DInfo } from './im2col';
 
 /** What the kernel needs from a backend beyond its own kernels: making the im2col matrix, freeing. */
 export interface ColumnsAccess {
-  /** Returns a float32 tensor holding `im2col(x)`: `[rows, depth]`, or `[depth, rows]` when `transposedProduct` reads it. */
+  /**
+   * Returns a float32 tensor holding `im2col(x)^T`, `[depth, rows]`, so that the filter gradient
+   * `im2col(x)^T dy` is one untransposed product with the large matrix on the left (XNNPACK
+   * packs only the right operand, the small `dy`).
+   */
   columns(backend: unknown, x: TensorInfo, info: Conv2DInfo, rows: number, depth: number): TensorInfo;
   /** Releases an intermediate tensor made inside the kernel. */
   release(backend: unknown, tensor: TensorInfo): void;
   /**
-   * Computes `columns^T dy` (`[depth, outChannels]`) when the backend's own BatchMatMul is not the
+   * Computes `columns dy` (`[depth, outChannels]`) when the backend's own BatchMatMul is not the
    * fastest way; when absent, BatchMatMul does it.
    */
   transposedProduct?(backend: unknown, columns: TensorInfo, dy: TensorInfo, rows: number, depth: number, outChannels: number): TensorInfo;
@@ -82,15 +86,15 @@ export const WASM_COLUMNS: ColumnsAccess = {
   columns(backend, x, info, rows, depth) {
     const wasm = backend as WasmBackend;
     // Allocate first: a heap growth would detach views taken earlier.
-    const columns = wasm.makeOutput([rows, depth], 'float32');
-    im2col(wasm.typedArrayFromHeap(x), info, wasm.typedArrayFromHeap(columns));
+    const columns = wasm.makeOutput([depth, rows], 'float32');
+    im2col(wasm.typedArrayFromHeap(x), info, wasm.typedArrayFromHeap(columns), true);
     return columns;
   },
   release: (backend, tensor) => void (backend as WasmBackend).disposeData(tensor.dataId),
 };
 
 /**
- * Makes a `Conv2DBackpropFilter` kernel for a backend: im2col, then `columns^T dy`, by the
+ * Makes a `Conv2DBackpropFilter` kernel for a backend: im2col, then `im2col(x)^T dy`, by the
  * backend's own `BatchMatMul` (wasm: XNNPACK) unless the access brings a faster product.
  * NHWC only; `fallback` (the stock kernel, when the backend has one) handles NCHW.
  */
@@ -125,7 +129,7 @@ export function conv2DBackpropFilterKernel(backendName: string, access: ColumnsA
       (kernelOf('BatchMatMul', backendName)({
         inputs: { a: columns, b: dyMatrix },
         backend,
-        attrs: { transposeA: true, transposeB: false } as unknown as NamedAttrMap,
+        attrs: { transposeA: false, transposeB: false } as unknown as NamedAttrMap,
       }) as TensorInfo);
     const filterGradient = reshape({ inputs: { x: product }, backend, attrs: { shape: attrs.filterShape } }) as TensorInfo;
     for (const tensor of [columns, dyMatrix, product]) access.release(backend, tensor);
