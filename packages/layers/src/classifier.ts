@@ -30,7 +30,7 @@ export abstract class Classifier<Config extends ModelConfig = ModelConfig> exten
   /** The mean negative log-likelihood of the one-hot targets `y`, `[n, numClasses]`. */
   loss(x: tf.Tensor, y: tf.Tensor2D): tf.Scalar {
     this.assertUsable('loss');
-    return tf.tidy(() => tf.neg(tf.mean(tf.sum(tf.mul(y, tf.logSoftmax(this.logits(x))), 1))) as tf.Scalar);
+    return tf.tidy(() => meanNegativeLogLikelihood(this.logits(x), y));
   }
 
   /** The loss and its gradient for every variable (automatic differentiation). */
@@ -38,4 +38,27 @@ export abstract class Classifier<Config extends ModelConfig = ModelConfig> exten
     this.assertUsable('lossAndGradients');
     return this.autodiff(() => this.loss(x, y));
   }
+
+  /**
+   * {@link lossAndGradients} plus the predicted class of each example from the same forward pass,
+   * for loops that report the minibatch accuracy without running the network twice.
+   *
+   * @example const { loss, gradients, classes } = cnn.lossGradientsAndClasses(x, y);
+   */
+  lossGradientsAndClasses(x: tf.Tensor, y: tf.Tensor2D): LossAndGradients & { classes: tf.Tensor1D } {
+    this.assertUsable('lossGradientsAndClasses');
+    let logits: tf.Tensor2D | undefined;
+    const step = this.autodiff(() => {
+      logits = tf.keep(this.logits(x));
+      return meanNegativeLogLikelihood(logits, y);
+    });
+    const classes = tf.argMax(logits!, 1) as tf.Tensor1D;
+    logits!.dispose();
+    return { ...step, classes };
+  }
+}
+
+/** The mean negative log-likelihood of one-hot targets under the softmax of the logits. */
+function meanNegativeLogLikelihood(logits: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar {
+  return tf.neg(tf.mean(tf.sum(tf.mul(y, tf.logSoftmax(logits)), 1))) as tf.Scalar;
 }

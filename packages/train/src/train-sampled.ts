@@ -41,7 +41,9 @@ export async function* sampledTraining(model: Classifier, set: ImageSet, options
       const iterationStarted = performance.now();
       const { step, correct } = tf.tidy(() => {
         const { x, y, labels } = batchToTensors(batch, { layout: model.inputLayout });
-        return { step: model.lossAndGradients(x, y), correct: tf.sum(tf.cast(tf.equal(model.predictClasses(x), labels), 'int32')) };
+        // One forward pass gives the step and the minibatch accuracy.
+        const { classes, ...lossAndGradients } = model.lossGradientsAndClasses(x, y);
+        return { step: lossAndGradients, correct: tf.sum(tf.cast(tf.equal(classes, labels), 'int32')) };
       });
       const accuracy = (await correct.data())[0] / batch.size;
       correct.dispose();
