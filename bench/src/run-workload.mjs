@@ -1,0 +1,63 @@
+// Runs one workload on one backend in a fresh process, so that its peak RSS is its own, and
+// prints one line `BENCH_RESULT {json}`. Started by run.mjs:
+//
+//   node src/run-workload.mjs '{"workload":"W3","backend":"cpu","kernels":"stock","fraction":0.1,"warmup":3,"w3Steps":20}'
+//
+// kernels: 'sdae' (as importing @sdae/backend leaves them) or 'stock' (unregisterTrainingKernels:
+// the tfjs kernels alone). maxSteps caps every stage (for the stock kernels, seconds per step).
+import * as tf from '@tensorflow/tfjs-core';
+import { filledKernels, selectBackend, unregisterTrainingKernels } from '@sdae/backend';
+import { loadMnist } from '@sdae/datasets';
+import { createStepClock, summarizeStage } from './step-clock.mjs';
+import { WORKLOADS } from './workloads.mjs';
+
+const MEGABYTE = 1024 * 1024;
+
+async function main(spec) {
+  const workload = WORKLOADS[spec.workload];
+  if (workload === undefined) throw new Error(`run-workload: unknown workload '${spec.workload}'; expected one of ${Object.keys(WORKLOADS).join(', ')}.`);
+  const report = await selectBackend({ backend: spec.backend });
+  if (spec.kernels === 'stock') unregisterTrainingKernels();
+  const mnist = await loadMnist({ split: workload.split });
+  const plan = workload.plan(spec);
+  if (spec.maxSteps !== undefined) for (const stage of plan.stages) stage.steps = Math.min(stage.steps, spec.maxSteps);
+  const model = workload.build();
+  const result = {
+    workload: spec.workload,
+    backend: spec.backend,
+    kernels: spec.kernels,
+    backendDetail: report.tried.find((attempt) => attempt.name === report.backend)?.reason,
+    filledKernels: filledKernels(spec.backend === 'cpu' ? 'cpu' : spec.backend).map((kernel) => `${kernel.kernelName} (${kernel.reason})`),
+    parameters: model.parameterCount(),
+    status: 'ok',
+    baselineRssMb: process.memoryUsage().rss / MEGABYTE,
+    numTensorsBefore: tf.memory().numTensors,
+  };
+  const clock = createStepClock();
+  const started = performance.now();
+  try {
+    clock.start();
+    await workload.train(model, mnist, plan, clock.hooks);
+  } catch (error) {
+    const missing = /Kernel '(\w+)' not registered for backend '(\w+)'/.exec(String(error?.message ?? error));
+    result.status = missing === null ? 'error' : 'missing kernel';
+    result.error = missing === null ? String(error?.stack ?? error) : `${missing[1]} is not registered for ${missing[2]}`;
+  }
+  result.seconds = (performance.now() - started) / 1000;
+  result.numTensorsAfter = tf.memory().numTensors;
+  result.numBytesAfter = tf.memory().numBytes;
+  model.dispose();
+  result.numTensorsAfterDispose = tf.memory().numTensors;
+  result.stages = plan.stages.map((stage, index) => {
+    const measured = clock.stages[index];
+    const timing = measured === undefined ? { steps: 0, seconds: 0, msPerStep: Number.NaN } : summarizeStage(measured, spec.warmup);
+    return { ...stage, ...timing, gflops: stage.flopsPerStep / timing.msPerStep / 1e6 };
+  });
+  // maxRSS is in kilobytes, and covers wasm memory, which lives in an ArrayBuffer.
+  result.peakRssMb = (process.resourceUsage().maxRSS * 1024) / MEGABYTE;
+  return result;
+}
+
+const spec = JSON.parse(process.argv[2] ?? '{}');
+const result = await main(spec);
+console.log(`BENCH_RESULT ${JSON.stringify(result)}`);
