@@ -1,14 +1,10 @@
 // The page as a whole in Chromium: the automatic backend choice and its report, MNIST served from
 // the build, and a CNN trained on webgl (whose convolution gradients are tfjs's own).
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SCREENSHOT_DIRECTORY, fill, mean, openApp, pageState, startHarness, waitForPanel, waitForState, type Harness } from './harness';
+import { describe, expect, it } from 'vitest';
+import { SCREENSHOT_DIRECTORY, fill, mean, openApp, pageState, useHarness, waitForPanel, waitForState } from './harness';
 
-let harness: Harness;
-beforeAll(async () => {
-  harness = await startHarness();
-});
-afterAll(async () => harness?.close());
+const harness = useHarness();
 
 describe('the page', () => {
   it('chooses the fastest backend that starts and says why the faster ones did not', async () => {

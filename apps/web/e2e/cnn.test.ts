@@ -4,14 +4,10 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SCREENSHOT_DIRECTORY, canvasPixels, drawStroke, fill, median, openApp, pageState, startHarness, waitForPanel, waitForState, type Harness } from './harness';
+import { describe, expect, it } from 'vitest';
+import { SCREENSHOT_DIRECTORY, canvasPixels, drawStroke, fill, median, openApp, pageState, useHarness, waitForPanel, waitForState } from './harness';
 
-let harness: Harness;
-beforeAll(async () => {
-  harness = await startHarness();
-});
-afterAll(async () => harness?.close());
+const harness = useHarness();
 
 /** A "1": one vertical stroke down the middle of the pad. */
 const ONE: Array<[number, number]> = [

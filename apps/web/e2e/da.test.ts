@@ -1,14 +1,10 @@
 // The dA panel in Chromium on webgl (SwiftShader) and wasm: a few dozen minibatches, the cost
 // falls, the filter canvas changes, pause holds training still, and the step time is reported.
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SCREENSHOT_DIRECTORY, canvasPixels, fill, mean, median, openApp, pageState, startHarness, waitForPanel, waitForState, type Harness } from './harness';
+import { describe, expect, it } from 'vitest';
+import { SCREENSHOT_DIRECTORY, canvasPixels, fill, mean, median, openApp, pageState, useHarness, waitForPanel, waitForState } from './harness';
 
-let harness: Harness;
-beforeAll(async () => {
-  harness = await startHarness();
-});
-afterAll(async () => harness?.close());
+const harness = useHarness();
 
 describe.each(['webgl', 'wasm'])('dA panel on %s', (backend) => {
   it('trains a dA whose cost falls, redraws its filters, keeps the page rendering and reports the time per minibatch', async () => {

@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { preview, type PreviewServer } from 'vite';
+import { afterAll, beforeAll } from 'vitest';
 import type { AppContext } from '../src/app-context';
 import type { CnnPanelState } from '../src/panels/cnn-panel';
 import type { DaPanelState } from '../src/panels/da-panel';
@@ -74,6 +75,19 @@ export async function startHarness(): Promise<Harness> {
       await server.close();
     },
   };
+}
+
+/**
+ * Starts the harness before a test file's tests and closes it after them. Call it at the top of
+ * the file; the returned object is filled in once the harness has started.
+ */
+export function useHarness(): Harness {
+  const harness = {} as Harness;
+  beforeAll(async () => {
+    Object.assign(harness, await startHarness());
+  });
+  afterAll(async () => harness.close?.());
+  return harness;
 }
 
 /** A page of the app with its errors collected; `errors` must stay empty. */

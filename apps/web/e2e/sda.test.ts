@@ -2,14 +2,10 @@
 // fine-tuning epoch; the pretraining costs fall per layer, the errors are measured, and the
 // first-layer filters before and after fine-tuning are drawn and differ.
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SCREENSHOT_DIRECTORY, canvasPixels, fill, mean, openApp, pageState, startHarness, waitForPanel, waitForState, type Harness } from './harness';
+import { describe, expect, it } from 'vitest';
+import { SCREENSHOT_DIRECTORY, canvasPixels, fill, mean, openApp, pageState, useHarness, waitForPanel, waitForState } from './harness';
 
-let harness: Harness;
-beforeAll(async () => {
-  harness = await startHarness();
-});
-afterAll(async () => harness?.close());
+const harness = useHarness();
 
 describe('SdA panel', () => {
   it('pretrains layer by layer, fine-tunes, and shows the filters before and after fine-tuning', async () => {
