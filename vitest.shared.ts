@@ -10,6 +10,8 @@ export const sharedTestConfig = defineConfig({
     reporters: ['default', 'json'],
     outputFile: { json: '.reports/vitest.json' },
     testTimeout: 60_000,
+    // Hooks load real MNIST (55 MB parsed) while turbo runs other packages' tests on the same 2 cores.
+    hookTimeout: 60_000,
     pool: 'forks',
   },
 });
