@@ -1,5 +1,5 @@
 // Small DOM helpers shared by the panels: building elements, drawing images and charts.
-import { greyToRgba, toImageData, type GreyImage } from '@sdae/vis';
+import { greyToRgba, tileRasterImages, toImageData, type GreyImage } from '@sdae/vis';
 
 type Child = Node | string | undefined;
 
@@ -57,6 +57,11 @@ export function drawGreyImage(canvas: HTMLCanvasElement, image: GreyImage): void
     canvas.style.height = `${image.height * zoom}px`;
   }
   canvas.getContext('2d')!.putImageData(toImageData(greyToRgba(image)), 0, 0);
+}
+
+/** Draws the first 100 filters (rows of 784 values, e.g. Wᵀ) as Theano's 10 x 10 tile grid. */
+export function drawFilterGrid(canvas: HTMLCanvasElement, filters: ArrayLike<number>): void {
+  drawGreyImage(canvas, tileRasterImages(filters));
 }
 
 /** A container for an SVG chart made by @sdae/vis. */

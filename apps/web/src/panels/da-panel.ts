@@ -3,10 +3,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ACTIVATION_NAMES, DenoisingAutoencoder, type ActivationName, type AnyModel } from '@sdae/layers/browser';
 import { autoencoderTraining, formatEpochLog, type EpochLog } from '@sdae/train/browser';
-import { reconstructionGrid, tileRasterImages } from '@sdae/vis';
+import { reconstructionGrid } from '@sdae/vis';
 import { startBlocker, type AppContext } from '../app-context';
 import { costChart } from '../charts';
-import { drawGreyImage, field, h, imageCanvas, numberInput, readNumber, select, showSvg } from '../dom';
+import { drawFilterGrid, drawGreyImage, field, h, imageCanvas, numberInput, readNumber, select, showSvg } from '../dom';
 import { RunControls } from '../run-controls';
 import { modelButtons } from './model-buttons';
 
@@ -49,7 +49,7 @@ export function daPanel(app: AppContext): { element: HTMLElement; state: DaPanel
     const mnist = app.mnist;
     if (model === undefined) return;
     const weights = tf.tidy(() => tf.transpose(model.W).dataSync());
-    drawGreyImage(filters, tileRasterImages(weights, { imageShape: [28, 28], tileShape: [10, 10], tileSpacing: [1, 1] }));
+    drawFilterGrid(filters, weights);
     state.draws++;
     if (mnist !== undefined) {
       const count = Math.min(10, mnist.test.count);

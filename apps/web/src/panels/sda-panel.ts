@@ -4,10 +4,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { StackedDenoisingAutoencoder, type AnyModel } from '@sdae/layers/browser';
 import { classifierTraining, formatEpochLog, pretrainingTraining, type EpochLog } from '@sdae/train/browser';
-import { tileRasterImages } from '@sdae/vis';
 import { startBlocker, type AppContext } from '../app-context';
 import { chartOf, costChart } from '../charts';
-import { drawGreyImage, field, h, imageCanvas, numberInput, readNumber, readNumberList, showSvg, textInput } from '../dom';
+import { drawFilterGrid, field, h, imageCanvas, numberInput, readNumber, readNumberList, showSvg, textInput } from '../dom';
 import { RunControls } from '../run-controls';
 import { modelButtons } from './model-buttons';
 
@@ -48,7 +47,7 @@ export function sdaPanel(app: AppContext): { element: HTMLElement; state: SdaPan
     const model = state.model;
     if (model === undefined) return;
     const weights = tf.tidy(() => tf.transpose(model.firstLayerWeights()).dataSync());
-    drawGreyImage(canvas, tileRasterImages(weights, { imageShape: [28, 28], tileShape: [10, 10], tileSpacing: [1, 1] }));
+    drawFilterGrid(canvas, weights);
   };
   const drawCharts = (): void => {
     showSvg(pretrainChart, costChart(state.pretrainingCosts.map((values, layer) => ({ name: `layer ${layer}`, values })), 'Pretraining cost', 'cost (cross-entropy)'));
