@@ -13,5 +13,8 @@ export const sharedTestConfig = defineConfig({
     // Hooks load real MNIST (55 MB parsed) while turbo runs other packages' tests on the same 2 cores.
     hookTimeout: 60_000,
     pool: 'forks',
+    // Unit tests run tfjs's single-threaded wasm: turbo runs two packages' tests at once on two
+    // cores. packages/backend/src/wasm-threads.test.ts starts the threaded build on purpose.
+    env: { SDAE_WASM_THREADS: '1' },
   },
 });

@@ -1,4 +1,5 @@
-import { defineConfig } from 'tsup';
+import { fileURLToPath } from 'node:url';
+import { defineConfig, type Options } from 'tsup';
 
 // Node cannot import tfjs-core's ESM gradient files (extensionless imports), and no prebuilt
 // tfjs-core bundle registers gradients, so the Node builds bundle those registration files the
@@ -8,9 +9,17 @@ import { defineConfig } from 'tsup';
 const tfjsInternals = /^@tensorflow\/tfjs-core\/dist\//;
 const common = { dts: true, sourcemap: true, target: 'es2022' } as const;
 
+// Threads for wasm in Node patch Node's workers; the browser build takes the no-op module instead.
+const browserModules: NonNullable<Options['esbuildPlugins']>[number] = {
+  name: 'sdae-browser-modules',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/wasm-threads$/ }, () => ({ path: fileURLToPath(new URL('./src/wasm-threads.browser.ts', import.meta.url)) }));
+  },
+};
+
 export default defineConfig([
   // ESM for Node; the testing helpers (vitest is ESM-only) share its chunks, so one module state.
   { ...common, entry: { index: 'src/index.ts', testing: 'src/testing.ts' }, format: ['esm'], platform: 'node', noExternal: [tfjsInternals] },
   { ...common, entry: { index: 'src/index.ts' }, format: ['cjs'], platform: 'node', noExternal: [tfjsInternals] },
-  { ...common, entry: { browser: 'src/index.ts' }, format: ['esm'], platform: 'browser' },
+  { ...common, entry: { browser: 'src/index.ts' }, format: ['esm'], platform: 'browser', esbuildPlugins: [browserModules] },
 ]);

@@ -23,6 +23,7 @@ describe('selectBackend', () => {
     expect(report.tried[0]!.reason).toContain('@tensorflow/tfjs-node-gpu is not installed');
     expect(report.tried[0]!.reason).toContain('CUDA');
     expect(report.tried[1]!.reason).toContain('npm install @tensorflow/tfjs-node');
+    // Single-threaded because vitest.shared.ts sets SDAE_WASM_THREADS=1 (wasm-threads.test.ts has threads).
     expect(report.tried[2]!.reason).toMatch(/^started \(SIMD (on|off), single thread\)$/);
     expect(report.explanation).toMatch(/^wasm: the fastest backend that started here \(skipped tensorflow-gpu: /);
   });
@@ -31,6 +32,8 @@ describe('selectBackend', () => {
     const report = await selectBackend({ backend: 'wasm' });
     expect(report.filledKernels).toEqual([
       { kernelName: 'Conv2DBackpropFilter', backendName: 'wasm', reason: 'missing' },
+      { kernelName: 'Conv2DBackpropInput', backendName: 'wasm', reason: 'slow' },
+      { kernelName: 'MaxPoolGrad', backendName: 'wasm', reason: 'slow' },
       { kernelName: 'BatchMatMul', backendName: 'wasm', reason: 'slow' },
     ]);
     expect(formatBackendReport(report)).toContain('kernel Conv2DBackpropFilter on wasm: added (missing in tfjs)');

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { prepareWasmThreads, resolveWasmThreads, wasmThreadsInUse, wasmThreadsUnsupported } from './wasm-threads';
 import { resolveChoice } from '@sdae/datasets';
 import { BackendUnavailableError } from './errors';
 import { filledKernels, type FilledKernel } from './kernels/training-kernels';
@@ -117,6 +118,13 @@ export interface SelectBackendOptions {
    * @default undefined
    */
   wasmPaths?: string | Record<string, string>;
+  /**
+   * Node only: threads for the wasm backend (XNNPACK's pool), 1 to 8; 1 runs tfjs's
+   * single-threaded build. Takes effect when wasm first starts in the process. When unset, the
+   * SDAE_WASM_THREADS environment variable is read, else every core is used (at most 8).
+   * Browsers decide by themselves (threads need a cross-origin isolated page).
+   */
+  wasmThreads?: number;
 }
 
 /** The platform this code runs on. */
@@ -159,21 +167,32 @@ async function tryBackend(name: BackendName, platform: Platform, options: Select
     setWasmPaths(options.wasmPaths);
   }
   if (tf.findBackendFactory(spec.tfjsName) === null) return attempt(false, `${spec.tfjsName} is not registered with tfjs`);
+  // wasm in Node: threads are chosen when the backend first starts in the process.
+  const threads = name === 'wasm' && platform === 'node' && !startedBefore(spec.tfjsName) ? resolveWasmThreads(options.wasmThreads) : undefined;
+  const noThreads = threads !== undefined && threads > 1 ? wasmThreadsUnsupported() : undefined;
+  const restore = threads !== undefined && threads > 1 && noThreads === undefined ? prepareWasmThreads(threads) : undefined;
   let initialised = false;
   try {
     initialised = await tf.setBackend(spec.tfjsName);
   } catch (error) {
     return attempt(false, `initialisation failed: ${(error as Error).message}`);
+  } finally {
+    restore?.();
   }
   if (!initialised) return attempt(false, `initialisation failed (tfjs could not start the ${spec.tfjsName} backend here)`);
-  return attempt(true, describeStarted(name));
+  return attempt(true, describeStarted(name, noThreads));
 }
 
-function describeStarted(name: BackendName): string {
+/** Whether tfjs has already initialised this backend in this process. */
+function startedBefore(tfjsName: string): boolean {
+  return (tf.engine().registry as Record<string, unknown>)[tfjsName] !== undefined;
+}
+
+function describeStarted(name: BackendName, whyOneThread: string | undefined): string {
   if (name === 'wasm') {
     const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
-    const threads = tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT');
-    return `started (SIMD ${simd ? 'on' : 'off'}, ${threads ? 'multi-threaded' : 'single thread'})`;
+    const threads = wasmThreadsInUse();
+    return `started (SIMD ${simd ? 'on' : 'off'}, ${threads > 1 ? `${threads} threads` : `single thread${whyOneThread === undefined ? '' : `: ${whyOneThread}`}`})`;
   }
   return 'started';
 }
@@ -253,7 +272,7 @@ export interface BackendStatus {
  *
  * @example (await listBackends()).map((status) => `${status.name}: ${status.available ? 'yes' : status.reason}`);
  */
-export async function listBackends(options: Pick<SelectBackendOptions, 'wasmPaths'> = {}): Promise<BackendStatus[]> {
+export async function listBackends(options: Pick<SelectBackendOptions, 'wasmPaths' | 'wasmThreads'> = {}): Promise<BackendStatus[]> {
   const platform = detectPlatform();
   const previous = activeBackendName();
   const statuses: BackendStatus[] = [];

@@ -44,6 +44,10 @@ const CASES: Case[] = [
   { x: [1, 6, 6, 2], filter: [5, 5, 2, 3], strides: [1, 1], pad: 'same' },
   { x: [3, 10, 10, 4], filter: [4, 4, 4, 2], strides: [2, 3], pad: 'valid' },
   { x: [2, 11, 9, 3], filter: [3, 4, 3, 2], strides: [3, 2], pad: 'same' },
+  // The stride leaves the last row and column of x unused: wasm takes its im2col path here.
+  { x: [2, 9, 9, 2], filter: [2, 2, 2, 3], strides: [2, 2], pad: 'valid' },
+  // The notebook CNN's geometry, one channel in and out, on a small batch.
+  { x: [3, 12, 12, 1], filter: [5, 5, 1, 1], strides: [1, 1], pad: 'valid' },
 ];
 
 describeBackends(['cpu', 'wasm'], 'Conv2DBackpropFilter', () => {

@@ -1,0 +1,20 @@
+// The browser build's ./wasm-threads (tsup.config.ts): browsers start tfjs's threaded wasm build
+// by themselves when the page is cross-origin isolated, so there is nothing to prepare.
+
+/** tfjs's pthread pool: the most threads XNNPACK can use. */
+export const MAX_WASM_THREADS = 8;
+
+/** In the browser, tfjs decides (the option is ignored). */
+export function resolveWasmThreads(): number {
+  return 1;
+}
+
+export function wasmThreadsUnsupported(): string | undefined {
+  return 'in a browser tfjs chooses the threaded build itself (the page must be cross-origin isolated)';
+}
+
+export function prepareWasmThreads(): () => void {
+  return () => undefined;
+}
+
+export { wasmThreadsInUse } from './wasm-threads-in-use';
