@@ -31,6 +31,11 @@ const CASES: Array<{ a: number[]; b: number[]; transposeA: boolean; transposeB: 
   { a: [7, 5], b: [3, 7], transposeA: true, transposeB: true },
   { a: [2, 6, 4], b: [2, 5, 6], transposeA: true, transposeB: true },
   { a: [3, 4, 6], b: [1, 5, 6], transposeA: false, transposeB: true },
+  // A minibatch times a large matrix transposed: computed as (b a^T)^T on wasm.
+  { a: [3, 40], b: [50, 40], transposeA: false, transposeB: true },
+  { a: [1, 2, 30], b: [1, 25, 30], transposeA: false, transposeB: true },
+  // A minibatch times a large matrix met for the first time: computed as (b^T a^T)^T on wasm.
+  { a: [2, 30], b: [30, 40], transposeA: false, transposeB: false },
 ];
 
 describeBackends(['cpu', 'wasm'], 'BatchMatMul', () => {
@@ -54,17 +59,32 @@ describeBackends(['cpu', 'wasm'], 'BatchMatMul', () => {
     tf.dispose([a, b, gradientA!, gradientB!]);
   });
 
-  it('leaves no tensor and no backend memory behind when it transposes an operand', () => {
-    const a = tf.randomUniform([8, 6]) as tf.Tensor2D;
-    const b = tf.randomUniform([5, 8]) as tf.Tensor2D;
-    tf.dispose(tf.matMul(a, b, true, true));
-    const before = tf.memory();
-    for (let round = 0; round < 3; round++) tf.dispose(tf.matMul(a, b, true, true));
-    expect(tf.memory().numTensors).toBe(before.numTensors);
-    expect(tf.memory().numDataBuffers).toBe(before.numDataBuffers);
-    expect(tf.memory().numBytes).toBe(before.numBytes);
-    tf.dispose([a, b]);
+  it('gives the same product for a large right operand met once (swapped) and again (packed)', () => {
+    const random = new Random(11);
+    const aValues = Float32Array.from({ length: 3 * 50 }, () => random.next() * 2 - 1);
+    const bValues = Float32Array.from({ length: 50 * 60 }, () => random.next() * 2 - 1);
+    const [a, b] = [tf.tensor2d(aValues, [3, 50]), tf.tensor2d(bValues, [50, 60])];
+    const expected = reference(aValues, [3, 50], bValues, [50, 60], false, false);
+    const [first, second] = [tf.matMul(a, b), tf.matMul(a, b)];
+    expectArraysClose(first, expected, 1e-5);
+    expectArraysClose(second, expected, 1e-5);
+    tf.dispose([a, b, first, second]);
   });
+
+  for (const [aShape, bShape, transposeA, transposeB] of [[[8, 6], [5, 8], true, true], [[2, 30], [40, 30], false, true], [[2, 30], [30, 40], false, false]] as const) {
+    it(`leaves no tensor and no backend memory behind for [${aShape}] x [${bShape}], transposeA ${transposeA}, transposeB ${transposeB}`, () => {
+      // A new right operand each round, as in training, so the swapped path runs every time.
+      const a = tf.randomUniform([...aShape]) as tf.Tensor2D;
+      const round = () => tf.tidy(() => tf.matMul(a, tf.randomUniform([...bShape]) as tf.Tensor2D, transposeA, transposeB));
+      tf.dispose(round());
+      const before = tf.memory();
+      for (let index = 0; index < 3; index++) tf.dispose(round());
+      expect(tf.memory().numTensors).toBe(before.numTensors);
+      expect(tf.memory().numDataBuffers).toBe(before.numDataBuffers);
+      expect(tf.memory().numBytes).toBe(before.numBytes);
+      a.dispose();
+    });
+  }
 });
 
 it('BatchMatMul on wasm is registered by sdae and reported as replacing a slow kernel', async () => {
