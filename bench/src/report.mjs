@@ -45,6 +45,7 @@ export function tableRows(runs, workloads) {
     else if (run.status !== 'ok') notes.push(`error: ${String(run.error).split('\n')[0].slice(0, 120)}`);
     if (run.status === 'ok' && summary.projected) notes.push(`${workload.unit} time projected from ${stepsText(run, summary)} steps`);
     if (run.kernels === 'stock' && sdae !== undefined && run.status === 'ok') notes.push(`sdae kernels ${(summary.msPerStep / summarizeRun(sdae).msPerStep).toFixed(1)}x faster`);
+    if (run.repeatsMsPerStep !== undefined) notes.push(`runs ${run.repeatsMsPerStep.map((ms) => milliseconds(ms)).join(', ')} ms/step`);
     const workloadTime = workload.unit === 'step' ? '—' : `${summary.projected ? '~' : ''}${number(summary.workloadSeconds, 1)}`;
     rows.push([
       run.workload,

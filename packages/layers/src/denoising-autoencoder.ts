@@ -192,13 +192,12 @@ export class DenoisingAutoencoder extends Model<DenoisingAutoencoderConfig> {
       ) as tf.Tensor2D;
       // delta_z W when tied; delta_z W'^T when untied.
       const hiddenDelta = tf.mul(timesTransposed(outputDelta, WPrime ?? WTransposed), this.activation.derivative(hiddenInput, hidden));
-      const encoderGradient = tf.matMul(input, hiddenDelta, true, false);
-      const decoderGradient = this.config.tiedWeights ? tf.matMul(outputDelta, hidden, true, false) : tf.matMul(hidden, outputDelta, true, false);
       if (this.config.tiedWeights) {
-        gradients.W = tf.add(encoderGradient, decoderGradient);
+        // input^T delta_h + delta_z^T h as one product over the stacked minibatch: [input; delta_z]^T [delta_h; h].
+        gradients.W = tf.matMul(tf.concat([input, outputDelta], 0), tf.concat([hiddenDelta, hidden], 0), true, false);
       } else {
-        gradients.W = encoderGradient;
-        gradients.WPrime = decoderGradient;
+        gradients.W = tf.matMul(input, hiddenDelta, true, false);
+        gradients.WPrime = tf.matMul(hidden, outputDelta, true, false);
       }
       gradients.b = tf.sum(hiddenDelta, 0);
       gradients.bPrime = tf.sum(outputDelta, 0);
