@@ -1,5 +1,6 @@
-// Where a training step's time goes (not a test): the kernels of one model.lossAndGradients
-// call on a workload's batch, by total time, from tf.profile. Run after a build:
+// Where a training step's time goes (not a test): the kernels of model.lossAndGradients on a
+// workload's batch, by total time per call, from tf.profile over 10 calls (single calls on this
+// machine vary by 30 %). Run after a build:
 //
 //   node src/profile-step.mjs <W1|W2|W3|W4> [backend] [--stock]
 //
@@ -37,22 +38,25 @@ for (let round = 0; round < rounds; round++) {
   tf.dispose([timed.loss, ...Object.values(timed.gradients)]);
 }
 const stepMs = (performance.now() - started) / rounds;
+const profiledCalls = 10;
 const profile = await tf.profile(async () => {
-  const profiled = step();
-  await profiled.loss.data();
-  tf.dispose([profiled.loss, ...Object.values(profiled.gradients)]);
+  for (let call = 0; call < profiledCalls; call++) {
+    const profiled = step();
+    await profiled.loss.data();
+    tf.dispose([profiled.loss, ...Object.values(profiled.gradients)]);
+  }
 });
 const byKernel = new Map();
 for (const kernel of profile.kernels) {
   const entry = byKernel.get(kernel.name) ?? { calls: 0, ms: 0 };
-  entry.calls++;
-  entry.ms += await kernel.kernelTimeMs;
+  entry.calls += 1 / profiledCalls;
+  entry.ms += (await kernel.kernelTimeMs) / profiledCalls;
   byKernel.set(kernel.name, entry);
 }
 const total = [...byKernel.values()].reduce((sum, entry) => sum + entry.ms, 0);
-console.log(`${name} on ${backend}${flag === '--stock' ? ' (stock tfjs kernels)' : ''}: lossAndGradients ${stepMs.toFixed(1)} ms (mean of ${rounds}), kernels ${total.toFixed(1)} ms in the profiled call`);
+console.log(`${name} on ${backend}${flag === '--stock' ? ' (stock tfjs kernels)' : ''}: lossAndGradients ${stepMs.toFixed(1)} ms (mean of ${rounds}), kernels ${total.toFixed(1)} ms per profiled call (mean of ${profiledCalls})`);
 for (const [kernel, entry] of [...byKernel].sort((a, b) => b[1].ms - a[1].ms)) {
-  console.log(`  ${kernel.padEnd(24)} ${String(entry.calls).padStart(3)} calls ${entry.ms.toFixed(1).padStart(8)} ms ${((100 * entry.ms) / total).toFixed(0).padStart(4)} %`);
+  console.log(`  ${kernel.padEnd(24)} ${String(Math.round(entry.calls)).padStart(3)} calls ${entry.ms.toFixed(1).padStart(8)} ms ${((100 * entry.ms) / total).toFixed(0).padStart(4)} %`);
 }
 tf.dispose([x, y, labels]);
 model.dispose();
