@@ -35,6 +35,7 @@ describe('selectBackend', () => {
       { kernelName: 'Conv2DBackpropInput', backendName: 'wasm', reason: 'slow' },
       { kernelName: 'MaxPoolGrad', backendName: 'wasm', reason: 'slow' },
       { kernelName: 'BatchMatMul', backendName: 'wasm', reason: 'slow' },
+      { kernelName: 'Identity', backendName: 'wasm', reason: 'slow' },
     ]);
     expect(formatBackendReport(report)).toContain('kernel Conv2DBackpropFilter on wasm: added (missing in tfjs)');
     expect(formatBackendReport(report)).toContain('kernel BatchMatMul on wasm: replaced (stock one is slow)');

@@ -3,6 +3,7 @@ import { untransposedBatchMatMulKernel } from './batch-mat-mul';
 import { CPU_COLUMNS, WASM_COLUMNS, conv2DBackpropFilterKernel } from './conv2d-backprop-filter';
 import { filterGradientByConvolution, inputGradientByConvolution } from './conv-gradients-as-convolutions';
 import { maxPoolGradOnHeap } from './max-pool-grad';
+import { sharedIdentityKernel } from './shared-identity';
 
 /** A kernel sdae registers for training, and why. */
 export interface FilledKernel {
@@ -42,7 +43,9 @@ function speedUp(kernelName: string, backendName: string, make: (stock: KernelCo
  *   faster than the stock loop;
  * - `MaxPoolGrad` on wasm: one pass over the windows, about 5x faster than the stock kernel;
  * - `BatchMatMul` on wasm, whose stock kernel is 13-20x slower with a transposed operand (every
- *   gradient of a matrix product has one): the operand is transposed first.
+ *   gradient of a matrix product has one), and whose XNNPACK packing of a new weight matrix
+ *   costs more than the product: operands are transposed or swapped;
+ * - `Identity` on wasm, which copied every tensor autodiff saves: it shares the memory.
  *
  * Idempotent; importing `@sdae/backend` already calls it.
  *
@@ -56,6 +59,7 @@ export function registerTrainingKernels(): FilledKernel[] {
     speedUp('Conv2DBackpropInput', 'wasm', (stock) => inputGradientByConvolution('wasm', stock)),
     speedUp('MaxPoolGrad', 'wasm', () => maxPoolGradOnHeap),
     speedUp('BatchMatMul', 'wasm', (stock) => untransposedBatchMatMulKernel('wasm', stock)),
+    speedUp('Identity', 'wasm', (stock) => sharedIdentityKernel(stock)),
   ].filter((kernel): kernel is FilledKernel => kernel !== undefined);
   return registered;
 }
