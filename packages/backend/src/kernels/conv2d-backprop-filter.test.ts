@@ -3,18 +3,14 @@ import { Random } from '@sdae/datasets';
 import { describe, expect, it } from 'vitest';
 import '../register';
 import { describeBackends, expectArraysClose } from '../testing-helpers';
+import { paddingBefore, randomValues, type ConvolutionCase } from './convolution-cases';
 
-interface Case {
-  x: [number, number, number, number];
-  filter: [number, number, number, number];
-  strides: [number, number];
-  pad: 'valid' | 'same';
-}
+type Case = ConvolutionCase;
 
 /** The filter gradient by its definition, in float64, with 'same' padding worked out by hand. */
 function referenceFilterGradient(x: Float32Array, dy: Float32Array, { x: [batch, height, width, inChannels], filter: [filterHeight, filterWidth, , outChannels], strides: [strideHeight, strideWidth], pad }: Case, [outHeight, outWidth]: number[]): Float64Array {
-  const padTop = pad === 'valid' ? 0 : Math.floor(Math.max((outHeight - 1) * strideHeight + filterHeight - height, 0) / 2);
-  const padLeft = pad === 'valid' ? 0 : Math.floor(Math.max((outWidth - 1) * strideWidth + filterWidth - width, 0) / 2);
+  const padTop = paddingBefore(pad, height, outHeight, strideHeight, filterHeight);
+  const padLeft = paddingBefore(pad, width, outWidth, strideWidth, filterWidth);
   const gradient = new Float64Array(filterHeight * filterWidth * inChannels * outChannels);
   for (let kh = 0; kh < filterHeight; kh++)
     for (let kw = 0; kw < filterWidth; kw++)
@@ -32,10 +28,6 @@ function referenceFilterGradient(x: Float32Array, dy: Float32Array, { x: [batch,
           gradient[((kh * filterWidth + kw) * inChannels + ci) * outChannels + co] = sum;
         }
   return gradient;
-}
-
-function randomValues(random: Random, length: number): Float32Array {
-  return Float32Array.from({ length }, () => random.next() * 2 - 1);
 }
 
 const CASES: Case[] = [

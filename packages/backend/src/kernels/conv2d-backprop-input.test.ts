@@ -3,18 +3,14 @@ import { Random } from '@sdae/datasets';
 import { expect, it } from 'vitest';
 import '../register';
 import { describeBackends, expectArraysClose } from '../testing-helpers';
+import { paddingBefore, randomValues, type ConvolutionCase } from './convolution-cases';
 
-interface Case {
-  x: [number, number, number, number];
-  filter: [number, number, number, number];
-  strides: [number, number];
-  pad: 'valid' | 'same';
-}
+type Case = ConvolutionCase;
 
 /** dx by its definition (every output position sends dy through the filter), in float64. */
 function referenceInputGradient(dy: Float32Array, filter: Float32Array, { x: [batch, height, width, inChannels], filter: [filterHeight, filterWidth, , outChannels], strides: [strideHeight, strideWidth], pad }: Case, [outHeight, outWidth]: number[]): Float64Array {
-  const padTop = pad === 'valid' ? 0 : Math.floor(Math.max((outHeight - 1) * strideHeight + filterHeight - height, 0) / 2);
-  const padLeft = pad === 'valid' ? 0 : Math.floor(Math.max((outWidth - 1) * strideWidth + filterWidth - width, 0) / 2);
+  const padTop = paddingBefore(pad, height, outHeight, strideHeight, filterHeight);
+  const padLeft = paddingBefore(pad, width, outWidth, strideWidth, filterWidth);
   const dx = new Float64Array(batch * height * width * inChannels);
   for (let b = 0; b < batch; b++)
     for (let oh = 0; oh < outHeight; oh++)
@@ -46,10 +42,10 @@ describeBackends(['cpu', 'wasm'], 'Conv2DBackpropInput', () => {
   for (const testCase of CASES) {
     it(`matches the definition within 1e-4 for x ${testCase.x}, filter ${testCase.filter}, strides ${testCase.strides}, ${testCase.pad}`, () => {
       const random = new Random(testCase.filter.reduce((a, b) => a * 17 + b, 3));
-      const filterValues = Float32Array.from({ length: testCase.filter.reduce((a, b) => a * b, 1) }, () => random.next() * 2 - 1);
+      const filterValues = randomValues(random, testCase.filter.reduce((a, b) => a * b, 1));
       const filter = tf.tensor4d(filterValues, testCase.filter);
       const outShape = tf.conv2d(tf.zeros(testCase.x) as tf.Tensor4D, filter, testCase.strides, testCase.pad).shape;
-      const dyValues = Float32Array.from({ length: outShape.reduce((a, b) => a * b, 1) }, () => random.next() * 2 - 1);
+      const dyValues = randomValues(random, outShape.reduce((a, b) => a * b, 1));
       const dy = tf.tensor4d(dyValues, outShape as [number, number, number, number]);
       const before = tf.memory().numDataBuffers;
       const dx = tf.conv2dTranspose(dy, filter, testCase.x, testCase.strides, testCase.pad);

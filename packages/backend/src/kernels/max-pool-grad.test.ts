@@ -3,6 +3,7 @@ import { Random } from '@sdae/datasets';
 import { expect, it } from 'vitest';
 import '../register';
 import { describeBackends, expectArraysClose } from '../testing-helpers';
+import { paddingBefore } from './convolution-cases';
 
 /** The gradient of sum(w * maxPool(x)) with respect to x. */
 function poolGradient(x: tf.Tensor4D, weights: tf.Tensor4D, filterSize: number, stride: number, pad: 'valid' | 'same'): tf.Tensor {
@@ -49,8 +50,8 @@ describeBackends(['cpu', 'wasm'], 'MaxPoolGrad', () => {
       const x = tf.tensor4d(xValues, shape as [number, number, number, number]);
       const pooled = tf.maxPool(x, filterSize, stride, pad);
       const [, outHeight, outWidth] = pooled.shape;
-      const padTop = pad === 'valid' ? 0 : Math.floor(Math.max((outHeight - 1) * stride + filterSize - 9, 0) / 2);
-      const padLeft = pad === 'valid' ? 0 : Math.floor(Math.max((outWidth - 1) * stride + filterSize - 8, 0) / 2);
+      const padTop = paddingBefore(pad, 9, outHeight, stride, filterSize);
+      const padLeft = paddingBefore(pad, 8, outWidth, stride, filterSize);
       const dyValues = Float32Array.from({ length: pooled.size }, () => random.next());
       const weights = tf.tensor4d(dyValues, pooled.shape);
       const dx = poolGradient(x, weights, filterSize, stride, pad);
