@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { packsRightOperand } from '@sdae/backend';
 import { InvalidArgumentError, requirePositiveInteger, type Random } from '@sdae/datasets';
 import type { Activation, ActivationName } from './activations';
 import { uniformBound, uniformValues } from './initializers';
@@ -15,21 +16,20 @@ export interface DenseWeights {
 }
 
 /**
+ * `x Mᵀ` for a minibatch `x` `[n, k]` and a weight matrix `M` `[m, k]`. On a backend that packs
+ * the right operand of a product (wasm's XNNPACK, which caches the packing per tensor, so a weight
+ * matrix that changes every step is repacked for every product) it is computed as `(M xᵀ)ᵀ`, the
+ * large matrix on the left and only minibatch-sized data transposed; elsewhere as one product.
+ */
+export function timesTransposed(x: tf.Tensor2D, weights: tf.Tensor2D): tf.Tensor2D {
+  return packsRightOperand() ? (tf.transpose(tf.matMul(weights, x, false, true)) as tf.Tensor2D) : tf.matMul(x, weights, false, true);
+}
+
+/**
  * `x` as rows `[n, inputSize]`: a batch of any shape whose examples hold `inputSize` values.
  *
  * @throws {InvalidArgumentError} naming `caller` when the examples have another size.
  */
-/**
- * `x Mᵀ` for a minibatch `x` `[n, k]` and a weight matrix `M` `[m, k]`, computed as `(M xᵀ)ᵀ`:
- * the large matrix is the left operand. XNNPACK (tfjs wasm) packs the right operand of a
- * product before multiplying and caches the packing per tensor, so a weight matrix that changes
- * every step costs a full repacking when it is on the right, and nothing when it is on the left;
- * the two transposes here touch only minibatch-sized data.
- */
-export function timesTransposed(x: tf.Tensor2D, weights: tf.Tensor2D): tf.Tensor2D {
-  return tf.transpose(tf.matMul(weights, x, false, true)) as tf.Tensor2D;
-}
-
 export function flattenInput(caller: string, x: tf.Tensor, inputSize: number): tf.Tensor2D {
   if (x.rank < 2 || x.size !== x.shape[0] * inputSize) {
     throw new InvalidArgumentError(
