@@ -1,9 +1,6 @@
 // The browser build's ./wasm-threads (tsup.config.ts): browsers start tfjs's threaded wasm build
 // by themselves when the page is cross-origin isolated, so there is nothing to prepare.
 
-/** tfjs's pthread pool: the most threads XNNPACK can use. */
-export const MAX_WASM_THREADS = 8;
-
 /** In the browser, tfjs decides (the option is ignored). */
 export function resolveWasmThreads(): number {
   return 1;

@@ -1,8 +1,5 @@
 import { getKernel, type BatchMatMulAttrs, type KernelConfig, type KernelFunc, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
-
-interface DisposingBackend {
-  disposeData(dataId: object): boolean;
-}
+import type { HeapBackend } from './heap-backend';
 
 /** The permutation that swaps the last two axes of a rank-`rank` tensor. */
 function swapLastTwo(rank: number): number[] {
@@ -46,7 +43,7 @@ export function untransposedBatchMatMulKernel(backendName: string, stock: Kernel
     if (plain && !unpackedLargeRight) return stock.kernelFunc(params);
     const transpose = getKernel('Transpose', backendName);
     if (transpose === undefined) return stock.kernelFunc(params);
-    const backend = params.backend as unknown as DisposingBackend;
+    const backend = params.backend as unknown as HeapBackend;
     const transposed = (tensor: TensorInfo): TensorInfo =>
       transpose.kernelFunc({
         inputs: { x: tensor },

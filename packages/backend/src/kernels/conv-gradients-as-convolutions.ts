@@ -1,6 +1,5 @@
 import {
   backend_util,
-  getKernel,
   type Conv2DBackpropFilterAttrs,
   type Conv2DBackpropInputAttrs,
   type KernelConfig,
@@ -8,6 +7,7 @@ import {
   type NamedAttrMap,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
+import { kernelOf, type HeapBackend } from './heap-backend';
 
 /*
  * Both gradients of a convolution are themselves convolutions, so a backend with a fast forward
@@ -24,19 +24,11 @@ import {
  * product and the stock kernel.
  */
 
-interface HeapBackend {
-  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
-  typedArrayFromHeap(tensor: TensorInfo): Float32Array;
-  disposeData(dataId: object): boolean;
-}
-
 type Shape4 = [number, number, number, number];
 
-/** Runs a backend's own kernel by name, inside another kernel. */
-function run(kernelName: string, backendName: string, backend: unknown, inputs: Record<string, TensorInfo>, attrs: object): TensorInfo {
-  const config = getKernel(kernelName, backendName);
-  if (config === undefined) throw new Error(`sdae's convolution gradients on ${backendName} need the ${kernelName} kernel, which ${backendName} lacks.`);
-  return config.kernelFunc({ inputs, backend: backend as never, attrs: attrs as NamedAttrMap }) as TensorInfo;
+/** Runs a backend's own kernel by name, inside the gradient kernel `caller`. */
+function run(caller: string, kernelName: string, backendName: string, backend: unknown, inputs: Record<string, TensorInfo>, attrs: object): TensorInfo {
+  return kernelOf(caller, kernelName, backendName)({ inputs, backend: backend as never, attrs: attrs as NamedAttrMap }) as TensorInfo;
 }
 
 /**
@@ -63,17 +55,17 @@ export function filterGradientByConvolution(backendName: string, fallback: Kerne
     const made: TensorInfo[] = [];
     const keep = (tensor: TensorInfo) => (made.push(tensor), tensor);
     try {
-      const xT = keep(run('Transpose', backendName, backend, { x }, { perm: [3, 1, 2, 0] }));
-      const dyT = keep(run('Transpose', backendName, backend, { x: dy }, { perm: [1, 2, 0, 3] }));
+      const xT = keep(run('Conv2DBackpropFilter', 'Transpose', backendName, backend, { x }, { perm: [3, 1, 2, 0] }));
+      const dyT = keep(run('Conv2DBackpropFilter', 'Transpose', backendName, backend, { x: dy }, { perm: [1, 2, 0, 3] }));
       const byInChannel = keep(
-        run('Conv2D', backendName, backend, { x: xT, filter: dyT }, {
+        run('Conv2DBackpropFilter', 'Conv2D', backendName, backend, { x: xT, filter: dyT }, {
           strides: [1, 1],
           dilations: [info.strideHeight, info.strideWidth],
           pad: [[0, 0], [top, bottom], [left, right], [0, 0]],
           dataFormat: 'NHWC',
         }),
       );
-      return run('Transpose', backendName, backend, { x: byInChannel }, { perm: [1, 2, 0, 3] });
+      return run('Conv2DBackpropFilter', 'Transpose', backendName, backend, { x: byInChannel }, { perm: [1, 2, 0, 3] });
     } finally {
       for (const tensor of made) heap.disposeData(tensor.dataId);
     }
@@ -115,7 +107,7 @@ export function inputGradientByConvolution(backendName: string, stock: KernelCon
       }
     }
     try {
-      return run('Conv2D', backendName, backend, { x: dy, filter: flipped }, {
+      return run('Conv2DBackpropInput', 'Conv2D', backendName, backend, { x: dy, filter: flipped }, {
         strides: [1, 1],
         dilations: [1, 1],
         pad: [[0, 0], [filterHeight - 1 - top, filterHeight - 1 - bottom], [filterWidth - 1 - left, filterWidth - 1 - right], [0, 0]],

@@ -1,12 +1,12 @@
 import {
   backend_util,
-  getKernel,
   type Conv2DBackpropFilterAttrs,
   type KernelConfig,
   type KernelFunc,
   type NamedAttrMap,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
+import { kernelOf, type HeapBackend } from './heap-backend';
 import { im2col, type Conv2DInfo } from './im2col';
 
 /** What the kernel needs from a backend beyond its own kernels: making the im2col matrix, freeing. */
@@ -32,11 +32,6 @@ interface CpuBackend {
   disposeIntermediateTensorInfo(tensor: TensorInfo): void;
 }
 
-interface WasmBackend {
-  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
-  typedArrayFromHeap(tensor: TensorInfo): Float32Array;
-  disposeData(dataId: object): boolean;
-}
 
 /**
  * The cpu backend keeps values in JS typed arrays, and its BatchMatMul is slow for this tall,
@@ -84,13 +79,13 @@ export const CPU_COLUMNS: ColumnsAccess = {
 /** The wasm backend keeps values on its heap: write the columns there, with no copy. */
 export const WASM_COLUMNS: ColumnsAccess = {
   columns(backend, x, info, rows, depth) {
-    const wasm = backend as WasmBackend;
+    const wasm = backend as HeapBackend;
     // Allocate first: a heap growth would detach views taken earlier.
     const columns = wasm.makeOutput([depth, rows], 'float32');
     im2col(wasm.typedArrayFromHeap(x), info, wasm.typedArrayFromHeap(columns), true);
     return columns;
   },
-  release: (backend, tensor) => void (backend as WasmBackend).disposeData(tensor.dataId),
+  release: (backend, tensor) => void (backend as HeapBackend).disposeData(tensor.dataId),
 };
 
 /**
@@ -120,13 +115,13 @@ export function conv2DBackpropFilterKernel(backendName: string, access: ColumnsA
     );
     const rows = info.batchSize * info.outHeight * info.outWidth;
     const depth = info.filterHeight * info.filterWidth * info.inChannels;
-    const reshape = kernelOf('Reshape', backendName);
+    const reshape = kernelOf('Conv2DBackpropFilter', 'Reshape', backendName);
 
     const columns = access.columns(backend, x, info, rows, depth);
     const dyMatrix = reshape({ inputs: { x: dy }, backend, attrs: { shape: [rows, info.outChannels] } }) as TensorInfo;
     const product =
       access.transposedProduct?.(backend, columns, dyMatrix, rows, depth, info.outChannels) ??
-      (kernelOf('BatchMatMul', backendName)({
+      (kernelOf('Conv2DBackpropFilter', 'BatchMatMul', backendName)({
         inputs: { a: columns, b: dyMatrix },
         backend,
         attrs: { transposeA: false, transposeB: false } as unknown as NamedAttrMap,
@@ -135,10 +130,4 @@ export function conv2DBackpropFilterKernel(backendName: string, access: ColumnsA
     for (const tensor of [columns, dyMatrix, product]) access.release(backend, tensor);
     return filterGradient;
   };
-}
-
-function kernelOf(kernelName: string, backendName: string): KernelFunc {
-  const config = getKernel(kernelName, backendName);
-  if (config === undefined) throw new Error(`Conv2DBackpropFilter on ${backendName} needs the ${kernelName} kernel, which ${backendName} lacks.`);
-  return config.kernelFunc;
 }

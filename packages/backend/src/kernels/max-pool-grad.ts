@@ -1,9 +1,5 @@
 import { backend_util, type KernelFunc, type MaxPoolGradAttrs, type TensorInfo } from '@tensorflow/tfjs-core';
-
-interface HeapBackend {
-  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
-  typedArrayFromHeap(tensor: TensorInfo): Float32Array;
-}
+import type { HeapBackend } from './heap-backend';
 
 /**
  * `MaxPoolGrad` for a backend that keeps values on a heap it hands out as typed arrays (wasm):

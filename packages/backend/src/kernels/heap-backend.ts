@@ -1,0 +1,18 @@
+import { getKernel, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
+
+/** What sdae's wasm kernels use of the wasm backend: values on its heap, handed out as typed arrays. */
+export interface HeapBackend {
+  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+  typedArrayFromHeap(tensor: TensorInfo): Float32Array;
+  disposeData(dataId: object): boolean;
+}
+
+/**
+ * A backend's own kernel, to run inside another kernel (`caller`, named in the error when the
+ * backend lacks it).
+ */
+export function kernelOf(caller: string, kernelName: string, backendName: string): KernelFunc {
+  const config = getKernel(kernelName, backendName);
+  if (config === undefined) throw new Error(`${caller} on ${backendName} needs the ${kernelName} kernel, which ${backendName} lacks.`);
+  return config.kernelFunc;
+}
