@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Batch } from './batches';
 import { oneHot, type ImageSet } from './image-set';
-import { resolveChoice } from './validate';
+import { resolveChoice } from '@sdae/core';
 
 /**
  * How images are shaped as tensors: `'flat'` rows `[n, height * width]` for dense models,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { batchCount, epochBatches, epochOrder, gatherBatch, sampledBatches } from './batches';
-import { InvalidArgumentError } from './errors';
+import { InvalidArgumentError } from '@sdae/core';
 import type { ImageSet } from './image-set';
 
 /** Ten 1 x 2 images whose pixels are (i, -i) and whose label is i. */

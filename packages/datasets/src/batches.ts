@@ -1,7 +1,12 @@
-import { InvalidArgumentError } from './errors';
+import {
+  InvalidArgumentError,
+  Random,
+  deriveSeed,
+  requireNonNegativeInteger,
+  requirePositiveInteger,
+  resolveChoice,
+} from '@sdae/core';
 import type { ImageSet } from './image-set';
-import { Random, deriveSeed } from './random';
-import { requireNonNegativeInteger, requirePositiveInteger, resolveChoice } from './validate';
 
 /** A minibatch: a few images and their labels, with where they came from. */
 export interface Batch {

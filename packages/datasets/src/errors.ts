@@ -1,33 +1,4 @@
-/**
- * The base class of every error the sdae packages throw on purpose. Catch it to tell the
- * project's own, explained errors from bugs and from errors of other libraries.
- *
- * @example
- * try { await loadMnist({ dir: './data' }); }
- * catch (error) { if (error instanceof SdaeError) console.error(error.message); else throw error; }
- */
-export class SdaeError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = new.target.name;
-  }
-}
-
-/**
- * A caller passed an argument outside what a function accepts: a non-positive size, a NaN
- * learning rate, an unknown name. `argument` names the parameter and `value` holds what was
- * received.
- */
-export class InvalidArgumentError extends SdaeError {
-  readonly argument: string;
-  readonly value: unknown;
-
-  constructor(argument: string, value: unknown, message: string) {
-    super(message);
-    this.argument = argument;
-    this.value = value;
-  }
-}
+import { SdaeError } from '@sdae/core';
 
 /** Where in which file a data file departs from its format, and how. */
 export interface DatasetFormatErrorDetails {
@@ -43,11 +14,15 @@ export interface DatasetFormatErrorDetails {
   found: string;
 }
 
+const DATASET_FORMAT_MARKER = 'sdae.error.DatasetFormatError';
+const DATASET_FORMAT_SYMBOL = Symbol.for(DATASET_FORMAT_MARKER);
+
 /**
  * A data file is truncated, corrupt or inconsistent with its companion file. The message says
  * which file, which field or offset, what was expected, what was found and how to fix it.
  */
 export class DatasetFormatError extends SdaeError {
+  protected readonly [DATASET_FORMAT_SYMBOL] = true;
   readonly file: string;
   readonly field: string;
   readonly offset: number | undefined;
@@ -62,15 +37,9 @@ export class DatasetFormatError extends SdaeError {
     this.expected = details.expected;
     this.found = details.found;
   }
-}
 
-/**
- * Throws when `condition` is false. The error is made only then, so hot paths pay nothing for
- * building messages.
- *
- * @example
- * assert(batchSize > 0, () => new InvalidArgumentError('batchSize', batchSize, '...'));
- */
-export function assert(condition: boolean, makeError: () => Error): asserts condition {
-  if (!condition) throw makeError();
+  /** True when `value` is a {@link DatasetFormatError}, from this copy of `@sdae/datasets` or any other. */
+  static override isInstance(value: unknown): value is DatasetFormatError {
+    return SdaeError.hasMarker(value, DATASET_FORMAT_MARKER);
+  }
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { gzipSync } from 'node:zlib';
-import { DatasetFormatError, InvalidArgumentError } from './errors';
+import { InvalidArgumentError } from '@sdae/core';
+import { DatasetFormatError } from './errors';
 import { encodeIdx, isGzip, parseIdx } from './idx';
 
 /** Builds IDX bytes by hand: magic bytes, big-endian dimensions, then data. */

@@ -1,4 +1,5 @@
-import { DatasetFormatError, InvalidArgumentError, type DatasetFormatErrorDetails } from './errors';
+import { InvalidArgumentError } from '@sdae/core';
+import { DatasetFormatError, type DatasetFormatErrorDetails } from './errors';
 
 /** The IDX type code of unsigned bytes, the only element type MNIST uses. */
 const UNSIGNED_BYTE = 0x08;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidArgumentError } from './errors';
+import { InvalidArgumentError } from '@sdae/core';
 import { classCounts, imageSetFromBytes, meanPixel, oneHot, sliceImageSet } from './image-set';
 
 describe('oneHot', () => {

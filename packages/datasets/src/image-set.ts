@@ -1,5 +1,4 @@
-import { InvalidArgumentError } from './errors';
-import { requireNonNegativeInteger, requirePositiveInteger } from './validate';
+import { InvalidArgumentError, requireNonNegativeInteger, requirePositiveInteger } from '@sdae/core';
 
 /**
  * Labelled grey images, all in one flat array: image `i` is

@@ -2,7 +2,8 @@ import { access, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { DatasetFormatError, InvalidArgumentError, SdaeError } from './errors';
+import { InvalidArgumentError, SdaeError } from '@sdae/core';
+import { DatasetFormatError } from './errors';
 import { isGzip } from './idx';
 import { MNIST_FILE_NAMES, MNIST_FILE_ROLES, mapMnistFiles, mnistFromBytes, type Mnist, type MnistFiles, type MnistSplitOptions } from './mnist';
 

@@ -1,4 +1,5 @@
-import { DatasetFormatError, InvalidArgumentError } from './errors';
+import { InvalidArgumentError } from '@sdae/core';
+import { DatasetFormatError } from './errors';
 import { isGzip } from './idx';
 import {
   MNIST_FILE_NAMES,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DatasetFormatError, InvalidArgumentError } from './errors';
+import { InvalidArgumentError } from '@sdae/core';
+import { DatasetFormatError } from './errors';
 import { encodeIdx } from './idx';
 import { mnistFromBytes, type MnistFiles } from './mnist';
 import { TINY_NAMES, tinyMnistFiles } from './tiny-mnist.test-helper';

@@ -1,7 +1,7 @@
 import { DatasetFormatError } from './errors';
 import { parseIdx, type IdxArray } from './idx';
 import { imageSetFromBytes, type ImageSet } from './image-set';
-import { resolveChoice } from './validate';
+import { resolveChoice } from '@sdae/core';
 
 /** The four MNIST files, by role. */
 export interface MnistFiles<T> {

@@ -1,7 +1,5 @@
-import { InvalidArgumentError } from './errors';
+import { InvalidArgumentError, Random, deriveSeed, requireNumber, requirePositiveInteger } from '@sdae/core';
 import type { ImageSet } from './image-set';
-import { Random, deriveSeed } from './random';
-import { requireNumber, requirePositiveInteger } from './validate';
 
 /** Options of {@link barsAndStripes}. */
 export interface BarsAndStripesOptions {
