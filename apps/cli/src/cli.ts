@@ -1,6 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError as InvalidFlagError, Option } from 'commander';
 import { BACKEND_NAMES } from '@sdae/backend';
-import { MNIST_SPLIT_NAMES, SdaeError } from '@sdae/datasets';
+import { SdaeError } from '@sdae/core';
+import { MNIST_SPLIT_NAMES } from '@sdae/datasets';
 import { ACTIVATION_NAMES } from '@sdae/layers';
 import { backendsCommand } from './commands/backends';
 import { daCommand, type DaFlags } from './commands/da';

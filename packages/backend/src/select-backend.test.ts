@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError } from '@sdae/datasets';
+import { InvalidArgumentError } from '@sdae/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BackendUnavailableError } from './errors';
 import './register';

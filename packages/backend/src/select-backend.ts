@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { prepareWasmThreads, resolveWasmThreads, wasmThreadsInUse, wasmThreadsUnsupported } from './wasm-threads';
-import { resolveChoice } from '@sdae/datasets';
+import { resolveChoice } from '@sdae/core';
 import { BackendUnavailableError } from './errors';
 import { filledKernels, type FilledKernel } from './kernels/training-kernels';
 

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, Random } from '@sdae/datasets';
+import { InvalidArgumentError, Random } from '@sdae/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import './register';
 import { selectBackend } from './select-backend';

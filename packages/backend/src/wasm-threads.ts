@@ -17,7 +17,7 @@ import os from 'node:os';
 import { Worker as NodeWorker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { setThreadsCount, version_wasm } from '@tensorflow/tfjs-backend-wasm';
-import { requireNumber, requirePositiveInteger } from '@sdae/datasets';
+import { requireNumber, requirePositiveInteger } from '@sdae/core';
 
 /** The tfjs-backend-wasm version whose bundle layout this module knows. */
 const KNOWN_VERSION = '4.22.0';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { resolveChoice } from '@sdae/datasets';
+import { resolveChoice } from '@sdae/core';
 
 /** The hidden-layer nonlinearities the models accept. */
 export type ActivationName = 'sigmoid' | 'relu' | 'tanh';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { requireNumber, resolveChoice, type Random } from '@sdae/datasets';
+import { requireNumber, resolveChoice, type Random } from '@sdae/core';
 
 /**
  * How a dA corrupts its input:

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describeBackends, expectArraysClose, TEST_BACKENDS } from '@sdae/backend/testing';
-import { InvalidArgumentError, Random } from '@sdae/datasets';
+import { InvalidArgumentError, Random } from '@sdae/core';
 import { describe, expect, it } from 'vitest';
 import { DenoisingAutoencoder, type DenoisingAutoencoderOptions } from './denoising-autoencoder';
 

@@ -1,5 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, Random, deriveSeed, requireBoolean, requireNumber, requirePositiveInteger, resolveChoice } from '@sdae/datasets';
+import {
+  InvalidArgumentError,
+  Random,
+  deriveSeed,
+  requireBoolean,
+  requireNumber,
+  requirePositiveInteger,
+  resolveChoice,
+} from '@sdae/core';
 import { resolveActivation, type Activation, type ActivationName } from './activations';
 import { corruptTensor, resolveCorruption, type CorruptionKind } from './corruption';
 import { uniformBound, uniformValues } from './initializers';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { packsRightOperand } from '@sdae/backend';
-import { InvalidArgumentError, requirePositiveInteger, type Random } from '@sdae/datasets';
+import { InvalidArgumentError, requirePositiveInteger, type Random } from '@sdae/core';
 import type { Activation, ActivationName } from './activations';
 import { uniformBound, uniformValues } from './initializers';
 

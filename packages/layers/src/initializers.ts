@@ -1,4 +1,4 @@
-import type { Random } from '@sdae/datasets';
+import type { Random } from '@sdae/core';
 import type { ActivationName } from './activations';
 
 /**

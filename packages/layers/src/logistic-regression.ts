@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { requireNumber, requirePositiveInteger } from '@sdae/datasets';
+import { requireNumber, requirePositiveInteger } from '@sdae/core';
 import { Classifier } from './classifier';
 import { affine, flattenInput } from './dense';
 

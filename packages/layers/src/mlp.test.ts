@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describeBackends, expectArraysClose, TEST_BACKENDS } from '@sdae/backend/testing';
-import { InvalidArgumentError } from '@sdae/datasets';
+import { InvalidArgumentError } from '@sdae/core';
 import { describe, expect, it } from 'vitest';
 import { LogisticRegression } from './logistic-regression';
 import { Mlp } from './mlp';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Random, deriveSeed, requireNumber, requirePositiveInteger } from '@sdae/datasets';
+import { Random, deriveSeed, requireNumber, requirePositiveInteger } from '@sdae/core';
 import { resolveActivation, type Activation, type ActivationName } from './activations';
 import { Classifier } from './classifier';
 import { affine, forwardHiddenLayers, hiddenLayerValues, requireLayerSizes } from './dense';

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@sdae/datasets';
+import { InvalidArgumentError } from '@sdae/core';
 import { decodeBundle, encodeBundle, formatError, type BundleTensor, type TensorBundle } from './bundle';
 import { DenoisingAutoencoder } from './denoising-autoencoder';
 import { LogisticRegression } from './logistic-regression';

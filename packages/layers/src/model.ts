@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, SdaeError, type Random } from '@sdae/datasets';
+import { InvalidArgumentError, SdaeError, type Random } from '@sdae/core';
 
 /** The model classes that can be saved and loaded. */
 export type ModelClassName = 'DenoisingAutoencoder' | 'StackedDenoisingAutoencoder' | 'ReluCnn' | 'LogisticRegression' | 'Mlp';

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describeBackends, expectArraysClose, TEST_BACKENDS } from '@sdae/backend/testing';
-import { InvalidArgumentError, Random, barsAndStripes, deriveSeed, oneHot } from '@sdae/datasets';
+import { InvalidArgumentError, Random, deriveSeed } from '@sdae/core';
+import { barsAndStripes, oneHot } from '@sdae/datasets';
 import { describe, expect, it } from 'vitest';
 import { uniformValues } from './initializers';
 import { ReluCnn, resolveReluCnnOptions, type ConvolutionConfig, type ReluCnnConfig, type ReluCnnOptions } from './relu-cnn';

@@ -9,7 +9,7 @@ import {
   requireNumber,
   requirePositiveInteger,
   resolveChoice,
-} from '@sdae/datasets';
+} from '@sdae/core';
 import { Classifier } from './classifier';
 import { uniformBound, uniformValues } from './initializers';
 

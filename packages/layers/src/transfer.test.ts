@@ -1,5 +1,5 @@
 import { expectArraysClose } from '@sdae/backend/testing';
-import { InvalidArgumentError } from '@sdae/datasets';
+import { InvalidArgumentError } from '@sdae/core';
 import { describe, expect, it } from 'vitest';
 import { DenoisingAutoencoder } from './denoising-autoencoder';
 import { Mlp } from './mlp';

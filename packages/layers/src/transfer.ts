@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, requireBoolean, requireNumber } from '@sdae/datasets';
+import { InvalidArgumentError, requireBoolean, requireNumber } from '@sdae/core';
 import type { Model } from './model';
 
 /** Options of {@link initializeFrom}. */

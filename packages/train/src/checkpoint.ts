@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@sdae/datasets';
+import { InvalidArgumentError } from '@sdae/core';
 import { ModelFormatError, decodeBundle, encodeBundle, modelToBundle, type BundleTensor, type Model } from '@sdae/layers';
 import type { EarlyStoppingState } from './early-stopping';
 import type { EpochLog } from './events';

@@ -1,4 +1,4 @@
-import { requireNumber, requirePositiveInteger } from '@sdae/datasets';
+import { requireNumber, requirePositiveInteger } from '@sdae/core';
 
 /** Options of {@link EarlyStopping}; the defaults are the Theano tutorial's. */
 export interface EarlyStoppingOptions {

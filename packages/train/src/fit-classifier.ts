@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, batchCount, epochBatches, requireBoolean, type ImageSet } from '@sdae/datasets';
+import { InvalidArgumentError, requireBoolean } from '@sdae/core';
+import { batchCount, epochBatches, type ImageSet } from '@sdae/datasets';
 import { batchToTensors } from '@sdae/datasets/tensors';
 import type { BundleTensor, Classifier } from '@sdae/layers';
 import { decodeCheckpoint, restoreCheckpoint, type LoopState } from './checkpoint';

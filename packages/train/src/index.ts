@@ -7,7 +7,7 @@ export { errorRate, accuracy, confusionMatrix, evaluate } from './metrics';
 export type { Evaluation } from './metrics';
 export { formatEpochLog, runWithHooks } from './events';
 export type { EpochLog, StopReason, TrainingResult, TrainingEvent, TrainingHooks } from './events';
-export { DivergenceError } from './loop-options';
+export { DivergenceError } from './errors';
 export type { CheckpointOptions, CommonTrainingOptions } from './loop-options';
 export { encodeCheckpoint, decodeCheckpoint, restoreCheckpoint } from './checkpoint';
 export type { Checkpoint, LoopState } from './checkpoint';

@@ -1,15 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   InvalidArgumentError,
-  SdaeError,
   requireNonNegativeInteger,
   requireNumber,
   requirePositiveInteger,
   resolveChoice,
-  type BatchOrder,
-} from '@sdae/datasets';
+} from '@sdae/core';
+import type { BatchOrder } from '@sdae/datasets';
 import type { BundleTensor, LossAndGradients, Model } from '@sdae/layers';
 import { encodeCheckpoint, type LoopState } from './checkpoint';
+import { DivergenceError } from './errors';
 import type { Optimizer } from './optimizers';
 import { resolveOptimizerOptions, type OptimizerConfig, type OptimizerName, type OptimizerOptions } from './optimizers';
 
@@ -82,27 +82,6 @@ export function resolveCommonOptions(caller: string, options: CommonTrainingOpti
 /** Checks a number of epochs (0 is allowed: nothing to do). */
 export function requireEpochs(caller: string, epochs: unknown): number {
   return requireNonNegativeInteger(caller, 'epochs', epochs);
-}
-
-/**
- * Training produced a NaN or infinite cost. The model is left with the weights it had at the
- * start of the epoch; `epoch` and `batch` say where it happened.
- */
-export class DivergenceError extends SdaeError {
-  readonly epoch: number;
-  readonly batch: number;
-  readonly cost: number;
-
-  constructor(caller: string, epoch: number, batch: number, cost: number, learningRate: number) {
-    super(
-      `${caller}: the cost became ${cost} at epoch ${epoch}, batch ${batch}; training diverged. The weights from the start of ` +
-        `epoch ${epoch} were kept. Try a lower learning rate (it is ${learningRate}, e.g. ${learningRate / 10}) or, when ` +
-        'initialising from another model, a smaller transfer scale (e.g. 0.1).',
-    );
-    this.epoch = epoch;
-    this.batch = batch;
-    this.cost = cost;
-  }
 }
 
 /**

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, epochBatches, type ImageSet } from '@sdae/datasets';
+import { InvalidArgumentError } from '@sdae/core';
+import { epochBatches, type ImageSet } from '@sdae/datasets';
 import { batchToTensors } from '@sdae/datasets/tensors';
 import type { Classifier } from '@sdae/layers';
 

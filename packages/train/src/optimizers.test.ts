@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { expectArraysClose } from '@sdae/backend/testing';
-import { InvalidArgumentError } from '@sdae/datasets';
+import { InvalidArgumentError } from '@sdae/core';
 import { describe, expect, it } from 'vitest';
 import { Optimizer } from './optimizers';
 

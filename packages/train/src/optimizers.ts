@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, requireNumber, resolveChoice } from '@sdae/datasets';
+import { InvalidArgumentError, requireNumber, resolveChoice } from '@sdae/core';
 import type { BundleTensor } from '@sdae/layers';
 
 /** The optimisers: plain SGD (the tutorials'), SGD with momentum (DeepLearnToolbox's) and Adam. */

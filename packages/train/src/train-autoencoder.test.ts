@@ -4,7 +4,7 @@ import { barsAndStripes } from '@sdae/datasets';
 import { DenoisingAutoencoder } from '@sdae/layers';
 import { describe, expect, it } from 'vitest';
 import { formatEpochLog, type EpochLog } from './events';
-import { DivergenceError } from './loop-options';
+import { DivergenceError } from './errors';
 import { autoencoderTraining, trainAutoencoder } from './train-autoencoder';
 
 const set = barsAndStripes({ size: 4, count: 64, seed: 2 });

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { requireNonNegativeInteger, sampledBatches, type ImageSet } from '@sdae/datasets';
+import { requireNonNegativeInteger } from '@sdae/core';
+import { sampledBatches, type ImageSet } from '@sdae/datasets';
 import { batchToTensors } from '@sdae/datasets/tensors';
 import type { Classifier } from '@sdae/layers';
 import { decodeCheckpoint, restoreCheckpoint, type LoopState } from './checkpoint';

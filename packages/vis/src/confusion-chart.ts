@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@sdae/datasets';
+import { InvalidArgumentError } from '@sdae/core';
 import { escapeXml, svgOpening } from './svg-chart';
 
 /** Options of {@link confusionMatrixChart}. */

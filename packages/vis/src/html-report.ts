@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@sdae/datasets';
+import { InvalidArgumentError } from '@sdae/core';
 import { escapeXml } from './svg-chart';
 
 /** One picture of a report: an SVG chart (inlined) or a PNG image (embedded as a data URI). */

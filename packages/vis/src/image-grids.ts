@@ -1,4 +1,4 @@
-import { InvalidArgumentError, requirePositiveInteger } from '@sdae/datasets';
+import { InvalidArgumentError, requirePositiveInteger } from '@sdae/core';
 import { tileRasterImages, type GreyImage } from './tile-raster-images';
 
 /** Options of {@link reconstructionGrid}. */

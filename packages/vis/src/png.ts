@@ -1,5 +1,5 @@
 import { decode, encode } from 'fast-png';
-import { InvalidArgumentError } from '@sdae/datasets';
+import { InvalidArgumentError } from '@sdae/core';
 import type { GreyImage } from './tile-raster-images';
 
 /**

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, requirePositiveInteger } from '@sdae/datasets';
+import { InvalidArgumentError, requirePositiveInteger } from '@sdae/core';
 
 /** One line of a chart: a name for the legend and its points. */
 export interface LineSeries {

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, requireBoolean, requireNonNegativeInteger, requirePositiveInteger } from '@sdae/datasets';
+import { InvalidArgumentError, requireBoolean, requireNonNegativeInteger, requirePositiveInteger } from '@sdae/core';
 
 /** Options of {@link tileRasterImages}; the defaults are Theano's `tile_raster_images`. */
 export interface TileRasterImagesOptions {

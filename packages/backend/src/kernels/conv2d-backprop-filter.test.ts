@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Random } from '@sdae/datasets';
+import { Random } from '@sdae/core';
 import { describe, expect, it } from 'vitest';
 import '../register';
 import { describeBackends, expectArraysClose } from '../testing-helpers';

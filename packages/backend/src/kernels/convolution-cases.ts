@@ -1,5 +1,5 @@
 // Shared by the convolution and pooling kernel tests (not part of the package's API).
-import type { Random } from '@sdae/datasets';
+import type { Random } from '@sdae/core';
 
 /** A 2-D convolution to check: NHWC input, HWIO filter. */
 export interface ConvolutionCase {
