@@ -18,6 +18,7 @@ import { Worker as NodeWorker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { setThreadsCount, version_wasm } from '@tensorflow/tfjs-backend-wasm';
 import { requireNumber, requirePositiveInteger } from '@sdae/core';
+import { BackendUnavailableError } from './errors';
 
 /** The tfjs-backend-wasm version whose bundle layout this module knows. */
 const KNOWN_VERSION = '4.22.0';
@@ -90,7 +91,13 @@ export function prepareWasmThreads(threads: number): () => void {
         return;
       }
       if (mainScript === undefined || !WORKER_LOADS_MAIN_SCRIPT.test(workerScript)) {
-        throw new Error(`@sdae/backend: tfjs-backend-wasm ${version_wasm}'s pthread scripts are not the ones expected; run with SDAE_WASM_THREADS=1.`);
+        throw new BackendUnavailableError(
+          'wasm',
+          `tfjs-backend-wasm ${version_wasm}'s pthread scripts are not the ones expected`,
+          `@sdae/backend: the threaded wasm backend cannot start: tfjs-backend-wasm ${version_wasm}'s pthread scripts are not the ones ` +
+            'this version of @sdae/backend expects. Run with SDAE_WASM_THREADS=1 (single-threaded wasm), or install the ' +
+            'tfjs-backend-wasm version that @sdae/backend depends on.',
+        );
       }
       const main = mainScript;
       super(WORKER_PRELUDE + workerScript.replace(WORKER_LOADS_MAIN_SCRIPT, () => `(0,eval)(${JSON.stringify(main)});`), { ...options, eval: true });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeBundle, encodeBundle } from './bundle';
+import { InvalidArgumentError } from '@sdae/core';
+import { decodeBundle, encodeBundle, packValues } from './bundle';
 import { ModelFormatError } from './errors';
 
 describe('encodeBundle and decodeBundle', () => {
@@ -25,5 +26,13 @@ describe('encodeBundle and decodeBundle', () => {
     foreign.set(json, 12);
     expect(() => decodeBundle(foreign, 'run.ckpt')).toThrow(ModelFormatError);
     expect(() => decodeBundle(foreign, 'run.ckpt')).toThrow(/run.ckpt: tensor list is wrong: expected an array of \{ name, shape \}, found "none"/);
+  });
+});
+
+describe('packValues', () => {
+  it('refuses a tensor whose values do not fill its shape, naming the tensor and both sizes', () => {
+    const pack = () => packValues([{ name: 'W', shape: [2, 2], values: Float32Array.of(1, 2, 3) }]);
+    expect(pack).toThrow(InvalidArgumentError);
+    expect(pack).toThrow('packValues: W has shape [2, 2], which holds 4 values, but it has 3 values.');
   });
 });

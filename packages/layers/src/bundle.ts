@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '@sdae/core';
 import { ModelFormatError } from './errors';
 
 /** A named float32 array with its shape, as stored in a bundle. */
@@ -55,7 +56,12 @@ export function packValues(tensors: readonly BundleTensor[]): Uint8Array {
   let offset = 0;
   for (const tensor of tensors) {
     if (sizeOf(tensor.shape) !== tensor.values.length) {
-      throw new RangeError(`packValues: ${tensor.name} has shape [${tensor.shape.join(', ')}] but ${tensor.values.length} values.`);
+      throw new InvalidArgumentError(
+        'tensors',
+        tensor,
+        `packValues: ${tensor.name} has shape [${tensor.shape.join(', ')}], which holds ${sizeOf(tensor.shape)} values, but it has ` +
+          `${tensor.values.length} values. Pass values whose length is the product of the shape.`,
+      );
     }
     for (let index = 0; index < tensor.values.length; index++, offset += 4) view.setFloat32(offset, tensor.values[index], true);
   }

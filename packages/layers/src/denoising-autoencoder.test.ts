@@ -10,6 +10,16 @@ function randomInput(rows: number, columns: number, seed: number): tf.Tensor2D {
 }
 
 describe('DenoisingAutoencoder options', () => {
+  it('refuses shared encoder variables of other shapes, saying what it needs and what it received', () => {
+    const W = tf.variable(tf.zeros([3, 2]));
+    const b = tf.variable(tf.zeros([2]));
+    const bPrime = tf.variable(tf.zeros([3]));
+    const build = () => new DenoisingAutoencoder({ visibleSize: 4, hiddenSize: 2 }, { W, b, bPrime, corruptionRandom: new Random(0) });
+    expect(build).toThrow(InvalidArgumentError);
+    expect(build).toThrow(/DenoisingAutoencoder: a shared encoder needs W \[4, 2\], bPrime \[4\] .*received W \[3, 2\], bPrime \[3\]/);
+    tf.dispose([W, b, bPrime]);
+  });
+
   it('fills in the tutorial defaults', () => {
     const da = new DenoisingAutoencoder();
     expect(da.getConfig()).toEqual({

@@ -118,7 +118,13 @@ export class DenoisingAutoencoder extends Model<DenoisingAutoencoderConfig> {
       this.corruptionRandom = this.addRandomStream('corruption', new Random(deriveSeed(config.seed, 1)));
     } else {
       if (!tf.util.arraysEqual(shared.W.shape, [d, h]) || !tf.util.arraysEqual(shared.bPrime.shape, [d]) || config.tiedWeights !== (shared.WPrime === undefined)) {
-        throw new RangeError(`DenoisingAutoencoder: a shared encoder needs W [${d}, ${h}], bPrime [${d}] and WPrime exactly when untied.`);
+        throw new InvalidArgumentError(
+          'shared',
+          shared,
+          `DenoisingAutoencoder: a shared encoder needs W [${d}, ${h}], bPrime [${d}] and WPrime exactly when untied; received ` +
+            `W [${shared.W.shape.join(', ')}], bPrime [${shared.bPrime.shape.join(', ')}] and ${shared.WPrime === undefined ? 'no' : 'a'} WPrime ` +
+            `with tiedWeights ${config.tiedWeights}. Share the variables of an encoder built with the same visibleSize, hiddenSize and tiedWeights.`,
+        );
       }
       this.borrowVariable('W', shared.W);
       this.borrowVariable('b', shared.b);

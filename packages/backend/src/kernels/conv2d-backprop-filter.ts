@@ -6,6 +6,7 @@ import {
   type NamedAttrMap,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
+import { InvalidArgumentError, describeValue } from '@sdae/core';
 import { kernelOf, type HeapBackend } from './heap-backend';
 import { im2col, type Conv2DInfo } from './im2col';
 
@@ -101,7 +102,12 @@ export function conv2DBackpropFilterKernel(backendName: string, access: ColumnsA
     const dy = inputs.dy as TensorInfo;
     if (backend_util.convertConv2DDataFormat(attrs.dataFormat) !== 'channelsLast') {
       if (fallback !== undefined) return fallback.kernelFunc(params);
-      throw new Error(`Conv2DBackpropFilter on ${backendName}: only NHWC (channelsLast) data is supported; use dataFormat 'NHWC'.`);
+      throw new InvalidArgumentError(
+        'dataFormat',
+        attrs.dataFormat,
+        `Conv2DBackpropFilter on ${backendName}: dataFormat must be 'NHWC' (channels last), the only layout this kernel supports; ` +
+          `received ${describeValue(attrs.dataFormat)}. Pass dataFormat 'NHWC' to the convolution.`,
+      );
     }
     const info = backend_util.computeConv2DInfo(
       x.shape as [number, number, number, number],

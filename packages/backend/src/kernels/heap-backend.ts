@@ -1,4 +1,5 @@
 import { getKernel, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
+import { SdaeError } from '@sdae/core';
 
 /** What sdae's wasm kernels use of the wasm backend: values on its heap, handed out as typed arrays. */
 export interface HeapBackend {
@@ -13,6 +14,11 @@ export interface HeapBackend {
  */
 export function kernelOf(caller: string, kernelName: string, backendName: string): KernelFunc {
   const config = getKernel(kernelName, backendName);
-  if (config === undefined) throw new Error(`${caller} on ${backendName} needs the ${kernelName} kernel, which ${backendName} lacks.`);
+  if (config === undefined) {
+    throw new SdaeError(
+      `${caller} on ${backendName} needs the ${kernelName} kernel, but none is registered for ${backendName}. ` +
+        `Import @sdae/backend (or tfjs's ${backendName} backend) before running ${caller}, or run it on another backend.`,
+    );
+  }
   return config.kernelFunc;
 }
