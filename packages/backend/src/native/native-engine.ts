@@ -197,9 +197,22 @@ export class NativeStep {
     return this.state;
   }
 
+  /**
+   * Compiles the step for these input shapes now (cached), so that a step that cannot be compiled
+   * is known before anything is fed.
+   *
+   * @throws {UnsupportedKernelError} when the step runs a kernel the native engine cannot express.
+   */
+  async compileFor(shapes: Record<string, readonly number[]>): Promise<void> {
+    await this.compileShapes(Object.fromEntries(Object.entries(shapes).map(([name, shape]) => [name, [...shape]])));
+  }
+
   private compile(feeds: Record<string, StepFeed>): Promise<CompiledShape> {
-    const shapes = Object.fromEntries(Object.entries(feeds).map(([name, feed]) => [name, [...feed.shape]]));
-    const key = JSON.stringify(shapes);
+    return this.compileShapes(Object.fromEntries(Object.entries(feeds).map(([name, feed]) => [name, [...feed.shape]])));
+  }
+
+  private compileShapes(shapes: Record<string, number[]>): Promise<CompiledShape> {
+    const key = JSON.stringify(Object.entries(shapes).sort(([a], [b]) => (a < b ? -1 : 1)));
     let entry = this.compiled.get(key);
     if (entry === undefined) {
       entry = (async () => {
