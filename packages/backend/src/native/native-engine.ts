@@ -4,10 +4,12 @@ import { InvalidArgumentError, SdaeError, requirePositiveInteger } from '@sdae/d
 import { encodeOnnxModel } from './onnx-proto';
 import { traceStep, type StepDefinition, type TracedStep } from './trace-step';
 
-// onnxruntime-node is an optional peer: its types are only needed here, at the boundary.
-type Ort = typeof import('onnxruntime-node');
-type OrtSession = import('onnxruntime-node').InferenceSession;
-type OrtTensor = import('onnxruntime-node').Tensor;
+// onnxruntime-node is an optional peer: only its types are imported statically.
+import type * as OnnxRuntime from 'onnxruntime-node';
+
+type Ort = typeof OnnxRuntime;
+type OrtSession = OnnxRuntime.InferenceSession;
+type OrtTensor = OnnxRuntime.Tensor;
 
 /** A specifier in a variable keeps bundlers from resolving the optional package. */
 const ONNXRUNTIME_NODE = 'onnxruntime-node';
