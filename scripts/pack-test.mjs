@@ -43,7 +43,9 @@ try {
   mkdirSync(project);
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'pack-test-app', private: true, version: '1.0.0' }));
   // Peers are installed as a user would, except the optional tfjs-node packages, whose install
-  // downloads libtensorflow (the packages must work without them).
+  // downloads libtensorflow (the packages must work without them). onnxruntime-node ships its
+  // native library in the tarball; its postinstall only fetches optional CUDA files, which npm
+  // users skip with ONNXRUNTIME_NODE_INSTALL=skip (the backend README says so).
   const peers = [
     ...new Set(
       packages.flatMap(({ manifest }) =>
@@ -53,7 +55,11 @@ try {
       ),
     ),
   ];
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...tarballs, ...peers], { cwd: project, stdio: 'inherit' });
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...tarballs, ...peers], {
+    cwd: project,
+    stdio: 'inherit',
+    env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' },
+  });
 
   for (const { dir, manifest } of packages) {
     const files = execFileSync('tar', ['-tzf', tarballs[packages.findIndex((entry) => entry.dir === dir)]], { encoding: 'utf8' });

@@ -9,11 +9,14 @@ import { defineConfig, type Options } from 'tsup';
 const tfjsInternals = /^@tensorflow\/tfjs-core\/dist\//;
 const common = { dts: true, sourcemap: true, target: 'es2022' } as const;
 
-// Threads for wasm in Node patch Node's workers; the browser build takes the no-op module instead.
+// Threads for wasm in Node patch Node's workers, and the native engine loads a Node addon; the
+// browser build takes the browser modules instead.
 const browserModules: NonNullable<Options['esbuildPlugins']>[number] = {
   name: 'sdae-browser-modules',
   setup(build) {
     build.onResolve({ filter: /^\.\/wasm-threads$/ }, () => ({ path: fileURLToPath(new URL('./src/wasm-threads.browser.ts', import.meta.url)) }));
+    // The native engine is a Node addon: browsers get the module that says so.
+    build.onResolve({ filter: /^\.\/native\/native-engine$/ }, () => ({ path: fileURLToPath(new URL('./src/native/native-engine.browser.ts', import.meta.url)) }));
   },
 };
 

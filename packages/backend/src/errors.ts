@@ -23,3 +23,19 @@ export class BackendUnavailableError extends SdaeError {
     return SdaeError.hasMarker(value, BACKEND_UNAVAILABLE_MARKER);
   }
 }
+
+/**
+ * A training step runs a tfjs kernel that the native engine has no ONNX form for. The step is
+ * not compiled; training runs on the tfjs backend instead, with this reason in its report.
+ */
+export class UnsupportedKernelError extends SdaeError {
+  readonly kernelName: string;
+
+  constructor(kernelName: string) {
+    super(
+      `compileStep: the step runs the tfjs kernel ${kernelName}, which the native engine cannot express yet, so it cannot be ` +
+        `compiled; run it on tfjs (engine 'tfjs'), or add an ONNX mapping for ${kernelName} to @sdae/backend's native/onnx-kernels.ts.`,
+    );
+    this.kernelName = kernelName;
+  }
+}

@@ -2,9 +2,13 @@
 // training kernels (./register); the rest are explicit re-exports.
 import './register';
 
-export { selectBackend, listBackends, formatBackendReport, detectPlatform, BACKEND_NAMES, DEFAULT_PREFERENCE } from './select-backend';
-export type { BackendName, Platform, BackendAttempt, BackendReport, BackendStatus, SelectBackendOptions } from './select-backend';
-export { BackendUnavailableError } from './errors';
+export { selectBackend, listBackends, formatBackendReport, detectPlatform, summarizeNativeEngine, BACKEND_NAMES, DEFAULT_PREFERENCE } from './select-backend';
+export type { BackendName, Platform, BackendAttempt, BackendReport, BackendStatus, SelectBackendOptions, NativeEngineSummary } from './select-backend';
+export { BackendUnavailableError, UnsupportedKernelError } from './errors';
+export { loadNativeEngine } from './native/native-engine';
+export type { NativeEngine, NativeStep, NativeEngineOptions, NativeEngineStatus, StepFeed } from './native/native-engine';
+export { KERNEL_MAPPINGS } from './native/onnx-kernels';
+export type { StepDefinition, TracedStep, StepValue } from './native/trace-step';
 export { registerTrainingKernels, unregisterTrainingKernels, filledKernels } from './kernels/training-kernels';
 export type { FilledKernel } from './kernels/training-kernels';
 export { im2col } from './kernels/im2col';

@@ -41,6 +41,13 @@ describe('selectBackend', () => {
     expect(formatBackendReport(report)).toContain('kernel BatchMatMul on wasm: replaced (stock one is slow)');
   });
 
+  it('lists the native engine first, with its version and threads, when onnxruntime-node loads', async () => {
+    const report = await selectBackend({ backend: 'cpu' });
+    expect(report.native.available).toBe(true);
+    expect(report.native.description).toMatch(/^onnxruntime-node 1\.30\.\d+ \(native, \d+ threads?\)$/);
+    expect(formatBackendReport(report).split('\n')[0]).toBe(`engine: ${report.native.description}, each training step compiled to one ONNX graph; tfjs cpu runs the rest`);
+  });
+
   it('activates a backend asked for by name', async () => {
     const report = await selectBackend({ backend: 'cpu' });
     expect([report.backend, report.requested, tf.getBackend()]).toEqual(['cpu', 'cpu', 'cpu']);

@@ -4,6 +4,7 @@ import { prepareWasmThreads, resolveWasmThreads, wasmThreadsInUse, wasmThreadsUn
 import { resolveChoice } from '@sdae/core';
 import { BackendUnavailableError } from './errors';
 import { filledKernels, type FilledKernel } from './kernels/training-kernels';
+import { loadNativeEngine } from './native/native-engine';
 
 /**
  * The backends sdae can run on. `'tensorflow-gpu'` and `'tensorflow'` are libtensorflow through
@@ -94,6 +95,24 @@ export interface BackendReport {
   filledKernels: FilledKernel[];
   /** One sentence for people: what was chosen and why. */
   explanation: string;
+  /**
+   * The native training engine (onnxruntime-node, Node only), which the training loops prefer to
+   * the tfjs backend when it loads; the tfjs backend still evaluates and runs everything else.
+   */
+  native: NativeEngineSummary;
+}
+
+/** Whether the native engine loads here: what it is, or why not. */
+export interface NativeEngineSummary {
+  available: boolean;
+  /** E.g. "onnxruntime-node 1.30.0 (native, 2 threads)"; the reason it is missing otherwise. */
+  description: string;
+}
+
+/** Loads the native engine to say whether it is available (it is loaded once per process). */
+export async function summarizeNativeEngine(threads?: number): Promise<NativeEngineSummary> {
+  const status = await loadNativeEngine(threads === undefined ? {} : { threads });
+  return status.ok ? { available: true, description: status.engine.describe() } : { available: false, description: status.reason };
 }
 
 /** Options of {@link selectBackend}. */
@@ -235,7 +254,8 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
     const attempt = await tryBackend(name, platform, options);
     tried.push(attempt);
     if (attempt.ok) {
-      return { backend: name, platform, requested, tried, filledKernels: filledKernels(SPECS[name].tfjsName), explanation: explain(name, requested, tried) };
+      const native = await summarizeNativeEngine();
+      return { backend: name, platform, requested, tried, filledKernels: filledKernels(SPECS[name].tfjsName), explanation: explain(name, requested, tried), native };
     }
     if (name === requested && !options.allowFallback) {
       throw new BackendUnavailableError(
@@ -294,7 +314,10 @@ function activeBackendName(): string | undefined {
 
 /** Lists a report's attempts as lines for a terminal. */
 export function formatBackendReport(report: BackendReport): string {
-  const lines = [`backend: ${report.backend} on ${report.platform}`, `  ${report.explanation}`];
+  const native = report.native.available
+    ? `engine: ${report.native.description}, each training step compiled to one ONNX graph; tfjs ${report.backend} runs the rest`
+    : `engine: tfjs ${report.backend} (no native engine: ${report.native.description})`;
+  const lines = [native, `backend: ${report.backend} on ${report.platform}`, `  ${report.explanation}`];
   for (const attempt of report.tried) lines.push(`  ${attempt.ok ? 'ok  ' : 'no  '} ${attempt.name.padEnd(14)} ${attempt.reason}`);
   for (const kernel of report.filledKernels) lines.push(`  kernel ${kernel.kernelName} on ${kernel.backendName}: ${kernel.reason === 'missing' ? 'added (missing in tfjs)' : 'replaced (stock one is slow)'}`);
   return lines.join('\n');

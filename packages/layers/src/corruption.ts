@@ -31,13 +31,26 @@ export function maskValues(count: number, level: number, random: Random): Float3
   return mask;
 }
 
+/**
+ * The noise of `count` corrupted values, drawn from `random`: the multiplicative 0/1 mask of
+ * masking noise or the additive Gaussian noise; undefined at level 0 (nothing is drawn).
+ */
+export function drawNoise(count: number, kind: CorruptionKind, level: number, random: Random): Float32Array | undefined {
+  if (level === 0) return undefined;
+  if (kind === 'mask') return maskValues(count, level, random);
+  const noise = new Float32Array(count);
+  for (let index = 0; index < noise.length; index++) noise[index] = random.nextGaussian() * level;
+  return noise;
+}
+
+/** Applies noise drawn by {@link drawNoise} to `x`: `x * mask` or `x + noise`. */
+export function applyNoise(x: tf.Tensor, kind: CorruptionKind, noise: tf.Tensor): tf.Tensor {
+  return kind === 'mask' ? tf.mul(x, noise) : tf.add(x, noise);
+}
+
 /** Corrupts `x` (any shape) with noise of the given kind and level drawn from `random`. */
 export function corruptTensor(x: tf.Tensor, kind: CorruptionKind, level: number, random: Random): tf.Tensor {
-  if (level === 0) return x.clone();
-  return tf.tidy(() => {
-    if (kind === 'mask') return tf.mul(x, tf.tensor(maskValues(x.size, level, random), x.shape, 'float32'));
-    const noise = new Float32Array(x.size);
-    for (let index = 0; index < noise.length; index++) noise[index] = random.nextGaussian() * level;
-    return tf.add(x, tf.tensor(noise, x.shape, 'float32'));
-  });
+  const noise = drawNoise(x.size, kind, level, random);
+  if (noise === undefined) return x.clone();
+  return tf.tidy(() => applyNoise(x, kind, tf.tensor(noise, x.shape, 'float32')));
 }

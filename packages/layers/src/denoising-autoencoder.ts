@@ -9,7 +9,7 @@ import {
   resolveChoice,
 } from '@sdae/core';
 import { resolveActivation, type Activation, type ActivationName } from './activations';
-import { corruptTensor, resolveCorruption, type CorruptionKind } from './corruption';
+import { applyNoise, corruptTensor, drawNoise, resolveCorruption, type CorruptionKind } from './corruption';
 import { uniformBound, uniformValues } from './initializers';
 import { packsRightOperand } from '@sdae/backend';
 import { timesTransposed } from './dense';
@@ -145,6 +145,24 @@ export class DenoisingAutoencoder extends Model<DenoisingAutoencoderConfig> {
     this.assertUsable('corrupt');
     this.requireInput('corrupt', x);
     return corruptTensor(x, this.config.corruption, this.config.corruptionLevel, random) as tf.Tensor2D;
+  }
+
+  /**
+   * The noise that {@link DenoisingAutoencoder.corrupt} would draw for a batch of `batchSize`
+   * inputs, drawn from the same seeded stream (the mask of masking noise, or Gaussian noise), so
+   * that a step compiled elsewhere corrupts exactly as this dA does. Undefined when the
+   * corruption level is 0 (nothing is drawn).
+   */
+  drawNoise(batchSize: number): Float32Array | undefined {
+    this.assertUsable('drawNoise');
+    return drawNoise(batchSize * this.config.visibleSize, this.config.corruption, this.config.corruptionLevel, this.corruptionRandom);
+  }
+
+  /** Corrupts `x` with noise from {@link DenoisingAutoencoder.drawNoise}, given as a tensor of x's shape. */
+  applyNoise(x: tf.Tensor2D, noise: tf.Tensor2D): tf.Tensor2D {
+    this.assertUsable('applyNoise');
+    this.requireInput('applyNoise', x);
+    return applyNoise(x, this.config.corruption, noise) as tf.Tensor2D;
   }
 
   /** The hidden representation `s(x W + b)`, `[n, h]`. */

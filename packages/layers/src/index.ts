@@ -7,7 +7,7 @@ export { CORRUPTION_KINDS, corruptTensor, maskValues } from './corruption';
 export type { CorruptionKind } from './corruption';
 export { uniformBound } from './initializers';
 export { Model } from './model';
-export type { ModelClassName, ModelConfig, WeightValues, LossAndGradients } from './model';
+export type { ModelClassName, ModelConfig, WeightValues, LossAndGradients, ExternalWeights } from './model';
 export { Classifier } from './classifier';
 export type { InputLayout } from './classifier';
 export { DenoisingAutoencoder, RECONSTRUCTION_LOSSES, resolveDenoisingAutoencoderOptions } from './denoising-autoencoder';

@@ -19,6 +19,18 @@ export type LossAndGradients = {
 };
 
 /**
+ * Weights held outside a model's tfjs variables while something else trains them (a native
+ * engine keeps them in its own tensors between steps). The model calls `sync` before its
+ * variables are read and `reload` after they are written, so both sides stay consistent.
+ */
+export interface ExternalWeights {
+  /** Writes the held weights into the model's variables (cheap when they are current). */
+  sync(): void;
+  /** Takes the weights from the model's variables again, after they were written. */
+  reload(): void;
+}
+
+/**
  * What every model shares: named variables (some owned, some borrowed from another model),
  * weight access, a parameter count, seeded random streams that can be saved and restored, and
  * `dispose()`. Subclasses add the forward pass and the loss.
@@ -34,6 +46,7 @@ export abstract class Model<Config extends ModelConfig = ModelConfig> {
   /** The trainable variables, built on first use: training reads them every step. */
   private trainable: ReadonlyMap<string, tf.Variable> | undefined;
   private readonly randomStreams = new Map<string, Random>();
+  private externalWeights: ExternalWeights | undefined;
   private disposed = false;
 
   protected constructor(config: Config) {
@@ -74,9 +87,18 @@ export abstract class Model<Config extends ModelConfig = ModelConfig> {
     return JSON.parse(JSON.stringify(this.config)) as Config;
   }
 
+  /**
+   * Lets a trainer hold this model's weights elsewhere until it is unbound (`undefined`): reads
+   * of the variables and weights sync them first, writes reload them.
+   */
+  bindExternalWeights(holder: ExternalWeights | undefined): void {
+    this.externalWeights = holder;
+  }
+
   /** The variables this model's loss trains, by name, in a fixed order. */
   get variables(): ReadonlyMap<string, tf.Variable> {
     this.assertUsable('variables');
+    this.externalWeights?.sync();
     this.trainable ??= new Map([...this.variableMap].filter(([name]) => !this.auxiliaryNames.has(name)));
     return this.trainable;
   }
@@ -84,6 +106,7 @@ export abstract class Model<Config extends ModelConfig = ModelConfig> {
   /** One variable by name; throws naming the valid names when there is none. */
   getVariable(name: string): tf.Variable {
     this.assertUsable('getVariable');
+    this.externalWeights?.sync();
     const variable = this.variableMap.get(name);
     if (variable === undefined) {
       throw new InvalidArgumentError(
@@ -98,6 +121,7 @@ export abstract class Model<Config extends ModelConfig = ModelConfig> {
   /** Copies of every weight (auxiliary ones included) as flat float32 arrays, by name. */
   getWeights(): Map<string, { shape: number[]; values: Float32Array }> {
     this.assertUsable('getWeights');
+    this.externalWeights?.sync();
     const weights = new Map<string, { shape: number[]; values: Float32Array }>();
     for (const [name, variable] of this.variableMap) {
       weights.set(name, { shape: [...variable.shape], values: Float32Array.from(variable.dataSync() as Float32Array) });
@@ -132,6 +156,7 @@ export abstract class Model<Config extends ModelConfig = ModelConfig> {
     for (const [variable, value] of updates) {
       tf.tidy(() => variable.assign(value instanceof tf.Tensor ? tf.reshape(value, variable.shape) : tf.tensor(value, variable.shape, 'float32')));
     }
+    this.externalWeights?.reload();
   }
 
   /** The number of scalars the model's loss trains (borrowed variables included). */

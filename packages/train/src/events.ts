@@ -1,3 +1,5 @@
+import type { EngineReport } from './engine-options';
+
 /** The record of one epoch (or, for sampled training, one iteration), as plain JSON. */
 export interface EpochLog {
   /** What was trained: `'train'`, `'pretrain'`, `'finetune'` or `'sampled'`. */
@@ -39,6 +41,7 @@ export interface TrainingResult {
 
 /** What a loop reports, in order, to hooks and to `for await` consumers. */
 export type TrainingEvent =
+  | ({ type: 'engine'; stage: string; layer?: number } & EngineReport)
   | { type: 'epoch-begin'; stage: string; layer?: number; epoch: number }
   | { type: 'batch-end'; stage: string; layer?: number; epoch: number; batch: number; iteration: number; loss: number }
   | { type: 'epoch-end'; log: EpochLog }
@@ -47,6 +50,8 @@ export type TrainingEvent =
 
 /** Callbacks in the shape Keras users know; each may be async and is awaited. */
 export interface TrainingHooks {
+  /** Which engine runs the steps and why (at the start, and if it changes). */
+  onEngine?: (report: EngineReport) => void | Promise<void>;
   onEpochBegin?: (event: Extract<TrainingEvent, { type: 'epoch-begin' }>) => void | Promise<void>;
   onBatchEnd?: (event: Extract<TrainingEvent, { type: 'batch-end' }>) => void | Promise<void>;
   onEpochEnd?: (log: EpochLog) => void | Promise<void>;
@@ -79,7 +84,8 @@ export async function runWithHooks(events: AsyncGenerator<TrainingEvent, Trainin
     const next = await events.next();
     if (next.done === true) return next.value;
     const event = next.value;
-    if (event.type === 'epoch-begin') await hooks.onEpochBegin?.(event);
+    if (event.type === 'engine') await hooks.onEngine?.({ engine: event.engine, description: event.description, reason: event.reason });
+    else if (event.type === 'epoch-begin') await hooks.onEpochBegin?.(event);
     else if (event.type === 'batch-end') await hooks.onBatchEnd?.(event);
     else if (event.type === 'epoch-end') await hooks.onEpochEnd?.(event.log);
     else if (event.type === 'train-end') await hooks.onTrainEnd?.(event.result);

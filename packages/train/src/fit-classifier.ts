@@ -1,14 +1,13 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, requireBoolean } from '@sdae/core';
 import { batchCount, epochBatches, type ImageSet } from '@sdae/datasets';
-import { batchToTensors } from '@sdae/datasets/tensors';
 import type { BundleTensor, Classifier } from '@sdae/layers';
 import { decodeCheckpoint, restoreCheckpoint, type LoopState } from './checkpoint';
 import { EarlyStopping, type EarlyStoppingOptions } from './early-stopping';
 import { runWithHooks, type EpochLog, type StopReason, type TrainingEvent, type TrainingHooks, type TrainingResult } from './events';
-import { applyStep, checkpointIfDue, requireEpochs, resolveCommonOptions, restoreWeights, snapshotWeights, type CommonTrainingOptions } from './loop-options';
+import { checkpointIfDue, requireEpochs, resolveCommonOptions, restoreWeights, snapshotWeights, type CommonTrainingOptions } from './loop-options';
 import { evaluate } from './metrics';
 import { Optimizer } from './optimizers';
+import { classifierBatch, classifierStepSpec, createStepRunner, type StepRunner } from './step-engine';
 
 /** The sets of supervised training: validation drives early stopping, test is measured at each new best. */
 export interface ClassifierData {
@@ -56,6 +55,7 @@ export async function* classifierTraining(
   const optimizer = new Optimizer(resolved.optimizer);
   let best: BundleTensor[] = [];
   let state: LoopState = { loop: 'classifier', nextEpoch: 0, iterations: 0, history: [] };
+  let runner: StepRunner | undefined;
   try {
     if (resolved.resume !== undefined) {
       const checkpoint = decodeCheckpoint(resolved.resume);
@@ -63,6 +63,10 @@ export async function* classifierTraining(
       best = checkpoint.bestWeights;
       if (state.earlyStopping !== undefined) stopping?.setState(state.earlyStopping);
     }
+    // Read once: reading a model's variables syncs the weights a native engine holds.
+    const variables = model.variables;
+    runner = await createStepRunner(caller, resolved.engine, resolved.threads, classifierStepSpec(model, optimizer, false), optimizer);
+    yield { type: 'engine', stage: 'finetune', ...runner.report };
     let stopReason: StopReason = 'completed';
     for (let epoch = state.nextEpoch; epoch < epochs && stopReason === 'completed'; epoch++) {
       yield { type: 'epoch-begin', stage: 'finetune', epoch };
@@ -76,11 +80,9 @@ export async function* classifierTraining(
           break;
         }
         if (batches >= batchesPerEpoch) break;
-        const step = tf.tidy(() => {
-          const { x, y } = batchToTensors(batch, { layout: model.inputLayout });
-          return model.lossAndGradients(x, y);
-        });
-        const cost = await applyStep({ caller, owner: model, variables: model.variables, optimizer, lastGood, epoch, batch: batch.index }, step);
+        const context = { caller, owner: model, variables, optimizer, lastGood, epoch, batch: batch.index };
+        const { cost, engineChange } = await runner.run(classifierBatch(batch, model.inputLayout), context);
+        if (engineChange !== undefined) yield { type: 'engine', stage: 'finetune', ...engineChange };
         costSum += cost;
         batches++;
         state.iterations++;
@@ -92,6 +94,7 @@ export async function* classifierTraining(
           break;
         }
       }
+      runner.sync();
       if (batches === 0) break;
       const log: EpochLog = { stage: 'finetune', epoch, iterations: state.iterations, cost: costSum / batches, seconds: 0 };
       if (validation !== undefined && stopReason === 'completed') {
@@ -125,6 +128,7 @@ export async function* classifierTraining(
     yield { type: 'train-end', result };
     return result;
   } finally {
+    await runner?.finish();
     optimizer.dispose();
   }
 }

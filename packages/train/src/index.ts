@@ -9,6 +9,8 @@ export { formatEpochLog, runWithHooks } from './events';
 export type { EpochLog, StopReason, TrainingResult, TrainingEvent, TrainingHooks } from './events';
 export { DivergenceError } from './errors';
 export type { CheckpointOptions, CommonTrainingOptions } from './loop-options';
+export { ENGINE_NAMES } from './engine-options';
+export type { EngineName, EngineReport } from './engine-options';
 export { encodeCheckpoint, decodeCheckpoint, restoreCheckpoint } from './checkpoint';
 export type { Checkpoint, LoopState } from './checkpoint';
 export { trainAutoencoder, autoencoderTraining } from './train-autoencoder';

@@ -11,6 +11,7 @@ import type { BundleTensor, LossAndGradients, Model } from '@sdae/layers';
 import { encodeCheckpoint, type LoopState } from './checkpoint';
 import { DivergenceError } from './errors';
 import type { Optimizer } from './optimizers';
+import { resolveEngineName, type EngineName } from './engine-options';
 import { resolveOptimizerOptions, type OptimizerConfig, type OptimizerName, type OptimizerOptions } from './optimizers';
 
 /** Where and how often a loop writes checkpoints. */
@@ -41,6 +42,14 @@ export interface CommonTrainingOptions {
   resume?: Uint8Array;
   /** Stop each epoch after this many minibatches (quick runs and tests). @default every batch */
   batchesPerEpoch?: number;
+  /**
+   * What runs the steps: `'native'` (each step compiled to one ONNX graph for onnxruntime-node,
+   * Node only), `'tfjs'` (the active tfjs backend) or `'auto'` (native when it loads).
+   * @default 'auto'
+   */
+  engine?: EngineName;
+  /** Threads of the native engine. @default every core, or `SDAE_NATIVE_THREADS` */
+  threads?: number;
 }
 
 /** The resolved common options. */
@@ -54,6 +63,8 @@ export interface ResolvedCommonOptions {
   writeCheckpoint: ((bytes: Uint8Array) => Promise<void>) | undefined;
   resume: Uint8Array | undefined;
   batchesPerEpoch: number | undefined;
+  engine: EngineName;
+  threads: number | undefined;
 }
 
 /** Resolves the options every loop shares; `defaults` holds the loop's own defaults. */
@@ -76,6 +87,8 @@ export function resolveCommonOptions(caller: string, options: CommonTrainingOpti
     writeCheckpoint: checkpoint?.write,
     resume: options.resume,
     batchesPerEpoch: options.batchesPerEpoch === undefined ? undefined : requirePositiveInteger(caller, 'batchesPerEpoch', options.batchesPerEpoch),
+    engine: resolveEngineName(caller, options.engine),
+    threads: options.threads === undefined ? undefined : requirePositiveInteger(caller, 'threads', options.threads),
   };
 }
 

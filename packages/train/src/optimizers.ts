@@ -79,28 +79,63 @@ export class Optimizer {
    * @example optimizer.apply(model.variables, gradients);
    */
   apply(variables: ReadonlyMap<string, tf.Variable>, gradients: Readonly<Record<string, tf.Tensor>>): void {
+    const hyperparameters = this.advance();
+    tf.tidy(() => this.update(variables, gradients, hyperparameters));
+  }
+
+  /**
+   * Counts one more update and returns its scalar settings: `learningRate`, and Adam's bias-corrected
+   * `stepSize`. {@link Optimizer.apply} is `update(variables, gradients, advance())`; a compiled
+   * step feeds these values as inputs instead, so each step gets its own.
+   */
+  advance(): Record<string, number> {
     this.step += 1;
-    const { name, learningRate, momentum, beta1, beta2, epsilon } = this.config;
-    tf.tidy(() => {
-      for (const [variableName, variable] of variables) {
-        const gradient = gradients[variableName] as tf.Tensor | undefined;
-        if (gradient === undefined) continue;
-        if (name === 'sgd') {
-          variable.assign(tf.sub(variable, tf.mul(gradient, learningRate)));
-        } else if (name === 'momentum') {
-          const velocity = this.slot(`velocity/${variableName}`, variable);
-          velocity.assign(tf.sub(tf.mul(velocity, momentum), tf.mul(gradient, learningRate)));
-          variable.assign(tf.add(variable, velocity));
-        } else {
-          const first = this.slot(`m/${variableName}`, variable);
-          const second = this.slot(`v/${variableName}`, variable);
-          first.assign(tf.add(tf.mul(first, beta1), tf.mul(gradient, 1 - beta1)));
-          second.assign(tf.add(tf.mul(second, beta2), tf.mul(tf.square(gradient), 1 - beta2)));
-          const stepSize = (learningRate * Math.sqrt(1 - beta2 ** this.step)) / (1 - beta1 ** this.step);
-          variable.assign(tf.sub(variable, tf.div(tf.mul(first, stepSize), tf.add(tf.sqrt(second), epsilon))));
-        }
+    const { name, learningRate, beta1, beta2 } = this.config;
+    if (name !== 'adam') return { learningRate };
+    return { learningRate, stepSize: (learningRate * Math.sqrt(1 - beta2 ** this.step)) / (1 - beta1 ** this.step) };
+  }
+
+  /**
+   * The update rule with this step's settings from {@link Optimizer.advance} as numbers or scalar
+   * tensors; assigns the variables and slots. Call it inside `tf.tidy`.
+   */
+  update(
+    variables: ReadonlyMap<string, tf.Variable>,
+    gradients: Readonly<Record<string, tf.Tensor>>,
+    hyperparameters: Readonly<Record<string, number | tf.Scalar>>,
+  ): void {
+    const { name, momentum, beta1, beta2, epsilon } = this.config;
+    const learningRate = hyperparameters.learningRate!;
+    for (const [variableName, variable] of variables) {
+      const gradient = gradients[variableName] as tf.Tensor | undefined;
+      if (gradient === undefined) continue;
+      if (name === 'sgd') {
+        variable.assign(tf.sub(variable, tf.mul(gradient, learningRate)));
+      } else if (name === 'momentum') {
+        const velocity = this.slot(`velocity/${variableName}`, variable);
+        velocity.assign(tf.sub(tf.mul(velocity, momentum), tf.mul(gradient, learningRate)));
+        variable.assign(tf.add(variable, velocity));
+      } else {
+        const first = this.slot(`m/${variableName}`, variable);
+        const second = this.slot(`v/${variableName}`, variable);
+        first.assign(tf.add(tf.mul(first, beta1), tf.mul(gradient, 1 - beta1)));
+        second.assign(tf.add(tf.mul(second, beta2), tf.mul(tf.square(gradient), 1 - beta2)));
+        variable.assign(tf.sub(variable, tf.div(tf.mul(first, hyperparameters.stepSize!), tf.add(tf.sqrt(second), epsilon))));
       }
-    });
+    }
+  }
+
+  /**
+   * The slot variables (velocities, moments) of these variables, made now when missing, by slot
+   * name: the optimiser's share of a compiled step's state.
+   */
+  slotsFor(variables: ReadonlyMap<string, tf.Variable>): Map<string, tf.Variable> {
+    const slots = new Map<string, tf.Variable>();
+    const names = this.config.name === 'momentum' ? ['velocity'] : this.config.name === 'adam' ? ['m', 'v'] : [];
+    for (const [variableName, variable] of variables) {
+      for (const prefix of names) slots.set(`${prefix}/${variableName}`, this.slot(`${prefix}/${variableName}`, variable));
+    }
+    return slots;
   }
 
   /** The optimiser's state for a checkpoint. */

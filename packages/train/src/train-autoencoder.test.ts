@@ -111,7 +111,7 @@ describe('trainAutoencoder control [cpu]', () => {
       types.push(event.type);
       if (event.type === 'train-end') logs = event.result.history;
     }
-    expect(types).toEqual(['epoch-begin', 'batch-end', 'batch-end', 'epoch-end', 'epoch-begin', 'batch-end', 'batch-end', 'epoch-end', 'train-end']);
+    expect(types).toEqual(['engine', 'epoch-begin', 'batch-end', 'batch-end', 'epoch-end', 'epoch-begin', 'batch-end', 'batch-end', 'epoch-end', 'train-end']);
     expect(logs).toHaveLength(2);
     da.dispose();
   });

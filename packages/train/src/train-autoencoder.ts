@@ -1,10 +1,11 @@
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import { epochBatches, type ImageSet } from '@sdae/datasets';
 import type { DenoisingAutoencoder, Model } from '@sdae/layers';
 import { decodeCheckpoint, restoreCheckpoint, type LoopState } from './checkpoint';
 import { runWithHooks, type StopReason, type TrainingEvent, type TrainingHooks, type TrainingResult } from './events';
-import { applyStep, checkpointIfDue, requireEpochs, resolveCommonOptions, snapshotWeights, type CommonTrainingOptions, type ResolvedCommonOptions } from './loop-options';
+import { checkpointIfDue, requireEpochs, resolveCommonOptions, snapshotWeights, type CommonTrainingOptions, type ResolvedCommonOptions } from './loop-options';
 import { Optimizer } from './optimizers';
+import { autoencoderStepSpec, createStepRunner } from './step-engine';
 
 /** Options of {@link trainAutoencoder}; the defaults are the dA tutorial's. */
 export interface TrainAutoencoderOptions extends CommonTrainingOptions {
@@ -38,33 +39,40 @@ export interface UnsupervisedRun {
 export async function* unsupervisedEpochs(run: UnsupervisedRun): AsyncGenerator<TrainingEvent, StopReason> {
   const { caller, stage, layer, trainee, owner, set, epochs, options, optimizer, state } = run;
   const imageSize = set.height * set.width;
-  for (let epoch = state.nextEpoch; epoch < epochs; epoch++) {
-    yield { type: 'epoch-begin', stage, layer, epoch };
-    const started = performance.now();
-    const lastGood = snapshotWeights(owner);
-    let costSum = 0;
-    let batches = 0;
-    for (const batch of epochBatches(set, { batchSize: options.batchSize, order: options.order, seed: options.seed, epoch })) {
-      if (options.signal?.aborted === true) return 'aborted';
-      if (options.batchesPerEpoch !== undefined && batches >= options.batchesPerEpoch) break;
-      const step = tf.tidy(() => {
-        const images = tf.tensor2d(batch.images, [batch.size, imageSize]);
-        return trainee.lossAndGradients(run.transform === undefined ? images : run.transform(images));
-      });
-      const cost = await applyStep({ caller, owner, variables: trainee.variables, optimizer, lastGood, epoch, batch: batch.index }, step);
-      costSum += cost;
-      batches++;
-      state.iterations++;
-      yield { type: 'batch-end', stage, layer, epoch, batch: batch.index, iteration: state.iterations - 1, loss: cost };
+  const runner = await createStepRunner(caller, options.engine, options.threads, autoencoderStepSpec(trainee, owner, optimizer, run.transform), optimizer);
+  // Read once: reading a model's variables syncs the weights a native engine holds.
+  const variables = trainee.variables;
+  try {
+    yield { type: 'engine', stage, layer, ...runner.report };
+    for (let epoch = state.nextEpoch; epoch < epochs; epoch++) {
+      yield { type: 'epoch-begin', stage, layer, epoch };
+      const started = performance.now();
+      const lastGood = snapshotWeights(owner);
+      let costSum = 0;
+      let batches = 0;
+      for (const batch of epochBatches(set, { batchSize: options.batchSize, order: options.order, seed: options.seed, epoch })) {
+        if (options.signal?.aborted === true) return 'aborted';
+        if (options.batchesPerEpoch !== undefined && batches >= options.batchesPerEpoch) break;
+        const context = { caller, owner, variables, optimizer, lastGood, epoch, batch: batch.index };
+        const { cost, engineChange } = await runner.run({ x: batch.images, xShape: [batch.size, imageSize] }, context);
+        if (engineChange !== undefined) yield { type: 'engine', stage, layer, ...engineChange };
+        costSum += cost;
+        batches++;
+        state.iterations++;
+        yield { type: 'batch-end', stage, layer, epoch, batch: batch.index, iteration: state.iterations - 1, loss: cost };
+      }
+      runner.sync();
+      const log = { stage, ...(layer === undefined ? {} : { layer }), epoch, iterations: state.iterations, cost: costSum / batches, seconds: (performance.now() - started) / 1000 };
+      state.history.push(log);
+      state.nextEpoch = epoch + 1;
+      yield { type: 'epoch-end', log };
+      const written = await checkpointIfDue(options, epoch + 1, owner, optimizer, state);
+      if (written !== undefined) yield { type: 'checkpoint', stage, epoch, bytes: written };
     }
-    const log = { stage, ...(layer === undefined ? {} : { layer }), epoch, iterations: state.iterations, cost: costSum / batches, seconds: (performance.now() - started) / 1000 };
-    state.history.push(log);
-    state.nextEpoch = epoch + 1;
-    yield { type: 'epoch-end', log };
-    const written = await checkpointIfDue(options, epoch + 1, owner, optimizer, state);
-    if (written !== undefined) yield { type: 'checkpoint', stage, epoch, bytes: written };
+    return 'completed';
+  } finally {
+    await runner.finish();
   }
-  return 'completed';
 }
 
 /**

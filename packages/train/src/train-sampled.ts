@@ -1,12 +1,11 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { requireNonNegativeInteger } from '@sdae/core';
 import { sampledBatches, type ImageSet } from '@sdae/datasets';
-import { batchToTensors } from '@sdae/datasets/tensors';
 import type { Classifier } from '@sdae/layers';
 import { decodeCheckpoint, restoreCheckpoint, type LoopState } from './checkpoint';
 import { runWithHooks, type StopReason, type TrainingEvent, type TrainingHooks, type TrainingResult } from './events';
-import { applyStep, checkpointIfDue, resolveCommonOptions, snapshotWeights, type CommonTrainingOptions } from './loop-options';
+import { checkpointIfDue, resolveCommonOptions, snapshotWeights, type CommonTrainingOptions } from './loop-options';
 import { Optimizer } from './optimizers';
+import { classifierBatch, classifierStepSpec, createStepRunner, type StepRunner } from './step-engine';
 
 /** Options of {@link trainSampled}; the defaults are the numpy notebook's. */
 export interface TrainSampledOptions extends CommonTrainingOptions {
@@ -28,8 +27,13 @@ export async function* sampledTraining(model: Classifier, set: ImageSet, options
   const started = performance.now();
   const optimizer = new Optimizer(resolved.optimizer);
   let state: LoopState = { loop: 'sampled', nextEpoch: 0, iterations: 0, history: [] };
+  let runner: StepRunner | undefined;
   try {
     if (resolved.resume !== undefined) state = restoreCheckpoint(decodeCheckpoint(resolved.resume), model, optimizer, 'sampled');
+    // Read once: reading a model's variables syncs the weights a native engine holds.
+    const variables = model.variables;
+    runner = await createStepRunner(caller, resolved.engine, resolved.threads, classifierStepSpec(model, optimizer, true), optimizer);
+    yield { type: 'engine', stage: 'sampled', ...runner.report };
     let stopReason: StopReason = 'completed';
     let lastGood = snapshotWeights(model);
     const remaining = iterations - state.nextEpoch;
@@ -40,21 +44,18 @@ export async function* sampledTraining(model: Classifier, set: ImageSet, options
       }
       const iteration = batch.index;
       const iterationStarted = performance.now();
-      const { step, correct } = tf.tidy(() => {
-        const { x, y, labels } = batchToTensors(batch, { layout: model.inputLayout });
-        // One forward pass gives the step and the minibatch accuracy.
-        const { classes, ...lossAndGradients } = model.lossGradientsAndClasses(x, y);
-        return { step: lossAndGradients, correct: tf.sum(tf.cast(tf.equal(classes, labels), 'int32')) };
-      });
-      const accuracy = (await correct.data())[0] / batch.size;
-      correct.dispose();
-      const cost = await applyStep({ caller, owner: model, variables: model.variables, optimizer, lastGood, epoch: 0, batch: iteration }, step);
+      const context = { caller, owner: model, variables, optimizer, lastGood, epoch: 0, batch: iteration };
+      // One forward pass gives the step and the minibatch accuracy.
+      const { cost, classes, engineChange } = await runner.run(classifierBatch(batch, model.inputLayout), context);
+      if (engineChange !== undefined) yield { type: 'engine', stage: 'sampled', ...engineChange };
+      const accuracy = countCorrect(classes!, batch.labels) / batch.size;
       state.iterations++;
       yield { type: 'batch-end', stage: 'sampled', epoch: 0, batch: iteration, iteration, loss: cost };
       const log = { stage: 'sampled', epoch: iteration, iterations: state.iterations, cost, accuracy, seconds: (performance.now() - iterationStarted) / 1000 };
       state.history.push(log);
       state.nextEpoch = iteration + 1;
       yield { type: 'epoch-end', log };
+      if ((iteration + 1) % resolved.checkpointEvery === 0) runner.sync();
       const written = await checkpointIfDue(resolved, iteration + 1, model, optimizer, state);
       if (written !== undefined) {
         lastGood = snapshotWeights(model);
@@ -65,8 +66,15 @@ export async function* sampledTraining(model: Classifier, set: ImageSet, options
     yield { type: 'train-end', result };
     return result;
   } finally {
+    await runner?.finish();
     optimizer.dispose();
   }
+}
+
+function countCorrect(classes: Int32Array, labels: ArrayLike<number>): number {
+  let correct = 0;
+  for (let index = 0; index < labels.length; index++) if (classes[index] === labels[index]) correct++;
+  return correct;
 }
 
 /**

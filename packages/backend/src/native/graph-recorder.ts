@@ -1,0 +1,129 @@
+import type { DataId, DataType, TensorInfo } from '@tensorflow/tfjs-core';
+import type { OnnxAttribute, OnnxNode, OnnxTensor, OnnxType } from './onnx-proto';
+
+/** The value of a tensor that enters the graph from outside the traced function. */
+export interface ExternalValue {
+  dataId: DataId;
+  shape: readonly number[];
+  dtype: DataType;
+}
+
+/**
+ * Names an external value: a state input, or undefined to embed the value as a constant.
+ * Called once per external tensor.
+ */
+export type ExternalResolver = (value: ExternalValue) => string | undefined;
+
+function onnxType(dtype: DataType, kernelName: string): OnnxType {
+  if (dtype === 'float32' || dtype === 'int32' || dtype === 'bool') return dtype;
+  throw new TypeError(`compileStep: ${kernelName} works on ${dtype} tensors, which the native engine does not support (float32, int32 and bool only).`);
+}
+
+const shapeKey = (shape: readonly number[]): string => shape.join('x');
+
+/**
+ * Builds an ONNX graph while a function runs on the trace backend: every tensor the function
+ * touches gets a value name, keyed by its data and its shape (tfjs reshapes share data), every
+ * kernel adds nodes, and a tensor that comes from outside (a variable, a constant made from a
+ * JS number) becomes a graph input or an initializer the first time a kernel reads it.
+ */
+export class GraphRecorder {
+  readonly nodes: OnnxNode[] = [];
+  readonly initializers: OnnxTensor[] = [];
+  /** Value names by data id, then by shape. */
+  private readonly names = new Map<DataId, Map<string, string>>();
+  private readonly dtypes = new Map<string, DataType>();
+  private counter = 0;
+
+  constructor(
+    private readonly resolveExternal: ExternalResolver,
+    private readonly readValues: (dataId: DataId) => Float32Array | Int32Array | Uint8Array,
+  ) {}
+
+  /** A fresh value name. */
+  fresh(prefix = 'v'): string {
+    return `${prefix}${this.counter++}`;
+  }
+
+  /** Gives `info` the value name `name` (a graph input, or a node's output). */
+  define(info: TensorInfo | ExternalValue, name: string): void {
+    let byShape = this.names.get(info.dataId);
+    if (byShape === undefined) {
+      byShape = new Map();
+      this.names.set(info.dataId, byShape);
+    }
+    byShape.set(shapeKey(info.shape), name);
+    this.dtypes.set(name, info.dtype);
+  }
+
+  /** Whether this tensor already has a name in the graph. */
+  has(info: TensorInfo | ExternalValue): boolean {
+    return this.names.has(info.dataId);
+  }
+
+  /**
+   * The value name of a tensor read by a kernel: its own, a reshape of the same data recorded
+   * under another shape, or (first time seen) a graph input or an initializer.
+   */
+  nameOf(info: TensorInfo | ExternalValue, kernelName: string): string {
+    const byShape = this.names.get(info.dataId);
+    if (byShape === undefined) return this.external(info, kernelName);
+    const exact = byShape.get(shapeKey(info.shape));
+    if (exact !== undefined) return exact;
+    const [source] = byShape.values() as IterableIterator<string>;
+    const reshaped = this.emit('Reshape', [source!, this.int64Constant(info.shape)]);
+    this.define(info, reshaped);
+    return reshaped;
+  }
+
+  /** The tfjs dtype of a named value. */
+  dtypeOf(name: string): DataType {
+    const dtype = this.dtypes.get(name);
+    if (dtype === undefined) throw new TypeError(`compileStep: internal error, no dtype recorded for ${name}.`);
+    return dtype;
+  }
+
+  /** Adds one node with one output and returns the output's name. */
+  emit(opType: string, inputs: readonly string[], attributes?: Record<string, OnnxAttribute>): string {
+    const output = this.fresh();
+    this.nodes.push({ opType, inputs, outputs: [output], attributes });
+    return output;
+  }
+
+  /** Adds one node with several outputs (names returned in order). */
+  emitMany(opType: string, inputs: readonly string[], outputCount: number, attributes?: Record<string, OnnxAttribute>): string[] {
+    const outputs = Array.from({ length: outputCount }, () => this.fresh());
+    this.nodes.push({ opType, inputs, outputs, attributes });
+    return outputs;
+  }
+
+  /** A constant initializer. */
+  constant(type: OnnxType, shape: readonly number[], values: OnnxTensor['values']): string {
+    const name = this.fresh('c');
+    this.initializers.push({ name, type, shape: [...shape], values });
+    return name;
+  }
+
+  /** A 1-D int64 constant (shapes, axes, permutations, pads). */
+  int64Constant(values: readonly number[]): string {
+    return this.constant('int64', [values.length], BigInt64Array.from(values, (value) => BigInt(value)));
+  }
+
+  /** A float32 scalar constant. */
+  floatScalar(value: number): string {
+    return this.constant('float32', [], Float32Array.of(value));
+  }
+
+  private external(info: TensorInfo | ExternalValue, kernelName: string): string {
+    const type = onnxType(info.dtype, kernelName);
+    const input = this.resolveExternal(info);
+    if (input !== undefined) {
+      this.define(info, input);
+      return input;
+    }
+    const values = this.readValues(info.dataId);
+    const name = this.constant(type, info.shape, type === 'bool' ? Uint8Array.from(values) : values.slice());
+    this.define(info, name);
+    return name;
+  }
+}

@@ -1,0 +1,232 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { availableParallelism } from 'node:os';
+import { InvalidArgumentError, SdaeError, requirePositiveInteger } from '@sdae/core';
+import { encodeOnnxModel } from './onnx-proto';
+import { traceStep, type StepDefinition, type TracedStep } from './trace-step';
+
+// onnxruntime-node is an optional peer: only its types are imported statically.
+import type * as OnnxRuntime from 'onnxruntime-node';
+
+type Ort = typeof OnnxRuntime;
+type OrtSession = OnnxRuntime.InferenceSession;
+type OrtTensor = OnnxRuntime.Tensor;
+
+/** A specifier in a variable keeps bundlers from resolving the optional package. */
+const ONNXRUNTIME_NODE = 'onnxruntime-node';
+
+/** What {@link loadNativeEngine} found: the engine, or why there is none. */
+export type NativeEngineStatus = { ok: true; engine: NativeEngine } | { ok: false; reason: string };
+
+/** Options of {@link loadNativeEngine}. */
+export interface NativeEngineOptions {
+  /**
+   * Threads of onnxruntime's one intra-op pool. The environment variable `SDAE_NATIVE_THREADS`
+   * overrides the default. @default every core (`os.availableParallelism()`)
+   */
+  threads?: number;
+}
+
+let loaded: Promise<Ort | string> | undefined;
+
+/** Imports onnxruntime-node once; resolves with the module or the reason it cannot load. */
+function importOnnxRuntime(): Promise<Ort | string> {
+  loaded ??= import(/* @vite-ignore */ ONNXRUNTIME_NODE).then(
+    (module: Ort & { default?: Ort }) => (module.InferenceSession === undefined && module.default !== undefined ? module.default : module),
+    (error: unknown) => {
+      const message = (error as Error).message ?? String(error);
+      return /Cannot find (package|module)/.test(message)
+        ? 'onnxruntime-node is not installed (npm install onnxruntime-node; npm users may set ONNXRUNTIME_NODE_INSTALL=skip)'
+        : `onnxruntime-node failed to load: ${message.split('\n')[0]}`;
+    },
+  );
+  return loaded;
+}
+
+function resolveThreads(options: NativeEngineOptions): number {
+  const fromEnvironment = globalThis.process?.env?.SDAE_NATIVE_THREADS;
+  if (options.threads !== undefined) return requirePositiveInteger('loadNativeEngine', 'threads', options.threads);
+  if (fromEnvironment !== undefined && fromEnvironment !== '') return requirePositiveInteger('loadNativeEngine', 'SDAE_NATIVE_THREADS', Number(fromEnvironment));
+  return availableParallelism();
+}
+
+/**
+ * Loads the native engine (onnxruntime-node) when it is installed. Never throws for a missing or
+ * broken install: the status says why, so callers fall back to tfjs with a reason to report.
+ *
+ * @example
+ * const status = await loadNativeEngine();
+ * console.log(status.ok ? status.engine.describe() : status.reason);
+ */
+export async function loadNativeEngine(options: NativeEngineOptions = {}): Promise<NativeEngineStatus> {
+  const threads = resolveThreads(options);
+  const ort = await importOnnxRuntime();
+  if (typeof ort === 'string') return { ok: false, reason: ort };
+  return { ok: true, engine: new NativeEngine(ort, threads) };
+}
+
+/** onnxruntime-node, running compiled training steps on one pool of threads. */
+export class NativeEngine {
+  readonly name = 'onnxruntime' as const;
+  /** The onnxruntime version. */
+  readonly version: string;
+
+  /** @internal Use {@link loadNativeEngine}. */
+  constructor(
+    private readonly ort: Ort,
+    readonly threads: number,
+  ) {
+    this.version = (ort.env as { versions?: { common?: string } }).versions?.common ?? 'unknown';
+  }
+
+  /** One line for reports: what runs the steps and on how many threads. */
+  describe(): string {
+    return `onnxruntime-node ${this.version} (native, ${this.threads} thread${this.threads === 1 ? '' : 's'})`;
+  }
+
+  /**
+   * Prepares a step for native training. Nothing is traced until the first {@link NativeStep.run},
+   * which compiles the step for the shapes it is fed (and again for each new set of shapes).
+   */
+  prepare(definition: StepDefinition): NativeStep {
+    return new NativeStep(this.ort, this.threads, definition);
+  }
+}
+
+function sessionOptions(threads: number) {
+  return {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential' as const,
+    graphOptimizationLevel: 'all' as const,
+  };
+}
+
+/** A fed input: its values and shape. */
+export interface StepFeed {
+  values: Float32Array;
+  shape: readonly number[];
+}
+
+interface CompiledShape {
+  traced: TracedStep;
+  session: OrtSession;
+}
+
+/**
+ * A training step compiled to ONNX and run by onnxruntime, keeping the state (weights, optimiser
+ * slots) in native tensors between steps. The tfjs variables are written only by
+ * {@link NativeStep.syncToVariables}; after changing them in tfjs, call
+ * {@link NativeStep.reloadFromVariables}.
+ */
+export class NativeStep {
+  private readonly compiled = new Map<string, Promise<CompiledShape>>();
+  /** The state as native tensors, by state name; undefined until the first run. */
+  private state: Map<string, OrtTensor> | undefined;
+  private dirty = false;
+  private disposed = false;
+
+  /** @internal Use {@link NativeEngine.prepare}. */
+  constructor(
+    private readonly ort: Ort,
+    private readonly threads: number,
+    private readonly definition: StepDefinition,
+  ) {}
+
+  /** The graphs compiled so far (one per set of input shapes), for reports and tests. */
+  async graphs(): Promise<TracedStep[]> {
+    return Promise.all([...this.compiled.values()].map(async (entry) => (await entry).traced));
+  }
+
+  /**
+   * Runs one step: feeds the inputs and the current state, keeps the new state natively and
+   * returns the step's own outputs (copied, by name).
+   *
+   * @throws {UnsupportedKernelError} (at the first run of a shape) when the step cannot be compiled.
+   */
+  async run(feeds: Record<string, StepFeed>): Promise<Record<string, Float32Array | Int32Array | Uint8Array>> {
+    if (this.disposed) throw new SdaeError(`NativeStep.run: the step "${this.definition.name}" has been disposed.`);
+    const { traced, session } = await this.compile(feeds);
+    const state = this.loadState();
+    const inputs: Record<string, OrtTensor> = {};
+    for (const [name, value] of traced.inputs) {
+      const feed = feeds[name];
+      if (feed === undefined) throw new InvalidArgumentError('feeds', Object.keys(feeds), `NativeStep.run: no feed for input "${name}".`);
+      inputs[value.graphName] = new this.ort.Tensor('float32', feed.values, value.shape);
+    }
+    for (const [name, value] of traced.stateInputs) inputs[value.graphName] = state.get(name)!;
+    const results = await session.run(inputs);
+    for (const [name, value] of traced.stateOutputs) state.set(name, results[value.graphName]!);
+    if (traced.stateOutputs.size > 0) this.dirty = true;
+    const outputs: Record<string, Float32Array | Int32Array | Uint8Array> = {};
+    for (const [name, value] of traced.outputs) outputs[name] = results[value.graphName]!.data as Float32Array | Int32Array | Uint8Array;
+    return outputs;
+  }
+
+  /** Writes the native state into the tfjs variables (nothing when they are current). */
+  syncToVariables(): void {
+    if (!this.dirty || this.state === undefined) return;
+    for (const [name, variable] of this.definition.state) {
+      const tensor = this.state.get(name);
+      if (tensor === undefined) continue;
+      tf.tidy(() => variable.assign(tf.tensor(tensor.data as Float32Array, variable.shape, 'float32')));
+    }
+    this.dirty = false;
+  }
+
+  /** Takes the state from the tfjs variables again (after they were restored or set in tfjs). */
+  reloadFromVariables(): void {
+    this.state = undefined;
+    this.dirty = false;
+  }
+
+  /** Frees the sessions. The tfjs variables keep the values of the last sync. */
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.state = undefined;
+    const entries = await Promise.allSettled(this.compiled.values());
+    for (const entry of entries) if (entry.status === 'fulfilled') await entry.value.session.release();
+    this.compiled.clear();
+  }
+
+  private loadState(): Map<string, OrtTensor> {
+    if (this.state === undefined) {
+      this.state = new Map();
+      for (const [name, variable] of this.definition.state) {
+        this.state.set(name, new this.ort.Tensor('float32', Float32Array.from(variable.dataSync() as Float32Array), [...variable.shape]));
+      }
+    }
+    return this.state;
+  }
+
+  /**
+   * Compiles the step for these input shapes now (cached), so that a step that cannot be compiled
+   * is known before anything is fed.
+   *
+   * @throws {UnsupportedKernelError} when the step runs a kernel the native engine cannot express.
+   */
+  async compileFor(shapes: Record<string, readonly number[]>): Promise<void> {
+    await this.compileShapes(Object.fromEntries(Object.entries(shapes).map(([name, shape]) => [name, [...shape]])));
+  }
+
+  private compile(feeds: Record<string, StepFeed>): Promise<CompiledShape> {
+    return this.compileShapes(Object.fromEntries(Object.entries(feeds).map(([name, feed]) => [name, [...feed.shape]])));
+  }
+
+  private compileShapes(shapes: Record<string, number[]>): Promise<CompiledShape> {
+    const key = JSON.stringify(Object.entries(shapes).sort(([a], [b]) => (a < b ? -1 : 1)));
+    let entry = this.compiled.get(key);
+    if (entry === undefined) {
+      entry = (async () => {
+        // The trace reads the tfjs variables: they must hold the current state first.
+        this.syncToVariables();
+        const traced = await traceStep(this.definition, shapes);
+        const session = await this.ort.InferenceSession.create(encodeOnnxModel(traced.graph), sessionOptions(this.threads));
+        return { traced, session };
+      })();
+      this.compiled.set(key, entry);
+      entry.catch(() => this.compiled.delete(key));
+    }
+    return entry;
+  }
+}

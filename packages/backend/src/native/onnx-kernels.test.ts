@@ -1,0 +1,259 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import '../register';
+import { Random } from '@sdae/core';
+import { UnsupportedKernelError } from '../errors';
+import { loadNativeEngine, type NativeEngine, type StepFeed } from './native-engine';
+import { KERNEL_MAPPINGS } from './onnx-kernels';
+
+type Inputs = Record<string, tf.Tensor>;
+
+interface KernelCase {
+  /** The kernels this case must run (each mapped kernel is covered by at least one case). */
+  kernels: string[];
+  /** Input shapes; values are drawn uniformly from [low, high). */
+  inputs: Record<string, number[]>;
+  low?: number;
+  high?: number;
+  step: (inputs: Inputs) => Record<string, tf.Tensor>;
+}
+
+const weights = (shape: number[]) => tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(i + 1)), shape);
+
+const CASES: Record<string, KernelCase> = {
+  'matMul in every orientation and batched': {
+    kernels: ['BatchMatMul'],
+    inputs: { a: [3, 4], b: [4, 5], c: [5, 4], d: [2, 3, 4] },
+    step: ({ a, b, c, d }) => ({
+      plain: tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D),
+      transposedB: tf.matMul(a as tf.Tensor2D, c as tf.Tensor2D, false, true),
+      transposedA: tf.matMul(b as tf.Tensor2D, b as tf.Tensor2D, true, false),
+      both: tf.matMul(b as tf.Tensor2D, a as tf.Tensor2D, true, true),
+      batched: tf.matMul(d as tf.Tensor3D, tf.reshape(tf.tile(b, [2, 1]), [2, 4, 5]) as tf.Tensor3D),
+    }),
+  },
+  'conv2d valid and strided same, and its gradients': {
+    kernels: ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter'],
+    inputs: { x: [2, 7, 7, 2], filter: [3, 3, 2, 3] },
+    step: ({ x, filter }) => {
+      const valid = (xs: tf.Tensor, f: tf.Tensor) => tf.conv2d(xs as tf.Tensor4D, f as tf.Tensor4D, 1, 'valid');
+      const strided = (xs: tf.Tensor, f: tf.Tensor) => tf.conv2d(xs as tf.Tensor4D, f as tf.Tensor4D, 2, 'same');
+      const loss = (xs: tf.Tensor, f: tf.Tensor) =>
+        tf.add(tf.sum(tf.mul(valid(xs, f), weights([2, 5, 5, 3]))), tf.sum(tf.mul(strided(xs, f), weights([2, 4, 4, 3]))));
+      const [dx, dFilter] = tf.grads(loss)([x!, filter!]);
+      return { valid: valid(x!, filter!), strided: strided(x!, filter!), dx: dx!, dFilter: dFilter! };
+    },
+  },
+  'max pooling and its gradient': {
+    kernels: ['MaxPool', 'MaxPoolGrad'],
+    inputs: { x: [2, 6, 6, 3] },
+    step: ({ x }) => {
+      const pooled = (xs: tf.Tensor) => tf.maxPool(xs as tf.Tensor4D, 2, 2, 'valid');
+      const overlapping = (xs: tf.Tensor) => tf.maxPool(xs as tf.Tensor4D, 3, 1, 'same');
+      const dx = tf.grad((xs: tf.Tensor) => tf.add(tf.sum(tf.mul(pooled(xs), weights([2, 3, 3, 3]))), tf.sum(tf.mul(overlapping(xs), weights([2, 6, 6, 3])))))(x!);
+      return { pooled: pooled(x!), overlapping: overlapping(x!), dx };
+    },
+  },
+  'arithmetic with broadcasting': {
+    kernels: ['Add', 'Sub', 'Multiply', 'RealDiv', 'Maximum', 'Minimum', 'Pow', 'SquaredDifference', 'AddN'],
+    inputs: { a: [3, 4], b: [4], c: [3, 1] },
+    low: 0.5,
+    high: 2,
+    step: ({ a, b, c }) => ({
+      add: tf.add(a!, b!),
+      sub: tf.sub(a!, c!),
+      mul: tf.mul(a!, 3),
+      div: tf.div(b!, a!),
+      max: tf.maximum(a!, c!),
+      min: tf.minimum(a!, b!),
+      pow: tf.pow(a!, c!),
+      squaredDifference: tf.squaredDifference(a!, b!),
+      addN: tf.addN([a!, a!, tf.mul(a!, 2)]),
+    }),
+  },
+  'comparisons, logic and select': {
+    kernels: ['Greater', 'GreaterEqual', 'Less', 'LessEqual', 'Equal', 'NotEqual', 'LogicalAnd', 'LogicalOr', 'LogicalNot', 'Select', 'Cast', 'Round'],
+    inputs: { a: [4, 3], b: [4, 3] },
+    step: ({ a, b }) => {
+      const rounded = tf.round(tf.mul(a!, 3));
+      const other = tf.round(tf.mul(b!, 3));
+      return {
+        greater: tf.greater(a!, b!),
+        greaterEqual: tf.greaterEqual(rounded, other),
+        less: tf.less(a!, b!),
+        lessEqual: tf.lessEqual(rounded, other),
+        equal: tf.cast(tf.equal(rounded, other), 'int32'),
+        notEqual: tf.notEqual(rounded, other),
+        and: tf.logicalAnd(tf.greater(a!, 0.5), tf.greater(b!, 0.5)),
+        or: tf.logicalOr(tf.greater(a!, 0.5), tf.greater(b!, 0.5)),
+        not: tf.logicalNot(tf.greater(a!, 0.5)),
+        where: tf.where(tf.greater(a!, b!), a!, tf.neg(b!)),
+        cast: tf.cast(tf.greater(a!, b!), 'float32'),
+      };
+    },
+  },
+  'activations and unary functions': {
+    kernels: ['Sigmoid', 'Relu', 'Tanh', 'Softplus', 'Exp', 'Log', 'Sqrt', 'Rsqrt', 'Reciprocal', 'Neg', 'Abs', 'Sign', 'Floor', 'Ceil', 'Square', 'Log1p', 'Elu', 'Step', 'LeakyRelu', 'ClipByValue', 'Identity'],
+    inputs: { x: [5, 4], positive: [5, 4] },
+    low: -3,
+    high: 3,
+    step: ({ x, positive }) => {
+      const p = tf.add(tf.abs(positive!), 0.1);
+      return {
+        sigmoid: tf.sigmoid(x!),
+        relu: tf.relu(x!),
+        tanh: tf.tanh(x!),
+        softplus: tf.softplus(x!),
+        exp: tf.exp(x!),
+        log: tf.log(p),
+        sqrt: tf.sqrt(p),
+        rsqrt: tf.rsqrt(p),
+        reciprocal: tf.reciprocal(p),
+        neg: tf.neg(x!),
+        sign: tf.sign(x!),
+        floor: tf.floor(x!),
+        ceil: tf.ceil(x!),
+        square: tf.square(x!),
+        log1p: tf.log1p(p),
+        elu: tf.elu(x!),
+        step: tf.step(x!),
+        leakyRelu: tf.leakyRelu(x!, 0.1),
+        clip: tf.clipByValue(x!, -1, 1.5),
+        identity: tf.clone(tf.mul(x!, 2)),
+      };
+    },
+  },
+  'reductions and softmax': {
+    kernels: ['Sum', 'Max', 'Min', 'Mean', 'Prod', 'ArgMax', 'Softmax'],
+    inputs: { x: [4, 5] },
+    low: 0.5,
+    high: 1.5,
+    step: ({ x }) => ({
+      sum: tf.sum(x!),
+      sum0: tf.sum(x!, 0),
+      sum1: tf.sum(x!, 1, true),
+      sumBool: tf.sum(tf.greater(x!, 1), 1),
+      max: tf.max(x!, 1),
+      min: tf.min(x!, 0, true),
+      mean: tf.mean(x!, -1),
+      prod: tf.prod(x!, 1),
+      argMax: tf.argMax(x!, 1),
+      softmax: tf.softmax(x!),
+      logSoftmax: tf.logSoftmax(x!),
+    }),
+  },
+  'shapes': {
+    kernels: ['Reshape', 'ExpandDims', 'Transpose', 'Concat', 'Tile', 'Slice', 'OneHot', 'Fill', 'ZerosLike', 'OnesLike'],
+    inputs: { x: [2, 3, 4], y: [2, 1, 4] },
+    step: ({ x, y }) => ({
+      reshape: tf.reshape(x!, [6, 4]),
+      expand: tf.mul(tf.expandDims(tf.sum(x!, 0), 0), 2),
+      squeeze: tf.mul(tf.squeeze(y!, [1]), 2),
+      transpose: tf.transpose(x!, [2, 0, 1]),
+      concat: tf.concat([x!, y!], 1),
+      tile: tf.tile(y!, [1, 3, 1]),
+      broadcast: tf.broadcastTo(y!, [2, 3, 4]),
+      slice: tf.slice(x!, [0, 1, 1], [2, 2, -1]),
+      oneHot: tf.oneHot(tf.tensor1d([0, 3, 2], 'int32'), 4),
+      fill: tf.add(tf.fill([2, 3, 4], 0.5), x!),
+      zeros: tf.add(tf.zerosLike(x!), 1),
+      ones: tf.mul(tf.onesLike(x!), x!),
+    }),
+  },
+};
+
+function feedsFor(testCase: KernelCase, seed: number): Record<string, StepFeed> {
+  const random = new Random(seed);
+  const { low = -1, high = 1 } = testCase;
+  return Object.fromEntries(
+    Object.entries(testCase.inputs).map(([name, shape]) => [
+      name,
+      { shape, values: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => low + (high - low) * random.next()) },
+    ]),
+  );
+}
+
+let engine: NativeEngine;
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  const status = await loadNativeEngine({ threads: 1 });
+  if (!status.ok) throw new Error(`the native engine must load for these tests: ${status.reason}`);
+  engine = status.engine;
+});
+
+afterAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe('KERNEL_MAPPINGS', () => {
+  it('has a test case for every mapped kernel', () => {
+    const covered = new Set(Object.values(CASES).flatMap((testCase) => testCase.kernels));
+    expect(Object.keys(KERNEL_MAPPINGS).filter((kernel) => !covered.has(kernel))).toEqual([]);
+  });
+
+  for (const [title, testCase] of Object.entries(CASES)) {
+    it(`computes ${title} as tfjs's cpu backend does`, async () => {
+      const feeds = feedsFor(testCase, title.length);
+      const expected = tf.tidy(() => {
+        const inputs = Object.fromEntries(Object.entries(feeds).map(([name, feed]) => [name, tf.tensor(feed.values, [...feed.shape])]));
+        return Object.fromEntries(Object.entries(testCase.step(inputs)).map(([name, tensor]) => [name, { shape: tensor.shape, values: tensor.dataSync() }]));
+      });
+      const step = engine.prepare({ name: title, state: new Map(), step: testCase.step });
+      try {
+        const actual = await step.run(feeds);
+        const [traced] = await step.graphs();
+        expect(testCase.kernels.filter((kernel) => !traced!.kernels.includes(kernel)), 'kernels that did not run').toEqual([]);
+        for (const [name, { shape, values }] of Object.entries(expected)) {
+          expect(traced!.outputs.get(name)!.shape, name).toEqual(shape);
+          const got = Array.from(actual[name]!, Number);
+          const want = Array.from(values as ArrayLike<number>, Number);
+          expect(got.length, name).toBe(want.length);
+          got.forEach((value, index) => expect(value, `${name}[${index}]`).toBeCloseTo(want[index]!, 4));
+        }
+      } finally {
+        await step.dispose();
+      }
+    });
+  }
+
+  it('names a kernel it cannot express', async () => {
+    const step = engine.prepare({ name: 'cumsum', state: new Map(), step: ({ x }) => ({ y: tf.cumsum(x!) }) });
+    const run = step.run({ x: { shape: [3], values: Float32Array.of(1, 2, 3) } });
+    await expect(run).rejects.toBeInstanceOf(UnsupportedKernelError);
+    await expect(run).rejects.toThrow(/Cumsum/);
+    await step.dispose();
+  });
+});
+
+describe('NativeStep', () => {
+  it('keeps the state natively across steps and matches three SGD steps on tfjs', async () => {
+    const initialW = weights([6, 4]);
+    const W = tf.variable(initialW.clone());
+    const b = tf.variable(tf.zeros([4]));
+    const sgd = ({ x }: Inputs) => {
+      const { value, grads } = tf.variableGrads(() => tf.mean(tf.square(tf.sigmoid(tf.add(tf.matMul(x as tf.Tensor2D, W), b)))) as tf.Scalar, [W, b]);
+      W.assign(tf.sub(W, tf.mul(grads[W.name]!, 0.5)));
+      b.assign(tf.sub(b, tf.mul(grads[b.name]!, 0.5)));
+      return { loss: value };
+    };
+    const batches = [0, 1, 2].map((seed) => feedsFor({ kernels: [], inputs: { x: [3, 6] }, step: sgd }, seed));
+    const expectedLosses = batches.map((feeds) => tf.tidy(() => sgd({ x: tf.tensor(feeds.x!.values, [3, 6]) }).loss!.dataSync()[0]!));
+    const expectedW = W.dataSync().slice();
+    W.assign(initialW);
+    b.assign(tf.zeros([4]));
+    const step = engine.prepare({ name: 'sgd', state: new Map([['W', W], ['b', b]]), step: sgd });
+    try {
+      const losses: number[] = [];
+      for (const feeds of batches) losses.push((await step.run(feeds)).loss![0]!);
+      losses.forEach((loss, index) => expect(loss).toBeCloseTo(expectedLosses[index]!, 5));
+      // The variables are written only when synced.
+      expect(Array.from(W.dataSync())).toEqual(Array.from(initialW.dataSync()));
+      step.syncToVariables();
+      Array.from(W.dataSync()).forEach((value, index) => expect(value).toBeCloseTo(expectedW[index]!, 5));
+    } finally {
+      await step.dispose();
+      tf.dispose([W, b, initialW]);
+    }
+  });
+});

@@ -1,0 +1,364 @@
+import { backend_util, type DataType, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
+import type { GraphRecorder } from './graph-recorder';
+import { ONNX_TYPES, type OnnxType } from './onnx-proto';
+
+/** What a kernel mapping sees: the recorded names of its inputs, its attributes, and tfjs's own outputs. */
+export interface KernelContext {
+  kernelName: string;
+  recorder: GraphRecorder;
+  /** Input names by the kernel's input keys (array inputs, such as Concat's, by index). */
+  inputs: Record<string, string>;
+  inputInfos: Record<string, TensorInfo>;
+  attrs: NamedAttrMap;
+  /** The outputs the cpu kernel computed: their shapes and dtypes are the graph's. */
+  outputs: TensorInfo[];
+}
+
+/** Emits the ONNX nodes of one tfjs kernel call and returns the names of its outputs, in order. */
+export type KernelMapping = (context: KernelContext) => string[];
+
+const onnxTypeOf = (dtype: DataType): OnnxType => {
+  if (dtype === 'float32' || dtype === 'int32' || dtype === 'bool') return dtype;
+  throw new TypeError(`compileStep: ${dtype} tensors are not supported by the native engine.`);
+};
+
+/** ONNX Cast to a tfjs dtype. */
+function cast(recorder: GraphRecorder, name: string, dtype: DataType): string {
+  return recorder.emit('Cast', [name], { to: { int: ONNX_TYPES[onnxTypeOf(dtype)] } });
+}
+
+/** Casts `name` to the output dtype when the ONNX op produced another type. */
+function castTo(context: KernelContext, name: string, from: DataType, index = 0): string {
+  const to = context.outputs[index]!.dtype;
+  return from === to ? name : cast(context.recorder, name, to);
+}
+
+const first = (context: KernelContext): string => Object.values(context.inputs)[0]!;
+
+const unary =
+  (opType: string): KernelMapping =>
+  (context) => [context.recorder.emit(opType, [first(context)])];
+
+const binary =
+  (opType: string, inputKeys: [string, string] = ['a', 'b']): KernelMapping =>
+  (context) => [context.recorder.emit(opType, [context.inputs[inputKeys[0]]!, context.inputs[inputKeys[1]]!])];
+
+/** A comparison: ONNX gives bool, as tfjs does. */
+const comparison = (opType: string): KernelMapping => binary(opType);
+
+/** Normalised axes of a reduction (tfjs allows negative and scalar axes). */
+function axesOf(context: KernelContext, key = 'axis'): number[] {
+  const rank = Object.values(context.inputInfos)[0]!.shape.length;
+  const raw = context.attrs[key] as number | number[] | undefined;
+  const axes = raw == null ? Array.from({ length: rank }, (_, axis) => axis) : Array.isArray(raw) ? raw : [raw];
+  return axes.map((axis) => (axis < 0 ? axis + rank : axis));
+}
+
+/** A reduction; ReduceSum takes its axes as an input, the others as an attribute (opset 17). */
+const reduction =
+  (opType: string): KernelMapping =>
+  (context) => {
+    const { recorder } = context;
+    const axes = axesOf(context);
+    const keepdims = { int: context.attrs.keepDims === true ? 1 : 0 };
+    const input = first(context);
+    if (axes.length === 0) return [recorder.emit('Identity', [input])];
+    const inputType = recorder.dtypeOf(input);
+    // tfjs sums bool and int32 tensors as int32; ONNX reduces in the input type.
+    const source = inputType === 'bool' ? cast(recorder, input, 'int32') : input;
+    const reduced =
+      opType === 'ReduceSum'
+        ? recorder.emit(opType, [source, recorder.int64Constant(axes)], { keepdims })
+        : recorder.emit(opType, [source], { axes: { ints: axes }, keepdims });
+    return [castTo(context, reduced, inputType === 'bool' ? 'int32' : inputType)];
+  };
+
+const NHWC_TO_NCHW = [0, 3, 1, 2];
+const NCHW_TO_NHWC = [0, 2, 3, 1];
+/** tfjs filters are [kH, kW, in, out]; ONNX Conv and ConvTranspose weights are [out, in, kH, kW]. */
+const HWIO_TO_OIHW = [3, 2, 0, 1];
+
+function transpose(recorder: GraphRecorder, name: string, perm: readonly number[]): string {
+  return recorder.emit('Transpose', [name], { perm: { ints: perm } });
+}
+
+function requireNhwc(context: KernelContext): void {
+  const format = context.attrs.dataFormat as string | undefined;
+  if (format !== undefined && format !== 'NHWC' && format !== 'channelsLast') {
+    throw new TypeError(`compileStep: ${context.kernelName} with dataFormat ${format} is not supported by the native engine (NHWC only).`);
+  }
+}
+
+/** ONNX pads [top, left, bottom, right] of a tfjs convolution or pooling window. */
+function padsOf(info: backend_util.Conv2DInfo): number[] {
+  return [info.padInfo.top, info.padInfo.left, info.padInfo.bottom, info.padInfo.right];
+}
+
+function convInfo(context: KernelContext, xShape: number[], filterShape: number[]): backend_util.Conv2DInfo {
+  const { strides, pad, dilations, dimRoundingMode } = context.attrs as unknown as {
+    strides: number | [number, number];
+    pad: 'valid' | 'same' | number | backend_util.ExplicitPadding;
+    dilations?: number | [number, number];
+    dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  };
+  return backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    strides,
+    dilations ?? 1,
+    pad,
+    dimRoundingMode,
+    false,
+    'channelsLast',
+  );
+}
+
+function poolInfo(context: KernelContext, xShape: number[]): backend_util.Conv2DInfo {
+  const { filterSize, strides, pad, dimRoundingMode } = context.attrs as unknown as {
+    filterSize: number | [number, number];
+    strides: number | [number, number];
+    pad: 'valid' | 'same' | number | backend_util.ExplicitPadding;
+    dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  };
+  return backend_util.computePool2DInfo(xShape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
+}
+
+const conv2D: KernelMapping = (context) => {
+  requireNhwc(context);
+  const { recorder } = context;
+  const info = convInfo(context, context.inputInfos.x!.shape, context.inputInfos.filter!.shape);
+  const y = recorder.emit('Conv', [transpose(recorder, context.inputs.x!, NHWC_TO_NCHW), transpose(recorder, context.inputs.filter!, HWIO_TO_OIHW)], {
+    strides: { ints: [info.strideHeight, info.strideWidth] },
+    dilations: { ints: [info.dilationHeight, info.dilationWidth] },
+    pads: { ints: padsOf(info) },
+  });
+  return [transpose(recorder, y, NCHW_TO_NHWC)];
+};
+
+/** The gradient of a convolution with respect to its input: a transposed convolution. */
+const conv2DBackpropInput: KernelMapping = (context) => {
+  requireNhwc(context);
+  const { recorder } = context;
+  const inputShape = context.attrs.inputShape as number[];
+  const info = convInfo(context, inputShape, context.inputInfos.filter!.shape);
+  const pads = padsOf(info);
+  const spanHeight = (info.filterHeight - 1) * info.dilationHeight + 1;
+  const spanWidth = (info.filterWidth - 1) * info.dilationWidth + 1;
+  // The rows and columns the forward convolution's stride left unread get output padding.
+  const outputPadding = [
+    info.inHeight - (info.strideHeight * (info.outHeight - 1) + spanHeight - pads[0]! - pads[2]!),
+    info.inWidth - (info.strideWidth * (info.outWidth - 1) + spanWidth - pads[1]! - pads[3]!),
+  ];
+  const y = recorder.emit('ConvTranspose', [transpose(recorder, context.inputs.dy!, NHWC_TO_NCHW), transpose(recorder, context.inputs.filter!, HWIO_TO_OIHW)], {
+    strides: { ints: [info.strideHeight, info.strideWidth] },
+    dilations: { ints: [info.dilationHeight, info.dilationWidth] },
+    pads: { ints: pads },
+    output_padding: { ints: outputPadding },
+  });
+  return [transpose(recorder, y, NCHW_TO_NHWC)];
+};
+
+/**
+ * The gradient of a convolution with respect to its filter, as a forward convolution: the input's
+ * channels become the batch and its examples the channels, dy becomes the filter, and the forward
+ * stride becomes the dilation. `dW[kh, kw, c, m] = sum_{n,i,j} x[n, i s + kh - pad, j s + kw - pad, c] dy[n, i, j, m]`.
+ */
+const conv2DBackpropFilter: KernelMapping = (context) => {
+  requireNhwc(context);
+  const { recorder } = context;
+  const filterShape = context.attrs.filterShape as number[];
+  const info = convInfo(context, context.inputInfos.x!.shape, filterShape);
+  if (info.dilationHeight !== 1 || info.dilationWidth !== 1) {
+    throw new TypeError('compileStep: Conv2DBackpropFilter with dilations is not supported by the native engine.');
+  }
+  const channelsAsBatch = [3, 0, 1, 2];
+  const result = recorder.emit('Conv', [transpose(recorder, context.inputs.x!, channelsAsBatch), transpose(recorder, context.inputs.dy!, channelsAsBatch)], {
+    strides: { ints: [1, 1] },
+    dilations: { ints: [info.strideHeight, info.strideWidth] },
+    pads: { ints: padsOf(info) },
+  });
+  // [inC, outC, kH', kW'], where the input's unread last rows (a stride that does not divide) give kH' > kH.
+  const cropped = recorder.emit('Slice', [result, recorder.int64Constant([0, 0]), recorder.int64Constant([filterShape[0]!, filterShape[1]!]), recorder.int64Constant([2, 3])]);
+  return [transpose(recorder, cropped, [2, 3, 0, 1])];
+};
+
+const maxPoolAttributes = (info: backend_util.Conv2DInfo) => ({
+  kernel_shape: { ints: [info.filterHeight, info.filterWidth] },
+  strides: { ints: [info.strideHeight, info.strideWidth] },
+  pads: { ints: padsOf(info) },
+});
+
+const maxPool: KernelMapping = (context) => {
+  const { recorder } = context;
+  const info = poolInfo(context, context.inputInfos.x!.shape);
+  return [transpose(recorder, recorder.emit('MaxPool', [transpose(recorder, context.inputs.x!, NHWC_TO_NCHW)], maxPoolAttributes(info)), NCHW_TO_NHWC)];
+};
+
+/**
+ * The gradient of max pooling: each window's dy goes to the position of its maximum (the first
+ * in row-major order on ties, as tfjs's cpu kernel picks it), added up where windows overlap.
+ * MaxPool's Indices output gives those positions; ScatterElements adds dy there.
+ */
+const maxPoolGrad: KernelMapping = (context) => {
+  const { recorder } = context;
+  const inputShape = context.inputInfos.input!.shape;
+  const info = poolInfo(context, inputShape);
+  const [, indices] = recorder.emitMany('MaxPool', [transpose(recorder, context.inputs.input!, NHWC_TO_NCHW)], 2, maxPoolAttributes(info));
+  const size = inputShape.reduce((product, extent) => product * extent, 1);
+  const flat = recorder.int64Constant([-1]);
+  const zeros = recorder.constant('float32', [size], new Float32Array(size));
+  const dy = recorder.emit('Reshape', [transpose(recorder, context.inputs.dy!, NHWC_TO_NCHW), flat]);
+  const scattered = recorder.emit('ScatterElements', [zeros, recorder.emit('Reshape', [indices!, flat]), dy], { axis: { int: 0 }, reduction: { string: 'add' } });
+  const [n, h, w, c] = inputShape as [number, number, number, number];
+  return [transpose(recorder, recorder.emit('Reshape', [scattered, recorder.int64Constant([n, c, h, w])]), NCHW_TO_NHWC)];
+};
+
+const batchMatMul: KernelMapping = (context) => {
+  const { recorder } = context;
+  const { transposeA, transposeB } = context.attrs as { transposeA: boolean; transposeB: boolean };
+  const a = context.inputInfos.a!;
+  const b = context.inputInfos.b!;
+  if (a.shape.length === 2 && b.shape.length === 2) {
+    return [recorder.emit('Gemm', [context.inputs.a!, context.inputs.b!], { transA: { int: transposeA ? 1 : 0 }, transB: { int: transposeB ? 1 : 0 } })];
+  }
+  const swap = (rank: number) => {
+    const perm = Array.from({ length: rank }, (_, axis) => axis);
+    [perm[rank - 2], perm[rank - 1]] = [perm[rank - 1]!, perm[rank - 2]!];
+    return perm;
+  };
+  const left = transposeA ? transpose(recorder, context.inputs.a!, swap(a.shape.length)) : context.inputs.a!;
+  const right = transposeB ? transpose(recorder, context.inputs.b!, swap(b.shape.length)) : context.inputs.b!;
+  return [recorder.emit('MatMul', [left, right])];
+};
+
+/** Reshape-like kernels: the output shape is known from the trace. */
+const reshapeToOutput: KernelMapping = (context) => [
+  context.recorder.emit('Reshape', [first(context), context.recorder.int64Constant(context.outputs[0]!.shape)]),
+];
+
+/** Kernels with no tensor inputs (Fill, ZerosLike of a known shape...) become constants. */
+const constantOutput: KernelMapping = (context) => {
+  const output = context.outputs[0]!;
+  return [context.recorder.nameOf(output, context.kernelName)];
+};
+
+const step: KernelMapping = (context) => {
+  const { recorder } = context;
+  const x = first(context);
+  const alpha = (context.attrs.alpha as number | undefined) ?? 0;
+  return [recorder.emit('Where', [recorder.emit('Greater', [x, recorder.floatScalar(0)]), recorder.floatScalar(1), recorder.floatScalar(alpha)])];
+};
+
+const elementwiseWith =
+  (build: (recorder: GraphRecorder, x: string) => string): KernelMapping =>
+  (context) => [build(context.recorder, first(context))];
+
+/**
+ * The ONNX form of every tfjs kernel the models, their gradients and the optimisers use. A
+ * kernel missing here makes compilation fail with its name, and training runs on tfjs instead.
+ */
+export const KERNEL_MAPPINGS: Readonly<Record<string, KernelMapping>> = {
+  // Products and convolutions.
+  BatchMatMul: batchMatMul,
+  Conv2D: conv2D,
+  Conv2DBackpropInput: conv2DBackpropInput,
+  Conv2DBackpropFilter: conv2DBackpropFilter,
+  MaxPool: maxPool,
+  MaxPoolGrad: maxPoolGrad,
+  // Elementwise arithmetic (numpy broadcasting, as in tfjs).
+  Add: binary('Add'),
+  Sub: binary('Sub'),
+  Multiply: binary('Mul'),
+  RealDiv: binary('Div'),
+  Maximum: binary('Max'),
+  Minimum: binary('Min'),
+  Pow: binary('Pow'),
+  SquaredDifference: (context) => {
+    const difference = context.recorder.emit('Sub', [context.inputs.a!, context.inputs.b!]);
+    return [context.recorder.emit('Mul', [difference, difference])];
+  },
+  AddN: (context) => [context.recorder.emit('Sum', Object.values(context.inputs))],
+  Greater: comparison('Greater'),
+  GreaterEqual: comparison('GreaterOrEqual'),
+  Less: comparison('Less'),
+  LessEqual: comparison('LessOrEqual'),
+  Equal: comparison('Equal'),
+  NotEqual: (context) => [context.recorder.emit('Not', [context.recorder.emit('Equal', [context.inputs.a!, context.inputs.b!])])],
+  LogicalAnd: binary('And'),
+  LogicalOr: binary('Or'),
+  LogicalNot: unary('Not'),
+  Select: (context) => [context.recorder.emit('Where', [context.inputs.condition!, context.inputs.t!, context.inputs.e!])],
+  // Activations and other unary functions.
+  Sigmoid: unary('Sigmoid'),
+  Relu: unary('Relu'),
+  Tanh: unary('Tanh'),
+  Softplus: unary('Softplus'),
+  Exp: unary('Exp'),
+  Log: unary('Log'),
+  Sqrt: unary('Sqrt'),
+  Rsqrt: elementwiseWith((recorder, x) => recorder.emit('Reciprocal', [recorder.emit('Sqrt', [x])])),
+  Reciprocal: unary('Reciprocal'),
+  Neg: unary('Neg'),
+  Abs: unary('Abs'),
+  Sign: unary('Sign'),
+  Floor: unary('Floor'),
+  Ceil: unary('Ceil'),
+  Round: unary('Round'),
+  Square: elementwiseWith((recorder, x) => recorder.emit('Mul', [x, x])),
+  Log1p: elementwiseWith((recorder, x) => recorder.emit('Log', [recorder.emit('Add', [x, recorder.floatScalar(1)])])),
+  Elu: unary('Elu'),
+  Step: step,
+  LeakyRelu: (context) => [context.recorder.emit('LeakyRelu', [first(context)], { alpha: { float: (context.attrs.alpha as number | undefined) ?? 0.2 } })],
+  ClipByValue: (context) => [
+    context.recorder.emit('Clip', [first(context), context.recorder.floatScalar(context.attrs.clipValueMin as number), context.recorder.floatScalar(context.attrs.clipValueMax as number)]),
+  ],
+  Cast: (context) => [cast(context.recorder, first(context), context.attrs.dtype as DataType)],
+  Identity: (context) => [context.recorder.emit('Identity', [first(context)])],
+  // Reductions and softmax.
+  Sum: reduction('ReduceSum'),
+  Max: (context) => reduction('ReduceMax')({ ...context, attrs: { ...context.attrs, axis: context.attrs.reductionIndices } }),
+  Min: (context) => reduction('ReduceMin')({ ...context, attrs: { ...context.attrs, axis: context.attrs.axis } }),
+  Mean: reduction('ReduceMean'),
+  Prod: reduction('ReduceProd'),
+  ArgMax: (context) => {
+    const [axis] = axesOf(context);
+    return [cast(context.recorder, context.recorder.emit('ArgMax', [first(context)], { axis: { int: axis! }, keepdims: { int: 0 } }), 'int32')];
+  },
+  Softmax: (context) => {
+    const rank = context.inputInfos.logits!.shape.length;
+    const dim = context.attrs.dim as number;
+    return [context.recorder.emit('Softmax', [context.inputs.logits!], { axis: { int: dim < 0 ? dim + rank : dim } })];
+  },
+  // Shapes.
+  Reshape: reshapeToOutput,
+  ExpandDims: reshapeToOutput,
+  Transpose: (context) => [transpose(context.recorder, first(context), context.attrs.perm as number[])],
+  Concat: (context) => {
+    const rank = context.outputs[0]!.shape.length;
+    const axis = context.attrs.axis as number;
+    const inputs = Object.keys(context.inputs)
+      .filter((key) => context.inputInfos[key]!.shape.every((extent) => extent > 0))
+      .map((key) => context.inputs[key]!);
+    return [context.recorder.emit('Concat', inputs, { axis: { int: axis < 0 ? axis + rank : axis } })];
+  },
+  Tile: (context) => [context.recorder.emit('Tile', [first(context), context.recorder.int64Constant(context.attrs.reps as number[])])],
+  Slice: (context) => {
+    const begin = context.attrs.begin as number[];
+    const size = context.outputs[0]!.shape;
+    const end = begin.map((start, axis) => start + size[axis]!);
+    return [context.recorder.emit('Slice', [first(context), context.recorder.int64Constant(begin), context.recorder.int64Constant(end)])];
+  },
+  OneHot: (context) => {
+    const { recorder } = context;
+    const { depth, onValue, offValue } = context.attrs as { depth: number; onValue: number; offValue: number };
+    // indices[..., None] == [0, 1, ..., depth - 1], then the on and off values.
+    const indices = recorder.emit('Unsqueeze', [cast(recorder, context.inputs.indices!, 'int32'), recorder.int64Constant([-1])]);
+    const classes = recorder.constant('int32', [depth], Int32Array.from({ length: depth }, (_, index) => index));
+    const hot = recorder.emit('Where', [recorder.emit('Equal', [indices, classes]), recorder.floatScalar(onValue), recorder.floatScalar(offValue)]);
+    return [castTo(context, hot, 'float32')];
+  },
+  // Kernels whose output does not depend on a traced input.
+  Fill: constantOutput,
+  ZerosLike: constantOutput,
+  OnesLike: constantOutput,
+};

@@ -1,0 +1,175 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import { getKernelsForBackend, registerKernel, type DataId, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs-core';
+import { UnsupportedKernelError } from '../errors';
+import { GraphRecorder, type ExternalValue } from './graph-recorder';
+import { KERNEL_MAPPINGS, type KernelMapping } from './onnx-kernels';
+import type { OnnxGraph, OnnxType, OnnxValueInfo } from './onnx-proto';
+
+/** The backend a step runs on while it is traced: tfjs's cpu kernels, each one also recorded. */
+const TRACE_BACKEND = 'sdae-trace';
+
+/** A training step written with tfjs ops, to compile into one graph. */
+export interface StepDefinition {
+  /** Names the graph in errors and reports. */
+  name: string;
+  /** The variables the step reads and assigns (weights, optimiser slots), carried between steps. */
+  state: ReadonlyMap<string, tf.Variable>;
+  /**
+   * The step. It receives one float32 tensor per fed input, may read any tensor or variable
+   * (those outside `state` are embedded as constants), assigns the state variables it updates
+   * and returns its named outputs (the loss, predictions...).
+   */
+  step: (inputs: Record<string, tf.Tensor>) => Record<string, tf.Tensor>;
+}
+
+/** One value the compiled graph is fed or returns. */
+export interface StepValue {
+  /** The name in the graph. */
+  graphName: string;
+  shape: number[];
+  dtype: OnnxType;
+}
+
+/** A traced step: its graph and how its inputs and outputs map to the definition's names. */
+export interface TracedStep {
+  graph: OnnxGraph;
+  /** Per-step inputs by the definition's names. */
+  inputs: Map<string, StepValue>;
+  /** State variables the graph reads, by state name. */
+  stateInputs: Map<string, StepValue>;
+  /** State variables the graph updates, by state name: the new values. */
+  stateOutputs: Map<string, StepValue>;
+  /** The step's own outputs, by name. */
+  outputs: Map<string, StepValue>;
+  /** The tfjs kernels the step ran, in first-use order. */
+  kernels: string[];
+}
+
+class TraceBackend extends MathBackendCPU {
+  constructor() {
+    super();
+    // Not a user's backend: no "install tfjs-node" advice.
+    (this as unknown as { firstUse: boolean }).firstUse = false;
+  }
+}
+
+let recorder: GraphRecorder | undefined;
+let seenKernels: Set<string> | undefined;
+let registered = false;
+
+function traced(config: KernelConfig, mapping: KernelMapping | undefined): KernelConfig['kernelFunc'] {
+  return (args) => {
+    const active = recorder;
+    if (active === undefined) return config.kernelFunc(args);
+    const { kernelName } = config;
+    seenKernels?.add(kernelName);
+    if (mapping === undefined) throw new UnsupportedKernelError(kernelName);
+    const inputs: Record<string, string> = {};
+    const inputInfos: Record<string, TensorInfo> = {};
+    for (const [key, info] of Object.entries(args.inputs as Record<string, TensorInfo | null | undefined>)) {
+      if (info == null) continue;
+      inputs[key] = active.nameOf(info, kernelName);
+      inputInfos[key] = info;
+    }
+    const result = config.kernelFunc(args);
+    const outputs = Array.isArray(result) ? result : [result];
+    const names = mapping({ kernelName, recorder: active, inputs, inputInfos, attrs: args.attrs ?? {}, outputs });
+    outputs.forEach((output, index) => active.define(output, names[index]!));
+    return result;
+  };
+}
+
+/** Registers the trace backend and a recording twin of every cpu kernel (once). */
+function registerTraceBackend(): void {
+  if (registered) return;
+  tf.registerBackend(TRACE_BACKEND, () => new TraceBackend(), -100);
+  for (const config of getKernelsForBackend('cpu')) {
+    registerKernel({ ...config, backendName: TRACE_BACKEND, kernelFunc: traced(config, KERNEL_MAPPINGS[config.kernelName]) });
+  }
+  registered = true;
+}
+
+const valueInfo = (value: StepValue): OnnxValueInfo => ({ name: value.graphName, type: value.dtype, shape: value.shape });
+
+function onnxTypeOf(tensor: { dtype: tf.DataType }, what: string): OnnxType {
+  if (tensor.dtype === 'float32' || tensor.dtype === 'int32' || tensor.dtype === 'bool') return tensor.dtype;
+  throw new TypeError(`compileStep: ${what} is a ${tensor.dtype} tensor; the native engine handles float32, int32 and bool.`);
+}
+
+/**
+ * Runs `definition.step` once on tfjs's cpu kernels with every kernel call recorded, and returns
+ * the graph of the whole step. The state variables are put back to their values before the trace.
+ *
+ * @param inputShapes the shape of each fed input (their values during the trace are zeros).
+ * @throws {UnsupportedKernelError} when the step runs a kernel the native engine cannot express.
+ */
+export async function traceStep(definition: StepDefinition, inputShapes: Record<string, readonly number[]>): Promise<TracedStep> {
+  registerTraceBackend();
+  const stateByData = new Map<DataId, string>();
+  const saved = new Map<string, { dataId: DataId; values: Float32Array }>();
+  for (const [name, variable] of definition.state) {
+    if (variable.dtype !== 'float32') throw new TypeError(`compileStep: state ${name} is ${variable.dtype}; the native engine carries float32 state only.`);
+    stateByData.set(variable.dataId, name);
+    saved.set(name, { dataId: variable.dataId, values: (await variable.data()) as Float32Array });
+  }
+  const stateInputs = new Map<string, StepValue>();
+  const previousBackend = tf.getBackend();
+  await tf.setBackend(TRACE_BACKEND);
+  const backend = tf.backend() as TraceBackend;
+  const active = new GraphRecorder(
+    (value: ExternalValue) => {
+      const name = stateByData.get(value.dataId);
+      if (name === undefined) return undefined;
+      const input: StepValue = { graphName: `state:${name}`, shape: [...value.shape], dtype: 'float32' };
+      stateInputs.set(name, input);
+      return input.graphName;
+    },
+    (dataId) => backend.readSync(dataId) as Float32Array | Int32Array | Uint8Array,
+  );
+  const kernels = new Set<string>();
+  const inputs = new Map<string, StepValue>();
+  const outputs = new Map<string, StepValue>();
+  const stateOutputs = new Map<string, StepValue>();
+  try {
+    recorder = active;
+    seenKernels = kernels;
+    tf.tidy(() => {
+      const fed: Record<string, tf.Tensor> = {};
+      for (const [name, shape] of Object.entries(inputShapes)) {
+        const tensor = tf.zeros([...shape], 'float32');
+        const value: StepValue = { graphName: `input:${name}`, shape: [...shape], dtype: 'float32' };
+        active.define(tensor, value.graphName);
+        inputs.set(name, value);
+        fed[name] = tensor;
+      }
+      const results = definition.step(fed);
+      // Outputs get names of their own (Identity nodes, which onnxruntime removes).
+      const output = (tensor: tf.Tensor, graphName: string): StepValue => {
+        const source = active.nameOf(tensor, 'output');
+        active.nodes.push({ opType: 'Identity', inputs: [source], outputs: [graphName] });
+        return { graphName, shape: [...tensor.shape], dtype: onnxTypeOf(tensor, graphName) };
+      };
+      for (const [name, tensor] of Object.entries(results)) outputs.set(name, output(tensor, `output:${name}`));
+      for (const [name, variable] of definition.state) {
+        if (variable.dataId !== saved.get(name)!.dataId) stateOutputs.set(name, output(variable, `new:${name}`));
+      }
+    });
+  } finally {
+    recorder = undefined;
+    seenKernels = undefined;
+    await tf.setBackend(previousBackend);
+    for (const [name, variable] of definition.state) {
+      const { values } = saved.get(name)!;
+      tf.tidy(() => variable.assign(tf.tensor(values, variable.shape, 'float32')));
+    }
+  }
+  const graph: OnnxGraph = {
+    name: definition.name,
+    nodes: active.nodes,
+    initializers: active.initializers,
+    inputs: [...inputs.values(), ...stateInputs.values()].map(valueInfo),
+    outputs: [...outputs.values(), ...stateOutputs.values()].map(valueInfo),
+  };
+  return { graph, inputs, stateInputs, stateOutputs, outputs, kernels: [...kernels] };
+}

@@ -1,0 +1,140 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { selectBackend } from '@sdae/backend';
+import { expectArraysClose } from '@sdae/backend/testing';
+import { barsAndStripes, sliceImageSet, type ImageSet } from '@sdae/datasets';
+import { DenoisingAutoencoder, LogisticRegression, Mlp, ReluCnn, StackedDenoisingAutoencoder, type Model } from '@sdae/layers';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { EngineName, EngineReport } from './engine-options';
+import type { TrainingResult } from './events';
+import { fitClassifier } from './fit-classifier';
+import type { OptimizerName } from './optimizers';
+import { pretrainStack } from './pretrain-stack';
+import { trainAutoencoder } from './train-autoencoder';
+import { trainSampled } from './train-sampled';
+
+// Equivalence of the two engines: the same seeded run on the native engine (each step one ONNX
+// graph in onnxruntime) and on tfjs's cpu backend gives the same losses and weights.
+
+const flat = barsAndStripes({ size: 4, count: 96, seed: 5, flipProbability: 0.05 });
+const images = barsAndStripes({ size: 8, count: 48, seed: 6, flipProbability: 0.05 });
+const OPTIMIZERS: OptimizerName[] = ['sgd', 'momentum', 'adam'];
+
+interface Run {
+  result: TrainingResult;
+  weights: Map<string, { shape: number[]; values: Float32Array }>;
+  engines: EngineReport[];
+}
+
+async function trainOn(engine: EngineName, build: () => Model, train: (model: Model, engine: EngineName, onEngine: (report: EngineReport) => void) => Promise<TrainingResult>): Promise<Run> {
+  const model = build();
+  const engines: EngineReport[] = [];
+  const result = await train(model, engine, (report) => void engines.push(report));
+  const weights = model.getWeights();
+  model.dispose();
+  return { result, weights, engines };
+}
+
+async function expectSameRun(build: () => Model, train: (model: Model, engine: EngineName, onEngine: (report: EngineReport) => void) => Promise<TrainingResult>): Promise<void> {
+  const native = await trainOn('native', build, train);
+  const tfjs = await trainOn('tfjs', build, train);
+  expect(native.engines.length).toBeGreaterThan(0);
+  expect(native.engines.map((report) => report.engine)).toEqual(native.engines.map(() => 'native'));
+  expect(tfjs.engines.every((report) => report.engine === 'tfjs')).toBe(true);
+  expect(native.result.history.length).toBe(tfjs.result.history.length);
+  expectArraysClose(
+    native.result.history.map((log) => log.cost),
+    tfjs.result.history.map((log) => log.cost),
+    1e-4,
+  );
+  for (const [name, { values }] of tfjs.weights) {
+    const scale = Math.max(1e-6, ...Array.from(values, Math.abs));
+    const difference = Math.max(...Array.from(values, (value, index) => Math.abs(value - native.weights.get(name)!.values[index]!)));
+    expect(difference / scale, `${name}: largest difference relative to the largest weight`).toBeLessThan(1e-4);
+  }
+}
+
+const autoencoderRun = (set: ImageSet, optimizer: OptimizerName) => (model: Model, engine: EngineName, onEngine: (report: EngineReport) => void) =>
+  trainAutoencoder(model as DenoisingAutoencoder, set, { epochs: 2, batchSize: 16, learningRate: optimizer === 'adam' ? 0.01 : 0.1, optimizer, engine, onEngine });
+
+beforeAll(async () => {
+  await selectBackend({ backend: 'cpu' });
+});
+
+describe('the native engine against tfjs cpu', () => {
+  for (const optimizer of OPTIMIZERS) {
+    it(`trains the tutorial's tied sigmoid dA with masking noise identically (${optimizer})`, async () => {
+      await expectSameRun(() => new DenoisingAutoencoder({ visibleSize: 16, hiddenSize: 8, corruptionLevel: 0.3, seed: 1 }), autoencoderRun(flat, optimizer));
+    });
+  }
+
+  it('trains an untied ReLU dA with Gaussian noise and squared error identically', async () => {
+    await expectSameRun(
+      () => new DenoisingAutoencoder({ visibleSize: 16, hiddenSize: 8, activation: 'relu', corruption: 'gaussian', corruptionLevel: 0.2, loss: 'squared-error', tiedWeights: false, seed: 2 }),
+      autoencoderRun(flat, 'momentum'),
+    );
+  });
+
+  it('trains a tanh autoencoder without noise identically, batches of two shapes included', async () => {
+    await expectSameRun(
+      () => new DenoisingAutoencoder({ visibleSize: 16, hiddenSize: 6, activation: 'tanh', seed: 3 }),
+      (model, engine, onEngine) => trainAutoencoder(model as DenoisingAutoencoder, flat, { epochs: 2, batchSize: 20, engine, onEngine }),
+    );
+  });
+
+  it('pretrains and fine-tunes an SdA identically', async () => {
+    const data = { train: sliceImageSet(flat, 0, 64), validation: sliceImageSet(flat, 64, 32) };
+    await expectSameRun(
+      () => new StackedDenoisingAutoencoder({ inputSize: 16, hiddenSizes: [12, 8], corruptionLevels: [0.1, 0.2], numClasses: 2, seed: 4 }),
+      async (model, engine, onEngine) => {
+        const sda = model as StackedDenoisingAutoencoder;
+        const pretraining = await pretrainStack(sda, data.train, { epochs: 2, batchSize: 8, learningRate: 0.3, engine, onEngine });
+        const finetuning = await fitClassifier(sda, data, { epochs: 3, batchSize: 8, learningRate: 0.5, optimizer: 'adam', engine, onEngine });
+        return { ...finetuning, history: [...pretraining.history, ...finetuning.history] };
+      },
+    );
+  });
+
+  for (const optimizer of OPTIMIZERS) {
+    it(`fits logistic regression and an MLP identically (${optimizer})`, async () => {
+      const data = { train: flat };
+      const options = (engine: EngineName, onEngine: (report: EngineReport) => void) => ({ epochs: 3, batchSize: 16, learningRate: optimizer === 'adam' ? 0.01 : 0.3, optimizer, earlyStopping: false, engine, onEngine });
+      await expectSameRun(() => new LogisticRegression({ inputSize: 16, numClasses: 2 }), (model, engine, onEngine) => fitClassifier(model as LogisticRegression, data, options(engine, onEngine)));
+      await expectSameRun(
+        () => new Mlp({ inputSize: 16, hiddenSizes: [10, 6], activation: 'relu', numClasses: 2, seed: 5 }),
+        (model, engine, onEngine) => fitClassifier(model as Mlp, data, options(engine, onEngine)),
+      );
+    });
+  }
+
+  it("trains the notebook's ReLU CNN on sampled minibatches identically", async () => {
+    await expectSameRun(
+      () => new ReluCnn({ inputShape: [8, 8, 1], convolutions: [{ filters: 1, kernelSize: 5, bias: 'per-position' }], numClasses: 2, seed: 6 }),
+      (model, engine, onEngine) => trainSampled(model as ReluCnn, images, { iterations: 12, batchSize: 10, learningRate: 0.1, engine, onEngine }),
+    );
+  });
+
+  it('trains a ReLU CNN with pooling, strides, same padding and dense layers identically (adam)', async () => {
+    await expectSameRun(
+      () =>
+        new ReluCnn({
+          inputShape: [8, 8, 1],
+          convolutions: [
+            { filters: 4, kernelSize: 3, padding: 'same', pool: 2 },
+            { filters: 3, kernelSize: 2, strides: 2 },
+          ],
+          denseSizes: [5],
+          numClasses: 2,
+          seed: 7,
+        }),
+      (model, engine, onEngine) => trainSampled(model as ReluCnn, images, { iterations: 8, batchSize: 12, learningRate: 0.01, optimizer: 'adam', engine, onEngine }),
+    );
+  });
+
+  it('keeps numTensors flat across epochs on the native engine', async () => {
+    const da = new DenoisingAutoencoder({ visibleSize: 16, hiddenSize: 8, corruptionLevel: 0.3, seed: 1 });
+    const counts: number[] = [];
+    await trainAutoencoder(da, flat, { epochs: 4, batchSize: 16, engine: 'native', onEpochEnd: () => void counts.push(tf.memory().numTensors) });
+    expect(new Set(counts).size).toBe(1);
+    da.dispose();
+  });
+});
