@@ -137,4 +137,28 @@ describe('the native engine against tfjs cpu', () => {
     expect(new Set(counts).size).toBe(1);
     da.dispose();
   });
+
+  it('resumes a native run bit for bit (a CNN with Adam on sampled minibatches)', async () => {
+    const build = () => new ReluCnn({ inputShape: [8, 8, 1], convolutions: [{ filters: 2, kernelSize: 3, pool: 2 }], numClasses: 2, seed: 8 });
+    const options = { iterations: 10, batchSize: 8, learningRate: 0.01, optimizer: 'adam' as const, engine: 'native' as const };
+    const checkpoints: Uint8Array[] = [];
+    const uninterrupted = build();
+    await trainSampled(uninterrupted, images, { ...options, checkpoint: { every: 4, write: async (bytes) => void checkpoints.push(bytes) } });
+    const resumed = build();
+    await trainSampled(resumed, images, { ...options, resume: checkpoints[0] });
+    for (const [name, { values }] of uninterrupted.getWeights()) expect(Array.from(resumed.getWeights().get(name)!.values), name).toEqual(Array.from(values));
+    uninterrupted.dispose();
+    resumed.dispose();
+  });
+
+  it('keeps RSS flat across epochs on the native engine (a 784-500 dA)', async () => {
+    const digits = barsAndStripes({ size: 28, count: 200, seed: 9 });
+    const da = new DenoisingAutoencoder({ visibleSize: 784, hiddenSize: 500, corruptionLevel: 0.3, seed: 1 });
+    const rss: number[] = [];
+    // 10 steps an epoch, each making a new 1.5 MB W: a leak of the step's outputs would add 15 MB an epoch.
+    await trainAutoencoder(da, digits, { epochs: 14, batchSize: 20, engine: 'native', onEpochEnd: () => void rss.push(process.memoryUsage().rss / 2 ** 20) });
+    const settled = rss.slice(4);
+    expect(Math.max(...settled) - Math.min(...settled), `RSS by epoch (MB): ${rss.map((value) => value.toFixed(0)).join(', ')}`).toBeLessThan(60);
+    da.dispose();
+  });
 });

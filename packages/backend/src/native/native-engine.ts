@@ -122,6 +122,8 @@ export class NativeStep {
   private readonly compiled = new Map<string, Promise<CompiledShape>>();
   /** The state as native tensors, by state name; undefined until the first run. */
   private state: Map<string, OrtTensor> | undefined;
+  /** For each updated state tensor, the buffer its next value is written into (the one read last step). */
+  private spare = new Map<string, OrtTensor>();
   private dirty = false;
   private disposed = false;
 
@@ -154,8 +156,22 @@ export class NativeStep {
       inputs[value.graphName] = new this.ort.Tensor('float32', feed.values, value.shape);
     }
     for (const [name, value] of traced.stateInputs) inputs[value.graphName] = state.get(name)!;
-    const results = await session.run(inputs);
-    for (const [name, value] of traced.stateOutputs) state.set(name, results[value.graphName]!);
+    // The new state is written into preallocated buffers, two per state tensor used in turn, so a
+    // step allocates (and the garbage collector frees) no weight-sized arrays.
+    const fetches: Record<string, OrtTensor | null> = {};
+    for (const value of traced.outputs.values()) fetches[value.graphName] = null;
+    for (const [name, value] of traced.stateOutputs) {
+      let spare = this.spare.get(name);
+      if (spare === undefined || spare.data.length !== state.get(name)!.data.length) {
+        spare = new this.ort.Tensor('float32', new Float32Array(state.get(name)!.data.length), value.shape);
+      }
+      fetches[value.graphName] = spare;
+    }
+    const results = await session.run(inputs, fetches);
+    for (const [name, value] of traced.stateOutputs) {
+      this.spare.set(name, state.get(name)!);
+      state.set(name, results[value.graphName]!);
+    }
     if (traced.stateOutputs.size > 0) this.dirty = true;
     const outputs: Record<string, Float32Array | Int32Array | Uint8Array> = {};
     for (const [name, value] of traced.outputs) outputs[name] = results[value.graphName]!.data as Float32Array | Int32Array | Uint8Array;
@@ -168,7 +184,8 @@ export class NativeStep {
     for (const [name, variable] of this.definition.state) {
       const tensor = this.state.get(name);
       if (tensor === undefined) continue;
-      tf.tidy(() => variable.assign(tf.tensor(tensor.data as Float32Array, variable.shape, 'float32')));
+      // A copy: the native buffer is written again by a later step.
+      tf.tidy(() => variable.assign(tf.tensor((tensor.data as Float32Array).slice(), variable.shape, 'float32')));
     }
     this.dirty = false;
   }
@@ -176,6 +193,7 @@ export class NativeStep {
   /** Takes the state from the tfjs variables again (after they were restored or set in tfjs). */
   reloadFromVariables(): void {
     this.state = undefined;
+    this.spare.clear();
     this.dirty = false;
   }
 
@@ -184,6 +202,7 @@ export class NativeStep {
     if (this.disposed) return;
     this.disposed = true;
     this.state = undefined;
+    this.spare.clear();
     const entries = await Promise.allSettled(this.compiled.values());
     for (const entry of entries) if (entry.status === 'fulfilled') await entry.value.session.release();
     this.compiled.clear();
