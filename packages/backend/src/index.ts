@@ -12,5 +12,4 @@ export type { StepDefinition, TracedStep, StepValue } from './native/trace-step'
 export { registerTrainingKernels, unregisterTrainingKernels, filledKernels } from './kernels/training-kernels';
 export type { FilledKernel } from './kernels/training-kernels';
 export { im2col } from './kernels/im2col';
-export { packsRightOperand } from './product-orientation';
 export type { Conv2DInfo } from './kernels/im2col';

@@ -11,8 +11,7 @@ import {
 import { resolveActivation, type Activation, type ActivationName } from './activations';
 import { applyNoise, corruptTensor, drawNoise, resolveCorruption, type CorruptionKind } from './corruption';
 import { uniformBound, uniformValues } from './initializers';
-import { packsRightOperand } from '@sdae/backend';
-import { timesTransposed } from './dense';
+import { affine } from './dense';
 import { Model, type LossAndGradients } from './model';
 
 /**
@@ -208,20 +207,10 @@ export class DenoisingAutoencoder extends Model<DenoisingAutoencoderConfig> {
       const gradients: Record<string, tf.Tensor> = {};
       const n = x.shape[0];
       const input = corrupted ?? this.corrupt(x);
-      // Where the backend packs right operands (wasm), every product keeps a weight matrix on the
-      // left (see timesTransposed), with W^T made once per step instead of W repacked for each
-      // product; elsewhere the products are plain.
-      const weightsLeft = packsRightOperand();
       const W = this.W as tf.Tensor2D;
-      const WTransposed = weightsLeft ? tf.transpose(W) : undefined;
-      // x M for a weight matrix M, given M^T when it is already made.
-      const times = (x: tf.Tensor2D, weights: tf.Tensor2D, transposed?: tf.Tensor2D): tf.Tensor2D =>
-        weightsLeft ? timesTransposed(x, transposed ?? tf.transpose(weights)) : tf.matMul(x, weights);
-      const hiddenInput = tf.add(times(input, W, WTransposed), this.getVariable('b')) as tf.Tensor2D;
+      const hiddenInput = affine(input, W, this.getVariable('b') as tf.Tensor1D);
       const hidden = this.activation.apply(hiddenInput) as tf.Tensor2D;
-      const WPrime = this.config.tiedWeights ? undefined : (this.getVariable('WPrime') as tf.Tensor2D);
-      // h W^T when tied; h W' when untied.
-      const outputInput = tf.add(WPrime === undefined ? timesTransposed(hidden, W) : times(hidden, WPrime), this.getVariable('bPrime')) as tf.Tensor2D;
+      const outputInput = this.decoderInput(hidden);
       const output = tf.sigmoid(outputInput);
       const error = tf.sub(output, x);
       // d loss / d outputInput, already divided by the batch size.
@@ -229,7 +218,10 @@ export class DenoisingAutoencoder extends Model<DenoisingAutoencoderConfig> {
         this.config.loss === 'cross-entropy' ? tf.div(error, n) : tf.mul(tf.mul(error, tf.mul(output, tf.sub(1, output))), 1 / n)
       ) as tf.Tensor2D;
       // delta_z W when tied; delta_z W'^T when untied.
-      const hiddenDelta = tf.mul(WPrime === undefined ? times(outputDelta, W, WTransposed) : timesTransposed(outputDelta, WPrime), this.activation.derivative(hiddenInput, hidden));
+      const hiddenDelta = tf.mul(
+        this.config.tiedWeights ? tf.matMul(outputDelta, W) : tf.matMul(outputDelta, this.getVariable('WPrime'), false, true),
+        this.activation.derivative(hiddenInput, hidden),
+      );
       if (this.config.tiedWeights) {
         // input^T delta_h + delta_z^T h as one product over the stacked minibatch: [input; delta_z]^T [delta_h; h].
         gradients.W = tf.matMul(tf.concat([input, outputDelta], 0), tf.concat([hiddenDelta, hidden], 0), true, false);

@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { packsRightOperand } from '@sdae/backend';
 import { InvalidArgumentError, requirePositiveInteger, type Random } from '@sdae/core';
 import type { Activation, ActivationName } from './activations';
 import { uniformBound, uniformValues } from './initializers';
@@ -13,16 +12,6 @@ export function affine(x: tf.Tensor2D, weights: tf.Tensor2D, bias: tf.Tensor1D):
 export interface DenseWeights {
   W: tf.Tensor;
   b: tf.Tensor;
-}
-
-/**
- * `x Mᵀ` for a minibatch `x` `[n, k]` and a weight matrix `M` `[m, k]`. On a backend that packs
- * the right operand of a product (wasm's XNNPACK, which caches the packing per tensor, so a weight
- * matrix that changes every step is repacked for every product) it is computed as `(M xᵀ)ᵀ`, the
- * large matrix on the left and only minibatch-sized data transposed; elsewhere as one product.
- */
-export function timesTransposed(x: tf.Tensor2D, weights: tf.Tensor2D): tf.Tensor2D {
-  return packsRightOperand() ? (tf.transpose(tf.matMul(weights, x, false, true)) as tf.Tensor2D) : tf.matMul(x, weights, false, true);
 }
 
 /**

@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '@sdae/core';
-import { expect, it } from 'vitest';
+import { beforeEach, expect, it } from 'vitest';
 import '../register';
 import { describeBackends, expectArraysClose } from '../testing-helpers';
+import { MAX_CACHED_TRANSPOSES, SWAPPED_USES, freeCachedTransposes } from './batch-mat-mul';
 
 /** A row-major matrix (or a batch of them) as nested float64 arrays, by definition. */
 function reference(a: Float32Array, aShape: number[], b: Float32Array, bShape: number[], transposeA: boolean, transposeB: boolean): Float64Array {
@@ -59,16 +60,17 @@ describeBackends(['cpu', 'wasm'], 'BatchMatMul', () => {
     tf.dispose([a, b, gradientA!, gradientB!]);
   });
 
-  it('gives the same product for a large right operand met once (swapped) and again (packed)', () => {
+  it('gives the same product for a large right operand met once (swapped), again (its kept transpose) and a third time (packed)', () => {
     const random = new Random(11);
     const aValues = Float32Array.from({ length: 3 * 50 }, () => random.next() * 2 - 1);
     const bValues = Float32Array.from({ length: 50 * 60 }, () => random.next() * 2 - 1);
     const [a, b] = [tf.tensor2d(aValues, [3, 50]), tf.tensor2d(bValues, [50, 60])];
     const expected = reference(aValues, [3, 50], bValues, [50, 60], false, false);
-    const [first, second] = [tf.matMul(a, b), tf.matMul(a, b)];
+    const [first, second, third] = [tf.matMul(a, b), tf.matMul(a, b), tf.matMul(a, b)];
     expectArraysClose(first, expected, 1e-5);
     expectArraysClose(second, expected, 1e-5);
-    tf.dispose([a, b, first, second]);
+    expectArraysClose(third, expected, 1e-5);
+    tf.dispose([a, b, first, second, third]);
   });
 
   for (const [aShape, bShape, transposeA, transposeB] of [[[8, 6], [5, 8], true, true], [[2, 30], [40, 30], false, true], [[2, 30], [30, 40], false, false]] as const) {
@@ -85,6 +87,76 @@ describeBackends(['cpu', 'wasm'], 'BatchMatMul', () => {
       a.dispose();
     });
   }
+});
+
+describeBackends(['wasm'], 'BatchMatMul\'s kept transposes', () => {
+  interface WasmBackend {
+    numDataIds(): number;
+    wasm: { HEAPU8: Uint8Array };
+  }
+  const backend = () => tf.backend() as unknown as WasmBackend;
+  // Buffers on the wasm heap beyond those of tensors (counted over every backend, so relative to
+  // when no transpose was kept): the transposes the kernel keeps.
+  let unkept = 0;
+  const keptBuffers = () => backend().numDataIds() - tf.memory().numDataBuffers - unkept;
+  beforeEach(() => {
+    freeCachedTransposes();
+    unkept = backend().numDataIds() - tf.memory().numDataBuffers;
+  });
+  const minibatch = () => tf.randomUniform([2, 30]) as tf.Tensor2D;
+  const weights = () => tf.randomUniform([30, 40]) as tf.Tensor2D;
+
+  it(`keeps one transpose over a right operand's first ${SWAPPED_USES} products and frees it when the stock kernel packs it`, () => {
+    const [a, b] = [minibatch(), weights()];
+    const kept: number[] = [];
+    for (let use = 0; use <= SWAPPED_USES; use++) {
+      tf.dispose(tf.matMul(a, b));
+      kept.push(keptBuffers());
+    }
+    expect(kept).toEqual([...Array<number>(SWAPPED_USES).fill(1), 0]);
+    tf.dispose([a, b]);
+  });
+
+  it('frees the transpose of a right operand at the next product once that operand is freed', () => {
+    const [a, b, c] = [minibatch(), weights(), weights()];
+    tf.dispose(tf.matMul(a, b));
+    b.dispose();
+    tf.dispose(tf.matMul(a, c));
+    expect(keptBuffers()).toBe(1);
+    tf.dispose([a, c]);
+  });
+
+  it(`keeps at most ${MAX_CACHED_TRANSPOSES} transposes however many right operands are alive`, () => {
+    const a = minibatch();
+    const alive = Array.from({ length: 3 * MAX_CACHED_TRANSPOSES }, () => weights());
+    const kept = alive.map((b) => (tf.dispose(tf.matMul(a, b)), keptBuffers()));
+    expect(Math.max(...kept)).toBe(MAX_CACHED_TRANSPOSES);
+    freeCachedTransposes();
+    expect(keptBuffers()).toBe(0);
+    tf.dispose([a, ...alive]);
+  });
+
+  it('keeps tensors, heap buffers and the wasm heap flat over training steps that use a changing weight matrix twice', () => {
+    const initial = tf.randomUniform([784, 500], -0.1, 0.1);
+    const W = tf.variable(initial);
+    initial.dispose();
+    const x = tf.randomUniform([20, 784]) as tf.Tensor2D;
+    // The tied dA's products: x W, h W^T, delta W; then W changes.
+    const step = () => {
+      tf.tidy(() => {
+        const hidden = tf.sigmoid(tf.matMul(x, W));
+        const delta = tf.sub(tf.sigmoid(tf.matMul(hidden, W, false, true)), x);
+        W.assign(tf.sub(W, tf.mul(0.01, tf.matMul(x, tf.mul(hidden, tf.matMul(delta, W)), true, false))));
+      });
+    };
+    for (let index = 0; index < 3; index++) step();
+    const before = { numTensors: tf.memory().numTensors, numDataIds: backend().numDataIds(), heapBytes: backend().wasm.HEAPU8.byteLength };
+    for (let index = 0; index < 30; index++) step();
+    expect({ numTensors: tf.memory().numTensors, numDataIds: backend().numDataIds(), heapBytes: backend().wasm.HEAPU8.byteLength }).toEqual(before);
+    expect(keptBuffers()).toBeLessThanOrEqual(1);
+    tf.dispose([W, x]);
+    freeCachedTransposes();
+  });
 });
 
 it('BatchMatMul on wasm is registered by sdae and reported as replacing a slow kernel', async () => {

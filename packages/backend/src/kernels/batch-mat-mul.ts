@@ -9,6 +9,16 @@ function swapLastTwo(rank: number): number[] {
 }
 
 /**
+ * How many untransposed products a large right operand goes through swapped, on its cached
+ * transpose, before the stock kernel packs it: 2, the uses of a weight matrix that changes every
+ * step (the tied dA multiplies by its `W` in `x W` and in `delta_z W`).
+ */
+export const SWAPPED_USES = 2;
+
+/** At most this many transposed right operands are kept between products. */
+export const MAX_CACHED_TRANSPOSES = 4;
+
+/**
  * A `BatchMatMul` that never hands a transposed operand to the stock kernel.
  *
  * Why: the stock wasm kernel reaches XNNPACK only for untransposed operands. With `transposeA`
@@ -16,34 +26,42 @@ function swapLastTwo(rank: number): number[] {
  * `[20, 784] x [784, 500]` product: 0.8 ms plain, 10 ms with `transposeB`, 16 ms with
  * `transposeA`), and gradients of matrix products are exactly such products.
  *
- * And never packs a large right operand that is seen for the first time. XNNPACK packs the right
- * operand of a product into its own layout and caches the packing per tensor. For a weight
- * matrix that changes every training step, the packing is redone every step and costs far more
- * than the product: a `[20, 1000] x [1000, 1000]` product takes 1.5 ms with the packing cached
- * and 11 ms with a new matrix.
+ * And never packs a large right operand that changes every step. XNNPACK packs the right operand
+ * of a product into its own layout and caches the packing per tensor (freed with the tensor).
+ * For a weight matrix that changes every training step, the packing is redone every step and
+ * costs far more than the product: a `[20, 1000] x [1000, 1000]` product takes 1.5 ms with the
+ * packing cached and 11 ms with a new matrix. Model code calls plain products and never asks
+ * which backend runs them; this kernel alone decides the orientation.
  *
  * How, by the sizes of the operands (the backend's own `Transpose` does the transposing):
  * - `a bᵀ` with a small `a` (a minibatch's gradient times a weight matrix `b`, the input
  *   gradient of every dense layer) is computed as `(b aᵀ)ᵀ`: only minibatch-sized data is
  *   transposed, and the weight matrix is the left operand, which XNNPACK reads as it is;
- * - `a b` with a small `a` and a large `b` met for the first time (a dense layer's forward pass
- *   during training) is computed as `(bᵀ aᵀ)ᵀ`: transposing `b` costs about a fifth of packing
- *   it. When the same `b` comes again (evaluating many minibatches with fixed weights), the
- *   stock product runs and its packing is cached from then on;
+ * - `a b` with a small `a` and a large `b` is computed as `(bᵀ aᵀ)ᵀ` the first
+ *   {@link SWAPPED_USES} times `b` comes (a dense layer's forward pass during training, and the
+ *   tied dA's `delta_z W`): transposing `b` costs about a fifth of packing it, and `bᵀ` is kept,
+ *   so a second product with the same `b` in the same step transposes nothing. From the next use
+ *   on (evaluating many minibatches with fixed weights) the stock product runs, packs `b` once
+ *   and keeps its packing, which is faster than the swapped product from then on; `bᵀ` is freed;
  * - otherwise each flagged operand is transposed first and the product runs untransposed.
+ *
+ * The kept transposes live on the wasm heap outside tfjs's tensor count: at most
+ * {@link MAX_CACHED_TRANSPOSES} of them (the oldest is freed first), and the transpose of a
+ * tensor that has been freed is freed at the next product, so memory stays flat across steps.
+ * Results equal the stock product's up to float rounding (the sums run in another order).
  */
 export function untransposedBatchMatMulKernel(backendName: string, stock: KernelConfig): KernelFunc {
   return (params) => {
     const attrs = params.attrs as unknown as BatchMatMulAttrs;
     const a = params.inputs.a as TensorInfo;
     const b = params.inputs.b as TensorInfo;
-    const plain = !attrs.transposeA && !attrs.transposeB;
-    const unpackedLargeRight = plain && smallTimesLarge(a, b) && !rightOperands.has(b.dataId);
-    if (plain) rightOperands.add(b.dataId);
-    if (plain && !unpackedLargeRight) return stock.kernelFunc(params);
+    const backend = params.backend as unknown as HeapBackend;
     const transpose = getKernel('Transpose', backendName);
     if (transpose === undefined) return stock.kernelFunc(params);
-    const backend = params.backend as unknown as HeapBackend;
+    const plain = !attrs.transposeA && !attrs.transposeB;
+    freeTransposesOfFreedTensors();
+    const swap = plain && swapsRightOperand(a, b);
+    if (plain && !swap) return stock.kernelFunc(params);
     const transposed = (tensor: TensorInfo): TensorInfo =>
       transpose.kernelFunc({
         inputs: { x: tensor },
@@ -56,7 +74,7 @@ export function untransposedBatchMatMulKernel(backendName: string, stock: Kernel
     const made: TensorInfo[] = [];
     const keep = (tensor: TensorInfo) => (made.push(tensor), tensor);
     try {
-      if (unpackedLargeRight) return transposed(keep(product(keep(transposed(b)), keep(transposed(a)))));
+      if (swap) return transposed(keep(product(cachedTranspose(b, backend, transposed), keep(transposed(a)))));
       if (attrs.transposeB && !attrs.transposeA && smallTimesLarge(a, b)) return transposed(keep(product(b, keep(transposed(a)))));
       return product(attrs.transposeA ? keep(transposed(a)) : a, attrs.transposeB ? keep(transposed(b)) : b);
     } finally {
@@ -65,8 +83,53 @@ export function untransposedBatchMatMulKernel(backendName: string, stock: Kernel
   };
 }
 
-/** The right operands of untransposed products so far: met again, they are packed by the stock kernel. */
-const rightOperands = new WeakSet<object>();
+/**
+ * The untransposed products each right operand has been through swapped so far; `Infinity` once
+ * the stock kernel has packed it (its packing is kept, so it stays there).
+ */
+const swappedUses = new WeakMap<object, number>();
+
+/** Transposes of right operands (by their `dataId`), oldest first. */
+const transposes = new Map<object, { backend: HeapBackend; transposed: TensorInfo }>();
+
+/** Whether the untransposed product `a b` runs swapped; counts the use. */
+function swapsRightOperand(a: TensorInfo, b: TensorInfo): boolean {
+  const uses = swappedUses.get(b.dataId) ?? 0;
+  const swap = uses < SWAPPED_USES && smallTimesLarge(a, b);
+  swappedUses.set(b.dataId, swap ? uses + 1 : Infinity);
+  if (!swap) freeTranspose(b.dataId);
+  return swap;
+}
+
+/** `bᵀ`, transposed now or kept from an earlier product; owned by the cache. */
+function cachedTranspose(b: TensorInfo, backend: HeapBackend, transposed: (tensor: TensorInfo) => TensorInfo): TensorInfo {
+  const cached = transposes.get(b.dataId);
+  if (cached !== undefined) return cached.transposed;
+  const entry = { backend, transposed: transposed(b) };
+  transposes.set(b.dataId, entry);
+  while (transposes.size > MAX_CACHED_TRANSPOSES) freeTranspose(transposes.keys().next().value!);
+  return entry.transposed;
+}
+
+function freeTranspose(dataId: object): void {
+  const entry = transposes.get(dataId);
+  if (entry === undefined) return;
+  transposes.delete(dataId);
+  entry.backend.disposeData(entry.transposed.dataId);
+}
+
+/** Frees the kept transposes of tensors that have been freed since (a weight matrix of an earlier step). */
+function freeTransposesOfFreedTensors(): void {
+  for (const [dataId, { backend }] of transposes) if (backend.refCount(dataId) === 0) freeTranspose(dataId);
+}
+
+/**
+ * Frees every kept transpose, for when the kernel is unregistered.
+ * @internal
+ */
+export function freeCachedTransposes(): void {
+  for (const dataId of [...transposes.keys()]) freeTranspose(dataId);
+}
 
 /**
  * Whether a product of a small `a` with a large `b` (`a b` or `a bᵀ`) is cheaper with the

@@ -6,6 +6,8 @@ export interface HeapBackend {
   makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
   typedArrayFromHeap(tensor: TensorInfo): Float32Array;
   disposeData(dataId: object): boolean;
+  /** How many tensors hold `dataId`'s values; 0 once they are freed. */
+  refCount(dataId: object): number;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs-core';
-import { untransposedBatchMatMulKernel } from './batch-mat-mul';
+import { freeCachedTransposes, untransposedBatchMatMulKernel } from './batch-mat-mul';
 import { CPU_COLUMNS, WASM_COLUMNS, conv2DBackpropFilterKernel } from './conv2d-backprop-filter';
 import { filterGradientByConvolution, inputGradientByConvolution } from './conv-gradients-as-convolutions';
 import { maxPoolGradOnHeap } from './max-pool-grad';
@@ -44,7 +44,8 @@ function speedUp(kernelName: string, backendName: string, make: (stock: KernelCo
  * - `MaxPoolGrad` on wasm: one pass over the windows, about 5x faster than the stock kernel;
  * - `BatchMatMul` on wasm, whose stock kernel is 13-20x slower with a transposed operand (every
  *   gradient of a matrix product has one), and whose XNNPACK packing of a new weight matrix
- *   costs more than the product: operands are transposed or swapped;
+ *   costs more than the product: operands are transposed or swapped, a weight matrix's transpose
+ *   kept for its second product in a step;
  * - `Identity` on wasm, which copied every tensor autodiff saves: it shares the memory.
  *
  * Idempotent; importing `@sdae/backend` already calls it.
@@ -76,6 +77,7 @@ export function unregisterTrainingKernels(): void {
   }
   registered = [];
   stockKernels.clear();
+  freeCachedTransposes();
 }
 
 /** The kernels sdae has registered for a backend (or for all backends). */
