@@ -1,25 +1,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { formatBackendReport, selectBackend, type BackendName, type BackendReport } from '@sdae/backend';
-import { loadMnist, sliceImageSet, type ImageSet, type Mnist, type MnistSplitName } from '@sdae/datasets';
+import { formatBackendReport, selectBackend, type BackendReport } from '@sdae/backend';
+import { loadMnist, sliceImageSet, type ImageSet, type Mnist } from '@sdae/datasets';
 import { encodePng, enlarge, greyToRgba, htmlReport, tileRasterImages, type ReportOptions, type TileRasterImagesOptions } from '@sdae/vis';
 import { fileCheckpoint, formatEpochLog, readCheckpointFile, type CheckpointOptions, type EpochLog } from '@sdae/train';
-import type { Output } from './cli';
-
-/** The flags every experiment command shares. */
-export interface CommonFlags {
-  backend: BackendName | 'auto';
-  seed: number;
-  out: string;
-  split: MnistSplitName;
-  /** Use only the first N images of each set (quick runs and tests). */
-  limit?: number;
-  json: boolean;
-  /** Where to write a checkpoint after every epoch; default `<out>/checkpoint.sdae`. */
-  checkpoint?: string;
-  /** A checkpoint to continue from. */
-  resume?: string;
-}
+import type { CheckpointFlags, ExperimentFlags } from './flags';
+import type { Output } from './output';
 
 /** What a training loop of a command needs: Ctrl-C, checkpoints, resume and progress. */
 export interface TrainingControls {
@@ -60,7 +46,7 @@ export interface Experiment {
 }
 
 /** Selects the backend, loads MNIST (cut to --limit), creates the output directory. */
-export async function startExperiment(flags: CommonFlags, output: Output): Promise<Experiment> {
+export async function startExperiment(flags: ExperimentFlags, output: Output): Promise<Experiment> {
   const backend = await selectBackend({ backend: flags.backend });
   const loaded = await loadMnist({ split: flags.split });
   const cut = (set: ImageSet) => (flags.limit === undefined || flags.limit >= set.count ? set : sliceImageSet(set, 0, flags.limit));
@@ -96,7 +82,7 @@ export async function startExperiment(flags: CommonFlags, output: Output): Promi
  * Sets up a command's training loop: Ctrl-C stops it after the current minibatch, a checkpoint is
  * written after every epoch, --resume continues from one, and a terminal gets a progress bar.
  */
-export async function trainingControls(experiment: Experiment, flags: CommonFlags, output: Output, batchesPerEpoch: number): Promise<TrainingControls> {
+export async function trainingControls(experiment: Experiment, flags: ExperimentFlags & CheckpointFlags, output: Output, batchesPerEpoch: number): Promise<TrainingControls> {
   const controller = new AbortController();
   const onInterrupt = () => controller.abort();
   process.once('SIGINT', onInterrupt);

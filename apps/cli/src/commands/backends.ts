@@ -1,8 +1,15 @@
-import { formatBackendReport, listBackends, selectBackend, type BackendName } from '@sdae/backend';
-import type { Output } from '../cli';
+import type { Command } from 'commander';
+import { formatBackendReport, listBackends, selectBackend } from '@sdae/backend';
+import { addCommand, backendFlag, jsonFlag, type FlagValues } from '../flags';
+import type { Output } from '../output';
+
+const FLAGS = { backend: backendFlag, json: jsonFlag('print one JSON object') };
+
+/** The flags of `sdae backends`. */
+export type BackendsFlags = FlagValues<typeof FLAGS>;
 
 /** `sdae backends`: which backends work here, and which one `auto` (or --backend) selects and why. */
-export async function backendsCommand(options: { backend: BackendName | 'auto'; json: boolean }, output: Output): Promise<void> {
+export async function backendsCommand(options: BackendsFlags, output: Output): Promise<void> {
   const available = await listBackends();
   const report = await selectBackend({ backend: options.backend });
   if (options.json) {
@@ -11,4 +18,15 @@ export async function backendsCommand(options: { backend: BackendName | 'auto'; 
   }
   const lines = available.map((status) => `  ${status.available ? 'ok  ' : 'no  '} ${status.name.padEnd(14)} ${status.reason}`);
   output.out(`Backends on this machine:\n${lines.join('\n')}\n\n${formatBackendReport(report)}\n`);
+}
+
+/** Adds `sdae backends` to the program. */
+export function register(program: Command, output: Output): void {
+  addCommand(
+    program,
+    'backends',
+    'list the tfjs backends that work here and the one selected, with the reasons',
+    FLAGS,
+    (flags) => backendsCommand(flags, output),
+  );
 }
