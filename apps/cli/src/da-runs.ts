@@ -4,7 +4,7 @@ import { DenoisingAutoencoder } from '@sdae/layers';
 import { DivergenceError, trainAutoencoder, type EpochLog } from '@sdae/train';
 import { lineChart } from '@sdae/vis';
 import { filtersPng, startExperiment, writeReport, type Experiment } from './experiment';
-import type { DaTrainingFlags, ExperimentFlags } from './flags';
+import type { DaTrainingFlags, EngineFlags, ExperimentFlags } from './flags';
 import type { Output } from './output';
 
 /** One trained dA of a comparison: its cost curve, filters and, if it diverged, where. */
@@ -28,6 +28,7 @@ export async function trainDaRun(
   try {
     await trainAutoencoder(da, set, {
       ...options,
+      ...experiment.engine,
       onEpochEnd: (log) => {
         history.push(log);
         experiment.logEpoch(log, name);
@@ -77,7 +78,7 @@ export interface DaRunPlan {
  * The comparison commands' experiment: trains each planned dA in turn with the shared dA flags,
  * then writes every run's filters and one chart of all cost curves into a report.
  */
-export async function compareRuns(flags: ExperimentFlags & DaTrainingFlags, output: Output, title: string, plan: readonly DaRunPlan[]): Promise<DaRun[]> {
+export async function compareRuns(flags: ExperimentFlags & EngineFlags & DaTrainingFlags, output: Output, title: string, plan: readonly DaRunPlan[]): Promise<DaRun[]> {
   const experiment = await startExperiment(flags, output);
   const training = { epochs: flags.epochs, batchSize: flags.batchSize, learningRate: flags.learningRate };
   const runs: DaRun[] = [];

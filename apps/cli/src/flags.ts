@@ -1,8 +1,9 @@
 import { InvalidArgumentError as InvalidFlagError, Option, type Command, type OptionValues } from 'commander';
 import { BACKEND_NAMES, type BackendName } from '@sdae/backend';
-import { InvalidArgumentError, requireNumber, requirePositiveInteger, type NumberRange } from '@sdae/core';
+import { InvalidArgumentError, requireNumber, requirePositiveInteger, resolveChoice, type NumberRange } from '@sdae/core';
 import { MNIST_SPLIT_NAMES, type MnistSplitName } from '@sdae/datasets';
 import { ACTIVATION_NAMES, type ActivationName } from '@sdae/layers';
+import { ENGINE_NAMES, type EngineName } from '@sdae/train';
 
 // Every flag of the sdae command is declared here or, when only one command has it, in that
 // command's module, always through `flag()` and the parsers below.
@@ -82,6 +83,18 @@ export const anyNumber = rangeParser('a number', {});
 export const positiveNumber = rangeParser('a number > 0', { min: 0, excludeMin: true });
 /** A number in [0, 1): corruption levels, momentum. */
 export const unitInterval = rangeParser('a number in [0, 1)', { min: 0, max: 1, excludeMax: true });
+
+/** A parser of one of `choices`; core's `resolveChoice` refuses anything else, naming `flagName` and every choice. */
+function choiceParser<T extends string>(flagName: string, choices: readonly T[]): (text: string) => T {
+  return (text) => {
+    try {
+      return resolveChoice('sdae', flagName, text, choices);
+    } catch (error) {
+      if (InvalidArgumentError.isInstance(error)) throw new InvalidFlagError(error.message);
+      throw error;
+    }
+  };
+}
 
 /** A comma-separated list, each item read by `parse`. */
 export function list(parse: (text: string) => number): (text: string) => number[] {
@@ -163,6 +176,21 @@ export function experimentFlags(defaultOut: string) {
 
 /** The values of {@link experimentFlags}. */
 export type ExperimentFlags = FlagValues<ReturnType<typeof experimentFlags>>;
+
+/** `--engine` and `--threads`: what runs every training command's steps. */
+export const engineFlags = {
+  engine: flag<EngineName>(() =>
+    new Option('--engine <name>', 'what runs the training steps: auto (native when it loads, else tfjs), native (onnxruntime-node) or tfjs')
+      .argParser(choiceParser('--engine', ENGINE_NAMES))
+      .default('auto'),
+  ),
+  threads: flag<number | undefined>(() =>
+    new Option('--threads <n>', 'threads of the native engine (default: every core, or SDAE_NATIVE_THREADS)').argParser(positiveInteger),
+  ),
+};
+
+/** The values of {@link engineFlags}. */
+export type EngineFlags = FlagValues<typeof engineFlags>;
 
 /** `--checkpoint` and `--resume`, for the commands that train one model. */
 export const checkpointFlags = {

@@ -5,7 +5,7 @@ import { OPTIMIZER_NAMES, confusionMatrix, evaluate, fitClassifier, trainSampled
 import { confusionMatrixChart, lineChart } from '@sdae/vis';
 import { batchCount } from '@sdae/datasets';
 import { filtersPng, startExperiment, trainingControls, writeReport } from '../experiment';
-import { addCommand, batchSizeFlag, checkpointFlags, epochsFlag, experimentFlags, flag, learningRateFlag, positiveInteger, type FlagValues } from '../flags';
+import { addCommand, batchSizeFlag, checkpointFlags, epochsFlag, engineFlags, experimentFlags, flag, learningRateFlag, positiveInteger, type FlagValues } from '../flags';
 import type { Output } from '../output';
 
 // Unset training flags take the preset's defaults.
@@ -17,6 +17,7 @@ const FLAGS = {
   learningRate: learningRateFlag({ description: 'default: 0.1 for notebook, 0.001 for lenet', default: undefined }),
   batchSize: batchSizeFlag({ description: 'default: 100 for notebook, 50 for lenet', default: undefined }),
   ...experimentFlags('runs/cnn'),
+  ...engineFlags,
   ...checkpointFlags,
 };
 

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { compareRuns } from '../da-runs';
-import { addCommand, daTrainingFlags, experimentFlags, type FlagValues } from '../flags';
+import { addCommand, daTrainingFlags, engineFlags, experimentFlags, type FlagValues } from '../flags';
 import type { Output } from '../output';
 
-const FLAGS = { ...daTrainingFlags({ epochs: 5 }), ...experimentFlags('runs/compare-noise') };
+const FLAGS = { ...daTrainingFlags({ epochs: 5 }), ...experimentFlags('runs/compare-noise'), ...engineFlags };
 
 /** The flags of `sdae compare-noise`. */
 export type CompareNoiseFlags = FlagValues<typeof FLAGS>;

@@ -5,10 +5,10 @@ import { trainAutoencoder } from '@sdae/train';
 import { encodePng, greyToRgba, lineChart, reconstructionGrid } from '@sdae/vis';
 import { batchCount } from '@sdae/datasets';
 import { filtersPng, startExperiment, trainingControls, writeReport } from '../experiment';
-import { activationFlag, addCommand, checkpointFlags, daTrainingFlags, experimentFlags, type FlagValues } from '../flags';
+import { activationFlag, addCommand, checkpointFlags, daTrainingFlags, engineFlags, experimentFlags, type FlagValues } from '../flags';
 import type { Output } from '../output';
 
-const FLAGS = { activation: activationFlag('sigmoid'), ...daTrainingFlags({ epochs: 15 }), ...experimentFlags('runs/da'), ...checkpointFlags };
+const FLAGS = { activation: activationFlag('sigmoid'), ...daTrainingFlags({ epochs: 15 }), ...experimentFlags('runs/da'), ...engineFlags, ...checkpointFlags };
 
 /** The flags of `sdae da`. */
 export type DaFlags = FlagValues<typeof FLAGS>;

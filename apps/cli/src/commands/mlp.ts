@@ -4,7 +4,7 @@ import { confusionMatrix, evaluate, fitClassifier } from '@sdae/train';
 import { confusionMatrixChart, lineChart } from '@sdae/vis';
 import { batchCount } from '@sdae/datasets';
 import { startExperiment, trainingControls, writeReport } from '../experiment';
-import { activationFlag, addCommand, batchSizeFlag, checkpointFlags, epochsFlag, experimentFlags, flag, hiddenSizesFlag, learningRateFlag, type FlagValues } from '../flags';
+import { activationFlag, addCommand, batchSizeFlag, checkpointFlags, epochsFlag, engineFlags, experimentFlags, flag, hiddenSizesFlag, learningRateFlag, type FlagValues } from '../flags';
 import type { Output } from '../output';
 
 const FLAGS = {
@@ -15,6 +15,7 @@ const FLAGS = {
   learningRate: learningRateFlag({ description: 'SGD learning rate', default: 0.1 }),
   batchSize: batchSizeFlag({ description: 'minibatch size', default: 20 }),
   ...experimentFlags('runs/mlp'),
+  ...engineFlags,
   ...checkpointFlags,
 };
 

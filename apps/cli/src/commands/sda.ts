@@ -9,6 +9,7 @@ import {
   addCommand,
   batchSizeFlag,
   checkpointFlags,
+  engineFlags,
   experimentFlags,
   flag,
   hiddenSizesFlag,
@@ -30,6 +31,7 @@ const FLAGS = {
   momentum: flag<number>(() => new Option('--momentum <m>', 'fine-tuning momentum, in [0, 1)').argParser(unitInterval).default(0.9)),
   batchSize: batchSizeFlag({ description: 'minibatch size', default: 20 }),
   ...experimentFlags('runs/sda'),
+  ...engineFlags,
   ...checkpointFlags,
 };
 

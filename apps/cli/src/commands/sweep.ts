@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { compareRuns } from '../da-runs';
-import { addCommand, daTrainingFlags, experimentFlags, flag, list, positiveInteger, positiveNumber, type FlagValues } from '../flags';
+import { addCommand, daTrainingFlags, engineFlags, experimentFlags, flag, list, positiveInteger, positiveNumber, type FlagValues } from '../flags';
 import type { Output } from '../output';
 
 const FLAGS = {
@@ -10,6 +10,7 @@ const FLAGS = {
   ),
   ...daTrainingFlags({ epochs: 5 }),
   ...experimentFlags('runs/sweep'),
+  ...engineFlags,
 };
 
 /** The flags of `sdae sweep`. */

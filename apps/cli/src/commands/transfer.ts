@@ -1,13 +1,14 @@
 import { Option, type Command } from 'commander';
 import { initializeFrom, modelFromBytes, modelToBytes, type ActivationName, type AnyModel, type DenoisingAutoencoder } from '@sdae/layers';
 import { compareRuns } from '../da-runs';
-import { addCommand, daTrainingFlags, experimentFlags, flag, positiveNumber, type FlagValues } from '../flags';
+import { addCommand, daTrainingFlags, engineFlags, experimentFlags, flag, positiveNumber, type FlagValues } from '../flags';
 import type { Output } from '../output';
 
 const FLAGS = {
   scale: flag<number>(() => new Option('--scale <factor>', 'factor applied to the transferred weights').argParser(positiveNumber).default(0.1)),
   ...daTrainingFlags({ epochs: 5 }),
   ...experimentFlags('runs/transfer'),
+  ...engineFlags,
 };
 
 /** The flags of `sdae transfer`. */
