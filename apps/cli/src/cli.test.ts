@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DOMParser } from '@xmldom/xmldom';
 import { loadModel } from '@sdae/layers';
-import { decodePng } from '@sdae/vis';
+import { decodePng, escapeXml } from '@sdae/vis';
 import { describe, expect, it } from 'vitest';
 import { EXIT, run } from './cli';
 
@@ -277,6 +277,64 @@ describe('checkpoints, --resume and Ctrl-C', () => {
   });
 });
 
+describe('--engine and --threads', () => {
+  const engineLines = (text: string) => text.split('\n').filter((line) => line.startsWith('engine: '));
+
+  it.each([
+    ['tfjs', [], /^engine: tfjs cpu: engine 'tfjs' was asked for$/m],
+    ['native', ['--threads', '1'], /^engine: onnxruntime-node \d+\.\d+\.\d+ \(native, 1 thread\): engine 'native' was asked for$/m],
+  ])('--engine %s trains a dA and prints one line naming the engine and why', async (engine, extra, line) => {
+    const out = mkdtempSync(join(tmpdir(), 'sdae-engine-'));
+    try {
+      const result = await runCaptured(['da', '--engine', engine, ...extra, '--split', 'mini', '--limit', '60', '--epochs', '2', '--hidden', '8', '--backend', 'cpu', '--out', out]);
+      expect(result.code).toBe(EXIT.ok);
+      expect(engineLines(result.out)).toHaveLength(1);
+      expect(result.out).toMatch(line);
+      expect(result.out).toMatch(/^Training epoch 1, cost \d+(\.\d+)?$/m);
+      // The report's backend section opens with the engine that trained.
+      expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain(`<pre class="backend">${escapeXml(engineLines(result.out)[0]!)}\nbackend: cpu`);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it('prints the engine once for an SdA on the native engine, not once per layer and stage', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'sdae-engine-sda-'));
+    try {
+      const result = await runCaptured(['sda', '--engine', 'native', '--split', 'mini', '--limit', '60', '--hidden', '6,4', '--corruption-levels', '0.1,0.2', '--pretrain-epochs', '1', '--finetune-epochs', '1', '--backend', 'cpu', '--out', out]);
+      expect(result.code).toBe(EXIT.ok);
+      expect(engineLines(result.out)).toEqual([expect.stringMatching(/^engine: onnxruntime-node .* \(native, \d+ threads?\): engine 'native' was asked for$/)]);
+      expect(result.out).toMatch(/^Pre-training layer 1, epoch 0, cost /m);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it('reports the engine as a JSON event object with --json', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'sdae-engine-json-'));
+    try {
+      const result = await runCaptured(['mlp', '--logistic', '--engine', 'tfjs', '--json', '--split', 'mini', '--limit', '60', '--epochs', '1', '--backend', 'cpu', '--out', out]);
+      expect(result.code).toBe(EXIT.ok);
+      const events = result.out.trim().split('\n').map((line) => JSON.parse(line));
+      expect(events.filter((event) => event.type === 'engine')).toEqual([{ type: 'engine', engine: 'tfjs', description: 'tfjs cpu', reason: "engine 'tfjs' was asked for" }]);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it.each(['da', 'compare-noise', 'sda', 'transfer', 'cnn', 'mlp', 'sweep'])('%s --engine bogus exits 2 naming the flag and the valid engines', async (command) => {
+    const result = await runCaptured([command, '--engine', 'bogus', '--out', join(tmpdir(), 'sdae-never')]);
+    expect(result.code).toBe(EXIT.usage);
+    expect(result.err).toContain(`option '--engine <name>' argument 'bogus' is invalid. sdae: --engine must be one of 'auto', 'native', 'tfjs'; received "bogus".`);
+  });
+
+  it('refuses --threads 0 as a usage error', async () => {
+    const result = await runCaptured(['mlp', '--threads', '0', '--out', join(tmpdir(), 'sdae-never')]);
+    expect(result.code).toBe(EXIT.usage);
+    expect(result.err).toMatch(/option '--threads <n>' argument '0' is invalid. Expected a whole number >= 1/);
+  });
+});
+
 describe('sdae backends', () => {
   it('lists every backend with whether it works here and the selected one', async () => {
     const { code, out } = await runCaptured(['backends', '--json']);
@@ -285,5 +343,19 @@ describe('sdae backends', () => {
     expect(available.map((status: { name: string }) => status.name)).toEqual(['tensorflow-gpu', 'tensorflow', 'webgpu', 'webgl', 'wasm', 'cpu']);
     expect(available.find((status: { name: string }) => status.name === 'cpu').available).toBe(true);
     expect(['wasm', 'cpu', 'tensorflow', 'tensorflow-gpu']).toContain(selected.backend);
+  });
+
+  it('lists the native engine first, with its version and threads or why it cannot load', async () => {
+    const { code, out } = await runCaptured(['backends']);
+    expect(code).toBe(EXIT.ok);
+    const rows = out.split('\n');
+    expect(rows[0]).toBe('Engines and backends on this machine:');
+    expect(rows[1]).toMatch(/^ {2}(ok|no) {3}native {9}\S/);
+    expect(rows[1]).toMatch(/^ {2}ok {3}native {9}onnxruntime-node \d+\.\d+\.\d+ \(native, \d+ threads?\)/);
+  });
+
+  it('puts the native engine into --json', async () => {
+    const { native } = JSON.parse((await runCaptured(['backends', '--json'])).out);
+    expect(native).toEqual({ available: true, description: expect.stringMatching(/^onnxruntime-node .* \(native, \d+ threads?\)$/) });
   });
 });

@@ -1,25 +1,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { formatBackendReport, selectBackend, type BackendName, type BackendReport } from '@sdae/backend';
-import { loadMnist, sliceImageSet, type ImageSet, type Mnist, type MnistSplitName } from '@sdae/datasets';
+import { formatBackendReport, selectBackend, type BackendReport } from '@sdae/backend';
+import { loadMnist, sliceImageSet, type ImageSet, type Mnist } from '@sdae/datasets';
 import { encodePng, enlarge, greyToRgba, htmlReport, tileRasterImages, type ReportOptions, type TileRasterImagesOptions } from '@sdae/vis';
-import { fileCheckpoint, formatEpochLog, readCheckpointFile, type CheckpointOptions, type EpochLog } from '@sdae/train';
-import type { Output } from './cli';
-
-/** The flags every experiment command shares. */
-export interface CommonFlags {
-  backend: BackendName | 'auto';
-  seed: number;
-  out: string;
-  split: MnistSplitName;
-  /** Use only the first N images of each set (quick runs and tests). */
-  limit?: number;
-  json: boolean;
-  /** Where to write a checkpoint after every epoch; default `<out>/checkpoint.sdae`. */
-  checkpoint?: string;
-  /** A checkpoint to continue from. */
-  resume?: string;
-}
+import { fileCheckpoint, formatEpochLog, readCheckpointFile, type CheckpointOptions, type EngineName, type EngineReport, type EpochLog } from '@sdae/train';
+import type { CheckpointFlags, EngineFlags, ExperimentFlags } from './flags';
+import type { Output } from './output';
 
 /** What a training loop of a command needs: Ctrl-C, checkpoints, resume and progress. */
 export interface TrainingControls {
@@ -35,7 +21,7 @@ export interface TrainingControls {
    * Ctrl-C's signal, the checkpoint, the resume bytes, a progress bar with ETA on a terminal and
    * epoch logging: spread into a training loop's options.
    */
-  loopOptions: {
+  loopOptions: EngineLoopOptions & {
     signal: AbortSignal;
     checkpoint: CheckpointOptions;
     resume: Uint8Array | undefined;
@@ -44,9 +30,18 @@ export interface TrainingControls {
   };
 }
 
+/** The loop options that choose the engine (--engine, --threads) and print which one trains. */
+export interface EngineLoopOptions {
+  engine: EngineName;
+  threads: number | undefined;
+  onEngine: (report: EngineReport) => void;
+}
+
 /** An experiment's setup: the backend chosen, the data, and where its files go. */
 export interface Experiment {
   backend: BackendReport;
+  /** Spread into every training loop's options (trainingControls' loopOptions include them). */
+  engine: EngineLoopOptions;
   mnist: Mnist;
   directory: string;
   /** Prints a progress line (or, with --json, one JSON object per line) and keeps it for the report. */
@@ -59,8 +54,23 @@ export interface Experiment {
   write: (name: string, content: string | Uint8Array) => Promise<string>;
 }
 
+/** The engine line of a loop's engine event: what runs the steps and why. */
+function engineLine(report: EngineReport): string {
+  return `engine: ${report.description}: ${report.reason}`;
+}
+
+/**
+ * The backend report without its `engine:` line: the training loop says which engine trains
+ * (which --engine may change), so a command prints that line once, from the loop.
+ */
+function backendLines(backend: BackendReport): string[] {
+  return formatBackendReport(backend)
+    .split('\n')
+    .filter((line) => !line.startsWith('engine: '));
+}
+
 /** Selects the backend, loads MNIST (cut to --limit), creates the output directory. */
-export async function startExperiment(flags: CommonFlags, output: Output): Promise<Experiment> {
+export async function startExperiment(flags: ExperimentFlags & EngineFlags, output: Output): Promise<Experiment> {
   const backend = await selectBackend({ backend: flags.backend });
   const loaded = await loadMnist({ split: flags.split });
   const cut = (set: ImageSet) => (flags.limit === undefined || flags.limit >= set.count ? set : sliceImageSet(set, 0, flags.limit));
@@ -72,9 +82,18 @@ export async function startExperiment(flags: CommonFlags, output: Output): Promi
     lines.push(text);
     output.out(flags.json ? `${JSON.stringify(record ?? { message: text })}\n` : `${text}\n`);
   };
-  if (!flags.json) output.out(`${formatBackendReport(backend)}\n`);
+  if (!flags.json) output.out(`${backendLines(backend).join('\n')}\n`);
+  // Printed when a loop starts and again only when the engine changes (not for every SdA layer or run).
+  let lastEngine: string | undefined;
+  const onEngine = (report: EngineReport) => {
+    const line = engineLine(report);
+    if (line === lastEngine) return;
+    lastEngine = line;
+    log(line, { type: 'engine', engine: report.engine, description: report.description, reason: report.reason });
+  };
   return {
     backend,
+    engine: { engine: flags.engine, threads: flags.threads, onEngine },
     mnist,
     directory,
     log,
@@ -96,7 +115,7 @@ export async function startExperiment(flags: CommonFlags, output: Output): Promi
  * Sets up a command's training loop: Ctrl-C stops it after the current minibatch, a checkpoint is
  * written after every epoch, --resume continues from one, and a terminal gets a progress bar.
  */
-export async function trainingControls(experiment: Experiment, flags: CommonFlags, output: Output, batchesPerEpoch: number): Promise<TrainingControls> {
+export async function trainingControls(experiment: Experiment, flags: ExperimentFlags & CheckpointFlags, output: Output, batchesPerEpoch: number): Promise<TrainingControls> {
   const controller = new AbortController();
   const onInterrupt = () => controller.abort();
   process.once('SIGINT', onInterrupt);
@@ -127,7 +146,7 @@ export async function trainingControls(experiment: Experiment, flags: CommonFlag
   return {
     checkpoint,
     resume,
-    loopOptions: { signal: controller.signal, checkpoint, resume, onBatchEnd, onEpochEnd: (epochLog) => experiment.logEpoch(epochLog) },
+    loopOptions: { ...experiment.engine, signal: controller.signal, checkpoint, resume, onBatchEnd, onEpochEnd: (epochLog) => experiment.logEpoch(epochLog) },
     interrupted: () => {
       if (!controller.signal.aborted) return false;
       experiment.log(
@@ -151,7 +170,9 @@ export function filtersPng(rows: ArrayLike<number>, options: TileRasterImagesOpt
 /** Writes each figure's file, then report.html gathering them, and logs where the report is. */
 export async function writeReport(experiment: Experiment, report: Omit<ReportOptions, 'backendReport'>, files: Record<string, string | Uint8Array>): Promise<string> {
   for (const [name, content] of Object.entries(files)) await experiment.write(name, content);
-  const path = await experiment.write('report.html', htmlReport({ log: experiment.lines, ...report, backendReport: formatBackendReport(experiment.backend) }));
+  const engines = experiment.lines.filter((line) => line.startsWith('engine: '));
+  const backendReport = [...engines, ...backendLines(experiment.backend)].join('\n');
+  const path = await experiment.write('report.html', htmlReport({ log: experiment.lines, ...report, backendReport }));
   experiment.log(`Report: ${path}`, { report: path });
   return path;
 }

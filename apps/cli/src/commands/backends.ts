@@ -1,14 +1,39 @@
-import { formatBackendReport, listBackends, selectBackend, type BackendName } from '@sdae/backend';
-import type { Output } from '../cli';
+import type { Command } from 'commander';
+import { formatBackendReport, listBackends, selectBackend } from '@sdae/backend';
+import { addCommand, backendFlag, jsonFlag, type FlagValues } from '../flags';
+import type { Output } from '../output';
 
-/** `sdae backends`: which backends work here, and which one `auto` (or --backend) selects and why. */
-export async function backendsCommand(options: { backend: BackendName | 'auto'; json: boolean }, output: Output): Promise<void> {
+const FLAGS = { backend: backendFlag, json: jsonFlag('print one JSON object') };
+
+/** The flags of `sdae backends`. */
+export type BackendsFlags = FlagValues<typeof FLAGS>;
+
+/**
+ * `sdae backends`: whether the native training engine loads here (or why not), which tfjs
+ * backends work, and which one `auto` (or --backend) selects and why.
+ */
+export async function backendsCommand(options: BackendsFlags, output: Output): Promise<void> {
   const available = await listBackends();
   const report = await selectBackend({ backend: options.backend });
   if (options.json) {
-    output.out(`${JSON.stringify({ available, selected: report })}\n`);
+    output.out(`${JSON.stringify({ native: report.native, available, selected: report })}\n`);
     return;
   }
-  const lines = available.map((status) => `  ${status.available ? 'ok  ' : 'no  '} ${status.name.padEnd(14)} ${status.reason}`);
-  output.out(`Backends on this machine:\n${lines.join('\n')}\n\n${formatBackendReport(report)}\n`);
+  const row = (ok: boolean, name: string, reason: string) => `  ${ok ? 'ok  ' : 'no  '} ${name.padEnd(14)} ${reason}`;
+  const lines = [
+    row(report.native.available, 'native', report.native.available ? `${report.native.description}: trains each step as one ONNX graph` : report.native.description),
+    ...available.map((status) => row(status.available, status.name, status.reason)),
+  ];
+  output.out(`Engines and backends on this machine:\n${lines.join('\n')}\n\n${formatBackendReport(report)}\n`);
+}
+
+/** Adds `sdae backends` to the program. */
+export function register(program: Command, output: Output): void {
+  addCommand(
+    program,
+    'backends',
+    'list the tfjs backends that work here and the one selected, with the reasons',
+    FLAGS,
+    (flags) => backendsCommand(flags, output),
+  );
 }

@@ -1,20 +1,28 @@
+import { Option, type Command } from 'commander';
 import * as tf from '@tensorflow/tfjs-core';
 import { ReluCnn, saveModel } from '@sdae/layers';
-import { confusionMatrix, evaluate, fitClassifier, trainSampled, type EpochLog, type OptimizerName, type TrainingResult } from '@sdae/train';
+import { OPTIMIZER_NAMES, confusionMatrix, evaluate, fitClassifier, trainSampled, type EpochLog, type OptimizerName, type TrainingResult } from '@sdae/train';
 import { confusionMatrixChart, lineChart } from '@sdae/vis';
-import type { Output } from '../cli';
 import { batchCount } from '@sdae/datasets';
-import { filtersPng, startExperiment, trainingControls, writeReport, type CommonFlags } from '../experiment';
+import { filtersPng, startExperiment, trainingControls, writeReport } from '../experiment';
+import { addCommand, batchSizeFlag, checkpointFlags, epochsFlag, engineFlags, experimentFlags, flag, learningRateFlag, positiveInteger, type FlagValues } from '../flags';
+import type { Output } from '../output';
 
-/** The flags of `sdae cnn`; unset training flags take the preset's defaults. */
-export interface CnnFlags extends CommonFlags {
-  preset: 'notebook' | 'lenet';
-  iterations?: number;
-  epochs?: number;
-  optimizer?: OptimizerName;
-  learningRate?: number;
-  batchSize?: number;
-}
+// Unset training flags take the preset's defaults.
+const FLAGS = {
+  preset: flag<'notebook' | 'lenet'>(() => new Option('--preset <name>', 'the network').choices(['notebook', 'lenet']).default('notebook')),
+  iterations: flag<number | undefined>(() => new Option('--iterations <n>', 'random minibatches to train on (notebook; default 3000)').argParser(positiveInteger)),
+  epochs: epochsFlag({ description: 'epochs over the training set instead (default 5 for lenet)', default: undefined }),
+  optimizer: flag<OptimizerName | undefined>(() => new Option('--optimizer <name>', 'default: sgd for notebook, adam for lenet').choices(OPTIMIZER_NAMES)),
+  learningRate: learningRateFlag({ description: 'default: 0.1 for notebook, 0.001 for lenet', default: undefined }),
+  batchSize: batchSizeFlag({ description: 'default: 100 for notebook, 50 for lenet', default: undefined }),
+  ...experimentFlags('runs/cnn'),
+  ...engineFlags,
+  ...checkpointFlags,
+};
+
+/** The flags of `sdae cnn`. */
+export type CnnFlags = FlagValues<typeof FLAGS>;
 
 /** How each preset is trained by default: the notebook's sampled minibatches, or epochs of Adam. */
 const PRESET_TRAINING = {
@@ -108,4 +116,15 @@ export async function cnnCommand(flags: CnnFlags, output: Output): Promise<void>
   } finally {
     cnn.dispose();
   }
+}
+
+/** Adds `sdae cnn` to the program. */
+export function register(program: Command, output: Output): void {
+  addCommand(
+    program,
+    'cnn',
+    'train a ReLU CNN (notebook: one 5x5 filter, random minibatches; lenet: two conv+pool blocks, epochs of Adam); writes curves, kernels, confusion matrix, report.html',
+    FLAGS,
+    (flags) => cnnCommand(flags, output),
+  );
 }

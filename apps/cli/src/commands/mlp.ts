@@ -1,19 +1,26 @@
-import { LogisticRegression, Mlp, saveModel, type ActivationName } from '@sdae/layers';
+import { Option, type Command } from 'commander';
+import { LogisticRegression, Mlp, saveModel } from '@sdae/layers';
 import { confusionMatrix, evaluate, fitClassifier } from '@sdae/train';
 import { confusionMatrixChart, lineChart } from '@sdae/vis';
-import type { Output } from '../cli';
 import { batchCount } from '@sdae/datasets';
-import { startExperiment, trainingControls, writeReport, type CommonFlags } from '../experiment';
+import { startExperiment, trainingControls, writeReport } from '../experiment';
+import { activationFlag, addCommand, batchSizeFlag, checkpointFlags, epochsFlag, engineFlags, experimentFlags, flag, hiddenSizesFlag, learningRateFlag, type FlagValues } from '../flags';
+import type { Output } from '../output';
+
+const FLAGS = {
+  logistic: flag<boolean>(() => new Option('--logistic', 'logistic regression (no hidden layer)').default(false)),
+  hidden: hiddenSizesFlag([500]),
+  activation: activationFlag('tanh'),
+  epochs: epochsFlag({ description: 'most epochs (early stopping may end sooner)', default: 20 }),
+  learningRate: learningRateFlag({ description: 'SGD learning rate', default: 0.1 }),
+  batchSize: batchSizeFlag({ description: 'minibatch size', default: 20 }),
+  ...experimentFlags('runs/mlp'),
+  ...engineFlags,
+  ...checkpointFlags,
+};
 
 /** The flags of `sdae mlp`. */
-export interface MlpFlags extends CommonFlags {
-  hidden: number[];
-  logistic: boolean;
-  activation: ActivationName;
-  epochs: number;
-  learningRate: number;
-  batchSize: number;
-}
+export type MlpFlags = FlagValues<typeof FLAGS>;
 
 /**
  * `sdae mlp`: the tutorials' baselines, logistic regression (--logistic) or an MLP, trained with
@@ -69,4 +76,15 @@ export async function mlpCommand(flags: MlpFlags, output: Output): Promise<void>
   } finally {
     model.dispose();
   }
+}
+
+/** Adds `sdae mlp` to the program. */
+export function register(program: Command, output: Output): void {
+  addCommand(
+    program,
+    'mlp',
+    'the baselines: logistic regression (--logistic) or an MLP, with early stopping; writes error curves, confusion matrix, report.html',
+    FLAGS,
+    (flags) => mlpCommand(flags, output),
+  );
 }

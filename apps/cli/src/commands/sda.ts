@@ -1,22 +1,42 @@
+import { Option, type Command } from 'commander';
 import * as tf from '@tensorflow/tfjs-core';
 import { StackedDenoisingAutoencoder, saveModel } from '@sdae/layers';
 import { decodeCheckpoint, evaluate, fitClassifier, pretrainStack, type TrainingResult } from '@sdae/train';
 import { lineChart } from '@sdae/vis';
-import type { Output } from '../cli';
 import { batchCount } from '@sdae/datasets';
-import { filtersPng, startExperiment, trainingControls, writeReport, type CommonFlags } from '../experiment';
+import { filtersPng, startExperiment, trainingControls, writeReport } from '../experiment';
+import {
+  addCommand,
+  batchSizeFlag,
+  checkpointFlags,
+  engineFlags,
+  experimentFlags,
+  flag,
+  hiddenSizesFlag,
+  list,
+  positiveInteger,
+  positiveNumber,
+  unitInterval,
+  type FlagValues,
+} from '../flags';
+import { EXIT, type Output } from '../output';
+
+const FLAGS = {
+  hidden: hiddenSizesFlag([500, 500]),
+  corruptionLevels: flag<number[]>(() => new Option('--corruption-levels <levels>', 'one masking level per layer, comma-separated').argParser(list(unitInterval)).default([0.2, 0.3])),
+  pretrainEpochs: flag<number>(() => new Option('--pretrain-epochs <n>', 'pretraining epochs per layer').argParser(positiveInteger).default(2)),
+  pretrainLearningRate: flag<number>(() => new Option('--pretrain-learning-rate <rate>', 'pretraining SGD learning rate').argParser(positiveNumber).default(0.1)),
+  finetuneEpochs: flag<number>(() => new Option('--finetune-epochs <n>', 'most fine-tuning epochs (early stopping may end sooner)').argParser(positiveInteger).default(25)),
+  finetuneLearningRate: flag<number>(() => new Option('--finetune-learning-rate <rate>', 'fine-tuning learning rate').argParser(positiveNumber).default(0.02)),
+  momentum: flag<number>(() => new Option('--momentum <m>', 'fine-tuning momentum, in [0, 1)').argParser(unitInterval).default(0.9)),
+  batchSize: batchSizeFlag({ description: 'minibatch size', default: 20 }),
+  ...experimentFlags('runs/sda'),
+  ...engineFlags,
+  ...checkpointFlags,
+};
 
 /** The flags of `sdae sda`. */
-export interface SdaFlags extends CommonFlags {
-  hidden: number[];
-  corruptionLevels: number[];
-  pretrainEpochs: number;
-  pretrainLearningRate: number;
-  finetuneEpochs: number;
-  finetuneLearningRate: number;
-  momentum: number;
-  batchSize: number;
-}
+export type SdaFlags = FlagValues<typeof FLAGS>;
 
 function transposedRows(weights: tf.Tensor2D): Float32Array {
   return tf.tidy(() => tf.transpose(weights).dataSync() as Float32Array);
@@ -118,4 +138,24 @@ export async function sdaCommand(flags: SdaFlags, output: Output): Promise<void>
   } finally {
     sda.dispose();
   }
+}
+
+/** Adds `sdae sda` to the program; one corruption level per hidden layer is a usage rule. */
+export function register(program: Command, output: Output): void {
+  addCommand(
+    program,
+    'sda',
+    'pretrain a stacked denoising autoencoder layer by layer, fine-tune it with early stopping; writes filters before/after, product filters, error curves, report.html',
+    FLAGS,
+    async (flags, command) => {
+      if (flags.corruptionLevels.length !== flags.hidden.length) {
+        command.error(
+          `error: --corruption-levels needs one level per hidden layer: ${flags.hidden.length} for --hidden ${flags.hidden.join(',')}; ` +
+            `received ${flags.corruptionLevels.length} (${flags.corruptionLevels.join(',')}).`,
+          { exitCode: EXIT.usage, code: 'sdae.usage' },
+        );
+      }
+      await sdaCommand(flags, output);
+    },
+  );
 }

@@ -1,9 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ImageSet } from '@sdae/datasets';
-import type { DenoisingAutoencoder } from '@sdae/layers';
+import { DenoisingAutoencoder } from '@sdae/layers';
 import { DivergenceError, trainAutoencoder, type EpochLog } from '@sdae/train';
 import { lineChart } from '@sdae/vis';
-import { filtersPng, type Experiment } from '../experiment';
+import { filtersPng, startExperiment, writeReport, type Experiment } from './experiment';
+import type { DaTrainingFlags, EngineFlags, ExperimentFlags } from './flags';
+import type { Output } from './output';
 
 /** One trained dA of a comparison: its cost curve, filters and, if it diverged, where. */
 export interface DaRun {
@@ -26,13 +28,14 @@ export async function trainDaRun(
   try {
     await trainAutoencoder(da, set, {
       ...options,
+      ...experiment.engine,
       onEpochEnd: (log) => {
         history.push(log);
         experiment.logEpoch(log, name);
       },
     });
   } catch (error) {
-    if (!(error instanceof DivergenceError)) throw error;
+    if (!DivergenceError.isInstance(error)) throw error;
     diverged = `diverged at epoch ${error.epoch}, batch ${error.batch} (cost ${error.cost})`;
     experiment.log(`${name}: ${diverged}`, { run: name, diverged });
   }
@@ -58,4 +61,39 @@ export function runFigures(runs: readonly DaRun[], chart: string): { figures: { 
     figures.push({ title: `Filters: ${run.name}${run.diverged === undefined ? '' : ` (${run.diverged})`}`, png: run.filters });
   }
   return { figures, files };
+}
+
+/** One dA of a comparison: its name, how it is built, and what happens around its training. */
+export interface DaRunPlan {
+  name: string;
+  options: ConstructorParameters<typeof DenoisingAutoencoder>[0];
+  learningRate?: number;
+  /** Runs before training (e.g. to initialise from another model). */
+  prepare?: (da: DenoisingAutoencoder) => void;
+  /** Runs after training, before the dA is disposed. */
+  trained?: (da: DenoisingAutoencoder) => void;
+}
+
+/**
+ * The comparison commands' experiment: trains each planned dA in turn with the shared dA flags,
+ * then writes every run's filters and one chart of all cost curves into a report.
+ */
+export async function compareRuns(flags: ExperimentFlags & EngineFlags & DaTrainingFlags, output: Output, title: string, plan: readonly DaRunPlan[]): Promise<DaRun[]> {
+  const experiment = await startExperiment(flags, output);
+  const training = { epochs: flags.epochs, batchSize: flags.batchSize, learningRate: flags.learningRate };
+  const runs: DaRun[] = [];
+  for (const { name, options, learningRate, prepare, trained } of plan) {
+    const da = new DenoisingAutoencoder({ hiddenSize: flags.hidden, seed: flags.seed, ...options });
+    try {
+      prepare?.(da);
+      runs.push(await trainDaRun(experiment, name, da, experiment.mnist.train, { ...training, learningRate: learningRate ?? training.learningRate }));
+      trained?.(da);
+    } finally {
+      da.dispose();
+    }
+  }
+  const { figures, files } = runFigures(runs, costChart(runs, title));
+  const summary = Object.fromEntries(runs.map((run) => [`final cost, ${run.name}`, run.diverged ?? run.history.at(-1)?.cost.toFixed(3) ?? 'no epoch']));
+  await writeReport(experiment, { title, summary: { ...summary, backend: experiment.backend.backend }, figures, config: { ...flags } }, files);
+  return runs;
 }

@@ -1,0 +1,223 @@
+import { InvalidArgumentError as InvalidFlagError, Option, type Command, type OptionValues } from 'commander';
+import { BACKEND_NAMES, type BackendName } from '@sdae/backend';
+import { InvalidArgumentError, requireNumber, requirePositiveInteger, resolveChoice, type NumberRange } from '@sdae/core';
+import { MNIST_SPLIT_NAMES, type MnistSplitName } from '@sdae/datasets';
+import { ACTIVATION_NAMES, type ActivationName } from '@sdae/layers';
+import { ENGINE_NAMES, type EngineName } from '@sdae/train';
+
+// Every flag of the sdae command is declared here or, when only one command has it, in that
+// command's module, always through `flag()` and the parsers below.
+
+/** A command-line flag: its commander option (built fresh for each command) and the typed reader of its value. */
+export interface Flag<T> {
+  option: () => Option;
+  read: (values: OptionValues) => T;
+}
+
+/** Flags by the name their value takes in a command's typed flags. */
+export type FlagSet = Record<string, Flag<unknown>>;
+
+/** The typed values of a {@link FlagSet}, as {@link readFlags} returns them. */
+export type FlagValues<S extends FlagSet> = { [K in keyof S]: ReturnType<S[K]['read']> };
+
+/**
+ * Declares a flag whose parsed value has type `T`. The option's parser (or choices) is what makes
+ * the value a `T`; the reader only picks it from commander's parsed values.
+ *
+ * @example const seed = flag<number>(() => new Option('--seed <n>', 'seed').argParser(anyNumber).default(0));
+ */
+export function flag<T>(build: () => Option): Flag<T> {
+  const attribute = build().attributeName();
+  return { option: build, read: (values) => values[attribute] as T };
+}
+
+/** Reads the parsed values of `flags` from commander's options, each with its type. */
+export function readFlags<S extends FlagSet>(values: OptionValues, flags: S): FlagValues<S> {
+  return Object.fromEntries(Object.entries(flags).map(([name, declared]) => [name, declared.read(values)])) as FlagValues<S>;
+}
+
+/**
+ * Adds a command taking `flags` (in their order) to `program`; `action` receives their typed
+ * values and the command (for usage errors).
+ *
+ * @example addCommand(program, 'data', 'load MNIST', { split: splitFlag }, async (flags) => dataCommand(flags, output));
+ */
+export function addCommand<S extends FlagSet>(
+  program: Command,
+  name: string,
+  description: string,
+  flags: S,
+  action: (values: FlagValues<S>, command: Command) => Promise<void>,
+): Command {
+  const command = program.command(name).description(description);
+  for (const declared of Object.values(flags)) command.addOption(declared.option());
+  return command.action(async (values: OptionValues, self: Command) => action(readFlags(values, flags), self));
+}
+
+// Flag parsers. @sdae/core's validators decide what is accepted; a refusal becomes commander's
+// error, so a bad value is a usage error (exit 2) with "option '--x <n>' argument 'y' is invalid."
+// followed by what is expected.
+
+/** A parser of numbers checked by `check` (one of core's validators); `expected` says what it accepts. */
+function numberParser(expected: string, check: (value: number) => number): (text: string) => number {
+  return (text) => {
+    const value = text.trim() === '' ? Number.NaN : Number(text);
+    try {
+      return check(value);
+    } catch (error) {
+      if (InvalidArgumentError.isInstance(error)) throw new InvalidFlagError(`Expected ${expected}.`);
+      throw error;
+    }
+  };
+}
+
+function rangeParser(expected: string, range: NumberRange): (text: string) => number {
+  return numberParser(expected, (value) => requireNumber('sdae', 'flag', value, range));
+}
+
+/** A whole number >= 1. */
+export const positiveInteger = numberParser('a whole number >= 1', (value) => requirePositiveInteger('sdae', 'flag', value));
+/** Any finite number. */
+export const anyNumber = rangeParser('a number', {});
+/** A finite number > 0. */
+export const positiveNumber = rangeParser('a number > 0', { min: 0, excludeMin: true });
+/** A number in [0, 1): corruption levels, momentum. */
+export const unitInterval = rangeParser('a number in [0, 1)', { min: 0, max: 1, excludeMax: true });
+
+/** A parser of one of `choices`; core's `resolveChoice` refuses anything else, naming `flagName` and every choice. */
+function choiceParser<T extends string>(flagName: string, choices: readonly T[]): (text: string) => T {
+  return (text) => {
+    try {
+      return resolveChoice('sdae', flagName, text, choices);
+    } catch (error) {
+      if (InvalidArgumentError.isInstance(error)) throw new InvalidFlagError(error.message);
+      throw error;
+    }
+  };
+}
+
+/** A comma-separated list, each item read by `parse`. */
+export function list(parse: (text: string) => number): (text: string) => number[] {
+  return (text) => text.split(',').map((item) => parse(item.trim()));
+}
+
+// Flags that several commands share, some with defaults of their own.
+
+/** `--backend`: the tfjs backend. */
+export const backendFlag = flag<BackendName | 'auto'>(() =>
+  new Option('--backend <name>', 'tfjs backend, or auto for the fastest that works').choices(['auto', ...BACKEND_NAMES]).default('auto'),
+);
+
+/** `--split`: how MNIST is divided. */
+export const splitFlag = flag<MnistSplitName>(() =>
+  new Option('--split <name>', 'how to divide MNIST (mini: 5,000 / 1,000 / 1,000)').choices(MNIST_SPLIT_NAMES).default('theano'),
+);
+
+/** `--json`: machine-readable output, described as the command prints it. */
+export function jsonFlag(description: string): Flag<boolean> {
+  return flag<boolean>(() => new Option('--json', description).default(false));
+}
+
+/** `--hidden <sizes>`: hidden layer sizes of a stack or an MLP. */
+export function hiddenSizesFlag(defaultSizes: readonly number[]): Flag<number[]> {
+  return flag<number[]>(() => new Option('--hidden <sizes>', 'hidden layer sizes, comma-separated').argParser(list(positiveInteger)).default([...defaultSizes]));
+}
+
+/** `--activation`: the hidden nonlinearity. */
+export function activationFlag(defaultActivation: ActivationName): Flag<ActivationName> {
+  return flag<ActivationName>(() => new Option('--activation <name>', 'hidden nonlinearity').choices(ACTIVATION_NAMES).default(defaultActivation));
+}
+
+/** How a command describes (and defaults) a number flag; no default leaves it undefined. */
+interface NumberFlagSettings<D extends number | undefined> {
+  description: string;
+  default: D;
+}
+
+function numberFlag<D extends number | undefined>(flags: string, parse: (text: string) => number, settings: NumberFlagSettings<D>): Flag<number | D> {
+  return flag<number | D>(() => {
+    const option = new Option(flags, settings.description).argParser(parse);
+    return settings.default === undefined ? option : option.default(settings.default);
+  });
+}
+
+/** `--epochs <n>`. */
+export function epochsFlag<D extends number | undefined>(settings: NumberFlagSettings<D>): Flag<number | D> {
+  return numberFlag('--epochs <n>', positiveInteger, settings);
+}
+
+/** `--learning-rate <rate>`. */
+export function learningRateFlag<D extends number | undefined>(settings: NumberFlagSettings<D>): Flag<number | D> {
+  return numberFlag('--learning-rate <rate>', positiveNumber, settings);
+}
+
+/** `--batch-size <n>`. */
+export function batchSizeFlag<D extends number | undefined>(settings: NumberFlagSettings<D>): Flag<number | D> {
+  return numberFlag('--batch-size <n>', positiveInteger, settings);
+}
+
+// Flag groups.
+
+/**
+ * The flags every experiment shares: backend, seed, output directory, data split and size, and
+ * JSON logs.
+ */
+export function experimentFlags(defaultOut: string) {
+  return {
+    backend: backendFlag,
+    seed: flag<number>(() => new Option('--seed <n>', 'seed of the weights and noise').argParser(anyNumber).default(0)),
+    out: flag<string>(() => new Option('--out <dir>', 'where to write the pictures, model and report').default(defaultOut)),
+    split: splitFlag,
+    /** Use only the first N images of each set (quick runs and tests). */
+    limit: flag<number | undefined>(() => new Option('--limit <n>', 'use only the first n images of each set (quick runs)').argParser(positiveInteger)),
+    json: jsonFlag('print one JSON object per line instead of text'),
+  };
+}
+
+/** The values of {@link experimentFlags}. */
+export type ExperimentFlags = FlagValues<ReturnType<typeof experimentFlags>>;
+
+/** `--engine` and `--threads`: what runs every training command's steps. */
+export const engineFlags = {
+  engine: flag<EngineName>(() =>
+    new Option('--engine <name>', 'what runs the training steps: auto (native when it loads, else tfjs), native (onnxruntime-node) or tfjs')
+      .argParser(choiceParser('--engine', ENGINE_NAMES))
+      .default('auto'),
+  ),
+  threads: flag<number | undefined>(() =>
+    new Option('--threads <n>', 'threads of the native engine (default: every core, or SDAE_NATIVE_THREADS)').argParser(positiveInteger),
+  ),
+};
+
+/** The values of {@link engineFlags}. */
+export type EngineFlags = FlagValues<typeof engineFlags>;
+
+/** `--checkpoint` and `--resume`, for the commands that train one model. */
+export const checkpointFlags = {
+  /** Where to write a checkpoint after every epoch; default `<out>/checkpoint.sdae`. */
+  checkpoint: flag<string | undefined>(
+    () => new Option('--checkpoint <file>', 'checkpoint written after every epoch (default: <out>/checkpoint.sdae); Ctrl-C stops and names it'),
+  ),
+  /** A checkpoint to continue from. */
+  resume: flag<string | undefined>(() => new Option('--resume <file>', 'continue exactly from a checkpoint written with the same flags')),
+};
+
+/** The values of {@link checkpointFlags}. */
+export type CheckpointFlags = FlagValues<typeof checkpointFlags>;
+
+/**
+ * The training flags of a dA: `da` (15 epochs) and the comparisons, which train several models
+ * and so run 5 epochs each.
+ */
+export function daTrainingFlags(settings: { epochs: number }) {
+  return {
+    hidden: flag<number>(() => new Option('--hidden <n>', 'hidden units').argParser(positiveInteger).default(500)),
+    corruption: flag<number>(() => new Option('--corruption <level>', 'fraction of pixels masked, in [0, 1)').argParser(unitInterval).default(0.3)),
+    learningRate: learningRateFlag({ description: 'SGD learning rate', default: 0.1 }),
+    epochs: epochsFlag({ description: 'epochs per model', default: settings.epochs }),
+    batchSize: batchSizeFlag({ description: 'minibatch size', default: 20 }),
+  };
+}
+
+/** The values of {@link daTrainingFlags}. */
+export type DaTrainingFlags = FlagValues<ReturnType<typeof daTrainingFlags>>;
