@@ -2,7 +2,7 @@
 // The README's two commands, on a machine that has only Node 20 and npm:
 //   npm start  -> node scripts/run.mjs main   (install, build, run the main job: a short dA experiment)
 //   npm test   -> node scripts/run.mjs test   (install, Chromium for the browser tests when it is
-//                                             missing, build, lint, typecheck, every test, the
+//                                             missing, prettier's check, build, lint, typecheck, every test, the
 //                                             packaging test, then `tests: N passed, N failed`)
 // pnpm comes through npx at the version pinned in package.json (corepack is not needed).
 import { spawnSync } from 'node:child_process';
@@ -96,7 +96,7 @@ function summarise(turboCode, packCode) {
     rows.push('packaging: no report, counted as 1 failed');
   }
   console.log('\n' + rows.join('\n'));
-  if (turboCode !== 0) console.log('build, lint, typecheck or a test task failed: see above.');
+  if (turboCode !== 0) console.log('build, lint (formatting included), typecheck or a test task failed: see above.');
   if (packCode !== 0 && existsSync(packReport)) console.log('the packaging test failed: see above.');
   console.log(`tests: ${passed} passed, ${failed} failed`);
   return turboCode === 0 && packCode === 0 && failed === 0 ? 0 : 1;
@@ -116,7 +116,10 @@ if (task === 'main') {
   install();
   ensureChromium();
   for (const dir of [root, ...workspaceDirectories()]) rmSync(join(dir, '.reports'), { recursive: true, force: true });
-  const turboCode = pnpm('exec', 'turbo', 'run', 'build', 'lint', 'typecheck', 'test', '--continue');
+  // Formatting is part of lint: prettier checks the whole tree (its config: .prettierrc.json).
+  const formatCode = pnpm('exec', 'prettier', '--check', '--log-level', 'warn', '.');
+  if (formatCode !== 0) console.log('prettier --check found unformatted files (run `npx -y pnpm@10.34.8 format`).');
+  const turboCode = pnpm('exec', 'turbo', 'run', 'build', 'lint', 'typecheck', 'test', '--continue') || formatCode;
   const packCode = turboCode === 0 ? exec('node', [join(root, 'scripts/pack-test.mjs')]) : 1;
   process.exit(summarise(turboCode, packCode));
 } else {
