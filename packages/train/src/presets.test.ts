@@ -62,7 +62,6 @@ describe('LENET_CNN', () => {
   });
 
   it('trains Adam on shuffled minibatches of 50: 3 epochs at 1e-3, then 2 at 1e-4, without early stopping', () => {
-    if (LENET_CNN.training.loop !== 'epochs') throw new Error('LENET_CNN trains in epochs');
     expect(LENET_CNN.training.phases.map(({ epochs, learningRate }) => [epochs, learningRate])).toEqual([
       [3, 0.001],
       [2, 0.0001],

@@ -4,21 +4,24 @@ import type { PretrainStackOptions } from './pretrain-stack';
 import type { TrainAutoencoderOptions } from './train-autoencoder';
 import type { TrainSampledOptions } from './train-sampled';
 
+/** `T` with the fields `K` always given: what every preset of a kind states. */
+type Stating<T, K extends keyof T> = Readonly<T & Required<Pick<T, K>>>;
+
 /** A dA recipe: the model's options and how {@link trainAutoencoder} trains it. */
 export interface DenoisingAutoencoderPreset {
   /** Where the values come from. */
   readonly source: string;
-  readonly model: Readonly<DenoisingAutoencoderOptions>;
-  readonly training: Readonly<TrainAutoencoderOptions>;
+  readonly model: Stating<DenoisingAutoencoderOptions, 'hiddenSize' | 'corruptionLevel'>;
+  readonly training: Stating<TrainAutoencoderOptions, 'epochs' | 'batchSize' | 'learningRate'>;
 }
 
 /** An SdA recipe: the model's options, its greedy pretraining ({@link pretrainStack}) and its fine-tuning ({@link fitClassifier}). */
 export interface StackedDenoisingAutoencoderPreset {
   /** Where the values come from. */
   readonly source: string;
-  readonly model: Readonly<StackedDenoisingAutoencoderOptions>;
-  readonly pretraining: Readonly<PretrainStackOptions>;
-  readonly finetuning: Readonly<FitClassifierOptions>;
+  readonly model: Stating<StackedDenoisingAutoencoderOptions, 'hiddenSizes' | 'corruptionLevels'>;
+  readonly pretraining: Stating<PretrainStackOptions, 'epochs' | 'batchSize'>;
+  readonly finetuning: Stating<FitClassifierOptions, 'epochs' | 'batchSize'>;
 }
 
 /**
@@ -26,16 +29,26 @@ export interface StackedDenoisingAutoencoderPreset {
  * `'epochs'` runs {@link fitClassifier} once per phase, in order, on the same model (a step
  * decay of the learning rate is two phases).
  */
-export type CnnTraining =
-  | { readonly loop: 'sampled'; readonly options: Readonly<TrainSampledOptions> }
-  | { readonly loop: 'epochs'; readonly phases: readonly Readonly<FitClassifierOptions>[] };
+export type CnnTraining = SampledCnnTraining | PhasedCnnTraining;
+
+/** CNN training by {@link trainSampled}: one run of `options`. */
+export interface SampledCnnTraining {
+  readonly loop: 'sampled';
+  readonly options: Stating<TrainSampledOptions, 'iterations' | 'batchSize' | 'optimizer' | 'learningRate'>;
+}
+
+/** CNN training by {@link fitClassifier}: one run per phase, in order, on the same model. */
+export interface PhasedCnnTraining {
+  readonly loop: 'epochs';
+  readonly phases: readonly Stating<FitClassifierOptions, 'epochs' | 'batchSize' | 'optimizer' | 'learningRate'>[];
+}
 
 /** A {@link ReluCnn} recipe: the model's options and how it is trained. */
-export interface ReluCnnTrainingPreset {
+export interface ReluCnnTrainingPreset<Training extends CnnTraining = CnnTraining> {
   /** Where the values come from. */
   readonly source: string;
-  readonly model: Readonly<ReluCnnOptions>;
-  readonly training: CnnTraining;
+  readonly model: Readonly<ReluCnnOptions & { preset: ReluCnnPreset }>;
+  readonly training: Training;
 }
 
 function deepFreeze<T>(value: T): T {
@@ -107,9 +120,9 @@ export const DEEPLEARNTOOLBOX_SAE: StackedDenoisingAutoencoderPreset = deepFreez
  *
  * @example
  * const cnn = new ReluCnn(NOTEBOOK_CNN.model);
- * if (NOTEBOOK_CNN.training.loop === 'sampled') await trainSampled(cnn, mnist.train, NOTEBOOK_CNN.training.options);
+ * await trainSampled(cnn, mnist.train, NOTEBOOK_CNN.training.options);
  */
-export const NOTEBOOK_CNN: ReluCnnTrainingPreset = deepFreeze({
+export const NOTEBOOK_CNN: ReluCnnTrainingPreset<SampledCnnTraining> = deepFreeze({
   source: 'the numpy notebook "ReLU CNN" (sdae reference: Networks from the numpy notebook)',
   model: { preset: 'notebook' },
   training: { loop: 'sampled', options: { iterations: 3000, batchSize: 100, optimizer: 'sgd', learningRate: 0.1 } },
@@ -123,9 +136,9 @@ export const NOTEBOOK_CNN: ReluCnnTrainingPreset = deepFreeze({
  *
  * @example
  * const cnn = new ReluCnn(LENET_CNN.model);
- * if (LENET_CNN.training.loop === 'epochs') for (const phase of LENET_CNN.training.phases) await fitClassifier(cnn, mnist, phase);
+ * for (const phase of LENET_CNN.training.phases) await fitClassifier(cnn, mnist, phase);
  */
-export const LENET_CNN: ReluCnnTrainingPreset = deepFreeze({
+export const LENET_CNN: ReluCnnTrainingPreset<PhasedCnnTraining> = deepFreeze({
   source: 'Theano Deep Learning Tutorials, convolutional_mlp.py (LeNet shapes); schedule measured in examples/reproduce.mjs',
   model: { preset: 'lenet' },
   training: {
