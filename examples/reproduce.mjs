@@ -10,7 +10,19 @@ import { parseArgs } from 'node:util';
 import { selectBackend } from '@sdae/backend';
 import { loadMnist } from '@sdae/datasets';
 import { DenoisingAutoencoder, LogisticRegression, Mlp, ReluCnn, StackedDenoisingAutoencoder, initializeFrom } from '@sdae/layers';
-import { DivergenceError, evaluate, fitClassifier, formatEpochLog, pretrainStack, trainAutoencoder, trainSampled } from '@sdae/train';
+import {
+  DEEPLEARNTOOLBOX_SAE,
+  DivergenceError,
+  LENET_CNN,
+  NOTEBOOK_CNN,
+  TUTORIAL_DA,
+  evaluate,
+  fitClassifier,
+  formatEpochLog,
+  pretrainStack,
+  trainAutoencoder,
+  trainSampled,
+} from '@sdae/train';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -29,8 +41,8 @@ const experiments = {
     const results = {};
     for (const corruptionLevel of values.corruption === undefined ? [0, 0.3] : [Number(values.corruption)]) {
       console.log(`dA 784-500, corruption ${corruptionLevel}`);
-      const da = new DenoisingAutoencoder({ hiddenSize: 500, corruptionLevel });
-      const result = await trainAutoencoder(da, train, { epochs, batchSize: 20, learningRate: 0.1, onEpochEnd: print });
+      const da = new DenoisingAutoencoder({ ...TUTORIAL_DA.model, corruptionLevel });
+      const result = await trainAutoencoder(da, train, { ...TUTORIAL_DA.training, epochs, onEpochEnd: print });
       results[`corruption ${corruptionLevel}`] = result.history.map((log) => Number(log.cost.toFixed(3)));
       results[`seconds per epoch ${corruptionLevel}`] = Number((result.seconds / epochs).toFixed(1));
       da.dispose();
@@ -44,10 +56,9 @@ const experiments = {
     const { train, test } = await loadMnist({ split: 'standard' });
     const results = {};
     for (const masking of values.corruption === undefined ? [0, 0.5] : [Number(values.corruption)]) {
-      const sda = new StackedDenoisingAutoencoder({ hiddenSizes: [100, 100], corruptionLevels: [masking, masking], reconstructionLoss: 'squared-error', tiedWeights: false });
-      const optimizer = { name: 'momentum', learningRate: 1, momentum: 0.5 };
-      await pretrainStack(sda, train, { epochs: 1, batchSize: 100, optimizer, onEpochEnd: print });
-      await fitClassifier(sda, { train }, { epochs: 1, batchSize: 100, optimizer, earlyStopping: false, onEpochEnd: print });
+      const sda = new StackedDenoisingAutoencoder({ ...DEEPLEARNTOOLBOX_SAE.model, corruptionLevels: [masking, masking] });
+      await pretrainStack(sda, train, { ...DEEPLEARNTOOLBOX_SAE.pretraining, onEpochEnd: print });
+      await fitClassifier(sda, { train }, { ...DEEPLEARNTOOLBOX_SAE.finetuning, onEpochEnd: print });
       const { errorRate } = await evaluate(sda, test);
       console.log(`masking ${masking}: test error ${(100 * errorRate).toFixed(2)} %`);
       results[`test error % (masking ${masking})`] = Number((100 * errorRate).toFixed(2));
@@ -82,11 +93,9 @@ const experiments = {
   // The lenet preset: Adam at 1e-3, then a few epochs at 1e-4 (a step decay).
   async lenet() {
     const { train, validation, test } = await loadMnist({ split: 'theano' });
-    const cnn = new ReluCnn({ preset: 'lenet', seed: 1 });
-    const phases = [
-      { epochs: Number(values.epochs ?? 3), batchSize: 50, order: 'shuffled', optimizer: 'adam', learningRate: 0.001, earlyStopping: false, seed: 1 },
-      { epochs: 2, batchSize: 50, order: 'shuffled', optimizer: 'adam', learningRate: 0.0001, earlyStopping: false, seed: 2 },
-    ];
+    const cnn = new ReluCnn({ ...LENET_CNN.model, seed: 1 });
+    const [first, ...rest] = LENET_CNN.training.phases;
+    const phases = [{ ...first, ...(values.epochs === undefined ? {} : { epochs: Number(values.epochs) }) }, ...rest];
     const validationErrors = [];
     let seconds = 0;
     for (const phase of phases) {
@@ -133,11 +142,12 @@ const experiments = {
   // The numpy notebook's one-filter ReLU CNN: 3,000 iterations of random batches of 100.
   async notebook() {
     const { train, test } = await loadMnist({ split: 'standard' });
-    const cnn = new ReluCnn({ preset: 'notebook' });
-    const result = await trainSampled(cnn, train, { iterations: 3000, batchSize: 100, learningRate: 0.1, onEpochEnd: (log) => log.epoch % 500 === 499 && print(log) });
+    const cnn = new ReluCnn(NOTEBOOK_CNN.model);
+    const options = NOTEBOOK_CNN.training.options;
+    const result = await trainSampled(cnn, train, { ...options, onEpochEnd: (log) => log.epoch % 500 === 499 && print(log) });
     const final = await evaluate(cnn, test);
     cnn.dispose();
-    return { iterations: 3000, testAccuracy: final.accuracy, secondsTraining: Number(result.seconds.toFixed(1)) };
+    return { iterations: options.iterations, testAccuracy: final.accuracy, secondsTraining: Number(result.seconds.toFixed(1)) };
   },
 
   // The tutorial's logistic regression: lr 0.13, batch 600, early stopping.

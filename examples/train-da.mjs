@@ -6,15 +6,15 @@ import { parseArgs } from 'node:util';
 import { selectBackend, formatBackendReport } from '@sdae/backend';
 import { loadMnist } from '@sdae/datasets';
 import { DenoisingAutoencoder, saveModel } from '@sdae/layers';
-import { formatEpochLog, trainAutoencoder } from '@sdae/train';
+import { TUTORIAL_DA, formatEpochLog, trainAutoencoder } from '@sdae/train';
 
 const { values } = parseArgs({
   options: {
-    corruption: { type: 'string', default: '0.3' },
-    epochs: { type: 'string', default: '15' },
-    hidden: { type: 'string', default: '500' },
-    'learning-rate': { type: 'string', default: '0.1' },
-    'batch-size': { type: 'string', default: '20' },
+    corruption: { type: 'string', default: String(TUTORIAL_DA.model.corruptionLevel) },
+    epochs: { type: 'string', default: String(TUTORIAL_DA.training.epochs) },
+    hidden: { type: 'string', default: String(TUTORIAL_DA.model.hiddenSize) },
+    'learning-rate': { type: 'string', default: String(TUTORIAL_DA.training.learningRate) },
+    'batch-size': { type: 'string', default: String(TUTORIAL_DA.training.batchSize) },
     split: { type: 'string', default: 'theano' },
     seed: { type: 'string', default: '0' },
     save: { type: 'string' },
@@ -24,9 +24,10 @@ const { values } = parseArgs({
 const report = await selectBackend();
 console.log(formatBackendReport(report));
 const mnist = await loadMnist({ split: values.split });
-const da = new DenoisingAutoencoder({ hiddenSize: Number(values.hidden), corruptionLevel: Number(values.corruption), seed: Number(values.seed) });
+const da = new DenoisingAutoencoder({ ...TUTORIAL_DA.model, hiddenSize: Number(values.hidden), corruptionLevel: Number(values.corruption), seed: Number(values.seed) });
 console.log(`dA 784-${values.hidden}, corruption ${values.corruption}, ${mnist.train.count} training images, backend ${report.backend}`);
 const result = await trainAutoencoder(da, mnist.train, {
+  ...TUTORIAL_DA.training,
   epochs: Number(values.epochs),
   batchSize: Number(values['batch-size']),
   learningRate: Number(values['learning-rate']),

@@ -14,12 +14,14 @@ export { DenoisingAutoencoder, RECONSTRUCTION_LOSSES, resolveDenoisingAutoencode
 export type { DenoisingAutoencoderOptions, DenoisingAutoencoderConfig, ReconstructionLoss } from './denoising-autoencoder';
 export { StackedDenoisingAutoencoder, resolveStackedDenoisingAutoencoderOptions } from './stacked-denoising-autoencoder';
 export type { StackedDenoisingAutoencoderOptions, StackedDenoisingAutoencoderConfig } from './stacked-denoising-autoencoder';
-export { ReluCnn, RELU_CNN_PRESETS, CONVOLUTION_PADDINGS, CONVOLUTION_BIASES, resolveReluCnnOptions } from './relu-cnn';
-export type { ReluCnnOptions, ReluCnnConfig, ReluCnnPreset, ConvolutionOptions, ConvolutionConfig, ConvolutionPadding, ConvolutionBias } from './relu-cnn';
+export { ReluCnn } from './relu-cnn';
+export { RELU_CNN_PRESETS, CONVOLUTION_PADDINGS, CONVOLUTION_BIASES, resolveReluCnnOptions } from './relu-cnn-options';
+export type { ReluCnnOptions, ReluCnnConfig, ReluCnnPreset, ConvolutionOptions, ConvolutionConfig, ConvolutionPadding, ConvolutionBias } from './relu-cnn-options';
 export { LogisticRegression, resolveLogisticRegressionOptions } from './logistic-regression';
 export type { LogisticRegressionOptions, LogisticRegressionConfig } from './logistic-regression';
 export { Mlp, resolveMlpOptions } from './mlp';
 export type { MlpOptions, MlpConfig } from './mlp';
+export { filterRows } from './filter-rows';
 export { initializeFrom } from './transfer';
 export type { InitializeFromOptions, InitializeFromReport } from './transfer';
 export { encodeBundle, decodeBundle } from './bundle';

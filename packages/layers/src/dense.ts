@@ -59,7 +59,7 @@ export function requireLayerSizes(caller: string, argument: string, sizes: unkno
     throw new InvalidArgumentError(
       argument,
       sizes,
-      `${caller}: ${argument} must be an array of layer sizes${options.allowEmpty ? '' : ' with at least one entry'}, e.g. [500, 500]; ` +
+      `${caller}: ${argument} must be an array of layer sizes${options.allowEmpty ? ' (whole numbers >= 1, [] for none)' : ' with at least one entry'}, e.g. [500, 500]; ` +
         `received ${Array.isArray(sizes) ? '[]' : JSON.stringify(sizes) ?? String(sizes)}.`,
     );
   }

@@ -1,30 +1,3 @@
 // The Node entry of @sdae/layers: everything in the browser entry, plus saving to and loading from a directory.
-import './register';
-
-export { ACTIVATION_NAMES, resolveActivation } from './activations';
-export type { Activation, ActivationName } from './activations';
-export { CORRUPTION_KINDS, corruptTensor, maskValues } from './corruption';
-export type { CorruptionKind } from './corruption';
-export { uniformBound } from './initializers';
-export { Model } from './model';
-export type { ModelClassName, ModelConfig, WeightValues, LossAndGradients, ExternalWeights } from './model';
-export { Classifier } from './classifier';
-export type { InputLayout } from './classifier';
-export { DenoisingAutoencoder, RECONSTRUCTION_LOSSES, resolveDenoisingAutoencoderOptions } from './denoising-autoencoder';
-export type { DenoisingAutoencoderOptions, DenoisingAutoencoderConfig, ReconstructionLoss } from './denoising-autoencoder';
-export { StackedDenoisingAutoencoder, resolveStackedDenoisingAutoencoderOptions } from './stacked-denoising-autoencoder';
-export type { StackedDenoisingAutoencoderOptions, StackedDenoisingAutoencoderConfig } from './stacked-denoising-autoencoder';
-export { ReluCnn, RELU_CNN_PRESETS, CONVOLUTION_PADDINGS, CONVOLUTION_BIASES, resolveReluCnnOptions } from './relu-cnn';
-export type { ReluCnnOptions, ReluCnnConfig, ReluCnnPreset, ConvolutionOptions, ConvolutionConfig, ConvolutionPadding, ConvolutionBias } from './relu-cnn';
-export { LogisticRegression, resolveLogisticRegressionOptions } from './logistic-regression';
-export type { LogisticRegressionOptions, LogisticRegressionConfig } from './logistic-regression';
-export { Mlp, resolveMlpOptions } from './mlp';
-export type { MlpOptions, MlpConfig } from './mlp';
-export { initializeFrom } from './transfer';
-export type { InitializeFromOptions, InitializeFromReport } from './transfer';
-export { encodeBundle, decodeBundle } from './bundle';
-export type { TensorBundle, BundleTensor } from './bundle';
-export { modelToBytes, modelFromBytes, modelToBundle, modelFromBundle, modelFromConfig } from './model-io';
-export type { AnyModel } from './model-io';
-export { ModelFormatError } from './errors';
+export * from './browser';
 export { saveModel, loadModel, MODEL_FILES } from './save-load-node';

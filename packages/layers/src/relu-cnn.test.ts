@@ -4,7 +4,8 @@ import { InvalidArgumentError, Random, deriveSeed } from '@sdae/core';
 import { barsAndStripes, oneHot } from '@sdae/datasets';
 import { describe, expect, it } from 'vitest';
 import { uniformValues } from './initializers';
-import { ReluCnn, resolveReluCnnOptions, type ConvolutionConfig, type ReluCnnConfig, type ReluCnnOptions } from './relu-cnn';
+import { ReluCnn } from './relu-cnn';
+import { resolveReluCnnOptions, type ConvolutionConfig, type ReluCnnConfig, type ReluCnnOptions } from './relu-cnn-options';
 
 type Weights = Map<string, { shape: number[]; values: Float32Array | Float64Array }>;
 

@@ -1,4 +1,4 @@
-// The browser entry of @sdae/train: every loop, optimiser and metric; no Node built-ins.
+// The browser entry of @sdae/train: every loop, optimiser, metric and preset; no Node built-ins.
 export { Optimizer, OPTIMIZER_NAMES, resolveOptimizerOptions } from './optimizers';
 export type { OptimizerName, OptimizerOptions, OptimizerConfig, OptimizerState } from './optimizers';
 export { EarlyStopping } from './early-stopping';
@@ -21,3 +21,5 @@ export { fitClassifier, classifierTraining } from './fit-classifier';
 export type { FitClassifierOptions, ClassifierData } from './fit-classifier';
 export { trainSampled, sampledTraining } from './train-sampled';
 export type { TrainSampledOptions } from './train-sampled';
+export { TUTORIAL_DA, TUTORIAL_SDA, DEEPLEARNTOOLBOX_SAE, NOTEBOOK_CNN, LENET_CNN, CNN_PRESETS } from './presets';
+export type { DenoisingAutoencoderPreset, StackedDenoisingAutoencoderPreset, ReluCnnTrainingPreset, CnnTraining, SampledCnnTraining, PhasedCnnTraining } from './presets';

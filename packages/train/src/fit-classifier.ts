@@ -4,7 +4,8 @@ import type { BundleTensor, Classifier } from '@sdae/layers';
 import { decodeCheckpoint, restoreCheckpoint, type LoopState } from './checkpoint';
 import { EarlyStopping, type EarlyStoppingOptions } from './early-stopping';
 import { runWithHooks, type EpochLog, type StopReason, type TrainingEvent, type TrainingHooks, type TrainingResult } from './events';
-import { checkpointIfDue, requireEpochs, resolveCommonOptions, restoreWeights, snapshotWeights, type CommonTrainingOptions } from './loop-options';
+import { requireEpochs, resolveCommonOptions, type CommonTrainingOptions } from './loop-options';
+import { checkpointIfDue, restoreWeights, snapshotWeights } from './loop-step';
 import { evaluate } from './metrics';
 import { Optimizer } from './optimizers';
 import { classifierBatch, classifierStepSpec, createStepRunner, type StepRunner } from './step-engine';
@@ -16,10 +17,17 @@ export interface ClassifierData {
   test?: ImageSet;
 }
 
+/** The defaults of {@link fitClassifier}: the SdA tutorial's fine-tuning epochs and rate, the dA tutorial's batch. */
+const DEFAULTS = { epochs: 1000, batchSize: 20, learningRate: 0.1 } as const;
+
 /** Options of {@link fitClassifier}. */
 export interface FitClassifierOptions extends CommonTrainingOptions {
   /** The most epochs to run. @default 1000 (the SdA tutorial's fine-tuning) */
   epochs?: number;
+  /** Minibatch size. @default 20 */
+  batchSize?: number;
+  /** The learning rate; overrides the optimiser's. @default 0.1 (the SdA tutorial's fine-tuning) */
+  learningRate?: number;
   /** The tutorial's patience rule (needs a validation set), its settings, or `false` to run every epoch. @default true */
   earlyStopping?: boolean | EarlyStoppingOptions;
   /** At the end, put back the weights of the best validation error. @default true */
@@ -38,8 +46,8 @@ export async function* classifierTraining(
   options: FitClassifierOptions = {},
 ): AsyncGenerator<TrainingEvent, TrainingResult> {
   const caller = 'fitClassifier';
-  const epochs = requireEpochs(caller, options.epochs ?? 1000);
-  const resolved = resolveCommonOptions(caller, options, { batchSize: 20, learningRate: 0.1 });
+  const epochs = requireEpochs(caller, options.epochs ?? DEFAULTS.epochs);
+  const resolved = resolveCommonOptions(caller, options, DEFAULTS);
   const restoreBest = requireBoolean(caller, 'restoreBestWeights', options.restoreBestWeights ?? true);
   const earlyStoppingOption = options.earlyStopping ?? true;
   if (earlyStoppingOption !== false && data.validation === undefined && options.earlyStopping !== undefined) {

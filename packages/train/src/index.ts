@@ -1,24 +1,3 @@
 // The Node entry of @sdae/train: everything in the browser entry, plus checkpoint files.
-export { Optimizer, OPTIMIZER_NAMES, resolveOptimizerOptions } from './optimizers';
-export type { OptimizerName, OptimizerOptions, OptimizerConfig, OptimizerState } from './optimizers';
-export { EarlyStopping } from './early-stopping';
-export type { EarlyStoppingOptions, EarlyStoppingState } from './early-stopping';
-export { errorRate, accuracy, confusionMatrix, evaluate } from './metrics';
-export type { Evaluation } from './metrics';
-export { formatEpochLog, runWithHooks } from './events';
-export type { EpochLog, StopReason, TrainingResult, TrainingEvent, TrainingHooks } from './events';
-export { DivergenceError } from './errors';
-export type { CheckpointOptions, CommonTrainingOptions } from './loop-options';
-export { ENGINE_NAMES } from './engine-options';
-export type { EngineName, EngineReport } from './engine-options';
-export { encodeCheckpoint, decodeCheckpoint, restoreCheckpoint } from './checkpoint';
-export type { Checkpoint, LoopState } from './checkpoint';
-export { trainAutoencoder, autoencoderTraining } from './train-autoencoder';
-export type { TrainAutoencoderOptions } from './train-autoencoder';
-export { pretrainStack, pretrainingTraining } from './pretrain-stack';
-export type { PretrainStackOptions } from './pretrain-stack';
-export { fitClassifier, classifierTraining } from './fit-classifier';
-export type { FitClassifierOptions, ClassifierData } from './fit-classifier';
-export { trainSampled, sampledTraining } from './train-sampled';
-export type { TrainSampledOptions } from './train-sampled';
+export * from './browser';
 export { fileCheckpoint, readCheckpointFile, writeFileAtomic } from './checkpoint-file';

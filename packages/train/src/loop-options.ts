@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs-core';
 import {
   InvalidArgumentError,
   requireNonNegativeInteger,
@@ -7,10 +6,6 @@ import {
   resolveChoice,
 } from '@sdae/core';
 import type { BatchOrder } from '@sdae/datasets';
-import type { BundleTensor, LossAndGradients, Model } from '@sdae/layers';
-import { encodeCheckpoint, type LoopState } from './checkpoint';
-import { DivergenceError } from './errors';
-import type { Optimizer } from './optimizers';
 import { resolveEngineName, type EngineName } from './engine-options';
 import { resolveOptimizerOptions, type OptimizerConfig, type OptimizerName, type OptimizerOptions } from './optimizers';
 
@@ -22,9 +17,13 @@ export interface CheckpointOptions {
   write: (bytes: Uint8Array) => Promise<void>;
 }
 
-/** Options every training loop accepts. */
+/**
+ * Options every training loop accepts. `batchSize` and `learningRate` default per loop: each
+ * loop's options type ({@link TrainAutoencoderOptions}, {@link PretrainStackOptions},
+ * {@link FitClassifierOptions}, {@link TrainSampledOptions}) states its own values.
+ */
 export interface CommonTrainingOptions {
-  /** Minibatch size. @default 20 (the dA tutorial) */
+  /** Minibatch size. @default per loop, see the loop's options */
   batchSize?: number;
   /** Minibatch order within an epoch. @default 'sequential' (the tutorial) */
   order?: BatchOrder;
@@ -32,7 +31,7 @@ export interface CommonTrainingOptions {
   seed?: number;
   /** The optimiser: a name or full settings. @default 'sgd' */
   optimizer?: OptimizerName | OptimizerOptions;
-  /** The learning rate; overrides the optimiser's. @default 0.1 */
+  /** The learning rate; overrides the optimiser's. @default per loop, see the loop's options */
   learningRate?: number;
   /** Stops training cleanly after the current minibatch when aborted. */
   signal?: AbortSignal;
@@ -67,8 +66,17 @@ export interface ResolvedCommonOptions {
   threads: number | undefined;
 }
 
-/** Resolves the options every loop shares; `defaults` holds the loop's own defaults. */
-export function resolveCommonOptions(caller: string, options: CommonTrainingOptions, defaults: { batchSize: number; learningRate: number }): ResolvedCommonOptions {
+/** The defaults that differ between loops; each loop holds its own, once, and documents them on its options type. */
+export interface LoopDefaults {
+  batchSize: number;
+  learningRate: number;
+}
+
+/**
+ * Resolves the options every loop shares. The learning rate is `options.learningRate`, else the
+ * optimiser settings' own, else the loop's default: the optimiser's fallback is never used here.
+ */
+export function resolveCommonOptions(caller: string, options: CommonTrainingOptions, defaults: LoopDefaults): ResolvedCommonOptions {
   const optimizerOptions = typeof options.optimizer === 'string' || options.optimizer === undefined ? { name: options.optimizer } : options.optimizer;
   const checkpoint = options.checkpoint;
   if (checkpoint !== undefined && typeof checkpoint.write !== 'function') {
@@ -78,10 +86,7 @@ export function resolveCommonOptions(caller: string, options: CommonTrainingOpti
     batchSize: requirePositiveInteger(caller, 'batchSize', options.batchSize ?? defaults.batchSize),
     order: resolveChoice(caller, 'order', options.order ?? 'sequential', ['sequential', 'shuffled']),
     seed: requireNumber(caller, 'seed', options.seed ?? 0),
-    optimizer: resolveOptimizerOptions(
-      { learningRate: defaults.learningRate, ...optimizerOptions, ...(options.learningRate === undefined ? {} : { learningRate: options.learningRate }) },
-      caller,
-    ),
+    optimizer: resolveOptimizerOptions({ ...optimizerOptions, learningRate: options.learningRate ?? optimizerOptions.learningRate ?? defaults.learningRate }, caller),
     signal: options.signal,
     checkpointEvery: requirePositiveInteger(caller, 'checkpoint.every', checkpoint?.every ?? 1),
     writeCheckpoint: checkpoint?.write,
@@ -95,63 +100,4 @@ export function resolveCommonOptions(caller: string, options: CommonTrainingOpti
 /** Checks a number of epochs (0 is allowed: nothing to do). */
 export function requireEpochs(caller: string, epochs: unknown): number {
   return requireNonNegativeInteger(caller, 'epochs', epochs);
-}
-
-/**
- * Writes a checkpoint when `completed` epochs (iterations for sampled training) is a multiple of
- * the checkpoint interval; returns its size in bytes, or undefined when none was due.
- */
-export async function checkpointIfDue(
-  options: ResolvedCommonOptions,
-  completed: number,
-  model: Model,
-  optimizer: Optimizer,
-  state: LoopState,
-  bestWeights: BundleTensor[] = [],
-): Promise<number | undefined> {
-  if (options.writeCheckpoint === undefined || completed % options.checkpointEvery !== 0) return undefined;
-  const bytes = encodeCheckpoint(model, optimizer, state, bestWeights);
-  await options.writeCheckpoint(bytes);
-  return bytes.length;
-}
-
-/** Copies of a model's weights, to restore after divergence or to keep the best model. */
-export function snapshotWeights(model: Model): BundleTensor[] {
-  return [...model.getWeights()].map(([name, { shape, values }]) => ({ name, shape, values }));
-}
-
-/** Writes a snapshot back into the model. */
-export function restoreWeights(model: Model, snapshot: readonly BundleTensor[]): void {
-  model.setWeights(Object.fromEntries(snapshot.map((tensor) => [tensor.name, tensor.values])));
-}
-
-/** Where a training step happens, for the divergence guard. */
-export interface StepContext {
-  caller: string;
-  /** The model whose weights are put back on divergence. */
-  owner: Model;
-  /** The variables the step updates. */
-  variables: ReadonlyMap<string, tf.Variable>;
-  optimizer: Optimizer;
-  /** The weights to put back on divergence (those of the epoch's start). */
-  lastGood: readonly BundleTensor[];
-  epoch: number;
-  batch: number;
-}
-
-/**
- * Reads the step's loss, then applies its gradients; disposes both. A NaN or infinite loss puts
- * back `lastGood` instead and throws {@link DivergenceError}.
- */
-export async function applyStep(context: StepContext, step: LossAndGradients): Promise<number> {
-  const cost = (await step.loss.data())[0];
-  step.loss.dispose();
-  if (!Number.isFinite(cost)) {
-    tf.dispose(Object.values(step.gradients));
-    restoreWeights(context.owner, context.lastGood);
-    throw new DivergenceError(context.caller, context.epoch, context.batch, cost, context.optimizer.config.learningRate);
-  }
-  context.optimizer.apply(context.variables, step.gradients);
-  tf.dispose(Object.values(step.gradients));
-  return cost;
 }

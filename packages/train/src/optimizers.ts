@@ -12,7 +12,7 @@ export const OPTIMIZER_NAMES: readonly OptimizerName[] = ['sgd', 'momentum', 'ad
 export interface OptimizerOptions {
   /** @default 'sgd' */
   name?: OptimizerName;
-  /** The step size, > 0. @default 0.1 (the dA tutorial) */
+  /** The step size, > 0. @default 0.1 when the optimiser is built directly; each training loop passes its own default */
   learningRate?: number;
   /** Momentum coefficient in [0, 1) (`'momentum'` only). @default 0.5 (DeepLearnToolbox) */
   momentum?: number;

@@ -6,10 +6,17 @@ import { requireEpochs, resolveCommonOptions, type CommonTrainingOptions } from 
 import { Optimizer } from './optimizers';
 import { unsupervisedEpochs } from './train-autoencoder';
 
+/** The defaults of {@link pretrainStack}: the SdA tutorial's pretraining. */
+const DEFAULTS = { epochs: 15, batchSize: 1, learningRate: 0.001 } as const;
+
 /** Options of {@link pretrainStack}; the defaults are the SdA tutorial's. */
 export interface PretrainStackOptions extends CommonTrainingOptions {
   /** Pretraining epochs per layer. @default 15 */
   epochs?: number;
+  /** Minibatch size. @default 1 (the SdA tutorial's pretraining; pass larger batches for speed) */
+  batchSize?: number;
+  /** The learning rate; overrides the optimiser's. @default 0.001 (the SdA tutorial's pretraining; pass larger batches for speed) */
+  learningRate?: number;
 }
 
 /**
@@ -24,8 +31,8 @@ export async function* pretrainingTraining(
   options: PretrainStackOptions = {},
 ): AsyncGenerator<TrainingEvent, TrainingResult> {
   const caller = 'pretrainStack';
-  const epochs = requireEpochs(caller, options.epochs ?? 15);
-  const resolved = resolveCommonOptions(caller, options, { batchSize: 1, learningRate: 0.001 });
+  const epochs = requireEpochs(caller, options.epochs ?? DEFAULTS.epochs);
+  const resolved = resolveCommonOptions(caller, options, DEFAULTS);
   const started = performance.now();
   const checkpoint = resolved.resume === undefined ? undefined : decodeCheckpoint(resolved.resume);
   const firstLayer = checkpoint?.state.layer ?? 0;

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { BackendUnavailableError, UnsupportedKernelError, loadNativeEngine, type NativeStep, type StepDefinition } from '@sdae/backend';
 import { oneHot, type Batch } from '@sdae/datasets';
 import type { Classifier, DenoisingAutoencoder, LossAndGradients, Model } from '@sdae/layers';
-import { applyStep, type StepContext } from './loop-options';
+import { applyStep, type StepContext } from './loop-step';
 import type { EngineName, EngineReport } from './engine-options';
 import type { Optimizer } from './optimizers';
 

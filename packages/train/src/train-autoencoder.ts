@@ -3,14 +3,22 @@ import { epochBatches, type ImageSet } from '@sdae/datasets';
 import type { DenoisingAutoencoder, Model } from '@sdae/layers';
 import { decodeCheckpoint, restoreCheckpoint, type LoopState } from './checkpoint';
 import { runWithHooks, type StopReason, type TrainingEvent, type TrainingHooks, type TrainingResult } from './events';
-import { checkpointIfDue, requireEpochs, resolveCommonOptions, snapshotWeights, type CommonTrainingOptions, type ResolvedCommonOptions } from './loop-options';
+import { requireEpochs, resolveCommonOptions, type CommonTrainingOptions, type ResolvedCommonOptions } from './loop-options';
+import { checkpointIfDue, snapshotWeights } from './loop-step';
 import { Optimizer } from './optimizers';
 import { autoencoderStepSpec, createStepRunner } from './step-engine';
+
+/** The defaults of {@link trainAutoencoder}: the dA tutorial's. */
+const DEFAULTS = { epochs: 15, batchSize: 20, learningRate: 0.1 } as const;
 
 /** Options of {@link trainAutoencoder}; the defaults are the dA tutorial's. */
 export interface TrainAutoencoderOptions extends CommonTrainingOptions {
   /** Epochs over the training set. @default 15 */
   epochs?: number;
+  /** Minibatch size. @default 20 (the dA tutorial) */
+  batchSize?: number;
+  /** The learning rate; overrides the optimiser's. @default 0.1 (the dA tutorial) */
+  learningRate?: number;
 }
 
 /** What the unsupervised epoch loop needs; shared by dA training and SdA pretraining. */
@@ -90,8 +98,8 @@ export async function* autoencoderTraining(
   options: TrainAutoencoderOptions = {},
 ): AsyncGenerator<TrainingEvent, TrainingResult> {
   const caller = 'trainAutoencoder';
-  const epochs = requireEpochs(caller, options.epochs ?? 15);
-  const resolved = resolveCommonOptions(caller, options, { batchSize: 20, learningRate: 0.1 });
+  const epochs = requireEpochs(caller, options.epochs ?? DEFAULTS.epochs);
+  const resolved = resolveCommonOptions(caller, options, DEFAULTS);
   const started = performance.now();
   const optimizer = new Optimizer(resolved.optimizer);
   try {

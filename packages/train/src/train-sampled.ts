@@ -3,14 +3,22 @@ import { sampledBatches, type ImageSet } from '@sdae/datasets';
 import type { Classifier } from '@sdae/layers';
 import { decodeCheckpoint, restoreCheckpoint, type LoopState } from './checkpoint';
 import { runWithHooks, type StopReason, type TrainingEvent, type TrainingHooks, type TrainingResult } from './events';
-import { checkpointIfDue, resolveCommonOptions, snapshotWeights, type CommonTrainingOptions } from './loop-options';
+import { resolveCommonOptions, type CommonTrainingOptions } from './loop-options';
+import { checkpointIfDue, snapshotWeights } from './loop-step';
 import { Optimizer } from './optimizers';
 import { classifierBatch, classifierStepSpec, createStepRunner, type StepRunner } from './step-engine';
+
+/** The defaults of {@link trainSampled}: the numpy notebook's. */
+const DEFAULTS = { iterations: 3000, batchSize: 100, learningRate: 0.1 } as const;
 
 /** Options of {@link trainSampled}; the defaults are the numpy notebook's. */
 export interface TrainSampledOptions extends CommonTrainingOptions {
   /** The number of iterations, each on a minibatch sampled at random. @default 3000 */
   iterations?: number;
+  /** Minibatch size, sampled at random each iteration. @default 100 (the numpy notebook) */
+  batchSize?: number;
+  /** The learning rate on the mean loss; overrides the optimiser's. @default 0.1 (the notebook's 0.001 on summed gradients) */
+  learningRate?: number;
 }
 
 /**
@@ -22,8 +30,8 @@ export interface TrainSampledOptions extends CommonTrainingOptions {
  */
 export async function* sampledTraining(model: Classifier, set: ImageSet, options: TrainSampledOptions = {}): AsyncGenerator<TrainingEvent, TrainingResult> {
   const caller = 'trainSampled';
-  const iterations = requireNonNegativeInteger(caller, 'iterations', options.iterations ?? 3000);
-  const resolved = resolveCommonOptions(caller, options, { batchSize: 100, learningRate: 0.1 });
+  const iterations = requireNonNegativeInteger(caller, 'iterations', options.iterations ?? DEFAULTS.iterations);
+  const resolved = resolveCommonOptions(caller, options, DEFAULTS);
   const started = performance.now();
   const optimizer = new Optimizer(resolved.optimizer);
   let state: LoopState = { loop: 'sampled', nextEpoch: 0, iterations: 0, history: [] };

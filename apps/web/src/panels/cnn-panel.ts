@@ -3,7 +3,7 @@
 // draw a digit and see the class probabilities.
 import * as tf from '@tensorflow/tfjs-core';
 import { Classifier, RELU_CNN_PRESETS, ReluCnn, type AnyModel, type ReluCnnPreset } from '@sdae/layers/browser';
-import { OPTIMIZER_NAMES, confusionMatrix, evaluate, sampledTraining, type OptimizerName } from '@sdae/train/browser';
+import { NOTEBOOK_CNN, OPTIMIZER_NAMES, confusionMatrix, evaluate, sampledTraining, type OptimizerName } from '@sdae/train/browser';
 import { confusionMatrixChart, enlarge, tileRasterImages } from '@sdae/vis';
 import { startBlocker, type AppContext } from '../app-context';
 import { costChart } from '../charts';
@@ -29,12 +29,13 @@ export interface CnnPanelState {
 /** Builds the CNN panel. */
 export function cnnPanel(app: AppContext): { element: HTMLElement; state: CnnPanelState } {
   const state: CnnPanelState = { model: undefined, losses: [], accuracies: [], stepMilliseconds: [], testAccuracy: undefined, probabilities: undefined };
+  const recipe = NOTEBOOK_CNN.training.options;
   const inputs = {
-    preset: select('cnn-preset', RELU_CNN_PRESETS, 'notebook' as ReluCnnPreset, { notebook: 'notebook: one 5x5 filter (6,371 parameters)', lenet: 'lenet: 20-50-500 (431,080 parameters)' }),
-    iterations: numberInput('cnn-iterations', 3000, { min: 1, max: 1_000_000, step: 1 }),
-    batchSize: numberInput('cnn-batch-size', 100, { min: 1, max: 1000, step: 1 }),
-    optimizer: select('cnn-optimizer', OPTIMIZER_NAMES, 'sgd' as OptimizerName),
-    learningRate: numberInput('cnn-learning-rate', 0.1, { min: 0, max: 10 }),
+    preset: select('cnn-preset', RELU_CNN_PRESETS, NOTEBOOK_CNN.model.preset, { notebook: 'notebook: one 5x5 filter (6,371 parameters)', lenet: 'lenet: 20-50-500 (431,080 parameters)' }),
+    iterations: numberInput('cnn-iterations', recipe.iterations, { min: 1, max: 1_000_000, step: 1 }),
+    batchSize: numberInput('cnn-batch-size', recipe.batchSize, { min: 1, max: 1000, step: 1 }),
+    optimizer: select('cnn-optimizer', OPTIMIZER_NAMES, recipe.optimizer as OptimizerName),
+    learningRate: numberInput('cnn-learning-rate', recipe.learningRate, { min: 0, max: 10 }),
     seed: numberInput('cnn-seed', 0, { step: 1 }),
   };
   const filters = imageCanvas('cnn-filters', 3);

@@ -1,8 +1,8 @@
 // The dA panel: a denoising autoencoder trained as in the Theano tutorial, with its filters,
 // reconstructions and cost updated live.
 import * as tf from '@tensorflow/tfjs-core';
-import { ACTIVATION_NAMES, DenoisingAutoencoder, type ActivationName, type AnyModel } from '@sdae/layers/browser';
-import { autoencoderTraining, formatEpochLog, type EpochLog } from '@sdae/train/browser';
+import { ACTIVATION_NAMES, DenoisingAutoencoder, filterRows, type ActivationName, type AnyModel } from '@sdae/layers/browser';
+import { TUTORIAL_DA, autoencoderTraining, formatEpochLog, type EpochLog } from '@sdae/train/browser';
 import { reconstructionGrid } from '@sdae/vis';
 import { startBlocker, type AppContext } from '../app-context';
 import { costChart } from '../charts';
@@ -28,16 +28,17 @@ export interface DaPanelState {
 /** Builds the dA panel. */
 export function daPanel(app: AppContext): { element: HTMLElement; state: DaPanelState } {
   const state: DaPanelState = { model: undefined, costs: [], epochs: [], stepMilliseconds: [], draws: 0 };
+  const { model: presetModel, training: presetTraining } = TUTORIAL_DA;
   const inputs = {
-    hidden: numberInput('da-hidden', 500, { min: 1, max: 2000, step: 1 }),
-    corruption: h('input', { id: 'da-corruption', type: 'range', min: '0', max: '0.9', step: '0.05', value: '0.3' }),
-    learningRate: numberInput('da-learning-rate', 0.1, { min: 0, max: 10 }),
-    batchSize: numberInput('da-batch-size', 20, { min: 1, max: 1000, step: 1 }),
-    epochs: numberInput('da-epochs', 15, { min: 1, max: 1000, step: 1 }),
+    hidden: numberInput('da-hidden', presetModel.hiddenSize, { min: 1, max: 2000, step: 1 }),
+    corruption: h('input', { id: 'da-corruption', type: 'range', min: '0', max: '0.9', step: '0.05', value: String(presetModel.corruptionLevel) }),
+    learningRate: numberInput('da-learning-rate', presetTraining.learningRate, { min: 0, max: 10 }),
+    batchSize: numberInput('da-batch-size', presetTraining.batchSize, { min: 1, max: 1000, step: 1 }),
+    epochs: numberInput('da-epochs', presetTraining.epochs, { min: 1, max: 1000, step: 1 }),
     activation: select('da-activation', ACTIVATION_NAMES, 'sigmoid' as ActivationName),
     seed: numberInput('da-seed', 0, { step: 1 }),
   };
-  const corruptionValue = h('output', { id: 'da-corruption-value' }, '0.30');
+  const corruptionValue = h('output', { id: 'da-corruption-value' }, presetModel.corruptionLevel.toFixed(2));
   inputs.corruption.addEventListener('input', () => (corruptionValue.textContent = Number(inputs.corruption.value).toFixed(2)));
   const filters = imageCanvas('da-filters', 2);
   const reconstructions = imageCanvas('da-reconstructions', 3);
@@ -48,8 +49,7 @@ export function daPanel(app: AppContext): { element: HTMLElement; state: DaPanel
     const model = state.model;
     const mnist = app.mnist;
     if (model === undefined) return;
-    const weights = tf.tidy(() => tf.transpose(model.W).dataSync());
-    drawFilterGrid(filters, weights);
+    drawFilterGrid(filters, filterRows(model));
     state.draws++;
     if (mnist !== undefined) {
       const count = Math.min(10, mnist.test.count);

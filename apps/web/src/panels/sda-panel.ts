@@ -1,8 +1,7 @@
 // The SdA panel: greedy layer-wise pretraining, then supervised fine-tuning with the tutorial's
 // early stopping; the pretraining costs, the error curves and the first-layer filters before and
 // after fine-tuning.
-import * as tf from '@tensorflow/tfjs-core';
-import { StackedDenoisingAutoencoder, type AnyModel } from '@sdae/layers/browser';
+import { StackedDenoisingAutoencoder, filterRows, type AnyModel } from '@sdae/layers/browser';
 import { classifierTraining, formatEpochLog, pretrainingTraining, type EpochLog } from '@sdae/train/browser';
 import { startBlocker, type AppContext } from '../app-context';
 import { chartOf, costChart } from '../charts';
@@ -46,8 +45,7 @@ export function sdaPanel(app: AppContext): { element: HTMLElement; state: SdaPan
   const drawFilters = (canvas: HTMLCanvasElement): void => {
     const model = state.model;
     if (model === undefined) return;
-    const weights = tf.tidy(() => tf.transpose(model.firstLayerWeights()).dataSync());
-    drawFilterGrid(canvas, weights);
+    drawFilterGrid(canvas, filterRows(model));
   };
   const drawCharts = (): void => {
     showSvg(pretrainChart, costChart(state.pretrainingCosts.map((values, layer) => ({ name: `layer ${layer}`, values })), 'Pretraining cost', 'cost (cross-entropy)'));
