@@ -1,6 +1,5 @@
-import * as tf from '@tensorflow/tfjs-core';
 import type { ImageSet } from '@sdae/datasets';
-import { DenoisingAutoencoder } from '@sdae/layers';
+import { DenoisingAutoencoder, filterRows } from '@sdae/layers';
 import { DivergenceError, trainAutoencoder, type EpochLog } from '@sdae/train';
 import { lineChart } from '@sdae/vis';
 import { filtersPng, startExperiment, writeReport, type Experiment } from './experiment';
@@ -39,7 +38,7 @@ export async function trainDaRun(
     diverged = `diverged at epoch ${error.epoch}, batch ${error.batch} (cost ${error.cost})`;
     experiment.log(`${name}: ${diverged}`, { run: name, diverged });
   }
-  const filters = filtersPng(tf.tidy(() => tf.transpose(da.W).dataSync()));
+  const filters = filtersPng(filterRows(da));
   return { name, history, filters, diverged };
 }
 

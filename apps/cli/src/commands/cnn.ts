@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import * as tf from '@tensorflow/tfjs-core';
 import { ReluCnn, saveModel } from '@sdae/layers';
-import { OPTIMIZER_NAMES, confusionMatrix, evaluate, fitClassifier, trainSampled, type EpochLog, type OptimizerName, type TrainingResult } from '@sdae/train';
+import { LENET_CNN, NOTEBOOK_CNN, OPTIMIZER_NAMES, confusionMatrix, evaluate, fitClassifier, trainSampled, type EpochLog, type OptimizerName, type TrainingResult } from '@sdae/train';
 import { confusionMatrixChart, lineChart } from '@sdae/vis';
 import { batchCount } from '@sdae/datasets';
 import { filtersPng, startExperiment, trainingControls, writeReport } from '../experiment';
@@ -24,10 +24,18 @@ const FLAGS = {
 /** The flags of `sdae cnn`. */
 export type CnnFlags = FlagValues<typeof FLAGS>;
 
-/** How each preset is trained by default: the notebook's sampled minibatches, or epochs of Adam. */
+/**
+ * How each preset is trained by default, from @sdae/train's presets: the notebook's sampled
+ * minibatches, or LeNet's epochs of Adam (the CLI runs LENET_CNN's phases as one run at its first
+ * phase's learning rate; it has no learning-rate schedule yet).
+ */
 const PRESET_TRAINING = {
-  notebook: { optimizer: 'sgd', learningRate: 0.1, batchSize: 100, iterations: 3000, epochs: undefined },
-  lenet: { optimizer: 'adam', learningRate: 0.001, batchSize: 50, iterations: undefined, epochs: 5 },
+  notebook: { ...NOTEBOOK_CNN.training.options, epochs: undefined },
+  lenet: {
+    ...LENET_CNN.training.phases[0]!,
+    iterations: undefined,
+    epochs: LENET_CNN.training.phases.reduce((total, phase) => total + phase.epochs, 0),
+  },
 } as const;
 
 /**

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import * as tf from '@tensorflow/tfjs-core';
-import { DenoisingAutoencoder, saveModel } from '@sdae/layers';
+import { DenoisingAutoencoder, filterRows, saveModel } from '@sdae/layers';
 import { trainAutoencoder } from '@sdae/train';
 import { encodePng, greyToRgba, lineChart, reconstructionGrid } from '@sdae/vis';
 import { batchCount } from '@sdae/datasets';
@@ -31,7 +31,7 @@ export async function daCommand(flags: DaFlags, output: Output): Promise<void> {
       ...controls.loopOptions,
     }).finally(controls.release);
     if (controls.interrupted()) return;
-    const filterImage = filtersPng(tf.tidy(() => tf.transpose(da.W).dataSync()));
+    const filterImage = filtersPng(filterRows(da));
     const examples = Math.min(10, mnist.test.count);
     const x = tf.tensor2d(mnist.test.images.subarray(0, examples * 784), [examples, 784]);
     const corrupted = da.corrupt(x);

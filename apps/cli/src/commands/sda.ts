@@ -1,6 +1,5 @@
 import { Option, type Command } from 'commander';
-import * as tf from '@tensorflow/tfjs-core';
-import { StackedDenoisingAutoencoder, saveModel } from '@sdae/layers';
+import { StackedDenoisingAutoencoder, filterRows, saveModel } from '@sdae/layers';
 import { decodeCheckpoint, evaluate, fitClassifier, pretrainStack, type TrainingResult } from '@sdae/train';
 import { lineChart } from '@sdae/vis';
 import { batchCount } from '@sdae/datasets';
@@ -38,10 +37,6 @@ const FLAGS = {
 /** The flags of `sdae sda`. */
 export type SdaFlags = FlagValues<typeof FLAGS>;
 
-function transposedRows(weights: tf.Tensor2D): Float32Array {
-  return tf.tidy(() => tf.transpose(weights).dataSync() as Float32Array);
-}
-
 /**
  * `sdae sda`: greedy pretraining then early-stopped fine-tuning of a stacked denoising
  * autoencoder; writes first-layer filters before and after fine-tuning, the product filters
@@ -64,7 +59,7 @@ export async function sdaCommand(flags: SdaFlags, output: Output): Promise<void>
       if (resumeStage !== 'classifier') {
         pretraining = await pretrainStack(sda, mnist.train, { ...common, epochs: flags.pretrainEpochs, learningRate: flags.pretrainLearningRate, resume: controls.resume });
         if (controls.interrupted()) return;
-        pretrainedFilters = filtersPng(transposedRows(sda.getVariable('layer0.W') as tf.Tensor2D));
+        pretrainedFilters = filtersPng(filterRows(sda));
       }
       finetuning = await fitClassifier(sda, { train: mnist.train, validation: mnist.validation, test: mnist.test }, {
         ...common,
@@ -77,9 +72,9 @@ export async function sdaCommand(flags: SdaFlags, output: Output): Promise<void>
     } finally {
       controls.release();
     }
-    const finetunedFilters = filtersPng(transposedRows(sda.getVariable('layer0.W') as tf.Tensor2D));
+    const finetunedFilters = filtersPng(filterRows(sda));
     const product = sda.weightProduct();
-    const productFilters = filtersPng(transposedRows(product));
+    const productFilters = filtersPng(filterRows(product));
     product.dispose();
     const test = await evaluate(sda, mnist.test);
     log(`Test error ${(100 * test.errorRate).toFixed(2)} %`, { testError: test.errorRate });
