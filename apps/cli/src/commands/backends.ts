@@ -32,7 +32,7 @@ export function register(program: Command, output: Output): void {
   addCommand(
     program,
     'backends',
-    'list the tfjs backends that work here and the one selected, with the reasons',
+    'list the native training engine (or why it cannot load), the tfjs backends that work here and the one selected, with the reasons',
     FLAGS,
     (flags) => backendsCommand(flags, output),
   );
