@@ -1,5 +1,14 @@
 // Turns the runs' results into the rows of the table and prints them as markdown.
 
+/** Above this 1-minute load average at the start, the benches warn that other work is running. */
+export const QUIET_LOAD = 0.5;
+
+/** The warning line for a 1-minute load average at the start, or undefined when it is quiet. */
+export function loadWarning(loadAtStart) {
+  if (!(loadAtStart > QUIET_LOAD)) return undefined;
+  return `warning: 1-minute load average ${loadAtStart} at the start (above ${QUIET_LOAD}): other work is running: ratios against PyTorch flatter sdae.`;
+}
+
 /** How a run is labelled in the table: backend (or the native engine), and the kernels it ran with. */
 export function runLabel(run) {
   if (run.backend === 'pytorch') return `pytorch (${run.threads ?? '?'} threads)`;

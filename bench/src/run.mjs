@@ -30,14 +30,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { BACKEND_NAMES, filledKernels, listBackends, loadNativeEngine } from '@sdae/backend';
 import { mnistDataDirectory } from '@sdae/datasets';
 import { DEFAULT_PYTHON, probePeer, runPeer } from './peer.mjs';
-import { TABLE_HEADER, markdownTable, runLabel, stageTable, summarizeRun, tableRows, targetTable } from './report.mjs';
+import { QUIET_LOAD, TABLE_HEADER, loadWarning, markdownTable, runLabel, stageTable, summarizeRun, tableRows, targetTable } from './report.mjs';
 import { WORKLOADS, WORKLOAD_NAMES } from './workloads.mjs';
 
 /** What --backends accepts: the native engine and the tfjs backends. */
 const NATIVE = 'native';
 const BACKEND_CHOICES = [NATIVE, ...BACKEND_NAMES];
-/** Above this 1-minute load average at the start, the bench warns that other work is running. */
-const QUIET_LOAD = 0.5;
 const USAGE = `usage: node src/run.mjs [--workloads ${WORKLOAD_NAMES.join(',')}] [--backends native,wasm,cpu] [--threads 2] [--fraction 0.05]
        [--w4-fraction F] [--warmup 3] [--w3-steps 20] [--stock-steps 5] [--no-stock] [--no-peer] [--python ${DEFAULT_PYTHON}]
        [--repeat 1] [--out results/latest.json] [--note TEXT]
@@ -167,11 +165,8 @@ function progress(run) {
 
 const settings = parseSettings();
 const info = machine();
-const loadWarning =
-  info.loadAverageAtStart[0] > QUIET_LOAD
-    ? `warning: 1-minute load average ${info.loadAverageAtStart[0]} at the start (above ${QUIET_LOAD}): other work is running: ratios against PyTorch flatter sdae.`
-    : undefined;
-if (loadWarning !== undefined) console.log(loadWarning);
+const startWarning = loadWarning(info.loadAverageAtStart[0]);
+if (startWarning !== undefined) console.log(startWarning);
 const { backends, native: nativeEngine } = await chooseBackends(settings.backends, settings.threads);
 if (nativeEngine !== undefined) info.nativeEngine = nativeEngine;
 const peerStatus = settings.peer ? probePeer(settings.python) : { available: false, reason: 'disabled with --no-peer' };
@@ -245,7 +240,7 @@ const heading = [
     `stock kernels ${settings.stockSteps} timed steps; ${info.minutes} min in all; 1-minute load average ${info.loadAverageAtStart[0]} at the start, ` +
     `${info.loadAverageAtEnd[0]} at the end (2 means both cores busy)` +
     `${settings.repeat > 1 ? `; each configuration run ${settings.repeat} times in turn, the median run shown` : ''}.`,
-  ...(loadWarning === undefined ? [] : [`**${loadWarning.replace(/^warning/, 'Warning')}**`]),
+  ...(startWarning === undefined ? [] : [`**${startWarning.replace(/^warning/, 'Warning')}**`]),
   ...(settings.note === '' ? [] : [`Note: ${settings.note}`]),
   '',
   ...settings.workloads.map((name) => `- ${name}: ${WORKLOADS[name].title}`),
