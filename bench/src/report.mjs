@@ -1,8 +1,18 @@
 // Turns the runs' results into the rows of the table and prints them as markdown.
 
-/** How a run is labelled in the table: backend, and the kernels it ran with. */
+/** Above this 1-minute load average at the start, the benches warn that other work is running. */
+export const QUIET_LOAD = 0.5;
+
+/** The warning line for a 1-minute load average at the start, or undefined when it is quiet. */
+export function loadWarning(loadAtStart) {
+  if (!(loadAtStart > QUIET_LOAD)) return undefined;
+  return `warning: 1-minute load average ${loadAtStart} at the start (above ${QUIET_LOAD}): other work is running: ratios against PyTorch flatter sdae.`;
+}
+
+/** How a run is labelled in the table: backend (or the native engine), and the kernels it ran with. */
 export function runLabel(run) {
   if (run.backend === 'pytorch') return `pytorch (${run.threads ?? '?'} threads)`;
+  if (run.backend === 'native') return `native (onnxruntime, ${run.threads ?? '?'} threads)`;
   return run.kernels === 'stock' ? `${run.backend}, stock tfjs` : `${run.backend}, sdae`;
 }
 
@@ -45,6 +55,8 @@ export function tableRows(runs, workloads) {
     else if (run.status !== 'ok') notes.push(`error: ${String(run.error).split('\n')[0].slice(0, 120)}`);
     if (run.status === 'ok' && summary.projected) notes.push(`${workload.unit} time projected from ${stepsText(run, summary)} steps`);
     if (run.kernels === 'stock' && sdae !== undefined && run.status === 'ok') notes.push(`sdae kernels ${(summary.msPerStep / summarizeRun(sdae).msPerStep).toFixed(1)}x faster`);
+    const otherEngines = (run.engines ?? []).filter((report) => report.engine !== (run.engine ?? report.engine));
+    if (otherEngines.length > 0) notes.push(`ran on ${otherEngines[0].description}, not ${run.engine}: ${otherEngines[0].reason}`);
     if (run.repeatsMsPerStep !== undefined) notes.push(`runs ${run.repeatsMsPerStep.map((ms) => milliseconds(ms)).join(', ')} ms/step`);
     const workloadTime = workload.unit === 'step' ? '—' : `${summary.projected ? '~' : ''}${number(summary.workloadSeconds, 1)}`;
     rows.push([
@@ -87,4 +99,53 @@ export function stageTable(runs, workloadName) {
     ...(peer === undefined ? [] : ours.map((run) => number(run.stages[index].msPerStep / peer.stages[index].msPerStep, 2))),
   ]);
   return markdownTable(header, rows);
+}
+
+/**
+ * The targets, ours/PyTorch in ms per step: issue 14's for the native engine, issue 7's for the
+ * fastest tfjs backend with the sdae kernels (W4 only reported there).
+ */
+export const TARGETS = {
+  native: { source: 'issue 14', limits: { W1: 0.5, W2: 0.7, W3: 1.0, W4: 0.7 } },
+  tfjs: { source: 'issue 7', limits: { W1: 1.0, W2: 1.5, W3: 2.0 } },
+};
+
+/**
+ * The table against the targets: per workload, the native row and the fastest tfjs row (sdae
+ * kernels) against PyTorch, the target, and met / not met; with a line saying when the run does
+ * not meet the targets' conditions (the median of at least 3 interleaved runs, a quiet machine).
+ * Undefined without a PyTorch run.
+ */
+export function targetTable(runs, workloadNames, { repeat, loadAtStart, quietLoad }) {
+  const ok = (run) => run.status === 'ok' && Number.isFinite(summarizeRun(run).msPerStep);
+  const rows = [];
+  for (const name of workloadNames) {
+    const peer = runs.find((run) => run.workload === name && run.backend === 'pytorch' && ok(run));
+    if (peer === undefined) continue;
+    const peerMs = summarizeRun(peer).msPerStep;
+    const native = runs.find((run) => run.workload === name && run.backend === 'native');
+    const tfjs = runs
+      .filter((run) => run.workload === name && run.backend !== 'native' && run.backend !== 'pytorch' && run.kernels === 'sdae' && ok(run))
+      .sort((a, b) => summarizeRun(a).msPerStep - summarizeRun(b).msPerStep)[0];
+    for (const [kind, run] of [['native', native], ['tfjs', tfjs]]) {
+      if (run === undefined) continue;
+      const { source, limits } = TARGETS[kind];
+      const limit = limits[name];
+      const ms = ok(run) ? summarizeRun(run).msPerStep : Number.NaN;
+      const ratio = ms / peerMs;
+      const verdict = !Number.isFinite(ratio) ? `no figure (${run.status})` : limit === undefined ? 'reported' : ratio <= limit ? 'met' : '**not met**';
+      rows.push([name, runLabel(run), milliseconds(ms), milliseconds(peerMs), Number.isFinite(ratio) ? `**${ratio.toFixed(2)}**` : '—', limit === undefined ? 'reported' : `<= ${limit.toFixed(1)}`, source, verdict]);
+    }
+  }
+  if (rows.length === 0) return undefined;
+  const caveats = [];
+  if (repeat < 3) caveats.push(`${repeat} run${repeat === 1 ? '' : 's'} per configuration (the targets ask for the median of at least 3 interleaved runs)`);
+  if (loadAtStart > quietLoad) caveats.push(`1-minute load ${loadAtStart} at the start (the targets ask for a quiet machine, <= ${quietLoad}; PyTorch slows more than sdae under load)`);
+  const table = markdownTable(['workload', 'ours', 'ours ms/step', 'PyTorch ms/step', 'ours/PyTorch', 'target', 'from', ''], rows);
+  return [
+    'Against the targets (ours/PyTorch, ms per step):',
+    '',
+    table,
+    ...(caveats.length === 0 ? [] : ['', `Not an acceptance measurement: ${caveats.join('; ')}.`]),
+  ].join('\n');
 }

@@ -1,10 +1,15 @@
-// Runs one workload on one backend in a fresh process, so that its peak RSS is its own, and
-// prints one line `BENCH_RESULT {json}`. Started by run.mjs:
+// Runs one workload in a fresh process, so that its peak RSS is its own, and prints one line
+// `BENCH_RESULT {json}`. Started by run.mjs:
 //
 //   node src/run-workload.mjs '{"workload":"W3","backend":"cpu","kernels":"stock","fraction":0.1,"warmup":3,"w3Steps":20}'
+//   node src/run-workload.mjs '{"workload":"W1","backend":"native","threads":2,"fraction":0.02,"warmup":3}'
 //
-// kernels: 'sdae' (as importing @sdae/backend leaves them) or 'stock' (unregisterTrainingKernels:
-// the tfjs kernels alone). maxSteps caps every stage (for the stock kernels, seconds per step).
+// backend: a tfjs backend (the loops run with engine 'tfjs' on it) or 'native' (engine 'native':
+// onnxruntime-node on `threads` threads, with tfjs on cpu for what stays in tfjs: building the
+// models and copying their weights back). kernels: 'sdae' (as importing @sdae/backend leaves
+// them) or 'stock' (unregisterTrainingKernels: the tfjs kernels alone; tfjs backends only).
+// maxSteps caps every stage (for the stock kernels, seconds per step). Every engine report of
+// the loops (onEngine) is kept in `engines`, so a native run that fell back to tfjs says so.
 import * as tf from '@tensorflow/tfjs-core';
 import { filledKernels, selectBackend, unregisterTrainingKernels } from '@sdae/backend';
 import { loadMnist } from '@sdae/datasets';
@@ -12,11 +17,17 @@ import { createStepClock, summarizeStage } from './step-clock.mjs';
 import { WORKLOADS } from './workloads.mjs';
 
 const MEGABYTE = 1024 * 1024;
+/** The tfjs backend of native runs: no thread pool of its own beside onnxruntime's. */
+const NATIVE_TFJS_BACKEND = 'cpu';
 
 async function main(spec) {
   const workload = WORKLOADS[spec.workload];
   if (workload === undefined) throw new Error(`run-workload: unknown workload '${spec.workload}'; expected one of ${Object.keys(WORKLOADS).join(', ')}.`);
-  const report = await selectBackend({ backend: spec.backend });
+  const native = spec.backend === 'native';
+  if (native && spec.kernels === 'stock') throw new Error("run-workload: kernels 'stock' is for the tfjs backends; the native engine runs its own kernels.");
+  if (native && !(Number.isInteger(spec.threads) && spec.threads > 0)) throw new Error(`run-workload: the native engine needs threads, a whole number > 0; received ${JSON.stringify(spec.threads)}.`);
+  const tfjsBackend = native ? NATIVE_TFJS_BACKEND : spec.backend;
+  const report = await selectBackend({ backend: tfjsBackend });
   if (spec.kernels === 'stock') unregisterTrainingKernels();
   const mnist = await loadMnist({ split: workload.split });
   const plan = workload.plan(spec);
@@ -26,8 +37,12 @@ async function main(spec) {
     workload: spec.workload,
     backend: spec.backend,
     kernels: spec.kernels,
+    engine: native ? 'native' : 'tfjs',
+    tfjsBackend,
+    ...(native ? { threads: spec.threads } : {}),
     backendDetail: report.tried.find((attempt) => attempt.name === report.backend)?.reason,
-    filledKernels: filledKernels(spec.backend === 'cpu' ? 'cpu' : spec.backend).map((kernel) => `${kernel.kernelName} (${kernel.reason})`),
+    filledKernels: filledKernels(tfjsBackend).map((kernel) => `${kernel.kernelName} (${kernel.reason})`),
+    engines: [],
     parameters: model.parameterCount(),
     status: 'ok',
     baselineRssMb: process.memoryUsage().rss / MEGABYTE,
@@ -37,7 +52,8 @@ async function main(spec) {
   const started = performance.now();
   try {
     clock.start();
-    await workload.train(model, mnist, plan, clock.hooks);
+    const hooks = { ...clock.hooks, onEngine: (engine) => void result.engines.push(engine) };
+    await workload.train(model, mnist, plan, native ? { hooks, engine: 'native', threads: spec.threads } : { hooks, engine: 'tfjs' });
   } catch (error) {
     const missing = /Kernel '(\w+)' not registered for backend '(\w+)'/.exec(String(error?.message ?? error));
     result.status = missing === null ? 'error' : 'missing kernel';
@@ -53,7 +69,8 @@ async function main(spec) {
     const timing = measured === undefined ? { steps: 0, seconds: 0, msPerStep: Number.NaN } : summarizeStage(measured, spec.warmup);
     return { ...stage, ...timing, gflops: stage.flopsPerStep / timing.msPerStep / 1e6 };
   });
-  // maxRSS is in kilobytes, and covers wasm memory, which lives in an ArrayBuffer.
+  // maxRSS is in kilobytes, and covers wasm memory, which lives in an ArrayBuffer, and
+  // onnxruntime's (its tensors, sessions and arenas are this process's native memory).
   result.peakRssMb = (process.resourceUsage().maxRSS * 1024) / MEGABYTE;
   return result;
 }

@@ -1,13 +1,22 @@
-// The benchmark (not a test): runs each workload on every backend that starts in Node, with the
-// sdae kernels and, where sdae's kernels make a difference, with the stock tfjs kernels, and the same workloads in PyTorch;
-// prints a table and writes it as JSON. Each run is its own process, so peak RSS is per run.
+// The benchmark (not a test): runs each workload on the native engine (onnxruntime-node) and on
+// every tfjs backend that starts in Node, the latter with the sdae kernels and, where sdae's
+// kernels make a difference, with the stock tfjs kernels, and the same workloads in PyTorch;
+// prints a table, the ratios against the targets, and writes it all as JSON. Each run is its own
+// process, so peak RSS is per run (process maxRSS: wasm's memory and onnxruntime's included).
 //
 //   pnpm bench                                    (at the root: every package's bench, this one included)
-//   node src/run.mjs [--workloads W1,W2,W3,W4] [--backends wasm,cpu] [--fraction 0.05]
+//   node src/run.mjs [--workloads W1,W2,W3,W4] [--backends native,wasm,cpu] [--threads 2] [--fraction 0.05]
 //                    [--w4-fraction F] [--no-peer] [--no-stock] [--repeat 3] [--out results/latest.json] [--note "..."]
 //
-// --repeat N runs every configuration N times in turn and keeps the median run (the machine's
-// neighbours move single runs by 10-30 %).
+// --backends names what runs our side: `native` (every loop with engine 'native', onnxruntime-node
+// on --threads threads) and tfjs backends (every loop with engine 'tfjs' on that backend); by
+// default native when onnxruntime-node loads and every tfjs backend that starts. --threads is
+// both PyTorch's threads and the native engine's, so the two get the same cores.
+// --repeat N runs every configuration N times in turn (native, wasm sdae, wasm stock, ...,
+// PyTorch, native, ...) and keeps the median run (the machine's neighbours move single runs by
+// 10-30 %). The 1-minute load average is recorded at the start and after each run; above 0.5 at
+// the start the bench warns that other work is running (PyTorch's 2 threads suffer more from it
+// than our runs do, so the ratios flatter sdae).
 // --fraction scales W1's epoch, W4's epochs (or --w4-fraction) and W2's 3,000 iterations; W3 is
 // always --warmup steps then --w3-steps timed steps. ms/step is the steady state after --warmup
 // steps; a workload's time is projected from it when only a fraction ran.
@@ -18,15 +27,21 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
-import { filledKernels, listBackends } from '@sdae/backend';
+import { BACKEND_NAMES, filledKernels, listBackends, loadNativeEngine } from '@sdae/backend';
 import { mnistDataDirectory } from '@sdae/datasets';
 import { DEFAULT_PYTHON, probePeer, runPeer } from './peer.mjs';
-import { TABLE_HEADER, markdownTable, runLabel, stageTable, summarizeRun, tableRows } from './report.mjs';
+import { QUIET_LOAD, TABLE_HEADER, loadWarning, markdownTable, runLabel, stageTable, summarizeRun, tableRows, targetTable } from './report.mjs';
 import { WORKLOADS, WORKLOAD_NAMES } from './workloads.mjs';
 
-const USAGE = `usage: node src/run.mjs [--workloads ${WORKLOAD_NAMES.join(',')}] [--backends wasm,cpu] [--fraction 0.05] [--w4-fraction F] [--warmup 3]
-       [--w3-steps 20] [--stock-steps 5] [--no-stock] [--no-peer] [--python ${DEFAULT_PYTHON}] [--threads 2]
-       [--repeat 1] [--out results/latest.json] [--note TEXT]`;
+/** What --backends accepts: the native engine and the tfjs backends. */
+const NATIVE = 'native';
+const BACKEND_CHOICES = [NATIVE, ...BACKEND_NAMES];
+const USAGE = `usage: node src/run.mjs [--workloads ${WORKLOAD_NAMES.join(',')}] [--backends native,wasm,cpu] [--threads 2] [--fraction 0.05]
+       [--w4-fraction F] [--warmup 3] [--w3-steps 20] [--stock-steps 5] [--no-stock] [--no-peer] [--python ${DEFAULT_PYTHON}]
+       [--repeat 1] [--out results/latest.json] [--note TEXT]
+  --backends: any of ${BACKEND_CHOICES.join(', ')} (native: onnxruntime-node; the others: tfjs backends);
+              default native and every tfjs backend that starts here
+  --threads:  threads of PyTorch and of the native engine`;
 const CHILD = fileURLToPath(new URL('./run-workload.mjs', import.meta.url));
 const DEFAULT_OUT = fileURLToPath(new URL('../results/latest.json', import.meta.url));
 
@@ -63,6 +78,9 @@ function parseSettings() {
   const workloads = values.workloads.split(',').map((name) => name.trim().toUpperCase());
   const unknown = workloads.find((name) => !(name in WORKLOADS));
   if (unknown !== undefined) fail(`--workloads: unknown workload '${unknown}'; the workloads are ${WORKLOAD_NAMES.join(', ')}.`);
+  const backends = values.backends?.split(',').map((name) => name.trim().toLowerCase());
+  const unknownBackend = backends?.find((name) => !BACKEND_CHOICES.includes(name));
+  if (unknownBackend !== undefined) fail(`--backends: unknown backend '${unknownBackend}'; expected some of ${BACKEND_CHOICES.join(', ')}, comma-separated.`);
   const share = (flag, text) => {
     const value = Number(text);
     if (!(value > 0 && value <= 1)) fail(`--${flag} must be a number in (0, 1]; received '${text}'.`);
@@ -76,7 +94,7 @@ function parseSettings() {
   };
   return {
     workloads,
-    backends: values.backends?.split(',').map((name) => name.trim()),
+    backends,
     fraction,
     w4Fraction: values['w4-fraction'] === undefined ? fraction : share('w4-fraction', values['w4-fraction']),
     warmup: whole('warmup', values.warmup, 0),
@@ -92,8 +110,19 @@ function parseSettings() {
   };
 }
 
-/** The backends to run: those asked for that start here, else every one that starts in Node. */
-async function chooseBackends(requested) {
+/**
+ * What runs our side: `{ backends, native }`, the names to run (those asked for that start here,
+ * else native when it loads and every tfjs backend that starts in Node, native first) and the
+ * native engine's description (undefined when it does not run).
+ */
+async function chooseBackends(requested, threads) {
+  const wanted = (name) => requested === undefined || requested.includes(name);
+  let native;
+  if (wanted(NATIVE)) {
+    const status = await loadNativeEngine({ threads });
+    if (status.ok) native = status.engine.describe();
+    else console.log(`skipping backend native: ${status.reason}`);
+  }
   const statuses = await listBackends();
   const available = statuses.filter((status) => status.available).map((status) => status.name);
   for (const status of statuses) {
@@ -101,14 +130,15 @@ async function chooseBackends(requested) {
       console.log(`skipping backend ${status.name}: ${status.reason}`);
     }
   }
-  return requested === undefined ? available : requested.filter((name) => available.includes(name));
+  const tfjs = requested === undefined ? available : requested.filter((name) => available.includes(name));
+  return { backends: [...(native === undefined ? [] : [NATIVE]), ...tfjs], native };
 }
 
 function runChild(spec) {
   const child = spawnSync(process.execPath, [CHILD, JSON.stringify(spec)], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   const line = child.stdout?.split('\n').find((text) => text.startsWith('BENCH_RESULT '));
   if (child.status !== 0 || line === undefined) {
-    return { workload: spec.workload, backend: spec.backend, kernels: spec.kernels, status: 'error', error: (child.stderr || `exit code ${child.status}`).trim().slice(-2000) };
+    return { workload: spec.workload, backend: spec.backend, kernels: spec.kernels, threads: spec.threads, status: 'error', error: (child.stderr || `exit code ${child.status}`).trim().slice(-2000) };
   }
   return JSON.parse(line.slice('BENCH_RESULT '.length));
 }
@@ -135,11 +165,14 @@ function progress(run) {
 
 const settings = parseSettings();
 const info = machine();
-const backends = await chooseBackends(settings.backends);
+const startWarning = loadWarning(info.loadAverageAtStart[0]);
+if (startWarning !== undefined) console.log(startWarning);
+const { backends, native: nativeEngine } = await chooseBackends(settings.backends, settings.threads);
+if (nativeEngine !== undefined) info.nativeEngine = nativeEngine;
 const peerStatus = settings.peer ? probePeer(settings.python) : { available: false, reason: 'disabled with --no-peer' };
 if (!peerStatus.available) console.log(`PyTorch peer skipped: ${peerStatus.reason}.`);
 const dataDirectory = mnistDataDirectory();
-console.log(`workloads ${settings.workloads.join(', ')} on ${backends.join(', ')}${peerStatus.available ? ` and PyTorch ${peerStatus.version}` : ''}, fraction ${settings.fraction}`);
+console.log(`workloads ${settings.workloads.join(', ')} on ${backends.map((name) => (name === NATIVE ? nativeEngine : name)).join(', ')}${peerStatus.available ? ` and PyTorch ${peerStatus.version}` : ''}, fraction ${settings.fraction}`);
 
 const started = performance.now();
 const runs = [];
@@ -166,10 +199,14 @@ for (const name of settings.workloads) {
   const fraction = name === 'W4' ? settings.w4Fraction : settings.fraction;
   const plan = workload.plan({ ...settings, fraction });
   const base = { workload: name, fraction, warmup: settings.warmup, w3Steps: settings.w3Steps };
-  // One configuration after the other, repeated in turn (sdae, stock, PyTorch, sdae, ...), so that
-  // a slow spell of the machine falls on all of them.
+  // One configuration after the other, repeated in turn (native, sdae, stock, PyTorch, native, ...),
+  // so that a slow spell of the machine falls on all of them.
   const configurations = [];
   for (const backend of backends) {
+    if (backend === NATIVE) {
+      configurations.push(() => runChild({ ...base, backend, kernels: 'sdae', threads: settings.threads }));
+      continue;
+    }
     configurations.push(() => runChild({ ...base, backend, kernels: 'sdae' }));
     // Stock tfjs differs from sdae only where sdae fills kernels: the convolutions' gradients and
     // the matrix products (wasm). Stock kernels take seconds per step on cpu: a few steps, the
@@ -198,11 +235,12 @@ const heading = [
   `## sdae benchmark, ${info.date.slice(0, 10)}`,
   '',
   `${info.cpu}, ${info.cores} cores, ${info.memoryGb} GB, ${info.platform}; Node ${info.node}, tfjs-core ${info.tfjsCore}` +
-    `${peerStatus.available ? `, PyTorch ${peerStatus.version} (${settings.threads} threads)` : ''}.`,
+    `${nativeEngine === undefined ? '' : `, ${nativeEngine}`}${peerStatus.available ? `, PyTorch ${peerStatus.version} (${settings.threads} threads)` : ''}.`,
   `fraction ${settings.fraction} of W1's epoch and W2's iterations, ${settings.w4Fraction} of W4's epochs; warm-up ${settings.warmup} steps, W3 ${settings.w3Steps} timed steps, ` +
     `stock kernels ${settings.stockSteps} timed steps; ${info.minutes} min in all; 1-minute load average ${info.loadAverageAtStart[0]} at the start, ` +
     `${info.loadAverageAtEnd[0]} at the end (2 means both cores busy)` +
     `${settings.repeat > 1 ? `; each configuration run ${settings.repeat} times in turn, the median run shown` : ''}.`,
+  ...(startWarning === undefined ? [] : [`**${startWarning.replace(/^warning/, 'Warning')}**`]),
   ...(settings.note === '' ? [] : [`Note: ${settings.note}`]),
   '',
   ...settings.workloads.map((name) => `- ${name}: ${WORKLOADS[name].title}`),
@@ -213,6 +251,8 @@ for (const name of settings.workloads) {
   const stages = stageTable(runs, name);
   if (stages !== undefined) tables.push(stages);
 }
+const targets = targetTable(runs, settings.workloads, { repeat: settings.repeat, loadAtStart: info.loadAverageAtStart[0], quietLoad: QUIET_LOAD });
+if (targets !== undefined) tables.push(targets);
 const text = [...heading, tables.join('\n\n'), ''].join('\n');
 console.log(`\n${text}`);
 

@@ -1,9 +1,27 @@
 // The four workloads of the benchmark, written with the public API only (as examples/ does). The
 // PyTorch peer (peer/workloads.py) implements the same four with the same shapes, optimiser,
 // batch sizes and step counts; keep the two in step.
+//
+// `train(model, mnist, plan, run)` gives every loop it calls the step clock's hooks and the run's
+// engine (`engine: 'tfjs'` for the tfjs backends' rows, `engine: 'native'` with `threads` for the
+// native row), so no loop runs on the loops' default engine ('auto', which is native wherever
+// onnxruntime-node loads).
 import { DenoisingAutoencoder, ReluCnn, StackedDenoisingAutoencoder } from '@sdae/layers';
 import { fitClassifier, pretrainStack, trainAutoencoder, trainSampled } from '@sdae/train';
 import { autoencoderFlops, convolutionFlops, denseFlops, forwardFlops } from './flops.mjs';
+
+/** The engines a bench run names explicitly (never the loops' default, 'auto'). */
+export const BENCH_ENGINES = ['tfjs', 'native'];
+
+/**
+ * A run's loop options: the timing hooks, the engine it names and, on the native engine, its
+ * threads. Throws when the engine is missing or 'auto', so that a row never runs on an engine it
+ * does not name.
+ */
+function loopOptions({ hooks, engine, threads }) {
+  if (!BENCH_ENGINES.includes(engine)) throw new Error(`workloads: engine must be one of ${BENCH_ENGINES.join(', ')}; received ${JSON.stringify(engine)}. Pass the run's engine explicitly.`);
+  return engine === 'native' ? { ...hooks, engine, threads } : { ...hooks, engine };
+}
 
 /** Minibatches in one epoch of the Theano split's 50,000 training images at batch 20. */
 const EPOCH_BATCHES_20 = 50_000 / 20;
@@ -30,7 +48,8 @@ export const SMALL_CNN_OPTIONS = {
 /**
  * Each workload: `plan(settings)` says which stages run how many steps (`fullSteps` is the
  * workload as the issue defines it; `steps` what this run measures), `build()` makes the model
- * and `train(model, mnist, plan, hooks)` runs the public training loops with the timing hooks.
+ * and `train(model, mnist, plan, run)` runs the public training loops with `run`'s timing hooks,
+ * engine and threads (`run` is `{ hooks, engine: 'tfjs' | 'native', threads }`).
  * `settings` is `{ fraction, warmup, w3Steps }`.
  */
 export const WORKLOADS = {
@@ -43,8 +62,9 @@ export const WORKLOADS = {
       stages: [{ name: 'train', fullSteps: EPOCH_BATCHES_20, steps: scaledSteps(EPOCH_BATCHES_20, fraction, warmup), flopsPerStep: autoencoderFlops(20, 784, 500) }],
     }),
     build: () => new DenoisingAutoencoder({ hiddenSize: 500, corruptionLevel: 0.3, seed: 1 }),
-    async train(da, mnist, plan, hooks) {
-      await trainAutoencoder(da, mnist.train, { epochs: 1, batchSize: 20, learningRate: 0.1, batchesPerEpoch: plan.stages[0].steps, ...hooks });
+    async train(da, mnist, plan, run) {
+      const options = loopOptions(run);
+      await trainAutoencoder(da, mnist.train, { epochs: 1, batchSize: 20, learningRate: 0.1, batchesPerEpoch: plan.stages[0].steps, ...options });
     },
   },
 
@@ -64,8 +84,9 @@ export const WORKLOADS = {
       ],
     }),
     build: () => new ReluCnn({ preset: 'notebook', seed: 1 }),
-    async train(cnn, mnist, plan, hooks) {
-      await trainSampled(cnn, mnist.train, { iterations: plan.stages[0].steps, batchSize: 100, learningRate: 0.1, ...hooks });
+    async train(cnn, mnist, plan, run) {
+      const options = loopOptions(run);
+      await trainSampled(cnn, mnist.train, { iterations: plan.stages[0].steps, batchSize: 100, learningRate: 0.1, ...options });
     },
   },
 
@@ -86,8 +107,9 @@ export const WORKLOADS = {
       ],
     }),
     build: () => new ReluCnn(SMALL_CNN_OPTIONS),
-    async train(cnn, mnist, plan, hooks) {
-      await trainSampled(cnn, mnist.train, { iterations: plan.stages[0].steps, batchSize: 100, learningRate: 0.1, ...hooks });
+    async train(cnn, mnist, plan, run) {
+      const options = loopOptions(run);
+      await trainSampled(cnn, mnist.train, { iterations: plan.stages[0].steps, batchSize: 100, learningRate: 0.1, ...options });
     },
   },
 
@@ -109,10 +131,11 @@ export const WORKLOADS = {
       return { stages };
     },
     build: () => new StackedDenoisingAutoencoder({ hiddenSizes: [1000, 1000, 1000], corruptionLevels: [0.1, 0.2, 0.3], seed: 1 }),
-    async train(sda, mnist, plan, hooks) {
+    async train(sda, mnist, plan, run) {
+      const options = loopOptions(run);
       const batchesPerEpoch = plan.stages[0].steps;
-      await pretrainStack(sda, mnist.train, { epochs: 1, batchSize: 20, learningRate: 0.001, batchesPerEpoch, ...hooks });
-      await fitClassifier(sda, { train: mnist.train }, { epochs: 1, batchSize: 20, learningRate: 0.1, earlyStopping: false, batchesPerEpoch, ...hooks });
+      await pretrainStack(sda, mnist.train, { epochs: 1, batchSize: 20, learningRate: 0.001, batchesPerEpoch, ...options });
+      await fitClassifier(sda, { train: mnist.train }, { epochs: 1, batchSize: 20, learningRate: 0.1, earlyStopping: false, batchesPerEpoch, ...options });
     },
   },
 };
