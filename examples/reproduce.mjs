@@ -74,7 +74,12 @@ const experiments = {
     const sda = new StackedDenoisingAutoencoder(config);
     const pretraining = { epochs: 2, batchSize: 20, learningRate: 0.1 };
     await pretrainStack(sda, train, { ...pretraining, onEpochEnd: print });
-    const finetuning = { epochs: Number(values.epochs ?? 25), batchSize: 20, optimizer: { name: 'momentum', momentum: 0.9 }, learningRate: 0.02 };
+    const finetuning = {
+      epochs: Number(values.epochs ?? 25),
+      batchSize: 20,
+      optimizer: { name: 'momentum', momentum: 0.9 },
+      learningRate: 0.02,
+    };
     const result = await fitClassifier(sda, { train, validation, test }, { ...finetuning, onEpochEnd: print });
     const final = await evaluate(sda, test);
     sda.dispose();
@@ -155,9 +160,19 @@ const experiments = {
     const { train, validation, test } = await loadMnist({ split: 'theano' });
     const model = new LogisticRegression();
     const options = { epochs: Number(values.epochs ?? 200), batchSize: 600, learningRate: 0.13 };
-    const result = await fitClassifier(model, { train, validation, test }, { ...options, onEpochEnd: (log) => log.epoch % 10 === 0 && print(log) });
+    const result = await fitClassifier(
+      model,
+      { train, validation, test },
+      { ...options, onEpochEnd: (log) => log.epoch % 10 === 0 && print(log) },
+    );
     model.dispose();
-    return { options, epochs: result.history.length, stopReason: result.stopReason, bestValidationError: result.bestValidationError, testErrorAtBest: result.testErrorAtBest };
+    return {
+      options,
+      epochs: result.history.length,
+      stopReason: result.stopReason,
+      bestValidationError: result.bestValidationError,
+      testErrorAtBest: result.testErrorAtBest,
+    };
   },
 
   // The tutorial's MLP shape (500 tanh), SGD batch 20, early stopping, fewer epochs.
@@ -167,7 +182,12 @@ const experiments = {
     const options = { epochs: Number(values.epochs ?? 20), batchSize: 20, learningRate: 0.1 };
     const result = await fitClassifier(model, { train, validation, test }, { ...options, onEpochEnd: print });
     model.dispose();
-    return { options, epochs: result.history.length, bestValidationError: result.bestValidationError, testErrorAtBest: result.testErrorAtBest };
+    return {
+      options,
+      epochs: result.history.length,
+      bestValidationError: result.bestValidationError,
+      testErrorAtBest: result.testErrorAtBest,
+    };
   },
 };
 

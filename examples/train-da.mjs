@@ -24,7 +24,12 @@ const { values } = parseArgs({
 const report = await selectBackend();
 console.log(formatBackendReport(report));
 const mnist = await loadMnist({ split: values.split });
-const da = new DenoisingAutoencoder({ ...TUTORIAL_DA.model, hiddenSize: Number(values.hidden), corruptionLevel: Number(values.corruption), seed: Number(values.seed) });
+const da = new DenoisingAutoencoder({
+  ...TUTORIAL_DA.model,
+  hiddenSize: Number(values.hidden),
+  corruptionLevel: Number(values.corruption),
+  seed: Number(values.seed),
+});
 console.log(`dA 784-${values.hidden}, corruption ${values.corruption}, ${mnist.train.count} training images, backend ${report.backend}`);
 const result = await trainAutoencoder(da, mnist.train, {
   ...TUTORIAL_DA.training,

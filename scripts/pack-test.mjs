@@ -72,7 +72,15 @@ try {
       const specifier = subpath === '.' ? manifest.name : `${manifest.name}/${subpath.slice(2)}`;
       const esmNames = [];
       check(`import '${specifier}'`, () => {
-        const out = execFileSync('node', ['--input-type=module', '-e', `const m = await import(${JSON.stringify(specifier)}); console.log(JSON.stringify(Object.keys(m).filter((k) => k !== 'default').sort()));`], { cwd: project, encoding: 'utf8' });
+        const out = execFileSync(
+          'node',
+          [
+            '--input-type=module',
+            '-e',
+            `const m = await import(${JSON.stringify(specifier)}); console.log(JSON.stringify(Object.keys(m).filter((k) => k !== 'default').sort()));`,
+          ],
+          { cwd: project, encoding: 'utf8' },
+        );
         esmNames.push(...JSON.parse(out));
         if (esmNames.length === 0) throw new Error('no named exports');
       });
@@ -82,9 +90,13 @@ try {
         continue;
       }
       check(`require('${specifier}') exports the same names`, () => {
-        const out = execFileSync('node', ['-e', `console.log(JSON.stringify(Object.keys(require(${JSON.stringify(specifier)})).sort()))`], { cwd: project, encoding: 'utf8' });
+        const out = execFileSync('node', ['-e', `console.log(JSON.stringify(Object.keys(require(${JSON.stringify(specifier)})).sort()))`], {
+          cwd: project,
+          encoding: 'utf8',
+        });
         const cjsNames = JSON.parse(out);
-        if (JSON.stringify(cjsNames) !== JSON.stringify(esmNames)) throw new Error(`require gives [${cjsNames}] but import gives [${esmNames}]`);
+        if (JSON.stringify(cjsNames) !== JSON.stringify(esmNames))
+          throw new Error(`require gives [${cjsNames}] but import gives [${esmNames}]`);
       });
     }
     for (const smoke of ['pack-smoke.mjs', 'pack-smoke.cjs']) {

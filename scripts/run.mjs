@@ -42,12 +42,17 @@ function ensureChromium() {
   if (process.env.SDAE_CHROMIUM || spawnSync('which', ['chromium']).status === 0) return;
   const root = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!root || spawnSync('which', ['apt-get']).status !== 0) {
-    console.warn('Chromium is missing: the browser tests will fail. Install it (apt-get install chromium) or set SDAE_CHROMIUM to its path.');
+    console.warn(
+      'Chromium is missing: the browser tests will fail. Install it (apt-get install chromium) or set SDAE_CHROMIUM to its path.',
+    );
     return;
   }
   console.log('Installing Chromium for the browser tests (apt-get install chromium)...');
   const aptEnv = { ...env, DEBIAN_FRONTEND: 'noninteractive' };
-  for (const args of [['update', '-qq'], ['install', '-y', '-qq', 'chromium']]) {
+  for (const args of [
+    ['update', '-qq'],
+    ['install', '-y', '-qq', 'chromium'],
+  ]) {
     const result = spawnSync('apt-get', args, { stdio: 'inherit', env: aptEnv });
     if (result.status !== 0) {
       console.warn(`apt-get ${args.join(' ')} failed (exit ${result.status}): the browser tests will fail.`);
@@ -59,7 +64,9 @@ function ensureChromium() {
 function workspaceDirectories() {
   return ['packages', 'apps'].flatMap((group) =>
     existsSync(join(root, group))
-      ? readdirSync(join(root, group)).map((name) => join(root, group, name)).filter((dir) => existsSync(join(dir, 'package.json')))
+      ? readdirSync(join(root, group))
+          .map((name) => join(root, group, name))
+          .filter((dir) => existsSync(join(dir, 'package.json')))
       : [],
   );
 }

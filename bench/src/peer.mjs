@@ -12,7 +12,11 @@ const INSTALL_HINT = 'apt-get install -y python3-torch libopenblas0-pthread';
  */
 export function probePeer(python = DEFAULT_PYTHON) {
   const probe = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
-  if (probe.error !== undefined) return { available: false, reason: `${python} cannot be run (${probe.error.code ?? probe.error.message}); install Debian's python3 and ${INSTALL_HINT}, or pass --python` };
+  if (probe.error !== undefined)
+    return {
+      available: false,
+      reason: `${python} cannot be run (${probe.error.code ?? probe.error.message}); install Debian's python3 and ${INSTALL_HINT}, or pass --python`,
+    };
   if (probe.status !== 0) {
     const lastLine = probe.stderr.trim().split('\n').pop();
     return { available: false, reason: `${python} cannot import torch (${lastLine}); install it with ${INSTALL_HINT}` };
@@ -38,12 +42,29 @@ export function runPeer({ python = DEFAULT_PYTHON, workload, dataDirectory, plan
   const stages = plan.stages.map(({ name, steps }) => ({ name, steps }));
   const child = spawnSync(
     python,
-    [SCRIPT, '--workload', workload, '--data', dataDirectory, '--plan', JSON.stringify({ stages }), '--warmup', String(warmup), '--threads', String(threads)],
+    [
+      SCRIPT,
+      '--workload',
+      workload,
+      '--data',
+      dataDirectory,
+      '--plan',
+      JSON.stringify({ stages }),
+      '--warmup',
+      String(warmup),
+      '--threads',
+      String(threads),
+    ],
     { encoding: 'utf8', env: { ...process.env, ...peerEnvironment(threads) }, maxBuffer: 64 * 1024 * 1024 },
   );
   const line = child.stdout?.split('\n').find((text) => text.startsWith('BENCH_RESULT '));
   if (child.status !== 0 || line === undefined) {
-    return { workload, backend: 'pytorch', status: 'error', error: (child.stderr || String(child.error ?? `exit code ${child.status}`)).trim().slice(-2000) };
+    return {
+      workload,
+      backend: 'pytorch',
+      status: 'error',
+      error: (child.stderr || String(child.error ?? `exit code ${child.status}`)).trim().slice(-2000),
+    };
   }
   return JSON.parse(line.slice('BENCH_RESULT '.length));
 }

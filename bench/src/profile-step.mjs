@@ -14,7 +14,8 @@ import { WORKLOADS } from './workloads.mjs';
 
 const [name = 'W1', backend = 'wasm', flag] = process.argv.slice(2);
 const workload = WORKLOADS[name];
-if (workload === undefined) throw new Error(`profile-step: unknown workload '${name}'; expected one of ${Object.keys(WORKLOADS).join(', ')}.`);
+if (workload === undefined)
+  throw new Error(`profile-step: unknown workload '${name}'; expected one of ${Object.keys(WORKLOADS).join(', ')}.`);
 await selectBackend({ backend });
 if (flag === '--stock') unregisterTrainingKernels();
 const mnist = await loadMnist({ split: workload.split });
@@ -54,9 +55,13 @@ for (const kernel of profile.kernels) {
   byKernel.set(kernel.name, entry);
 }
 const total = [...byKernel.values()].reduce((sum, entry) => sum + entry.ms, 0);
-console.log(`${name} on ${backend}${flag === '--stock' ? ' (stock tfjs kernels)' : ''}: lossAndGradients ${stepMs.toFixed(1)} ms (mean of ${rounds}), kernels ${total.toFixed(1)} ms per profiled call (mean of ${profiledCalls})`);
+console.log(
+  `${name} on ${backend}${flag === '--stock' ? ' (stock tfjs kernels)' : ''}: lossAndGradients ${stepMs.toFixed(1)} ms (mean of ${rounds}), kernels ${total.toFixed(1)} ms per profiled call (mean of ${profiledCalls})`,
+);
 for (const [kernel, entry] of [...byKernel].sort((a, b) => b[1].ms - a[1].ms)) {
-  console.log(`  ${kernel.padEnd(24)} ${String(Math.round(entry.calls)).padStart(3)} calls ${entry.ms.toFixed(1).padStart(8)} ms ${((100 * entry.ms) / total).toFixed(0).padStart(4)} %`);
+  console.log(
+    `  ${kernel.padEnd(24)} ${String(Math.round(entry.calls)).padStart(3)} calls ${entry.ms.toFixed(1).padStart(8)} ms ${((100 * entry.ms) / total).toFixed(0).padStart(4)} %`,
+  );
 }
 tf.dispose([x, y, labels]);
 model.dispose();

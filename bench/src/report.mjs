@@ -24,11 +24,15 @@ export function runLabel(run) {
 export function summarizeRun(run) {
   const stages = run.stages ?? [];
   const steps = stages.reduce((sum, stage) => sum + stage.steps, 0);
-  if (run.status !== 'ok' || steps === 0) return { steps, msPerStep: Number.NaN, workloadSeconds: Number.NaN, projected: false, gflops: Number.NaN };
+  if (run.status !== 'ok' || steps === 0)
+    return { steps, msPerStep: Number.NaN, workloadSeconds: Number.NaN, projected: false, gflops: Number.NaN };
   const steadyMs = stages.reduce((sum, stage) => sum + stage.msPerStep * stage.steps, 0);
   const flops = stages.reduce((sum, stage) => sum + stage.flopsPerStep * stage.steps, 0);
   const projected = stages.some((stage) => stage.steps < stage.fullSteps);
-  const workloadSeconds = stages.reduce((sum, stage) => sum + stage.seconds + (stage.msPerStep * (stage.fullSteps - stage.steps)) / 1000, 0);
+  const workloadSeconds = stages.reduce(
+    (sum, stage) => sum + stage.seconds + (stage.msPerStep * (stage.fullSteps - stage.steps)) / 1000,
+    0,
+  );
   return { steps, msPerStep: steadyMs / steps, workloadSeconds, projected, gflops: flops / steadyMs / 1e6 };
 }
 
@@ -48,13 +52,16 @@ export function tableRows(runs, workloads) {
     const workload = workloads[run.workload];
     const summary = summarizeRun(run);
     const peer = runs.find((other) => other.workload === run.workload && other.backend === 'pytorch' && other.status === 'ok');
-    const sdae = runs.find((other) => other.workload === run.workload && other.backend === run.backend && other.kernels === 'sdae' && other.status === 'ok');
+    const sdae = runs.find(
+      (other) => other.workload === run.workload && other.backend === run.backend && other.kernels === 'sdae' && other.status === 'ok',
+    );
     const ratio = peer !== undefined && run.backend !== 'pytorch' ? summary.msPerStep / summarizeRun(peer).msPerStep : Number.NaN;
     const notes = [];
     if (run.status === 'missing kernel') notes.push(`missing kernel: ${run.error}`);
     else if (run.status !== 'ok') notes.push(`error: ${String(run.error).split('\n')[0].slice(0, 120)}`);
     if (run.status === 'ok' && summary.projected) notes.push(`${workload.unit} time projected from ${stepsText(run, summary)} steps`);
-    if (run.kernels === 'stock' && sdae !== undefined && run.status === 'ok') notes.push(`sdae kernels ${(summary.msPerStep / summarizeRun(sdae).msPerStep).toFixed(1)}x faster`);
+    if (run.kernels === 'stock' && sdae !== undefined && run.status === 'ok')
+      notes.push(`sdae kernels ${(summary.msPerStep / summarizeRun(sdae).msPerStep).toFixed(1)}x faster`);
     const otherEngines = (run.engines ?? []).filter((report) => report.engine !== (run.engine ?? report.engine));
     if (otherEngines.length > 0) notes.push(`ran on ${otherEngines[0].description}, not ${run.engine}: ${otherEngines[0].reason}`);
     if (run.repeatsMsPerStep !== undefined) notes.push(`runs ${run.repeatsMsPerStep.map((ms) => milliseconds(ms)).join(', ')} ms/step`);
@@ -76,7 +83,19 @@ export function tableRows(runs, workloads) {
   return rows;
 }
 
-export const TABLE_HEADER = ['workload', 'backend', 'steps', 'ms/step', 'epoch/run (s)', 'GFLOP/s', 'peak RSS (MB)', 'numTensors before → after', 'ours/PyTorch', 'load', 'notes'];
+export const TABLE_HEADER = [
+  'workload',
+  'backend',
+  'steps',
+  'ms/step',
+  'epoch/run (s)',
+  'GFLOP/s',
+  'peak RSS (MB)',
+  'numTensors before → after',
+  'ours/PyTorch',
+  'load',
+  'notes',
+];
 
 /** A markdown table. */
 export function markdownTable(header, rows) {
@@ -91,7 +110,12 @@ export function stageTable(runs, workloadName) {
   if (withStages.length === 0) return undefined;
   const peer = withStages.find((run) => run.backend === 'pytorch');
   const ours = withStages.filter((run) => run.backend !== 'pytorch');
-  const header = [`${workloadName} stage`, 'GFLOP/step', ...withStages.map((run) => `${runLabel(run)} ms/step`), ...(peer === undefined ? [] : ours.map((run) => `${runLabel(run)} / PyTorch`))];
+  const header = [
+    `${workloadName} stage`,
+    'GFLOP/step',
+    ...withStages.map((run) => `${runLabel(run)} ms/step`),
+    ...(peer === undefined ? [] : ours.map((run) => `${runLabel(run)} / PyTorch`)),
+  ];
   const rows = withStages[0].stages.map((stage, index) => [
     stage.name,
     number(stage.flopsPerStep / 1e9, 3),
@@ -127,20 +151,44 @@ export function targetTable(runs, workloadNames, { repeat, loadAtStart, quietLoa
     const tfjs = runs
       .filter((run) => run.workload === name && run.backend !== 'native' && run.backend !== 'pytorch' && run.kernels === 'sdae' && ok(run))
       .sort((a, b) => summarizeRun(a).msPerStep - summarizeRun(b).msPerStep)[0];
-    for (const [kind, run] of [['native', native], ['tfjs', tfjs]]) {
+    for (const [kind, run] of [
+      ['native', native],
+      ['tfjs', tfjs],
+    ]) {
       if (run === undefined) continue;
       const { source, limits } = TARGETS[kind];
       const limit = limits[name];
       const ms = ok(run) ? summarizeRun(run).msPerStep : Number.NaN;
       const ratio = ms / peerMs;
-      const verdict = !Number.isFinite(ratio) ? `no figure (${run.status})` : limit === undefined ? 'reported' : ratio <= limit ? 'met' : '**not met**';
-      rows.push([name, runLabel(run), milliseconds(ms), milliseconds(peerMs), Number.isFinite(ratio) ? `**${ratio.toFixed(2)}**` : '—', limit === undefined ? 'reported' : `<= ${limit.toFixed(1)}`, source, verdict]);
+      const verdict = !Number.isFinite(ratio)
+        ? `no figure (${run.status})`
+        : limit === undefined
+          ? 'reported'
+          : ratio <= limit
+            ? 'met'
+            : '**not met**';
+      rows.push([
+        name,
+        runLabel(run),
+        milliseconds(ms),
+        milliseconds(peerMs),
+        Number.isFinite(ratio) ? `**${ratio.toFixed(2)}**` : '—',
+        limit === undefined ? 'reported' : `<= ${limit.toFixed(1)}`,
+        source,
+        verdict,
+      ]);
     }
   }
   if (rows.length === 0) return undefined;
   const caveats = [];
-  if (repeat < 3) caveats.push(`${repeat} run${repeat === 1 ? '' : 's'} per configuration (the targets ask for the median of at least 3 interleaved runs)`);
-  if (loadAtStart > quietLoad) caveats.push(`1-minute load ${loadAtStart} at the start (the targets ask for a quiet machine, <= ${quietLoad}; PyTorch slows more than sdae under load)`);
+  if (repeat < 3)
+    caveats.push(
+      `${repeat} run${repeat === 1 ? '' : 's'} per configuration (the targets ask for the median of at least 3 interleaved runs)`,
+    );
+  if (loadAtStart > quietLoad)
+    caveats.push(
+      `1-minute load ${loadAtStart} at the start (the targets ask for a quiet machine, <= ${quietLoad}; PyTorch slows more than sdae under load)`,
+    );
   const table = markdownTable(['workload', 'ours', 'ours ms/step', 'PyTorch ms/step', 'ours/PyTorch', 'target', 'from', ''], rows);
   return [
     'Against the targets (ours/PyTorch, ms per step):',

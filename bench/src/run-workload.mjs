@@ -22,10 +22,13 @@ const NATIVE_TFJS_BACKEND = 'cpu';
 
 async function main(spec) {
   const workload = WORKLOADS[spec.workload];
-  if (workload === undefined) throw new Error(`run-workload: unknown workload '${spec.workload}'; expected one of ${Object.keys(WORKLOADS).join(', ')}.`);
+  if (workload === undefined)
+    throw new Error(`run-workload: unknown workload '${spec.workload}'; expected one of ${Object.keys(WORKLOADS).join(', ')}.`);
   const native = spec.backend === 'native';
-  if (native && spec.kernels === 'stock') throw new Error("run-workload: kernels 'stock' is for the tfjs backends; the native engine runs its own kernels.");
-  if (native && !(Number.isInteger(spec.threads) && spec.threads > 0)) throw new Error(`run-workload: the native engine needs threads, a whole number > 0; received ${JSON.stringify(spec.threads)}.`);
+  if (native && spec.kernels === 'stock')
+    throw new Error("run-workload: kernels 'stock' is for the tfjs backends; the native engine runs its own kernels.");
+  if (native && !(Number.isInteger(spec.threads) && spec.threads > 0))
+    throw new Error(`run-workload: the native engine needs threads, a whole number > 0; received ${JSON.stringify(spec.threads)}.`);
   const tfjsBackend = native ? NATIVE_TFJS_BACKEND : spec.backend;
   const report = await selectBackend({ backend: tfjsBackend });
   if (spec.kernels === 'stock') unregisterTrainingKernels();

@@ -30,7 +30,17 @@ import * as tf from '@tensorflow/tfjs-core';
 import { BACKEND_NAMES, filledKernels, listBackends, loadNativeEngine } from '@sdae/backend';
 import { mnistDataDirectory } from '@sdae/datasets';
 import { DEFAULT_PYTHON, probePeer, runPeer } from './peer.mjs';
-import { QUIET_LOAD, TABLE_HEADER, loadWarning, markdownTable, runLabel, stageTable, summarizeRun, tableRows, targetTable } from './report.mjs';
+import {
+  QUIET_LOAD,
+  TABLE_HEADER,
+  loadWarning,
+  markdownTable,
+  runLabel,
+  stageTable,
+  summarizeRun,
+  tableRows,
+  targetTable,
+} from './report.mjs';
 import { WORKLOADS, WORKLOAD_NAMES } from './workloads.mjs';
 
 /** What --backends accepts: the native engine and the tfjs backends. */
@@ -80,7 +90,8 @@ function parseSettings() {
   if (unknown !== undefined) fail(`--workloads: unknown workload '${unknown}'; the workloads are ${WORKLOAD_NAMES.join(', ')}.`);
   const backends = values.backends?.split(',').map((name) => name.trim().toLowerCase());
   const unknownBackend = backends?.find((name) => !BACKEND_CHOICES.includes(name));
-  if (unknownBackend !== undefined) fail(`--backends: unknown backend '${unknownBackend}'; expected some of ${BACKEND_CHOICES.join(', ')}, comma-separated.`);
+  if (unknownBackend !== undefined)
+    fail(`--backends: unknown backend '${unknownBackend}'; expected some of ${BACKEND_CHOICES.join(', ')}, comma-separated.`);
   const share = (flag, text) => {
     const value = Number(text);
     if (!(value > 0 && value <= 1)) fail(`--${flag} must be a number in (0, 1]; received '${text}'.`);
@@ -138,7 +149,14 @@ function runChild(spec) {
   const child = spawnSync(process.execPath, [CHILD, JSON.stringify(spec)], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   const line = child.stdout?.split('\n').find((text) => text.startsWith('BENCH_RESULT '));
   if (child.status !== 0 || line === undefined) {
-    return { workload: spec.workload, backend: spec.backend, kernels: spec.kernels, threads: spec.threads, status: 'error', error: (child.stderr || `exit code ${child.status}`).trim().slice(-2000) };
+    return {
+      workload: spec.workload,
+      backend: spec.backend,
+      kernels: spec.kernels,
+      threads: spec.threads,
+      status: 'error',
+      error: (child.stderr || `exit code ${child.status}`).trim().slice(-2000),
+    };
   }
   return JSON.parse(line.slice('BENCH_RESULT '.length));
 }
@@ -159,7 +177,10 @@ function machine() {
 
 function progress(run) {
   const summary = summarizeRun(run);
-  const figures = run.status === 'ok' ? `${summary.msPerStep.toFixed(1)} ms/step, ${summary.steps} steps in ${run.seconds.toFixed(1)} s, peak RSS ${run.peakRssMb.toFixed(0)} MB` : `${run.status}: ${String(run.error).split('\n')[0]}`;
+  const figures =
+    run.status === 'ok'
+      ? `${summary.msPerStep.toFixed(1)} ms/step, ${summary.steps} steps in ${run.seconds.toFixed(1)} s, peak RSS ${run.peakRssMb.toFixed(0)} MB`
+      : `${run.status}: ${String(run.error).split('\n')[0]}`;
   console.log(`  ${run.workload} ${runLabel(run)}: ${figures} (load ${run.loadAverage.toFixed(1)})`);
 }
 
@@ -172,7 +193,9 @@ if (nativeEngine !== undefined) info.nativeEngine = nativeEngine;
 const peerStatus = settings.peer ? probePeer(settings.python) : { available: false, reason: 'disabled with --no-peer' };
 if (!peerStatus.available) console.log(`PyTorch peer skipped: ${peerStatus.reason}.`);
 const dataDirectory = mnistDataDirectory();
-console.log(`workloads ${settings.workloads.join(', ')} on ${backends.map((name) => (name === NATIVE ? nativeEngine : name)).join(', ')}${peerStatus.available ? ` and PyTorch ${peerStatus.version}` : ''}, fraction ${settings.fraction}`);
+console.log(
+  `workloads ${settings.workloads.join(', ')} on ${backends.map((name) => (name === NATIVE ? nativeEngine : name)).join(', ')}${peerStatus.available ? ` and PyTorch ${peerStatus.version}` : ''}, fraction ${settings.fraction}`,
+);
 
 const started = performance.now();
 const runs = [];
@@ -214,13 +237,33 @@ for (const name of settings.workloads) {
     const touched = workload.convolutional || filledKernels(backend).some((kernel) => kernel.kernelName === 'BatchMatMul');
     if (settings.stock && touched) {
       const stockWarmup = Math.min(settings.warmup, 1);
-      configurations.push(() => runChild({ ...base, backend, kernels: 'stock', warmup: stockWarmup, w3Steps: settings.stockSteps, maxSteps: stockWarmup + settings.stockSteps }));
+      configurations.push(() =>
+        runChild({
+          ...base,
+          backend,
+          kernels: 'stock',
+          warmup: stockWarmup,
+          w3Steps: settings.stockSteps,
+          maxSteps: stockWarmup + settings.stockSteps,
+        }),
+      );
     }
   }
   if (peerStatus.available) {
     configurations.push(() => {
-      const peer = runPeer({ python: settings.python, workload: name, dataDirectory, plan, warmup: settings.warmup, threads: settings.threads });
-      peer.stages = peer.stages?.map((stage, index) => ({ ...plan.stages[index], ...stage, gflops: plan.stages[index].flopsPerStep / stage.msPerStep / 1e6 }));
+      const peer = runPeer({
+        python: settings.python,
+        workload: name,
+        dataDirectory,
+        plan,
+        warmup: settings.warmup,
+        threads: settings.threads,
+      });
+      peer.stages = peer.stages?.map((stage, index) => ({
+        ...plan.stages[index],
+        ...stage,
+        gflops: plan.stages[index].flopsPerStep / stage.msPerStep / 1e6,
+      }));
       return peer;
     });
   }
@@ -251,7 +294,11 @@ for (const name of settings.workloads) {
   const stages = stageTable(runs, name);
   if (stages !== undefined) tables.push(stages);
 }
-const targets = targetTable(runs, settings.workloads, { repeat: settings.repeat, loadAtStart: info.loadAverageAtStart[0], quietLoad: QUIET_LOAD });
+const targets = targetTable(runs, settings.workloads, {
+  repeat: settings.repeat,
+  loadAtStart: info.loadAverageAtStart[0],
+  quietLoad: QUIET_LOAD,
+});
 if (targets !== undefined) tables.push(targets);
 const text = [...heading, tables.join('\n\n'), ''].join('\n');
 console.log(`\n${text}`);

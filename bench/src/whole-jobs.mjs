@@ -77,7 +77,13 @@ function parseSettings() {
     if (!(Number.isInteger(value) && value >= 1)) fail(`--${flag} must be a whole number >= 1; received '${text}'.`);
     return value;
   };
-  return { jobs, repeat: whole('repeat', values.repeat), threads: whole('threads', values.threads), python: values.python, note: values.note };
+  return {
+    jobs,
+    repeat: whole('repeat', values.repeat),
+    threads: whole('threads', values.threads),
+    python: values.python,
+    note: values.note,
+  };
 }
 
 /** Runs one process to its end: `{ seconds, load }`, or `{ error, load }` when it failed. */
@@ -104,7 +110,8 @@ const seconds = (value) => (Number.isFinite(value) ? value.toFixed(1) : '—');
 const runsText = (runs) => runs.map((run) => (run.error === undefined ? seconds(run.seconds) : 'failed')).join(', ');
 
 const settings = parseSettings();
-if (!existsSync(CLI)) fail(`the sdae command is not built (${CLI} is missing); build it first: npx pnpm@10 exec turbo run build --filter=@sdae/cli...`);
+if (!existsSync(CLI))
+  fail(`the sdae command is not built (${CLI} is missing); build it first: npx pnpm@10 exec turbo run build --filter=@sdae/cli...`);
 const peerStatus = probePeer(settings.python);
 if (!peerStatus.available) fail(`PyTorch is needed: ${peerStatus.reason}.`);
 const loadAtStart = Number(os.loadavg()[0].toFixed(2));
@@ -114,7 +121,9 @@ const dataDirectory = mnistDataDirectory();
 const ourEnvironment = { SDAE_NATIVE_THREADS: String(settings.threads) };
 const theirEnvironment = peerEnvironment(settings.threads);
 const scratch = mkdtempSync(join(os.tmpdir(), 'sdae-whole-jobs-'));
-console.log(`jobs ${settings.jobs.join(', ')}, ${settings.repeat} run${settings.repeat === 1 ? '' : 's'} each in turn; ours: the sdae command (engine auto, ${settings.threads} native threads), PyTorch ${peerStatus.version} (${settings.threads} threads)`);
+console.log(
+  `jobs ${settings.jobs.join(', ')}, ${settings.repeat} run${settings.repeat === 1 ? '' : 's'} each in turn; ours: the sdae command (engine auto, ${settings.threads} native threads), PyTorch ${peerStatus.version} (${settings.threads} threads)`,
+);
 
 const rows = [];
 const results = [];
@@ -128,10 +137,18 @@ try {
       const out = join(scratch, `${name}-${repeat}`);
       const our = timeProcess(process.execPath, [CLI, ...job.ours, '--out', out], ourEnvironment);
       rmSync(out, { recursive: true, force: true });
-      console.log(`  ${name} ours #${repeat + 1}: ${our.error === undefined ? `${seconds(our.seconds)} s` : `failed: ${our.error}`} (load ${our.load.toFixed(1)})`);
+      console.log(
+        `  ${name} ours #${repeat + 1}: ${our.error === undefined ? `${seconds(our.seconds)} s` : `failed: ${our.error}`} (load ${our.load.toFixed(1)})`,
+      );
       ours.push(our);
-      const their = timeProcess(settings.python, [PEER, '--workload', job.peer.workload, '--data', dataDirectory, '--plan', plan, '--threads', String(settings.threads)], theirEnvironment);
-      console.log(`  ${name} PyTorch #${repeat + 1}: ${their.error === undefined ? `${seconds(their.seconds)} s` : `failed: ${their.error}`} (load ${their.load.toFixed(1)})`);
+      const their = timeProcess(
+        settings.python,
+        [PEER, '--workload', job.peer.workload, '--data', dataDirectory, '--plan', plan, '--threads', String(settings.threads)],
+        theirEnvironment,
+      );
+      console.log(
+        `  ${name} PyTorch #${repeat + 1}: ${their.error === undefined ? `${seconds(their.seconds)} s` : `failed: ${their.error}`} (load ${their.load.toFixed(1)})`,
+      );
       theirs.push(their);
     }
     const oursSeconds = median(ours.filter((run) => run.error === undefined).map((run) => run.seconds));
@@ -161,7 +178,9 @@ const text = [
   ...(startWarning === undefined ? [] : [`**${startWarning.replace(/^warning/, 'Warning')}**`]),
   ...(settings.note === '' ? [] : [`Note: ${settings.note}`]),
   '',
-  ...settings.jobs.map((name) => `- ${name}: ${JOBS[name].title}; PyTorch: peer/workloads.py ${JOBS[name].peer.workload}, ${JOBS[name].peer.steps} steps`),
+  ...settings.jobs.map(
+    (name) => `- ${name}: ${JOBS[name].title}; PyTorch: peer/workloads.py ${JOBS[name].peer.workload}, ${JOBS[name].peer.steps} steps`,
+  ),
   '',
   markdownTable(['job', 'ours s', 'PyTorch s', 'ours/PyTorch', 'ours runs (s)', 'PyTorch runs (s)', 'load after runs'], rows),
   '',

@@ -19,7 +19,10 @@ export const BENCH_ENGINES = ['tfjs', 'native'];
  * does not name.
  */
 function loopOptions({ hooks, engine, threads }) {
-  if (!BENCH_ENGINES.includes(engine)) throw new Error(`workloads: engine must be one of ${BENCH_ENGINES.join(', ')}; received ${JSON.stringify(engine)}. Pass the run's engine explicitly.`);
+  if (!BENCH_ENGINES.includes(engine))
+    throw new Error(
+      `workloads: engine must be one of ${BENCH_ENGINES.join(', ')}; received ${JSON.stringify(engine)}. Pass the run's engine explicitly.`,
+    );
   return engine === 'native' ? { ...hooks, engine, threads } : { ...hooks, engine };
 }
 
@@ -59,12 +62,25 @@ export const WORKLOADS = {
     convolutional: false,
     unit: 'epoch',
     plan: ({ fraction, warmup }) => ({
-      stages: [{ name: 'train', fullSteps: EPOCH_BATCHES_20, steps: scaledSteps(EPOCH_BATCHES_20, fraction, warmup), flopsPerStep: autoencoderFlops(20, 784, 500) }],
+      stages: [
+        {
+          name: 'train',
+          fullSteps: EPOCH_BATCHES_20,
+          steps: scaledSteps(EPOCH_BATCHES_20, fraction, warmup),
+          flopsPerStep: autoencoderFlops(20, 784, 500),
+        },
+      ],
     }),
     build: () => new DenoisingAutoencoder({ hiddenSize: 500, corruptionLevel: 0.3, seed: 1 }),
     async train(da, mnist, plan, run) {
       const options = loopOptions(run);
-      await trainAutoencoder(da, mnist.train, { epochs: 1, batchSize: 20, learningRate: 0.1, batchesPerEpoch: plan.stages[0].steps, ...options });
+      await trainAutoencoder(da, mnist.train, {
+        epochs: 1,
+        batchSize: 20,
+        learningRate: 0.1,
+        batchesPerEpoch: plan.stages[0].steps,
+        ...options,
+      });
     },
   },
 
@@ -102,7 +118,9 @@ export const WORKLOADS = {
           fullSteps: warmup + w3Steps,
           steps: warmup + w3Steps,
           flopsPerStep:
-            convolutionFlops(100, [24, 24, 8], [5, 5, 1], { needsInputGradient: false }) + convolutionFlops(100, [8, 8, 16], [5, 5, 8]) + denseFlops(100, 256, 10),
+            convolutionFlops(100, [24, 24, 8], [5, 5, 1], { needsInputGradient: false }) +
+            convolutionFlops(100, [8, 8, 16], [5, 5, 8]) +
+            denseFlops(100, 256, 10),
         },
       ],
     }),
@@ -114,7 +132,8 @@ export const WORKLOADS = {
   },
 
   W4: {
-    title: 'SdA 784-1000-1000-1000-10: 1 pretraining epoch per layer (masking 0.1/0.2/0.3, SGD 0.001), 1 fine-tuning epoch (SGD 0.1), batch 20',
+    title:
+      'SdA 784-1000-1000-1000-10: 1 pretraining epoch per layer (masking 0.1/0.2/0.3, SGD 0.001), 1 fine-tuning epoch (SGD 0.1), batch 20',
     split: 'theano',
     convolutional: false,
     unit: 'run',
@@ -126,7 +145,8 @@ export const WORKLOADS = {
         steps,
         flopsPerStep: forwardFlops(20, SDA_SIZES.slice(0, layer + 1)) + autoencoderFlops(20, SDA_SIZES[layer], SDA_SIZES[layer + 1]),
       }));
-      const finetuneFlops = denseFlops(20, 784, 1000, { needsInputGradient: false }) + denseFlops(20, 1000, 1000) * 2 + denseFlops(20, 1000, 10);
+      const finetuneFlops =
+        denseFlops(20, 784, 1000, { needsInputGradient: false }) + denseFlops(20, 1000, 1000) * 2 + denseFlops(20, 1000, 10);
       stages.push({ name: 'finetune', fullSteps: EPOCH_BATCHES_20, steps, flopsPerStep: finetuneFlops });
       return { stages };
     },
@@ -135,7 +155,11 @@ export const WORKLOADS = {
       const options = loopOptions(run);
       const batchesPerEpoch = plan.stages[0].steps;
       await pretrainStack(sda, mnist.train, { epochs: 1, batchSize: 20, learningRate: 0.001, batchesPerEpoch, ...options });
-      await fitClassifier(sda, { train: mnist.train }, { epochs: 1, batchSize: 20, learningRate: 0.1, earlyStopping: false, batchesPerEpoch, ...options });
+      await fitClassifier(
+        sda,
+        { train: mnist.train },
+        { epochs: 1, batchSize: 20, learningRate: 0.1, earlyStopping: false, batchesPerEpoch, ...options },
+      );
     },
   },
 };

@@ -14,15 +14,25 @@ const common = { dts: true, sourcemap: true, target: 'es2022' } as const;
 const browserModules: NonNullable<Options['esbuildPlugins']>[number] = {
   name: 'sdae-browser-modules',
   setup(build) {
-    build.onResolve({ filter: /^\.\/wasm-threads$/ }, () => ({ path: fileURLToPath(new URL('./src/wasm-threads.browser.ts', import.meta.url)) }));
+    build.onResolve({ filter: /^\.\/wasm-threads$/ }, () => ({
+      path: fileURLToPath(new URL('./src/wasm-threads.browser.ts', import.meta.url)),
+    }));
     // The native engine is a Node addon: browsers get the module that says so.
-    build.onResolve({ filter: /^\.\/native\/native-engine$/ }, () => ({ path: fileURLToPath(new URL('./src/native/native-engine.browser.ts', import.meta.url)) }));
+    build.onResolve({ filter: /^\.\/native\/native-engine$/ }, () => ({
+      path: fileURLToPath(new URL('./src/native/native-engine.browser.ts', import.meta.url)),
+    }));
   },
 };
 
 export default defineConfig([
   // ESM for Node; the testing helpers (vitest is ESM-only) share its chunks, so one module state.
-  { ...common, entry: { index: 'src/index.ts', testing: 'src/testing.ts' }, format: ['esm'], platform: 'node', noExternal: [tfjsInternals] },
+  {
+    ...common,
+    entry: { index: 'src/index.ts', testing: 'src/testing.ts' },
+    format: ['esm'],
+    platform: 'node',
+    noExternal: [tfjsInternals],
+  },
   { ...common, entry: { index: 'src/index.ts' }, format: ['cjs'], platform: 'node', noExternal: [tfjsInternals] },
   { ...common, entry: { browser: 'src/index.ts' }, format: ['esm'], platform: 'browser', esbuildPlugins: [browserModules] },
 ]);

@@ -45,7 +45,7 @@ describe('sdae data', () => {
   it('exits with 2 and lists the valid splits for an unknown one', async () => {
     const { code, err } = await runCaptured(['data', '--split', 'kaggle']);
     expect(code).toBe(EXIT.usage);
-    expect(err).toContain("Allowed choices are theano, standard, mini");
+    expect(err).toContain('Allowed choices are theano, standard, mini');
   });
 
   it('exits with 2 for an unknown flag', async () => {
@@ -76,7 +76,21 @@ describe('sdae da', () => {
   it('trains on a few images and writes valid filters, reconstructions, cost chart, model and report', async () => {
     const out = mkdtempSync(join(tmpdir(), 'sdae-da-'));
     try {
-      const result = await runCaptured(['da', '--split', 'mini', '--limit', '100', '--epochs', '2', '--hidden', '20', '--backend', 'cpu', '--out', out]);
+      const result = await runCaptured([
+        'da',
+        '--split',
+        'mini',
+        '--limit',
+        '100',
+        '--epochs',
+        '2',
+        '--hidden',
+        '20',
+        '--backend',
+        'cpu',
+        '--out',
+        out,
+      ]);
       expect(result.code).toBe(EXIT.ok);
       expect(result.out).toMatch(/^Training epoch 0, cost \d+(\.\d+)?$/m);
       expect(result.out).toMatch(/^Training epoch 1, cost \d+(\.\d+)?$/m);
@@ -89,7 +103,10 @@ describe('sdae da', () => {
       const reconstructions = decodePng(readFileSync(join(out, 'reconstructions.png')));
       expect([reconstructions.width, reconstructions.height]).toEqual([10 * 29 - 1, 3 * 29 - 1]);
       const errors: string[] = [];
-      const svg = new DOMParser({ onError: (level, message) => void (level !== 'warning' && errors.push(message)) }).parseFromString(readFileSync(join(out, 'cost.svg'), 'utf8'), 'image/svg+xml');
+      const svg = new DOMParser({ onError: (level, message) => void (level !== 'warning' && errors.push(message)) }).parseFromString(
+        readFileSync(join(out, 'cost.svg'), 'utf8'),
+        'image/svg+xml',
+      );
       expect(errors).toEqual([]);
       expect(svg.getElementsByTagName('polyline')).toHaveLength(1);
       const history = JSON.parse(readFileSync(join(out, 'history.json'), 'utf8'));
@@ -120,7 +137,10 @@ describe('sdae da', () => {
 /** Parses an SVG file, failing the test on any XML error. */
 function parseSvgFile(path: string) {
   const errors: string[] = [];
-  const document = new DOMParser({ onError: (level, message) => void (level !== 'warning' && errors.push(message)) }).parseFromString(readFileSync(path, 'utf8'), 'image/svg+xml');
+  const document = new DOMParser({ onError: (level, message) => void (level !== 'warning' && errors.push(message)) }).parseFromString(
+    readFileSync(path, 'utf8'),
+    'image/svg+xml',
+  );
   expect(errors).toEqual([]);
   return document;
 }
@@ -129,7 +149,25 @@ describe('sdae sda', () => {
   it('pretrains and fine-tunes on a few images, writing filters before and after, product filters and error curves', async () => {
     const out = mkdtempSync(join(tmpdir(), 'sdae-sda-'));
     try {
-      const result = await runCaptured(['sda', '--split', 'mini', '--limit', '100', '--hidden', '12,8', '--corruption-levels', '0.1,0.2', '--pretrain-epochs', '1', '--finetune-epochs', '2', '--backend', 'cpu', '--out', out]);
+      const result = await runCaptured([
+        'sda',
+        '--split',
+        'mini',
+        '--limit',
+        '100',
+        '--hidden',
+        '12,8',
+        '--corruption-levels',
+        '0.1,0.2',
+        '--pretrain-epochs',
+        '1',
+        '--finetune-epochs',
+        '2',
+        '--backend',
+        'cpu',
+        '--out',
+        out,
+      ]);
       expect(result.code).toBe(EXIT.ok);
       expect(result.out).toMatch(/^Pre-training layer 1, epoch 0, cost /m);
       expect(result.out).toMatch(/^epoch 1, cost [\d.]+, validation error [\d.]+ %/m);
@@ -147,7 +185,19 @@ describe('sdae sda', () => {
   });
 
   it('refuses corruption levels of another count than the hidden layers', async () => {
-    const result = await runCaptured(['sda', '--hidden', '10,10', '--corruption-levels', '0.1', '--limit', '20', '--backend', 'cpu', '--out', join(tmpdir(), 'sdae-never')]);
+    const result = await runCaptured([
+      'sda',
+      '--hidden',
+      '10,10',
+      '--corruption-levels',
+      '0.1',
+      '--limit',
+      '20',
+      '--backend',
+      'cpu',
+      '--out',
+      join(tmpdir(), 'sdae-never'),
+    ]);
     expect(result.code).toBe(EXIT.usage);
     expect(result.err).toContain('--corruption-levels needs one level per hidden layer: 2 for --hidden 10,10; received 1 (0.1).');
   });
@@ -157,7 +207,21 @@ describe('sdae cnn', () => {
   it('trains the notebook network on sampled minibatches and writes curves, kernels and a confusion matrix', async () => {
     const out = mkdtempSync(join(tmpdir(), 'sdae-cnn-'));
     try {
-      const result = await runCaptured(['cnn', '--preset', 'notebook', '--split', 'mini', '--limit', '200', '--iterations', '100', '--backend', 'cpu', '--out', out]);
+      const result = await runCaptured([
+        'cnn',
+        '--preset',
+        'notebook',
+        '--split',
+        'mini',
+        '--limit',
+        '200',
+        '--iterations',
+        '100',
+        '--backend',
+        'cpu',
+        '--out',
+        out,
+      ]);
       expect(result.code).toBe(EXIT.ok);
       expect(result.out).toMatch(/^iteration 99, loss [\d.]+, accuracy [\d.]+ %$/m);
       expect(result.out).toMatch(/^Test accuracy \d+\.\d\d % after [\d.]+ min of training$/m);
@@ -173,7 +237,23 @@ describe('sdae cnn', () => {
   it('trains lenet for an epoch with Adam and reports validation accuracy', async () => {
     const out = mkdtempSync(join(tmpdir(), 'sdae-lenet-'));
     try {
-      const result = await runCaptured(['cnn', '--preset', 'lenet', '--split', 'mini', '--limit', '50', '--epochs', '1', '--batch-size', '25', '--backend', 'wasm', '--out', out]);
+      const result = await runCaptured([
+        'cnn',
+        '--preset',
+        'lenet',
+        '--split',
+        'mini',
+        '--limit',
+        '50',
+        '--epochs',
+        '1',
+        '--batch-size',
+        '25',
+        '--backend',
+        'wasm',
+        '--out',
+        out,
+      ]);
       expect(result.code).toBe(EXIT.ok);
       expect(result.out).toMatch(/^epoch 0, cost [\d.]+, validation error [\d.]+ %$/m);
       expect(decodePng(readFileSync(join(out, 'filters.png'))).width).toBe((10 * 6 - 1) * 8); // 20 kernels, 10 per row of 5 + 1 spacing, all x8
@@ -186,13 +266,32 @@ describe('sdae cnn', () => {
 describe('sdae compare-noise, transfer and sweep', () => {
   it.each([
     ['compare-noise', [], ['corruption 0', 'corruption 0.3']],
-    ['transfer', ['--scale', '0.1'], ['sigmoid source', 'sigmoid from sigmoid x0.1', 'relu from sigmoid x0.1', 'sigmoid random', 'relu random']],
+    [
+      'transfer',
+      ['--scale', '0.1'],
+      ['sigmoid source', 'sigmoid from sigmoid x0.1', 'relu from sigmoid x0.1', 'sigmoid random', 'relu random'],
+    ],
     ['sweep', ['--learning-rates', '0.05,0.2'], ['lr 0.05', 'lr 0.2']],
     ['sweep', ['--hidden-sizes', '5,10'], ['hidden 5', 'hidden 10']],
-  ])('%s %j draws one curve per run on one chart and every run\'s filters', async (command, flags, runs) => {
+  ])("%s %j draws one curve per run on one chart and every run's filters", async (command, flags, runs) => {
     const out = mkdtempSync(join(tmpdir(), 'sdae-compare-'));
     try {
-      const result = await runCaptured([command, ...flags, '--split', 'mini', '--limit', '60', '--epochs', '2', '--hidden', '8', '--backend', 'cpu', '--out', out]);
+      const result = await runCaptured([
+        command,
+        ...flags,
+        '--split',
+        'mini',
+        '--limit',
+        '60',
+        '--epochs',
+        '2',
+        '--hidden',
+        '8',
+        '--backend',
+        'cpu',
+        '--out',
+        out,
+      ]);
       expect(result.code).toBe(EXIT.ok);
       for (const run of runs) expect(result.out).toContain(`${run}: Training epoch 1, cost `);
       const chart = parseSvgFile(join(out, 'cost.svg'));
@@ -214,19 +313,35 @@ describe('sdae compare-noise, transfer and sweep', () => {
 });
 
 describe('sdae mlp', () => {
-  it.each([[['--logistic']], [['--hidden', '16']]])('%j trains with early stopping and writes error curves and a confusion matrix', async (flags) => {
-    const out = mkdtempSync(join(tmpdir(), 'sdae-mlp-'));
-    try {
-      const result = await runCaptured(['mlp', ...flags, '--split', 'mini', '--limit', '100', '--epochs', '2', '--backend', 'cpu', '--out', out]);
-      expect(result.code).toBe(EXIT.ok);
-      expect(result.out).toMatch(/^epoch 1, cost [\d.]+, validation error [\d.]+ %/m);
-      expect(result.out).toMatch(/^Test error \d+\.\d\d %$/m);
-      expect(parseSvgFile(join(out, 'errors.svg')).getElementsByTagName('polyline').length).toBeGreaterThanOrEqual(1);
-      expect(parseSvgFile(join(out, 'confusion.svg')).getElementsByTagName('rect')).toHaveLength(101);
-    } finally {
-      rmSync(out, { recursive: true, force: true });
-    }
-  });
+  it.each([[['--logistic']], [['--hidden', '16']]])(
+    '%j trains with early stopping and writes error curves and a confusion matrix',
+    async (flags) => {
+      const out = mkdtempSync(join(tmpdir(), 'sdae-mlp-'));
+      try {
+        const result = await runCaptured([
+          'mlp',
+          ...flags,
+          '--split',
+          'mini',
+          '--limit',
+          '100',
+          '--epochs',
+          '2',
+          '--backend',
+          'cpu',
+          '--out',
+          out,
+        ]);
+        expect(result.code).toBe(EXIT.ok);
+        expect(result.out).toMatch(/^epoch 1, cost [\d.]+, validation error [\d.]+ %/m);
+        expect(result.out).toMatch(/^Test error \d+\.\d\d %$/m);
+        expect(parseSvgFile(join(out, 'errors.svg')).getElementsByTagName('polyline').length).toBeGreaterThanOrEqual(1);
+        expect(parseSvgFile(join(out, 'confusion.svg')).getElementsByTagName('rect')).toHaveLength(101);
+      } finally {
+        rmSync(out, { recursive: true, force: true });
+      }
+    },
+  );
 });
 
 describe('checkpoints, --resume and Ctrl-C', () => {
@@ -237,7 +352,16 @@ describe('checkpoints, --resume and Ctrl-C', () => {
     try {
       const full = await runCaptured(['da', ...flags, '--epochs', '3', '--out', join(out, 'full')]);
       const first = await runCaptured(['da', ...flags, '--epochs', '2', '--out', join(out, 'first')]);
-      const resumed = await runCaptured(['da', ...flags, '--epochs', '3', '--out', join(out, 'resumed'), '--resume', join(out, 'first', 'checkpoint.sdae')]);
+      const resumed = await runCaptured([
+        'da',
+        ...flags,
+        '--epochs',
+        '3',
+        '--out',
+        join(out, 'resumed'),
+        '--resume',
+        join(out, 'first', 'checkpoint.sdae'),
+      ]);
       expect([full.code, first.code, resumed.code]).toEqual([EXIT.ok, EXIT.ok, EXIT.ok]);
       const epoch2 = (text: string) => /^Training epoch 2, cost .*$/m.exec(text)?.[0];
       expect(epoch2(resumed.out)).toBeDefined();
@@ -261,7 +385,9 @@ describe('checkpoints, --resume and Ctrl-C', () => {
       });
       expect(code).toBe(EXIT.ok);
       const checkpoint = join(out, 'checkpoint.sdae');
-      expect(text).toContain(`Interrupted. The last checkpoint is ${checkpoint}; continue with the same command and --resume ${checkpoint}`);
+      expect(text).toContain(
+        `Interrupted. The last checkpoint is ${checkpoint}; continue with the same command and --resume ${checkpoint}`,
+      );
       expect(text).not.toMatch(/^Training epoch 3,/m);
       expect(readdirSync(out)).toEqual(['checkpoint.sdae']);
       expect(process.listenerCount('SIGINT')).toBe(0);
@@ -271,7 +397,15 @@ describe('checkpoints, --resume and Ctrl-C', () => {
   });
 
   it('names a missing checkpoint file', async () => {
-    const result = await runCaptured(['mlp', '--logistic', ...flags, '--resume', '/nonexistent/run.ckpt', '--out', join(tmpdir(), 'sdae-never')]);
+    const result = await runCaptured([
+      'mlp',
+      '--logistic',
+      ...flags,
+      '--resume',
+      '/nonexistent/run.ckpt',
+      '--out',
+      join(tmpdir(), 'sdae-never'),
+    ]);
     expect(result.code).toBe(EXIT.failed);
     expect(result.err).toContain('readCheckpointFile: cannot read /nonexistent/run.ckpt');
   });
@@ -286,13 +420,32 @@ describe('--engine and --threads', () => {
   ])('--engine %s trains a dA and prints one line naming the engine and why', async (engine, extra, line) => {
     const out = mkdtempSync(join(tmpdir(), 'sdae-engine-'));
     try {
-      const result = await runCaptured(['da', '--engine', engine, ...extra, '--split', 'mini', '--limit', '60', '--epochs', '2', '--hidden', '8', '--backend', 'cpu', '--out', out]);
+      const result = await runCaptured([
+        'da',
+        '--engine',
+        engine,
+        ...extra,
+        '--split',
+        'mini',
+        '--limit',
+        '60',
+        '--epochs',
+        '2',
+        '--hidden',
+        '8',
+        '--backend',
+        'cpu',
+        '--out',
+        out,
+      ]);
       expect(result.code).toBe(EXIT.ok);
       expect(engineLines(result.out)).toHaveLength(1);
       expect(result.out).toMatch(line);
       expect(result.out).toMatch(/^Training epoch 1, cost \d+(\.\d+)?$/m);
       // The report's backend section opens with the engine that trained.
-      expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain(`<pre class="backend">${escapeXml(engineLines(result.out)[0]!)}\nbackend: cpu`);
+      expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain(
+        `<pre class="backend">${escapeXml(engineLines(result.out)[0]!)}\nbackend: cpu`,
+      );
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
@@ -301,9 +454,31 @@ describe('--engine and --threads', () => {
   it('prints the engine once for an SdA on the native engine, not once per layer and stage', async () => {
     const out = mkdtempSync(join(tmpdir(), 'sdae-engine-sda-'));
     try {
-      const result = await runCaptured(['sda', '--engine', 'native', '--split', 'mini', '--limit', '60', '--hidden', '6,4', '--corruption-levels', '0.1,0.2', '--pretrain-epochs', '1', '--finetune-epochs', '1', '--backend', 'cpu', '--out', out]);
+      const result = await runCaptured([
+        'sda',
+        '--engine',
+        'native',
+        '--split',
+        'mini',
+        '--limit',
+        '60',
+        '--hidden',
+        '6,4',
+        '--corruption-levels',
+        '0.1,0.2',
+        '--pretrain-epochs',
+        '1',
+        '--finetune-epochs',
+        '1',
+        '--backend',
+        'cpu',
+        '--out',
+        out,
+      ]);
       expect(result.code).toBe(EXIT.ok);
-      expect(engineLines(result.out)).toEqual([expect.stringMatching(/^engine: onnxruntime-node .* \(native, \d+ threads?\): engine 'native' was asked for$/)]);
+      expect(engineLines(result.out)).toEqual([
+        expect.stringMatching(/^engine: onnxruntime-node .* \(native, \d+ threads?\): engine 'native' was asked for$/),
+      ]);
       expect(result.out).toMatch(/^Pre-training layer 1, epoch 0, cost /m);
     } finally {
       rmSync(out, { recursive: true, force: true });
@@ -313,20 +488,46 @@ describe('--engine and --threads', () => {
   it('reports the engine as a JSON event object with --json', async () => {
     const out = mkdtempSync(join(tmpdir(), 'sdae-engine-json-'));
     try {
-      const result = await runCaptured(['mlp', '--logistic', '--engine', 'tfjs', '--json', '--split', 'mini', '--limit', '60', '--epochs', '1', '--backend', 'cpu', '--out', out]);
+      const result = await runCaptured([
+        'mlp',
+        '--logistic',
+        '--engine',
+        'tfjs',
+        '--json',
+        '--split',
+        'mini',
+        '--limit',
+        '60',
+        '--epochs',
+        '1',
+        '--backend',
+        'cpu',
+        '--out',
+        out,
+      ]);
       expect(result.code).toBe(EXIT.ok);
-      const events = result.out.trim().split('\n').map((line) => JSON.parse(line));
-      expect(events.filter((event) => event.type === 'engine')).toEqual([{ type: 'engine', engine: 'tfjs', description: 'tfjs cpu', reason: "engine 'tfjs' was asked for" }]);
+      const events = result.out
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line));
+      expect(events.filter((event) => event.type === 'engine')).toEqual([
+        { type: 'engine', engine: 'tfjs', description: 'tfjs cpu', reason: "engine 'tfjs' was asked for" },
+      ]);
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
   });
 
-  it.each(['da', 'compare-noise', 'sda', 'transfer', 'cnn', 'mlp', 'sweep'])('%s --engine bogus exits 2 naming the flag and the valid engines', async (command) => {
-    const result = await runCaptured([command, '--engine', 'bogus', '--out', join(tmpdir(), 'sdae-never')]);
-    expect(result.code).toBe(EXIT.usage);
-    expect(result.err).toContain(`option '--engine <name>' argument 'bogus' is invalid. sdae: --engine must be one of 'auto', 'native', 'tfjs'; received "bogus".`);
-  });
+  it.each(['da', 'compare-noise', 'sda', 'transfer', 'cnn', 'mlp', 'sweep'])(
+    '%s --engine bogus exits 2 naming the flag and the valid engines',
+    async (command) => {
+      const result = await runCaptured([command, '--engine', 'bogus', '--out', join(tmpdir(), 'sdae-never')]);
+      expect(result.code).toBe(EXIT.usage);
+      expect(result.err).toContain(
+        `option '--engine <name>' argument 'bogus' is invalid. sdae: --engine must be one of 'auto', 'native', 'tfjs'; received "bogus".`,
+      );
+    },
+  );
 
   it('refuses --threads 0 as a usage error', async () => {
     const result = await runCaptured(['mlp', '--threads', '0', '--out', join(tmpdir(), 'sdae-never')]);
@@ -340,7 +541,14 @@ describe('sdae backends', () => {
     const { code, out } = await runCaptured(['backends', '--json']);
     expect(code).toBe(EXIT.ok);
     const { available, selected } = JSON.parse(out);
-    expect(available.map((status: { name: string }) => status.name)).toEqual(['tensorflow-gpu', 'tensorflow', 'webgpu', 'webgl', 'wasm', 'cpu']);
+    expect(available.map((status: { name: string }) => status.name)).toEqual([
+      'tensorflow-gpu',
+      'tensorflow',
+      'webgpu',
+      'webgl',
+      'wasm',
+      'cpu',
+    ]);
     expect(available.find((status: { name: string }) => status.name === 'cpu').available).toBe(true);
     expect(['wasm', 'cpu', 'tensorflow', 'tensorflow-gpu']).toContain(selected.backend);
   });

@@ -45,15 +45,27 @@ export async function trainDaRun(
 /** One chart of the runs' mean cost per epoch. */
 export function costChart(runs: readonly DaRun[], title: string): string {
   return lineChart(
-    runs.map((run) => ({ name: run.name, points: run.history.map((log) => [log.epoch, log.cost] as const) })).filter((series) => series.points.length > 0),
+    runs
+      .map((run) => ({ name: run.name, points: run.history.map((log) => [log.epoch, log.cost] as const) }))
+      .filter((series) => series.points.length > 0),
     { title, xLabel: 'epoch', yLabel: 'cost' },
   );
 }
 
 /** The report's figures and files for a set of runs: each run's filters, then the chart. */
-export function runFigures(runs: readonly DaRun[], chart: string): { figures: { title: string; png?: Uint8Array; svg?: string }[]; files: Record<string, string | Uint8Array> } {
-  const slug = (name: string) => name.replace(/[^a-z0-9.]+/gi, '-').replace(/^-|-$/g, '').toLowerCase();
-  const files: Record<string, string | Uint8Array> = { 'cost.svg': chart, 'history.json': `${JSON.stringify(Object.fromEntries(runs.map((run) => [run.name, run.history])), null, 2)}\n` };
+export function runFigures(
+  runs: readonly DaRun[],
+  chart: string,
+): { figures: { title: string; png?: Uint8Array; svg?: string }[]; files: Record<string, string | Uint8Array> } {
+  const slug = (name: string) =>
+    name
+      .replace(/[^a-z0-9.]+/gi, '-')
+      .replace(/^-|-$/g, '')
+      .toLowerCase();
+  const files: Record<string, string | Uint8Array> = {
+    'cost.svg': chart,
+    'history.json': `${JSON.stringify(Object.fromEntries(runs.map((run) => [run.name, run.history])), null, 2)}\n`,
+  };
   const figures: { title: string; png?: Uint8Array; svg?: string }[] = [{ title: 'Cost per epoch', svg: chart }];
   for (const run of runs) {
     files[`filters-${slug(run.name)}.png`] = run.filters;
@@ -77,7 +89,12 @@ export interface DaRunPlan {
  * The comparison commands' experiment: trains each planned dA in turn with the shared dA flags,
  * then writes every run's filters and one chart of all cost curves into a report.
  */
-export async function compareRuns(flags: ExperimentFlags & EngineFlags & DaTrainingFlags, output: Output, title: string, plan: readonly DaRunPlan[]): Promise<DaRun[]> {
+export async function compareRuns(
+  flags: ExperimentFlags & EngineFlags & DaTrainingFlags,
+  output: Output,
+  title: string,
+  plan: readonly DaRunPlan[],
+): Promise<DaRun[]> {
   const experiment = await startExperiment(flags, output);
   const training = { epochs: flags.epochs, batchSize: flags.batchSize, learningRate: flags.learningRate };
   const runs: DaRun[] = [];
@@ -85,14 +102,25 @@ export async function compareRuns(flags: ExperimentFlags & EngineFlags & DaTrain
     const da = new DenoisingAutoencoder({ hiddenSize: flags.hidden, seed: flags.seed, ...options });
     try {
       prepare?.(da);
-      runs.push(await trainDaRun(experiment, name, da, experiment.mnist.train, { ...training, learningRate: learningRate ?? training.learningRate }));
+      runs.push(
+        await trainDaRun(experiment, name, da, experiment.mnist.train, {
+          ...training,
+          learningRate: learningRate ?? training.learningRate,
+        }),
+      );
       trained?.(da);
     } finally {
       da.dispose();
     }
   }
   const { figures, files } = runFigures(runs, costChart(runs, title));
-  const summary = Object.fromEntries(runs.map((run) => [`final cost, ${run.name}`, run.diverged ?? run.history.at(-1)?.cost.toFixed(3) ?? 'no epoch']));
-  await writeReport(experiment, { title, summary: { ...summary, backend: experiment.backend.backend }, figures, config: { ...flags } }, files);
+  const summary = Object.fromEntries(
+    runs.map((run) => [`final cost, ${run.name}`, run.diverged ?? run.history.at(-1)?.cost.toFixed(3) ?? 'no epoch']),
+  );
+  await writeReport(
+    experiment,
+    { title, summary: { ...summary, backend: experiment.backend.backend }, figures, config: { ...flags } },
+    files,
+  );
   return runs;
 }

@@ -3,7 +3,15 @@ import { join, resolve } from 'node:path';
 import { formatBackendReport, selectBackend, type BackendReport } from '@sdae/backend';
 import { loadMnist, sliceImageSet, type ImageSet, type Mnist } from '@sdae/datasets';
 import { encodePng, enlarge, greyToRgba, htmlReport, tileRasterImages, type ReportOptions, type TileRasterImagesOptions } from '@sdae/vis';
-import { fileCheckpoint, formatEpochLog, readCheckpointFile, type CheckpointOptions, type EngineName, type EngineReport, type EpochLog } from '@sdae/train';
+import {
+  fileCheckpoint,
+  formatEpochLog,
+  readCheckpointFile,
+  type CheckpointOptions,
+  type EngineName,
+  type EngineReport,
+  type EpochLog,
+} from '@sdae/train';
 import type { CheckpointFlags, EngineFlags, ExperimentFlags } from './flags';
 import type { Output } from './output';
 
@@ -74,7 +82,12 @@ export async function startExperiment(flags: ExperimentFlags & EngineFlags, outp
   const backend = await selectBackend({ backend: flags.backend });
   const loaded = await loadMnist({ split: flags.split });
   const cut = (set: ImageSet) => (flags.limit === undefined || flags.limit >= set.count ? set : sliceImageSet(set, 0, flags.limit));
-  const mnist: Mnist = { ...loaded, train: cut(loaded.train), validation: loaded.validation && cut(loaded.validation), test: cut(loaded.test) };
+  const mnist: Mnist = {
+    ...loaded,
+    train: cut(loaded.train),
+    validation: loaded.validation && cut(loaded.validation),
+    test: cut(loaded.test),
+  };
   const directory = resolve(flags.out);
   await mkdir(directory, { recursive: true });
   const lines: string[] = [];
@@ -115,7 +128,12 @@ export async function startExperiment(flags: ExperimentFlags & EngineFlags, outp
  * Sets up a command's training loop: Ctrl-C stops it after the current minibatch, a checkpoint is
  * written after every epoch, --resume continues from one, and a terminal gets a progress bar.
  */
-export async function trainingControls(experiment: Experiment, flags: ExperimentFlags & CheckpointFlags, output: Output, batchesPerEpoch: number): Promise<TrainingControls> {
+export async function trainingControls(
+  experiment: Experiment,
+  flags: ExperimentFlags & CheckpointFlags,
+  output: Output,
+  batchesPerEpoch: number,
+): Promise<TrainingControls> {
   const controller = new AbortController();
   const onInterrupt = () => controller.abort();
   process.once('SIGINT', onInterrupt);
@@ -134,19 +152,26 @@ export async function trainingControls(experiment: Experiment, flags: Experiment
   };
   const resume = flags.resume === undefined ? undefined : await readCheckpointFile(flags.resume);
   const onBatchEnd = ({ epoch, batch }: { epoch: number; batch: number }) => {
-      batchesDone++;
-      if (!progress || batch % 10 !== 0) return;
-      const done = (batch + 1) / batchesPerEpoch;
-      const secondsPerBatch = (performance.now() - started) / 1000 / batchesDone;
-      const eta = Math.max(0, (batchesPerEpoch - batch - 1) * secondsPerBatch);
-      const width = 30;
-      const bar = '#'.repeat(Math.round(done * width)).padEnd(width, '.');
-      output.out(`\r  epoch ${epoch} [${bar}] ${batch + 1}/${batchesPerEpoch}  ETA ${eta.toFixed(0)} s `);
+    batchesDone++;
+    if (!progress || batch % 10 !== 0) return;
+    const done = (batch + 1) / batchesPerEpoch;
+    const secondsPerBatch = (performance.now() - started) / 1000 / batchesDone;
+    const eta = Math.max(0, (batchesPerEpoch - batch - 1) * secondsPerBatch);
+    const width = 30;
+    const bar = '#'.repeat(Math.round(done * width)).padEnd(width, '.');
+    output.out(`\r  epoch ${epoch} [${bar}] ${batch + 1}/${batchesPerEpoch}  ETA ${eta.toFixed(0)} s `);
   };
   return {
     checkpoint,
     resume,
-    loopOptions: { ...experiment.engine, signal: controller.signal, checkpoint, resume, onBatchEnd, onEpochEnd: (epochLog) => experiment.logEpoch(epochLog) },
+    loopOptions: {
+      ...experiment.engine,
+      signal: controller.signal,
+      checkpoint,
+      resume,
+      onBatchEnd,
+      onEpochEnd: (epochLog) => experiment.logEpoch(epochLog),
+    },
     interrupted: () => {
       if (!controller.signal.aborted) return false;
       experiment.log(
@@ -168,7 +193,11 @@ export function filtersPng(rows: ArrayLike<number>, options: TileRasterImagesOpt
 }
 
 /** Writes each figure's file, then report.html gathering them, and logs where the report is. */
-export async function writeReport(experiment: Experiment, report: Omit<ReportOptions, 'backendReport'>, files: Record<string, string | Uint8Array>): Promise<string> {
+export async function writeReport(
+  experiment: Experiment,
+  report: Omit<ReportOptions, 'backendReport'>,
+  files: Record<string, string | Uint8Array>,
+): Promise<string> {
   for (const [name, content] of Object.entries(files)) await experiment.write(name, content);
   const engines = experiment.lines.filter((line) => line.startsWith('engine: '));
   const backendReport = [...engines, ...backendLines(experiment.backend)].join('\n');

@@ -120,12 +120,16 @@ export function jsonFlag(description: string): Flag<boolean> {
 
 /** `--hidden <sizes>`: hidden layer sizes of a stack or an MLP. */
 export function hiddenSizesFlag(defaultSizes: readonly number[]): Flag<number[]> {
-  return flag<number[]>(() => new Option('--hidden <sizes>', 'hidden layer sizes, comma-separated').argParser(list(positiveInteger)).default([...defaultSizes]));
+  return flag<number[]>(() =>
+    new Option('--hidden <sizes>', 'hidden layer sizes, comma-separated').argParser(list(positiveInteger)).default([...defaultSizes]),
+  );
 }
 
 /** `--activation`: the hidden nonlinearity. */
 export function activationFlag(defaultActivation: ActivationName): Flag<ActivationName> {
-  return flag<ActivationName>(() => new Option('--activation <name>', 'hidden nonlinearity').choices(ACTIVATION_NAMES).default(defaultActivation));
+  return flag<ActivationName>(() =>
+    new Option('--activation <name>', 'hidden nonlinearity').choices(ACTIVATION_NAMES).default(defaultActivation),
+  );
 }
 
 /** How a command describes (and defaults) a number flag; no default leaves it undefined. */
@@ -134,7 +138,11 @@ interface NumberFlagSettings<D extends number | undefined> {
   default: D;
 }
 
-function numberFlag<D extends number | undefined>(flags: string, parse: (text: string) => number, settings: NumberFlagSettings<D>): Flag<number | D> {
+function numberFlag<D extends number | undefined>(
+  flags: string,
+  parse: (text: string) => number,
+  settings: NumberFlagSettings<D>,
+): Flag<number | D> {
   return flag<number | D>(() => {
     const option = new Option(flags, settings.description).argParser(parse);
     return settings.default === undefined ? option : option.default(settings.default);
@@ -169,7 +177,9 @@ export function experimentFlags(defaultOut: string) {
     out: flag<string>(() => new Option('--out <dir>', 'where to write the pictures, model and report').default(defaultOut)),
     split: splitFlag,
     /** Use only the first N images of each set (quick runs and tests). */
-    limit: flag<number | undefined>(() => new Option('--limit <n>', 'use only the first n images of each set (quick runs)').argParser(positiveInteger)),
+    limit: flag<number | undefined>(() =>
+      new Option('--limit <n>', 'use only the first n images of each set (quick runs)').argParser(positiveInteger),
+    ),
     json: jsonFlag('print one JSON object per line instead of text'),
   };
 }
@@ -196,7 +206,8 @@ export type EngineFlags = FlagValues<typeof engineFlags>;
 export const checkpointFlags = {
   /** Where to write a checkpoint after every epoch; default `<out>/checkpoint.sdae`. */
   checkpoint: flag<string | undefined>(
-    () => new Option('--checkpoint <file>', 'checkpoint written after every epoch (default: <out>/checkpoint.sdae); Ctrl-C stops and names it'),
+    () =>
+      new Option('--checkpoint <file>', 'checkpoint written after every epoch (default: <out>/checkpoint.sdae); Ctrl-C stops and names it'),
   ),
   /** A checkpoint to continue from. */
   resume: flag<string | undefined>(() => new Option('--resume <file>', 'continue exactly from a checkpoint written with the same flags')),
@@ -212,7 +223,9 @@ export type CheckpointFlags = FlagValues<typeof checkpointFlags>;
 export function daTrainingFlags(settings: { epochs: number }) {
   return {
     hidden: flag<number>(() => new Option('--hidden <n>', 'hidden units').argParser(positiveInteger).default(500)),
-    corruption: flag<number>(() => new Option('--corruption <level>', 'fraction of pixels masked, in [0, 1)').argParser(unitInterval).default(0.3)),
+    corruption: flag<number>(() =>
+      new Option('--corruption <level>', 'fraction of pixels masked, in [0, 1)').argParser(unitInterval).default(0.3),
+    ),
     learningRate: learningRateFlag({ description: 'SGD learning rate', default: 0.1 }),
     epochs: epochsFlag({ description: 'epochs per model', default: settings.epochs }),
     batchSize: batchSizeFlag({ description: 'minibatch size', default: 20 }),

@@ -13,7 +13,8 @@ describe('the page', () => {
     expect(['webgpu', 'webgl']).toContain(chosen);
     const report = await page.locator('#backend-report').textContent();
     expect(report).toContain(`backend: ${chosen} on browser`);
-    if (chosen === 'webgl') expect(report).toMatch(/no\s+webgpu\s+(this browser has no WebGPU|WebGPU found no adapter|the WebGPU adapter request failed)/);
+    if (chosen === 'webgl')
+      expect(report).toMatch(/no\s+webgpu\s+(this browser has no WebGPU|WebGPU found no adapter|the WebGPU adapter request failed)/);
     expect(await page.locator('#data-status').textContent()).toMatch(/^mini: 5000 training, 1000 validation, 1000 test images/);
     expect(await page.locator('#data-progress').evaluate((element) => (element as HTMLProgressElement).value)).toBe(1);
     console.log(`automatic choice in headless Chromium: ${report}`);

@@ -5,7 +5,18 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SCREENSHOT_DIRECTORY, canvasPixels, drawStroke, fill, median, openApp, pageState, useHarness, waitForPanel, waitForState } from './harness';
+import {
+  SCREENSHOT_DIRECTORY,
+  canvasPixels,
+  drawStroke,
+  fill,
+  median,
+  openApp,
+  pageState,
+  useHarness,
+  waitForPanel,
+  waitForState,
+} from './harness';
 
 const harness = useHarness();
 
@@ -33,7 +44,9 @@ describe('CNN panel', () => {
     expect(testAccuracy).toBeGreaterThan(0.8);
     expect(await page.locator('#cnn-status').textContent()).toContain(`test accuracy ${(100 * testAccuracy).toFixed(2)} %`);
     expect(await page.locator('#cnn-confusion svg').count()).toBe(1);
-    console.log(`notebook CNN, batch 100, on wasm in headless Chromium: median ${median(steps.slice(5)).toFixed(1)} ms per step; test accuracy ${(100 * testAccuracy).toFixed(2)} % after 500 iterations`);
+    console.log(
+      `notebook CNN, batch 100, on wasm in headless Chromium: median ${median(steps.slice(5)).toFixed(1)} ms per step; test accuracy ${(100 * testAccuracy).toFixed(2)} % after 500 iterations`,
+    );
 
     await drawStroke(page, 'cnn-draw', ONE);
     await expect.poll(() => page.locator('#cnn-prediction').textContent()).toBe('1');
@@ -65,7 +78,11 @@ describe('CNN panel', () => {
 
   it('refuses a file that is not a saved model, naming the file', async () => {
     const { page } = await openApp(harness, { backend: 'cpu', panel: 'cnn' });
-    await page.setInputFiles('#cnn-load', { name: 'notes.sdae', mimeType: 'application/octet-stream', buffer: Buffer.from('not a model at all') });
+    await page.setInputFiles('#cnn-load', {
+      name: 'notes.sdae',
+      mimeType: 'application/octet-stream',
+      buffer: Buffer.from('not a model at all'),
+    });
     await expect.poll(() => page.locator('#cnn-status').textContent()).toMatch(/notes\.sdae/);
     expect(await page.locator('#cnn-status').getAttribute('role')).toBe('alert');
     await page.context().close();

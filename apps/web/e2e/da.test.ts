@@ -2,7 +2,18 @@
 // falls, the filter canvas changes, pause holds training still, and the step time is reported.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SCREENSHOT_DIRECTORY, canvasPixels, fill, mean, median, openApp, pageState, useHarness, waitForPanel, waitForState } from './harness';
+import {
+  SCREENSHOT_DIRECTORY,
+  canvasPixels,
+  fill,
+  mean,
+  median,
+  openApp,
+  pageState,
+  useHarness,
+  waitForPanel,
+  waitForState,
+} from './harness';
 
 const harness = useHarness();
 
@@ -41,8 +52,12 @@ describe.each(['webgl', 'wasm'])('dA panel on %s', (backend) => {
     expect(costs.every(Number.isFinite)).toBe(true);
     expect(mean(costs.slice(-10))).toBeLessThan(0.8 * mean(costs.slice(0, 10)));
     expect(await canvasPixels(page, 'da-filters')).not.toBe(filtersAtStart);
-    expect(await page.locator('#da-status').textContent()).toMatch(new RegExp(`^Stopped after ${costs.length} minibatches: .* ms per minibatch on ${backend}\\.$`));
-    console.log(`dA 784-500, batch 20, on ${backend} in headless Chromium: median ${median(steps.slice(5)).toFixed(1)} ms per minibatch over ${steps.length} minibatches; cost ${mean(costs.slice(0, 10)).toFixed(1)} -> ${mean(costs.slice(-10)).toFixed(1)}; longest gap between frames while training ${longestFrameGap.toFixed(0)} ms`);
+    expect(await page.locator('#da-status').textContent()).toMatch(
+      new RegExp(`^Stopped after ${costs.length} minibatches: .* ms per minibatch on ${backend}\\.$`),
+    );
+    console.log(
+      `dA 784-500, batch 20, on ${backend} in headless Chromium: median ${median(steps.slice(5)).toFixed(1)} ms per minibatch over ${steps.length} minibatches; cost ${mean(costs.slice(0, 10)).toFixed(1)} -> ${mean(costs.slice(-10)).toFixed(1)}; longest gap between frames while training ${longestFrameGap.toFixed(0)} ms`,
+    );
     await page.screenshot({ path: join(SCREENSHOT_DIRECTORY, `da-${backend}.png`), fullPage: true });
     expect(errors).toEqual([]);
     await page.context().close();
@@ -73,7 +88,9 @@ describe('dA panel controls', () => {
     const { page } = await openApp(harness, { backend: 'cpu', panel: 'da' });
     await fill(page, { 'da-hidden': 0 });
     await page.click('#da-start');
-    await expect.poll(() => page.locator('#da-status').textContent()).toMatch(/^Training failed: Hidden units: expected a number from 1 to 2000, got "0"\.$/);
+    await expect
+      .poll(() => page.locator('#da-status').textContent())
+      .toMatch(/^Training failed: Hidden units: expected a number from 1 to 2000, got "0"\.$/);
     await page.context().close();
   });
 });

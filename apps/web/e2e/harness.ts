@@ -30,13 +30,16 @@ export const CHROMIUM_FLAGS = [
 export function chromiumPath(): string {
   const configured = process.env.SDAE_CHROMIUM;
   if (configured !== undefined && configured !== '') {
-    if (!existsSync(configured)) throw new Error(`SDAE_CHROMIUM is ${configured}, which does not exist. Point it at a Chromium executable or unset it.`);
+    if (!existsSync(configured))
+      throw new Error(`SDAE_CHROMIUM is ${configured}, which does not exist. Point it at a Chromium executable or unset it.`);
     return configured;
   }
   try {
     return execFileSync('which', ['chromium'], { encoding: 'utf8' }).trim();
   } catch {
-    throw new Error('The end-to-end tests need Chromium: install it with `apt-get install chromium` (.ci/run does this), or set SDAE_CHROMIUM to its path.');
+    throw new Error(
+      'The end-to-end tests need Chromium: install it with `apt-get install chromium` (.ci/run does this), or set SDAE_CHROMIUM to its path.',
+    );
   }
 }
 
@@ -61,9 +64,14 @@ export interface Harness {
 
 /** Serves the built app (run `pnpm build` first; turbo does) and launches Chromium. */
 export async function startHarness(): Promise<Harness> {
-  if (!existsSync(join(APP_DIRECTORY, 'dist', 'index.html'))) throw new Error(`The app is not built: run \`vite build\` in ${APP_DIRECTORY} first.`);
+  if (!existsSync(join(APP_DIRECTORY, 'dist', 'index.html')))
+    throw new Error(`The app is not built: run \`vite build\` in ${APP_DIRECTORY} first.`);
   const port = await freePort();
-  const server = await preview({ root: APP_DIRECTORY, logLevel: 'warn', preview: { port, strictPort: true, host: '127.0.0.1', open: false } });
+  const server = await preview({
+    root: APP_DIRECTORY,
+    logLevel: 'warn',
+    preview: { port, strictPort: true, host: '127.0.0.1', open: false },
+  });
   const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_FLAGS, headless: true });
   mkdirSync(SCREENSHOT_DIRECTORY, { recursive: true });
   return {
@@ -99,7 +107,10 @@ export interface AppPage {
 /**
  * Opens the app on a backend and a panel and waits until the backend started and MNIST loaded.
  */
-export async function openApp(harness: Harness, options: { backend: string; panel: 'da' | 'sda' | 'cnn'; split?: string }): Promise<AppPage> {
+export async function openApp(
+  harness: Harness,
+  options: { backend: string; panel: 'da' | 'sda' | 'cnn'; split?: string },
+): Promise<AppPage> {
   const context = await harness.browser.newContext({ viewport: { width: 1280, height: 1000 }, acceptDownloads: true });
   const page = await context.newPage();
   const errors: string[] = [];
@@ -149,7 +160,10 @@ export async function waitForPanel(page: Page, panel: string, read: (sdae: SdaeG
   const status = page.locator(`#${panel}-status`);
   while (!(await pageState(page, read))) {
     if ((await status.getAttribute('role')) === 'alert') throw new Error(`The ${panel} panel reports: ${await status.textContent()}`);
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeout} ms waiting for ${read.toString()}; the ${panel} panel says: ${await status.textContent()}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `Timed out after ${timeout} ms waiting for ${read.toString()}; the ${panel} panel says: ${await status.textContent()}`,
+      );
     await page.waitForTimeout(100);
   }
 }

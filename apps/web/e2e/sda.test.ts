@@ -30,7 +30,9 @@ describe('SdA panel', () => {
     expect(await canvasPixels(page, 'sda-filters-after')).not.toBe(await canvasPixels(page, 'sda-filters-before'));
     expect(await page.locator('#sda-pretrain-chart svg').count()).toBe(1);
     expect(await page.locator('#sda-error-chart svg').count()).toBe(1);
-    console.log(`SdA 784-100-50-10 on wasm in headless Chromium, mini-MNIST: validation error ${(100 * finetuning[1]!.validationError!).toFixed(2)} %, test error ${(100 * testError!).toFixed(2)} %`);
+    console.log(
+      `SdA 784-100-50-10 on wasm in headless Chromium, mini-MNIST: validation error ${(100 * finetuning[1]!.validationError!).toFixed(2)} %, test error ${(100 * testError!).toFixed(2)} %`,
+    );
     await page.screenshot({ path: join(SCREENSHOT_DIRECTORY, 'sda-wasm.png'), fullPage: true });
     expect(errors).toEqual([]);
     await page.context().close();

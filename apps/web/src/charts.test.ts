@@ -19,7 +19,10 @@ describe('bucketMeans', () => {
 
   it('gives at most maxPoints points of equal buckets', () => {
     // 1,001 values in buckets of ceil(1001 / 100) = 11: 91 points, the last bucket 990..1000.
-    const points = bucketMeans(Array.from({ length: 1001 }, (_, index) => index), 100);
+    const points = bucketMeans(
+      Array.from({ length: 1001 }, (_, index) => index),
+      100,
+    );
     expect(points.length).toBe(91);
     expect(points.at(-1)).toEqual([995, 995]);
   });

@@ -19,10 +19,20 @@ export class DataLoader {
 
   constructor(private readonly onLoaded: (mnist: Mnist | undefined) => void) {
     const initial = new URLSearchParams(location.search).get('split') as MnistSplitName | null;
-    this.#select = select('split', MNIST_SPLIT_NAMES, initial !== null && MNIST_SPLIT_NAMES.includes(initial) ? initial : 'mini', SPLIT_LABELS);
+    this.#select = select(
+      'split',
+      MNIST_SPLIT_NAMES,
+      initial !== null && MNIST_SPLIT_NAMES.includes(initial) ? initial : 'mini',
+      SPLIT_LABELS,
+    );
     this.#progress = h('progress', { id: 'data-progress', max: '1', value: '0' });
     this.#summary = h('output', { id: 'data-status', class: 'status' }, 'Loading MNIST…');
-    this.element = h('section', { id: 'data-section', class: 'card' }, h('h2', {}, 'MNIST'), h('div', { class: 'row' }, field('Split', this.#select), this.#progress, this.#summary));
+    this.element = h(
+      'section',
+      { id: 'data-section', class: 'card' },
+      h('h2', {}, 'MNIST'),
+      h('div', { class: 'row' }, field('Split', this.#select), this.#progress, this.#summary),
+    );
     this.#select.addEventListener('change', () => void this.load());
   }
 

@@ -12,7 +12,12 @@ function litBox(input: Float32Array): { top: number; bottom: number; left: numbe
   input.forEach((value, index) => {
     if (value <= 0) return;
     const [y, x] = [Math.floor(index / 28), index % 28];
-    Object.assign(box, { top: Math.min(box.top, y), bottom: Math.max(box.bottom, y), left: Math.min(box.left, x), right: Math.max(box.right, x) });
+    Object.assign(box, {
+      top: Math.min(box.top, y),
+      bottom: Math.max(box.bottom, y),
+      left: Math.min(box.left, x),
+      right: Math.max(box.right, x),
+    });
   });
   return box;
 }
@@ -23,14 +28,22 @@ describe('mnistInput', () => {
   });
 
   it('scales a filled square in a corner to a 20 x 20 block of ones centred at (14, 14)', () => {
-    const input = mnistInput(image(280, 280, (x, y) => x < 50 && y < 50), 280, 280);
+    const input = mnistInput(
+      image(280, 280, (x, y) => x < 50 && y < 50),
+      280,
+      280,
+    );
     expect(litBox(input)).toEqual({ top: 4, bottom: 23, left: 4, right: 23 });
     expect(input[4 * 28 + 4]).toBeCloseTo(1, 6);
     expect(input.reduce((sum, value) => sum + value, 0)).toBeCloseTo(400, 3);
   });
 
   it('keeps the aspect ratio: a tall bar becomes 20 pixels high and a quarter as wide', () => {
-    const input = mnistInput(image(200, 200, (x, y) => x >= 150 && x < 170 && y >= 20 && y < 100), 200, 200);
+    const input = mnistInput(
+      image(200, 200, (x, y) => x >= 150 && x < 170 && y >= 20 && y < 100),
+      200,
+      200,
+    );
     const box = litBox(input);
     expect(box.bottom - box.top + 1).toBe(20);
     expect(box.right - box.left + 1).toBe(5);
@@ -39,7 +52,11 @@ describe('mnistInput', () => {
   });
 
   it('averages the area each output pixel covers: a checkerboard becomes uniform grey', () => {
-    const input = mnistInput(image(40, 40, (x, y) => (x + y) % 2 === 0), 40, 40);
+    const input = mnistInput(
+      image(40, 40, (x, y) => (x + y) % 2 === 0),
+      40,
+      40,
+    );
     expect(input[14 * 28 + 14]).toBeCloseTo(0.5, 6);
   });
 

@@ -8,7 +8,11 @@ type Child = Node | string | undefined;
  *
  * @example h('button', { type: 'button' }, 'Start')
  */
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Record<string, string> = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attributes: Record<string, string> = {},
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
   const element = document.createElement(tag);
   for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, value);
   for (const child of children) if (child !== undefined) element.append(child);
@@ -21,7 +25,11 @@ export function field(label: string, input: HTMLInputElement | HTMLSelectElement
 }
 
 /** A number input with its bounds. */
-export function numberInput(id: string, value: number, bounds: { min?: number; max?: number; step?: number | 'any' } = {}): HTMLInputElement {
+export function numberInput(
+  id: string,
+  value: number,
+  bounds: { min?: number; max?: number; step?: number | 'any' } = {},
+): HTMLInputElement {
   const attributes: Record<string, string> = { id, type: 'number', value: String(value), step: String(bounds.step ?? 'any') };
   if (bounds.min !== undefined) attributes.min = String(bounds.min);
   if (bounds.max !== undefined) attributes.max = String(bounds.max);
@@ -34,7 +42,12 @@ export function textInput(id: string, value: string): HTMLInputElement {
 }
 
 /** A select with one option per value; `labels` names them for people. */
-export function select<T extends string>(id: string, values: readonly T[], selected: T, labels: Partial<Record<T, string>> = {}): HTMLSelectElement {
+export function select<T extends string>(
+  id: string,
+  values: readonly T[],
+  selected: T,
+  labels: Partial<Record<T, string>> = {},
+): HTMLSelectElement {
   const element = h('select', { id });
   for (const value of values) element.append(h('option', { value }, labels[value] ?? value));
   element.value = selected;

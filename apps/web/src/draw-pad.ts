@@ -14,12 +14,20 @@ export class DrawPad {
   readonly #context: CanvasRenderingContext2D;
   #drawing = false;
 
-  constructor(id: string, private readonly onInput: (input: Float32Array | undefined) => void) {
+  constructor(
+    id: string,
+    private readonly onInput: (input: Float32Array | undefined) => void,
+  ) {
     this.canvas = h('canvas', { id, class: 'draw-pad', width: String(SIZE), height: String(SIZE), 'aria-label': 'Draw a digit here' });
     this.preview = h('canvas', { id: `${id}-input`, class: 'pixels', width: '28', height: '28' });
     this.preview.style.width = this.preview.style.height = '84px';
     const clear = h('button', { id: `${id}-clear`, type: 'button' }, 'Clear');
-    this.element = h('div', { class: 'draw' }, this.canvas, h('div', { class: 'draw-side' }, clear, h('figure', {}, this.preview, h('figcaption', {}, 'What the network sees'))));
+    this.element = h(
+      'div',
+      { class: 'draw' },
+      this.canvas,
+      h('div', { class: 'draw-side' }, clear, h('figure', {}, this.preview, h('figcaption', {}, 'What the network sees'))),
+    );
     this.#context = this.canvas.getContext('2d', { willReadFrequently: true })!;
     this.clear();
     clear.addEventListener('click', () => {

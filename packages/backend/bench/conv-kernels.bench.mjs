@@ -14,7 +14,9 @@ function medianMilliseconds(shape) {
   const x = tf.randomUniform(shape.x);
   const dy = tf.randomUniform([shape.x[0], shape.x[1] - shape.filter[0] + 1, shape.x[2] - shape.filter[1] + 1, shape.filter[3]]);
   const run = () => {
-    const gradient = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', filterShape: shape.filter });
+    const gradient = tf
+      .engine()
+      .runKernel('Conv2DBackpropFilter', { x, dy }, { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', filterShape: shape.filter });
     gradient.dataSync();
     gradient.dispose();
   };

@@ -7,10 +7,40 @@ import { describeBackends, expectArraysClose } from './testing-helpers';
 
 /** Every kernel the dA, SdA, MLP and ReLU CNN forward passes run, which training differentiates. */
 const KERNELS_THE_LAYERS_USE = [
-  'BatchMatMul', 'Add', 'AddN', 'Sub', 'Multiply', 'RealDiv', 'Neg', 'Square', 'SquaredDifference', 'Sqrt',
-  'Sigmoid', 'Relu', 'Tanh', 'Softplus', 'Softmax', 'Log', 'Log1p', 'Exp', 'Maximum', 'Minimum', 'ClipByValue',
-  'Sum', 'Mean', 'Max', 'Reshape', 'Transpose', 'Cast', 'Slice', 'Concat', 'Tile', 'PadV2',
-  'Conv2D', 'MaxPool', 'AvgPool',
+  'BatchMatMul',
+  'Add',
+  'AddN',
+  'Sub',
+  'Multiply',
+  'RealDiv',
+  'Neg',
+  'Square',
+  'SquaredDifference',
+  'Sqrt',
+  'Sigmoid',
+  'Relu',
+  'Tanh',
+  'Softplus',
+  'Softmax',
+  'Log',
+  'Log1p',
+  'Exp',
+  'Maximum',
+  'Minimum',
+  'ClipByValue',
+  'Sum',
+  'Mean',
+  'Max',
+  'Reshape',
+  'Transpose',
+  'Cast',
+  'Slice',
+  'Concat',
+  'Tile',
+  'PadV2',
+  'Conv2D',
+  'MaxPool',
+  'AvgPool',
 ];
 
 describe('gradient registration', () => {
@@ -137,12 +167,33 @@ const OPS: Record<string, (x: tf.Tensor) => tf.Scalar> = {
   'sigmoid cross-entropy as in the dA': (x) => {
     const z = tf.sigmoid(x);
     const target = tf.tensor2d([1, 0, 0.5, 0.2, 0.9, 0], [2, 3]);
-    return tf.neg(tf.add(tf.mul(target, tf.log(z)), tf.mul(tf.sub(1, target), tf.log(tf.sub(1, z))))).sum(1).mean();
+    return tf
+      .neg(tf.add(tf.mul(target, tf.log(z)), tf.mul(tf.sub(1, target), tf.log(tf.sub(1, z)))))
+      .sum(1)
+      .mean();
   },
   'squared difference, mean': (x) => tf.squaredDifference(x, tf.onesLike(x)).mean(),
-  'maximum, minimum, clip': (x) => tf.add(tf.maximum(x, 0.1), tf.minimum(x, -0.1)).add(tf.clipByValue(x, -0.5, 0.5)).sum(),
+  'maximum, minimum, clip': (x) =>
+    tf
+      .add(tf.maximum(x, 0.1), tf.minimum(x, -0.1))
+      .add(tf.clipByValue(x, -0.5, 0.5))
+      .sum(),
   'max, reshape, transpose': (x) => tf.max(tf.transpose(tf.reshape(x, [3, 2])), 1).sum(),
-  'slice, concat, tile, pad': (x) => tf.concat([tf.slice(x, [0, 1], [2, 2]), tf.tile(x, [1, 2]), tf.pad(x, [[0, 0], [1, 1]])], 1).square().sum(),
+  'slice, concat, tile, pad': (x) =>
+    tf
+      .concat(
+        [
+          tf.slice(x, [0, 1], [2, 2]),
+          tf.tile(x, [1, 2]),
+          tf.pad(x, [
+            [0, 0],
+            [1, 1],
+          ]),
+        ],
+        1,
+      )
+      .square()
+      .sum(),
   'conv2d, maxPool, avgPool': (x) => {
     const image = tf.reshape(x, [1, 2, 3, 1]) as tf.Tensor4D;
     const filter = tf.tensor4d([0.5, -0.3, 0.2, 0.8], [2, 2, 1, 1]);
@@ -156,14 +207,20 @@ const POINT = [0.3, -0.7, 0.45, -0.15, 0.8, -0.35];
 describeBackends(['cpu', 'wasm'], 'gradients of every op the layers use', () => {
   for (const [name, f] of Object.entries(OPS)) {
     it(`${name}: matches central finite differences`, () => {
-      const analytic = tf.tidy(() => tf.grad(f)(tf.tensor2d(POINT, [2, 3])).dataSync());
+      const analytic = tf.tidy(() =>
+        tf
+          .grad(f)(tf.tensor2d(POINT, [2, 3]))
+          .dataSync(),
+      );
       const epsilon = 1e-2;
       const value = (values: number[]) => tf.tidy(() => f(tf.tensor2d(values, [2, 3])).dataSync()[0]!);
       POINT.forEach((_, index) => {
         const plus = POINT.map((v, i) => (i === index ? v + epsilon : v));
         const minus = POINT.map((v, i) => (i === index ? v - epsilon : v));
         const numeric = (value(plus) - value(minus)) / (2 * epsilon);
-        expect(Math.abs(analytic[index]! - numeric), `element ${index}: ${analytic[index]} vs ${numeric}`).toBeLessThan(5e-3 + 1e-2 * Math.abs(numeric));
+        expect(Math.abs(analytic[index]! - numeric), `element ${index}: ${analytic[index]} vs ${numeric}`).toBeLessThan(
+          5e-3 + 1e-2 * Math.abs(numeric),
+        );
       });
     });
   }

@@ -2,8 +2,24 @@
 // training kernels (./register); the rest are explicit re-exports.
 import './register';
 
-export { selectBackend, listBackends, formatBackendReport, detectPlatform, summarizeNativeEngine, BACKEND_NAMES, DEFAULT_PREFERENCE } from './select-backend';
-export type { BackendName, Platform, BackendAttempt, BackendReport, BackendStatus, SelectBackendOptions, NativeEngineSummary } from './select-backend';
+export {
+  selectBackend,
+  listBackends,
+  formatBackendReport,
+  detectPlatform,
+  summarizeNativeEngine,
+  BACKEND_NAMES,
+  DEFAULT_PREFERENCE,
+} from './select-backend';
+export type {
+  BackendName,
+  Platform,
+  BackendAttempt,
+  BackendReport,
+  BackendStatus,
+  SelectBackendOptions,
+  NativeEngineSummary,
+} from './select-backend';
 export { BackendUnavailableError, UnsupportedKernelError } from './errors';
 export { loadNativeEngine } from './native/native-engine';
 export type { NativeEngine, NativeStep, NativeEngineOptions, NativeEngineStatus, StepFeed } from './native/native-engine';

@@ -45,7 +45,9 @@ describe('selectBackend', () => {
     const report = await selectBackend({ backend: 'cpu' });
     expect(report.native.available).toBe(true);
     expect(report.native.description).toMatch(/^onnxruntime-node 1\.30\.\d+ \(native, \d+ threads?\)$/);
-    expect(formatBackendReport(report).split('\n')[0]).toBe(`engine: ${report.native.description}, each training step compiled to one ONNX graph; tfjs cpu runs the rest`);
+    expect(formatBackendReport(report).split('\n')[0]).toBe(
+      `engine: ${report.native.description}, each training step compiled to one ONNX graph; tfjs cpu runs the rest`,
+    );
   });
 
   it('activates a backend asked for by name', async () => {
@@ -81,7 +83,11 @@ describe('selectBackend', () => {
 
   it('refuses an unknown name from the option or the environment, listing the valid ones', async () => {
     await expect(selectBackend({ backend: 'gpu' as never })).rejects.toThrowError(
-      new InvalidArgumentError('backend', 'gpu', `selectBackend: backend must be one of 'auto', 'tensorflow-gpu', 'tensorflow', 'webgpu', 'webgl', 'wasm', 'cpu'; received "gpu".`),
+      new InvalidArgumentError(
+        'backend',
+        'gpu',
+        `selectBackend: backend must be one of 'auto', 'tensorflow-gpu', 'tensorflow', 'webgpu', 'webgl', 'wasm', 'cpu'; received "gpu".`,
+      ),
     );
     process.env.SDAE_BACKEND = 'cuda';
     await expect(selectBackend()).rejects.toThrow(`selectBackend: SDAE_BACKEND must be one of 'auto',`);

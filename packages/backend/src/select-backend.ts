@@ -44,7 +44,8 @@ interface GpuLike {
 /** Why WebGPU cannot run here (no navigator.gpu, no adapter), or undefined when an adapter exists. */
 async function webgpuUnavailable(): Promise<string | undefined> {
   const gpu = (globalThis as { navigator?: { gpu?: GpuLike } }).navigator?.gpu;
-  if (gpu === undefined) return 'this browser has no WebGPU (navigator.gpu is undefined: it needs a browser with WebGPU and a secure context)';
+  if (gpu === undefined)
+    return 'this browser has no WebGPU (navigator.gpu is undefined: it needs a browser with WebGPU and a secure context)';
   try {
     if ((await gpu.requestAdapter()) === null) return 'WebGPU found no adapter (no usable GPU here, or the GPU is blocklisted)';
   } catch (error) {
@@ -58,7 +59,12 @@ const TFJS_NODE_GPU = '@tensorflow/tfjs-node-gpu';
 const TFJS_NODE = '@tensorflow/tfjs-node';
 
 const SPECS: Record<BackendName, BackendSpec> = {
-  'tensorflow-gpu': { tfjsName: 'tensorflow', platforms: ['node'], packageName: TFJS_NODE_GPU, load: () => import(/* @vite-ignore */ TFJS_NODE_GPU) },
+  'tensorflow-gpu': {
+    tfjsName: 'tensorflow',
+    platforms: ['node'],
+    packageName: TFJS_NODE_GPU,
+    load: () => import(/* @vite-ignore */ TFJS_NODE_GPU),
+  },
   tensorflow: { tfjsName: 'tensorflow', platforms: ['node'], packageName: TFJS_NODE, load: () => import(/* @vite-ignore */ TFJS_NODE) },
   webgpu: {
     tfjsName: 'webgpu',
@@ -67,7 +73,12 @@ const SPECS: Record<BackendName, BackendSpec> = {
     load: () => import('@tensorflow/tfjs-backend-webgpu'),
     precheck: webgpuUnavailable,
   },
-  webgl: { tfjsName: 'webgl', platforms: ['browser'], packageName: '@tensorflow/tfjs-backend-webgl', load: () => import('@tensorflow/tfjs-backend-webgl') },
+  webgl: {
+    tfjsName: 'webgl',
+    platforms: ['browser'],
+    packageName: '@tensorflow/tfjs-backend-webgl',
+    load: () => import('@tensorflow/tfjs-backend-webgl'),
+  },
   wasm: { tfjsName: 'wasm', platforms: ['node', 'browser'] },
   cpu: { tfjsName: 'cpu', platforms: ['node', 'browser'] },
 };
@@ -157,7 +168,11 @@ declare function importScripts(...urls: string[]): void;
 
 function moduleMissing(error: unknown): boolean {
   const code = (error as { code?: string }).code;
-  return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND' || /Cannot find (module|package)|Could not resolve|Failed to resolve|Failed to fetch dynamically imported module/.test(String(error));
+  return (
+    code === 'ERR_MODULE_NOT_FOUND' ||
+    code === 'MODULE_NOT_FOUND' ||
+    /Cannot find (module|package)|Could not resolve|Failed to resolve|Failed to fetch dynamically imported module/.test(String(error))
+  );
 }
 
 function missingReason(name: BackendName, packageName: string): string {
@@ -179,7 +194,10 @@ async function tryBackend(name: BackendName, platform: Platform, options: Select
     try {
       await spec.load();
     } catch (error) {
-      return attempt(false, moduleMissing(error) ? missingReason(name, spec.packageName!) : `${spec.packageName} failed to load: ${(error as Error).message}`);
+      return attempt(
+        false,
+        moduleMissing(error) ? missingReason(name, spec.packageName!) : `${spec.packageName} failed to load: ${(error as Error).message}`,
+      );
     }
   }
   if (name === 'wasm' && options.wasmPaths !== undefined) {
@@ -187,7 +205,8 @@ async function tryBackend(name: BackendName, platform: Platform, options: Select
   }
   if (tf.findBackendFactory(spec.tfjsName) === null) return attempt(false, `${spec.tfjsName} is not registered with tfjs`);
   // wasm in Node: threads are chosen when the backend first starts in the process.
-  const threads = name === 'wasm' && platform === 'node' && !startedBefore(spec.tfjsName) ? resolveWasmThreads(options.wasmThreads) : undefined;
+  const threads =
+    name === 'wasm' && platform === 'node' && !startedBefore(spec.tfjsName) ? resolveWasmThreads(options.wasmThreads) : undefined;
   const noThreads = threads !== undefined && threads > 1 ? wasmThreadsUnsupported() : undefined;
   const restore = threads !== undefined && threads > 1 && noThreads === undefined ? prepareWasmThreads(threads) : undefined;
   let initialised = false;
@@ -248,14 +267,23 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
   const preference = (options.preference ?? DEFAULT_PREFERENCE[platform]).map((name) =>
     resolveChoice('selectBackend', 'preference', name, BACKEND_NAMES),
   );
-  const order = requested === undefined ? preference : [requested, ...(options.allowFallback ? preference.filter((name) => name !== requested) : [])];
+  const order =
+    requested === undefined ? preference : [requested, ...(options.allowFallback ? preference.filter((name) => name !== requested) : [])];
   const tried: BackendAttempt[] = [];
   for (const name of order) {
     const attempt = await tryBackend(name, platform, options);
     tried.push(attempt);
     if (attempt.ok) {
       const native = await summarizeNativeEngine();
-      return { backend: name, platform, requested, tried, filledKernels: filledKernels(SPECS[name].tfjsName), explanation: explain(name, requested, tried), native };
+      return {
+        backend: name,
+        platform,
+        requested,
+        tried,
+        filledKernels: filledKernels(SPECS[name].tfjsName),
+        explanation: explain(name, requested, tried),
+        native,
+      };
     }
     if (name === requested && !options.allowFallback) {
       throw new BackendUnavailableError(
@@ -275,7 +303,12 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
 
 function explain(chosen: BackendName, requested: BackendName | undefined, tried: BackendAttempt[]): string {
   const failed = tried.filter((attempt) => !attempt.ok).map((attempt) => `${attempt.name}: ${attempt.reason}`);
-  const why = requested === chosen ? 'asked for by name' : requested !== undefined ? `fallback, '${requested}' could not start` : 'the fastest backend that started here';
+  const why =
+    requested === chosen
+      ? 'asked for by name'
+      : requested !== undefined
+        ? `fallback, '${requested}' could not start`
+        : 'the fastest backend that started here';
   return `${chosen}: ${why}${failed.length > 0 ? ` (skipped ${failed.join('; ')})` : ''}.`;
 }
 
@@ -319,6 +352,9 @@ export function formatBackendReport(report: BackendReport): string {
     : `engine: tfjs ${report.backend} (no native engine: ${report.native.description})`;
   const lines = [native, `backend: ${report.backend} on ${report.platform}`, `  ${report.explanation}`];
   for (const attempt of report.tried) lines.push(`  ${attempt.ok ? 'ok  ' : 'no  '} ${attempt.name.padEnd(14)} ${attempt.reason}`);
-  for (const kernel of report.filledKernels) lines.push(`  kernel ${kernel.kernelName} on ${kernel.backendName}: ${kernel.reason === 'missing' ? 'added (missing in tfjs)' : 'replaced (stock one is slow)'}`);
+  for (const kernel of report.filledKernels)
+    lines.push(
+      `  kernel ${kernel.kernelName} on ${kernel.backendName}: ${kernel.reason === 'missing' ? 'added (missing in tfjs)' : 'replaced (stock one is slow)'}`,
+    );
   return lines.join('\n');
 }

@@ -54,7 +54,11 @@ describe('wasm with two threads in Node', () => {
         const product = tf.matMul(tf.tensor2d(a, [64, 300]), tf.tensor2d(b, [300, 200]));
         const input = tf.tensor4d(x, [8, 14, 14, 3]);
         const weights = tf.tensor4d(filter, [5, 5, 3, 6]);
-        const loss = (i: tf.Tensor, w: tf.Tensor) => tf.maxPool(tf.relu(tf.conv2d(i as tf.Tensor4D, w as tf.Tensor4D, 1, 'valid')), 2, 2, 'valid').square().sum();
+        const loss = (i: tf.Tensor, w: tf.Tensor) =>
+          tf
+            .maxPool(tf.relu(tf.conv2d(i as tf.Tensor4D, w as tf.Tensor4D, 1, 'valid')), 2, 2, 'valid')
+            .square()
+            .sum();
         const [inputGradient, filterGradient] = tf.grads(loss)([input, weights]);
         return [product, inputGradient!, filterGradient!].map((tensor) => tensor.dataSync());
       });

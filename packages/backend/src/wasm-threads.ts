@@ -40,7 +40,8 @@ const WORKER_PRELUDE =
  */
 export function resolveWasmThreads(option: number | undefined): number {
   const fromEnvironment = process.env.SDAE_WASM_THREADS?.trim();
-  if (option === undefined && (fromEnvironment === undefined || fromEnvironment === '')) return Math.min(os.availableParallelism(), MAX_WASM_THREADS);
+  if (option === undefined && (fromEnvironment === undefined || fromEnvironment === ''))
+    return Math.min(os.availableParallelism(), MAX_WASM_THREADS);
   const argument = option !== undefined ? 'wasmThreads' : 'SDAE_WASM_THREADS';
   // An unparsable SDAE_WASM_THREADS is shown as the text it was.
   const value = option ?? (Number.isFinite(Number(fromEnvironment)) ? Number(fromEnvironment) : fromEnvironment);
@@ -100,7 +101,10 @@ export function prepareWasmThreads(threads: number): () => void {
         );
       }
       const main = mainScript;
-      super(WORKER_PRELUDE + workerScript.replace(WORKER_LOADS_MAIN_SCRIPT, () => `(0,eval)(${JSON.stringify(main)});`), { ...options, eval: true });
+      super(WORKER_PRELUDE + workerScript.replace(WORKER_LOADS_MAIN_SCRIPT, () => `(0,eval)(${JSON.stringify(main)});`), {
+        ...options,
+        eval: true,
+      });
     }
 
     // Emscripten refs a worker while it runs a pthread, and XNNPACK's pool threads run for the
@@ -144,7 +148,8 @@ export function prepareWasmThreads(threads: number): () => void {
     os.cpus = nativeCpus;
     for (const url of byUrl.keys()) URL.revokeObjectURL(url);
     if (hadWorker !== undefined) Object.defineProperty(globalThis, 'Worker', hadWorker);
-    else if (assignedWorker !== undefined) Object.defineProperty(globalThis, 'Worker', { configurable: true, writable: true, value: assignedWorker });
+    else if (assignedWorker !== undefined)
+      Object.defineProperty(globalThis, 'Worker', { configurable: true, writable: true, value: assignedWorker });
     else delete (globalThis as { Worker?: unknown }).Worker;
   };
 }

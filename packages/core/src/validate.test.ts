@@ -5,7 +5,9 @@ import { requireBoolean, requireNumber, resolveChoice } from './validate';
 describe('requireNumber', () => {
   it('accepts a number inside the interval and refuses NaN, infinities and the excluded end', () => {
     expect(requireNumber('f', 'level', 0.3, { min: 0, max: 1, excludeMax: true })).toBe(0.3);
-    expect(() => requireNumber('f', 'level', 1, { min: 0, max: 1, excludeMax: true })).toThrow('f: level must be a finite number in [0, 1); received 1.');
+    expect(() => requireNumber('f', 'level', 1, { min: 0, max: 1, excludeMax: true })).toThrow(
+      'f: level must be a finite number in [0, 1); received 1.',
+    );
     expect(() => requireNumber('f', 'learningRate', Number.NaN)).toThrow(InvalidArgumentError);
     expect(() => requireNumber('f', 'learningRate', Number.POSITIVE_INFINITY)).toThrow(/received Infinity/);
   });

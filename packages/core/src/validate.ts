@@ -59,12 +59,7 @@ export interface NumberRange {
  * @throws {InvalidArgumentError} naming caller, argument, the interval and the received value.
  * @example requireNumber('DenoisingAutoencoder', 'corruptionLevel', 0.3, { min: 0, max: 1, excludeMax: true });
  */
-export function requireNumber(
-  caller: string,
-  argument: string,
-  value: unknown,
-  range: NumberRange = {},
-): number {
+export function requireNumber(caller: string, argument: string, value: unknown, range: NumberRange = {}): number {
   const { min, max, excludeMin = false, excludeMax = false } = range;
   const inside =
     typeof value === 'number' &&
@@ -89,18 +84,12 @@ export function requireNumber(
  * @throws {InvalidArgumentError} listing every valid value when `value` is not one of them.
  * @example const order = resolveChoice('epochBatches', 'order', 'shuffled', ['sequential', 'shuffled']);
  */
-export function resolveChoice<T extends string>(
-  caller: string,
-  argument: string,
-  value: unknown,
-  choices: readonly T[],
-): T {
+export function resolveChoice<T extends string>(caller: string, argument: string, value: unknown, choices: readonly T[]): T {
   if (typeof value !== 'string' || !(choices as readonly string[]).includes(value)) {
     throw new InvalidArgumentError(
       argument,
       value,
-      `${caller}: ${argument} must be one of ${choices.map((choice) => `'${choice}'`).join(', ')}; ` +
-        `received ${describeValue(value)}.`,
+      `${caller}: ${argument} must be one of ${choices.map((choice) => `'${choice}'`).join(', ')}; ` + `received ${describeValue(value)}.`,
     );
   }
   return value as T;

@@ -18,7 +18,9 @@ for (const split of ['theano', 'standard', 'mini']) {
 console.log(`loadMnist over ${rounds} rounds (ms), Node ${process.version}`);
 console.log('split       median     min     max');
 for (const row of rows) {
-  console.log(`${row.split.padEnd(10)} ${row.median.toFixed(0).padStart(7)} ${row.min.toFixed(0).padStart(7)} ${row.max.toFixed(0).padStart(7)}`);
+  console.log(
+    `${row.split.padEnd(10)} ${row.median.toFixed(0).padStart(7)} ${row.min.toFixed(0).padStart(7)} ${row.max.toFixed(0).padStart(7)}`,
+  );
 }
 const worst = Math.max(...rows.map((row) => row.median));
 console.log(`slowest median ${worst.toFixed(0)} ms: ${worst < target ? 'within' : 'OVER'} the ${target} ms target`);

@@ -22,7 +22,11 @@ describe('batchCount', () => {
 
 describe('epochBatches', () => {
   it('slices in order by default and drops the partial batch', () => {
-    expect(indicesOf(epochBatches(tinySet(), { batchSize: 3 }))).toEqual([[0, 1, 2], [3, 4, 5], [6, 7, 8]]);
+    expect(indicesOf(epochBatches(tinySet(), { batchSize: 3 }))).toEqual([
+      [0, 1, 2],
+      [3, 4, 5],
+      [6, 7, 8],
+    ]);
   });
 
   it('keeps a smaller last batch when asked', () => {

@@ -1,11 +1,4 @@
-import {
-  InvalidArgumentError,
-  Random,
-  deriveSeed,
-  requireNonNegativeInteger,
-  requirePositiveInteger,
-  resolveChoice,
-} from '@sdae/core';
+import { InvalidArgumentError, Random, deriveSeed, requireNonNegativeInteger, requirePositiveInteger, resolveChoice } from '@sdae/core';
 import type { ImageSet } from './image-set';
 
 /** A minibatch: a few images and their labels, with where they came from. */

@@ -94,19 +94,34 @@ export function parseIdx(bytes: Uint8Array, options: ParseIdxOptions): IdxArray 
   const dimensionCount = bytes[3];
   if (bytes[0] !== 0 || bytes[1] !== 0 || TYPE_NAMES[typeCode] === undefined || dimensionCount === 0) {
     fail(
-      { field: 'magic number', offset: 0, expected: 'an IDX magic number 0x000008NN (e.g. 0x00000803 for images, 0x00000801 for labels)', found: hex32(magic) },
+      {
+        field: 'magic number',
+        offset: 0,
+        expected: 'an IDX magic number 0x000008NN (e.g. 0x00000803 for images, 0x00000801 for labels)',
+        found: hex32(magic),
+      },
       'not an IDX file',
     );
   }
   if (typeCode !== UNSIGNED_BYTE) {
     fail(
-      { field: 'element type', offset: 2, expected: `0x08 (${TYPE_NAMES[UNSIGNED_BYTE]})`, found: `0x${typeCode.toString(16).padStart(2, '0')} (${TYPE_NAMES[typeCode]})` },
+      {
+        field: 'element type',
+        offset: 2,
+        expected: `0x08 (${TYPE_NAMES[UNSIGNED_BYTE]})`,
+        found: `0x${typeCode.toString(16).padStart(2, '0')} (${TYPE_NAMES[typeCode]})`,
+      },
       'unsupported element type',
     );
   }
   if (rank !== undefined && dimensionCount !== rank) {
     fail(
-      { field: 'number of dimensions', offset: 3, expected: `${rank} (magic ${hex32(0x800 | rank)})`, found: `${dimensionCount} (magic ${hex32(magic)})` },
+      {
+        field: 'number of dimensions',
+        offset: 3,
+        expected: `${rank} (magic ${hex32(0x800 | rank)})`,
+        found: `${dimensionCount} (magic ${hex32(magic)})`,
+      },
       'wrong kind of IDX file',
     );
   }
@@ -122,10 +137,7 @@ export function parseIdx(bytes: Uint8Array, options: ParseIdxOptions): IdxArray 
     const offset = 4 + 4 * index;
     const size = view.getUint32(offset, false);
     if (size === 0) {
-      fail(
-        { field: `dimension ${index}`, offset, expected: 'a size >= 1', found: '0' },
-        'empty dimension',
-      );
+      fail({ field: `dimension ${index}`, offset, expected: 'a size >= 1', found: '0' }, 'empty dimension');
     }
     dims.push(size);
   }

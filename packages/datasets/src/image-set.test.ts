@@ -9,14 +9,24 @@ describe('oneHot', () => {
 
   it('refuses a label not below numClasses', () => {
     expect(() => oneHot([1, 3], 3)).toThrowError(
-      new InvalidArgumentError('labels', 3, 'oneHot: labels[1] is 3; expected a whole number in [0, 2]. Pass a larger numClasses or fix the labels.'),
+      new InvalidArgumentError(
+        'labels',
+        3,
+        'oneHot: labels[1] is 3; expected a whole number in [0, 2]. Pass a larger numClasses or fix the labels.',
+      ),
     );
   });
 });
 
 describe('imageSetFromBytes', () => {
   it('copies the asked images and divides pixels by 255', () => {
-    const set = imageSetFromBytes(Uint8Array.of(0, 51, 102, 255, 1, 2), Uint8Array.of(4, 5, 6), { start: 1, count: 2, height: 1, width: 2, numClasses: 10 });
+    const set = imageSetFromBytes(Uint8Array.of(0, 51, 102, 255, 1, 2), Uint8Array.of(4, 5, 6), {
+      start: 1,
+      count: 2,
+      height: 1,
+      width: 2,
+      numClasses: 10,
+    });
     expect(Array.from(set.images)).toEqual([102 / 255, 1, 1 / 255, 2 / 255].map(Math.fround));
     expect(Array.from(set.labels)).toEqual([5, 6]);
     expect(set.count).toBe(2);
@@ -24,7 +34,13 @@ describe('imageSetFromBytes', () => {
 });
 
 describe('sliceImageSet', () => {
-  const set = imageSetFromBytes(Uint8Array.of(10, 20, 30, 40), Uint8Array.of(1, 2, 3, 4), { start: 0, count: 4, height: 1, width: 1, numClasses: 5 });
+  const set = imageSetFromBytes(Uint8Array.of(10, 20, 30, 40), Uint8Array.of(1, 2, 3, 4), {
+    start: 0,
+    count: 4,
+    height: 1,
+    width: 1,
+    numClasses: 5,
+  });
 
   it('shares memory with the set', () => {
     const slice = sliceImageSet(set, 1, 2);
@@ -34,7 +50,9 @@ describe('sliceImageSet', () => {
   });
 
   it('refuses a range beyond the set', () => {
-    expect(() => sliceImageSet(set, 3, 2)).toThrow('sliceImageSet: images 3 to 4 do not exist in a set of 4 images. Pass start + count <= 4.');
+    expect(() => sliceImageSet(set, 3, 2)).toThrow(
+      'sliceImageSet: images 3 to 4 do not exist in a set of 4 images. Pass start + count <= 4.',
+    );
   });
 });
 

@@ -5,7 +5,15 @@ import { gunzipSync } from 'node:zlib';
 import { InvalidArgumentError, SdaeError } from '@sdae/core';
 import { DatasetFormatError } from './errors';
 import { isGzip } from './idx';
-import { MNIST_FILE_NAMES, MNIST_FILE_ROLES, mapMnistFiles, mnistFromBytes, type Mnist, type MnistFiles, type MnistSplitOptions } from './mnist';
+import {
+  MNIST_FILE_NAMES,
+  MNIST_FILE_ROLES,
+  mapMnistFiles,
+  mnistFromBytes,
+  type Mnist,
+  type MnistFiles,
+  type MnistSplitOptions,
+} from './mnist';
 
 /** Options of {@link loadMnist}. */
 export interface LoadMnistOptions extends MnistSplitOptions {

@@ -70,10 +70,7 @@ async function gunzip(bytes: Uint8Array<ArrayBuffer>, url: string): Promise<Uint
  * @example
  * const mnist = await loadMnistFromUrls(mnistUrls('/mnist/'), { split: 'mini', onProgress: console.log });
  */
-export async function loadMnistFromUrls(
-  urls: MnistFiles<string>,
-  options: LoadMnistFromUrlsOptions = {},
-): Promise<Mnist> {
+export async function loadMnistFromUrls(urls: MnistFiles<string>, options: LoadMnistFromUrlsOptions = {}): Promise<Mnist> {
   const fetchFunction = options.fetch ?? globalThis.fetch;
   const loaded = new Map<string, number>();
   const totals = new Map<string, number | undefined>();
@@ -89,7 +86,11 @@ export async function loadMnistFromUrls(
 
   const download = async (url: string, role: MnistFileRole): Promise<Uint8Array> => {
     if (typeof url !== 'string') {
-      throw new InvalidArgumentError(`urls.${role}`, url, `loadMnistFromUrls: urls.${role} must be a URL string; received ${String(url)}. Use mnistUrls(baseUrl).`);
+      throw new InvalidArgumentError(
+        `urls.${role}`,
+        url,
+        `loadMnistFromUrls: urls.${role} must be a URL string; received ${String(url)}. Use mnistUrls(baseUrl).`,
+      );
     }
     const response = await fetchFunction(url, { signal: options.signal });
     if (!response.ok || response.body === null) {

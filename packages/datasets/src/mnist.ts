@@ -109,15 +109,10 @@ const MNIST_CLASSES = 10;
  * @throws {DatasetFormatError} for a malformed file, an images/labels count mismatch, a label
  *   outside 0-9, train and test images of different sizes, or files too small for the split.
  */
-export function mnistFromBytes(
-  bytes: MnistFiles<Uint8Array>,
-  sources: MnistSources,
-  options: MnistSplitOptions = {},
-): Mnist {
+export function mnistFromBytes(bytes: MnistFiles<Uint8Array>, sources: MnistSources, options: MnistSplitOptions = {}): Mnist {
   const { names, caller, fix } = sources;
   const split = resolveChoice(caller, 'split', options.split ?? 'theano', MNIST_SPLIT_NAMES);
-  const parse = (role: MnistFileRole, rank: number): IdxArray =>
-    parseIdx(bytes[role], { file: names[role], caller, rank, fix });
+  const parse = (role: MnistFileRole, rank: number): IdxArray => parseIdx(bytes[role], { file: names[role], caller, rank, fix });
 
   const parsed = {
     train: pairImagesWithLabels(parse('trainImages', 3), parse('trainLabels', 1), names.trainImages, names.trainLabels, sources),
@@ -127,7 +122,13 @@ export function mnistFromBytes(
   const [, testHeight, testWidth] = parsed.test.images.dims as [number, number, number];
   if (testHeight !== height || testWidth !== width) {
     throw new DatasetFormatError(
-      { file: names.testImages, field: 'dimensions', offset: 8, expected: `${height} x ${width} images as in ${names.trainImages}`, found: `${testHeight} x ${testWidth}` },
+      {
+        file: names.testImages,
+        field: 'dimensions',
+        offset: 8,
+        expected: `${height} x ${width} images as in ${names.trainImages}`,
+        found: `${testHeight} x ${testWidth}`,
+      },
       `${caller}: ${names.testImages}: images are ${testHeight} x ${testWidth} but ${names.trainImages} holds ${height} x ${width} images. ${fix}`,
     );
   }
@@ -139,7 +140,13 @@ export function mnistFromBytes(
     const file = part.source === 'train' ? names.trainImages : names.testImages;
     if (part.start + part.count > available) {
       throw new DatasetFormatError(
-        { file, field: 'number of images', offset: 4, expected: `at least ${part.start + part.count} images for split '${split}'`, found: `${available}` },
+        {
+          file,
+          field: 'number of images',
+          offset: 4,
+          expected: `at least ${part.start + part.count} images for split '${split}'`,
+          found: `${available}`,
+        },
         `${caller}: ${file} holds ${available} images but split '${split}' needs ${part.start + part.count}. ` +
           `Use the full MNIST files, or a split that fits.`,
       );
@@ -165,7 +172,13 @@ function pairImagesWithLabels(
   const labelCount = labels.dims[0];
   if (imageCount !== labelCount) {
     throw new DatasetFormatError(
-      { file: labelsName, field: 'number of labels', offset: 4, expected: `${imageCount} labels, one per image of ${imagesName}`, found: `${labelCount}` },
+      {
+        file: labelsName,
+        field: 'number of labels',
+        offset: 4,
+        expected: `${imageCount} labels, one per image of ${imagesName}`,
+        found: `${labelCount}`,
+      },
       `${caller}: ${labelsName} holds ${labelCount} labels but ${imagesName} holds ${imageCount} images: ` +
         `expected one label per image. The two files do not belong together. ${fix}`,
     );

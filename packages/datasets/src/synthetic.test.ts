@@ -3,7 +3,9 @@ import { barsAndStripes } from './synthetic';
 
 function image(set: ReturnType<typeof barsAndStripes>, index: number): number[][] {
   const size = set.width;
-  return Array.from({ length: size }, (_, row) => Array.from(set.images.subarray(index * size * size + row * size, index * size * size + (row + 1) * size)));
+  return Array.from({ length: size }, (_, row) =>
+    Array.from(set.images.subarray(index * size * size + row * size, index * size * size + (row + 1) * size)),
+  );
 }
 
 describe('barsAndStripes', () => {

@@ -26,7 +26,11 @@ export function barsAndStripes(options: BarsAndStripesOptions = {}): ImageSet {
   const count = requirePositiveInteger('barsAndStripes', 'count', options.count ?? 256);
   const flipProbability = requireNumber('barsAndStripes', 'flipProbability', options.flipProbability ?? 0, { min: 0, max: 1 });
   if (size < 2) {
-    throw new InvalidArgumentError('size', size, `barsAndStripes: size must be >= 2 (a 1 x 1 grid has neither bars nor stripes); received ${size}.`);
+    throw new InvalidArgumentError(
+      'size',
+      size,
+      `barsAndStripes: size must be >= 2 (a 1 x 1 grid has neither bars nor stripes); received ${size}.`,
+    );
   }
   const seed = options.seed ?? 0;
   const random = new Random(seed);

@@ -8,8 +8,15 @@ import type { MnistFiles } from './mnist';
  */
 export function tinyMnistFiles(trainCount = 3, testCount = 2): MnistFiles<Uint8Array> {
   const images = (count: number) =>
-    encodeIdx([count, 2, 2], Uint8Array.from({ length: count * 4 }, (_, index) => Math.floor(index / 4) + (index % 4)));
-  const labels = (count: number) => encodeIdx([count], Uint8Array.from({ length: count }, (_, index) => index % 10));
+    encodeIdx(
+      [count, 2, 2],
+      Uint8Array.from({ length: count * 4 }, (_, index) => Math.floor(index / 4) + (index % 4)),
+    );
+  const labels = (count: number) =>
+    encodeIdx(
+      [count],
+      Uint8Array.from({ length: count }, (_, index) => index % 10),
+    );
   return { trainImages: images(trainCount), trainLabels: labels(trainCount), testImages: images(testCount), testLabels: labels(testCount) };
 }
 

@@ -16,7 +16,15 @@ export { StackedDenoisingAutoencoder, resolveStackedDenoisingAutoencoderOptions 
 export type { StackedDenoisingAutoencoderOptions, StackedDenoisingAutoencoderConfig } from './stacked-denoising-autoencoder';
 export { ReluCnn } from './relu-cnn';
 export { RELU_CNN_PRESETS, CONVOLUTION_PADDINGS, CONVOLUTION_BIASES, resolveReluCnnOptions } from './relu-cnn-options';
-export type { ReluCnnOptions, ReluCnnConfig, ReluCnnPreset, ConvolutionOptions, ConvolutionConfig, ConvolutionPadding, ConvolutionBias } from './relu-cnn-options';
+export type {
+  ReluCnnOptions,
+  ReluCnnConfig,
+  ReluCnnPreset,
+  ConvolutionOptions,
+  ConvolutionConfig,
+  ConvolutionPadding,
+  ConvolutionBias,
+} from './relu-cnn-options';
 export { LogisticRegression, resolveLogisticRegressionOptions } from './logistic-regression';
 export type { LogisticRegressionOptions, LogisticRegressionConfig } from './logistic-regression';
 export { Mlp, resolveMlpOptions } from './mlp';

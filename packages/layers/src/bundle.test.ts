@@ -19,13 +19,17 @@ describe('encodeBundle and decodeBundle', () => {
     const bytes = encodeBundle({ meta: {}, tensors: [] });
     const future = Uint8Array.from(bytes);
     future[4] = 2;
-    expect(() => decodeBundle(future, 'run.ckpt')).toThrow('run.ckpt: format version is wrong: expected 1, found 2. Save it again with this version of sdae.');
+    expect(() => decodeBundle(future, 'run.ckpt')).toThrow(
+      'run.ckpt: format version is wrong: expected 1, found 2. Save it again with this version of sdae.',
+    );
     const json = new TextEncoder().encode('{"tensors":"none"} ');
     const foreign = new Uint8Array(12 + json.length);
     foreign.set([0x53, 0x44, 0x41, 0x45, 1, 0, 0, 0, json.length, 0, 0, 0]);
     foreign.set(json, 12);
     expect(() => decodeBundle(foreign, 'run.ckpt')).toThrow(ModelFormatError);
-    expect(() => decodeBundle(foreign, 'run.ckpt')).toThrow(/run.ckpt: tensor list is wrong: expected an array of \{ name, shape \}, found "none"/);
+    expect(() => decodeBundle(foreign, 'run.ckpt')).toThrow(
+      /run.ckpt: tensor list is wrong: expected an array of \{ name, shape \}, found "none"/,
+    );
   });
 });
 

@@ -75,7 +75,15 @@ export function packValues(tensors: readonly BundleTensor[]): Uint8Array {
  */
 export function unpackValues(manifest: unknown, data: Uint8Array, file: string): BundleTensor[] {
   const fix = 'The file is truncated or not an sdae model/checkpoint; save it again.';
-  if (!Array.isArray(manifest) || !manifest.every((entry) => typeof entry?.name === 'string' && Array.isArray(entry?.shape) && entry.shape.every((d: unknown) => Number.isInteger(d) && (d as number) >= 0))) {
+  if (
+    !Array.isArray(manifest) ||
+    !manifest.every(
+      (entry) =>
+        typeof entry?.name === 'string' &&
+        Array.isArray(entry?.shape) &&
+        entry.shape.every((d: unknown) => Number.isInteger(d) && (d as number) >= 0),
+    )
+  ) {
     throw formatError(file, 'tensor list', 'an array of { name, shape }', JSON.stringify(manifest)?.slice(0, 80) ?? 'nothing', fix);
   }
   const entries = manifest as { name: string; shape: number[] }[];
@@ -106,7 +114,10 @@ export function formatError(file: string, field: string, expected: string, found
 export function decodeBundle(bytes: Uint8Array, file = '<bytes>'): TensorBundle {
   const fix = 'The file is truncated or not an sdae model/checkpoint; save it again.';
   if (bytes.length < HEADER_BYTES || !MAGIC.every((byte, index) => bytes[index] === byte)) {
-    const found = bytes.length < 4 ? `${bytes.length} bytes` : `bytes ${Array.from(bytes.subarray(0, 4), (byte) => byte.toString(16).padStart(2, '0')).join(' ')}`;
+    const found =
+      bytes.length < 4
+        ? `${bytes.length} bytes`
+        : `bytes ${Array.from(bytes.subarray(0, 4), (byte) => byte.toString(16).padStart(2, '0')).join(' ')}`;
     throw formatError(file, 'header', 'the "SDAE" signature and a 12-byte header', found, fix);
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

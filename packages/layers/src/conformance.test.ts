@@ -28,25 +28,42 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  { name: 'DenoisingAutoencoder (tied)', build: () => new DenoisingAutoencoder({ visibleSize: 16, hiddenSize: 5, corruptionLevel: 0.2, seed: 1 }), trainable: ['W', 'b', 'bPrime'] },
+  {
+    name: 'DenoisingAutoencoder (tied)',
+    build: () => new DenoisingAutoencoder({ visibleSize: 16, hiddenSize: 5, corruptionLevel: 0.2, seed: 1 }),
+    trainable: ['W', 'b', 'bPrime'],
+  },
   {
     name: 'DenoisingAutoencoder (untied, relu)',
-    build: () => new DenoisingAutoencoder({ visibleSize: 16, hiddenSize: 5, activation: 'relu', tiedWeights: false, loss: 'squared-error', seed: 1 }),
+    build: () =>
+      new DenoisingAutoencoder({ visibleSize: 16, hiddenSize: 5, activation: 'relu', tiedWeights: false, loss: 'squared-error', seed: 1 }),
     trainable: ['W', 'b', 'bPrime', 'WPrime'],
   },
   {
     name: 'StackedDenoisingAutoencoder',
-    build: () => new StackedDenoisingAutoencoder({ inputSize: 16, hiddenSizes: [6, 4], corruptionLevels: [0.1, 0.2], numClasses: 3, seed: 2 }),
+    build: () =>
+      new StackedDenoisingAutoencoder({ inputSize: 16, hiddenSizes: [6, 4], corruptionLevels: [0.1, 0.2], numClasses: 3, seed: 2 }),
     trainable: ['layer0.W', 'layer0.b', 'layer1.W', 'layer1.b', 'output.W', 'output.b'],
   },
-  { name: 'ReluCnn', build: () => new ReluCnn({ inputShape: [4, 4, 1], convolutions: [{ filters: 2, kernelSize: 3, pool: 2 }], numClasses: 3, seed: 3 }), trainable: ['conv0.filter', 'conv0.bias', 'output.W', 'output.b'] },
+  {
+    name: 'ReluCnn',
+    build: () => new ReluCnn({ inputShape: [4, 4, 1], convolutions: [{ filters: 2, kernelSize: 3, pool: 2 }], numClasses: 3, seed: 3 }),
+    trainable: ['conv0.filter', 'conv0.bias', 'output.W', 'output.b'],
+  },
   { name: 'LogisticRegression', build: () => new LogisticRegression({ inputSize: 16, numClasses: 3 }), trainable: ['W', 'b'] },
-  { name: 'Mlp', build: () => new Mlp({ inputSize: 16, hiddenSizes: [7, 5], activation: 'relu', numClasses: 3, seed: 4 }), trainable: ['layer0.W', 'layer0.b', 'layer1.W', 'layer1.b', 'output.W', 'output.b'] },
+  {
+    name: 'Mlp',
+    build: () => new Mlp({ inputSize: 16, hiddenSizes: [7, 5], activation: 'relu', numClasses: 3, seed: 4 }),
+    trainable: ['layer0.W', 'layer0.b', 'layer1.W', 'layer1.b', 'output.W', 'output.b'],
+  },
 ];
 
 function inputs(model: Model): { x: tf.Tensor; y: tf.Tensor2D } {
   const random = new Random(5);
-  const x = tf.tensor2d(Float32Array.from({ length: 6 * 16 }, () => random.next()), [6, 16]);
+  const x = tf.tensor2d(
+    Float32Array.from({ length: 6 * 16 }, () => random.next()),
+    [6, 16],
+  );
   const y = tf.tensor2d(oneHot(Uint8Array.of(0, 1, 2, 0, 1, 2), 3), [6, 3]);
   return { x: model instanceof ReluCnn ? tf.reshape(x, [6, 4, 4, 1]) : x, y };
 }
@@ -59,7 +76,11 @@ function output(model: AnyModel, x: tf.Tensor): tf.Tensor {
 /** Moves every weight away from its initial value, so round trips are checked on trained-looking weights. */
 function perturb(model: Model): void {
   const random = new Random(8);
-  model.setWeights(Object.fromEntries([...model.getWeights()].map(([name, { values }]) => [name, values.map((value) => value + 0.1 * (random.next() - 0.5))])));
+  model.setWeights(
+    Object.fromEntries(
+      [...model.getWeights()].map(([name, { values }]) => [name, values.map((value) => value + 0.1 * (random.next() - 0.5))]),
+    ),
+  );
 }
 
 describeBackends(TEST_BACKENDS, 'model conformance', () => {
@@ -78,22 +99,35 @@ describeBackends(TEST_BACKENDS, 'model conformance', () => {
         model.dispose();
       });
 
-      it.skipIf(name.startsWith('DenoisingAutoencoder'))('gives the same step and the predicted classes from one forward pass without leaking tensors', () => {
-        const model = build();
-        if (!(model instanceof Classifier)) throw new Error(`${name} is not a Classifier`);
-        const { x, y } = inputs(model);
-        const expected = model.lossAndGradients(x, y);
-        const expectedClasses = model.predictClasses(x);
-        const before = tf.memory().numTensors;
-        const { loss, gradients, classes } = model.lossGradientsAndClasses(x, y);
-        // Exactly the loss, the gradients and the classes are new.
-        expect(tf.memory().numTensors).toBe(before + 2 + Object.keys(gradients).length);
-        expectArraysClose(loss, expected.loss.dataSync(), 1e-6);
-        for (const [variableName, gradient] of Object.entries(gradients)) expectArraysClose(gradient, expected.gradients[variableName]!.dataSync(), 1e-6);
-        expect(Array.from(classes.dataSync())).toEqual(Array.from(expectedClasses.dataSync()));
-        tf.dispose([x, y, loss, classes, expected.loss, expectedClasses, ...Object.values(gradients), ...Object.values(expected.gradients)]);
-        model.dispose();
-      });
+      it.skipIf(name.startsWith('DenoisingAutoencoder'))(
+        'gives the same step and the predicted classes from one forward pass without leaking tensors',
+        () => {
+          const model = build();
+          if (!(model instanceof Classifier)) throw new Error(`${name} is not a Classifier`);
+          const { x, y } = inputs(model);
+          const expected = model.lossAndGradients(x, y);
+          const expectedClasses = model.predictClasses(x);
+          const before = tf.memory().numTensors;
+          const { loss, gradients, classes } = model.lossGradientsAndClasses(x, y);
+          // Exactly the loss, the gradients and the classes are new.
+          expect(tf.memory().numTensors).toBe(before + 2 + Object.keys(gradients).length);
+          expectArraysClose(loss, expected.loss.dataSync(), 1e-6);
+          for (const [variableName, gradient] of Object.entries(gradients))
+            expectArraysClose(gradient, expected.gradients[variableName]!.dataSync(), 1e-6);
+          expect(Array.from(classes.dataSync())).toEqual(Array.from(expectedClasses.dataSync()));
+          tf.dispose([
+            x,
+            y,
+            loss,
+            classes,
+            expected.loss,
+            expectedClasses,
+            ...Object.values(gradients),
+            ...Object.values(expected.gradients),
+          ]);
+          model.dispose();
+        },
+      );
 
       it('rebuilds the same architecture from getConfig', () => {
         const model = build();
@@ -145,11 +179,15 @@ describe('loadModel and modelFromBytes errors', () => {
     await saveModel(model, directory);
     const weights = join(directory, 'weights.bin');
     await writeFile(weights, (await readFile(weights)).subarray(0, 10));
-    await expect(loadModel(directory)).rejects.toThrow(new RegExp(`${weights.replace(/[/.]/g, '\\$&')}: size of the weight data is wrong: expected 40 bytes, found 10 bytes`));
+    await expect(loadModel(directory)).rejects.toThrow(
+      new RegExp(`${weights.replace(/[/.]/g, '\\$&')}: size of the weight data is wrong: expected 40 bytes, found 10 bytes`),
+    );
     await expect(loadModel(join(directory, 'nowhere'))).rejects.toThrow(ModelFormatError);
     const bytes = modelToBytes(model);
     expect(() => modelFromBytes(bytes.subarray(0, bytes.length - 4))).toThrow(/<bytes>: size of the weight data is wrong/);
-    expect(() => modelFromBytes(new TextEncoder().encode('not a model at all'))).toThrow(/<bytes>: header is wrong: expected the "SDAE" signature/);
+    expect(() => modelFromBytes(new TextEncoder().encode('not a model at all'))).toThrow(
+      /<bytes>: header is wrong: expected the "SDAE" signature/,
+    );
     model.dispose();
   });
 });

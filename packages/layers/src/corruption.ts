@@ -12,7 +12,12 @@ export type CorruptionKind = 'mask' | 'gaussian';
 export const CORRUPTION_KINDS: readonly CorruptionKind[] = ['mask', 'gaussian'];
 
 /** Checks a corruption kind and level together: masking needs [0, 1), Gaussian noise >= 0. */
-export function resolveCorruption(caller: string, kind: unknown, level: unknown, argument = 'corruptionLevel'): { kind: CorruptionKind; level: number } {
+export function resolveCorruption(
+  caller: string,
+  kind: unknown,
+  level: unknown,
+  argument = 'corruptionLevel',
+): { kind: CorruptionKind; level: number } {
   const resolvedKind = resolveChoice(caller, 'corruption', kind, CORRUPTION_KINDS);
   const resolvedLevel =
     resolvedKind === 'mask'

@@ -6,7 +6,10 @@ import { DenoisingAutoencoder, type DenoisingAutoencoderOptions } from './denois
 
 function randomInput(rows: number, columns: number, seed: number): tf.Tensor2D {
   const random = new Random(seed);
-  return tf.tensor2d(Float32Array.from({ length: rows * columns }, () => random.next()), [rows, columns]);
+  return tf.tensor2d(
+    Float32Array.from({ length: rows * columns }, () => random.next()),
+    [rows, columns],
+  );
 }
 
 describe('DenoisingAutoencoder options', () => {
@@ -75,10 +78,16 @@ describeBackends(TEST_BACKENDS, 'DenoisingAutoencoder', () => {
   it('computes the tutorial cost by hand on a 2-visible, 1-hidden example', () => {
     const da = new DenoisingAutoencoder({ visibleSize: 2, hiddenSize: 1 });
     da.setWeights({ W: Float32Array.of(0.5, -1), b: Float32Array.of(0.1), bPrime: Float32Array.of(0.2, -0.3) });
-    const x = tf.tensor2d([[1, 0], [0.5, 0.25]]);
+    const x = tf.tensor2d([
+      [1, 0],
+      [0.5, 0.25],
+    ]);
     const sigmoid = (value: number) => 1 / (1 + Math.exp(-value));
     let expected = 0;
-    for (const [x1, x2] of [[1, 0], [0.5, 0.25]]) {
+    for (const [x1, x2] of [
+      [1, 0],
+      [0.5, 0.25],
+    ]) {
       const y = sigmoid(x1 * 0.5 + x2 * -1 + 0.1);
       const z = [sigmoid(y * 0.5 + 0.2), sigmoid(y * -1 - 0.3)];
       expected -= x1 * Math.log(z[0]) + (1 - x1) * Math.log(1 - z[0]) + x2 * Math.log(z[1]) + (1 - x2) * Math.log(1 - z[1]);
@@ -111,7 +120,10 @@ describeBackends(TEST_BACKENDS, 'DenoisingAutoencoder', () => {
   ])('has hand-written gradients equal to automatic differentiation for %o', (options) => {
     const da = new DenoisingAutoencoder({ visibleSize: 12, hiddenSize: 5, corruptionLevel: 0.25, seed: 9, ...options });
     // Nonzero biases so that every term of the gradient is exercised.
-    da.setWeights({ b: Float32Array.from({ length: 5 }, (_, index) => 0.1 * index - 0.2), bPrime: Float32Array.from({ length: 12 }, (_, index) => 0.05 * index - 0.3) });
+    da.setWeights({
+      b: Float32Array.from({ length: 5 }, (_, index) => 0.1 * index - 0.2),
+      bPrime: Float32Array.from({ length: 12 }, (_, index) => 0.05 * index - 0.3),
+    });
     const x = randomInput(7, 12, 2);
     const corrupted = da.corrupt(x);
     const fused = da.lossAndGradients(x, corrupted);
@@ -128,7 +140,9 @@ describeBackends(TEST_BACKENDS, 'DenoisingAutoencoder', () => {
   it('refuses input of the wrong width with a clear error', () => {
     const da = new DenoisingAutoencoder({ visibleSize: 6, hiddenSize: 4 });
     const x = tf.zeros([2, 5]) as tf.Tensor2D;
-    expect(() => da.cost(x)).toThrow('DenoisingAutoencoder.cost: x must have shape [n, 6] (visibleSize); received [2, 5]. Flatten the images or build the dA with visibleSize 5.');
+    expect(() => da.cost(x)).toThrow(
+      'DenoisingAutoencoder.cost: x must have shape [n, 6] (visibleSize); received [2, 5]. Flatten the images or build the dA with visibleSize 5.',
+    );
     x.dispose();
     da.dispose();
   });

@@ -1,13 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  InvalidArgumentError,
-  Random,
-  deriveSeed,
-  requireBoolean,
-  requireNumber,
-  requirePositiveInteger,
-  resolveChoice,
-} from '@sdae/core';
+import { InvalidArgumentError, Random, deriveSeed, requireBoolean, requireNumber, requirePositiveInteger, resolveChoice } from '@sdae/core';
 import { resolveActivation, type Activation, type ActivationName } from './activations';
 import { applyNoise, corruptTensor, drawNoise, resolveCorruption, type CorruptionKind } from './corruption';
 import { uniformBound, uniformValues } from './initializers';
@@ -58,7 +50,10 @@ export interface DenoisingAutoencoderConfig {
 }
 
 /** Resolves and checks the options of a dA once; every default lives here. */
-export function resolveDenoisingAutoencoderOptions(options: DenoisingAutoencoderOptions, caller = 'DenoisingAutoencoder'): DenoisingAutoencoderConfig {
+export function resolveDenoisingAutoencoderOptions(
+  options: DenoisingAutoencoderOptions,
+  caller = 'DenoisingAutoencoder',
+): DenoisingAutoencoderConfig {
   const activation = resolveActivation(caller, 'activation', options.activation ?? 'sigmoid').name;
   const { kind, level } = resolveCorruption(caller, options.corruption ?? 'mask', options.corruptionLevel ?? 0);
   return {
@@ -116,7 +111,11 @@ export class DenoisingAutoencoder extends Model<DenoisingAutoencoderConfig> {
       this.addVariable('bPrime', [d], new Float32Array(d));
       this.corruptionRandom = this.addRandomStream('corruption', new Random(deriveSeed(config.seed, 1)));
     } else {
-      if (!tf.util.arraysEqual(shared.W.shape, [d, h]) || !tf.util.arraysEqual(shared.bPrime.shape, [d]) || config.tiedWeights !== (shared.WPrime === undefined)) {
+      if (
+        !tf.util.arraysEqual(shared.W.shape, [d, h]) ||
+        !tf.util.arraysEqual(shared.bPrime.shape, [d]) ||
+        config.tiedWeights !== (shared.WPrime === undefined)
+      ) {
         throw new InvalidArgumentError(
           'shared',
           shared,

@@ -35,7 +35,14 @@ export function flattenInput(caller: string, x: tf.Tensor, inputSize: number): t
  * Runs `x` (flattened to `[n, inputSize]`) through the first `count` hidden layers, each
  * `activation(h W + b)`. With `count` 0 it returns the flattened input.
  */
-export function forwardHiddenLayers(caller: string, x: tf.Tensor, inputSize: number, layers: readonly DenseWeights[], activation: Activation, count = layers.length): tf.Tensor2D {
+export function forwardHiddenLayers(
+  caller: string,
+  x: tf.Tensor,
+  inputSize: number,
+  layers: readonly DenseWeights[],
+  activation: Activation,
+  count = layers.length,
+): tf.Tensor2D {
   return tf.tidy(() => {
     let activations = flattenInput(caller, x, inputSize);
     for (let index = 0; index < count; index++) {
@@ -60,7 +67,7 @@ export function requireLayerSizes(caller: string, argument: string, sizes: unkno
       argument,
       sizes,
       `${caller}: ${argument} must be an array of layer sizes${options.allowEmpty ? ' (whole numbers >= 1, [] for none)' : ' with at least one entry'}, e.g. [500, 500]; ` +
-        `received ${Array.isArray(sizes) ? '[]' : JSON.stringify(sizes) ?? String(sizes)}.`,
+        `received ${Array.isArray(sizes) ? '[]' : (JSON.stringify(sizes) ?? String(sizes))}.`,
     );
   }
   return sizes.map((size, index) => requirePositiveInteger(caller, `${argument}[${index}]`, size));

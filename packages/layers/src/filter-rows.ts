@@ -25,11 +25,19 @@ export function filterRows(source: DenoisingAutoencoder | StackedDenoisingAutoen
 function filterWeights(source: DenoisingAutoencoder | StackedDenoisingAutoencoder | tf.Tensor2D, layer: number): tf.Tensor2D {
   if (source instanceof StackedDenoisingAutoencoder) return source.autoencoder(layer).W as tf.Tensor2D;
   if (layer !== 0) {
-    throw new InvalidArgumentError('layer', layer, `filterRows: layer applies to a StackedDenoisingAutoencoder only and must be 0 (the default) here; received ${describeValue(layer)}.`);
+    throw new InvalidArgumentError(
+      'layer',
+      layer,
+      `filterRows: layer applies to a StackedDenoisingAutoencoder only and must be 0 (the default) here; received ${describeValue(layer)}.`,
+    );
   }
   if (source instanceof DenoisingAutoencoder) return source.W as tf.Tensor2D;
   if (source.rank !== 2) {
-    throw new InvalidArgumentError('source', source.shape, `filterRows: source must be a dA, an SdA or a [d, h] weight matrix; received a tensor of shape [${source.shape.join(', ')}]. Pass a 2-D matrix.`);
+    throw new InvalidArgumentError(
+      'source',
+      source.shape,
+      `filterRows: source must be a dA, an SdA or a [d, h] weight matrix; received a tensor of shape [${source.shape.join(', ')}]. Pass a 2-D matrix.`,
+    );
   }
   return source;
 }

@@ -55,6 +55,12 @@ export class LogisticRegression extends Classifier<LogisticRegressionConfig> {
 
   logits(x: tf.Tensor): tf.Tensor2D {
     this.assertUsable('logits');
-    return tf.tidy(() => affine(flattenInput('LogisticRegression.logits', x, this.config.inputSize), this.getVariable('W') as tf.Tensor2D, this.getVariable('b') as tf.Tensor1D));
+    return tf.tidy(() =>
+      affine(
+        flattenInput('LogisticRegression.logits', x, this.config.inputSize),
+        this.getVariable('W') as tf.Tensor2D,
+        this.getVariable('b') as tf.Tensor1D,
+      ),
+    );
   }
 }

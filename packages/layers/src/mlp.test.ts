@@ -19,12 +19,26 @@ describe('Mlp and LogisticRegression options', () => {
 describeBackends(TEST_BACKENDS, 'Mlp', () => {
   it('computes tanh hidden layers, logits and the mean negative log-likelihood by hand', () => {
     const mlp = new Mlp({ inputSize: 2, hiddenSizes: [2], activation: 'tanh', numClasses: 2 });
-    mlp.setWeights({ 'layer0.W': Float32Array.of(1, 0, -1, 2), 'layer0.b': Float32Array.of(0, -0.5), 'output.W': Float32Array.of(1, -1, 2, 0.5), 'output.b': Float32Array.of(0.1, 0) });
-    const x = tf.tensor2d([[0.5, 0.25], [1, 0]]);
-    const y = tf.tensor2d([[1, 0], [0, 1]]);
+    mlp.setWeights({
+      'layer0.W': Float32Array.of(1, 0, -1, 2),
+      'layer0.b': Float32Array.of(0, -0.5),
+      'output.W': Float32Array.of(1, -1, 2, 0.5),
+      'output.b': Float32Array.of(0.1, 0),
+    });
+    const x = tf.tensor2d([
+      [0.5, 0.25],
+      [1, 0],
+    ]);
+    const y = tf.tensor2d([
+      [1, 0],
+      [0, 1],
+    ]);
     const expectedLogits: number[] = [];
     let nll = 0;
-    [[0.5, 0.25], [1, 0]].forEach(([a, b], row) => {
+    [
+      [0.5, 0.25],
+      [1, 0],
+    ].forEach(([a, b], row) => {
       const h = [Math.tanh(a - b), Math.tanh(2 * b - 0.5)];
       const logits = [h[0] + 2 * h[1] + 0.1, -h[0] + 0.5 * h[1]];
       expectedLogits.push(...logits);

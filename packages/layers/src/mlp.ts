@@ -76,7 +76,10 @@ export class Mlp extends Classifier<MlpConfig> {
   /** The output of hidden layer `layer` (0-based), `[n, hiddenSizes[layer]]`; the last one by default. */
   hidden(x: tf.Tensor, layer = this.config.hiddenSizes.length - 1): tf.Tensor2D {
     this.assertUsable('hidden');
-    const layers = this.config.hiddenSizes.map((_, index) => ({ W: this.getVariable(`layer${index}.W`), b: this.getVariable(`layer${index}.b`) }));
+    const layers = this.config.hiddenSizes.map((_, index) => ({
+      W: this.getVariable(`layer${index}.W`),
+      b: this.getVariable(`layer${index}.b`),
+    }));
     return forwardHiddenLayers('Mlp', x, this.config.inputSize, layers, this.activation, layer + 1);
   }
 

@@ -27,7 +27,9 @@ export function modelFromConfig(className: string, config: ModelConfig): AnyMode
     throw new InvalidArgumentError(
       'className',
       className,
-      `modelFromConfig: className must be one of ${Object.keys(MODEL_CLASSES).map((name) => `'${name}'`).join(', ')}; received "${className}".`,
+      `modelFromConfig: className must be one of ${Object.keys(MODEL_CLASSES)
+        .map((name) => `'${name}'`)
+        .join(', ')}; received "${className}".`,
     );
   }
   return build(config);
@@ -63,10 +65,18 @@ export function modelFromBundle(bundle: TensorBundle, file = '<bytes>'): AnyMode
     for (const [name, { shape }] of expected) {
       const tensor = received.get(name);
       if (tensor === undefined || tensor.shape.join(',') !== shape.join(',')) {
-        throw formatError(file, `weight ${name}`, `shape [${shape.join(', ')}]`, tensor === undefined ? 'no such weight' : `shape [${tensor.shape.join(', ')}]`, fix);
+        throw formatError(
+          file,
+          `weight ${name}`,
+          `shape [${shape.join(', ')}]`,
+          tensor === undefined ? 'no such weight' : `shape [${tensor.shape.join(', ')}]`,
+          fix,
+        );
       }
     }
-    model.setWeights(Object.fromEntries(tensors.filter((tensor) => expected.has(tensor.name)).map((tensor) => [tensor.name, tensor.values])));
+    model.setWeights(
+      Object.fromEntries(tensors.filter((tensor) => expected.has(tensor.name)).map((tensor) => [tensor.name, tensor.values])),
+    );
     if (meta.randomStates !== undefined) model.setRandomStates(meta.randomStates as Record<string, number[]>);
   } catch (error) {
     model.dispose();

@@ -154,7 +154,9 @@ export abstract class Model<Config extends ModelConfig = ModelConfig> {
       updates.push([variable, value]);
     }
     for (const [variable, value] of updates) {
-      tf.tidy(() => variable.assign(value instanceof tf.Tensor ? tf.reshape(value, variable.shape) : tf.tensor(value, variable.shape, 'float32')));
+      tf.tidy(() =>
+        variable.assign(value instanceof tf.Tensor ? tf.reshape(value, variable.shape) : tf.tensor(value, variable.shape, 'float32')),
+      );
     }
     this.externalWeights?.reload();
   }

@@ -1,4 +1,11 @@
-import { InvalidArgumentError, describeValue, requireNonNegativeInteger, requireNumber, requirePositiveInteger, resolveChoice } from '@sdae/core';
+import {
+  InvalidArgumentError,
+  describeValue,
+  requireNonNegativeInteger,
+  requireNumber,
+  requirePositiveInteger,
+  resolveChoice,
+} from '@sdae/core';
 import { requireLayerSizes } from './dense';
 
 /**
@@ -184,14 +191,20 @@ function resolveConvolutions(caller: string, value: unknown): ConvolutionConfig[
  * @throws {InvalidArgumentError} naming the layer and the sizes when a convolution or a pooling
  *   would shrink the feature map to nothing.
  */
-export function layerShapes(caller: string, inputShape: readonly [number, number, number], convolutions: readonly ConvolutionConfig[]): LayerShape[] {
+export function layerShapes(
+  caller: string,
+  inputShape: readonly [number, number, number],
+  convolutions: readonly ConvolutionConfig[],
+): LayerShape[] {
   let input: [number, number, number] = [...inputShape];
   return convolutions.map((layer, index) => {
     const [height, width, channels] = input;
     const [kernelHeight, kernelWidth] = layer.kernelSize;
     const [strideHeight, strideWidth] = layer.strides;
-    const convolutionHeight = layer.padding === 'same' ? Math.ceil(height / strideHeight) : Math.floor((height - kernelHeight) / strideHeight) + 1;
-    const convolutionWidth = layer.padding === 'same' ? Math.ceil(width / strideWidth) : Math.floor((width - kernelWidth) / strideWidth) + 1;
+    const convolutionHeight =
+      layer.padding === 'same' ? Math.ceil(height / strideHeight) : Math.floor((height - kernelHeight) / strideHeight) + 1;
+    const convolutionWidth =
+      layer.padding === 'same' ? Math.ceil(width / strideWidth) : Math.floor((width - kernelWidth) / strideWidth) + 1;
     if (convolutionHeight < 1 || convolutionWidth < 1) {
       throw new InvalidArgumentError(
         `convolutions[${index}].kernelSize`,
@@ -230,7 +243,8 @@ export function layerShapes(caller: string, inputShape: readonly [number, number
  * @example resolveReluCnnOptions({ preset: 'lenet', denseSizes: [100] }).convolutions[1].filters; // 50
  */
 export function resolveReluCnnOptions(options: ReluCnnOptions, caller = 'ReluCnn'): ReluCnnConfig {
-  const preset = options.preset === undefined || options.preset === null ? null : resolveChoice(caller, 'preset', options.preset, RELU_CNN_PRESETS);
+  const preset =
+    options.preset === undefined || options.preset === null ? null : resolveChoice(caller, 'preset', options.preset, RELU_CNN_PRESETS);
   const presetLayers = PRESET_LAYERS[preset ?? 'notebook'];
   const inputShape = resolveInputShape(caller, options.inputShape ?? [28, 28, 1]);
   const convolutions = resolveConvolutions(caller, options.convolutions ?? presetLayers.convolutions);

@@ -169,8 +169,13 @@ describe('resolveReluCnnOptions', () => {
     expect(config.convolutions.map((layer) => layer.filters)).toEqual([20, 50]);
     expect(config.denseSizes).toEqual([100, 50]);
     expect(config.numClasses).toBe(2);
-    const notebook = resolveReluCnnOptions({ preset: 'notebook', convolutions: [{ filters: 8, kernelSize: [3, 2], strides: [2, 1], padding: 'same' }] });
-    expect(notebook.convolutions).toEqual([{ filters: 8, kernelSize: [3, 2], strides: [2, 1], padding: 'same', bias: 'per-filter', pool: 0 }]);
+    const notebook = resolveReluCnnOptions({
+      preset: 'notebook',
+      convolutions: [{ filters: 8, kernelSize: [3, 2], strides: [2, 1], padding: 'same' }],
+    });
+    expect(notebook.convolutions).toEqual([
+      { filters: 8, kernelSize: [3, 2], strides: [2, 1], padding: 'same', bias: 'per-filter', pool: 0 },
+    ]);
     expect(notebook.denseSizes).toEqual([]);
   });
 
@@ -192,19 +197,68 @@ describe('resolveReluCnnOptions', () => {
 
   it.each<[string, ReluCnnOptions, RegExp]>([
     ['an unknown preset', { preset: 'alexnet' as never }, /^ReluCnn: preset must be one of 'notebook', 'lenet'; received "alexnet"\.$/],
-    ['a two-number input shape', { inputShape: [28, 28] as never }, /^ReluCnn: inputShape must be \[height, width, channels\], three whole numbers >= 1; received \[28, 28\]\.$/],
+    [
+      'a two-number input shape',
+      { inputShape: [28, 28] as never },
+      /^ReluCnn: inputShape must be \[height, width, channels\], three whole numbers >= 1; received \[28, 28\]\.$/,
+    ],
     ['a zero input width', { inputShape: [28, 0, 1] }, /^ReluCnn: inputShape\[1\] must be a whole number >= 1; received 0\.$/],
     ['no convolutions', { convolutions: [] }, /^ReluCnn: convolutions must be a non-empty array .*; received \[\]\.$/],
-    ['a convolution that is not an object', { convolutions: [5 as never] }, /^ReluCnn: convolutions\[0\] must be an object such as \{ filters: 20, kernelSize: 5 \}; received 5\.$/],
-    ['zero filters in the second layer', { convolutions: [{ filters: 2, kernelSize: 3 }, { filters: 0, kernelSize: 3 }] }, /^ReluCnn: convolutions\[1\]\.filters must be a whole number >= 1; received 0\.$/],
-    ['a missing kernel size', { convolutions: [{ filters: 2 } as never] }, /^ReluCnn: convolutions\[0\]\.kernelSize must be a whole number >= 1 or a pair \[height, width\] of them; received undefined\.$/],
-    ['a one-number kernel pair', { convolutions: [{ filters: 2, kernelSize: [3] as never }] }, /convolutions\[0\]\.kernelSize must be a whole number >= 1 or a pair \[height, width\] of them; received \[3\]\./],
-    ['a fractional stride', { convolutions: [{ filters: 2, kernelSize: 3, strides: [1, 1.5] }] }, /^ReluCnn: convolutions\[0\]\.strides\[1\] must be a whole number >= 1; received 1\.5\.$/],
-    ['an unknown padding', { convolutions: [{ filters: 2, kernelSize: 3, padding: 'full' as never }] }, /^ReluCnn: convolutions\[0\]\.padding must be one of 'valid', 'same'; received "full"\.$/],
-    ['an unknown bias', { convolutions: [{ filters: 2, kernelSize: 3, bias: 'shared' as never }] }, /^ReluCnn: convolutions\[0\]\.bias must be one of 'per-filter', 'per-position'; received "shared"\.$/],
-    ['a negative pool', { convolutions: [{ filters: 2, kernelSize: 3, pool: -2 }] }, /^ReluCnn: convolutions\[0\]\.pool must be a whole number >= 0; received -2\.$/],
-    ['a misspelt field', { convolutions: [{ filters: 2, kernelSize: 3, stride: 2 } as never] }, /^ReluCnn: convolutions\[0\] has an unknown field "stride"; the fields are filters, kernelSize, strides, padding, bias, pool\.$/],
-    ['dense sizes that are not an array', { denseSizes: 500 as never }, /^ReluCnn: denseSizes must be an array of layer sizes .*; received 500\.$/],
+    [
+      'a convolution that is not an object',
+      { convolutions: [5 as never] },
+      /^ReluCnn: convolutions\[0\] must be an object such as \{ filters: 20, kernelSize: 5 \}; received 5\.$/,
+    ],
+    [
+      'zero filters in the second layer',
+      {
+        convolutions: [
+          { filters: 2, kernelSize: 3 },
+          { filters: 0, kernelSize: 3 },
+        ],
+      },
+      /^ReluCnn: convolutions\[1\]\.filters must be a whole number >= 1; received 0\.$/,
+    ],
+    [
+      'a missing kernel size',
+      { convolutions: [{ filters: 2 } as never] },
+      /^ReluCnn: convolutions\[0\]\.kernelSize must be a whole number >= 1 or a pair \[height, width\] of them; received undefined\.$/,
+    ],
+    [
+      'a one-number kernel pair',
+      { convolutions: [{ filters: 2, kernelSize: [3] as never }] },
+      /convolutions\[0\]\.kernelSize must be a whole number >= 1 or a pair \[height, width\] of them; received \[3\]\./,
+    ],
+    [
+      'a fractional stride',
+      { convolutions: [{ filters: 2, kernelSize: 3, strides: [1, 1.5] }] },
+      /^ReluCnn: convolutions\[0\]\.strides\[1\] must be a whole number >= 1; received 1\.5\.$/,
+    ],
+    [
+      'an unknown padding',
+      { convolutions: [{ filters: 2, kernelSize: 3, padding: 'full' as never }] },
+      /^ReluCnn: convolutions\[0\]\.padding must be one of 'valid', 'same'; received "full"\.$/,
+    ],
+    [
+      'an unknown bias',
+      { convolutions: [{ filters: 2, kernelSize: 3, bias: 'shared' as never }] },
+      /^ReluCnn: convolutions\[0\]\.bias must be one of 'per-filter', 'per-position'; received "shared"\.$/,
+    ],
+    [
+      'a negative pool',
+      { convolutions: [{ filters: 2, kernelSize: 3, pool: -2 }] },
+      /^ReluCnn: convolutions\[0\]\.pool must be a whole number >= 0; received -2\.$/,
+    ],
+    [
+      'a misspelt field',
+      { convolutions: [{ filters: 2, kernelSize: 3, stride: 2 } as never] },
+      /^ReluCnn: convolutions\[0\] has an unknown field "stride"; the fields are filters, kernelSize, strides, padding, bias, pool\.$/,
+    ],
+    [
+      'dense sizes that are not an array',
+      { denseSizes: 500 as never },
+      /^ReluCnn: denseSizes must be an array of layer sizes .*; received 500\.$/,
+    ],
     ['a zero dense size', { denseSizes: [0] }, /^ReluCnn: denseSizes\[0\] must be a whole number >= 1; received 0\.$/],
     ['zero classes', { numClasses: 0 }, /^ReluCnn: numClasses must be a whole number >= 1; received 0\.$/],
     ['a NaN seed', { seed: Number.NaN }, /^ReluCnn: seed must be a finite number in \(-inf, \+inf\); received NaN\.$/],
@@ -226,7 +280,12 @@ describe('resolveReluCnnOptions', () => {
   it('records the argument and the received value on the error', () => {
     let caught: unknown;
     try {
-      resolveReluCnnOptions({ convolutions: [{ filters: 2, kernelSize: 3 }, { filters: 2.5, kernelSize: 3 }] });
+      resolveReluCnnOptions({
+        convolutions: [
+          { filters: 2, kernelSize: 3 },
+          { filters: 2.5, kernelSize: 3 },
+        ],
+      });
     } catch (error) {
       caught = error;
     }
@@ -274,7 +333,16 @@ describe('ReluCnn construction', () => {
     const rebuilt = new ReluCnn(cnn.getConfig());
     expect(rebuilt.getConfig()).toEqual(cnn.getConfig());
     expect(shapesOf(rebuilt)).toEqual(shapesOf(cnn));
-    expect([...rebuilt.variables.keys()]).toEqual(['conv0.filter', 'conv0.bias', 'conv1.filter', 'conv1.bias', 'dense0.W', 'dense0.b', 'output.W', 'output.b']);
+    expect([...rebuilt.variables.keys()]).toEqual([
+      'conv0.filter',
+      'conv0.bias',
+      'conv1.filter',
+      'conv1.bias',
+      'dense0.W',
+      'dense0.b',
+      'output.W',
+      'output.b',
+    ]);
     const original = cnn.getWeights();
     for (const [name, { values }] of rebuilt.getWeights()) expect(values).toEqual(original.get(name)?.values);
     cnn.dispose();
@@ -375,7 +443,9 @@ describeBackends(TEST_BACKENDS, 'ReluCnn', () => {
     const { loss, gradients } = cnn.lossAndGradients(x, y);
     // Finite differences of the float64 reference loss (checked against the model just above), so
     // that float32 rounding does not blur the differences; step 1e-6 is far from every ReLU kink.
-    const weights: Weights = new Map([...cnn.getWeights()].map(([name, { shape, values }]) => [name, { shape, values: Float64Array.from(values) }]));
+    const weights: Weights = new Map(
+      [...cnn.getWeights()].map(([name, { shape, values }]) => [name, { shape, values: Float64Array.from(values) }]),
+    );
     const lossAt = () => referenceLoss(referenceLogits(config, weights, images, TINY_COUNT), TINY_LABELS);
     expectArraysClose(loss, [lossAt()], 1e-5);
     const step = 1e-6;
@@ -399,14 +469,19 @@ describeBackends(TEST_BACKENDS, 'ReluCnn', () => {
   it('gives the first-layer kernels filter-major in a tensor the caller owns', () => {
     const cnn = new ReluCnn({ inputShape: [4, 4, 2], convolutions: [{ filters: 3, kernelSize: [2, 1] }], numClasses: 2 });
     // The filter variable is [kh=2, kw=1, in=2, filters=3]; value = 100 kh + 10 in + filter.
-    const values = Float32Array.from({ length: 12 }, (_, index) => 100 * Math.floor(index / 6) + 10 * (Math.floor(index / 3) % 2) + (index % 3));
+    const values = Float32Array.from(
+      { length: 12 },
+      (_, index) => 100 * Math.floor(index / 6) + 10 * (Math.floor(index / 3) % 2) + (index % 3),
+    );
     cnn.setWeights({ 'conv0.filter': values });
     const filters = cnn.convolutionFilters();
     expect(filters.shape).toEqual([3, 2, 1, 2]);
     expectArraysClose(filters, [0, 10, 100, 110, 1, 11, 101, 111, 2, 12, 102, 112], 0);
     filters.dispose();
     expectArraysClose(cnn.getVariable('conv0.filter'), values, 0);
-    expect(() => cnn.convolutionFilters(1)).toThrow(/ReluCnn\.convolutionFilters: layer must be a whole number in \[0, 0\] \(this network has 1 convolution layer\); received 1\./);
+    expect(() => cnn.convolutionFilters(1)).toThrow(
+      /ReluCnn\.convolutionFilters: layer must be a whole number in \[0, 0\] \(this network has 1 convolution layer\); received 1\./,
+    );
     cnn.dispose();
   });
 
@@ -414,7 +489,9 @@ describeBackends(TEST_BACKENDS, 'ReluCnn', () => {
     const cnn = new ReluCnn();
     const x = tf.zeros([2, 27, 27, 1]);
     expect(() => cnn.logits(x)).toThrow(InvalidArgumentError);
-    expect(() => cnn.logits(x)).toThrow(/^ReluCnn\.logits: x must have shape \[n, 28, 28, 1\] \(NHWC\) or \[n, 784\]; received \[2, 27, 27, 1\]\./);
+    expect(() => cnn.logits(x)).toThrow(
+      /^ReluCnn\.logits: x must have shape \[n, 28, 28, 1\] \(NHWC\) or \[n, 784\]; received \[2, 27, 27, 1\]\./,
+    );
     x.dispose();
     cnn.dispose();
   });
@@ -446,7 +523,9 @@ describeBackends(TEST_BACKENDS, 'ReluCnn', () => {
     expect(losses[losses.length - 1]).toBeLessThan(0.5 * Math.LN2);
     expect(losses[losses.length - 1]).toBeLessThan(0.3 * losses[0]);
     expect(new Set(tensorCounts).size).toBe(1);
-    const accuracy = tf.tidy(() => tf.mean(tf.cast(tf.equal(cnn.predictClasses(x), tf.tensor1d(set.labels, 'int32')), 'float32')).dataSync()[0]);
+    const accuracy = tf.tidy(
+      () => tf.mean(tf.cast(tf.equal(cnn.predictClasses(x), tf.tensor1d(set.labels, 'int32')), 'float32')).dataSync()[0],
+    );
     expect(accuracy).toBeGreaterThan(0.9);
     tf.dispose([x, y]);
     cnn.dispose();

@@ -38,7 +38,11 @@ export class ReluCnn extends Classifier<ReluCnnConfig> {
       const [kernelHeight, kernelWidth] = kernelSize;
       const fanIn = kernelHeight * kernelWidth * input[2];
       const bound = uniformBound(fanIn, kernelHeight * kernelWidth * filters, 'relu');
-      this.addVariable(`conv${index}.filter`, [kernelHeight, kernelWidth, input[2], filters], uniformValues(fanIn * filters, bound, random));
+      this.addVariable(
+        `conv${index}.filter`,
+        [kernelHeight, kernelWidth, input[2], filters],
+        uniformValues(fanIn * filters, bound, random),
+      );
       const biasShape = bias === 'per-position' ? convolution : [filters];
       this.addVariable(`conv${index}.bias`, biasShape, new Float32Array(biasShape.reduce((product, size) => product * size, 1)));
     });
@@ -65,13 +69,15 @@ export class ReluCnn extends Classifier<ReluCnnConfig> {
     const [height, width, channels] = this.config.inputShape;
     const size = height * width * channels;
     const isImage = x.rank === 4 && x.shape[1] === height && x.shape[2] === width && x.shape[3] === channels;
-    assert(isImage || (x.rank === 2 && x.shape[1] === size), () =>
-      new InvalidArgumentError(
-        'x',
-        x.shape,
-        `ReluCnn.logits: x must have shape [n, ${height}, ${width}, ${channels}] (NHWC) or [n, ${size}]; ` +
-          `received [${x.shape.join(', ')}]. Reshape the batch to one of these.`,
-      ),
+    assert(
+      isImage || (x.rank === 2 && x.shape[1] === size),
+      () =>
+        new InvalidArgumentError(
+          'x',
+          x.shape,
+          `ReluCnn.logits: x must have shape [n, ${height}, ${width}, ${channels}] (NHWC) or [n, ${size}]; ` +
+            `received [${x.shape.join(', ')}]. Reshape the batch to one of these.`,
+        ),
     );
     return tf.tidy(() => {
       const n = x.shape[0];
@@ -83,7 +89,9 @@ export class ReluCnn extends Classifier<ReluCnnConfig> {
       });
       let hidden: tf.Tensor2D = tf.reshape(features, [n, -1]);
       this.config.denseSizes.forEach((_size, index) => {
-        hidden = tf.relu(tf.add<tf.Tensor2D>(tf.matMul(hidden, this.getVariable(`dense${index}.W`) as tf.Tensor2D), this.getVariable(`dense${index}.b`)));
+        hidden = tf.relu(
+          tf.add<tf.Tensor2D>(tf.matMul(hidden, this.getVariable(`dense${index}.W`) as tf.Tensor2D), this.getVariable(`dense${index}.b`)),
+        );
       });
       return tf.add<tf.Tensor2D>(tf.matMul(hidden, this.getVariable('output.W') as tf.Tensor2D), this.getVariable('output.b'));
     });

@@ -27,7 +27,10 @@ export async function saveModel(model: Model, directory: string): Promise<void> 
     const json = { ...meta, weights: tensors.map(({ name, shape }) => ({ name, shape })) };
     await writeFile(join(staging, MODEL_FILES.weights), packValues(tensors));
     await writeFile(join(staging, MODEL_FILES.config), `${JSON.stringify(json, null, 2)}\n`);
-    const hadPrevious = await rename(target, previous).then(() => true, () => false);
+    const hadPrevious = await rename(target, previous).then(
+      () => true,
+      () => false,
+    );
     await rename(staging, target);
     if (hadPrevious) await rm(previous, { recursive: true, force: true });
   } catch (error) {
@@ -62,7 +65,11 @@ export async function loadModel(directory: string): Promise<AnyModel> {
   } catch (error) {
     throw formatError(configFile, 'content', 'valid JSON', (error as Error).message, 'Save the model again.');
   }
-  const tensors = unpackValues(meta.weights, new Uint8Array(weightBytes.buffer, weightBytes.byteOffset, weightBytes.byteLength), weightsFile);
+  const tensors = unpackValues(
+    meta.weights,
+    new Uint8Array(weightBytes.buffer, weightBytes.byteOffset, weightBytes.byteLength),
+    weightsFile,
+  );
   delete meta.weights;
   return modelFromBundle({ meta, tensors }, configFile);
 }

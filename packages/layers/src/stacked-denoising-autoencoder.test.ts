@@ -2,17 +2,34 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describeBackends, expectArraysClose, TEST_BACKENDS } from '@sdae/backend/testing';
 import { InvalidArgumentError, Random } from '@sdae/core';
 import { describe, expect, it } from 'vitest';
-import { StackedDenoisingAutoencoder, resolveStackedDenoisingAutoencoderOptions, type StackedDenoisingAutoencoderOptions } from './stacked-denoising-autoencoder';
+import {
+  StackedDenoisingAutoencoder,
+  resolveStackedDenoisingAutoencoderOptions,
+  type StackedDenoisingAutoencoderOptions,
+} from './stacked-denoising-autoencoder';
 
 describe('StackedDenoisingAutoencoder options', () => {
   it('defaults to the tutorial network', () => {
     const config = new StackedDenoisingAutoencoder({ hiddenSizes: [3, 2], inputSize: 4 }).getConfig();
-    expect(config).toMatchObject({ hiddenSizes: [3, 2], corruptionLevels: [0, 0], activation: 'sigmoid', numClasses: 10, tiedWeights: true });
-    expect(resolveStackedDenoisingAutoencoderOptions({})).toMatchObject({ inputSize: 784, hiddenSizes: [1000, 1000, 1000], corruptionLevels: [0.1, 0.2, 0.3] });
+    expect(config).toMatchObject({
+      hiddenSizes: [3, 2],
+      corruptionLevels: [0, 0],
+      activation: 'sigmoid',
+      numClasses: 10,
+      tiedWeights: true,
+    });
+    expect(resolveStackedDenoisingAutoencoderOptions({})).toMatchObject({
+      inputSize: 784,
+      hiddenSizes: [1000, 1000, 1000],
+      corruptionLevels: [0.1, 0.2, 0.3],
+    });
   });
 
   it.each<[StackedDenoisingAutoencoderOptions, string | RegExp]>([
-    [{ hiddenSizes: [500, 500], corruptionLevels: [0.1] }, 'StackedDenoisingAutoencoder: corruptionLevels must have one level per hidden layer (2, for hiddenSizes [500, 500]); received 1 levels [0.1].'],
+    [
+      { hiddenSizes: [500, 500], corruptionLevels: [0.1] },
+      'StackedDenoisingAutoencoder: corruptionLevels must have one level per hidden layer (2, for hiddenSizes [500, 500]); received 1 levels [0.1].',
+    ],
     [{ hiddenSizes: [] }, /hiddenSizes must be an array of layer sizes with at least one entry/],
     [{ hiddenSizes: [10, -1] }, /hiddenSizes\[1\] must be a whole number >= 1; received -1/],
     [{ hiddenSizes: [10], corruptionLevels: [1.5] }, /corruptionLevels\[0\] must be a finite number in \[0, 1\); received 1.5/],
@@ -56,8 +73,10 @@ describeBackends(TEST_BACKENDS, 'StackedDenoisingAutoencoder', () => {
     expectArraysClose(layerInput, h1, 1e-6);
     expectArraysClose(logits, [h2, -h2 + 0.2], 1e-6);
     expectArraysClose(product, [1 * 2 + -1 * -3, 0.5 * 2 + 2 * -3], 1e-6);
-    
-    expect(() => sda.layerInput(x, 2)).toThrow('StackedDenoisingAutoencoder.layerInput: layer must be a whole number in [0, 1] for this 2-layer SdA; received 2.');
+
+    expect(() => sda.layerInput(x, 2)).toThrow(
+      'StackedDenoisingAutoencoder.layerInput: layer must be a whole number in [0, 1] for this 2-layer SdA; received 2.',
+    );
     tf.dispose([x, layerInput, logits, product]);
     sda.dispose();
   });
@@ -66,8 +85,15 @@ describeBackends(TEST_BACKENDS, 'StackedDenoisingAutoencoder', () => {
     const sda = new StackedDenoisingAutoencoder({ inputSize: 5, hiddenSizes: [4, 3], numClasses: 3, seed: 3 });
     const random = new Random(1);
     sda.setWeights({ 'output.W': Float32Array.from({ length: 9 }, () => random.next() - 0.5) });
-    const x = tf.tensor2d(Float32Array.from({ length: 15 }, () => random.next()), [3, 5]);
-    const y = tf.tensor2d([[1, 0, 0], [0, 0, 1], [0, 1, 0]]);
+    const x = tf.tensor2d(
+      Float32Array.from({ length: 15 }, () => random.next()),
+      [3, 5],
+    );
+    const y = tf.tensor2d([
+      [1, 0, 0],
+      [0, 0, 1],
+      [0, 1, 0],
+    ]);
     const { loss, gradients } = sda.lossAndGradients(x, y);
     const epsilon = 1e-2;
     for (const [name, variable] of sda.variables) {

@@ -1,13 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  InvalidArgumentError,
-  Random,
-  deriveSeed,
-  requireBoolean,
-  requireNumber,
-  requirePositiveInteger,
-  resolveChoice,
-} from '@sdae/core';
+import { InvalidArgumentError, Random, deriveSeed, requireBoolean, requireNumber, requirePositiveInteger, resolveChoice } from '@sdae/core';
 import { resolveActivation, type Activation, type ActivationName } from './activations';
 import { Classifier } from './classifier';
 import { resolveCorruption, type CorruptionKind } from './corruption';
@@ -149,7 +141,14 @@ export class StackedDenoisingAutoencoder extends Classifier<StackedDenoisingAuto
   layerInput(x: tf.Tensor, layer: number): tf.Tensor2D {
     this.assertUsable('layerInput');
     this.requireLayer('layerInput', layer, this.layerCount - 1);
-    return forwardHiddenLayers('StackedDenoisingAutoencoder.layerInput', x, this.config.inputSize, this.hiddenWeights(), this.activation, layer);
+    return forwardHiddenLayers(
+      'StackedDenoisingAutoencoder.layerInput',
+      x,
+      this.config.inputSize,
+      this.hiddenWeights(),
+      this.activation,
+      layer,
+    );
   }
 
   logits(x: tf.Tensor): tf.Tensor2D {

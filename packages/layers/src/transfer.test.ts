@@ -13,7 +13,11 @@ describe('initializeFrom', () => {
     relu.setWeights({ b: Float32Array.of(9, 9, 9) });
     const report = initializeFrom(relu, sigmoid, { scale: 0.1 });
     expect(report).toEqual({ copied: ['W'], reset: ['b', 'bPrime'] });
-    expectArraysClose(relu.W, Array.from(sigmoid.W.dataSync(), (value) => value * 0.1), 1e-7);
+    expectArraysClose(
+      relu.W,
+      Array.from(sigmoid.W.dataSync(), (value) => value * 0.1),
+      1e-7,
+    );
     expect(Array.from(relu.getVariable('b').dataSync())).toEqual([0, 0, 0]);
     expect(Array.from(sigmoid.getVariable('b').dataSync())).toEqual([1, 2, 3]);
     sigmoid.dispose();
@@ -36,7 +40,9 @@ describe('initializeFrom', () => {
     const large = new DenoisingAutoencoder({ visibleSize: 8, hiddenSize: 5, seed: 4 });
     const before = Array.from(large.W.dataSync());
     expect(() => initializeFrom(large, small)).toThrow(/no weight of the source \(W, b, bPrime\) matches a weight of the target/);
-    expect(() => initializeFrom(large, small, { weights: { W: 'W' } })).toThrow('initializeFrom: cannot initialise target W [8, 5] from source W [8, 4]; names and shapes must match.');
+    expect(() => initializeFrom(large, small, { weights: { W: 'W' } })).toThrow(
+      'initializeFrom: cannot initialise target W [8, 5] from source W [8, 4]; names and shapes must match.',
+    );
     expect(() => initializeFrom(small, small, { scale: Number.NaN })).toThrow(InvalidArgumentError);
     expect(Array.from(large.W.dataSync())).toEqual(before);
     small.dispose();

@@ -22,4 +22,11 @@ export type { FitClassifierOptions, ClassifierData } from './fit-classifier';
 export { trainSampled, sampledTraining } from './train-sampled';
 export type { TrainSampledOptions } from './train-sampled';
 export { TUTORIAL_DA, TUTORIAL_SDA, DEEPLEARNTOOLBOX_SAE, NOTEBOOK_CNN, LENET_CNN, CNN_PRESETS } from './presets';
-export type { DenoisingAutoencoderPreset, StackedDenoisingAutoencoderPreset, ReluCnnTrainingPreset, CnnTraining, SampledCnnTraining, PhasedCnnTraining } from './presets';
+export type {
+  DenoisingAutoencoderPreset,
+  StackedDenoisingAutoencoderPreset,
+  ReluCnnTrainingPreset,
+  CnnTraining,
+  SampledCnnTraining,
+  PhasedCnnTraining,
+} from './presets';

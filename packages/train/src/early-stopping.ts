@@ -37,7 +37,11 @@ export class EarlyStopping {
     const caller = 'EarlyStopping';
     requirePositiveInteger(caller, 'batchesPerEpoch', batchesPerEpoch);
     this.patienceIncrease = requireNumber(caller, 'patienceIncrease', options.patienceIncrease ?? 2, { min: 1 });
-    this.improvementThreshold = requireNumber(caller, 'improvementThreshold', options.improvementThreshold ?? 0.995, { min: 0, max: 1, excludeMin: true });
+    this.improvementThreshold = requireNumber(caller, 'improvementThreshold', options.improvementThreshold ?? 0.995, {
+      min: 0,
+      max: 1,
+      excludeMin: true,
+    });
     this.state = {
       patience: requirePositiveInteger(caller, 'patience', options.patience ?? 10 * batchesPerEpoch),
       bestError: Number.POSITIVE_INFINITY,

@@ -79,7 +79,10 @@ export function formatEpochLog(log: EpochLog): string {
 /**
  * Drives a training generator to its end, calling the hooks for each event, and returns the result.
  */
-export async function runWithHooks(events: AsyncGenerator<TrainingEvent, TrainingResult>, hooks: TrainingHooks = {}): Promise<TrainingResult> {
+export async function runWithHooks(
+  events: AsyncGenerator<TrainingEvent, TrainingResult>,
+  hooks: TrainingHooks = {},
+): Promise<TrainingResult> {
   for (;;) {
     const next = await events.next();
     if (next.done === true) return next.value;

@@ -12,10 +12,21 @@ const data = { train: sliceImageSet(all, 0, 96), validation: sliceImageSet(all, 
 
 describeBackends(TEST_BACKENDS, 'fitClassifier', () => {
   it('fine-tunes a pretrained SdA to a low test error with flat memory', async () => {
-    const sda = new StackedDenoisingAutoencoder({ inputSize: 16, hiddenSizes: [12, 8], corruptionLevels: [0.1, 0.1], numClasses: 2, seed: 4 });
+    const sda = new StackedDenoisingAutoencoder({
+      inputSize: 16,
+      hiddenSizes: [12, 8],
+      corruptionLevels: [0.1, 0.1],
+      numClasses: 2,
+      seed: 4,
+    });
     await pretrainStack(sda, data.train, { epochs: 3, batchSize: 8, learningRate: 0.3 });
     const counts: number[] = [];
-    const result = await fitClassifier(sda, data, { epochs: 30, batchSize: 8, learningRate: 0.5, onEpochEnd: () => void counts.push(tf.memory().numTensors) });
+    const result = await fitClassifier(sda, data, {
+      epochs: 30,
+      batchSize: 8,
+      learningRate: 0.5,
+      onEpochEnd: () => void counts.push(tf.memory().numTensors),
+    });
     expect(result.history[0].validationError).toBeDefined();
     expect(result.testErrorAtBest).toBeLessThan(0.2);
     expect(new Set(counts).size).toBe(1);
@@ -43,7 +54,10 @@ describe('fitClassifier early stopping [cpu]', () => {
     const checkpoints: Uint8Array[] = [];
     const options = { epochs: 4, batchSize: 8, learningRate: 0.3, order: 'shuffled' as const, seed: 2 };
     const full = new Mlp({ inputSize: 16, hiddenSizes: [6], numClasses: 2, seed: 5 });
-    const fullResult = await fitClassifier(full, data, { ...options, checkpoint: { write: async (bytes) => void checkpoints.push(bytes) } });
+    const fullResult = await fitClassifier(full, data, {
+      ...options,
+      checkpoint: { write: async (bytes) => void checkpoints.push(bytes) },
+    });
     const resumed = new Mlp({ inputSize: 16, hiddenSizes: [6], numClasses: 2, seed: 5 });
     const resumedResult = await fitClassifier(resumed, data, { ...options, resume: checkpoints[1] });
     expect(resumedResult.history.map((log) => log.cost)).toEqual(fullResult.history.map((log) => log.cost));
@@ -55,7 +69,9 @@ describe('fitClassifier early stopping [cpu]', () => {
 
   it('refuses earlyStopping settings without a validation set', async () => {
     const mlp = new Mlp({ inputSize: 16, hiddenSizes: [4], numClasses: 2 });
-    await expect(fitClassifier(mlp, { train: data.train }, { earlyStopping: { patience: 10 } })).rejects.toThrow(/earlyStopping needs data.validation/);
+    await expect(fitClassifier(mlp, { train: data.train }, { earlyStopping: { patience: 10 } })).rejects.toThrow(
+      /earlyStopping needs data.validation/,
+    );
     mlp.dispose();
   });
 });

@@ -51,7 +51,11 @@ export async function* classifierTraining(
   const restoreBest = requireBoolean(caller, 'restoreBestWeights', options.restoreBestWeights ?? true);
   const earlyStoppingOption = options.earlyStopping ?? true;
   if (earlyStoppingOption !== false && data.validation === undefined && options.earlyStopping !== undefined) {
-    throw new InvalidArgumentError('earlyStopping', earlyStoppingOption, `${caller}: earlyStopping needs data.validation; pass a validation set or earlyStopping: false.`);
+    throw new InvalidArgumentError(
+      'earlyStopping',
+      earlyStoppingOption,
+      `${caller}: earlyStopping needs data.validation; pass a validation set or earlyStopping: false.`,
+    );
   }
   const { train, validation, test } = data;
   const batchesPerEpoch = Math.min(batchCount(train.count, resolved.batchSize), resolved.batchesPerEpoch ?? Number.POSITIVE_INFINITY);
@@ -149,6 +153,10 @@ export async function* classifierTraining(
  * const result = await fitClassifier(sda, { train: mnist.train, validation: mnist.validation, test: mnist.test }, { learningRate: 0.1 });
  * console.log(result.testErrorAtBest);
  */
-export function fitClassifier(model: Classifier, data: ClassifierData, options: FitClassifierOptions & TrainingHooks = {}): Promise<TrainingResult> {
+export function fitClassifier(
+  model: Classifier,
+  data: ClassifierData,
+  options: FitClassifierOptions & TrainingHooks = {},
+): Promise<TrainingResult> {
   return runWithHooks(classifierTraining(model, data, options), options);
 }

@@ -1,10 +1,4 @@
-import {
-  InvalidArgumentError,
-  requireNonNegativeInteger,
-  requireNumber,
-  requirePositiveInteger,
-  resolveChoice,
-} from '@sdae/core';
+import { InvalidArgumentError, requireNonNegativeInteger, requireNumber, requirePositiveInteger, resolveChoice } from '@sdae/core';
 import type { BatchOrder } from '@sdae/datasets';
 import { resolveEngineName, type EngineName } from './engine-options';
 import { resolveOptimizerOptions, type OptimizerConfig, type OptimizerName, type OptimizerOptions } from './optimizers';
@@ -77,21 +71,30 @@ export interface LoopDefaults {
  * optimiser settings' own, else the loop's default: the optimiser's fallback is never used here.
  */
 export function resolveCommonOptions(caller: string, options: CommonTrainingOptions, defaults: LoopDefaults): ResolvedCommonOptions {
-  const optimizerOptions = typeof options.optimizer === 'string' || options.optimizer === undefined ? { name: options.optimizer } : options.optimizer;
+  const optimizerOptions =
+    typeof options.optimizer === 'string' || options.optimizer === undefined ? { name: options.optimizer } : options.optimizer;
   const checkpoint = options.checkpoint;
   if (checkpoint !== undefined && typeof checkpoint.write !== 'function') {
-    throw new InvalidArgumentError('checkpoint', checkpoint, `${caller}: checkpoint.write must be a function that stores the bytes (in Node, use fileCheckpoint(path)).`);
+    throw new InvalidArgumentError(
+      'checkpoint',
+      checkpoint,
+      `${caller}: checkpoint.write must be a function that stores the bytes (in Node, use fileCheckpoint(path)).`,
+    );
   }
   return {
     batchSize: requirePositiveInteger(caller, 'batchSize', options.batchSize ?? defaults.batchSize),
     order: resolveChoice(caller, 'order', options.order ?? 'sequential', ['sequential', 'shuffled']),
     seed: requireNumber(caller, 'seed', options.seed ?? 0),
-    optimizer: resolveOptimizerOptions({ ...optimizerOptions, learningRate: options.learningRate ?? optimizerOptions.learningRate ?? defaults.learningRate }, caller),
+    optimizer: resolveOptimizerOptions(
+      { ...optimizerOptions, learningRate: options.learningRate ?? optimizerOptions.learningRate ?? defaults.learningRate },
+      caller,
+    ),
     signal: options.signal,
     checkpointEvery: requirePositiveInteger(caller, 'checkpoint.every', checkpoint?.every ?? 1),
     writeCheckpoint: checkpoint?.write,
     resume: options.resume,
-    batchesPerEpoch: options.batchesPerEpoch === undefined ? undefined : requirePositiveInteger(caller, 'batchesPerEpoch', options.batchesPerEpoch),
+    batchesPerEpoch:
+      options.batchesPerEpoch === undefined ? undefined : requirePositiveInteger(caller, 'batchesPerEpoch', options.batchesPerEpoch),
     engine: resolveEngineName(caller, options.engine),
     threads: options.threads === undefined ? undefined : requirePositiveInteger(caller, 'threads', options.threads),
   };

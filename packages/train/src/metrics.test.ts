@@ -18,7 +18,9 @@ describe('errorRate, accuracy and confusionMatrix', () => {
   });
 
   it('refuses arrays of different lengths and out-of-range classes', () => {
-    expect(() => errorRate([1, 2], [1])).toThrow('errorRate: predicted and labels must be non-empty and of the same length; received 2 and 1.');
+    expect(() => errorRate([1, 2], [1])).toThrow(
+      'errorRate: predicted and labels must be non-empty and of the same length; received 2 and 1.',
+    );
     expect(() => confusionMatrix([3], [0], 3)).toThrow(/example 0 has label 0 and prediction 3/);
   });
 });

@@ -25,7 +25,11 @@ interface Run {
   engines: EngineReport[];
 }
 
-async function trainOn(engine: EngineName, build: () => Model, train: (model: Model, engine: EngineName, onEngine: (report: EngineReport) => void) => Promise<TrainingResult>): Promise<Run> {
+async function trainOn(
+  engine: EngineName,
+  build: () => Model,
+  train: (model: Model, engine: EngineName, onEngine: (report: EngineReport) => void) => Promise<TrainingResult>,
+): Promise<Run> {
   const model = build();
   const engines: EngineReport[] = [];
   const result = await train(model, engine, (report) => void engines.push(report));
@@ -34,7 +38,10 @@ async function trainOn(engine: EngineName, build: () => Model, train: (model: Mo
   return { result, weights, engines };
 }
 
-async function expectSameRun(build: () => Model, train: (model: Model, engine: EngineName, onEngine: (report: EngineReport) => void) => Promise<TrainingResult>): Promise<void> {
+async function expectSameRun(
+  build: () => Model,
+  train: (model: Model, engine: EngineName, onEngine: (report: EngineReport) => void) => Promise<TrainingResult>,
+): Promise<void> {
   const native = await trainOn('native', build, train);
   const tfjs = await trainOn('tfjs', build, train);
   expect(native.engines.length).toBeGreaterThan(0);
@@ -53,8 +60,16 @@ async function expectSameRun(build: () => Model, train: (model: Model, engine: E
   }
 }
 
-const autoencoderRun = (set: ImageSet, optimizer: OptimizerName) => (model: Model, engine: EngineName, onEngine: (report: EngineReport) => void) =>
-  trainAutoencoder(model as DenoisingAutoencoder, set, { epochs: 2, batchSize: 16, learningRate: optimizer === 'adam' ? 0.01 : 0.1, optimizer, engine, onEngine });
+const autoencoderRun =
+  (set: ImageSet, optimizer: OptimizerName) => (model: Model, engine: EngineName, onEngine: (report: EngineReport) => void) =>
+    trainAutoencoder(model as DenoisingAutoencoder, set, {
+      epochs: 2,
+      batchSize: 16,
+      learningRate: optimizer === 'adam' ? 0.01 : 0.1,
+      optimizer,
+      engine,
+      onEngine,
+    });
 
 beforeAll(async () => {
   await selectBackend({ backend: 'cpu' });
@@ -63,13 +78,26 @@ beforeAll(async () => {
 describe('the native engine against tfjs cpu', () => {
   for (const optimizer of OPTIMIZERS) {
     it(`trains the tutorial's tied sigmoid dA with masking noise identically (${optimizer})`, async () => {
-      await expectSameRun(() => new DenoisingAutoencoder({ visibleSize: 16, hiddenSize: 8, corruptionLevel: 0.3, seed: 1 }), autoencoderRun(flat, optimizer));
+      await expectSameRun(
+        () => new DenoisingAutoencoder({ visibleSize: 16, hiddenSize: 8, corruptionLevel: 0.3, seed: 1 }),
+        autoencoderRun(flat, optimizer),
+      );
     });
   }
 
   it('trains an untied ReLU dA with Gaussian noise and squared error identically', async () => {
     await expectSameRun(
-      () => new DenoisingAutoencoder({ visibleSize: 16, hiddenSize: 8, activation: 'relu', corruption: 'gaussian', corruptionLevel: 0.2, loss: 'squared-error', tiedWeights: false, seed: 2 }),
+      () =>
+        new DenoisingAutoencoder({
+          visibleSize: 16,
+          hiddenSize: 8,
+          activation: 'relu',
+          corruption: 'gaussian',
+          corruptionLevel: 0.2,
+          loss: 'squared-error',
+          tiedWeights: false,
+          seed: 2,
+        }),
       autoencoderRun(flat, 'momentum'),
     );
   });
@@ -88,7 +116,14 @@ describe('the native engine against tfjs cpu', () => {
       async (model, engine, onEngine) => {
         const sda = model as StackedDenoisingAutoencoder;
         const pretraining = await pretrainStack(sda, data.train, { epochs: 2, batchSize: 8, learningRate: 0.3, engine, onEngine });
-        const finetuning = await fitClassifier(sda, data, { epochs: 3, batchSize: 8, learningRate: 0.5, optimizer: 'adam', engine, onEngine });
+        const finetuning = await fitClassifier(sda, data, {
+          epochs: 3,
+          batchSize: 8,
+          learningRate: 0.5,
+          optimizer: 'adam',
+          engine,
+          onEngine,
+        });
         return { ...finetuning, history: [...pretraining.history, ...finetuning.history] };
       },
     );
@@ -97,8 +132,19 @@ describe('the native engine against tfjs cpu', () => {
   for (const optimizer of OPTIMIZERS) {
     it(`fits logistic regression and an MLP identically (${optimizer})`, async () => {
       const data = { train: flat };
-      const options = (engine: EngineName, onEngine: (report: EngineReport) => void) => ({ epochs: 3, batchSize: 16, learningRate: optimizer === 'adam' ? 0.01 : 0.3, optimizer, earlyStopping: false, engine, onEngine });
-      await expectSameRun(() => new LogisticRegression({ inputSize: 16, numClasses: 2 }), (model, engine, onEngine) => fitClassifier(model as LogisticRegression, data, options(engine, onEngine)));
+      const options = (engine: EngineName, onEngine: (report: EngineReport) => void) => ({
+        epochs: 3,
+        batchSize: 16,
+        learningRate: optimizer === 'adam' ? 0.01 : 0.3,
+        optimizer,
+        earlyStopping: false,
+        engine,
+        onEngine,
+      });
+      await expectSameRun(
+        () => new LogisticRegression({ inputSize: 16, numClasses: 2 }),
+        (model, engine, onEngine) => fitClassifier(model as LogisticRegression, data, options(engine, onEngine)),
+      );
       await expectSameRun(
         () => new Mlp({ inputSize: 16, hiddenSizes: [10, 6], activation: 'relu', numClasses: 2, seed: 5 }),
         (model, engine, onEngine) => fitClassifier(model as Mlp, data, options(engine, onEngine)),
@@ -108,8 +154,10 @@ describe('the native engine against tfjs cpu', () => {
 
   it("trains the notebook's ReLU CNN on sampled minibatches identically", async () => {
     await expectSameRun(
-      () => new ReluCnn({ inputShape: [8, 8, 1], convolutions: [{ filters: 1, kernelSize: 5, bias: 'per-position' }], numClasses: 2, seed: 6 }),
-      (model, engine, onEngine) => trainSampled(model as ReluCnn, images, { iterations: 12, batchSize: 10, learningRate: 0.1, engine, onEngine }),
+      () =>
+        new ReluCnn({ inputShape: [8, 8, 1], convolutions: [{ filters: 1, kernelSize: 5, bias: 'per-position' }], numClasses: 2, seed: 6 }),
+      (model, engine, onEngine) =>
+        trainSampled(model as ReluCnn, images, { iterations: 12, batchSize: 10, learningRate: 0.1, engine, onEngine }),
     );
   });
 
@@ -126,27 +174,38 @@ describe('the native engine against tfjs cpu', () => {
           numClasses: 2,
           seed: 7,
         }),
-      (model, engine, onEngine) => trainSampled(model as ReluCnn, images, { iterations: 8, batchSize: 12, learningRate: 0.01, optimizer: 'adam', engine, onEngine }),
+      (model, engine, onEngine) =>
+        trainSampled(model as ReluCnn, images, { iterations: 8, batchSize: 12, learningRate: 0.01, optimizer: 'adam', engine, onEngine }),
     );
   });
 
   it('keeps numTensors flat across epochs on the native engine', async () => {
     const da = new DenoisingAutoencoder({ visibleSize: 16, hiddenSize: 8, corruptionLevel: 0.3, seed: 1 });
     const counts: number[] = [];
-    await trainAutoencoder(da, flat, { epochs: 4, batchSize: 16, engine: 'native', onEpochEnd: () => void counts.push(tf.memory().numTensors) });
+    await trainAutoencoder(da, flat, {
+      epochs: 4,
+      batchSize: 16,
+      engine: 'native',
+      onEpochEnd: () => void counts.push(tf.memory().numTensors),
+    });
     expect(new Set(counts).size).toBe(1);
     da.dispose();
   });
 
   it('resumes a native run bit for bit (a CNN with Adam on sampled minibatches)', async () => {
-    const build = () => new ReluCnn({ inputShape: [8, 8, 1], convolutions: [{ filters: 2, kernelSize: 3, pool: 2 }], numClasses: 2, seed: 8 });
+    const build = () =>
+      new ReluCnn({ inputShape: [8, 8, 1], convolutions: [{ filters: 2, kernelSize: 3, pool: 2 }], numClasses: 2, seed: 8 });
     const options = { iterations: 10, batchSize: 8, learningRate: 0.01, optimizer: 'adam' as const, engine: 'native' as const };
     const checkpoints: Uint8Array[] = [];
     const uninterrupted = build();
-    await trainSampled(uninterrupted, images, { ...options, checkpoint: { every: 4, write: async (bytes) => void checkpoints.push(bytes) } });
+    await trainSampled(uninterrupted, images, {
+      ...options,
+      checkpoint: { every: 4, write: async (bytes) => void checkpoints.push(bytes) },
+    });
     const resumed = build();
     await trainSampled(resumed, images, { ...options, resume: checkpoints[0] });
-    for (const [name, { values }] of uninterrupted.getWeights()) expect(Array.from(resumed.getWeights().get(name)!.values), name).toEqual(Array.from(values));
+    for (const [name, { values }] of uninterrupted.getWeights())
+      expect(Array.from(resumed.getWeights().get(name)!.values), name).toEqual(Array.from(values));
     uninterrupted.dispose();
     resumed.dispose();
   });
@@ -156,9 +215,17 @@ describe('the native engine against tfjs cpu', () => {
     const da = new DenoisingAutoencoder({ visibleSize: 784, hiddenSize: 500, corruptionLevel: 0.3, seed: 1 });
     const rss: number[] = [];
     // 10 steps an epoch, each making a new 1.5 MB W: a leak of the step's outputs would add 15 MB an epoch.
-    await trainAutoencoder(da, digits, { epochs: 14, batchSize: 20, engine: 'native', onEpochEnd: () => void rss.push(process.memoryUsage().rss / 2 ** 20) });
+    await trainAutoencoder(da, digits, {
+      epochs: 14,
+      batchSize: 20,
+      engine: 'native',
+      onEpochEnd: () => void rss.push(process.memoryUsage().rss / 2 ** 20),
+    });
     const settled = rss.slice(4);
-    expect(Math.max(...settled) - Math.min(...settled), `RSS by epoch (MB): ${rss.map((value) => value.toFixed(0)).join(', ')}`).toBeLessThan(60);
+    expect(
+      Math.max(...settled) - Math.min(...settled),
+      `RSS by epoch (MB): ${rss.map((value) => value.toFixed(0)).join(', ')}`,
+    ).toBeLessThan(60);
     da.dispose();
   });
 });

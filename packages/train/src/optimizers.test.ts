@@ -36,7 +36,10 @@ describe('Optimizer', () => {
     let w = 1;
     let m = 0;
     let v = 0;
-    for (const [t, g] of [[1, 0.5], [2, -0.25]]) {
+    for (const [t, g] of [
+      [1, 0.5],
+      [2, -0.25],
+    ]) {
       m = 0.9 * m + 0.1 * g;
       v = 0.999 * v + 0.001 * g * g;
       w -= (0.1 * m) / (1 - 0.9 ** t) / (Math.sqrt(v / (1 - 0.999 ** t)) + 1e-8 / Math.sqrt(1 / (1 - 0.999 ** t)));
@@ -60,7 +63,9 @@ describe('Optimizer', () => {
   });
 
   it('refuses a NaN learning rate, an unknown name and a momentum of 1', () => {
-    expect(() => new Optimizer({ learningRate: Number.NaN })).toThrow('createOptimizer: learningRate must be a finite number in (0, +inf); received NaN.');
+    expect(() => new Optimizer({ learningRate: Number.NaN })).toThrow(
+      'createOptimizer: learningRate must be a finite number in (0, +inf); received NaN.',
+    );
     expect(() => new Optimizer({ name: 'rmsprop' as never })).toThrow(/optimizer must be one of 'sgd', 'momentum', 'adam'/);
     expect(() => new Optimizer({ name: 'momentum', momentum: 1 })).toThrow(InvalidArgumentError);
   });

@@ -140,7 +140,11 @@ export class Optimizer {
 
   /** The optimiser's state for a checkpoint. */
   getState(): OptimizerState {
-    const slots = [...this.slots].map(([name, slot]) => ({ name, shape: [...slot.shape], values: Float32Array.from(slot.dataSync() as Float32Array) }));
+    const slots = [...this.slots].map(([name, slot]) => ({
+      name,
+      shape: [...slot.shape],
+      values: Float32Array.from(slot.dataSync() as Float32Array),
+    }));
     return { config: { ...this.config }, step: this.step, slots };
   }
 

@@ -5,7 +5,15 @@ import { CNN_PRESETS, DEEPLEARNTOOLBOX_SAE, LENET_CNN, NOTEBOOK_CNN, TUTORIAL_DA
 describe('TUTORIAL_DA', () => {
   it("holds the dA tutorial's 784-500 sigmoid dA with tied weights, cross-entropy and 30% masking", () => {
     const config = resolveDenoisingAutoencoderOptions(TUTORIAL_DA.model);
-    expect(config).toMatchObject({ visibleSize: 784, hiddenSize: 500, activation: 'sigmoid', corruption: 'mask', corruptionLevel: 0.3, loss: 'cross-entropy', tiedWeights: true });
+    expect(config).toMatchObject({
+      visibleSize: 784,
+      hiddenSize: 500,
+      activation: 'sigmoid',
+      corruption: 'mask',
+      corruptionLevel: 0.3,
+      loss: 'cross-entropy',
+      tiedWeights: true,
+    });
   });
 
   it("holds the dA tutorial's training: SGD at 0.1, batch 20, 15 epochs", () => {
@@ -16,7 +24,13 @@ describe('TUTORIAL_DA', () => {
 describe('TUTORIAL_SDA', () => {
   it("holds the SdA tutorial's three layers of 1000 with corruption 0.1, 0.2 and 0.3", () => {
     const config = resolveStackedDenoisingAutoencoderOptions(TUTORIAL_SDA.model);
-    expect(config).toMatchObject({ inputSize: 784, hiddenSizes: [1000, 1000, 1000], corruptionLevels: [0.1, 0.2, 0.3], activation: 'sigmoid', numClasses: 10 });
+    expect(config).toMatchObject({
+      inputSize: 784,
+      hiddenSizes: [1000, 1000, 1000],
+      corruptionLevels: [0.1, 0.2, 0.3],
+      activation: 'sigmoid',
+      numClasses: 10,
+    });
   });
 
   it('pretrains 15 epochs per layer at 0.001 and fine-tunes up to 1000 epochs at 0.1, batch 1 throughout', () => {
@@ -28,7 +42,16 @@ describe('TUTORIAL_SDA', () => {
 describe('DEEPLEARNTOOLBOX_SAE', () => {
   it('holds the 784-100-100-10 sigmoid SAE of untied squared-error autoencoders with 50% masking', () => {
     const config = resolveStackedDenoisingAutoencoderOptions(DEEPLEARNTOOLBOX_SAE.model);
-    expect(config).toMatchObject({ inputSize: 784, hiddenSizes: [100, 100], numClasses: 10, activation: 'sigmoid', corruption: 'mask', corruptionLevels: [0.5, 0.5], reconstructionLoss: 'squared-error', tiedWeights: false });
+    expect(config).toMatchObject({
+      inputSize: 784,
+      hiddenSizes: [100, 100],
+      numClasses: 10,
+      activation: 'sigmoid',
+      corruption: 'mask',
+      corruptionLevels: [0.5, 0.5],
+      reconstructionLoss: 'squared-error',
+      tiedWeights: false,
+    });
   });
 
   it('trains one epoch of pretraining and one of fine-tuning at lr 1, momentum 0.5, batch 100, without early stopping', () => {
@@ -41,13 +64,18 @@ describe('DEEPLEARNTOOLBOX_SAE', () => {
 describe('NOTEBOOK_CNN', () => {
   it("holds the notebook's one 5x5 filter with a bias per position of the 24x24 map and a 576->10 softmax", () => {
     const config = resolveReluCnnOptions(NOTEBOOK_CNN.model);
-    expect(config.convolutions).toEqual([{ filters: 1, kernelSize: [5, 5], strides: [1, 1], padding: 'valid', bias: 'per-position', pool: 0 }]);
+    expect(config.convolutions).toEqual([
+      { filters: 1, kernelSize: [5, 5], strides: [1, 1], padding: 'valid', bias: 'per-position', pool: 0 },
+    ]);
     expect(config.denseSizes).toEqual([]);
     expect(config.inputShape).toEqual([28, 28, 1]);
   });
 
   it('trains 3,000 iterations of random minibatches of 100 with SGD', () => {
-    expect(NOTEBOOK_CNN.training).toEqual({ loop: 'sampled', options: { iterations: 3000, batchSize: 100, optimizer: 'sgd', learningRate: 0.1 } });
+    expect(NOTEBOOK_CNN.training).toEqual({
+      loop: 'sampled',
+      options: { iterations: 3000, batchSize: 100, optimizer: 'sgd', learningRate: 0.1 },
+    });
   });
 });
 
@@ -66,7 +94,8 @@ describe('LENET_CNN', () => {
       [3, 0.001],
       [2, 0.0001],
     ]);
-    for (const phase of LENET_CNN.training.phases) expect(phase).toMatchObject({ batchSize: 50, order: 'shuffled', optimizer: 'adam', earlyStopping: false });
+    for (const phase of LENET_CNN.training.phases)
+      expect(phase).toMatchObject({ batchSize: 50, order: 'shuffled', optimizer: 'adam', earlyStopping: false });
   });
 });
 

@@ -24,7 +24,18 @@ describeBackends(TEST_BACKENDS, 'pretrainStack', () => {
         counts.push(tf.memory().numTensors);
       },
     });
-    expect(result.history.map((log) => [log.layer, log.epoch])).toEqual([[0, 0], [0, 1], [0, 2], [0, 3], [0, 4], [1, 0], [1, 1], [1, 2], [1, 3], [1, 4]]);
+    expect(result.history.map((log) => [log.layer, log.epoch])).toEqual([
+      [0, 0],
+      [0, 1],
+      [0, 2],
+      [0, 3],
+      [0, 4],
+      [1, 0],
+      [1, 1],
+      [1, 2],
+      [1, 3],
+      [1, 4],
+    ]);
     for (const layer of [0, 1]) {
       const costs = result.history.filter((log) => log.layer === layer).map((log) => log.cost);
       expect(costs[4]).toBeLessThan(costs[0]);

@@ -43,7 +43,8 @@ export async function* pretrainingTraining(
     const optimizer = new Optimizer(resolved.optimizer);
     try {
       let state: LoopState = { loop: 'pretrain', layer, nextEpoch: 0, iterations: 0, history };
-      if (checkpoint !== undefined && layer === firstLayer) state = { ...restoreCheckpoint(checkpoint, sda, optimizer, 'pretrain'), history };
+      if (checkpoint !== undefined && layer === firstLayer)
+        state = { ...restoreCheckpoint(checkpoint, sda, optimizer, 'pretrain'), history };
       stopReason = yield* unsupervisedEpochs({
         caller,
         stage: 'pretrain',
@@ -72,6 +73,10 @@ export async function* pretrainingTraining(
  * @example
  * await pretrainStack(sda, mnist.train, { epochs: 15, learningRate: 0.001, batchSize: 1, onEpochEnd: (log) => console.log(formatEpochLog(log)) });
  */
-export function pretrainStack(sda: StackedDenoisingAutoencoder, set: ImageSet, options: PretrainStackOptions & TrainingHooks = {}): Promise<TrainingResult> {
+export function pretrainStack(
+  sda: StackedDenoisingAutoencoder,
+  set: ImageSet,
+  options: PretrainStackOptions & TrainingHooks = {},
+): Promise<TrainingResult> {
   return runWithHooks(pretrainingTraining(sda, set, options), options);
 }

@@ -42,7 +42,12 @@ interface StepSpec {
 }
 
 /** The step of a dA (alone, or one SdA layer with `transform` mapping images to its input). */
-export function autoencoderStepSpec(trainee: DenoisingAutoencoder, owner: Model, optimizer: Optimizer, transform?: (x: tf.Tensor2D) => tf.Tensor2D): StepSpec {
+export function autoencoderStepSpec(
+  trainee: DenoisingAutoencoder,
+  owner: Model,
+  optimizer: Optimizer,
+  transform?: (x: tf.Tensor2D) => tf.Tensor2D,
+): StepSpec {
   const input = (x: tf.Tensor2D) => (transform === undefined ? x : transform(x));
   const trained = trainee.variables;
   const { visibleSize, corruptionLevel } = trainee.getConfig();
@@ -69,7 +74,10 @@ export function autoencoderStepSpec(trainee: DenoisingAutoencoder, owner: Model,
 /** The step of a classifier; with `classes`, the step also returns each example's predicted class. */
 export function classifierStepSpec(model: Classifier, optimizer: Optimizer, classes: boolean): StepSpec {
   const trained = model.variables;
-  const tensors = (batch: StepBatch) => ({ x: tf.tensor(batch.x, batch.xShape), y: tf.tensor2d(batch.y!, batch.yShape as [number, number]) });
+  const tensors = (batch: StepBatch) => ({
+    x: tf.tensor(batch.x, batch.xShape),
+    y: tf.tensor2d(batch.y!, batch.yShape as [number, number]),
+  });
   return {
     tfjs: (batch) => {
       const { x, y } = tensors(batch);
@@ -79,7 +87,9 @@ export function classifierStepSpec(model: Classifier, optimizer: Optimizer, clas
     noise: () => ({}),
     noiseShapes: () => ({}),
     native: ({ x, y, ...hyperparameters }): Record<string, tf.Tensor> => {
-      const step = classes ? model.lossGradientsAndClasses(x!, y as tf.Tensor2D) : { ...model.lossAndGradients(x!, y as tf.Tensor2D), classes: undefined };
+      const step = classes
+        ? model.lossGradientsAndClasses(x!, y as tf.Tensor2D)
+        : { ...model.lossAndGradients(x!, y as tf.Tensor2D), classes: undefined };
       optimizer.update(trained, step.gradients, hyperparameters as Record<string, tf.Scalar>);
       return step.classes === undefined ? { loss: step.loss } : { loss: step.loss, classes: step.classes };
     },
@@ -122,13 +132,23 @@ export interface StepRunner {
  *
  * @throws {BackendUnavailableError} for `engine: 'native'` where the native engine cannot start.
  */
-export async function createStepRunner(caller: string, engine: EngineName, threads: number | undefined, spec: StepSpec, optimizer: Optimizer): Promise<StepRunner> {
+export async function createStepRunner(
+  caller: string,
+  engine: EngineName,
+  threads: number | undefined,
+  spec: StepSpec,
+  optimizer: Optimizer,
+): Promise<StepRunner> {
   const tfjsReport = (reason: string): EngineReport => ({ engine: 'tfjs', description: `tfjs ${tf.getBackend()}`, reason });
   if (engine === 'tfjs') return new TfjsRunner(spec, optimizer, tfjsReport("engine 'tfjs' was asked for"));
   const status = await loadNativeEngine(threads === undefined ? {} : { threads });
   if (!status.ok) {
     if (engine === 'native') {
-      throw new BackendUnavailableError('native', status.reason, `${caller}: engine 'native' cannot start here: ${status.reason}. Use engine 'auto' or 'tfjs'.`);
+      throw new BackendUnavailableError(
+        'native',
+        status.reason,
+        `${caller}: engine 'native' cannot start here: ${status.reason}. Use engine 'auto' or 'tfjs'.`,
+      );
     }
     return new TfjsRunner(spec, optimizer, tfjsReport(`the native engine is unavailable: ${status.reason}`));
   }
@@ -187,11 +207,19 @@ class NativeRunner implements StepRunner {
     const hyperparameterNames = Object.keys(this.optimizer.config.name === 'adam' ? { learningRate: 0, stepSize: 0 } : { learningRate: 0 });
     try {
       // Compiled (once per shape) before the optimiser counts the step, so a fallback loses nothing.
-      await this.step.compileFor({ ...Object.fromEntries(Object.entries(feeds).map(([name, feed]) => [name, feed.shape])), ...this.spec.noiseShapes(batch), ...Object.fromEntries(hyperparameterNames.map((name) => [name, []])) });
+      await this.step.compileFor({
+        ...Object.fromEntries(Object.entries(feeds).map(([name, feed]) => [name, feed.shape])),
+        ...this.spec.noiseShapes(batch),
+        ...Object.fromEntries(hyperparameterNames.map((name) => [name, []])),
+      });
     } catch (error) {
       if (!(error instanceof UnsupportedKernelError)) throw error;
       await this.release();
-      this.fallback = new TfjsRunner(this.spec, this.optimizer, this.tfjsReport(`the native engine cannot compile this step: ${error.message}`));
+      this.fallback = new TfjsRunner(
+        this.spec,
+        this.optimizer,
+        this.tfjsReport(`the native engine cannot compile this step: ${error.message}`),
+      );
       const outcome = await this.fallback.run(batch, context);
       return { ...outcome, engineChange: this.fallback.report };
     }
@@ -220,4 +248,3 @@ class NativeRunner implements StepRunner {
     await this.step.dispose();
   }
 }
-

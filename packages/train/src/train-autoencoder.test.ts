@@ -14,7 +14,12 @@ describeBackends(TEST_BACKENDS, 'trainAutoencoder', () => {
   it('lowers the mean epoch cost and logs it as the tutorial prints it', async () => {
     const da = new DenoisingAutoencoder(daOptions);
     const lines: string[] = [];
-    const result = await trainAutoencoder(da, set, { epochs: 6, batchSize: 8, learningRate: 0.5, onEpochEnd: (log) => void lines.push(formatEpochLog(log)) });
+    const result = await trainAutoencoder(da, set, {
+      epochs: 6,
+      batchSize: 8,
+      learningRate: 0.5,
+      onEpochEnd: (log) => void lines.push(formatEpochLog(log)),
+    });
     const costs = result.history.map((log) => log.cost);
     expect(result.stopReason).toBe('completed');
     expect(costs).toHaveLength(6);
@@ -27,7 +32,13 @@ describeBackends(TEST_BACKENDS, 'trainAutoencoder', () => {
   it('keeps tf.memory().numTensors flat across epochs', async () => {
     const da = new DenoisingAutoencoder(daOptions);
     const counts: number[] = [];
-    await trainAutoencoder(da, set, { epochs: 4, batchSize: 8, optimizer: 'adam', learningRate: 0.01, onEpochEnd: () => void counts.push(tf.memory().numTensors) });
+    await trainAutoencoder(da, set, {
+      epochs: 4,
+      batchSize: 8,
+      optimizer: 'adam',
+      learningRate: 0.01,
+      onEpochEnd: () => void counts.push(tf.memory().numTensors),
+    });
     expect(new Set(counts.slice(1)).size).toBe(1);
     expect(counts[0]).toBe(counts[3]);
     da.dispose();
@@ -47,9 +58,19 @@ describeBackends(TEST_BACKENDS, 'trainAutoencoder', () => {
 describe('trainAutoencoder checkpoints [cpu]', () => {
   it('resumes so that the next epoch cost equals the uninterrupted run', async () => {
     const checkpoints: Uint8Array[] = [];
-    const options = { epochs: 4, batchSize: 8, order: 'shuffled' as const, seed: 5, optimizer: { name: 'momentum' as const, momentum: 0.9 }, learningRate: 0.05 };
+    const options = {
+      epochs: 4,
+      batchSize: 8,
+      order: 'shuffled' as const,
+      seed: 5,
+      optimizer: { name: 'momentum' as const, momentum: 0.9 },
+      learningRate: 0.05,
+    };
     const uninterrupted = new DenoisingAutoencoder(daOptions);
-    const full = await trainAutoencoder(uninterrupted, set, { ...options, checkpoint: { write: async (bytes) => void checkpoints.push(bytes) } });
+    const full = await trainAutoencoder(uninterrupted, set, {
+      ...options,
+      checkpoint: { write: async (bytes) => void checkpoints.push(bytes) },
+    });
     expect(checkpoints).toHaveLength(4);
     const resumedModel = new DenoisingAutoencoder(daOptions);
     const resumed = await trainAutoencoder(resumedModel, set, { ...options, resume: checkpoints[1] });
@@ -66,7 +87,9 @@ describe('trainAutoencoder checkpoints [cpu]', () => {
     const da = new DenoisingAutoencoder(daOptions);
     await trainAutoencoder(da, set, { epochs: 1, batchSize: 8, checkpoint: { write: async (bytes) => void checkpoints.push(bytes) } });
     const other = new DenoisingAutoencoder({ ...daOptions, hiddenSize: 9 });
-    await expect(trainAutoencoder(other, set, { epochs: 2, batchSize: 8, resume: checkpoints[0] })).rejects.toThrow(/Build the model with the checkpoint's configuration/);
+    await expect(trainAutoencoder(other, set, { epochs: 2, batchSize: 8, resume: checkpoints[0] })).rejects.toThrow(
+      /Build the model with the checkpoint's configuration/,
+    );
     da.dispose();
     other.dispose();
   });
@@ -98,7 +121,9 @@ describe('trainAutoencoder control [cpu]', () => {
     const good = Array.from(da.W.dataSync());
     const error = await trainAutoencoder(da, set, { epochs: 3, batchSize: 8, learningRate: 1e38 }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(DivergenceError);
-    expect((error as DivergenceError).message).toMatch(/trainAutoencoder: the cost became (NaN|Infinity) at epoch 0, batch \d+; training diverged.*lower learning rate/);
+    expect((error as DivergenceError).message).toMatch(
+      /trainAutoencoder: the cost became (NaN|Infinity) at epoch 0, batch \d+; training diverged.*lower learning rate/,
+    );
     expect(Array.from(da.W.dataSync())).toEqual(good);
     da.dispose();
   });
@@ -111,14 +136,27 @@ describe('trainAutoencoder control [cpu]', () => {
       types.push(event.type);
       if (event.type === 'train-end') logs = event.result.history;
     }
-    expect(types).toEqual(['engine', 'epoch-begin', 'batch-end', 'batch-end', 'epoch-end', 'epoch-begin', 'batch-end', 'batch-end', 'epoch-end', 'train-end']);
+    expect(types).toEqual([
+      'engine',
+      'epoch-begin',
+      'batch-end',
+      'batch-end',
+      'epoch-end',
+      'epoch-begin',
+      'batch-end',
+      'batch-end',
+      'epoch-end',
+      'train-end',
+    ]);
     expect(logs).toHaveLength(2);
     da.dispose();
   });
 
   it('refuses a NaN learning rate before training', async () => {
     const da = new DenoisingAutoencoder(daOptions);
-    await expect(trainAutoencoder(da, set, { learningRate: Number.NaN })).rejects.toThrow('trainAutoencoder: learningRate must be a finite number in (0, +inf); received NaN.');
+    await expect(trainAutoencoder(da, set, { learningRate: Number.NaN })).rejects.toThrow(
+      'trainAutoencoder: learningRate must be a finite number in (0, +inf); received NaN.',
+    );
     da.dispose();
   });
 });

@@ -47,7 +47,13 @@ export interface UnsupervisedRun {
 export async function* unsupervisedEpochs(run: UnsupervisedRun): AsyncGenerator<TrainingEvent, StopReason> {
   const { caller, stage, layer, trainee, owner, set, epochs, options, optimizer, state } = run;
   const imageSize = set.height * set.width;
-  const runner = await createStepRunner(caller, options.engine, options.threads, autoencoderStepSpec(trainee, owner, optimizer, run.transform), optimizer);
+  const runner = await createStepRunner(
+    caller,
+    options.engine,
+    options.threads,
+    autoencoderStepSpec(trainee, owner, optimizer, run.transform),
+    optimizer,
+  );
   // Read once: reading a model's variables syncs the weights a native engine holds.
   const variables = trainee.variables;
   try {
@@ -70,7 +76,14 @@ export async function* unsupervisedEpochs(run: UnsupervisedRun): AsyncGenerator<
         yield { type: 'batch-end', stage, layer, epoch, batch: batch.index, iteration: state.iterations - 1, loss: cost };
       }
       runner.sync();
-      const log = { stage, ...(layer === undefined ? {} : { layer }), epoch, iterations: state.iterations, cost: costSum / batches, seconds: (performance.now() - started) / 1000 };
+      const log = {
+        stage,
+        ...(layer === undefined ? {} : { layer }),
+        epoch,
+        iterations: state.iterations,
+        cost: costSum / batches,
+        seconds: (performance.now() - started) / 1000,
+      };
       state.history.push(log);
       state.nextEpoch = epoch + 1;
       yield { type: 'epoch-end', log };
@@ -105,7 +118,17 @@ export async function* autoencoderTraining(
   try {
     let state: LoopState = { loop: 'autoencoder', nextEpoch: 0, iterations: 0, history: [] };
     if (resolved.resume !== undefined) state = restoreCheckpoint(decodeCheckpoint(resolved.resume), da, optimizer, 'autoencoder');
-    const stopReason = yield* unsupervisedEpochs({ caller, stage: 'train', trainee: da, owner: da, set, epochs, options: resolved, optimizer, state });
+    const stopReason = yield* unsupervisedEpochs({
+      caller,
+      stage: 'train',
+      trainee: da,
+      owner: da,
+      set,
+      epochs,
+      options: resolved,
+      optimizer,
+      state,
+    });
     const result: TrainingResult = { stopReason, history: state.history, seconds: (performance.now() - started) / 1000 };
     yield { type: 'train-end', result };
     return result;
@@ -121,6 +144,10 @@ export async function* autoencoderTraining(
  * const da = new DenoisingAutoencoder({ corruptionLevel: 0.3 });
  * await trainAutoencoder(da, mnist.train, { epochs: 15, onEpochEnd: (log) => console.log(formatEpochLog(log)) });
  */
-export function trainAutoencoder(da: DenoisingAutoencoder, set: ImageSet, options: TrainAutoencoderOptions & TrainingHooks = {}): Promise<TrainingResult> {
+export function trainAutoencoder(
+  da: DenoisingAutoencoder,
+  set: ImageSet,
+  options: TrainAutoencoderOptions & TrainingHooks = {},
+): Promise<TrainingResult> {
   return runWithHooks(autoencoderTraining(da, set, options), options);
 }

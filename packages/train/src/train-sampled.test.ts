@@ -12,7 +12,13 @@ describeBackends(TEST_BACKENDS, 'trainSampled', () => {
   it('logs loss and minibatch accuracy every iteration and learns, with flat memory', async () => {
     const model = new Mlp({ inputSize: 16, hiddenSizes: [12], numClasses: 2, seed: 1 });
     const counts: number[] = [];
-    const result = await trainSampled(model, set, { iterations: 150, batchSize: 20, optimizer: 'adam', learningRate: 0.05, onEpochEnd: () => void counts.push(tf.memory().numTensors) });
+    const result = await trainSampled(model, set, {
+      iterations: 150,
+      batchSize: 20,
+      optimizer: 'adam',
+      learningRate: 0.05,
+      onEpochEnd: () => void counts.push(tf.memory().numTensors),
+    });
     expect(result.history).toHaveLength(150);
     expect(result.history[0].cost).toBeCloseTo(Math.log(2), 5); // zero output weights: uniform softmax
     const lastTen = result.history.slice(-10);
@@ -27,7 +33,12 @@ describe('trainSampled resume [cpu]', () => {
   it('continues from a checkpoint at an iteration with the same minibatches', async () => {
     const checkpoints: Uint8Array[] = [];
     const full = new LogisticRegression({ inputSize: 16, numClasses: 2 });
-    const fullResult = await trainSampled(full, set, { iterations: 20, batchSize: 10, seed: 3, checkpoint: { every: 10, write: async (bytes) => void checkpoints.push(bytes) } });
+    const fullResult = await trainSampled(full, set, {
+      iterations: 20,
+      batchSize: 10,
+      seed: 3,
+      checkpoint: { every: 10, write: async (bytes) => void checkpoints.push(bytes) },
+    });
     const resumed = new LogisticRegression({ inputSize: 16, numClasses: 2 });
     const resumedResult = await trainSampled(resumed, set, { iterations: 20, batchSize: 10, seed: 3, resume: checkpoints[0] });
     expect(resumedResult.history.map((log) => log.cost)).toEqual(fullResult.history.map((log) => log.cost));

@@ -28,7 +28,11 @@ export interface TrainSampledOptions extends CommonTrainingOptions {
  * learning rate 0.1 on the mean loss (the notebook's 0.001 on summed gradients). Checkpoints
  * count iterations.
  */
-export async function* sampledTraining(model: Classifier, set: ImageSet, options: TrainSampledOptions = {}): AsyncGenerator<TrainingEvent, TrainingResult> {
+export async function* sampledTraining(
+  model: Classifier,
+  set: ImageSet,
+  options: TrainSampledOptions = {},
+): AsyncGenerator<TrainingEvent, TrainingResult> {
   const caller = 'trainSampled';
   const iterations = requireNonNegativeInteger(caller, 'iterations', options.iterations ?? DEFAULTS.iterations);
   const resolved = resolveCommonOptions(caller, options, DEFAULTS);
@@ -45,7 +49,9 @@ export async function* sampledTraining(model: Classifier, set: ImageSet, options
     let stopReason: StopReason = 'completed';
     let lastGood = snapshotWeights(model);
     const remaining = iterations - state.nextEpoch;
-    for (const batch of remaining > 0 ? sampledBatches(set, { batchSize: resolved.batchSize, iterations: remaining, seed: resolved.seed, startIteration: state.nextEpoch }) : []) {
+    for (const batch of remaining > 0
+      ? sampledBatches(set, { batchSize: resolved.batchSize, iterations: remaining, seed: resolved.seed, startIteration: state.nextEpoch })
+      : []) {
       if (resolved.signal?.aborted === true) {
         stopReason = 'aborted';
         break;
@@ -59,7 +65,14 @@ export async function* sampledTraining(model: Classifier, set: ImageSet, options
       const accuracy = countCorrect(classes!, batch.labels) / batch.size;
       state.iterations++;
       yield { type: 'batch-end', stage: 'sampled', epoch: 0, batch: iteration, iteration, loss: cost };
-      const log = { stage: 'sampled', epoch: iteration, iterations: state.iterations, cost, accuracy, seconds: (performance.now() - iterationStarted) / 1000 };
+      const log = {
+        stage: 'sampled',
+        epoch: iteration,
+        iterations: state.iterations,
+        cost,
+        accuracy,
+        seconds: (performance.now() - iterationStarted) / 1000,
+      };
       state.history.push(log);
       state.nextEpoch = iteration + 1;
       yield { type: 'epoch-end', log };

@@ -21,7 +21,11 @@ export interface ConfusionMatrixChartOptions {
 export function confusionMatrixChart(matrix: readonly (readonly number[])[], options: ConfusionMatrixChartOptions = {}): string {
   const size = matrix.length;
   if (size === 0 || !matrix.every((row) => row.length === size && row.every((count) => Number.isInteger(count) && count >= 0))) {
-    throw new InvalidArgumentError('matrix', matrix, `confusionMatrixChart: matrix must be square (n x n) with whole, non-negative counts; received ${size} rows of lengths ${matrix.map((row) => row.length).join(', ')}.`);
+    throw new InvalidArgumentError(
+      'matrix',
+      matrix,
+      `confusionMatrixChart: matrix must be square (n x n) with whole, non-negative counts; received ${size} rows of lengths ${matrix.map((row) => row.length).join(', ')}.`,
+    );
   }
   const cell = options.cellSize ?? 36;
   const names = options.classNames ?? matrix.map((_, index) => String(index));
@@ -37,8 +41,12 @@ export function confusionMatrixChart(matrix: readonly (readonly number[])[], opt
   ];
   matrix.forEach((row, label) => {
     const total = row.reduce((sum, count) => sum + count, 0);
-    parts.push(`<text x="${left - 6}" y="${top + label * cell + cell / 2 + 4}" text-anchor="end">${escapeXml(names[label] ?? String(label))}</text>`);
-    parts.push(`<text x="${left + label * cell + cell / 2}" y="${top - 6}" text-anchor="middle">${escapeXml(names[label] ?? String(label))}</text>`);
+    parts.push(
+      `<text x="${left - 6}" y="${top + label * cell + cell / 2 + 4}" text-anchor="end">${escapeXml(names[label] ?? String(label))}</text>`,
+    );
+    parts.push(
+      `<text x="${left + label * cell + cell / 2}" y="${top - 6}" text-anchor="middle">${escapeXml(names[label] ?? String(label))}</text>`,
+    );
     row.forEach((count, predicted) => {
       const share = total === 0 ? 0 : count / total;
       const shade = Math.round(255 - share * 200);

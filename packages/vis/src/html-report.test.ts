@@ -5,7 +5,15 @@ import { lineChart } from './svg-chart';
 
 describe('toBase64', () => {
   it('matches the RFC 4648 test vectors', () => {
-    expect(['', 'f', 'fo', 'foo', 'foob', 'fooba', 'foobar'].map((text) => toBase64(new TextEncoder().encode(text)))).toEqual(['', 'Zg==', 'Zm8=', 'Zm9v', 'Zm9vYg==', 'Zm9vYmE=', 'Zm9vYmFy']);
+    expect(['', 'f', 'fo', 'foo', 'foob', 'fooba', 'foobar'].map((text) => toBase64(new TextEncoder().encode(text)))).toEqual([
+      '',
+      'Zg==',
+      'Zm8=',
+      'Zm9v',
+      'Zm9vYg==',
+      'Zm9vYmE=',
+      'Zm9vYmFy',
+    ]);
   });
 });
 
@@ -17,7 +25,18 @@ describe('htmlReport', () => {
       summary: { 'test error': '1.88 %', epochs: 25 },
       figures: [
         { title: 'filters', png: encodePng(image), caption: 'first layer' },
-        { title: 'cost', svg: lineChart([{ name: 'cost', points: [[0, 2], [1, 1]] }]) },
+        {
+          title: 'cost',
+          svg: lineChart([
+            {
+              name: 'cost',
+              points: [
+                [0, 2],
+                [1, 1],
+              ],
+            },
+          ]),
+        },
       ],
       config: { hiddenSizes: [500, 500] },
       backendReport: 'wasm: SIMD on',

@@ -49,17 +49,25 @@ export function htmlReport(options: ReportOptions): string {
   ];
   if (options.summary !== undefined) {
     parts.push('<table class="summary">');
-    for (const [name, value] of Object.entries(options.summary)) parts.push(`<tr><th>${escapeXml(name)}</th><td>${escapeXml(String(value))}</td></tr>`);
+    for (const [name, value] of Object.entries(options.summary))
+      parts.push(`<tr><th>${escapeXml(name)}</th><td>${escapeXml(String(value))}</td></tr>`);
     parts.push('</table>');
   }
   for (const [index, figure] of (options.figures ?? []).entries()) {
     if ((figure.svg === undefined) === (figure.png === undefined)) {
-      throw new InvalidArgumentError('figures', figure.title, `htmlReport: figures[${index}] ("${figure.title}") must have exactly one of svg and png.`);
+      throw new InvalidArgumentError(
+        'figures',
+        figure.title,
+        `htmlReport: figures[${index}] ("${figure.title}") must have exactly one of svg and png.`,
+      );
     }
     const body = figure.svg ?? `<img alt="${escapeXml(figure.title)}" src="data:image/png;base64,${toBase64(figure.png as Uint8Array)}">`;
-    parts.push(`<figure><h2>${escapeXml(figure.title)}</h2>${body}${figure.caption === undefined ? '' : `<figcaption>${escapeXml(figure.caption)}</figcaption>`}</figure>`);
+    parts.push(
+      `<figure><h2>${escapeXml(figure.title)}</h2>${body}${figure.caption === undefined ? '' : `<figcaption>${escapeXml(figure.caption)}</figcaption>`}</figure>`,
+    );
   }
-  if (options.config !== undefined) parts.push('<h2>Configuration</h2>', `<pre class="config">${escapeXml(JSON.stringify(options.config, null, 2))}</pre>`);
+  if (options.config !== undefined)
+    parts.push('<h2>Configuration</h2>', `<pre class="config">${escapeXml(JSON.stringify(options.config, null, 2))}</pre>`);
   if (options.backendReport !== undefined) parts.push('<h2>Backend</h2>', `<pre class="backend">${escapeXml(options.backendReport)}</pre>`);
   if (options.log !== undefined) parts.push('<h2>Log</h2>', `<pre class="log">${escapeXml(options.log.join('\n'))}</pre>`);
   parts.push('</body></html>');

@@ -8,13 +8,7 @@ describe('reconstructionGrid', () => {
       { imageShape: [1, 2] },
     );
     expect([image.height, image.width]).toEqual([5, 5]);
-    expect(Array.from(image.pixels)).toEqual([
-      255, 0, 0, 127, 127,
-      0, 0, 0, 0, 0,
-      0, 0, 0, 127, 0,
-      0, 0, 0, 0, 0,
-      229, 25, 0, 102, 153,
-    ]);
+    expect(Array.from(image.pixels)).toEqual([255, 0, 0, 127, 127, 0, 0, 0, 0, 0, 0, 0, 0, 127, 0, 0, 0, 0, 0, 0, 229, 25, 0, 102, 153]);
   });
 
   it('refuses a row with fewer images than requested', () => {

@@ -31,7 +31,11 @@ export function greyToRgba(image: GreyImage): RgbaImage {
 export function toImageData(image: RgbaImage): ImageData {
   const ImageDataClass = (globalThis as { ImageData?: typeof ImageData }).ImageData;
   if (ImageDataClass === undefined) {
-    throw new InvalidArgumentError('image', 'ImageData', 'toImageData: this platform has no ImageData (it is a browser API); in Node use encodePng and write the file.');
+    throw new InvalidArgumentError(
+      'image',
+      'ImageData',
+      'toImageData: this platform has no ImageData (it is a browser API); in Node use encodePng and write the file.',
+    );
   }
   return new ImageDataClass(image.data as Uint8ClampedArray<ArrayBuffer>, image.width, image.height);
 }
@@ -69,7 +73,11 @@ export function decodePng(bytes: Uint8Array): RgbaImage {
   }
   const { width, height, channels, depth } = png;
   if (depth !== 8 || png.palette !== undefined) {
-    throw new InvalidArgumentError('bytes', depth, `decodePng: only 8-bit grey, grey+alpha, RGB and RGBA PNGs are read; this one has depth ${depth}${png.palette ? ' and a palette' : ''}.`);
+    throw new InvalidArgumentError(
+      'bytes',
+      depth,
+      `decodePng: only 8-bit grey, grey+alpha, RGB and RGBA PNGs are read; this one has depth ${depth}${png.palette ? ' and a palette' : ''}.`,
+    );
   }
   const data = new Uint8ClampedArray(width * height * 4);
   for (let pixel = 0; pixel < width * height; pixel++) {

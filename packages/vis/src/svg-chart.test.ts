@@ -4,7 +4,10 @@ import { escapeXml, lineChart, niceTicks } from './svg-chart';
 
 function parseSvg(svg: string) {
   const errors: string[] = [];
-  const document = new DOMParser({ onError: (level, message) => void (level !== 'warning' && errors.push(message)) }).parseFromString(svg, 'image/svg+xml');
+  const document = new DOMParser({ onError: (level, message) => void (level !== 'warning' && errors.push(message)) }).parseFromString(
+    svg,
+    'image/svg+xml',
+  );
   expect(errors).toEqual([]);
   return document;
 }
@@ -23,8 +26,23 @@ describe('lineChart', () => {
   it('draws a parseable SVG with a polyline per series, a legend, escaped labels and a break at NaN', () => {
     const svg = lineChart(
       [
-        { name: 'corruption 0', points: [[0, 62.36], [1, 54.82], [2, 53.8]] },
-        { name: 'ReLU <scale 1>', points: [[0, 80], [1, Number.NaN], [2, 70], [3, 65]] },
+        {
+          name: 'corruption 0',
+          points: [
+            [0, 62.36],
+            [1, 54.82],
+            [2, 53.8],
+          ],
+        },
+        {
+          name: 'ReLU <scale 1>',
+          points: [
+            [0, 80],
+            [1, Number.NaN],
+            [2, 70],
+            [3, 65],
+          ],
+        },
       ],
       { title: 'dA cost & more', xLabel: 'epoch', yLabel: 'cost' },
     );
@@ -44,7 +62,9 @@ describe('lineChart', () => {
 
   it('refuses no series and a series without a finite point', () => {
     expect(() => lineChart([])).toThrow('lineChart: series must hold at least one line; received none.');
-    expect(() => lineChart([{ name: 'diverged', points: [[0, Number.NaN]] }])).toThrow(/series "diverged" has no point with a finite x and y/);
+    expect(() => lineChart([{ name: 'diverged', points: [[0, Number.NaN]] }])).toThrow(
+      /series "diverged" has no point with a finite x and y/,
+    );
   });
 });
 

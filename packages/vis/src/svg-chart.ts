@@ -22,7 +22,18 @@ export interface LineChartOptions {
 }
 
 /** Ten distinguishable colours (the Tableau 10 palette), cycled by series. */
-export const SERIES_COLORS: readonly string[] = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
+export const SERIES_COLORS: readonly string[] = [
+  '#4e79a7',
+  '#f28e2b',
+  '#e15759',
+  '#76b7b2',
+  '#59a14f',
+  '#edc948',
+  '#b07aa1',
+  '#ff9da7',
+  '#9c755f',
+  '#bab0ac',
+];
 
 /** The start of a standalone SVG document with a white background. */
 export function svgOpening(width: number, height: number, fontSize: number): string[] {
@@ -86,11 +97,16 @@ export function lineChart(series: readonly LineSeries[], options: LineChartOptio
   const caller = 'lineChart';
   const width = requirePositiveInteger(caller, 'width', options.width ?? 640);
   const height = requirePositiveInteger(caller, 'height', options.height ?? 400);
-  if (series.length === 0) throw new InvalidArgumentError('series', series, `${caller}: series must hold at least one line; received none.`);
+  if (series.length === 0)
+    throw new InvalidArgumentError('series', series, `${caller}: series must hold at least one line; received none.`);
   const finite = series.flatMap((line) => line.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y)));
   const empty = series.find((line) => !line.points.some(([x, y]) => Number.isFinite(x) && Number.isFinite(y)));
   if (empty !== undefined) {
-    throw new InvalidArgumentError('series', empty.name, `${caller}: series "${empty.name}" has no point with a finite x and y; drop it or give it data.`);
+    throw new InvalidArgumentError(
+      'series',
+      empty.name,
+      `${caller}: series "${empty.name}" has no point with a finite x and y; drop it or give it data.`,
+    );
   }
   const margin = { left: 64, right: 150, top: 40, bottom: 50 };
   const plotWidth = Math.max(1, width - margin.left - margin.right);
@@ -99,7 +115,12 @@ export function lineChart(series: readonly LineSeries[], options: LineChartOptio
   const [xMin, xMax] = extent(finite.map(([x]) => x));
   const [yMin, yMax] = extent(finite.map(([, y]) => y));
   // Whole-number x (epochs, iterations) gets whole-number ticks.
-  const xTicks = niceTicks(xMin, xMax, 5, finite.every(([x]) => Number.isInteger(x)));
+  const xTicks = niceTicks(
+    xMin,
+    xMax,
+    5,
+    finite.every(([x]) => Number.isInteger(x)),
+  );
   const yTicks = niceTicks(yMin, yMax);
   const px = (x: number) => margin.left + (xMax === xMin ? plotWidth / 2 : ((x - xMin) / (xMax - xMin)) * plotWidth);
   const py = (y: number) => margin.top + plotHeight - (yMax === yMin ? plotHeight / 2 : ((y - yMin) / (yMax - yMin)) * plotHeight);
@@ -119,8 +140,12 @@ export function lineChart(series: readonly LineSeries[], options: LineChartOptio
     parts.push(`<text x="${margin.left - 6}" y="${round(y + 4)}" text-anchor="end">${formatTick(tick)}</text>`);
   }
   parts.push(`<rect x="${margin.left}" y="${margin.top}" width="${plotWidth}" height="${plotHeight}" fill="none" stroke="#333"/>`);
-  parts.push(`<text x="${round(margin.left + plotWidth / 2)}" y="${height - 12}" text-anchor="middle">${escapeXml(options.xLabel ?? '')}</text>`);
-  parts.push(`<text transform="translate(16 ${round(margin.top + plotHeight / 2)}) rotate(-90)" text-anchor="middle">${escapeXml(options.yLabel ?? '')}</text>`);
+  parts.push(
+    `<text x="${round(margin.left + plotWidth / 2)}" y="${height - 12}" text-anchor="middle">${escapeXml(options.xLabel ?? '')}</text>`,
+  );
+  parts.push(
+    `<text transform="translate(16 ${round(margin.top + plotHeight / 2)}) rotate(-90)" text-anchor="middle">${escapeXml(options.yLabel ?? '')}</text>`,
+  );
   series.forEach((line, index) => {
     const color = SERIES_COLORS[index % SERIES_COLORS.length];
     let segment: string[] = [];

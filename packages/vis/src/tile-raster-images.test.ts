@@ -9,13 +9,7 @@ describe('tileRasterImages', () => {
     expect([height, width]).toEqual([5, 5]);
     // Tile 0: (v - 0) / (3 + 1e-8) * 255 truncated: 0, 84, 169, 254 (255 * 3 / (3 + 1e-8) = 254.999...).
     // Tile 1: 0, 0, 0, 254. Tile 2: 0, 254, 254, 0.
-    expect(Array.from(pixels)).toEqual([
-      0, 84, 0, 0, 0,
-      169, 254, 0, 0, 254,
-      0, 0, 0, 0, 0,
-      0, 254, 0, 0, 0,
-      254, 0, 0, 0, 0,
-    ]);
+    expect(Array.from(pixels)).toEqual([0, 84, 0, 0, 0, 169, 254, 0, 0, 254, 0, 0, 0, 0, 0, 0, 254, 0, 0, 0, 254, 0, 0, 0, 0]);
   });
 
   it('gives 289 x 289 pixels for 10 x 10 MNIST tiles and shows only the first 100 rows', () => {
@@ -28,7 +22,12 @@ describe('tileRasterImages', () => {
   });
 
   it('keeps values in [0, 1] as they are when per-tile scaling is off, and a constant tile black', () => {
-    const { pixels } = tileRasterImages([0.5, 1, 2, -1, 7, 7, 7, 7], { imageShape: [1, 4], tileShape: [2, 1], scaleRowsToUnitInterval: false, tileSpacing: [0, 0] });
+    const { pixels } = tileRasterImages([0.5, 1, 2, -1, 7, 7, 7, 7], {
+      imageShape: [1, 4],
+      tileShape: [2, 1],
+      scaleRowsToUnitInterval: false,
+      tileSpacing: [0, 0],
+    });
     expect(Array.from(pixels)).toEqual([127, 255, 255, 0, 255, 255, 255, 255]);
     expect(Array.from(tileRasterImages([7, 7], { imageShape: [1, 2], tileShape: [1, 1] }).pixels)).toEqual([0, 0]);
   });
@@ -37,7 +36,9 @@ describe('tileRasterImages', () => {
     expect(() => tileRasterImages([1, 2, 3], { imageShape: [2, 2] })).toThrow(
       'tileRasterImages: values must hold whole images of 2 x 2 = 4 numbers; received 3 numbers, which is not a multiple of 4. Check imageShape.',
     );
-    expect(() => tileRasterImages([1], { imageShape: [1, 1], tileShape: [0, 3] })).toThrow(/tileShape\[0\] must be a whole number >= 1; received 0/);
+    expect(() => tileRasterImages([1], { imageShape: [1, 1], tileShape: [0, 3] })).toThrow(
+      /tileShape\[0\] must be a whole number >= 1; received 0/,
+    );
     expect(() => tileRasterImages([1], { imageShape: [1, 1] as never, tileSpacing: [1] as never })).toThrow(/tileSpacing must be a pair/);
   });
 });

@@ -21,7 +21,11 @@ export async function backendsCommand(options: BackendsFlags, output: Output): P
   }
   const row = (ok: boolean, name: string, reason: string) => `  ${ok ? 'ok  ' : 'no  '} ${name.padEnd(14)} ${reason}`;
   const lines = [
-    row(report.native.available, 'native', report.native.available ? `${report.native.description}: trains each step as one ONNX graph` : report.native.description),
+    row(
+      report.native.available,
+      'native',
+      report.native.available ? `${report.native.description}: trains each step as one ONNX graph` : report.native.description,
+    ),
     ...available.map((status) => row(status.available, status.name, status.reason)),
   ];
   output.out(`Engines and backends on this machine:\n${lines.join('\n')}\n\n${formatBackendReport(report)}\n`);

@@ -1,19 +1,45 @@
 import { Option, type Command } from 'commander';
 import * as tf from '@tensorflow/tfjs-core';
 import { ReluCnn, saveModel } from '@sdae/layers';
-import { LENET_CNN, NOTEBOOK_CNN, OPTIMIZER_NAMES, confusionMatrix, evaluate, fitClassifier, trainSampled, type EpochLog, type OptimizerName, type TrainingResult } from '@sdae/train';
+import {
+  LENET_CNN,
+  NOTEBOOK_CNN,
+  OPTIMIZER_NAMES,
+  confusionMatrix,
+  evaluate,
+  fitClassifier,
+  trainSampled,
+  type EpochLog,
+  type OptimizerName,
+  type TrainingResult,
+} from '@sdae/train';
 import { confusionMatrixChart, lineChart } from '@sdae/vis';
 import { batchCount } from '@sdae/datasets';
 import { filtersPng, startExperiment, trainingControls, writeReport } from '../experiment';
-import { addCommand, batchSizeFlag, checkpointFlags, epochsFlag, engineFlags, experimentFlags, flag, learningRateFlag, positiveInteger, type FlagValues } from '../flags';
+import {
+  addCommand,
+  batchSizeFlag,
+  checkpointFlags,
+  epochsFlag,
+  engineFlags,
+  experimentFlags,
+  flag,
+  learningRateFlag,
+  positiveInteger,
+  type FlagValues,
+} from '../flags';
 import type { Output } from '../output';
 
 // Unset training flags take the preset's defaults.
 const FLAGS = {
   preset: flag<'notebook' | 'lenet'>(() => new Option('--preset <name>', 'the network').choices(['notebook', 'lenet']).default('notebook')),
-  iterations: flag<number | undefined>(() => new Option('--iterations <n>', 'random minibatches to train on (notebook; default 3000)').argParser(positiveInteger)),
+  iterations: flag<number | undefined>(() =>
+    new Option('--iterations <n>', 'random minibatches to train on (notebook; default 3000)').argParser(positiveInteger),
+  ),
   epochs: epochsFlag({ description: 'epochs over the training set instead (default 5 for lenet)', default: undefined }),
-  optimizer: flag<OptimizerName | undefined>(() => new Option('--optimizer <name>', 'default: sgd for notebook, adam for lenet').choices(OPTIMIZER_NAMES)),
+  optimizer: flag<OptimizerName | undefined>(() =>
+    new Option('--optimizer <name>', 'default: sgd for notebook, adam for lenet').choices(OPTIMIZER_NAMES),
+  ),
   learningRate: learningRateFlag({ description: 'default: 0.1 for notebook, 0.001 for lenet', default: undefined }),
   batchSize: batchSizeFlag({ description: 'default: 100 for notebook, 50 for lenet', default: undefined }),
   ...experimentFlags('runs/cnn'),
@@ -51,7 +77,9 @@ export async function cnnCommand(flags: CnnFlags, output: Output): Promise<void>
   const batchSize = flags.batchSize ?? defaults.batchSize;
   const cnn = new ReluCnn({ preset: flags.preset, seed: flags.seed });
   try {
-    log(`ReLU CNN '${flags.preset}' (${cnn.parameterCount()} parameters), ${optimizer} lr ${learningRate}, batch ${batchSize}, ${mnist.train.count} training images`);
+    log(
+      `ReLU CNN '${flags.preset}' (${cnn.parameterCount()} parameters), ${optimizer} lr ${learningRate}, batch ${batchSize}, ${mnist.train.count} training images`,
+    );
     const onEpochEnd = (epochLog: EpochLog) => {
       const sampled = epochLog.stage === 'sampled';
       if (!sampled || epochLog.epoch % 100 === 99) experiment.logEpoch(epochLog);
@@ -60,26 +88,46 @@ export async function cnnCommand(flags: CnnFlags, output: Output): Promise<void>
     const iterations = flags.iterations ?? defaults.iterations ?? 3000;
     const controls = await trainingControls(experiment, flags, output, sampled ? iterations : batchCount(mnist.train.count, batchSize));
     const common = { ...controls.loopOptions, batchSize, optimizer, learningRate, seed: flags.seed, onEpochEnd };
-    const result: TrainingResult = await (sampled
-      ? trainSampled(cnn, mnist.train, { ...common, iterations, checkpoint: { ...controls.checkpoint, every: 100 } })
-      : fitClassifier(cnn, { train: mnist.train, validation: mnist.validation }, { ...common, checkpoint: controls.checkpoint, order: 'shuffled', epochs: flags.epochs ?? defaults.epochs ?? 5, earlyStopping: false })
+    const result: TrainingResult = await (
+      sampled
+        ? trainSampled(cnn, mnist.train, { ...common, iterations, checkpoint: { ...controls.checkpoint, every: 100 } })
+        : fitClassifier(
+            cnn,
+            { train: mnist.train, validation: mnist.validation },
+            {
+              ...common,
+              checkpoint: controls.checkpoint,
+              order: 'shuffled',
+              epochs: flags.epochs ?? defaults.epochs ?? 5,
+              earlyStopping: false,
+            },
+          )
     ).finally(controls.release);
     if (controls.interrupted()) return;
     const test = await evaluate(cnn, mnist.test, { batchSize: 500 });
-    log(`Test accuracy ${(100 * test.accuracy).toFixed(2)} % after ${(result.seconds / 60).toFixed(2)} min of training`, { testAccuracy: test.accuracy, seconds: result.seconds });
+    log(`Test accuracy ${(100 * test.accuracy).toFixed(2)} % after ${(result.seconds / 60).toFixed(2)} min of training`, {
+      testAccuracy: test.accuracy,
+      seconds: result.seconds,
+    });
     const x = (entry: EpochLog) => (entry.stage === 'sampled' ? entry.epoch : entry.epoch + 1);
     const lossChart = lineChart([{ name: 'training loss', points: result.history.map((entry) => [x(entry), entry.cost] as const) }], {
       title: 'Training loss',
       xLabel: result.history[0]?.stage === 'sampled' ? 'iteration' : 'epoch',
       yLabel: 'cross-entropy',
     });
-    const accuracyPoints = result.history.map((entry) => [x(entry), 100 * (entry.accuracy ?? (entry.validationError === undefined ? Number.NaN : 1 - entry.validationError))] as const);
+    const accuracyPoints = result.history.map(
+      (entry) =>
+        [x(entry), 100 * (entry.accuracy ?? (entry.validationError === undefined ? Number.NaN : 1 - entry.validationError))] as const,
+    );
     const accuracyChart = accuracyPoints.some(([, y]) => Number.isFinite(y))
-      ? lineChart([{ name: result.history[0]?.stage === 'sampled' ? 'minibatch accuracy' : 'validation accuracy', points: accuracyPoints }], {
-          title: 'Accuracy',
-          xLabel: result.history[0]?.stage === 'sampled' ? 'iteration' : 'epoch',
-          yLabel: 'accuracy (%)',
-        })
+      ? lineChart(
+          [{ name: result.history[0]?.stage === 'sampled' ? 'minibatch accuracy' : 'validation accuracy', points: accuracyPoints }],
+          {
+            title: 'Accuracy',
+            xLabel: result.history[0]?.stage === 'sampled' ? 'iteration' : 'epoch',
+            yLabel: 'accuracy (%)',
+          },
+        )
       : undefined;
     const confusion = confusionMatrixChart(confusionMatrix(test.predictions, mnist.test.labels, 10), { title: 'Test confusion matrix' });
     const kernels = cnn.convolutionFilters(0);

@@ -8,7 +8,13 @@ import { filtersPng, startExperiment, trainingControls, writeReport } from '../e
 import { activationFlag, addCommand, checkpointFlags, daTrainingFlags, engineFlags, experimentFlags, type FlagValues } from '../flags';
 import type { Output } from '../output';
 
-const FLAGS = { activation: activationFlag('sigmoid'), ...daTrainingFlags({ epochs: 15 }), ...experimentFlags('runs/da'), ...engineFlags, ...checkpointFlags };
+const FLAGS = {
+  activation: activationFlag('sigmoid'),
+  ...daTrainingFlags({ epochs: 15 }),
+  ...experimentFlags('runs/da'),
+  ...engineFlags,
+  ...checkpointFlags,
+};
 
 /** The flags of `sdae da`. */
 export type DaFlags = FlagValues<typeof FLAGS>;
@@ -20,9 +26,16 @@ export type DaFlags = FlagValues<typeof FLAGS>;
 export async function daCommand(flags: DaFlags, output: Output): Promise<void> {
   const experiment = await startExperiment(flags, output);
   const { mnist, log } = experiment;
-  const da = new DenoisingAutoencoder({ hiddenSize: flags.hidden, corruptionLevel: flags.corruption, activation: flags.activation, seed: flags.seed });
+  const da = new DenoisingAutoencoder({
+    hiddenSize: flags.hidden,
+    corruptionLevel: flags.corruption,
+    activation: flags.activation,
+    seed: flags.seed,
+  });
   try {
-    log(`dA 784-${flags.hidden} (${flags.activation}), corruption ${flags.corruption}, lr ${flags.learningRate}, batch ${flags.batchSize}, ${mnist.train.count} images, ${flags.epochs} epochs`);
+    log(
+      `dA 784-${flags.hidden} (${flags.activation}), corruption ${flags.corruption}, lr ${flags.learningRate}, batch ${flags.batchSize}, ${mnist.train.count} images, ${flags.epochs} epochs`,
+    );
     const controls = await trainingControls(experiment, flags, output, batchCount(mnist.train.count, flags.batchSize));
     const result = await trainAutoencoder(da, mnist.train, {
       epochs: flags.epochs,
@@ -37,18 +50,26 @@ export async function daCommand(flags: DaFlags, output: Output): Promise<void> {
     const corrupted = da.corrupt(x);
     const reconstructed = da.reconstruct(corrupted);
     const reconstructions = encodePng(
-      greyToRgba(reconstructionGrid({ originals: x.dataSync(), corrupted: corrupted.dataSync(), reconstructions: reconstructed.dataSync() }, { count: examples })),
+      greyToRgba(
+        reconstructionGrid(
+          { originals: x.dataSync(), corrupted: corrupted.dataSync(), reconstructions: reconstructed.dataSync() },
+          { count: examples },
+        ),
+      ),
     );
     // The noise itself: the corruption of an all-ones batch is the mask (black = pixel dropped).
     const ones = tf.onesLike(x);
     const mask = da.corrupt(ones);
     const maskImage = encodePng(greyToRgba(reconstructionGrid({ originals: mask.dataSync() }, { count: examples })));
     tf.dispose([x, corrupted, reconstructed, ones, mask]);
-    const chart = lineChart([{ name: `corruption ${flags.corruption}`, points: result.history.map((entry) => [entry.epoch, entry.cost]) }], {
-      title: 'Mean training cost per epoch',
-      xLabel: 'epoch',
-      yLabel: 'cost (cross-entropy)',
-    });
+    const chart = lineChart(
+      [{ name: `corruption ${flags.corruption}`, points: result.history.map((entry) => [entry.epoch, entry.cost]) }],
+      {
+        title: 'Mean training cost per epoch',
+        xLabel: 'epoch',
+        yLabel: 'cost (cross-entropy)',
+      },
+    );
     const finalCost = result.history.at(-1)?.cost;
     await saveModel(da, `${experiment.directory}/model`);
     await writeReport(
@@ -68,9 +89,21 @@ export async function daCommand(flags: DaFlags, output: Output): Promise<void> {
           { title: `Noise masks (corruption ${flags.corruption})`, png: maskImage },
           { title: 'Cost', svg: chart },
         ],
-        config: { ...da.getConfig(), learningRate: flags.learningRate, batchSize: flags.batchSize, split: flags.split, limit: flags.limit ?? null },
+        config: {
+          ...da.getConfig(),
+          learningRate: flags.learningRate,
+          batchSize: flags.batchSize,
+          split: flags.split,
+          limit: flags.limit ?? null,
+        },
       },
-      { 'filters.png': filterImage, 'reconstructions.png': reconstructions, 'mask.png': maskImage, 'cost.svg': chart, 'history.json': `${JSON.stringify(result.history, null, 2)}\n` },
+      {
+        'filters.png': filterImage,
+        'reconstructions.png': reconstructions,
+        'mask.png': maskImage,
+        'cost.svg': chart,
+        'history.json': `${JSON.stringify(result.history, null, 2)}\n`,
+      },
     );
   } finally {
     da.dispose();

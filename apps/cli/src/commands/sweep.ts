@@ -1,12 +1,26 @@
 import { Option, type Command } from 'commander';
 import { compareRuns } from '../da-runs';
-import { addCommand, daTrainingFlags, engineFlags, experimentFlags, flag, list, positiveInteger, positiveNumber, type FlagValues } from '../flags';
+import {
+  addCommand,
+  daTrainingFlags,
+  engineFlags,
+  experimentFlags,
+  flag,
+  list,
+  positiveInteger,
+  positiveNumber,
+  type FlagValues,
+} from '../flags';
 import type { Output } from '../output';
 
 const FLAGS = {
-  learningRates: flag<number[] | undefined>(() => new Option('--learning-rates <rates>', 'comma-separated learning rates').argParser(list(positiveNumber))),
+  learningRates: flag<number[] | undefined>(() =>
+    new Option('--learning-rates <rates>', 'comma-separated learning rates').argParser(list(positiveNumber)),
+  ),
   hiddenSizes: flag<number[] | undefined>(() =>
-    new Option('--hidden-sizes <sizes>', 'comma-separated hidden sizes (instead of learning rates)').argParser(list(positiveInteger)).conflicts('learningRates'),
+    new Option('--hidden-sizes <sizes>', 'comma-separated hidden sizes (instead of learning rates)')
+      .argParser(list(positiveInteger))
+      .conflicts('learningRates'),
   ),
   ...daTrainingFlags({ epochs: 5 }),
   ...experimentFlags('runs/sweep'),
@@ -31,17 +45,17 @@ export async function sweepCommand(flags: SweepFlags, output: Output): Promise<v
     flags,
     output,
     `Learning-rate sweep, dA 784-${flags.hidden} with corruption ${flags.corruption}`,
-    (flags.learningRates ?? [0.01, 0.05, 0.1]).map((learningRate) => ({ name: `lr ${learningRate}`, options: { corruptionLevel: flags.corruption }, learningRate })),
+    (flags.learningRates ?? [0.01, 0.05, 0.1]).map((learningRate) => ({
+      name: `lr ${learningRate}`,
+      options: { corruptionLevel: flags.corruption },
+      learningRate,
+    })),
   );
 }
 
 /** Adds `sdae sweep` to the program. */
 export function register(program: Command, output: Output): void {
-  addCommand(
-    program,
-    'sweep',
-    'one dA per learning rate (or per hidden size), every cost curve on one chart',
-    FLAGS,
-    (flags) => sweepCommand(flags, output),
+  addCommand(program, 'sweep', 'one dA per learning rate (or per hidden size), every cost curve on one chart', FLAGS, (flags) =>
+    sweepCommand(flags, output),
   );
 }

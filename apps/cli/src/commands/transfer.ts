@@ -5,7 +5,9 @@ import { addCommand, daTrainingFlags, engineFlags, experimentFlags, flag, positi
 import type { Output } from '../output';
 
 const FLAGS = {
-  scale: flag<number>(() => new Option('--scale <factor>', 'factor applied to the transferred weights').argParser(positiveNumber).default(0.1)),
+  scale: flag<number>(() =>
+    new Option('--scale <factor>', 'factor applied to the transferred weights').argParser(positiveNumber).default(0.1),
+  ),
   ...daTrainingFlags({ epochs: 5 }),
   ...experimentFlags('runs/transfer'),
   ...engineFlags,
@@ -32,8 +34,15 @@ export async function transferCommand(flags: TransferFlags, output: Output): Pro
           source = modelFromBytes(modelToBytes(da));
         },
       },
-      ...activations.map((activation) => ({ name: `${activation} from sigmoid x${flags.scale}`, options: { activation, corruptionLevel: flags.corruption, seed: flags.seed + 1 }, prepare: fromSource })),
-      ...activations.map((activation) => ({ name: `${activation} random`, options: { activation, corruptionLevel: flags.corruption, seed: flags.seed + 1 } })),
+      ...activations.map((activation) => ({
+        name: `${activation} from sigmoid x${flags.scale}`,
+        options: { activation, corruptionLevel: flags.corruption, seed: flags.seed + 1 },
+        prepare: fromSource,
+      })),
+      ...activations.map((activation) => ({
+        name: `${activation} random`,
+        options: { activation, corruptionLevel: flags.corruption, seed: flags.seed + 1 },
+      })),
     ]);
   } finally {
     source?.dispose();

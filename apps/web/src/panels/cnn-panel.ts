@@ -28,10 +28,20 @@ export interface CnnPanelState {
 
 /** Builds the CNN panel. */
 export function cnnPanel(app: AppContext): { element: HTMLElement; state: CnnPanelState } {
-  const state: CnnPanelState = { model: undefined, losses: [], accuracies: [], stepMilliseconds: [], testAccuracy: undefined, probabilities: undefined };
+  const state: CnnPanelState = {
+    model: undefined,
+    losses: [],
+    accuracies: [],
+    stepMilliseconds: [],
+    testAccuracy: undefined,
+    probabilities: undefined,
+  };
   const recipe = NOTEBOOK_CNN.training.options;
   const inputs = {
-    preset: select('cnn-preset', RELU_CNN_PRESETS, NOTEBOOK_CNN.model.preset, { notebook: 'notebook: one 5x5 filter (6,371 parameters)', lenet: 'lenet: 20-50-500 (431,080 parameters)' }),
+    preset: select('cnn-preset', RELU_CNN_PRESETS, NOTEBOOK_CNN.model.preset, {
+      notebook: 'notebook: one 5x5 filter (6,371 parameters)',
+      lenet: 'lenet: 20-50-500 (431,080 parameters)',
+    }),
     iterations: numberInput('cnn-iterations', recipe.iterations, { min: 1, max: 1_000_000, step: 1 }),
     batchSize: numberInput('cnn-batch-size', recipe.batchSize, { min: 1, max: 1000, step: 1 }),
     optimizer: select('cnn-optimizer', OPTIMIZER_NAMES, recipe.optimizer as OptimizerName),
@@ -54,7 +64,11 @@ export function cnnPanel(app: AppContext): { element: HTMLElement; state: CnnPan
       return;
     }
     const input = drawn;
-    const probabilities = Array.from(tf.tidy(() => model.predict(model.inputLayout === 'image' ? tf.tensor4d(input, [1, 28, 28, 1]) : tf.tensor2d(input, [1, 784])).dataSync()));
+    const probabilities = Array.from(
+      tf.tidy(() =>
+        model.predict(model.inputLayout === 'image' ? tf.tensor4d(input, [1, 28, 28, 1]) : tf.tensor2d(input, [1, 784])).dataSync(),
+      ),
+    );
     state.probabilities = probabilities;
     const best = probabilities.indexOf(Math.max(...probabilities));
     prediction.textContent = String(best);
@@ -84,7 +98,11 @@ export function cnnPanel(app: AppContext): { element: HTMLElement; state: CnnPan
     const values = tf.tidy(() => tf.transpose(tf.slice(kernels, [0, 0, 0, 0], [count, height, width, 1]), [0, 3, 1, 2]).dataSync());
     kernels.dispose();
     const columns = Math.min(count, 10);
-    const grid = tileRasterImages(values, { imageShape: [height, width], tileShape: [Math.ceil(count / columns), columns], tileSpacing: [1, 1] });
+    const grid = tileRasterImages(values, {
+      imageShape: [height, width],
+      tileShape: [Math.ceil(count / columns), columns],
+      tileSpacing: [1, 1],
+    });
     drawGreyImage(filters, enlarge(grid, 8));
     filters.title = `${count} filter${count === 1 ? '' : 's'} of ${height}x${width}${channels > 1 ? ` (channel 0 of ${channels})` : ''}`;
   };
@@ -119,12 +137,21 @@ export function cnnPanel(app: AppContext): { element: HTMLElement; state: CnnPan
       classify();
       const name = `${inputs.preset.value} CNN (${model.parameterCount().toLocaleString('en')} parameters)`;
       let lastDraw = performance.now();
-      const training = sampledTraining(model, mnist.train, { iterations, batchSize, learningRate, optimizer: inputs.optimizer.value as OptimizerName, seed, signal: session.signal });
+      const training = sampledTraining(model, mnist.train, {
+        iterations,
+        batchSize,
+        learningRate,
+        optimizer: inputs.optimizer.value as OptimizerName,
+        seed,
+        signal: session.signal,
+      });
       const result = await session.drive(training, (event) => {
         if (event.type === 'batch-end') state.losses.push(event.loss);
         else if (event.type === 'epoch-end') {
           state.accuracies.push(event.log.accuracy ?? Number.NaN);
-          controls.say(`${name}: iteration ${event.log.epoch + 1} of ${iterations}, loss ${event.log.cost.toFixed(3)}, minibatch accuracy ${(100 * (event.log.accuracy ?? 0)).toFixed(0)} % · ${session.medianStepMilliseconds().toFixed(1)} ms per step`);
+          controls.say(
+            `${name}: iteration ${event.log.epoch + 1} of ${iterations}, loss ${event.log.cost.toFixed(3)}, minibatch accuracy ${(100 * (event.log.accuracy ?? 0)).toFixed(0)} % · ${session.medianStepMilliseconds().toFixed(1)} ms per step`,
+          );
         }
         if (performance.now() - lastDraw > REDRAW_INTERVAL) {
           drawChart();
@@ -136,10 +163,15 @@ export function cnnPanel(app: AppContext): { element: HTMLElement; state: CnnPan
       drawChart();
       drawFilters();
       classify();
-      controls.say(`${name}: ${result.stopReason === 'aborted' ? 'stopped' : 'finished'} after ${state.losses.length} iterations; measuring test accuracy…`);
+      controls.say(
+        `${name}: ${result.stopReason === 'aborted' ? 'stopped' : 'finished'} after ${state.losses.length} iterations; measuring test accuracy…`,
+      );
       const evaluation = await evaluate(model, mnist.test);
       state.testAccuracy = evaluation.accuracy;
-      showSvg(confusion, confusionMatrixChart(confusionMatrix(evaluation.predictions, mnist.test.labels, 10), { title: 'Test set confusion matrix' }));
+      showSvg(
+        confusion,
+        confusionMatrixChart(confusionMatrix(evaluation.predictions, mnist.test.labels, 10), { title: 'Test set confusion matrix' }),
+      );
       controls.say(
         `${name}: test accuracy ${(100 * evaluation.accuracy).toFixed(2)} % on ${mnist.test.count} images after ${state.losses.length} iterations; ` +
           `${session.medianStepMilliseconds().toFixed(1)} ms per step on ${app.backend?.backend}.`,
@@ -153,7 +185,8 @@ export function cnnPanel(app: AppContext): { element: HTMLElement; state: CnnPan
     controls,
     current: () => state.model,
     accept: (model: AnyModel) => {
-      if (!(model instanceof Classifier) || model.numClasses !== 10) return `this is a ${model.constructor.name}; the CNN panel takes a classifier of the 10 digits.`;
+      if (!(model instanceof Classifier) || model.numClasses !== 10)
+        return `this is a ${model.constructor.name}; the CNN panel takes a classifier of the 10 digits.`;
       try {
         tf.tidy(() => model.predict(model.inputLayout === 'image' ? tf.zeros([1, 28, 28, 1]) : tf.zeros([1, 784])));
       } catch (error) {
@@ -172,7 +205,11 @@ export function cnnPanel(app: AppContext): { element: HTMLElement; state: CnnPan
     'section',
     { id: 'cnn-panel', class: 'card panel' },
     h('h2', {}, 'ReLU convolutional network'),
-    h('p', { class: 'hint' }, 'Each iteration trains on a random minibatch, as the numpy notebook did (it took 5 hours for 3,000 iterations). Draw a digit below to classify it.'),
+    h(
+      'p',
+      { class: 'hint' },
+      'Each iteration trains on a random minibatch, as the numpy notebook did (it took 5 hours for 3,000 iterations). Draw a digit below to classify it.',
+    ),
     h(
       'div',
       { class: 'row' },

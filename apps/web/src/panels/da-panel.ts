@@ -31,7 +31,14 @@ export function daPanel(app: AppContext): { element: HTMLElement; state: DaPanel
   const { model: presetModel, training: presetTraining } = TUTORIAL_DA;
   const inputs = {
     hidden: numberInput('da-hidden', presetModel.hiddenSize, { min: 1, max: 2000, step: 1 }),
-    corruption: h('input', { id: 'da-corruption', type: 'range', min: '0', max: '0.9', step: '0.05', value: String(presetModel.corruptionLevel) }),
+    corruption: h('input', {
+      id: 'da-corruption',
+      type: 'range',
+      min: '0',
+      max: '0.9',
+      step: '0.05',
+      value: String(presetModel.corruptionLevel),
+    }),
     learningRate: numberInput('da-learning-rate', presetTraining.learningRate, { min: 0, max: 10 }),
     batchSize: numberInput('da-batch-size', presetTraining.batchSize, { min: 1, max: 1000, step: 1 }),
     epochs: numberInput('da-epochs', presetTraining.epochs, { min: 1, max: 1000, step: 1 }),
@@ -58,7 +65,10 @@ export function daPanel(app: AppContext): { element: HTMLElement; state: DaPanel
         const noisy = model.corrupt(x);
         return [x.dataSync(), noisy.dataSync(), model.reconstruct(noisy).dataSync()];
       });
-      drawGreyImage(reconstructions, reconstructionGrid({ originals: originals!, corrupted: corrupted!, reconstructions: reconstructed! }, { count }));
+      drawGreyImage(
+        reconstructions,
+        reconstructionGrid({ originals: originals!, corrupted: corrupted!, reconstructions: reconstructed! }, { count }),
+      );
     }
     showSvg(chart, costChart([{ name: 'minibatch cost', values: state.costs }], 'Training cost', 'cost (cross-entropy)'));
   };
@@ -82,23 +92,30 @@ export function daPanel(app: AppContext): { element: HTMLElement; state: DaPanel
       draw();
       controls.say(`Training dA 784-${hiddenSize} on ${mnist.train.count} images (${app.backend?.backend})…`);
       let lastDraw = performance.now();
-      const result = await session.drive(autoencoderTraining(model, mnist.train, { epochs, learningRate, batchSize, seed, signal: session.signal }), (event) => {
-        if (event.type === 'batch-end') {
-          state.costs.push(event.loss);
-          const milliseconds = session.medianStepMilliseconds().toFixed(1);
-          controls.say(`Epoch ${event.epoch}, minibatch ${event.batch}: cost ${event.loss.toFixed(2)} · ${milliseconds} ms per minibatch on ${app.backend?.backend}`);
-        } else if (event.type === 'epoch-end') {
-          state.epochs.push(event.log);
-          log.textContent += `${formatEpochLog(event.log)} (${event.log.seconds.toFixed(1)} s)\n`;
-        }
-        if (event.type === 'epoch-end' || performance.now() - lastDraw > REDRAW_INTERVAL) {
-          draw();
-          lastDraw = performance.now();
-        }
-      });
+      const result = await session.drive(
+        autoencoderTraining(model, mnist.train, { epochs, learningRate, batchSize, seed, signal: session.signal }),
+        (event) => {
+          if (event.type === 'batch-end') {
+            state.costs.push(event.loss);
+            const milliseconds = session.medianStepMilliseconds().toFixed(1);
+            controls.say(
+              `Epoch ${event.epoch}, minibatch ${event.batch}: cost ${event.loss.toFixed(2)} · ${milliseconds} ms per minibatch on ${app.backend?.backend}`,
+            );
+          } else if (event.type === 'epoch-end') {
+            state.epochs.push(event.log);
+            log.textContent += `${formatEpochLog(event.log)} (${event.log.seconds.toFixed(1)} s)\n`;
+          }
+          if (event.type === 'epoch-end' || performance.now() - lastDraw > REDRAW_INTERVAL) {
+            draw();
+            lastDraw = performance.now();
+          }
+        },
+      );
       draw();
       const ending = result.stopReason === 'aborted' ? 'Stopped' : 'Finished';
-      controls.say(`${ending} after ${state.costs.length} minibatches: last cost ${state.costs.at(-1)?.toFixed(2) ?? '-'}, ${session.medianStepMilliseconds().toFixed(1)} ms per minibatch on ${app.backend?.backend}.`);
+      controls.say(
+        `${ending} after ${state.costs.length} minibatches: last cost ${state.costs.at(-1)?.toFixed(2) ?? '-'}, ${session.medianStepMilliseconds().toFixed(1)} ms per minibatch on ${app.backend?.backend}.`,
+      );
     },
   });
 
@@ -108,7 +125,8 @@ export function daPanel(app: AppContext): { element: HTMLElement; state: DaPanel
     controls,
     current: () => state.model,
     accept: (model: AnyModel) => {
-      if (!(model instanceof DenoisingAutoencoder)) return `this is a ${model.constructor.name}; the dA panel takes a DenoisingAutoencoder.`;
+      if (!(model instanceof DenoisingAutoencoder))
+        return `this is a ${model.constructor.name}; the dA panel takes a DenoisingAutoencoder.`;
       const config = model.getConfig();
       if (config.visibleSize !== 784) return `this dA has ${config.visibleSize} inputs; MNIST needs 784.`;
       state.model?.dispose();
@@ -123,7 +141,11 @@ export function daPanel(app: AppContext): { element: HTMLElement; state: DaPanel
     'section',
     { id: 'da-panel', class: 'card panel' },
     h('h2', {}, 'Denoising autoencoder'),
-    h('p', { class: 'hint' }, 'The Theano tutorial’s dA: tied weights, cross-entropy, masking noise. Start trains a new model with these settings.'),
+    h(
+      'p',
+      { class: 'hint' },
+      'The Theano tutorial’s dA: tied weights, cross-entropy, masking noise. Start trains a new model with these settings.',
+    ),
     h(
       'div',
       { class: 'row' },

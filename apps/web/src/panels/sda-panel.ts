@@ -48,7 +48,14 @@ export function sdaPanel(app: AppContext): { element: HTMLElement; state: SdaPan
     drawFilterGrid(canvas, filterRows(model));
   };
   const drawCharts = (): void => {
-    showSvg(pretrainChart, costChart(state.pretrainingCosts.map((values, layer) => ({ name: `layer ${layer}`, values })), 'Pretraining cost', 'cost (cross-entropy)'));
+    showSvg(
+      pretrainChart,
+      costChart(
+        state.pretrainingCosts.map((values, layer) => ({ name: `layer ${layer}`, values })),
+        'Pretraining cost',
+        'cost (cross-entropy)',
+      ),
+    );
     const errors = (key: 'validationError' | 'testError') =>
       state.finetuning.filter((entry) => entry[key] !== undefined).map((entry) => [entry.epoch, 100 * entry[key]!] as [number, number]);
     showSvg(
@@ -79,7 +86,13 @@ export function sdaPanel(app: AppContext): { element: HTMLElement; state: SdaPan
       const finetuneRate = readNumber(inputs.finetuneRate, 'Fine-tuning learning rate');
       const model = new StackedDenoisingAutoencoder({ hiddenSizes, corruptionLevels, seed });
       state.model?.dispose();
-      Object.assign(state, { model, pretrainingCosts: [], finetuning: [], stepMilliseconds: session.stepMilliseconds, testError: undefined });
+      Object.assign(state, {
+        model,
+        pretrainingCosts: [],
+        finetuning: [],
+        stepMilliseconds: session.stepMilliseconds,
+        testError: undefined,
+      });
       log.textContent = '';
       let lastDraw = performance.now();
       const redraw = (force: boolean): void => {
@@ -90,11 +103,19 @@ export function sdaPanel(app: AppContext): { element: HTMLElement; state: SdaPan
       const name = `SdA 784-${hiddenSizes.join('-')}-10`;
 
       if (pretrainEpochs > 0) {
-        const pretraining = pretrainingTraining(model, mnist.train, { epochs: pretrainEpochs, learningRate: pretrainRate, batchSize, seed, signal: session.signal });
+        const pretraining = pretrainingTraining(model, mnist.train, {
+          epochs: pretrainEpochs,
+          learningRate: pretrainRate,
+          batchSize,
+          seed,
+          signal: session.signal,
+        });
         const result = await session.drive(pretraining, (event) => {
           if (event.type === 'batch-end') {
             (state.pretrainingCosts[event.layer ?? 0] ??= []).push(event.loss);
-            controls.say(`${name}: pretraining layer ${event.layer}, epoch ${event.epoch}, minibatch ${event.batch}: cost ${event.loss.toFixed(2)}`);
+            controls.say(
+              `${name}: pretraining layer ${event.layer}, epoch ${event.epoch}, minibatch ${event.batch}: cost ${event.loss.toFixed(2)}`,
+            );
           } else if (event.type === 'epoch-end') log.textContent += `${formatEpochLog(event.log)}\n`;
           redraw(event.type === 'epoch-end');
         });
@@ -108,10 +129,18 @@ export function sdaPanel(app: AppContext): { element: HTMLElement; state: SdaPan
       const finetuning = classifierTraining(
         model,
         { train: mnist.train, validation: mnist.validation, test: mnist.test },
-        { epochs: finetuneEpochs, learningRate: finetuneRate, batchSize, seed, signal: session.signal, earlyStopping: mnist.validation !== undefined },
+        {
+          epochs: finetuneEpochs,
+          learningRate: finetuneRate,
+          batchSize,
+          seed,
+          signal: session.signal,
+          earlyStopping: mnist.validation !== undefined,
+        },
       );
       const result = await session.drive(finetuning, (event) => {
-        if (event.type === 'batch-end') controls.say(`${name}: fine-tuning epoch ${event.epoch}, minibatch ${event.batch}: cost ${event.loss.toFixed(3)}`);
+        if (event.type === 'batch-end')
+          controls.say(`${name}: fine-tuning epoch ${event.epoch}, minibatch ${event.batch}: cost ${event.loss.toFixed(3)}`);
         else if (event.type === 'epoch-end') {
           state.finetuning.push(event.log);
           log.textContent += `${formatEpochLog(event.log)}\n`;
@@ -122,8 +151,13 @@ export function sdaPanel(app: AppContext): { element: HTMLElement; state: SdaPan
       state.testError = result.testErrorAtBest;
       drawFilters(after);
       drawCharts();
-      const error = result.testErrorAtBest === undefined ? '' : `: test error ${(100 * result.testErrorAtBest).toFixed(2)} % at the best validation error`;
-      controls.say(`${result.stopReason === 'aborted' ? 'Stopped' : 'Finished'} ${name}${error}; ${session.medianStepMilliseconds().toFixed(1)} ms per minibatch on ${app.backend?.backend}.`);
+      const error =
+        result.testErrorAtBest === undefined
+          ? ''
+          : `: test error ${(100 * result.testErrorAtBest).toFixed(2)} % at the best validation error`;
+      controls.say(
+        `${result.stopReason === 'aborted' ? 'Stopped' : 'Finished'} ${name}${error}; ${session.medianStepMilliseconds().toFixed(1)} ms per minibatch on ${app.backend?.backend}.`,
+      );
     },
   });
 
@@ -133,7 +167,8 @@ export function sdaPanel(app: AppContext): { element: HTMLElement; state: SdaPan
     controls,
     current: () => state.model,
     accept: (model: AnyModel) => {
-      if (!(model instanceof StackedDenoisingAutoencoder)) return `this is a ${model.constructor.name}; the SdA panel takes a StackedDenoisingAutoencoder.`;
+      if (!(model instanceof StackedDenoisingAutoencoder))
+        return `this is a ${model.constructor.name}; the SdA panel takes a StackedDenoisingAutoencoder.`;
       state.model?.dispose();
       Object.assign(state, { model, pretrainingCosts: [], finetuning: [], testError: undefined });
       inputs.hidden.value = model.getConfig().hiddenSizes.join(',');
@@ -146,7 +181,11 @@ export function sdaPanel(app: AppContext): { element: HTMLElement; state: SdaPan
     'section',
     { id: 'sda-panel', class: 'card panel' },
     h('h2', {}, 'Stacked denoising autoencoder'),
-    h('p', { class: 'hint' }, 'Greedy layer-wise pretraining of dAs, then fine-tuning of the whole network with a softmax on top and the tutorial’s early stopping.'),
+    h(
+      'p',
+      { class: 'hint' },
+      'Greedy layer-wise pretraining of dAs, then fine-tuning of the whole network with a softmax on top and the tutorial’s early stopping.',
+    ),
     h(
       'div',
       { class: 'row' },

@@ -6,14 +6,23 @@ import { describeBackends, expectArraysClose } from '../testing-helpers';
 import { MAX_CACHED_TRANSPOSES, SWAPPED_USES, freeCachedTransposes } from './batch-mat-mul';
 
 /** A row-major matrix (or a batch of them) as nested float64 arrays, by definition. */
-function reference(a: Float32Array, aShape: number[], b: Float32Array, bShape: number[], transposeA: boolean, transposeB: boolean): Float64Array {
+function reference(
+  a: Float32Array,
+  aShape: number[],
+  b: Float32Array,
+  bShape: number[],
+  transposeA: boolean,
+  transposeB: boolean,
+): Float64Array {
   const [batchA, rowsA, columnsA] = aShape.length === 2 ? [1, ...aShape] : aShape;
   const [batchB, rowsB, columnsB] = bShape.length === 2 ? [1, ...bShape] : bShape;
   const [m, k] = transposeA ? [columnsA!, rowsA!] : [rowsA!, columnsA!];
   const n = transposeB ? rowsB! : columnsB!;
   const batch = Math.max(batchA!, batchB!);
-  const atA = (index: number, row: number, column: number): number => a[((batchA === 1 ? 0 : index) * rowsA! + (transposeA ? column : row)) * columnsA! + (transposeA ? row : column)]!;
-  const atB = (index: number, row: number, column: number): number => b[((batchB === 1 ? 0 : index) * rowsB! + (transposeB ? column : row)) * columnsB! + (transposeB ? row : column)]!;
+  const atA = (index: number, row: number, column: number): number =>
+    a[((batchA === 1 ? 0 : index) * rowsA! + (transposeA ? column : row)) * columnsA! + (transposeA ? row : column)]!;
+  const atB = (index: number, row: number, column: number): number =>
+    b[((batchB === 1 ? 0 : index) * rowsB! + (transposeB ? column : row)) * columnsB! + (transposeB ? row : column)]!;
   const out = new Float64Array(batch * m * n);
   for (let index = 0; index < batch; index++)
     for (let i = 0; i < m; i++)
@@ -73,7 +82,11 @@ describeBackends(['cpu', 'wasm'], 'BatchMatMul', () => {
     tf.dispose([a, b, first, second, third]);
   });
 
-  for (const [aShape, bShape, transposeA, transposeB] of [[[8, 6], [5, 8], true, true], [[2, 30], [40, 30], false, true], [[2, 30], [30, 40], false, false]] as const) {
+  for (const [aShape, bShape, transposeA, transposeB] of [
+    [[8, 6], [5, 8], true, true],
+    [[2, 30], [40, 30], false, true],
+    [[2, 30], [30, 40], false, false],
+  ] as const) {
     it(`leaves no tensor and no backend memory behind for [${aShape}] x [${bShape}], transposeA ${transposeA}, transposeB ${transposeB}`, () => {
       // A new right operand each round, as in training, so the swapped path runs every time.
       const a = tf.randomUniform([...aShape]) as tf.Tensor2D;
@@ -89,7 +102,7 @@ describeBackends(['cpu', 'wasm'], 'BatchMatMul', () => {
   }
 });
 
-describeBackends(['wasm'], 'BatchMatMul\'s kept transposes', () => {
+describeBackends(['wasm'], "BatchMatMul's kept transposes", () => {
   interface WasmBackend {
     numDataIds(): number;
     wasm: { HEAPU8: Uint8Array };
@@ -152,7 +165,9 @@ describeBackends(['wasm'], 'BatchMatMul\'s kept transposes', () => {
     for (let index = 0; index < 3; index++) step();
     const before = { numTensors: tf.memory().numTensors, numDataIds: backend().numDataIds(), heapBytes: backend().wasm.HEAPU8.byteLength };
     for (let index = 0; index < 30; index++) step();
-    expect({ numTensors: tf.memory().numTensors, numDataIds: backend().numDataIds(), heapBytes: backend().wasm.HEAPU8.byteLength }).toEqual(before);
+    expect({ numTensors: tf.memory().numTensors, numDataIds: backend().numDataIds(), heapBytes: backend().wasm.HEAPU8.byteLength }).toEqual(
+      before,
+    );
     expect(keptBuffers()).toBeLessThanOrEqual(1);
     tf.dispose([W, x]);
     freeCachedTransposes();

@@ -1,4 +1,11 @@
-import { getKernel, type BatchMatMulAttrs, type KernelConfig, type KernelFunc, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
+import {
+  getKernel,
+  type BatchMatMulAttrs,
+  type KernelConfig,
+  type KernelFunc,
+  type NamedAttrMap,
+  type TensorInfo,
+} from '@tensorflow/tfjs-core';
 import type { HeapBackend } from './heap-backend';
 
 /** The permutation that swaps the last two axes of a rank-`rank` tensor. */
@@ -69,7 +76,11 @@ export function untransposedBatchMatMulKernel(backendName: string, stock: Kernel
         attrs: { perm: swapLastTwo(tensor.shape.length) } as unknown as NamedAttrMap,
       }) as TensorInfo;
     const product = (a: TensorInfo, b: TensorInfo): TensorInfo =>
-      stock.kernelFunc({ inputs: { a, b }, backend: params.backend, attrs: { ...attrs, transposeA: false, transposeB: false } as unknown as NamedAttrMap }) as TensorInfo;
+      stock.kernelFunc({
+        inputs: { a, b },
+        backend: params.backend,
+        attrs: { ...attrs, transposeA: false, transposeB: false } as unknown as NamedAttrMap,
+      }) as TensorInfo;
     // Intermediates, freed once the result exists.
     const made: TensorInfo[] = [];
     const keep = (tensor: TensorInfo) => (made.push(tensor), tensor);

@@ -27,7 +27,14 @@ import { kernelOf, type HeapBackend } from './heap-backend';
 type Shape4 = [number, number, number, number];
 
 /** Runs a backend's own kernel by name, inside the gradient kernel `caller`. */
-function run(caller: string, kernelName: string, backendName: string, backend: unknown, inputs: Record<string, TensorInfo>, attrs: object): TensorInfo {
+function run(
+  caller: string,
+  kernelName: string,
+  backendName: string,
+  backend: unknown,
+  inputs: Record<string, TensorInfo>,
+  attrs: object,
+): TensorInfo {
   return kernelOf(caller, kernelName, backendName)({ inputs, backend: backend as never, attrs: attrs as NamedAttrMap }) as TensorInfo;
 }
 
@@ -42,7 +49,16 @@ export function filterGradientByConvolution(backendName: string, fallback: Kerne
     const x = params.inputs.x as TensorInfo;
     const dy = params.inputs.dy as TensorInfo;
     if (backend_util.convertConv2DDataFormat(attrs.dataFormat) !== 'channelsLast') return fallback(params);
-    const info = backend_util.computeConv2DInfo(x.shape as Shape4, attrs.filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
+    const info = backend_util.computeConv2DInfo(
+      x.shape as Shape4,
+      attrs.filterShape,
+      attrs.strides,
+      1,
+      attrs.pad,
+      attrs.dimRoundingMode,
+      false,
+      'channelsLast',
+    );
     const { top, left } = info.padInfo;
     // The padding that makes the "image" x^T, filtered by dy^T dilated by the stride, exactly
     // filterHeight x filterWidth: H + top + bottom - ((outH - 1) * s + 1) + 1 = filterHeight.
@@ -58,12 +74,24 @@ export function filterGradientByConvolution(backendName: string, fallback: Kerne
       const xT = keep(run('Conv2DBackpropFilter', 'Transpose', backendName, backend, { x }, { perm: [3, 1, 2, 0] }));
       const dyT = keep(run('Conv2DBackpropFilter', 'Transpose', backendName, backend, { x: dy }, { perm: [1, 2, 0, 3] }));
       const byInChannel = keep(
-        run('Conv2DBackpropFilter', 'Conv2D', backendName, backend, { x: xT, filter: dyT }, {
-          strides: [1, 1],
-          dilations: [info.strideHeight, info.strideWidth],
-          pad: [[0, 0], [top, bottom], [left, right], [0, 0]],
-          dataFormat: 'NHWC',
-        }),
+        run(
+          'Conv2DBackpropFilter',
+          'Conv2D',
+          backendName,
+          backend,
+          { x: xT, filter: dyT },
+          {
+            strides: [1, 1],
+            dilations: [info.strideHeight, info.strideWidth],
+            pad: [
+              [0, 0],
+              [top, bottom],
+              [left, right],
+              [0, 0],
+            ],
+            dataFormat: 'NHWC',
+          },
+        ),
       );
       return run('Conv2DBackpropFilter', 'Transpose', backendName, backend, { x: byInChannel }, { perm: [1, 2, 0, 3] });
     } finally {
@@ -82,11 +110,25 @@ export function inputGradientByConvolution(backendName: string, stock: KernelCon
     const dy = params.inputs.dy as TensorInfo;
     const filter = params.inputs.filter as TensorInfo;
     if (backend_util.convertConv2DDataFormat(attrs.dataFormat) !== 'channelsLast') return stock.kernelFunc(params);
-    const info = backend_util.computeConv2DInfo(attrs.inputShape, filter.shape as Shape4, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
+    const info = backend_util.computeConv2DInfo(
+      attrs.inputShape,
+      filter.shape as Shape4,
+      attrs.strides,
+      1,
+      attrs.pad,
+      attrs.dimRoundingMode,
+      false,
+      'channelsLast',
+    );
     const { top, bottom, left, right } = info.padInfo;
     const [filterHeight, filterWidth] = [info.filterHeight, info.filterWidth];
     const reach = (pad: number, size: number) => pad >= 0 && pad <= size - 1;
-    if (info.strideHeight !== 1 || info.strideWidth !== 1 || ![top, bottom].every((pad) => reach(pad, filterHeight)) || ![left, right].every((pad) => reach(pad, filterWidth))) {
+    if (
+      info.strideHeight !== 1 ||
+      info.strideWidth !== 1 ||
+      ![top, bottom].every((pad) => reach(pad, filterHeight)) ||
+      ![left, right].every((pad) => reach(pad, filterWidth))
+    ) {
       return stock.kernelFunc(params);
     }
 
@@ -107,12 +149,24 @@ export function inputGradientByConvolution(backendName: string, stock: KernelCon
       }
     }
     try {
-      return run('Conv2DBackpropInput', 'Conv2D', backendName, backend, { x: dy, filter: flipped }, {
-        strides: [1, 1],
-        dilations: [1, 1],
-        pad: [[0, 0], [filterHeight - 1 - top, filterHeight - 1 - bottom], [filterWidth - 1 - left, filterWidth - 1 - right], [0, 0]],
-        dataFormat: 'NHWC',
-      });
+      return run(
+        'Conv2DBackpropInput',
+        'Conv2D',
+        backendName,
+        backend,
+        { x: dy, filter: flipped },
+        {
+          strides: [1, 1],
+          dilations: [1, 1],
+          pad: [
+            [0, 0],
+            [filterHeight - 1 - top, filterHeight - 1 - bottom],
+            [filterWidth - 1 - left, filterWidth - 1 - right],
+            [0, 0],
+          ],
+          dataFormat: 'NHWC',
+        },
+      );
     } finally {
       heap.disposeData(flipped.dataId);
     }

@@ -8,7 +8,17 @@ import { paddingBefore, randomValues, type ConvolutionCase } from './convolution
 type Case = ConvolutionCase;
 
 /** The filter gradient by its definition, in float64, with 'same' padding worked out by hand. */
-function referenceFilterGradient(x: Float32Array, dy: Float32Array, { x: [batch, height, width, inChannels], filter: [filterHeight, filterWidth, , outChannels], strides: [strideHeight, strideWidth], pad }: Case, [outHeight, outWidth]: number[]): Float64Array {
+function referenceFilterGradient(
+  x: Float32Array,
+  dy: Float32Array,
+  {
+    x: [batch, height, width, inChannels],
+    filter: [filterHeight, filterWidth, , outChannels],
+    strides: [strideHeight, strideWidth],
+    pad,
+  }: Case,
+  [outHeight, outWidth]: number[],
+): Float64Array {
   const padTop = paddingBefore(pad, height, outHeight, strideHeight, filterHeight);
   const padLeft = paddingBefore(pad, width, outWidth, strideWidth, filterWidth);
   const gradient = new Float64Array(filterHeight * filterWidth * inChannels * outChannels);
@@ -23,7 +33,9 @@ function referenceFilterGradient(x: Float32Array, dy: Float32Array, { x: [batch,
                 const row = oh * strideHeight - padTop + kh;
                 const column = ow * strideWidth - padLeft + kw;
                 if (row < 0 || row >= height || column < 0 || column >= width) continue;
-                sum += x[((b * height + row) * width + column) * inChannels + ci]! * dy[((b * outHeight + oh) * outWidth + ow) * outChannels + co]!;
+                sum +=
+                  x[((b * height + row) * width + column) * inChannels + ci]! *
+                  dy[((b * outHeight + oh) * outWidth + ow) * outChannels + co]!;
               }
           gradient[((kh * filterWidth + kw) * inChannels + ci) * outChannels + co] = sum;
         }
@@ -46,12 +58,24 @@ describeBackends(['cpu', 'wasm'], 'Conv2DBackpropFilter', () => {
   for (const testCase of CASES) {
     it(`matches the definition within 1e-4 for x ${testCase.x}, filter ${testCase.filter}, strides ${testCase.strides}, ${testCase.pad}`, () => {
       const random = new Random(testCase.x.reduce((a, b) => a * 31 + b, 7));
-      const xValues = randomValues(random, testCase.x.reduce((a, b) => a * b, 1));
+      const xValues = randomValues(
+        random,
+        testCase.x.reduce((a, b) => a * b, 1),
+      );
       const x = tf.tensor4d(xValues, testCase.x);
       const outShape = tf.conv2d(x, tf.zeros(testCase.filter) as tf.Tensor4D, testCase.strides, testCase.pad).shape;
-      const dyValues = randomValues(random, outShape.reduce((a, b) => a * b, 1));
+      const dyValues = randomValues(
+        random,
+        outShape.reduce((a, b) => a * b, 1),
+      );
       const dy = tf.tensor4d(dyValues, outShape as [number, number, number, number]);
-      const gradient = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides: testCase.strides, pad: testCase.pad, dataFormat: 'NHWC', dimRoundingMode: undefined, filterShape: testCase.filter } as never) as tf.Tensor;
+      const gradient = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, {
+        strides: testCase.strides,
+        pad: testCase.pad,
+        dataFormat: 'NHWC',
+        dimRoundingMode: undefined,
+        filterShape: testCase.filter,
+      } as never) as tf.Tensor;
       expect(gradient.shape).toEqual(testCase.filter);
       expectArraysClose(gradient, referenceFilterGradient(xValues, dyValues, testCase, outShape.slice(1, 3)), 1e-4);
       tf.dispose([x, dy, gradient]);

@@ -33,7 +33,6 @@ interface CpuBackend {
   disposeIntermediateTensorInfo(tensor: TensorInfo): void;
 }
 
-
 /**
  * The cpu backend keeps values in JS typed arrays, and its BatchMatMul is slow for this tall,
  * thin product, so the product is one JS loop over `columns^T` (made transposed, so each pass
@@ -56,7 +55,10 @@ export const CPU_COLUMNS: ColumnsAccess = {
       const base = k * rows;
       for (let channel = 0; channel < outChannels; channel += 4) {
         const width = Math.min(4, outChannels - channel);
-        let sum0 = 0, sum1 = 0, sum2 = 0, sum3 = 0;
+        let sum0 = 0,
+          sum1 = 0,
+          sum2 = 0,
+          sum3 = 0;
         for (let row = 0; row < rows; row++) {
           const value = a[base + row];
           if (value === 0) continue;
@@ -127,7 +129,11 @@ export function conv2DBackpropFilterKernel(backendName: string, access: ColumnsA
     const dyMatrix = reshape({ inputs: { x: dy }, backend, attrs: { shape: [rows, info.outChannels] } }) as TensorInfo;
     const product =
       access.transposedProduct?.(backend, columns, dyMatrix, rows, depth, info.outChannels) ??
-      (kernelOf('Conv2DBackpropFilter', 'BatchMatMul', backendName)({
+      (kernelOf(
+        'Conv2DBackpropFilter',
+        'BatchMatMul',
+        backendName,
+      )({
         inputs: { a: columns, b: dyMatrix },
         backend,
         attrs: { transposeA: false, transposeB: false } as unknown as NamedAttrMap,

@@ -8,7 +8,17 @@ import { paddingBefore, randomValues, type ConvolutionCase } from './convolution
 type Case = ConvolutionCase;
 
 /** dx by its definition (every output position sends dy through the filter), in float64. */
-function referenceInputGradient(dy: Float32Array, filter: Float32Array, { x: [batch, height, width, inChannels], filter: [filterHeight, filterWidth, , outChannels], strides: [strideHeight, strideWidth], pad }: Case, [outHeight, outWidth]: number[]): Float64Array {
+function referenceInputGradient(
+  dy: Float32Array,
+  filter: Float32Array,
+  {
+    x: [batch, height, width, inChannels],
+    filter: [filterHeight, filterWidth, , outChannels],
+    strides: [strideHeight, strideWidth],
+    pad,
+  }: Case,
+  [outHeight, outWidth]: number[],
+): Float64Array {
   const padTop = paddingBefore(pad, height, outHeight, strideHeight, filterHeight);
   const padLeft = paddingBefore(pad, width, outWidth, strideWidth, filterWidth);
   const dx = new Float64Array(batch * height * width * inChannels);
@@ -23,7 +33,8 @@ function referenceInputGradient(dy: Float32Array, filter: Float32Array, { x: [ba
             for (let ci = 0; ci < inChannels; ci++)
               for (let co = 0; co < outChannels; co++) {
                 dx[((b * height + row) * width + column) * inChannels + ci] +=
-                  dy[((b * outHeight + oh) * outWidth + ow) * outChannels + co]! * filter[((kh * filterWidth + kw) * inChannels + ci) * outChannels + co]!;
+                  dy[((b * outHeight + oh) * outWidth + ow) * outChannels + co]! *
+                  filter[((kh * filterWidth + kw) * inChannels + ci) * outChannels + co]!;
               }
           }
   return dx;
@@ -42,10 +53,16 @@ describeBackends(['cpu', 'wasm'], 'Conv2DBackpropInput', () => {
   for (const testCase of CASES) {
     it(`matches the definition within 1e-4 for x ${testCase.x}, filter ${testCase.filter}, strides ${testCase.strides}, ${testCase.pad}`, () => {
       const random = new Random(testCase.filter.reduce((a, b) => a * 17 + b, 3));
-      const filterValues = randomValues(random, testCase.filter.reduce((a, b) => a * b, 1));
+      const filterValues = randomValues(
+        random,
+        testCase.filter.reduce((a, b) => a * b, 1),
+      );
       const filter = tf.tensor4d(filterValues, testCase.filter);
       const outShape = tf.conv2d(tf.zeros(testCase.x) as tf.Tensor4D, filter, testCase.strides, testCase.pad).shape;
-      const dyValues = randomValues(random, outShape.reduce((a, b) => a * b, 1));
+      const dyValues = randomValues(
+        random,
+        outShape.reduce((a, b) => a * b, 1),
+      );
       const dy = tf.tensor4d(dyValues, outShape as [number, number, number, number]);
       const before = tf.memory().numDataBuffers;
       const dx = tf.conv2dTranspose(dy, filter, testCase.x, testCase.strides, testCase.pad);

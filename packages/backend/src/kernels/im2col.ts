@@ -13,7 +13,20 @@ export type Conv2DInfo = backend_util.Conv2DInfo;
  * Writes every element of `columns` (which may hold garbage, e.g. fresh wasm heap memory).
  */
 export function im2col(x: ArrayLike<number>, info: Conv2DInfo, columns: Float32Array | Float64Array, transposed = false): void {
-  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, filterHeight, filterWidth, strideHeight, strideWidth, dilationHeight, dilationWidth } = info;
+  const {
+    batchSize,
+    inHeight,
+    inWidth,
+    inChannels,
+    outHeight,
+    outWidth,
+    filterHeight,
+    filterWidth,
+    strideHeight,
+    strideWidth,
+    dilationHeight,
+    dilationWidth,
+  } = info;
   const { top, left } = info.padInfo;
   const rows = batchSize * outHeight * outWidth;
   const depth = filterHeight * filterWidth * inChannels;

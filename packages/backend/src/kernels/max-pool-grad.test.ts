@@ -7,11 +7,25 @@ import { paddingBefore } from './convolution-cases';
 
 /** The gradient of sum(w * maxPool(x)) with respect to x. */
 function poolGradient(x: tf.Tensor4D, weights: tf.Tensor4D, filterSize: number, stride: number, pad: 'valid' | 'same'): tf.Tensor {
-  return tf.grad((input: tf.Tensor) => tf.maxPool(input as tf.Tensor4D, filterSize, stride, pad).mul(weights).sum())(x);
+  return tf.grad((input: tf.Tensor) =>
+    tf
+      .maxPool(input as tf.Tensor4D, filterSize, stride, pad)
+      .mul(weights)
+      .sum(),
+  )(x);
 }
 
 /** The reference: each window sends its dy to its first largest input, by rows then columns. */
-function referencePoolGradient(x: Float32Array, dy: Float32Array, [batch, height, width, channels]: number[], filterSize: number, stride: number, [outHeight, outWidth]: number[], padTop: number, padLeft: number): Float64Array {
+function referencePoolGradient(
+  x: Float32Array,
+  dy: Float32Array,
+  [batch, height, width, channels]: number[],
+  filterSize: number,
+  stride: number,
+  [outHeight, outWidth]: number[],
+  padTop: number,
+  padLeft: number,
+): Float64Array {
   const dx = new Float64Array(x.length);
   for (let b = 0; b < batch; b++)
     for (let oh = 0; oh < outHeight; oh++)
@@ -42,7 +56,11 @@ describeBackends(['cpu', 'wasm'], 'MaxPoolGrad', () => {
     tf.dispose([x, weights, dx]);
   });
 
-  for (const [filterSize, stride, pad] of [[2, 2, 'valid'], [3, 2, 'same'], [3, 1, 'same']] as const) {
+  for (const [filterSize, stride, pad] of [
+    [2, 2, 'valid'],
+    [3, 2, 'same'],
+    [3, 1, 'same'],
+  ] as const) {
     it(`matches the first-maximum rule on ReLU outputs (many ties), ${filterSize}x${filterSize} stride ${stride} ${pad}`, () => {
       const random = new Random(filterSize * 10 + stride);
       const shape = [2, 9, 8, 3];
@@ -55,7 +73,11 @@ describeBackends(['cpu', 'wasm'], 'MaxPoolGrad', () => {
       const dyValues = Float32Array.from({ length: pooled.size }, () => random.next());
       const weights = tf.tensor4d(dyValues, pooled.shape);
       const dx = poolGradient(x, weights, filterSize, stride, pad);
-      expectArraysClose(dx, referencePoolGradient(xValues, dyValues, shape, filterSize, stride, [outHeight, outWidth], padTop, padLeft), 1e-6);
+      expectArraysClose(
+        dx,
+        referencePoolGradient(xValues, dyValues, shape, filterSize, stride, [outHeight, outWidth], padTop, padLeft),
+        1e-6,
+      );
       tf.dispose([x, pooled, weights, dx]);
     });
   }

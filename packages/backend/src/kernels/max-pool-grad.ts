@@ -16,8 +16,28 @@ export function maxPoolGradOnHeap(params: Parameters<KernelFunc>[0]): TensorInfo
   const attrs = params.attrs as unknown as MaxPoolGradAttrs;
   const dy = params.inputs.dy as TensorInfo;
   const input = params.inputs.input as TensorInfo;
-  const info = backend_util.computePool2DInfo(input.shape as [number, number, number, number], attrs.filterSize, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
-  const { batchSize, inHeight, inWidth, inChannels: channels, outHeight, outWidth, strideHeight, strideWidth, effectiveFilterHeight, effectiveFilterWidth, dilationHeight, dilationWidth } = info;
+  const info = backend_util.computePool2DInfo(
+    input.shape as [number, number, number, number],
+    attrs.filterSize,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+  );
+  const {
+    batchSize,
+    inHeight,
+    inWidth,
+    inChannels: channels,
+    outHeight,
+    outWidth,
+    strideHeight,
+    strideWidth,
+    effectiveFilterHeight,
+    effectiveFilterWidth,
+    dilationHeight,
+    dilationWidth,
+  } = info;
   const { top, left } = info.padInfo;
 
   const out = heap.makeOutput(input.shape, 'float32');
@@ -27,7 +47,8 @@ export function maxPoolGradOnHeap(params: Parameters<KernelFunc>[0]): TensorInfo
   const dx = heap.typedArrayFromHeap(out);
   dx.fill(0);
   const output = params.inputs.output as TensorInfo | undefined;
-  const twoByTwo = effectiveFilterHeight === 2 && effectiveFilterWidth === 2 && strideHeight === 2 && strideWidth === 2 && top === 0 && left === 0;
+  const twoByTwo =
+    effectiveFilterHeight === 2 && effectiveFilterWidth === 2 && strideHeight === 2 && strideWidth === 2 && top === 0 && left === 0;
   if (twoByTwo && output !== undefined && 2 * outHeight <= inHeight && 2 * outWidth <= inWidth) {
     pool2x2Gradient(x, heap.typedArrayFromHeap(output), gradient, dx, batchSize, inHeight, inWidth, channels, outHeight, outWidth);
     return out;
@@ -70,7 +91,18 @@ export function maxPoolGradOnHeap(params: Parameters<KernelFunc>[0]): TensorInfo
  * equal to it is found with arithmetic instead of branches. A window whose inputs are all NaN
  * (no input equals its maximum) sends its gradient nowhere, as in the general pass.
  */
-function pool2x2Gradient(x: Float32Array, pooled: Float32Array, gradient: Float32Array, dx: Float32Array, batchSize: number, inHeight: number, inWidth: number, channels: number, outHeight: number, outWidth: number): void {
+function pool2x2Gradient(
+  x: Float32Array,
+  pooled: Float32Array,
+  gradient: Float32Array,
+  dx: Float32Array,
+  batchSize: number,
+  inHeight: number,
+  inWidth: number,
+  channels: number,
+  outHeight: number,
+  outWidth: number,
+): void {
   const right = channels;
   const down = inWidth * channels;
   let o = 0;

@@ -16,7 +16,11 @@ export interface FilledKernel {
 const stockKernels = new Map<string, KernelConfig>();
 let registered: FilledKernel[] = [];
 
-function replace(kernelName: string, backendName: string, make: (stock: KernelConfig | undefined) => KernelConfig['kernelFunc']): FilledKernel {
+function replace(
+  kernelName: string,
+  backendName: string,
+  make: (stock: KernelConfig | undefined) => KernelConfig['kernelFunc'],
+): FilledKernel {
   const stock = getKernel(kernelName, backendName);
   if (stock !== undefined) {
     stockKernels.set(`${kernelName}/${backendName}`, stock);
@@ -29,7 +33,11 @@ function replace(kernelName: string, backendName: string, make: (stock: KernelCo
 }
 
 /** Replaces a kernel that exists but is slow; nothing when the backend has no such kernel. */
-function speedUp(kernelName: string, backendName: string, make: (stock: KernelConfig) => KernelConfig['kernelFunc']): FilledKernel | undefined {
+function speedUp(
+  kernelName: string,
+  backendName: string,
+  make: (stock: KernelConfig) => KernelConfig['kernelFunc'],
+): FilledKernel | undefined {
   return getKernel(kernelName, backendName) === undefined ? undefined : replace(kernelName, backendName, (stock) => make(stock!));
 }
 
@@ -56,7 +64,9 @@ export function registerTrainingKernels(): FilledKernel[] {
   if (registered.length > 0) return registered;
   registered = [
     replace('Conv2DBackpropFilter', 'cpu', (stock) => conv2DBackpropFilterKernel('cpu', CPU_COLUMNS, stock)),
-    replace('Conv2DBackpropFilter', 'wasm', (stock) => filterGradientByConvolution('wasm', conv2DBackpropFilterKernel('wasm', WASM_COLUMNS, stock))),
+    replace('Conv2DBackpropFilter', 'wasm', (stock) =>
+      filterGradientByConvolution('wasm', conv2DBackpropFilterKernel('wasm', WASM_COLUMNS, stock)),
+    ),
     speedUp('Conv2DBackpropInput', 'wasm', (stock) => inputGradientByConvolution('wasm', stock)),
     speedUp('MaxPoolGrad', 'wasm', () => maxPoolGradOnHeap),
     speedUp('BatchMatMul', 'wasm', (stock) => untransposedBatchMatMulKernel('wasm', stock)),

@@ -16,7 +16,9 @@ export type ExternalResolver = (value: ExternalValue) => string | undefined;
 
 function onnxType(dtype: DataType, kernelName: string): OnnxType {
   if (dtype === 'float32' || dtype === 'int32' || dtype === 'bool') return dtype;
-  throw new TypeError(`compileStep: ${kernelName} works on ${dtype} tensors, which the native engine does not support (float32, int32 and bool only).`);
+  throw new TypeError(
+    `compileStep: ${kernelName} works on ${dtype} tensors, which the native engine does not support (float32, int32 and bool only).`,
+  );
 }
 
 const shapeKey = (shape: readonly number[]): string => shape.join('x');
@@ -106,7 +108,11 @@ export class GraphRecorder {
 
   /** A 1-D int64 constant (shapes, axes, permutations, pads). */
   int64Constant(values: readonly number[]): string {
-    return this.constant('int64', [values.length], BigInt64Array.from(values, (value) => BigInt(value)));
+    return this.constant(
+      'int64',
+      [values.length],
+      BigInt64Array.from(values, (value) => BigInt(value)),
+    );
   }
 
   /** A float32 scalar constant. */

@@ -45,7 +45,8 @@ function importOnnxRuntime(): Promise<Ort | string> {
 function resolveThreads(options: NativeEngineOptions): number {
   const fromEnvironment = globalThis.process?.env?.SDAE_NATIVE_THREADS;
   if (options.threads !== undefined) return requirePositiveInteger('loadNativeEngine', 'threads', options.threads);
-  if (fromEnvironment !== undefined && fromEnvironment !== '') return requirePositiveInteger('loadNativeEngine', 'SDAE_NATIVE_THREADS', Number(fromEnvironment));
+  if (fromEnvironment !== undefined && fromEnvironment !== '')
+    return requirePositiveInteger('loadNativeEngine', 'SDAE_NATIVE_THREADS', Number(fromEnvironment));
   return availableParallelism();
 }
 

@@ -18,7 +18,11 @@ interface KernelCase {
   step: (inputs: Inputs) => Record<string, tf.Tensor>;
 }
 
-const weights = (shape: number[]) => tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(i + 1)), shape);
+const weights = (shape: number[]) =>
+  tf.tensor(
+    Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(i + 1)),
+    shape,
+  );
 
 const CASES: Record<string, KernelCase> = {
   'matMul in every orientation and batched': {
@@ -50,7 +54,9 @@ const CASES: Record<string, KernelCase> = {
     step: ({ x }) => {
       const pooled = (xs: tf.Tensor) => tf.maxPool(xs as tf.Tensor4D, 2, 2, 'valid');
       const overlapping = (xs: tf.Tensor) => tf.maxPool(xs as tf.Tensor4D, 3, 1, 'same');
-      const dx = tf.grad((xs: tf.Tensor) => tf.add(tf.sum(tf.mul(pooled(xs), weights([2, 3, 3, 3]))), tf.sum(tf.mul(overlapping(xs), weights([2, 6, 6, 3])))))(x!);
+      const dx = tf.grad((xs: tf.Tensor) =>
+        tf.add(tf.sum(tf.mul(pooled(xs), weights([2, 3, 3, 3]))), tf.sum(tf.mul(overlapping(xs), weights([2, 6, 6, 3])))),
+      )(x!);
       return { pooled: pooled(x!), overlapping: overlapping(x!), dx };
     },
   },
@@ -72,7 +78,20 @@ const CASES: Record<string, KernelCase> = {
     }),
   },
   'comparisons, logic and select': {
-    kernels: ['Greater', 'GreaterEqual', 'Less', 'LessEqual', 'Equal', 'NotEqual', 'LogicalAnd', 'LogicalOr', 'LogicalNot', 'Select', 'Cast', 'Round'],
+    kernels: [
+      'Greater',
+      'GreaterEqual',
+      'Less',
+      'LessEqual',
+      'Equal',
+      'NotEqual',
+      'LogicalAnd',
+      'LogicalOr',
+      'LogicalNot',
+      'Select',
+      'Cast',
+      'Round',
+    ],
     inputs: { a: [4, 3], b: [4, 3] },
     step: ({ a, b }) => {
       const rounded = tf.round(tf.mul(a!, 3));
@@ -93,7 +112,29 @@ const CASES: Record<string, KernelCase> = {
     },
   },
   'activations and unary functions': {
-    kernels: ['Sigmoid', 'Relu', 'Tanh', 'Softplus', 'Exp', 'Log', 'Sqrt', 'Rsqrt', 'Reciprocal', 'Neg', 'Abs', 'Sign', 'Floor', 'Ceil', 'Square', 'Log1p', 'Elu', 'Step', 'LeakyRelu', 'ClipByValue', 'Identity'],
+    kernels: [
+      'Sigmoid',
+      'Relu',
+      'Tanh',
+      'Softplus',
+      'Exp',
+      'Log',
+      'Sqrt',
+      'Rsqrt',
+      'Reciprocal',
+      'Neg',
+      'Abs',
+      'Sign',
+      'Floor',
+      'Ceil',
+      'Square',
+      'Log1p',
+      'Elu',
+      'Step',
+      'LeakyRelu',
+      'ClipByValue',
+      'Identity',
+    ],
     inputs: { x: [5, 4], positive: [5, 4] },
     low: -3,
     high: 3,
@@ -142,7 +183,7 @@ const CASES: Record<string, KernelCase> = {
       logSoftmax: tf.logSoftmax(x!),
     }),
   },
-  'shapes': {
+  shapes: {
     kernels: ['Reshape', 'ExpandDims', 'Transpose', 'Concat', 'Tile', 'Slice', 'OneHot', 'Fill', 'ZerosLike', 'OnesLike'],
     inputs: { x: [2, 3, 4], y: [2, 1, 4] },
     step: ({ x, y }) => ({
@@ -197,13 +238,18 @@ describe('KERNEL_MAPPINGS', () => {
       const feeds = feedsFor(testCase, title.length);
       const expected = tf.tidy(() => {
         const inputs = Object.fromEntries(Object.entries(feeds).map(([name, feed]) => [name, tf.tensor(feed.values, [...feed.shape])]));
-        return Object.fromEntries(Object.entries(testCase.step(inputs)).map(([name, tensor]) => [name, { shape: tensor.shape, values: tensor.dataSync() }]));
+        return Object.fromEntries(
+          Object.entries(testCase.step(inputs)).map(([name, tensor]) => [name, { shape: tensor.shape, values: tensor.dataSync() }]),
+        );
       });
       const step = engine.prepare({ name: title, state: new Map(), step: testCase.step });
       try {
         const actual = await step.run(feeds);
         const [traced] = await step.graphs();
-        expect(testCase.kernels.filter((kernel) => !traced!.kernels.includes(kernel)), 'kernels that did not run').toEqual([]);
+        expect(
+          testCase.kernels.filter((kernel) => !traced!.kernels.includes(kernel)),
+          'kernels that did not run',
+        ).toEqual([]);
         for (const [name, { shape, values }] of Object.entries(expected)) {
           expect(traced!.outputs.get(name)!.shape, name).toEqual(shape);
           const got = Array.from(actual[name]!, Number);
@@ -232,7 +278,10 @@ describe('NativeStep', () => {
     const W = tf.variable(initialW.clone());
     const b = tf.variable(tf.zeros([4]));
     const sgd = ({ x }: Inputs) => {
-      const { value, grads } = tf.variableGrads(() => tf.mean(tf.square(tf.sigmoid(tf.add(tf.matMul(x as tf.Tensor2D, W), b)))) as tf.Scalar, [W, b]);
+      const { value, grads } = tf.variableGrads(
+        () => tf.mean(tf.square(tf.sigmoid(tf.add(tf.matMul(x as tf.Tensor2D, W), b)))) as tf.Scalar,
+        [W, b],
+      );
       W.assign(tf.sub(W, tf.mul(grads[W.name]!, 0.5)));
       b.assign(tf.sub(b, tf.mul(grads[b.name]!, 0.5)));
       return { loss: value };
@@ -242,7 +291,14 @@ describe('NativeStep', () => {
     const expectedW = W.dataSync().slice();
     W.assign(initialW);
     b.assign(tf.zeros([4]));
-    const step = engine.prepare({ name: 'sgd', state: new Map([['W', W], ['b', b]]), step: sgd });
+    const step = engine.prepare({
+      name: 'sgd',
+      state: new Map([
+        ['W', W],
+        ['b', b],
+      ]),
+      step: sgd,
+    });
     try {
       const losses: number[] = [];
       for (const feeds of batches) losses.push((await step.run(feeds)).loss![0]!);

@@ -127,11 +127,15 @@ const conv2D: KernelMapping = (context) => {
   requireNhwc(context);
   const { recorder } = context;
   const info = convInfo(context, context.inputInfos.x!.shape, context.inputInfos.filter!.shape);
-  const y = recorder.emit('Conv', [transpose(recorder, context.inputs.x!, NHWC_TO_NCHW), transpose(recorder, context.inputs.filter!, HWIO_TO_OIHW)], {
-    strides: { ints: [info.strideHeight, info.strideWidth] },
-    dilations: { ints: [info.dilationHeight, info.dilationWidth] },
-    pads: { ints: padsOf(info) },
-  });
+  const y = recorder.emit(
+    'Conv',
+    [transpose(recorder, context.inputs.x!, NHWC_TO_NCHW), transpose(recorder, context.inputs.filter!, HWIO_TO_OIHW)],
+    {
+      strides: { ints: [info.strideHeight, info.strideWidth] },
+      dilations: { ints: [info.dilationHeight, info.dilationWidth] },
+      pads: { ints: padsOf(info) },
+    },
+  );
   return [transpose(recorder, y, NCHW_TO_NHWC)];
 };
 
@@ -149,12 +153,16 @@ const conv2DBackpropInput: KernelMapping = (context) => {
     info.inHeight - (info.strideHeight * (info.outHeight - 1) + spanHeight - pads[0]! - pads[2]!),
     info.inWidth - (info.strideWidth * (info.outWidth - 1) + spanWidth - pads[1]! - pads[3]!),
   ];
-  const y = recorder.emit('ConvTranspose', [transpose(recorder, context.inputs.dy!, NHWC_TO_NCHW), transpose(recorder, context.inputs.filter!, HWIO_TO_OIHW)], {
-    strides: { ints: [info.strideHeight, info.strideWidth] },
-    dilations: { ints: [info.dilationHeight, info.dilationWidth] },
-    pads: { ints: pads },
-    output_padding: { ints: outputPadding },
-  });
+  const y = recorder.emit(
+    'ConvTranspose',
+    [transpose(recorder, context.inputs.dy!, NHWC_TO_NCHW), transpose(recorder, context.inputs.filter!, HWIO_TO_OIHW)],
+    {
+      strides: { ints: [info.strideHeight, info.strideWidth] },
+      dilations: { ints: [info.dilationHeight, info.dilationWidth] },
+      pads: { ints: pads },
+      output_padding: { ints: outputPadding },
+    },
+  );
   return [transpose(recorder, y, NCHW_TO_NHWC)];
 };
 
@@ -172,13 +180,22 @@ const conv2DBackpropFilter: KernelMapping = (context) => {
     throw new TypeError('compileStep: Conv2DBackpropFilter with dilations is not supported by the native engine.');
   }
   const channelsAsBatch = [3, 0, 1, 2];
-  const result = recorder.emit('Conv', [transpose(recorder, context.inputs.x!, channelsAsBatch), transpose(recorder, context.inputs.dy!, channelsAsBatch)], {
-    strides: { ints: [1, 1] },
-    dilations: { ints: [info.strideHeight, info.strideWidth] },
-    pads: { ints: padsOf(info) },
-  });
+  const result = recorder.emit(
+    'Conv',
+    [transpose(recorder, context.inputs.x!, channelsAsBatch), transpose(recorder, context.inputs.dy!, channelsAsBatch)],
+    {
+      strides: { ints: [1, 1] },
+      dilations: { ints: [info.strideHeight, info.strideWidth] },
+      pads: { ints: padsOf(info) },
+    },
+  );
   // [inC, outC, kH', kW'], where the input's unread last rows (a stride that does not divide) give kH' > kH.
-  const cropped = recorder.emit('Slice', [result, recorder.int64Constant([0, 0]), recorder.int64Constant([filterShape[0]!, filterShape[1]!]), recorder.int64Constant([2, 3])]);
+  const cropped = recorder.emit('Slice', [
+    result,
+    recorder.int64Constant([0, 0]),
+    recorder.int64Constant([filterShape[0]!, filterShape[1]!]),
+    recorder.int64Constant([2, 3]),
+  ]);
   return [transpose(recorder, cropped, [2, 3, 0, 1])];
 };
 
@@ -191,7 +208,13 @@ const maxPoolAttributes = (info: backend_util.Conv2DInfo) => ({
 const maxPool: KernelMapping = (context) => {
   const { recorder } = context;
   const info = poolInfo(context, context.inputInfos.x!.shape);
-  return [transpose(recorder, recorder.emit('MaxPool', [transpose(recorder, context.inputs.x!, NHWC_TO_NCHW)], maxPoolAttributes(info)), NCHW_TO_NHWC)];
+  return [
+    transpose(
+      recorder,
+      recorder.emit('MaxPool', [transpose(recorder, context.inputs.x!, NHWC_TO_NCHW)], maxPoolAttributes(info)),
+      NCHW_TO_NHWC,
+    ),
+  ];
 };
 
 /**
@@ -208,7 +231,10 @@ const maxPoolGrad: KernelMapping = (context) => {
   const flat = recorder.int64Constant([-1]);
   const zeros = recorder.constant('float32', [size], new Float32Array(size));
   const dy = recorder.emit('Reshape', [transpose(recorder, context.inputs.dy!, NHWC_TO_NCHW), flat]);
-  const scattered = recorder.emit('ScatterElements', [zeros, recorder.emit('Reshape', [indices!, flat]), dy], { axis: { int: 0 }, reduction: { string: 'add' } });
+  const scattered = recorder.emit('ScatterElements', [zeros, recorder.emit('Reshape', [indices!, flat]), dy], {
+    axis: { int: 0 },
+    reduction: { string: 'add' },
+  });
   const [n, h, w, c] = inputShape as [number, number, number, number];
   return [transpose(recorder, recorder.emit('Reshape', [scattered, recorder.int64Constant([n, c, h, w])]), NCHW_TO_NHWC)];
 };
@@ -219,7 +245,12 @@ const batchMatMul: KernelMapping = (context) => {
   const a = context.inputInfos.a!;
   const b = context.inputInfos.b!;
   if (a.shape.length === 2 && b.shape.length === 2) {
-    return [recorder.emit('Gemm', [context.inputs.a!, context.inputs.b!], { transA: { int: transposeA ? 1 : 0 }, transB: { int: transposeB ? 1 : 0 } })];
+    return [
+      recorder.emit('Gemm', [context.inputs.a!, context.inputs.b!], {
+        transA: { int: transposeA ? 1 : 0 },
+        transB: { int: transposeB ? 1 : 0 },
+      }),
+    ];
   }
   const swap = (rank: number) => {
     const perm = Array.from({ length: rank }, (_, axis) => axis);
@@ -246,7 +277,9 @@ const step: KernelMapping = (context) => {
   const { recorder } = context;
   const x = first(context);
   const alpha = (context.attrs.alpha as number | undefined) ?? 0;
-  return [recorder.emit('Where', [recorder.emit('Greater', [x, recorder.floatScalar(0)]), recorder.floatScalar(1), recorder.floatScalar(alpha)])];
+  return [
+    recorder.emit('Where', [recorder.emit('Greater', [x, recorder.floatScalar(0)]), recorder.floatScalar(1), recorder.floatScalar(alpha)]),
+  ];
 };
 
 const elementwiseWith =
@@ -308,9 +341,15 @@ export const KERNEL_MAPPINGS: Readonly<Record<string, KernelMapping>> = {
   Log1p: elementwiseWith((recorder, x) => recorder.emit('Log', [recorder.emit('Add', [x, recorder.floatScalar(1)])])),
   Elu: unary('Elu'),
   Step: step,
-  LeakyRelu: (context) => [context.recorder.emit('LeakyRelu', [first(context)], { alpha: { float: (context.attrs.alpha as number | undefined) ?? 0.2 } })],
+  LeakyRelu: (context) => [
+    context.recorder.emit('LeakyRelu', [first(context)], { alpha: { float: (context.attrs.alpha as number | undefined) ?? 0.2 } }),
+  ],
   ClipByValue: (context) => [
-    context.recorder.emit('Clip', [first(context), context.recorder.floatScalar(context.attrs.clipValueMin as number), context.recorder.floatScalar(context.attrs.clipValueMax as number)]),
+    context.recorder.emit('Clip', [
+      first(context),
+      context.recorder.floatScalar(context.attrs.clipValueMin as number),
+      context.recorder.floatScalar(context.attrs.clipValueMax as number),
+    ]),
   ],
   Cast: (context) => [cast(context.recorder, first(context), context.attrs.dtype as DataType)],
   Identity: (context) => [context.recorder.emit('Identity', [first(context)])],
@@ -322,7 +361,9 @@ export const KERNEL_MAPPINGS: Readonly<Record<string, KernelMapping>> = {
   Prod: reduction('ReduceProd'),
   ArgMax: (context) => {
     const [axis] = axesOf(context);
-    return [cast(context.recorder, context.recorder.emit('ArgMax', [first(context)], { axis: { int: axis! }, keepdims: { int: 0 } }), 'int32')];
+    return [
+      cast(context.recorder, context.recorder.emit('ArgMax', [first(context)], { axis: { int: axis! }, keepdims: { int: 0 } }), 'int32'),
+    ];
   },
   Softmax: (context) => {
     const rank = context.inputInfos.logits!.shape.length;
@@ -353,8 +394,16 @@ export const KERNEL_MAPPINGS: Readonly<Record<string, KernelMapping>> = {
     const { depth, onValue, offValue } = context.attrs as { depth: number; onValue: number; offValue: number };
     // indices[..., None] == [0, 1, ..., depth - 1], then the on and off values.
     const indices = recorder.emit('Unsqueeze', [cast(recorder, context.inputs.indices!, 'int32'), recorder.int64Constant([-1])]);
-    const classes = recorder.constant('int32', [depth], Int32Array.from({ length: depth }, (_, index) => index));
-    const hot = recorder.emit('Where', [recorder.emit('Equal', [indices, classes]), recorder.floatScalar(onValue), recorder.floatScalar(offValue)]);
+    const classes = recorder.constant(
+      'int32',
+      [depth],
+      Int32Array.from({ length: depth }, (_, index) => index),
+    );
+    const hot = recorder.emit('Where', [
+      recorder.emit('Equal', [indices, classes]),
+      recorder.floatScalar(onValue),
+      recorder.floatScalar(offValue),
+    ]);
     return [castTo(context, hot, 'float32')];
   },
   // Kernels whose output does not depend on a traced input.

@@ -160,7 +160,8 @@ function writeNode(writer: Writer, node: OnnxNode, index: number): void {
   for (const output of node.outputs) writer.string(2, output);
   writer.string(3, `${node.opType}_${index}`);
   writer.string(4, node.opType);
-  for (const [name, attribute] of Object.entries(node.attributes ?? {})) writer.message(5, (inner) => writeAttribute(inner, name, attribute));
+  for (const [name, attribute] of Object.entries(node.attributes ?? {}))
+    writer.message(5, (inner) => writeAttribute(inner, name, attribute));
   if (node.domain !== undefined) writer.string(7, node.domain);
 }
 

@@ -109,7 +109,8 @@ export async function traceStep(definition: StepDefinition, inputShapes: Record<
   const stateByData = new Map<DataId, string>();
   const saved = new Map<string, { dataId: DataId; values: Float32Array }>();
   for (const [name, variable] of definition.state) {
-    if (variable.dtype !== 'float32') throw new TypeError(`compileStep: state ${name} is ${variable.dtype}; the native engine carries float32 state only.`);
+    if (variable.dtype !== 'float32')
+      throw new TypeError(`compileStep: state ${name} is ${variable.dtype}; the native engine carries float32 state only.`);
     stateByData.set(variable.dataId, name);
     saved.set(name, { dataId: variable.dataId, values: (await variable.data()) as Float32Array });
   }
