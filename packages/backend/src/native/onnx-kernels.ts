@@ -273,13 +273,17 @@ const constantOutput: KernelMapping = (context) => {
   return [context.recorder.nameOf(output, context.kernelName)];
 };
 
+/**
+ * tfjs's Step: 1 where x > 0, else alpha (NaN stays NaN). As Sign(Relu(x)), two fast unary
+ * kernels: onnxruntime's Where and Greater against a broadcast scalar took 3.8 ms of the
+ * notebook CNN's 8 ms step (ReLU's derivative over [100, 24, 24, 1]).
+ */
 const step: KernelMapping = (context) => {
   const { recorder } = context;
-  const x = first(context);
+  const positive = recorder.emit('Sign', [recorder.emit('Relu', [first(context)])]);
   const alpha = (context.attrs.alpha as number | undefined) ?? 0;
-  return [
-    recorder.emit('Where', [recorder.emit('Greater', [x, recorder.floatScalar(0)]), recorder.floatScalar(1), recorder.floatScalar(alpha)]),
-  ];
+  if (alpha === 0) return [positive];
+  return [recorder.emit('Add', [recorder.emit('Mul', [positive, recorder.floatScalar(1 - alpha)]), recorder.floatScalar(alpha)])];
 };
 
 const elementwiseWith =
