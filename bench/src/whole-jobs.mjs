@@ -161,7 +161,7 @@ const text = [
   ...(startWarning === undefined ? [] : [`**${startWarning.replace(/^warning/, 'Warning')}**`]),
   ...(settings.note === '' ? [] : [`Note: ${settings.note}`]),
   '',
-  ...settings.jobs.map((name) => `- ${name}: ${JOBS[name].title}; PyTorch: peer/workloads.py ${JOBS[name].peer.workload}, ${JOBS[name].peer.steps.toLocaleString("en-US")} steps`),
+  ...settings.jobs.map((name) => `- ${name}: ${JOBS[name].title}; PyTorch: peer/workloads.py ${JOBS[name].peer.workload}, ${JOBS[name].peer.steps.toLocaleString('en-US')} steps`),
   '',
   markdownTable(['job', 'ours s', 'PyTorch s', 'ours/PyTorch', 'ours runs (s)', 'PyTorch runs (s)', 'load after runs'], rows),
   '',
