@@ -179,7 +179,8 @@ const text = [
   ...(settings.note === '' ? [] : [`Note: ${settings.note}`]),
   '',
   ...settings.jobs.map(
-    (name) => `- ${name}: ${JOBS[name].title}; PyTorch: peer/workloads.py ${JOBS[name].peer.workload}, ${JOBS[name].peer.steps} steps`,
+    (name) =>
+      `- ${name}: ${JOBS[name].title}; PyTorch: peer/workloads.py ${JOBS[name].peer.workload}, ${JOBS[name].peer.steps.toLocaleString('en-US')} steps`,
   ),
   '',
   markdownTable(['job', 'ours s', 'PyTorch s', 'ours/PyTorch', 'ours runs (s)', 'PyTorch runs (s)', 'load after runs'], rows),
