@@ -118,8 +118,8 @@ const experiments = {
   async transfer() {
     const { train } = await loadMnist({ split: 'mini' });
     const epochs = Number(values.epochs ?? 5);
-    const options = { epochs, batchSize: 20, learningRate: 0.1 };
-    const source = new DenoisingAutoencoder({ hiddenSize: 500, corruptionLevel: 0.3, seed: 1 });
+    const options = { ...TUTORIAL_DA.training, epochs };
+    const source = new DenoisingAutoencoder({ ...TUTORIAL_DA.model, seed: 1 });
     const results = { source: (await trainAutoencoder(source, train, options)).history.map((log) => Number(log.cost.toFixed(2))) };
     const runs = {
       'sigmoid from sigmoid': { activation: 'sigmoid', scale: 1 },
@@ -129,7 +129,7 @@ const experiments = {
       'relu random': { activation: 'relu' },
     };
     for (const [name, { activation, scale }] of Object.entries(runs)) {
-      const da = new DenoisingAutoencoder({ hiddenSize: 500, corruptionLevel: 0.3, activation, seed: 2 });
+      const da = new DenoisingAutoencoder({ ...TUTORIAL_DA.model, activation, seed: 2 });
       if (scale !== undefined) initializeFrom(da, source, { scale });
       try {
         results[name] = (await trainAutoencoder(da, train, options)).history.map((log) => Number(log.cost.toFixed(2)));
