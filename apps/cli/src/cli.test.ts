@@ -536,6 +536,14 @@ describe('--engine and --threads', () => {
   });
 });
 
+describe('sdae --threads with --engine tfjs', () => {
+  it('refuses the contradiction as a usage error instead of ignoring --threads', async () => {
+    const result = await runCaptured(['mlp', '--engine', 'tfjs', '--threads', '2', '--out', join(tmpdir(), 'sdae-never')]);
+    expect(result.code).toBe(EXIT.usage);
+    expect(result.err).toContain("sdae: --threads sizes the native engine's pool, but --engine tfjs trains on tfjs");
+  });
+});
+
 describe('sdae backends', () => {
   it('lists every backend with whether it works here and the selected one', async () => {
     const { code, out } = await runCaptured(['backends', '--json']);

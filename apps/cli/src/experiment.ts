@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '@sdae/core';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { formatBackendReport, selectBackend, type BackendReport } from '@sdae/backend';
@@ -79,6 +80,13 @@ function backendLines(backend: BackendReport): string[] {
 
 /** Selects the backend, loads MNIST (cut to --limit), creates the output directory. */
 export async function startExperiment(flags: ExperimentFlags & EngineFlags, output: Output): Promise<Experiment> {
+  if (flags.engine === 'tfjs' && flags.threads !== undefined) {
+    throw new InvalidArgumentError(
+      '--threads',
+      flags.threads,
+      `--threads sizes the native engine's pool, but --engine tfjs trains on tfjs; drop --threads (SDAE_WASM_THREADS sizes wasm's pool) or use --engine native.`,
+    );
+  }
   const backend = await selectBackend({ backend: flags.backend });
   const loaded = await loadMnist({ split: flags.split });
   const cut = (set: ImageSet) => (flags.limit === undefined || flags.limit >= set.count ? set : sliceImageSet(set, 0, flags.limit));

@@ -1,5 +1,5 @@
 import { CommanderError } from 'commander';
-import { SdaeError } from '@sdae/core';
+import { InvalidArgumentError, SdaeError } from '@sdae/core';
 
 /** Where a command writes; tests pass their own to read what was printed. */
 export interface Output {
@@ -40,7 +40,8 @@ export function exitCodeFor(error: unknown, output: Output): ExitCode {
   }
   if (SdaeError.isInstance(error)) {
     output.err(`sdae: ${error.message}\n`);
-    return EXIT.failed;
+    // A flag the command refused after parsing (two flags that contradict) is a usage error too.
+    return InvalidArgumentError.isInstance(error) && error.argument.startsWith('--') ? EXIT.usage : EXIT.failed;
   }
   throw error;
 }
