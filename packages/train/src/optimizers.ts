@@ -90,9 +90,18 @@ export class Optimizer {
    */
   advance(): Record<string, number> {
     this.step += 1;
+    return this.hyperparametersAt(this.step);
+  }
+
+  /** The names of the settings {@link Optimizer.advance} returns, without counting a step. */
+  get hyperparameterNames(): string[] {
+    return Object.keys(this.hyperparametersAt(1));
+  }
+
+  private hyperparametersAt(step: number): Record<string, number> {
     const { name, learningRate, beta1, beta2 } = this.config;
     if (name !== 'adam') return { learningRate };
-    return { learningRate, stepSize: (learningRate * Math.sqrt(1 - beta2 ** this.step)) / (1 - beta1 ** this.step) };
+    return { learningRate, stepSize: (learningRate * Math.sqrt(1 - beta2 ** step)) / (1 - beta1 ** step) };
   }
 
   /**

@@ -204,13 +204,12 @@ class NativeRunner implements StepRunner {
     if (this.fallback !== undefined) return this.fallback.run(batch, context);
     const feeds: Record<string, { values: Float32Array; shape: readonly number[] }> = { x: { values: batch.x, shape: batch.xShape } };
     if (batch.y !== undefined) feeds.y = { values: batch.y, shape: batch.yShape! };
-    const hyperparameterNames = Object.keys(this.optimizer.config.name === 'adam' ? { learningRate: 0, stepSize: 0 } : { learningRate: 0 });
     try {
       // Compiled (once per shape) before the optimiser counts the step, so a fallback loses nothing.
       await this.step.compileFor({
         ...Object.fromEntries(Object.entries(feeds).map(([name, feed]) => [name, feed.shape])),
         ...this.spec.noiseShapes(batch),
-        ...Object.fromEntries(hyperparameterNames.map((name) => [name, []])),
+        ...Object.fromEntries(this.optimizer.hyperparameterNames.map((name) => [name, []])),
       });
     } catch (error) {
       if (!(error instanceof UnsupportedKernelError)) throw error;

@@ -1,5 +1,5 @@
 import type { DataId, DataType, TensorInfo } from '@tensorflow/tfjs-core';
-import type { OnnxAttribute, OnnxNode, OnnxTensor, OnnxType } from './onnx-proto';
+import { toOnnxType, type OnnxAttribute, type OnnxNode, type OnnxTensor, type OnnxType } from './onnx-proto';
 
 /** The value of a tensor that enters the graph from outside the traced function. */
 export interface ExternalValue {
@@ -13,13 +13,6 @@ export interface ExternalValue {
  * Called once per external tensor.
  */
 export type ExternalResolver = (value: ExternalValue) => string | undefined;
-
-function onnxType(dtype: DataType, kernelName: string): OnnxType {
-  if (dtype === 'float32' || dtype === 'int32' || dtype === 'bool') return dtype;
-  throw new TypeError(
-    `compileStep: ${kernelName} works on ${dtype} tensors, which the native engine does not support (float32, int32 and bool only).`,
-  );
-}
 
 const shapeKey = (shape: readonly number[]): string => shape.join('x');
 
@@ -121,7 +114,7 @@ export class GraphRecorder {
   }
 
   private external(info: TensorInfo | ExternalValue, kernelName: string): string {
-    const type = onnxType(info.dtype, kernelName);
+    const type = toOnnxType(info.dtype, `an input of ${kernelName}`);
     const input = this.resolveExternal(info);
     if (input !== undefined) {
       this.define(info, input);

@@ -1,6 +1,6 @@
 import { backend_util, type DataType, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { GraphRecorder } from './graph-recorder';
-import { ONNX_TYPES, type OnnxType } from './onnx-proto';
+import { ONNX_TYPES, toOnnxType } from './onnx-proto';
 
 /** What a kernel mapping sees: the recorded names of its inputs, its attributes, and tfjs's own outputs. */
 export interface KernelContext {
@@ -17,14 +17,9 @@ export interface KernelContext {
 /** Emits the ONNX nodes of one tfjs kernel call and returns the names of its outputs, in order. */
 export type KernelMapping = (context: KernelContext) => string[];
 
-const onnxTypeOf = (dtype: DataType): OnnxType => {
-  if (dtype === 'float32' || dtype === 'int32' || dtype === 'bool') return dtype;
-  throw new TypeError(`compileStep: ${dtype} tensors are not supported by the native engine.`);
-};
-
 /** ONNX Cast to a tfjs dtype. */
 function cast(recorder: GraphRecorder, name: string, dtype: DataType): string {
-  return recorder.emit('Cast', [name], { to: { int: ONNX_TYPES[onnxTypeOf(dtype)] } });
+  return recorder.emit('Cast', [name], { to: { int: ONNX_TYPES[toOnnxType(dtype, 'a Cast target')] } });
 }
 
 /** Casts `name` to the output dtype when the ONNX op produced another type. */

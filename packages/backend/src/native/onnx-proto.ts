@@ -8,6 +8,16 @@ export const ONNX_TYPES = { float32: 1, int32: 6, int64: 7, bool: 9 } as const;
 /** An element type the compiler handles. */
 export type OnnxType = keyof typeof ONNX_TYPES;
 
+/**
+ * The ONNX element type of a tfjs dtype; `what` names the tensor in the error.
+ *
+ * @throws {TypeError} for a dtype the native engine does not handle (string, complex64).
+ */
+export function toOnnxType(dtype: string, what: string): OnnxType {
+  if (dtype === 'float32' || dtype === 'int32' || dtype === 'bool') return dtype;
+  throw new TypeError(`compileStep: ${what} is a ${dtype} tensor; the native engine handles float32, int32 and bool only.`);
+}
+
 /** A node attribute: a number (int unless `float` is used), a list of ints, or a tensor. */
 export type OnnxAttribute = { int: number } | { float: number } | { ints: readonly number[] } | { tensor: OnnxTensor } | { string: string };
 

@@ -4,7 +4,7 @@ import { getKernelsForBackend, registerKernel, type DataId, type KernelConfig, t
 import { UnsupportedKernelError } from '../errors';
 import { GraphRecorder, type ExternalValue } from './graph-recorder';
 import { KERNEL_MAPPINGS, type KernelMapping } from './onnx-kernels';
-import type { OnnxGraph, OnnxType, OnnxValueInfo } from './onnx-proto';
+import { toOnnxType, type OnnxGraph, type OnnxType, type OnnxValueInfo } from './onnx-proto';
 
 /** The backend a step runs on while it is traced: tfjs's cpu kernels, each one also recorded. */
 const TRACE_BACKEND = 'sdae-trace';
@@ -92,11 +92,6 @@ function registerTraceBackend(): void {
 
 const valueInfo = (value: StepValue): OnnxValueInfo => ({ name: value.graphName, type: value.dtype, shape: value.shape });
 
-function onnxTypeOf(tensor: { dtype: tf.DataType }, what: string): OnnxType {
-  if (tensor.dtype === 'float32' || tensor.dtype === 'int32' || tensor.dtype === 'bool') return tensor.dtype;
-  throw new TypeError(`compileStep: ${what} is a ${tensor.dtype} tensor; the native engine handles float32, int32 and bool.`);
-}
-
 /**
  * Runs `definition.step` once on tfjs's cpu kernels with every kernel call recorded, and returns
  * the graph of the whole step. The state variables are put back to their values before the trace.
@@ -149,7 +144,7 @@ export async function traceStep(definition: StepDefinition, inputShapes: Record<
       const output = (tensor: tf.Tensor, graphName: string): StepValue => {
         const source = active.nameOf(tensor, 'output');
         active.nodes.push({ opType: 'Identity', inputs: [source], outputs: [graphName] });
-        return { graphName, shape: [...tensor.shape], dtype: onnxTypeOf(tensor, graphName) };
+        return { graphName, shape: [...tensor.shape], dtype: toOnnxType(tensor.dtype, graphName) };
       };
       for (const [name, tensor] of Object.entries(results)) outputs.set(name, output(tensor, `output:${name}`));
       for (const [name, variable] of definition.state) {
