@@ -76,7 +76,8 @@ export async function* sampledTraining(
       state.history.push(log);
       state.nextEpoch = iteration + 1;
       yield { type: 'epoch-end', log };
-      if ((iteration + 1) % resolved.checkpointEvery === 0) runner.sync();
+      // The checkpoint reads the weights and slots the engine holds (a sync per iteration would copy them every step).
+      if (resolved.writeCheckpoint !== undefined && (iteration + 1) % resolved.checkpointEvery === 0) runner.sync();
       const written = await checkpointIfDue(resolved, iteration + 1, model, optimizer, state);
       if (written !== undefined) {
         lastGood = snapshotWeights(model);

@@ -48,6 +48,14 @@ const CASES: Record<string, KernelCase> = {
       return { valid: valid(x!, filter!), strided: strided(x!, filter!), dx: dx!, dFilter: dFilter! };
     },
   },
+  'conv2d gradients with one input channel and a stride that leaves rows unread': {
+    kernels: ['Conv2D', 'Conv2DBackpropFilter'],
+    inputs: { x: [2, 8, 8, 1], filter: [3, 3, 1, 2] },
+    step: ({ x, filter }) => {
+      const loss = (f: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, 2, 'valid'), weights([2, 3, 3, 2])));
+      return { dFilter: tf.grad(loss)(filter!) };
+    },
+  },
   'max pooling and its gradient': {
     kernels: ['MaxPool', 'MaxPoolGrad'],
     inputs: { x: [2, 6, 6, 3] },
@@ -173,6 +181,7 @@ const CASES: Record<string, KernelCase> = {
       sum: tf.sum(x!),
       sum0: tf.sum(x!, 0),
       sum1: tf.sum(x!, 1, true),
+      sumLeading: tf.sum(tf.reshape(x!, [2, 2, 5]), [0, 1], true),
       sumBool: tf.sum(tf.greater(x!, 1), 1),
       max: tf.max(x!, 1),
       min: tf.min(x!, 0, true),
