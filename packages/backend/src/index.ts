@@ -22,7 +22,7 @@ export type {
 } from './select-backend';
 export { BackendUnavailableError, UnsupportedKernelError } from './errors';
 export { loadNativeEngine } from './native/native-engine';
-export type { NativeEngine, NativeStep, NativeEngineOptions, NativeEngineStatus, StepFeed } from './native/native-engine';
+export type { NativeEngine, NativeStep, NativeEngineOptions, NativeEngineStatus, StepFeed, StepOutputs } from './native/native-engine';
 export { KERNEL_MAPPINGS } from './native/onnx-kernels';
 export type { StepDefinition, TracedStep, StepValue } from './native/trace-step';
 export { registerTrainingKernels, unregisterTrainingKernels, filledKernels } from './kernels/training-kernels';

@@ -8,7 +8,7 @@ import { requireEpochs, resolveCommonOptions, type CommonTrainingOptions } from 
 import { checkpointIfDue, restoreWeights, snapshotWeights } from './loop-step';
 import { evaluate } from './metrics';
 import { Optimizer } from './optimizers';
-import { classifierBatch, classifierStepSpec, createStepRunner, type StepRunner } from './step-engine';
+import { classifierBatch, classifierStepSpec, createStepRunner, type StepOutcome, type StepRunner } from './step-engine';
 
 /** The sets of supervised training: validation drives early stopping, test is measured at each new best. */
 export interface ClassifierData {
@@ -77,7 +77,7 @@ export async function* classifierTraining(
     }
     // Read once: reading a model's variables syncs the weights a native engine holds.
     const variables = model.variables;
-    runner = await createStepRunner(caller, resolved.engine, resolved.threads, classifierStepSpec(model, optimizer, false), optimizer);
+    runner = await createStepRunner(caller, resolved, classifierStepSpec(model, optimizer, false), optimizer);
     yield { type: 'engine', stage: 'finetune', ...runner.report };
     let stopReason: StopReason = 'completed';
     for (let epoch = state.nextEpoch; epoch < epochs && stopReason === 'completed'; epoch++) {
@@ -86,26 +86,36 @@ export async function* classifierTraining(
       const lastGood = snapshotWeights(model);
       let costSum = 0;
       let batches = 0;
+      const completed = function* (steps: StepOutcome[]): Generator<TrainingEvent> {
+        for (const { cost, engineChange, context } of steps) {
+          if (engineChange !== undefined) yield { type: 'engine', stage: 'finetune', ...engineChange };
+          costSum += cost;
+          batches++;
+          state.iterations++;
+          yield { type: 'batch-end', stage: 'finetune', epoch, batch: context.batch, iteration: state.iterations - 1, loss: cost };
+        }
+      };
+      let submitted = 0;
       for (const batch of epochBatches(train, { batchSize: resolved.batchSize, order: resolved.order, seed: resolved.seed, epoch })) {
         if (resolved.signal?.aborted === true) {
           stopReason = 'aborted';
           break;
         }
-        if (batches >= batchesPerEpoch) break;
+        if (submitted >= batchesPerEpoch) break;
         const context = { caller, owner: model, variables, optimizer, lastGood, epoch, batch: batch.index };
-        const { cost, engineChange } = await runner.run(classifierBatch(batch, model.inputLayout), context);
-        if (engineChange !== undefined) yield { type: 'engine', stage: 'finetune', ...engineChange };
-        costSum += cost;
-        batches++;
-        state.iterations++;
-        yield { type: 'batch-end', stage: 'finetune', epoch, batch: batch.index, iteration: state.iterations - 1, loss: cost };
+        const iteration = state.iterations + (submitted - batches);
+        submitted++;
         // The tutorial checks its patience after every minibatch (after validating, on an epoch's
-        // last one), so a run may stop mid-epoch.
-        if (batches < batchesPerEpoch && stopping?.shouldStop(state.iterations - 1) === true) {
+        // last one), so a run may stop mid-epoch: the step it stops after is run at once, and
+        // none after it.
+        const stops = submitted < batchesPerEpoch && stopping?.shouldStop(iteration) === true;
+        yield* completed(await runner.submit(classifierBatch(batch, model.inputLayout), context));
+        if (stops) {
           stopReason = 'early-stopping';
           break;
         }
       }
+      yield* completed(await runner.flush());
       runner.sync();
       if (batches === 0) break;
       const log: EpochLog = { stage: 'finetune', epoch, iterations: state.iterations, cost: costSum / batches, seconds: 0 };

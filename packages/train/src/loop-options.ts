@@ -43,6 +43,13 @@ export interface CommonTrainingOptions {
   engine?: EngineName;
   /** Threads of the native engine. @default every core, or `SDAE_NATIVE_THREADS` */
   threads?: number;
+  /**
+   * Steps the native engine runs as one graph (each still on its own minibatch, in order; results
+   * equal one step at a time). More steps a run save copying the weights out of onnxruntime after
+   * every step; hooks then see a run's steps together.
+   * @default 8 for models with at least 100,000 weights and optimiser slots, else 1
+   */
+  stepsPerRun?: number;
 }
 
 /** The resolved common options. */
@@ -58,6 +65,7 @@ export interface ResolvedCommonOptions {
   batchesPerEpoch: number | undefined;
   engine: EngineName;
   threads: number | undefined;
+  stepsPerRun: number | undefined;
 }
 
 /** The defaults that differ between loops; each loop holds its own, once, and documents them on its options type. */
@@ -97,6 +105,7 @@ export function resolveCommonOptions(caller: string, options: CommonTrainingOpti
       options.batchesPerEpoch === undefined ? undefined : requirePositiveInteger(caller, 'batchesPerEpoch', options.batchesPerEpoch),
     engine: resolveEngineName(caller, options.engine),
     threads: options.threads === undefined ? undefined : requirePositiveInteger(caller, 'threads', options.threads),
+    stepsPerRun: options.stepsPerRun === undefined ? undefined : requirePositiveInteger(caller, 'stepsPerRun', options.stepsPerRun),
   };
 }
 

@@ -15,6 +15,8 @@ import { trainSampled } from './train-sampled';
 // Equivalence of the two engines: the same seeded run on the native engine (each step one ONNX
 // graph in onnxruntime) and on tfjs's cpu backend gives the same losses and weights.
 
+/** The native engine runs this many steps as one graph (the tiny models here would run one by one). */
+const STEPS = 8;
 const flat = barsAndStripes({ size: 4, count: 96, seed: 5, flipProbability: 0.05 });
 const images = barsAndStripes({ size: 8, count: 48, seed: 6, flipProbability: 0.05 });
 const OPTIMIZERS: OptimizerName[] = ['sgd', 'momentum', 'adam'];
@@ -64,11 +66,13 @@ const autoencoderRun =
   (set: ImageSet, optimizer: OptimizerName) => (model: Model, engine: EngineName, onEngine: (report: EngineReport) => void) =>
     trainAutoencoder(model as DenoisingAutoencoder, set, {
       epochs: 2,
-      batchSize: 16,
+      // 12 batches an epoch: a run of STEPS steps as one graph, then 4 one by one.
+      batchSize: 8,
       learningRate: optimizer === 'adam' ? 0.01 : 0.1,
       optimizer,
       engine,
       onEngine,
+      stepsPerRun: STEPS,
     });
 
 beforeAll(async () => {
@@ -105,7 +109,8 @@ describe('the native engine against tfjs cpu', () => {
   it('trains a tanh autoencoder without noise identically, batches of two shapes included', async () => {
     await expectSameRun(
       () => new DenoisingAutoencoder({ visibleSize: 16, hiddenSize: 6, activation: 'tanh', seed: 3 }),
-      (model, engine, onEngine) => trainAutoencoder(model as DenoisingAutoencoder, flat, { epochs: 2, batchSize: 20, engine, onEngine }),
+      (model, engine, onEngine) =>
+        trainAutoencoder(model as DenoisingAutoencoder, flat, { epochs: 2, batchSize: 10, engine, onEngine, stepsPerRun: STEPS }),
     );
   });
 
@@ -115,7 +120,14 @@ describe('the native engine against tfjs cpu', () => {
       () => new StackedDenoisingAutoencoder({ inputSize: 16, hiddenSizes: [12, 8], corruptionLevels: [0.1, 0.2], numClasses: 2, seed: 4 }),
       async (model, engine, onEngine) => {
         const sda = model as StackedDenoisingAutoencoder;
-        const pretraining = await pretrainStack(sda, data.train, { epochs: 2, batchSize: 8, learningRate: 0.3, engine, onEngine });
+        const pretraining = await pretrainStack(sda, data.train, {
+          epochs: 2,
+          batchSize: 8,
+          learningRate: 0.3,
+          engine,
+          onEngine,
+          stepsPerRun: STEPS,
+        });
         const finetuning = await fitClassifier(sda, data, {
           epochs: 3,
           batchSize: 8,
@@ -123,6 +135,7 @@ describe('the native engine against tfjs cpu', () => {
           optimizer: 'adam',
           engine,
           onEngine,
+          stepsPerRun: STEPS,
         });
         return { ...finetuning, history: [...pretraining.history, ...finetuning.history] };
       },
@@ -134,12 +147,13 @@ describe('the native engine against tfjs cpu', () => {
       const data = { train: flat };
       const options = (engine: EngineName, onEngine: (report: EngineReport) => void) => ({
         epochs: 3,
-        batchSize: 16,
+        batchSize: 8,
         learningRate: optimizer === 'adam' ? 0.01 : 0.3,
         optimizer,
         earlyStopping: false,
         engine,
         onEngine,
+        stepsPerRun: STEPS,
       });
       await expectSameRun(
         () => new LogisticRegression({ inputSize: 16, numClasses: 2 }),
@@ -157,7 +171,7 @@ describe('the native engine against tfjs cpu', () => {
       () =>
         new ReluCnn({ inputShape: [8, 8, 1], convolutions: [{ filters: 1, kernelSize: 5, bias: 'per-position' }], numClasses: 2, seed: 6 }),
       (model, engine, onEngine) =>
-        trainSampled(model as ReluCnn, images, { iterations: 12, batchSize: 10, learningRate: 0.1, engine, onEngine }),
+        trainSampled(model as ReluCnn, images, { iterations: 12, batchSize: 10, learningRate: 0.1, engine, onEngine, stepsPerRun: STEPS }),
     );
   });
 
@@ -175,7 +189,15 @@ describe('the native engine against tfjs cpu', () => {
           seed: 7,
         }),
       (model, engine, onEngine) =>
-        trainSampled(model as ReluCnn, images, { iterations: 8, batchSize: 12, learningRate: 0.01, optimizer: 'adam', engine, onEngine }),
+        trainSampled(model as ReluCnn, images, {
+          iterations: 8,
+          batchSize: 12,
+          learningRate: 0.01,
+          optimizer: 'adam',
+          engine,
+          onEngine,
+          stepsPerRun: STEPS,
+        }),
     );
   });
 
@@ -184,6 +206,7 @@ describe('the native engine against tfjs cpu', () => {
     const counts: number[] = [];
     await trainAutoencoder(da, flat, {
       epochs: 4,
+      stepsPerRun: STEPS,
       batchSize: 16,
       engine: 'native',
       onEpochEnd: () => void counts.push(tf.memory().numTensors),
@@ -195,7 +218,14 @@ describe('the native engine against tfjs cpu', () => {
   it('resumes a native run bit for bit (a CNN with Adam on sampled minibatches)', async () => {
     const build = () =>
       new ReluCnn({ inputShape: [8, 8, 1], convolutions: [{ filters: 2, kernelSize: 3, pool: 2 }], numClasses: 2, seed: 8 });
-    const options = { iterations: 10, batchSize: 8, learningRate: 0.01, optimizer: 'adam' as const, engine: 'native' as const };
+    const options = {
+      iterations: 10,
+      batchSize: 8,
+      learningRate: 0.01,
+      optimizer: 'adam' as const,
+      engine: 'native' as const,
+      stepsPerRun: 3,
+    };
     const checkpoints: Uint8Array[] = [];
     const uninterrupted = build();
     await trainSampled(uninterrupted, images, {

@@ -6,7 +6,7 @@ import { runWithHooks, type StopReason, type TrainingEvent, type TrainingHooks, 
 import { requireEpochs, resolveCommonOptions, type CommonTrainingOptions, type ResolvedCommonOptions } from './loop-options';
 import { checkpointIfDue, snapshotWeights } from './loop-step';
 import { Optimizer } from './optimizers';
-import { autoencoderStepSpec, createStepRunner } from './step-engine';
+import { autoencoderStepSpec, createStepRunner, type StepOutcome } from './step-engine';
 
 /** The defaults of {@link trainAutoencoder}: the dA tutorial's. */
 const DEFAULTS = { epochs: 15, batchSize: 20, learningRate: 0.1 } as const;
@@ -47,13 +47,7 @@ export interface UnsupervisedRun {
 export async function* unsupervisedEpochs(run: UnsupervisedRun): AsyncGenerator<TrainingEvent, StopReason> {
   const { caller, stage, layer, trainee, owner, set, epochs, options, optimizer, state } = run;
   const imageSize = set.height * set.width;
-  const runner = await createStepRunner(
-    caller,
-    options.engine,
-    options.threads,
-    autoencoderStepSpec(trainee, owner, optimizer, run.transform),
-    optimizer,
-  );
+  const runner = await createStepRunner(caller, options, autoencoderStepSpec(trainee, owner, optimizer, run.transform), optimizer);
   // Read once: reading a model's variables syncs the weights a native engine holds.
   const variables = trainee.variables;
   try {
@@ -64,17 +58,27 @@ export async function* unsupervisedEpochs(run: UnsupervisedRun): AsyncGenerator<
       const lastGood = snapshotWeights(owner);
       let costSum = 0;
       let batches = 0;
+      const completed = function* (steps: StepOutcome[]): Generator<TrainingEvent> {
+        for (const { cost, engineChange, context } of steps) {
+          if (engineChange !== undefined) yield { type: 'engine', stage, layer, ...engineChange };
+          costSum += cost;
+          batches++;
+          state.iterations++;
+          yield { type: 'batch-end', stage, layer, epoch, batch: context.batch, iteration: state.iterations - 1, loss: cost };
+        }
+      };
+      let submitted = 0;
       for (const batch of epochBatches(set, { batchSize: options.batchSize, order: options.order, seed: options.seed, epoch })) {
-        if (options.signal?.aborted === true) return 'aborted';
-        if (options.batchesPerEpoch !== undefined && batches >= options.batchesPerEpoch) break;
+        if (options.signal?.aborted === true) {
+          yield* completed(await runner.flush());
+          return 'aborted';
+        }
+        if (options.batchesPerEpoch !== undefined && submitted >= options.batchesPerEpoch) break;
         const context = { caller, owner, variables, optimizer, lastGood, epoch, batch: batch.index };
-        const { cost, engineChange } = await runner.run({ x: batch.images, xShape: [batch.size, imageSize] }, context);
-        if (engineChange !== undefined) yield { type: 'engine', stage, layer, ...engineChange };
-        costSum += cost;
-        batches++;
-        state.iterations++;
-        yield { type: 'batch-end', stage, layer, epoch, batch: batch.index, iteration: state.iterations - 1, loss: cost };
+        yield* completed(await runner.submit({ x: batch.images, xShape: [batch.size, imageSize] }, context));
+        submitted++;
       }
+      yield* completed(await runner.flush());
       runner.sync();
       const log = {
         stage,

@@ -1,12 +1,12 @@
 import { requireNonNegativeInteger } from '@sdae/core';
-import { sampledBatches, type ImageSet } from '@sdae/datasets';
+import { sampledBatches, type Batch, type ImageSet } from '@sdae/datasets';
 import type { Classifier } from '@sdae/layers';
 import { decodeCheckpoint, restoreCheckpoint, type LoopState } from './checkpoint';
 import { runWithHooks, type StopReason, type TrainingEvent, type TrainingHooks, type TrainingResult } from './events';
 import { resolveCommonOptions, type CommonTrainingOptions } from './loop-options';
 import { checkpointIfDue, snapshotWeights } from './loop-step';
 import { Optimizer } from './optimizers';
-import { classifierBatch, classifierStepSpec, createStepRunner, type StepRunner } from './step-engine';
+import { classifierBatch, classifierStepSpec, createStepRunner, type StepOutcome, type StepRunner } from './step-engine';
 
 /** The defaults of {@link trainSampled}: the numpy notebook's. */
 const DEFAULTS = { iterations: 3000, batchSize: 100, learningRate: 0.1 } as const;
@@ -44,11 +44,30 @@ export async function* sampledTraining(
     if (resolved.resume !== undefined) state = restoreCheckpoint(decodeCheckpoint(resolved.resume), model, optimizer, 'sampled');
     // Read once: reading a model's variables syncs the weights a native engine holds.
     const variables = model.variables;
-    runner = await createStepRunner(caller, resolved.engine, resolved.threads, classifierStepSpec(model, optimizer, true), optimizer);
+    runner = await createStepRunner(caller, resolved, classifierStepSpec(model, optimizer, true), optimizer);
     yield { type: 'engine', stage: 'sampled', ...runner.report };
     let stopReason: StopReason = 'completed';
     let lastGood = snapshotWeights(model);
     const remaining = iterations - state.nextEpoch;
+    let groupStarted = performance.now();
+    const completed = function* (steps: StepOutcome[], batches: Map<number, Batch>): Generator<TrainingEvent> {
+      // Steps the engine ran together share their run's time.
+      const seconds = (performance.now() - groupStarted) / 1000 / Math.max(steps.length, 1);
+      groupStarted = performance.now();
+      for (const { cost, classes, engineChange, context } of steps) {
+        const iteration = context.batch;
+        const batch = batches.get(iteration)!;
+        batches.delete(iteration);
+        if (engineChange !== undefined) yield { type: 'engine', stage: 'sampled', ...engineChange };
+        const accuracy = countCorrect(classes!, batch.labels) / batch.size;
+        state.iterations++;
+        yield { type: 'batch-end', stage: 'sampled', epoch: 0, batch: iteration, iteration, loss: cost };
+        state.history.push({ stage: 'sampled', epoch: iteration, iterations: state.iterations, cost, accuracy, seconds });
+        state.nextEpoch = iteration + 1;
+        yield { type: 'epoch-end', log: state.history.at(-1)! };
+      }
+    };
+    const submitted = new Map<number, Batch>();
     for (const batch of remaining > 0
       ? sampledBatches(set, { batchSize: resolved.batchSize, iterations: remaining, seed: resolved.seed, startIteration: state.nextEpoch })
       : []) {
@@ -57,33 +76,22 @@ export async function* sampledTraining(
         break;
       }
       const iteration = batch.index;
-      const iterationStarted = performance.now();
+      submitted.set(iteration, batch);
       const context = { caller, owner: model, variables, optimizer, lastGood, epoch: 0, batch: iteration };
       // One forward pass gives the step and the minibatch accuracy.
-      const { cost, classes, engineChange } = await runner.run(classifierBatch(batch, model.inputLayout), context);
-      if (engineChange !== undefined) yield { type: 'engine', stage: 'sampled', ...engineChange };
-      const accuracy = countCorrect(classes!, batch.labels) / batch.size;
-      state.iterations++;
-      yield { type: 'batch-end', stage: 'sampled', epoch: 0, batch: iteration, iteration, loss: cost };
-      const log = {
-        stage: 'sampled',
-        epoch: iteration,
-        iterations: state.iterations,
-        cost,
-        accuracy,
-        seconds: (performance.now() - iterationStarted) / 1000,
-      };
-      state.history.push(log);
-      state.nextEpoch = iteration + 1;
-      yield { type: 'epoch-end', log };
-      // The checkpoint reads the weights and slots the engine holds (a sync per iteration would copy them every step).
-      if (resolved.writeCheckpoint !== undefined && (iteration + 1) % resolved.checkpointEvery === 0) runner.sync();
-      const written = await checkpointIfDue(resolved, iteration + 1, model, optimizer, state);
-      if (written !== undefined) {
-        lastGood = snapshotWeights(model);
-        yield { type: 'checkpoint', stage: 'sampled', epoch: iteration, bytes: written };
+      yield* completed(await runner.submit(classifierBatch(batch, model.inputLayout), context), submitted);
+      if (resolved.writeCheckpoint !== undefined && (iteration + 1) % resolved.checkpointEvery === 0) {
+        // The checkpoint holds this iteration's weights and slots: run what is pending, then read them.
+        yield* completed(await runner.flush(), submitted);
+        runner.sync();
+        const written = await checkpointIfDue(resolved, iteration + 1, model, optimizer, state);
+        if (written !== undefined) {
+          lastGood = snapshotWeights(model);
+          yield { type: 'checkpoint', stage: 'sampled', epoch: iteration, bytes: written };
+        }
       }
     }
+    yield* completed(await runner.flush(), submitted);
     const result: TrainingResult = { stopReason, history: state.history, seconds: (performance.now() - started) / 1000 };
     yield { type: 'train-end', result };
     return result;

@@ -146,9 +146,24 @@ export class NativeStep {
    *
    * @throws {UnsupportedKernelError} (at the first run of a shape) when the step cannot be compiled.
    */
-  async run(feeds: Record<string, StepFeed>): Promise<Record<string, Float32Array | Int32Array | Uint8Array>> {
+  async run(feeds: Record<string, StepFeed>): Promise<StepOutputs> {
+    return (await this.runSteps([feeds]))[0]!;
+  }
+
+  /**
+   * Runs several steps in order as one graph (the step traced once per step, each reading the
+   * state the one before wrote) and returns each step's outputs. The result equals that many
+   * {@link NativeStep.run} calls; it is faster because onnxruntime-node copies every output into a
+   * new JavaScript buffer, so a run that hands back the new weights costs about 1 ms per 4 MB of
+   * state: eight steps of a 784-1000-1000-1000 network took 3.4-4.1 ms each this way, 9.8-10.9 ms
+   * one by one.
+   *
+   * @throws {UnsupportedKernelError} (at the first run of a shape) when the step cannot be compiled.
+   */
+  async runSteps(steps: readonly Record<string, StepFeed>[]): Promise<StepOutputs[]> {
     if (this.disposed) throw new SdaeError(`NativeStep.run: the step "${this.definition.name}" has been disposed.`);
-    const { traced, session } = await this.compile(feeds);
+    const feeds = unrolledFeeds(steps);
+    const { traced, session } = await this.compileShapes(steps.length, shapesOf(feeds));
     const state = this.loadState();
     const inputs: Record<string, OrtTensor> = {};
     for (const [name, value] of traced.inputs) {
@@ -174,8 +189,11 @@ export class NativeStep {
       state.set(name, results[value.graphName]!);
     }
     if (traced.stateOutputs.size > 0) this.dirty = true;
-    const outputs: Record<string, Float32Array | Int32Array | Uint8Array> = {};
-    for (const [name, value] of traced.outputs) outputs[name] = results[value.graphName]!.data as Float32Array | Int32Array | Uint8Array;
+    const outputs = steps.map((): StepOutputs => ({}));
+    for (const [name, value] of traced.outputs) {
+      const { base, step } = stepOf(name, steps.length);
+      outputs[step]![base] = results[value.graphName]!.data as Float32Array | Int32Array | Uint8Array;
+    }
     return outputs;
   }
 
@@ -226,21 +244,18 @@ export class NativeStep {
    * @throws {UnsupportedKernelError} when the step runs a kernel the native engine cannot express.
    */
   async compileFor(shapes: Record<string, readonly number[]>): Promise<void> {
-    await this.compileShapes(Object.fromEntries(Object.entries(shapes).map(([name, shape]) => [name, [...shape]])));
+    await this.compileShapes(1, shapes);
   }
 
-  private compile(feeds: Record<string, StepFeed>): Promise<CompiledShape> {
-    return this.compileShapes(Object.fromEntries(Object.entries(feeds).map(([name, feed]) => [name, [...feed.shape]])));
-  }
-
-  private compileShapes(shapes: Record<string, number[]>): Promise<CompiledShape> {
+  /** The graph of `count` steps with these (unrolled) input shapes, compiled once. */
+  private compileShapes(count: number, shapes: Record<string, readonly number[]>): Promise<CompiledShape> {
     const key = JSON.stringify(Object.entries(shapes).sort(([a], [b]) => (a < b ? -1 : 1)));
     let entry = this.compiled.get(key);
     if (entry === undefined) {
       entry = (async () => {
         // The trace reads the tfjs variables: they must hold the current state first.
         this.syncToVariables();
-        const traced = await traceStep(this.definition, shapes);
+        const traced = await traceStep(unrolled(this.definition, count), shapes);
         const session = await this.ort.InferenceSession.create(encodeOnnxModel(traced.graph), sessionOptions(this.threads));
         return { traced, session };
       })();
@@ -249,4 +264,49 @@ export class NativeStep {
     }
     return entry;
   }
+}
+
+/** One step's outputs by name. */
+export type StepOutputs = Record<string, Float32Array | Int32Array | Uint8Array>;
+
+/** Steps run as one graph name their inputs and outputs `name@k` (the k-th step's); one step keeps the plain names. */
+function unrolledFeeds(steps: readonly Record<string, StepFeed>[]): Record<string, StepFeed> {
+  if (steps.length === 1) return steps[0]!;
+  const feeds: Record<string, StepFeed> = {};
+  steps.forEach((step, index) => {
+    for (const [name, feed] of Object.entries(step)) feeds[`${name}@${index}`] = feed;
+  });
+  return feeds;
+}
+
+function stepOf(name: string, count: number): { base: string; step: number } {
+  if (count === 1) return { base: name, step: 0 };
+  const at = name.lastIndexOf('@');
+  return { base: name.slice(0, at), step: Number(name.slice(at + 1)) };
+}
+
+function shapesOf(feeds: Record<string, StepFeed>): Record<string, readonly number[]> {
+  return Object.fromEntries(Object.entries(feeds).map(([name, feed]) => [name, feed.shape]));
+}
+
+/** The definition run `count` times in a row, each run reading the state the one before assigned. */
+function unrolled(definition: StepDefinition, count: number): StepDefinition {
+  if (count === 1) return definition;
+  return {
+    name: definition.name,
+    state: definition.state,
+    step: (inputs) => {
+      const outputs: Record<string, tf.Tensor> = {};
+      for (let index = 0; index < count; index++) {
+        const suffix = `@${index}`;
+        const stepInputs = Object.fromEntries(
+          Object.entries(inputs)
+            .filter(([name]) => name.endsWith(suffix))
+            .map(([name, tensor]) => [name.slice(0, -suffix.length), tensor]),
+        );
+        for (const [name, tensor] of Object.entries(definition.step(stepInputs))) outputs[`${name}${suffix}`] = tensor;
+      }
+      return outputs;
+    },
+  };
 }

@@ -321,4 +321,35 @@ describe('NativeStep', () => {
       tf.dispose([W, b, initialW]);
     }
   });
+
+  it('runs several steps as one graph with the results of running them one by one', async () => {
+    const initialW = weights([6, 4]);
+    const W = tf.variable(initialW.clone());
+    const sgd = ({ x, rate }: Inputs) => {
+      const { value, grads } = tf.variableGrads(() => tf.mean(tf.square(tf.sigmoid(tf.matMul(x as tf.Tensor2D, W)))) as tf.Scalar, [W]);
+      W.assign(tf.sub(W, tf.mul(grads[W.name]!, rate!)));
+      return { loss: value, doubled: tf.mul(value, 2) };
+    };
+    const batches = [0, 1, 2, 3, 4].map((seed) => ({
+      ...feedsFor({ kernels: [], inputs: { x: [3, 6] }, step: sgd }, seed),
+      rate: { values: Float32Array.of(0.5 + seed / 10), shape: [] },
+    }));
+    const step = engine.prepare({ name: 'sgd', state: new Map([['W', W]]), step: sgd });
+    try {
+      const single: number[][] = [];
+      for (const feeds of batches) single.push(Array.from((await step.run(feeds)).doubled!));
+      step.syncToVariables();
+      const singleW = Array.from(W.dataSync());
+      W.assign(initialW);
+      step.reloadFromVariables();
+      const grouped = [...(await step.runSteps(batches.slice(0, 3))), ...(await step.runSteps(batches.slice(3)))];
+      expect(grouped.map((outputs) => Array.from(outputs.doubled!))).toEqual(single);
+      step.syncToVariables();
+      expect(Array.from(W.dataSync())).toEqual(singleW);
+      expect((await step.graphs()).map((graph) => graph.outputs.size)).toEqual([2, 6, 4]);
+    } finally {
+      await step.dispose();
+      tf.dispose([W, initialW]);
+    }
+  });
 });
