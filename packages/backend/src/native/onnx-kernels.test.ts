@@ -65,7 +65,9 @@ const CASES: Record<string, KernelCase> = {
       const dx = tf.grad((xs: tf.Tensor) =>
         tf.add(tf.sum(tf.mul(pooled(xs), weights([2, 3, 3, 3]))), tf.sum(tf.mul(overlapping(xs), weights([2, 6, 6, 3])))),
       )(x!);
-      return { pooled: pooled(x!), overlapping: overlapping(x!), dx };
+      // Ties (every window of a rounded input has several maxima): dy goes to the first of each.
+      const tied = tf.grad((xs: tf.Tensor) => tf.sum(tf.mul(pooled(xs), weights([2, 3, 3, 3]))))(tf.round(tf.mul(x!, 0.5)));
+      return { pooled: pooled(x!), overlapping: overlapping(x!), dx, tied };
     },
   },
   'arithmetic with broadcasting': {
