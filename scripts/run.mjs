@@ -116,7 +116,7 @@ if (task === 'main') {
   if (code !== 0) process.exit(code);
   // The main job: the Theano tutorial's real experiment (its dA, 784-500, 30 % masking, SGD lr 0.1,
   // batch 20 on the 50,000 training images, its 15 epochs), on the native engine where it loads,
-  // and its report: about 75 s of training on this project's 2-core machine (5 s an epoch); flags
+  // and its report: about 52 s on this project's 2-core machine (3.3 s an epoch); flags
   // given after `--` override (`-- --split mini --epochs 3` for a short run).
   const experiment = ['da', '--split', 'theano', '--epochs', '15', '--hidden', '500', '--corruption', '0.3', '--out', 'runs/main'];
   process.exit(exec('node', [join(root, 'apps/cli/dist/main.js'), ...experiment, ...rest]));
