@@ -31,7 +31,7 @@ function buildProgram(output: Output): Command {
  */
 export async function run(argv: readonly string[], output: Output = STANDARD_OUTPUT): Promise<number> {
   try {
-    await buildProgram(output).parseAsync([...argv], { from: 'user' });
+    await buildProgram({ ...output, commandLine: argv }).parseAsync([...argv], { from: 'user' });
     return EXIT.ok;
   } catch (error) {
     return exitCodeFor(error, output);

@@ -1,11 +1,11 @@
 import { InvalidArgumentError, requireBoolean } from '@sdae/core';
 import { batchCount, epochBatches, type ImageSet } from '@sdae/datasets';
 import type { BundleTensor, Classifier } from '@sdae/layers';
-import { decodeCheckpoint, restoreCheckpoint, type LoopState } from './checkpoint';
+import { restoreCheckpoint, type LoopState, type SettingValue } from './checkpoint';
 import { EarlyStopping, type EarlyStoppingOptions } from './early-stopping';
 import { runWithHooks, type EpochLog, type StopReason, type TrainingEvent, type TrainingHooks, type TrainingResult } from './events';
-import { requireEpochs, resolveCommonOptions, type CommonTrainingOptions } from './loop-options';
-import { checkpointIfDue, restoreWeights, snapshotWeights } from './loop-step';
+import { dataFingerprint, loopSettings, requireEpochs, resolveCommonOptions, type CommonTrainingOptions } from './loop-options';
+import { checkpointIfDue, eventLoopYielder, once, restoreWeights, snapshotWeights, writeCheckpoint } from './loop-step';
 import { evaluate } from './metrics';
 import { Optimizer } from './optimizers';
 import { classifierBatch, classifierStepSpec, createStepRunner, type StepRunner } from './step-engine';
@@ -68,10 +68,23 @@ export async function* classifierTraining(
   let best: BundleTensor[] = [];
   let state: LoopState = { loop: 'classifier', nextEpoch: 0, iterations: 0, history: [] };
   let runner: StepRunner | undefined;
+  const settings = once(() =>
+    loopSettings(resolved, {
+      epochs,
+      earlyStopping: earlyStoppingOption as SettingValue,
+      restoreBestWeights: restoreBest,
+      data: {
+        train: dataFingerprint(train),
+        validation: validation === undefined ? null : dataFingerprint(validation),
+        test: test === undefined ? null : dataFingerprint(test),
+      },
+    }),
+  );
+  const pause = eventLoopYielder();
   try {
     if (resolved.resume !== undefined) {
-      const checkpoint = decodeCheckpoint(resolved.resume);
-      state = restoreCheckpoint(checkpoint, model, optimizer, 'classifier');
+      const checkpoint = resolved.resume;
+      state = restoreCheckpoint(checkpoint, model, optimizer, { loop: 'classifier', settings: settings() });
       best = checkpoint.bestWeights;
       if (state.earlyStopping !== undefined) stopping?.setState(state.earlyStopping);
     }
@@ -84,14 +97,22 @@ export async function* classifierTraining(
       yield { type: 'epoch-begin', stage: 'finetune', epoch };
       const epochStarted = performance.now();
       const lastGood = snapshotWeights(model);
-      let costSum = 0;
-      let batches = 0;
+      let costSum = state.epochCostSum ?? 0;
+      let batches = state.batchInEpoch ?? 0;
       for (const batch of epochBatches(train, { batchSize: resolved.batchSize, order: resolved.order, seed: resolved.seed, epoch })) {
+        if (batch.index < (state.batchInEpoch ?? 0)) continue;
+        if (batches >= batchesPerEpoch) break;
         if (resolved.signal?.aborted === true) {
           stopReason = 'aborted';
+          runner.sync();
+          const written = await writeCheckpoint(resolved, model, optimizer, {
+            state: { ...state, earlyStopping: stopping?.getState(), batchInEpoch: batches, epochCostSum: costSum },
+            settings,
+            bestWeights: best,
+          });
+          if (written !== undefined) yield { type: 'checkpoint', stage: 'finetune', epoch, bytes: written };
           break;
         }
-        if (batches >= batchesPerEpoch) break;
         const context = { caller, owner: model, variables, optimizer, lastGood, epoch, batch: batch.index };
         const { cost, engineChange } = await runner.run(classifierBatch(batch, model.inputLayout), context);
         if (engineChange !== undefined) yield { type: 'engine', stage: 'finetune', ...engineChange };
@@ -99,6 +120,7 @@ export async function* classifierTraining(
         batches++;
         state.iterations++;
         yield { type: 'batch-end', stage: 'finetune', epoch, batch: batch.index, iteration: state.iterations - 1, loss: cost };
+        await pause();
         // The tutorial checks its patience after every minibatch (after validating, on an epoch's
         // last one), so a run may stop mid-epoch.
         if (batches < batchesPerEpoch && stopping?.shouldStop(state.iterations - 1) === true) {
@@ -106,6 +128,9 @@ export async function* classifierTraining(
           break;
         }
       }
+      if (stopReason === 'aborted') break;
+      delete state.batchInEpoch;
+      delete state.epochCostSum;
       runner.sync();
       if (batches === 0) break;
       const log: EpochLog = { stage: 'finetune', epoch, iterations: state.iterations, cost: costSum / batches, seconds: 0 };
@@ -125,7 +150,7 @@ export async function* classifierTraining(
       state.nextEpoch = epoch + 1;
       state.earlyStopping = stopping?.getState();
       yield { type: 'epoch-end', log };
-      const written = stopReason === 'aborted' ? undefined : await checkpointIfDue(resolved, epoch + 1, model, optimizer, state, best);
+      const written = await checkpointIfDue(resolved, epoch + 1, model, optimizer, { state, settings, bestWeights: best });
       if (written !== undefined) yield { type: 'checkpoint', stage: 'finetune', epoch, bytes: written };
     }
     if (restoreBest && best.length > 0 && stopReason !== 'aborted') restoreWeights(model, best);

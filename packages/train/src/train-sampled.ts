@@ -1,10 +1,10 @@
 import { requireNonNegativeInteger } from '@sdae/core';
 import { sampledBatches, type ImageSet } from '@sdae/datasets';
 import type { Classifier } from '@sdae/layers';
-import { decodeCheckpoint, restoreCheckpoint, type LoopState } from './checkpoint';
+import { restoreCheckpoint, type LoopState } from './checkpoint';
 import { runWithHooks, type StopReason, type TrainingEvent, type TrainingHooks, type TrainingResult } from './events';
-import { resolveCommonOptions, type CommonTrainingOptions } from './loop-options';
-import { checkpointIfDue, snapshotWeights } from './loop-step';
+import { dataFingerprint, loopSettings, resolveCommonOptions, type CommonTrainingOptions } from './loop-options';
+import { checkpointIfDue, eventLoopYielder, once, snapshotWeights, writeCheckpoint } from './loop-step';
 import { Optimizer } from './optimizers';
 import { classifierBatch, classifierStepSpec, createStepRunner, type StepRunner } from './step-engine';
 
@@ -40,8 +40,11 @@ export async function* sampledTraining(
   const optimizer = new Optimizer(resolved.optimizer);
   let state: LoopState = { loop: 'sampled', nextEpoch: 0, iterations: 0, history: [] };
   let runner: StepRunner | undefined;
+  const settings = once(() => loopSettings(resolved, { iterations, data: dataFingerprint(set) }));
+  const pause = eventLoopYielder();
   try {
-    if (resolved.resume !== undefined) state = restoreCheckpoint(decodeCheckpoint(resolved.resume), model, optimizer, 'sampled');
+    if (resolved.resume !== undefined)
+      state = restoreCheckpoint(resolved.resume, model, optimizer, { loop: 'sampled', settings: settings() });
     // Read once: reading a model's variables syncs the weights a native engine holds.
     const variables = model.variables;
     runner = await createStepRunner(caller, resolved.engine, resolved.threads, classifierStepSpec(model, optimizer, true), optimizer);
@@ -54,6 +57,9 @@ export async function* sampledTraining(
       : []) {
       if (resolved.signal?.aborted === true) {
         stopReason = 'aborted';
+        runner.sync();
+        const written = await writeCheckpoint(resolved, model, optimizer, { state, settings });
+        if (written !== undefined) yield { type: 'checkpoint', stage: 'sampled', epoch: batch.index - 1, bytes: written };
         break;
       }
       const iteration = batch.index;
@@ -77,11 +83,12 @@ export async function* sampledTraining(
       state.nextEpoch = iteration + 1;
       yield { type: 'epoch-end', log };
       if ((iteration + 1) % resolved.checkpointEvery === 0) runner.sync();
-      const written = await checkpointIfDue(resolved, iteration + 1, model, optimizer, state);
+      const written = await checkpointIfDue(resolved, iteration + 1, model, optimizer, { state, settings });
       if (written !== undefined) {
         lastGood = snapshotWeights(model);
         yield { type: 'checkpoint', stage: 'sampled', epoch: iteration, bytes: written };
       }
+      await pause();
     }
     const result: TrainingResult = { stopReason, history: state.history, seconds: (performance.now() - started) / 1000 };
     yield { type: 'train-end', result };
