@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { packValues, unpackValues, formatError } from './bundle';
+import { formatError, packTensors, unpackTensors } from './bundle';
 import { ModelFormatError } from './errors';
 import type { Model } from './model';
 import { modelFromBundle, modelToBundle, type AnyModel } from './model-io';
@@ -24,8 +24,9 @@ export async function saveModel(model: Model, directory: string): Promise<void> 
   await mkdir(dirname(target), { recursive: true });
   await mkdir(staging);
   try {
-    const json = { ...meta, weights: tensors.map(({ name, shape }) => ({ name, shape })) };
-    await writeFile(join(staging, MODEL_FILES.weights), packValues(tensors));
+    const { manifest, data } = packTensors(tensors);
+    const json = { ...meta, weights: manifest };
+    await writeFile(join(staging, MODEL_FILES.weights), data);
     await writeFile(join(staging, MODEL_FILES.config), `${JSON.stringify(json, null, 2)}\n`);
     const hadPrevious = await rename(target, previous).then(
       () => true,
@@ -65,11 +66,14 @@ export async function loadModel(directory: string): Promise<AnyModel> {
   } catch (error) {
     throw formatError(configFile, 'content', 'valid JSON', (error as Error).message, 'Save the model again.');
   }
-  const tensors = unpackValues(
+  if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) {
+    throw formatError(configFile, 'content', 'a JSON object', JSON.stringify(meta)?.slice(0, 80) ?? 'nothing', 'Save the model again.');
+  }
+  const { tensors, verified } = unpackTensors(
     meta.weights,
     new Uint8Array(weightBytes.buffer, weightBytes.byteOffset, weightBytes.byteLength),
     weightsFile,
   );
   delete meta.weights;
-  return modelFromBundle({ meta, tensors }, configFile);
+  return modelFromBundle({ meta, tensors, verified }, configFile);
 }

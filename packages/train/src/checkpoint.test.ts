@@ -68,6 +68,27 @@ describe('decodeCheckpoint', () => {
   });
 });
 
+describe('decodeCheckpoint integrity', () => {
+  it('names the file and the tensor of a flipped bit in the weights', async () => {
+    const bytes = await daCheckpoint(1);
+    const damaged = Uint8Array.from(bytes);
+    damaged[damaged.length - 1] ^= 0x01;
+    expectFormatError(() => decodeCheckpoint(damaged, FILE), /tensor model\/\w+ fails its checksum/);
+  });
+
+  it('refuses a version 1 checkpoint (no checksums, no settings) written by an older sdae', async () => {
+    const bytes = await daCheckpoint(1);
+    const view = new DataView(bytes.buffer, bytes.byteOffset);
+    const rest = bytes.subarray(16);
+    const old = new Uint8Array(12 + rest.length);
+    old.set(bytes.subarray(0, 12));
+    old[4] = 1;
+    new DataView(old.buffer).setUint32(8, view.getUint32(8, true), true);
+    old.set(rest, 12);
+    expectFormatError(() => decodeCheckpoint(old, FILE), /written by an older sdae, without checksums/);
+  });
+});
+
 describe('restoreCheckpoint', () => {
   const restore = (bytes: Uint8Array) => {
     const da = new DenoisingAutoencoder(daOptions);

@@ -171,11 +171,18 @@ function checkMeta(meta: Record<string, unknown>, file: string): void {
  * @throws {ModelFormatError} for a truncated, corrupt, malformed or non-checkpoint buffer.
  */
 export function decodeCheckpoint(bytes: Uint8Array, file = '<checkpoint>'): Checkpoint {
-  const { meta, tensors } = decodeBundle(bytes, file);
+  const { meta, tensors, verified } = decodeBundle(bytes, file);
   if (meta.format !== CHECKPOINT_FORMAT) {
     throw new ModelFormatError(
       { file, field: 'format', expected: `"${CHECKPOINT_FORMAT}"`, found: JSON.stringify(meta.format) ?? 'nothing' },
       `${file}: this is not a training checkpoint (format ${JSON.stringify(meta.format)}). Pass a file written by a training loop's checkpoint option.`,
+    );
+  }
+  if (verified === false) {
+    throw new ModelFormatError(
+      { file, field: 'format version', expected: 'a checkpoint with checksums (version 2)', found: 'version 1' },
+      `${file}: the checkpoint was written by an older sdae, without checksums or the settings of its run, so neither its ` +
+        'weights nor a resume can be checked. Start the run afresh; its checkpoints will carry both.',
     );
   }
   checkMeta(meta, file);
