@@ -8,6 +8,7 @@ import * as mlp from './commands/mlp';
 import * as sda from './commands/sda';
 import * as sweep from './commands/sweep';
 import * as transfer from './commands/transfer';
+import { releaseOutLocks } from './out-lock';
 import { EXIT, STANDARD_OUTPUT, exitCodeFor, type Output } from './output';
 
 export { EXIT, type Output } from './output';
@@ -35,5 +36,7 @@ export async function run(argv: readonly string[], output: Output = STANDARD_OUT
     return EXIT.ok;
   } catch (error) {
     return exitCodeFor(error, output);
+  } finally {
+    releaseOutLocks();
   }
 }

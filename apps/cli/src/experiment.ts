@@ -18,6 +18,7 @@ import {
   type EpochLog,
 } from '@sdae/train';
 import type { CheckpointFlags, EngineFlags, ExperimentFlags } from './flags';
+import { lockOutDirectory } from './out-lock';
 import { EXIT, RunInterrupted, type Output } from './output';
 
 /** What a training loop of a command needs: Ctrl-C, checkpoints, resume and progress. */
@@ -95,6 +96,10 @@ export async function startExperiment(flags: ExperimentFlags & EngineFlags, outp
       `--threads sizes the native engine's pool, but --engine tfjs trains on tfjs; drop --threads (SDAE_WASM_THREADS sizes wasm's pool) or use --engine native.`,
     );
   }
+  // Before the data is loaded: a directory in use by another run is refused at once.
+  const directory = resolve(flags.out);
+  await mkdir(directory, { recursive: true });
+  lockOutDirectory(directory, output.commandLine ?? []);
   const backend = await selectBackend({ backend: flags.backend });
   const loaded = await loadMnist({ split: flags.split });
   const cut = (set: ImageSet) => (flags.limit === undefined || flags.limit >= set.count ? set : sliceImageSet(set, 0, flags.limit));
@@ -104,8 +109,6 @@ export async function startExperiment(flags: ExperimentFlags & EngineFlags, outp
     validation: loaded.validation && cut(loaded.validation),
     test: cut(loaded.test),
   };
-  const directory = resolve(flags.out);
-  await mkdir(directory, { recursive: true });
   const lines: string[] = [];
   const log = (text: string, record?: object) => {
     lines.push(text);

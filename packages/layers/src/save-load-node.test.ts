@@ -1,6 +1,6 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it, vi } from 'vitest';
 import { DenoisingAutoencoder } from './denoising-autoencoder';
@@ -103,5 +103,41 @@ describe('modelFromBytes integrity', () => {
     const damaged = Uint8Array.from(bytes);
     damaged[bytes.length - 1] ^= 0x10;
     expect(() => modelFromBytes(damaged, 'da.sdae')).toThrow('da.sdae: tensor WPrime fails its checksum');
+  });
+});
+
+describe('saveModel and loadModel after an interrupted save', () => {
+  const values = async (directory: string) => {
+    const model = await loadModel(directory);
+    const W = Array.from(model.getWeights().get('W')!.values);
+    model.dispose();
+    return W;
+  };
+
+  it('put back the previous model when a save stopped between its renames, and the next save removes every leftover', async () => {
+    const { directory } = await savedDa();
+    const old = await values(directory);
+    // The state a kill between saveModel's two renames leaves: the old model as .previous-*, the new one as .partial-*.
+    const newer = new DenoisingAutoencoder({ visibleSize: 6, hiddenSize: 3, tiedWeights: false, seed: 2 });
+    await saveModel(newer, `${directory}-staging`);
+    await rename(directory, `${directory}.previous-0000`);
+    await rename(`${directory}-staging`, `${directory}.partial-1111`);
+    expect(await values(directory)).toEqual(old);
+    await mkdir(`${directory}.partial-2222`);
+    await saveModel(newer, directory);
+    expect(await values(directory)).toEqual(Array.from(newer.getWeights().get('W')!.values));
+    expect(await readdir(dirname(directory))).toEqual(['model']);
+    newer.dispose();
+  });
+
+  it('removes the leftovers of a save killed while writing the new copy', async () => {
+    const { directory } = await savedDa();
+    await mkdir(`${directory}.partial-abcd`);
+    await writeFile(join(`${directory}.partial-abcd`, 'weights.bin'), 'half');
+    await mkdir(`${directory}.previous-dcba`);
+    const da = new DenoisingAutoencoder({ visibleSize: 6, hiddenSize: 3, seed: 3 });
+    await saveModel(da, directory);
+    da.dispose();
+    expect(await readdir(dirname(directory))).toEqual(['model']);
   });
 });
