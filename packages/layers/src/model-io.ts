@@ -78,6 +78,16 @@ export function modelFromBundle(bundle: TensorBundle, file = '<bytes>'): AnyMode
   if (typeof meta.config !== 'object' || meta.config === null || Array.isArray(meta.config)) {
     throw formatError(file, 'config', 'an object', JSON.stringify(meta.config)?.slice(0, 80) ?? 'nothing', fix);
   }
+  const randomStates = meta.randomStates;
+  if (randomStates !== undefined && (typeof randomStates !== 'object' || randomStates === null || Array.isArray(randomStates))) {
+    throw formatError(
+      file,
+      'randomStates',
+      'an object of random stream states',
+      JSON.stringify(randomStates)?.slice(0, 80) ?? 'nothing',
+      fix,
+    );
+  }
   const present = tensors.reduce((total, tensor) => total + tensor.values.length, 0);
   let model: AnyModel;
   try {
@@ -115,9 +125,9 @@ export function modelFromBundle(bundle: TensorBundle, file = '<bytes>'): AnyMode
     if (extra !== undefined)
       throw formatError(file, `weight ${extra.name}`, `one of ${[...expected.keys()].join(', ')}`, 'an extra weight', fix);
     model.setWeights(Object.fromEntries(tensors.map((tensor) => [tensor.name, tensor.values])));
-    if (meta.randomStates !== undefined) {
+    if (randomStates !== undefined) {
       try {
-        model.setRandomStates(meta.randomStates as Record<string, number[]>);
+        model.setRandomStates(randomStates as Record<string, number[]>);
       } catch (error) {
         if (!InvalidArgumentError.isInstance(error)) throw error;
         throw formatError(file, 'randomStates', "the states of the model's random streams", error.message, fix);
