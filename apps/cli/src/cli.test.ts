@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DOMParser } from '@xmldom/xmldom';
@@ -372,25 +372,63 @@ describe('checkpoints, --resume and Ctrl-C', () => {
     }
   });
 
-  it('stops on Ctrl-C after the current batch and prints how to resume from the last checkpoint', async () => {
+  it('stops on Ctrl-C after the current batch, checkpoints it, prints the resume command and exits with 130', async () => {
     const out = mkdtempSync(join(tmpdir(), 'sdae-interrupt-'));
     try {
       let text = '';
-      const code = await run(['da', ...flags, '--epochs', '50', '--out', out], {
+      const argv = ['da', ...flags, '--epochs', '50', '--out', out];
+      const code = await run(argv, {
         out: (chunk) => {
           text += chunk;
           if (chunk.startsWith('Training epoch 1,')) process.emit('SIGINT');
         },
         err: (chunk) => (text += chunk),
+        commandLine: argv,
       });
-      expect(code).toBe(EXIT.ok);
+      expect(code).toBe(EXIT.interrupted);
       const checkpoint = join(out, 'checkpoint.sdae');
-      expect(text).toContain(
-        `Interrupted. The last checkpoint is ${checkpoint}; continue with the same command and --resume ${checkpoint}`,
-      );
-      expect(text).not.toMatch(/^Training epoch 3,/m);
+      expect(text).toContain(`Interrupted after epoch 1, minibatch 9; the checkpoint ${checkpoint} holds that state. Continue with:`);
+      expect(text).toContain(`  sdae ${argv.join(' ')} --resume ${checkpoint}`);
+      expect(text).not.toMatch(/^Training epoch 2,/m);
       expect(readdirSync(out)).toEqual(['checkpoint.sdae']);
       expect(process.listenerCount('SIGINT')).toBe(0);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses --resume with other flags, naming each, with exit 2 and before training', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'sdae-resume-flags-'));
+    try {
+      const first = await runCaptured(['da', ...flags, '--epochs', '1', '--out', join(out, 'first')]);
+      expect(first.code).toBe(EXIT.ok);
+      const checkpoint = join(out, 'first', 'checkpoint.sdae');
+      const other = ['--split', 'theano', '--limit', '200', '--hidden', '10', '--batch-size', '20', '--backend', 'cpu'];
+      const resumed = await runCaptured(['da', ...other, '--epochs', '2', '--out', join(out, 'second'), '--resume', checkpoint]);
+      expect(resumed.code).toBe(EXIT.usage);
+      expect(resumed.err).toContain(`sdae: --resume ${checkpoint}: the checkpoint was written with other flags: `);
+      for (const difference of [
+        '--split "mini" in the checkpoint, "theano" now',
+        '--limit 100 in the checkpoint, 200 now',
+        '--batch-size 10 in the checkpoint, 20 now',
+      ]) {
+        expect(resumed.err).toContain(difference);
+      }
+      expect(resumed.out).not.toMatch(/^Training epoch/m);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it('names the checkpoint file of a corrupt checkpoint', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'sdae-resume-corrupt-'));
+    try {
+      const checkpoint = join(out, 'bad.sdae');
+      writeFileSync(checkpoint, 'SDAE not really');
+      const resumed = await runCaptured(['da', ...flags, '--epochs', '2', '--out', join(out, 'run'), '--resume', checkpoint]);
+      expect(resumed.code).toBe(EXIT.failed);
+      expect(resumed.err).toMatch(new RegExp(`^sdae: ${checkpoint}: `));
+      expect(resumed.err).not.toContain('<checkpoint>');
     } finally {
       rmSync(out, { recursive: true, force: true });
     }

@@ -8,6 +8,7 @@ import * as mlp from './commands/mlp';
 import * as sda from './commands/sda';
 import * as sweep from './commands/sweep';
 import * as transfer from './commands/transfer';
+import { releaseOutLocks } from './out-lock';
 import { EXIT, STANDARD_OUTPUT, exitCodeFor, type Output } from './output';
 
 export { EXIT, type Output } from './output';
@@ -31,9 +32,11 @@ function buildProgram(output: Output): Command {
  */
 export async function run(argv: readonly string[], output: Output = STANDARD_OUTPUT): Promise<number> {
   try {
-    await buildProgram(output).parseAsync([...argv], { from: 'user' });
+    await buildProgram({ ...output, commandLine: argv }).parseAsync([...argv], { from: 'user' });
     return EXIT.ok;
   } catch (error) {
     return exitCodeFor(error, output);
+  } finally {
+    releaseOutLocks();
   }
 }

@@ -5,35 +5,44 @@ import { formatBackendReport, selectBackend, type BackendReport } from '@sdae/ba
 import { loadMnist, sliceImageSet, type ImageSet, type Mnist } from '@sdae/datasets';
 import { encodePng, enlarge, greyToRgba, htmlReport, tileRasterImages, type ReportOptions, type TileRasterImagesOptions } from '@sdae/vis';
 import {
+  decodeCheckpoint,
   fileCheckpoint,
   formatEpochLog,
   readCheckpointFile,
+  settingsDifferences,
+  type Checkpoint,
   type CheckpointOptions,
+  type SettingValue,
   type EngineName,
   type EngineReport,
   type EpochLog,
 } from '@sdae/train';
 import type { CheckpointFlags, EngineFlags, ExperimentFlags } from './flags';
-import type { Output } from './output';
+import { lockOutDirectory } from './out-lock';
+import { EXIT, RunInterrupted, type Output } from './output';
 
 /** What a training loop of a command needs: Ctrl-C, checkpoints, resume and progress. */
 export interface TrainingControls {
-  /** Writes the checkpoint file after every epoch. */
+  /** Writes the checkpoint file after every epoch and when Ctrl-C stops the loop. */
   checkpoint: CheckpointOptions;
-  /** The --resume checkpoint's bytes. */
-  resume: Uint8Array | undefined;
-  /** After the loop: true (and a resume hint printed) when Ctrl-C stopped it. */
-  interrupted: () => boolean;
+  /** The --resume checkpoint, decoded (its errors name the file) and checked against this run's flags. */
+  resume: Checkpoint | undefined;
+  /**
+   * After the loop: when Ctrl-C stopped it, prints where it stopped and the command that resumes
+   * it, then throws {@link RunInterrupted} (exit 130).
+   */
+  stopIfInterrupted: () => void;
   /** Removes the Ctrl-C handler. */
   release: () => void;
   /**
-   * Ctrl-C's signal, the checkpoint, the resume bytes, a progress bar with ETA on a terminal and
-   * epoch logging: spread into a training loop's options.
+   * Ctrl-C's signal, the checkpoint, the resume checkpoint, the flags to record in checkpoints, a
+   * progress bar with ETA on a terminal and epoch logging: spread into a training loop's options.
    */
   loopOptions: EngineLoopOptions & {
     signal: AbortSignal;
     checkpoint: CheckpointOptions;
-    resume: Uint8Array | undefined;
+    resume: Checkpoint | undefined;
+    settings: Record<string, SettingValue>;
     onBatchEnd: (event: { epoch: number; batch: number }) => void;
     onEpochEnd: (epochLog: EpochLog) => void;
   };
@@ -87,6 +96,10 @@ export async function startExperiment(flags: ExperimentFlags & EngineFlags, outp
       `--threads sizes the native engine's pool, but --engine tfjs trains on tfjs; drop --threads (SDAE_WASM_THREADS sizes wasm's pool) or use --engine native.`,
     );
   }
+  // Before the data is loaded: a directory in use by another run is refused at once.
+  const directory = resolve(flags.out);
+  await mkdir(directory, { recursive: true });
+  lockOutDirectory(directory, output.commandLine ?? []);
   const backend = await selectBackend({ backend: flags.backend });
   const loaded = await loadMnist({ split: flags.split });
   const cut = (set: ImageSet) => (flags.limit === undefined || flags.limit >= set.count ? set : sliceImageSet(set, 0, flags.limit));
@@ -96,8 +109,6 @@ export async function startExperiment(flags: ExperimentFlags & EngineFlags, outp
     validation: loaded.validation && cut(loaded.validation),
     test: cut(loaded.test),
   };
-  const directory = resolve(flags.out);
-  await mkdir(directory, { recursive: true });
   const lines: string[] = [];
   const log = (text: string, record?: object) => {
     lines.push(text);
@@ -133,8 +144,45 @@ export async function startExperiment(flags: ExperimentFlags & EngineFlags, outp
 }
 
 /**
- * Sets up a command's training loop: Ctrl-C stops it after the current minibatch, a checkpoint is
- * written after every epoch, --resume continues from one, and a terminal gets a progress bar.
+ * Flags that do not shape training: where files go, how progress prints, the native engine's
+ * thread count, and the epoch counts (the loops record and compare those themselves: they may grow).
+ */
+const UNRECORDED_FLAGS = new Set([
+  'out',
+  'checkpoint',
+  'resume',
+  'json',
+  'threads',
+  'epochs',
+  'pretrainEpochs',
+  'finetuneEpochs',
+  'iterations',
+]);
+
+/** A flag's name as typed: `batchSize` -> `--batch-size`. */
+function flagName(name: string): string {
+  return `--${name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
+}
+
+/** The command line that continues an interrupted run: the same arguments, with `--resume <checkpoint>`. */
+function resumeCommand(commandLine: readonly string[], checkpoint: string): string {
+  const kept: string[] = [];
+  for (let index = 0; index < commandLine.length; index++) {
+    const argument = commandLine[index]!;
+    if (argument === '--resume') index++;
+    else if (!argument.startsWith('--resume=')) kept.push(argument);
+  }
+  const quote = (argument: string) => (/^[\w@%+=:,./-]+$/.test(argument) ? argument : `'${argument.replace(/'/g, "'\\''")}'`);
+  return ['sdae', ...kept, '--resume', checkpoint].map(quote).join(' ');
+}
+
+/**
+ * Sets up a command's training loop: the first Ctrl-C stops it after the current minibatch and
+ * writes a checkpoint of that state (a second one quits at once), a checkpoint is written after
+ * every epoch, --resume continues from one (refusing other flags, naming each), and a terminal
+ * gets a progress bar.
+ *
+ * @throws {InvalidArgumentError} (argument `--resume`, a usage error) when the checkpoint was written with other flags.
  */
 export async function trainingControls(
   experiment: Experiment,
@@ -142,14 +190,37 @@ export async function trainingControls(
   output: Output,
   batchesPerEpoch: number,
 ): Promise<TrainingControls> {
-  const controller = new AbortController();
-  const onInterrupt = () => controller.abort();
-  process.once('SIGINT', onInterrupt);
+  const settings: Record<string, SettingValue> = Object.fromEntries(
+    Object.entries(flags)
+      .filter(([name]) => !UNRECORDED_FLAGS.has(name))
+      .map(([name, value]) => [name, (value ?? null) as SettingValue]),
+  );
   const path = resolve(flags.checkpoint ?? join(experiment.directory, 'checkpoint.sdae'));
+  let resume: Checkpoint | undefined;
+  if (flags.resume !== undefined) {
+    resume = decodeCheckpoint(await readCheckpointFile(flags.resume), flags.resume);
+    const differences = settingsDifferences(resume.settings.caller, settings, flagName);
+    if (differences.length > 0) {
+      throw new InvalidArgumentError(
+        '--resume',
+        flags.resume,
+        `--resume ${flags.resume}: the checkpoint was written with other flags: ${differences.join('; ')}. Run with the ` +
+          "checkpoint's flags (the epochs may grow), or start afresh without --resume.",
+      );
+    }
+  }
+  const controller = new AbortController();
+  const onInterrupt = () => {
+    if (controller.signal.aborted) process.exit(EXIT.interrupted);
+    controller.abort();
+    output.err('\nStopping after this minibatch to write a checkpoint; press Ctrl-C again to quit at once.\n');
+  };
+  process.on('SIGINT', onInterrupt);
   let lastCheckpoint: string | undefined;
   const file = fileCheckpoint(path);
   const started = performance.now();
   let batchesDone = 0;
+  let position = 'before the first minibatch';
   const progress = output.isTTY === true && !flags.json;
   const checkpoint: CheckpointOptions = {
     every: 1,
@@ -158,9 +229,9 @@ export async function trainingControls(
       lastCheckpoint = path;
     },
   };
-  const resume = flags.resume === undefined ? undefined : await readCheckpointFile(flags.resume);
   const onBatchEnd = ({ epoch, batch }: { epoch: number; batch: number }) => {
     batchesDone++;
+    position = `after epoch ${epoch}, minibatch ${batch}`;
     if (!progress || batch % 10 !== 0) return;
     const done = (batch + 1) / batchesPerEpoch;
     const secondsPerBatch = (performance.now() - started) / 1000 / batchesDone;
@@ -177,18 +248,20 @@ export async function trainingControls(
       signal: controller.signal,
       checkpoint,
       resume,
+      settings,
       onBatchEnd,
       onEpochEnd: (epochLog) => experiment.logEpoch(epochLog),
     },
-    interrupted: () => {
-      if (!controller.signal.aborted) return false;
+    stopIfInterrupted: () => {
+      if (!controller.signal.aborted) return;
+      const command = lastCheckpoint === undefined ? undefined : resumeCommand(output.commandLine ?? [], lastCheckpoint);
       experiment.log(
-        lastCheckpoint === undefined
-          ? 'Interrupted before the first epoch ended: no checkpoint to resume from.'
-          : `Interrupted. The last checkpoint is ${lastCheckpoint}; continue with the same command and --resume ${lastCheckpoint}`,
-        { interrupted: true, checkpoint: lastCheckpoint ?? null },
+        command === undefined
+          ? `Interrupted ${position}, before any checkpoint was written: nothing to resume from.`
+          : `Interrupted ${position}; the checkpoint ${lastCheckpoint} holds that state. Continue with:\n  ${command}`,
+        { interrupted: true, checkpoint: lastCheckpoint ?? null, resumeCommand: command ?? null },
       );
-      return true;
+      throw new RunInterrupted(lastCheckpoint);
     },
     release: () => process.removeListener('SIGINT', onInterrupt),
   };

@@ -3,3 +3,4 @@ export { SdaeError, InvalidArgumentError, assert } from './errors';
 export { describeValue, requirePositiveInteger, requireNonNegativeInteger, requireNumber, requireBoolean, resolveChoice } from './validate';
 export type { NumberRange } from './validate';
 export { Random, deriveSeed } from './random';
+export { crc32 } from './checksum';

@@ -34,6 +34,7 @@ describe('Random', () => {
     random.setState(saved);
     expect([random.next(), random.next()]).toEqual(expected);
     expect(() => random.setState([1, 2, 3])).toThrow(/Random.setState: state must be 4 whole numbers/);
+    expect(() => random.setState('1,2,3,4' as unknown as number[])).toThrow('received "1,2,3,4".');
   });
 
   it('draws numbers in [0, 1) with mean near 1/2', () => {

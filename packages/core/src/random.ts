@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from './errors';
-import { requirePositiveInteger } from './validate';
+import { describeValue, requirePositiveInteger } from './validate';
 
 /** splitmix32: spreads a 32-bit seed over the state words. */
 function splitmix32(seed: number): () => number {
@@ -59,11 +59,16 @@ export class Random {
    * @throws {InvalidArgumentError} unless `state` is 4 whole numbers, not all 0.
    */
   setState(state: readonly number[]): void {
-    if (state.length !== 4 || state.every((word) => word === 0) || !state.every((word) => Number.isInteger(word))) {
+    if (
+      !Array.isArray(state) ||
+      state.length !== 4 ||
+      state.every((word) => word === 0) ||
+      !state.every((word) => Number.isInteger(word))
+    ) {
       throw new InvalidArgumentError(
         'state',
         state,
-        `Random.setState: state must be 4 whole numbers, not all 0, as returned by getState(); received [${state.join(', ')}].`,
+        `Random.setState: state must be 4 whole numbers, not all 0, as returned by getState(); received ${describeValue(state)}.`,
       );
     }
     this.state.set(state.map((word) => word >>> 0));

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@sdae/core';
+import { InvalidArgumentError, crc32 } from '@sdae/core';
 import { ModelFormatError } from './errors';
 
 /** A named float32 array with its shape, as stored in a bundle. */
@@ -12,25 +12,42 @@ export interface BundleTensor {
 export interface TensorBundle {
   meta: Record<string, unknown>;
   tensors: BundleTensor[];
+  /**
+   * Set by the decoders: false for a file written before sdae stored checksums (bundle version 1,
+   * a model.json without them), whose weights could not be verified.
+   */
+  verified?: boolean;
+}
+
+/** How a tensor is described in a bundle's or a saved model's manifest. */
+export interface ManifestEntry {
+  name: string;
+  shape: number[];
+  dtype: 'float32';
+  /** CRC-32 of the tensor's name and shape (as `name[2,3]`) followed by its float32 little-endian bytes. */
+  crc32: number;
 }
 
 const MAGIC = [0x53, 0x44, 0x41, 0x45]; // "SDAE"
-const FORMAT_VERSION = 1;
-const HEADER_BYTES = 12;
+/** Version 2 adds a CRC-32 of the metadata to the header and one per tensor to the manifest. */
+const FORMAT_VERSION = 2;
+const HEADER_BYTES = 16;
+const LEGACY_VERSION = 1;
+const LEGACY_HEADER_BYTES = 12;
 
 function sizeOf(shape: readonly number[]): number {
   return shape.reduce((product, dimension) => product * dimension, 1);
 }
 
 /**
- * Packs JSON metadata and named float32 arrays into one buffer: "SDAE", a format version, the
- * JSON length, the JSON (with the tensor names and shapes) padded to 4 bytes, then the values
- * little-endian in order. Works the same in Node and browsers.
+ * Packs JSON metadata and named float32 arrays into one buffer: "SDAE", the format version (2),
+ * the JSON length, the JSON's CRC-32, the JSON (with each tensor's name, shape, dtype and CRC-32)
+ * padded to 4 bytes, then the values little-endian in order. Works the same in Node and browsers.
  *
  * @example const bytes = encodeBundle({ meta: { kind: 'demo' }, tensors: [{ name: 'W', shape: [2], values: Float32Array.of(1, 2) }] });
  */
 export function encodeBundle(bundle: TensorBundle): Uint8Array {
-  const manifest = bundle.tensors.map(({ name, shape }) => ({ name, shape }));
+  const { manifest, data } = packTensors(bundle.tensors);
   let json = new TextEncoder().encode(JSON.stringify({ ...bundle.meta, tensors: manifest }));
   const padded = Math.ceil(json.length / 4) * 4;
   if (padded !== json.length) {
@@ -38,66 +55,107 @@ export function encodeBundle(bundle: TensorBundle): Uint8Array {
     withPadding.set(json);
     json = withPadding;
   }
-  const values = packValues(bundle.tensors);
-  const bytes = new Uint8Array(HEADER_BYTES + json.length + values.length);
+  const bytes = new Uint8Array(HEADER_BYTES + json.length + data.length);
   const view = new DataView(bytes.buffer);
   bytes.set(MAGIC, 0);
   view.setUint32(4, FORMAT_VERSION, true);
   view.setUint32(8, json.length, true);
+  view.setUint32(12, crc32(json), true);
   bytes.set(json, HEADER_BYTES);
-  bytes.set(values, HEADER_BYTES + json.length);
+  bytes.set(data, HEADER_BYTES + json.length);
   return bytes;
 }
 
-/** The tensors' values back to back, float32 little-endian (the `weights.bin` of a saved model). */
-export function packValues(tensors: readonly BundleTensor[]): Uint8Array {
-  const bytes = new Uint8Array(tensors.reduce((total, tensor) => total + tensor.values.length * 4, 0));
-  const view = new DataView(bytes.buffer);
+/** The checksum of a tensor: its name and shape, then its bytes, so that a renamed or reshaped entry fails too. */
+function tensorChecksum(name: string, shape: readonly number[], bytes: Uint8Array): number {
+  return crc32(bytes, crc32(new TextEncoder().encode(`${name}[${shape.join(',')}]`)));
+}
+
+/**
+ * The tensors' values back to back, float32 little-endian (the `weights.bin` of a saved model),
+ * and the manifest that describes them, with a CRC-32 per tensor.
+ *
+ * @throws {InvalidArgumentError} for a tensor whose values do not fill its shape.
+ */
+export function packTensors(tensors: readonly BundleTensor[]): { manifest: ManifestEntry[]; data: Uint8Array } {
+  const data = new Uint8Array(tensors.reduce((total, tensor) => total + tensor.values.length * 4, 0));
+  const view = new DataView(data.buffer);
+  const manifest: ManifestEntry[] = [];
   let offset = 0;
   for (const tensor of tensors) {
     if (sizeOf(tensor.shape) !== tensor.values.length) {
       throw new InvalidArgumentError(
         'tensors',
         tensor,
-        `packValues: ${tensor.name} has shape [${tensor.shape.join(', ')}], which holds ${sizeOf(tensor.shape)} values, but it has ` +
+        `packTensors: ${tensor.name} has shape [${tensor.shape.join(', ')}], which holds ${sizeOf(tensor.shape)} values, but it has ` +
           `${tensor.values.length} values. Pass values whose length is the product of the shape.`,
       );
     }
+    const start = offset;
     for (let index = 0; index < tensor.values.length; index++, offset += 4) view.setFloat32(offset, tensor.values[index], true);
+    const shape = [...tensor.shape];
+    manifest.push({ name: tensor.name, shape, dtype: 'float32', crc32: tensorChecksum(tensor.name, shape, data.subarray(start, offset)) });
   }
-  return bytes;
+  return { manifest, data };
 }
 
 /**
- * Reads values packed by {@link packValues} for the tensors named in `manifest`.
+ * Reads values packed by {@link packTensors} for the tensors named in `manifest`, checking the
+ * manifest, that `data` holds exactly the bytes it describes (before anything is allocated) and
+ * each tensor's checksum. A manifest with no checksums at all (written by an older sdae) is read
+ * unverified: `verified` is false.
  *
- * @throws {ModelFormatError} unless `data` holds exactly the values the manifest describes.
+ * @throws {ModelFormatError} naming `file` and the tensor that is wrong.
  */
-export function unpackValues(manifest: unknown, data: Uint8Array, file: string): BundleTensor[] {
-  const fix = 'The file is truncated or not an sdae model/checkpoint; save it again.';
+export function unpackTensors(manifest: unknown, data: Uint8Array, file: string): { tensors: BundleTensor[]; verified: boolean } {
+  const fix = 'The file is truncated, corrupt or not an sdae model/checkpoint; save it again.';
   if (
     !Array.isArray(manifest) ||
     !manifest.every(
       (entry) =>
         typeof entry?.name === 'string' &&
         Array.isArray(entry?.shape) &&
-        entry.shape.every((d: unknown) => Number.isInteger(d) && (d as number) >= 0),
+        entry.shape.every((d: unknown) => Number.isSafeInteger(d) && (d as number) >= 0),
     )
   ) {
     throw formatError(file, 'tensor list', 'an array of { name, shape }', JSON.stringify(manifest)?.slice(0, 80) ?? 'nothing', fix);
   }
-  const entries = manifest as { name: string; shape: number[] }[];
+  const entries = manifest as (Pick<ManifestEntry, 'name' | 'shape'> & Partial<ManifestEntry>)[];
+  const names = new Set<string>();
+  for (const entry of entries) {
+    if (names.has(entry.name)) throw formatError(file, `tensor ${entry.name}`, 'one entry per name', 'a second entry', fix);
+    names.add(entry.name);
+    if (entry.dtype !== undefined && entry.dtype !== 'float32') {
+      throw formatError(file, `dtype of tensor ${entry.name}`, '"float32"', JSON.stringify(entry.dtype) ?? 'nothing', fix);
+    }
+  }
+  const verified = entries.some((entry) => entry.crc32 !== undefined || entry.dtype !== undefined);
+  if (verified) {
+    const unchecked = entries.find((entry) => !Number.isSafeInteger(entry.crc32) || entry.dtype === undefined);
+    if (unchecked !== undefined) {
+      throw formatError(file, `tensor ${unchecked.name}`, 'a dtype and a crc32 like every other tensor', JSON.stringify(unchecked), fix);
+    }
+  }
   const expectedBytes = entries.reduce((total, entry) => total + sizeOf(entry.shape) * 4, 0);
   if (expectedBytes !== data.length) {
     throw formatError(file, 'size of the weight data', `${expectedBytes} bytes`, `${data.length} bytes`, fix);
   }
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   let offset = 0;
-  return entries.map(({ name, shape }) => {
-    const values = new Float32Array(sizeOf(shape));
+  const tensors = entries.map(({ name, shape, crc32: checksum }) => {
+    const size = sizeOf(shape);
+    if (verified && tensorChecksum(name, shape, data.subarray(offset, offset + size * 4)) !== checksum) {
+      throw new ModelFormatError(
+        { file, field: `tensor ${name}`, expected: `crc32 ${checksum}`, found: 'other bytes' },
+        `${file}: tensor ${name} fails its checksum: its values, name or shape changed since it was saved (a damaged copy or an ` +
+          'edited file). Use an intact copy or save the model again.',
+      );
+    }
+    const values = new Float32Array(size);
     for (let index = 0; index < values.length; index++, offset += 4) values[index] = view.getFloat32(offset, true);
     return { name, shape: [...shape], values };
   });
+  return { tensors, verified };
 }
 
 export function formatError(file: string, field: string, expected: string, found: string, fix: string): ModelFormatError {
@@ -105,37 +163,61 @@ export function formatError(file: string, field: string, expected: string, found
 }
 
 /**
- * Unpacks a buffer written by {@link encodeBundle}, checking the magic, the version, the JSON
- * and that the values fill the buffer exactly.
+ * Unpacks a buffer written by {@link encodeBundle}, checking the magic, the version, the
+ * metadata's checksum, the JSON, that the values fill the buffer exactly (before allocating them)
+ * and each tensor's checksum. A version 1 buffer (written before checksums) is decoded with
+ * `verified: false`; the loaders warn about it (models) or refuse it (checkpoints).
  *
  * @param file what to call the buffer in errors (a path, or `'<bytes>'`).
  * @throws {ModelFormatError} for a truncated, corrupt or foreign buffer.
  */
 export function decodeBundle(bytes: Uint8Array, file = '<bytes>'): TensorBundle {
   const fix = 'The file is truncated or not an sdae model/checkpoint; save it again.';
-  if (bytes.length < HEADER_BYTES || !MAGIC.every((byte, index) => bytes[index] === byte)) {
+  if (bytes.length < LEGACY_HEADER_BYTES || !MAGIC.every((byte, index) => bytes[index] === byte)) {
     const found =
       bytes.length < 4
         ? `${bytes.length} bytes`
         : `bytes ${Array.from(bytes.subarray(0, 4), (byte) => byte.toString(16).padStart(2, '0')).join(' ')}`;
-    throw formatError(file, 'header', 'the "SDAE" signature and a 12-byte header', found, fix);
+    throw formatError(file, 'header', 'the "SDAE" signature and a 16-byte header', found, fix);
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getUint32(4, true);
-  if (version !== FORMAT_VERSION) {
-    throw formatError(file, 'format version', String(FORMAT_VERSION), String(version), 'Save it again with this version of sdae.');
+  if (version !== FORMAT_VERSION && version !== LEGACY_VERSION) {
+    throw formatError(
+      file,
+      'format version',
+      `${FORMAT_VERSION} (or ${LEGACY_VERSION})`,
+      String(version),
+      'Save it again with this version of sdae.',
+    );
   }
+  const headerBytes = version === FORMAT_VERSION ? HEADER_BYTES : LEGACY_HEADER_BYTES;
+  if (bytes.length < headerBytes) throw formatError(file, 'header', `${headerBytes} bytes`, `${bytes.length} bytes`, fix);
   const jsonLength = view.getUint32(8, true);
-  if (HEADER_BYTES + jsonLength > bytes.length) {
-    throw formatError(file, 'metadata length', `at most ${bytes.length - HEADER_BYTES} bytes`, `${jsonLength}`, fix);
+  if (headerBytes + jsonLength > bytes.length) {
+    throw formatError(file, 'metadata length', `at most ${bytes.length - headerBytes} bytes`, `${jsonLength}`, fix);
+  }
+  const json = bytes.subarray(headerBytes, headerBytes + jsonLength);
+  if (version === FORMAT_VERSION && crc32(json) !== view.getUint32(12, true)) {
+    throw new ModelFormatError(
+      { file, field: 'metadata', expected: `crc32 ${view.getUint32(12, true)}`, found: 'other bytes' },
+      `${file}: the metadata fails its checksum: it changed since it was saved (a damaged copy or an edited file). Use an intact copy or save it again.`,
+    );
   }
   let meta: Record<string, unknown>;
   try {
-    meta = JSON.parse(new TextDecoder().decode(bytes.subarray(HEADER_BYTES, HEADER_BYTES + jsonLength))) as Record<string, unknown>;
+    meta = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(json)) as Record<string, unknown>;
   } catch (error) {
     throw formatError(file, 'metadata', 'valid JSON', (error as Error).message, fix);
   }
-  const tensors = unpackValues(meta.tensors, bytes.subarray(HEADER_BYTES + jsonLength), file);
+  if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) {
+    throw formatError(file, 'metadata', 'a JSON object', JSON.stringify(meta)?.slice(0, 80) ?? 'nothing', fix);
+  }
+  const { tensors, verified } = unpackTensors(meta.tensors, bytes.subarray(headerBytes + jsonLength), file);
   delete meta.tensors;
-  return { meta, tensors };
+  // A version 2 file always carries checksums: one whose manifest lost them was edited.
+  if (version === FORMAT_VERSION && !verified && tensors.length > 0) {
+    throw formatError(file, 'tensor list', 'a dtype and crc32 for every tensor', 'none', fix);
+  }
+  return { meta, tensors, verified: version === FORMAT_VERSION };
 }

@@ -106,9 +106,9 @@ export class DenoisingAutoencoder extends Model<DenoisingAutoencoderConfig> {
     const initRandom = new Random(deriveSeed(config.seed, 0));
     const bound = uniformBound(d, h, config.activation);
     if (shared === undefined) {
-      this.addVariable('W', [d, h], uniformValues(d * h, bound, initRandom));
-      this.addVariable('b', [h], new Float32Array(h));
-      this.addVariable('bPrime', [d], new Float32Array(d));
+      this.addVariable('W', [d, h], () => uniformValues(d * h, bound, initRandom));
+      this.addVariable('b', [h], () => new Float32Array(h));
+      this.addVariable('bPrime', [d], () => new Float32Array(d));
       this.corruptionRandom = this.addRandomStream('corruption', new Random(deriveSeed(config.seed, 1)));
     } else {
       if (
@@ -130,7 +130,7 @@ export class DenoisingAutoencoder extends Model<DenoisingAutoencoderConfig> {
       if (shared.WPrime !== undefined) this.borrowVariable('WPrime', shared.WPrime);
       this.corruptionRandom = this.addRandomStream('corruption', shared.corruptionRandom);
     }
-    if (!config.tiedWeights && shared === undefined) this.addVariable('WPrime', [h, d], uniformValues(h * d, bound, initRandom));
+    if (!config.tiedWeights && shared === undefined) this.addVariable('WPrime', [h, d], () => uniformValues(h * d, bound, initRandom));
   }
 
   /** The encoder weights W (d x h); row i of W^T is hidden unit i's filter. */

@@ -49,8 +49,8 @@ export class LogisticRegression extends Classifier<LogisticRegressionConfig> {
     const config = resolveLogisticRegressionOptions(options);
     super(config);
     this.numClasses = config.numClasses;
-    this.addVariable('W', [config.inputSize, config.numClasses], new Float32Array(config.inputSize * config.numClasses));
-    this.addVariable('b', [config.numClasses], new Float32Array(config.numClasses));
+    this.addVariable('W', [config.inputSize, config.numClasses], () => new Float32Array(config.inputSize * config.numClasses));
+    this.addVariable('b', [config.numClasses], () => new Float32Array(config.numClasses));
   }
 
   logits(x: tf.Tensor): tf.Tensor2D {

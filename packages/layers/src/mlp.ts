@@ -65,12 +65,12 @@ export class Mlp extends Classifier<MlpConfig> {
     const random = new Random(deriveSeed(config.seed, 0));
     let fanIn = config.inputSize;
     config.hiddenSizes.forEach((size, layer) => {
-      this.addVariable(`layer${layer}.W`, [fanIn, size], hiddenLayerValues(fanIn, size, config.activation, random));
-      this.addVariable(`layer${layer}.b`, [size], new Float32Array(size));
+      this.addVariable(`layer${layer}.W`, [fanIn, size], () => hiddenLayerValues(fanIn, size, config.activation, random));
+      this.addVariable(`layer${layer}.b`, [size], () => new Float32Array(size));
       fanIn = size;
     });
-    this.addVariable('output.W', [fanIn, config.numClasses], new Float32Array(fanIn * config.numClasses));
-    this.addVariable('output.b', [config.numClasses], new Float32Array(config.numClasses));
+    this.addVariable('output.W', [fanIn, config.numClasses], () => new Float32Array(fanIn * config.numClasses));
+    this.addVariable('output.b', [config.numClasses], () => new Float32Array(config.numClasses));
   }
 
   /** The output of hidden layer `layer` (0-based), `[n, hiddenSizes[layer]]`; the last one by default. */

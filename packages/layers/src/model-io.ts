@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '@sdae/core';
 import { decodeBundle, encodeBundle, formatError, type BundleTensor, type TensorBundle } from './bundle';
+import { buildWithinWeightBudget, WeightBudgetExceeded } from './model';
 import { DenoisingAutoencoder } from './denoising-autoencoder';
 import { LogisticRegression } from './logistic-regression';
 import { Mlp } from './mlp';
@@ -46,8 +47,24 @@ export function modelToBundle(model: Model): TensorBundle {
 }
 
 /**
- * Rebuilds a model from {@link modelToBundle}'s output: the class from its name, the weights
- * checked name by name and shape by shape against the rebuilt model.
+ * Warns (once per file) that a model saved before sdae stored checksums is loaded unverified: such
+ * files still load, so that older runs stay usable, and saving them again adds the checksums.
+ */
+function warnUnverified(file: string): void {
+  if (warned.has(file)) return;
+  warned.add(file);
+  console.warn(
+    `sdae: ${file} was saved by an older sdae without checksums, so damage to its weights cannot be detected. ` +
+      'Save the model again (saveModel or modelToBytes) to add them.',
+  );
+}
+const warned = new Set<string>();
+
+/**
+ * Rebuilds a model from {@link modelToBundle}'s output: the class from its name, the model built
+ * only if its configuration's weights fit the values present (so a file claiming huge shapes is
+ * refused before allocating), then the weights checked name by name and shape by shape.
+ * A bundle marked `verified: false` (no checksums: an older file) loads with a warning.
  *
  * @throws {ModelFormatError} naming `file` when the metadata or a weight does not fit.
  */
@@ -55,10 +72,40 @@ export function modelFromBundle(bundle: TensorBundle, file = '<bytes>'): AnyMode
   const { meta, tensors } = bundle;
   const fix = 'Save the model again with @sdae/layers (saveModel or modelToBytes).';
   if (meta.format !== MODEL_FORMAT) throw formatError(file, 'format', `"${MODEL_FORMAT}"`, JSON.stringify(meta.format) ?? 'nothing', fix);
-  if (typeof meta.className !== 'string' || !(meta.className in MODEL_CLASSES)) {
+  if (typeof meta.className !== 'string' || !Object.hasOwn(MODEL_CLASSES, meta.className)) {
     throw formatError(file, 'className', Object.keys(MODEL_CLASSES).join(' | '), JSON.stringify(meta.className) ?? 'nothing', fix);
   }
-  const model = modelFromConfig(meta.className, meta.config as ModelConfig);
+  if (typeof meta.config !== 'object' || meta.config === null || Array.isArray(meta.config)) {
+    throw formatError(file, 'config', 'an object', JSON.stringify(meta.config)?.slice(0, 80) ?? 'nothing', fix);
+  }
+  const randomStates = meta.randomStates;
+  if (randomStates !== undefined && (typeof randomStates !== 'object' || randomStates === null || Array.isArray(randomStates))) {
+    throw formatError(
+      file,
+      'randomStates',
+      'an object of random stream states',
+      JSON.stringify(randomStates)?.slice(0, 80) ?? 'nothing',
+      fix,
+    );
+  }
+  const present = tensors.reduce((total, tensor) => total + tensor.values.length, 0);
+  let model: AnyModel;
+  try {
+    model = buildWithinWeightBudget(present, () => modelFromConfig(meta.className as string, meta.config as ModelConfig));
+  } catch (error) {
+    if (error instanceof WeightBudgetExceeded) {
+      throw formatError(
+        file,
+        'config',
+        `a configuration whose weights fit the ${present} values the file holds`,
+        `one needing more (${error.weight} [${error.shape.join(', ')}])`,
+        fix,
+      );
+    }
+    if (InvalidArgumentError.isInstance(error)) throw formatError(file, 'config', 'a valid configuration', error.message, fix);
+    throw error;
+  }
+  if (bundle.verified === false) warnUnverified(file);
   try {
     const expected = model.getWeights();
     const received = new Map(tensors.map((tensor) => [tensor.name, tensor]));
@@ -74,10 +121,18 @@ export function modelFromBundle(bundle: TensorBundle, file = '<bytes>'): AnyMode
         );
       }
     }
-    model.setWeights(
-      Object.fromEntries(tensors.filter((tensor) => expected.has(tensor.name)).map((tensor) => [tensor.name, tensor.values])),
-    );
-    if (meta.randomStates !== undefined) model.setRandomStates(meta.randomStates as Record<string, number[]>);
+    const extra = tensors.find((tensor) => !expected.has(tensor.name));
+    if (extra !== undefined)
+      throw formatError(file, `weight ${extra.name}`, `one of ${[...expected.keys()].join(', ')}`, 'an extra weight', fix);
+    model.setWeights(Object.fromEntries(tensors.map((tensor) => [tensor.name, tensor.values])));
+    if (randomStates !== undefined) {
+      try {
+        model.setRandomStates(randomStates as Record<string, number[]>);
+      } catch (error) {
+        if (!InvalidArgumentError.isInstance(error)) throw error;
+        throw formatError(file, 'randomStates', "the states of the model's random streams", error.message, fix);
+      }
+    }
   } catch (error) {
     model.dispose();
     throw error;

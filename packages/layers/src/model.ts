@@ -30,6 +30,48 @@ export interface ExternalWeights {
   reload(): void;
 }
 
+/** A bound on the weights the models built inside {@link buildWithinWeightBudget} may allocate. */
+interface WeightBudget {
+  remaining: number;
+  /** The variables made so far, disposed when the budget is exceeded. */
+  made: tf.Variable[];
+}
+
+let activeBudget: WeightBudget | undefined;
+
+/** Thrown by a model built within a budget when its next weight would exceed it, before that weight is allocated. */
+export class WeightBudgetExceeded extends SdaeError {
+  constructor(
+    readonly weight: string,
+    readonly shape: readonly number[],
+    readonly budget: number,
+  ) {
+    super(`the weight ${weight} [${shape.join(', ')}] would exceed the ${budget} values allowed`);
+  }
+}
+
+/**
+ * Builds a model (with `build`) allowing its weights `values` float32 values in all: a loader
+ * passes the number of values its file holds, so that a configuration claiming more (a
+ * hiddenSize of 1e6 in a 340-byte file) is refused before its weights are allocated. On refusal
+ * the variables already made are disposed.
+ *
+ * @throws {WeightBudgetExceeded} naming the first weight that does not fit.
+ */
+export function buildWithinWeightBudget<T>(values: number, build: () => T): T {
+  const outer = activeBudget;
+  const budget: WeightBudget = { remaining: values, made: [] };
+  activeBudget = budget;
+  try {
+    return build();
+  } catch (error) {
+    for (const variable of budget.made) variable.dispose();
+    throw error;
+  } finally {
+    activeBudget = outer;
+  }
+}
+
 /**
  * What every model shares: named variables (some owned, some borrowed from another model),
  * weight access, a parameter count, seeded random streams that can be saved and restored, and
@@ -54,14 +96,27 @@ export abstract class Model<Config extends ModelConfig = ModelConfig> {
   }
 
   /**
-   * Adds a variable the model owns (and disposes), initialised from `values`. An auxiliary
+   * Adds a variable the model owns (and disposes), initialised from `values()`, which is called
+   * only once the shape is known to fit (see {@link buildWithinWeightBudget}). An auxiliary
    * variable is saved and loaded with the model but is not among the {@link Model.variables}
    * its own loss trains (an SdA keeps its dAs' decoder biases this way).
    */
-  protected addVariable(name: string, shape: number[], values: Float32Array, role: 'trainable' | 'auxiliary' = 'trainable'): tf.Variable {
-    const initial = tf.tensor(values, shape, 'float32');
+  protected addVariable(
+    name: string,
+    shape: number[],
+    values: () => Float32Array,
+    role: 'trainable' | 'auxiliary' = 'trainable',
+  ): tf.Variable {
+    const budget = activeBudget;
+    if (budget !== undefined) {
+      const size = shape.reduce((product, dimension) => product * dimension, 1);
+      if (size > budget.remaining) throw new WeightBudgetExceeded(name, shape, budget.remaining);
+      budget.remaining -= size;
+    }
+    const initial = tf.tensor(values(), shape, 'float32');
     const variable = tf.variable(initial, true);
     initial.dispose();
+    budget?.made.push(variable);
     this.variableMap.set(name, variable);
     this.trainable = undefined;
     this.ownedNames.add(name);

@@ -38,24 +38,24 @@ export class ReluCnn extends Classifier<ReluCnnConfig> {
       const [kernelHeight, kernelWidth] = kernelSize;
       const fanIn = kernelHeight * kernelWidth * input[2];
       const bound = uniformBound(fanIn, kernelHeight * kernelWidth * filters, 'relu');
-      this.addVariable(
-        `conv${index}.filter`,
-        [kernelHeight, kernelWidth, input[2], filters],
+      this.addVariable(`conv${index}.filter`, [kernelHeight, kernelWidth, input[2], filters], () =>
         uniformValues(fanIn * filters, bound, random),
       );
       const biasShape = bias === 'per-position' ? convolution : [filters];
-      this.addVariable(`conv${index}.bias`, biasShape, new Float32Array(biasShape.reduce((product, size) => product * size, 1)));
+      this.addVariable(`conv${index}.bias`, biasShape, () => new Float32Array(biasShape.reduce((product, size) => product * size, 1)));
     });
     const [height, width, channels] = shapes[shapes.length - 1].output;
     let fanIn = height * width * channels;
     config.denseSizes.forEach((size, index) => {
-      this.addVariable(`dense${index}.W`, [fanIn, size], uniformValues(fanIn * size, uniformBound(fanIn, size, 'relu'), random));
-      this.addVariable(`dense${index}.b`, [size], new Float32Array(size));
+      this.addVariable(`dense${index}.W`, [fanIn, size], () => uniformValues(fanIn * size, uniformBound(fanIn, size, 'relu'), random));
+      this.addVariable(`dense${index}.b`, [size], () => new Float32Array(size));
       fanIn = size;
     });
     const { numClasses } = config;
-    this.addVariable('output.W', [fanIn, numClasses], uniformValues(fanIn * numClasses, uniformBound(fanIn, numClasses, 'tanh'), random));
-    this.addVariable('output.b', [numClasses], new Float32Array(numClasses));
+    this.addVariable('output.W', [fanIn, numClasses], () =>
+      uniformValues(fanIn * numClasses, uniformBound(fanIn, numClasses, 'tanh'), random),
+    );
+    this.addVariable('output.b', [numClasses], () => new Float32Array(numClasses));
   }
 
   /**

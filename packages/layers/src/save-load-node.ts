@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { packValues, unpackValues, formatError } from './bundle';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { formatError, packTensors, unpackTensors } from './bundle';
 import { ModelFormatError } from './errors';
 import type { Model } from './model';
 import { modelFromBundle, modelToBundle, type AnyModel } from './model-io';
@@ -9,24 +9,68 @@ import { modelFromBundle, modelToBundle, type AnyModel } from './model-io';
 /** The file names inside a saved model's directory. */
 export const MODEL_FILES = { config: 'model.json', weights: 'weights.bin' } as const;
 
+/** Writes a file and flushes it to disk, so that a rename after it publishes complete content. */
+async function writeDurably(path: string, content: Uint8Array | string): Promise<void> {
+  const handle = await open(path, 'w');
+  try {
+    await handle.writeFile(content);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The leftovers of interrupted saves of `target`: its `.partial-*` (new, unpublished) and `.previous-*` (old) siblings. */
+async function saveLeftovers(target: string): Promise<{ partial: string[]; previous: string[] }> {
+  const base = basename(target);
+  const names = await readdir(dirname(target)).catch(() => [] as string[]);
+  const matching = (kind: string) => names.filter((name) => name.startsWith(`${base}.${kind}-`)).map((name) => join(dirname(target), name));
+  return { partial: matching('partial'), previous: matching('previous') };
+}
+
+/**
+ * Repairs what an interrupted {@link saveModel} left beside `directory`: when the model itself is
+ * missing (the save stopped between its two renames), the old model is put back from its
+ * `.previous-*` copy; with `removeLeftovers`, every other `.partial-*` and `.previous-*` copy is
+ * removed. Called by saveModel (which removes) and loadModel (which only puts back).
+ */
+export async function recoverModelDirectory(directory: string, removeLeftovers = true): Promise<void> {
+  const target = resolve(directory);
+  const { partial, previous } = await saveLeftovers(target);
+  if (previous.length > 0 && !(await exists(target))) await rename(previous.pop()!, target);
+  if (removeLeftovers) for (const leftover of [...partial, ...previous]) await rm(leftover, { recursive: true, force: true });
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
 /**
  * Saves a model to a directory holding `model.json` (class, configuration, random states and the
- * weight manifest) and `weights.bin` (float32 little-endian). The directory is written beside
- * the target and renamed into place, so an interrupted save never leaves a half-written model.
+ * weight manifest with a CRC-32 per tensor) and `weights.bin` (float32 little-endian). The new
+ * directory is written and flushed beside the target (`<dir>.partial-*`), the old one renamed to
+ * `<dir>.previous-*`, the new one renamed into place, then the old one removed: at every moment
+ * a complete model exists, under its name or as the previous copy, and the next saveModel or
+ * loadModel puts that copy back and removes the leftovers of an interrupted save. One process
+ * saves to a directory at a time.
  *
  * @example await saveModel(da, 'runs/da-500');
  */
 export async function saveModel(model: Model, directory: string): Promise<void> {
   const target = resolve(directory);
   const { meta, tensors } = modelToBundle(model);
+  const { manifest, data } = packTensors(tensors);
+  await mkdir(dirname(target), { recursive: true });
+  await recoverModelDirectory(target);
   const staging = `${target}.partial-${randomBytes(4).toString('hex')}`;
   const previous = `${target}.previous-${randomBytes(4).toString('hex')}`;
-  await mkdir(dirname(target), { recursive: true });
   await mkdir(staging);
   try {
-    const json = { ...meta, weights: tensors.map(({ name, shape }) => ({ name, shape })) };
-    await writeFile(join(staging, MODEL_FILES.weights), packValues(tensors));
-    await writeFile(join(staging, MODEL_FILES.config), `${JSON.stringify(json, null, 2)}\n`);
+    await writeDurably(join(staging, MODEL_FILES.weights), data);
+    await writeDurably(join(staging, MODEL_FILES.config), `${JSON.stringify({ ...meta, weights: manifest }, null, 2)}\n`);
     const hadPrevious = await rename(target, previous).then(
       () => true,
       () => false,
@@ -40,12 +84,14 @@ export async function saveModel(model: Model, directory: string): Promise<void> 
 }
 
 /**
- * Loads a model saved with {@link saveModel}.
+ * Loads a model saved with {@link saveModel}, first putting back the previous copy when an
+ * interrupted save left none under its name.
  *
  * @throws {ModelFormatError} naming the file that is missing, truncated or inconsistent.
  * @example const da = (await loadModel('runs/da-500')) as DenoisingAutoencoder;
  */
 export async function loadModel(directory: string): Promise<AnyModel> {
+  await recoverModelDirectory(directory, false);
   const configFile = join(directory, MODEL_FILES.config);
   const weightsFile = join(directory, MODEL_FILES.weights);
   const read = async (file: string) => {
@@ -65,11 +111,14 @@ export async function loadModel(directory: string): Promise<AnyModel> {
   } catch (error) {
     throw formatError(configFile, 'content', 'valid JSON', (error as Error).message, 'Save the model again.');
   }
-  const tensors = unpackValues(
+  if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) {
+    throw formatError(configFile, 'content', 'a JSON object', JSON.stringify(meta)?.slice(0, 80) ?? 'nothing', 'Save the model again.');
+  }
+  const { tensors, verified } = unpackTensors(
     meta.weights,
     new Uint8Array(weightBytes.buffer, weightBytes.byteOffset, weightBytes.byteLength),
     weightsFile,
   );
   delete meta.weights;
-  return modelFromBundle({ meta, tensors }, configFile);
+  return modelFromBundle({ meta, tensors, verified }, configFile);
 }

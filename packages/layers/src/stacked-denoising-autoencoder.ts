@@ -98,12 +98,17 @@ export class StackedDenoisingAutoencoder extends Classifier<StackedDenoisingAuto
     const random = new Random(deriveSeed(config.seed, 0));
     let fanIn = config.inputSize;
     config.hiddenSizes.forEach((size, layer) => {
-      const W = this.addVariable(`layer${layer}.W`, [fanIn, size], hiddenLayerValues(fanIn, size, config.activation, random));
-      const b = this.addVariable(`layer${layer}.b`, [size], new Float32Array(size));
-      const bPrime = this.addVariable(`layer${layer}.bPrime`, [fanIn], new Float32Array(fanIn), 'auxiliary');
+      const W = this.addVariable(`layer${layer}.W`, [fanIn, size], () => hiddenLayerValues(fanIn, size, config.activation, random));
+      const b = this.addVariable(`layer${layer}.b`, [size], () => new Float32Array(size));
+      const bPrime = this.addVariable(`layer${layer}.bPrime`, [fanIn], () => new Float32Array(fanIn), 'auxiliary');
       const WPrime = config.tiedWeights
         ? undefined
-        : this.addVariable(`layer${layer}.WPrime`, [size, fanIn], hiddenLayerValues(size, fanIn, config.activation, random), 'auxiliary');
+        : this.addVariable(
+            `layer${layer}.WPrime`,
+            [size, fanIn],
+            () => hiddenLayerValues(size, fanIn, config.activation, random),
+            'auxiliary',
+          );
       const corruptionRandom = this.addRandomStream(`layer${layer}.corruption`, new Random(deriveSeed(config.seed, 1, layer)));
       const daOptions = {
         visibleSize: fanIn,
@@ -118,8 +123,8 @@ export class StackedDenoisingAutoencoder extends Classifier<StackedDenoisingAuto
       this.autoencoders.push(new DenoisingAutoencoder(daOptions, { W, b, bPrime, WPrime, corruptionRandom }));
       fanIn = size;
     });
-    this.addVariable('output.W', [fanIn, config.numClasses], new Float32Array(fanIn * config.numClasses));
-    this.addVariable('output.b', [config.numClasses], new Float32Array(config.numClasses));
+    this.addVariable('output.W', [fanIn, config.numClasses], () => new Float32Array(fanIn * config.numClasses));
+    this.addVariable('output.b', [config.numClasses], () => new Float32Array(config.numClasses));
   }
 
   /** The number of hidden layers. */

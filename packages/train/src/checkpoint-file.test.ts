@@ -43,3 +43,15 @@ describe('fileCheckpoint and readCheckpointFile', () => {
     da.dispose();
   });
 });
+
+describe('fileCheckpoint leftovers', () => {
+  it('removes the temporary files of interrupted writes at its first write, and only those of its path', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'sdae-ckpt-tmp-'));
+    const path = join(directory, 'run.ckpt');
+    await writeFile(`${path}.tmp-0badc0de`, 'half a checkpoint');
+    await writeFile(join(directory, 'other.ckpt.tmp-12345678'), 'not ours');
+    await fileCheckpoint(path).write(Uint8Array.of(1, 2, 3));
+    expect((await readdir(directory)).sort()).toEqual(['other.ckpt.tmp-12345678', 'run.ckpt']);
+    expect(Array.from(await readFile(path))).toEqual([1, 2, 3]);
+  });
+});

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { ModelFormatError } from '@sdae/layers';
 import type { CheckpointOptions } from './loop-options';
 
@@ -28,14 +28,34 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
 }
 
 /**
- * Checkpoints to one file, replaced atomically each time.
+ * Removes the temporary files (`<path>.tmp-*`) that writes of `path` interrupted by a crash or a
+ * kill left behind. One process writes a given path at a time.
+ */
+export async function removeWriteLeftovers(path: string): Promise<void> {
+  const target = resolve(path);
+  const prefix = `${basename(target)}.tmp-`;
+  const names = await readdir(dirname(target)).catch(() => [] as string[]);
+  for (const name of names) if (name.startsWith(prefix)) await rm(join(dirname(target), name), { force: true });
+}
+
+/**
+ * Checkpoints to one file, replaced atomically each time; the first write also removes the
+ * temporary files of writes a crash or kill interrupted.
  *
  * @example
  * await trainAutoencoder(da, mnist.train, { checkpoint: fileCheckpoint('runs/da.ckpt', { every: 1 }) });
  * // later: { resume: await readCheckpointFile('runs/da.ckpt') }
  */
 export function fileCheckpoint(path: string, options: { every?: number } = {}): CheckpointOptions {
-  return { every: options.every ?? 1, write: (bytes) => writeFileAtomic(path, bytes) };
+  let cleaned = false;
+  return {
+    every: options.every ?? 1,
+    write: async (bytes) => {
+      if (!cleaned) await removeWriteLeftovers(path);
+      cleaned = true;
+      await writeFileAtomic(path, bytes);
+    },
+  };
 }
 
 /**

@@ -1,11 +1,11 @@
 import { InvalidArgumentError, requireBoolean } from '@sdae/core';
 import { batchCount, epochBatches, type ImageSet } from '@sdae/datasets';
 import type { BundleTensor, Classifier } from '@sdae/layers';
-import { decodeCheckpoint, restoreCheckpoint, type LoopState } from './checkpoint';
+import { restoreCheckpoint, type LoopState, type SettingValue } from './checkpoint';
 import { EarlyStopping, type EarlyStoppingOptions } from './early-stopping';
 import { runWithHooks, type EpochLog, type StopReason, type TrainingEvent, type TrainingHooks, type TrainingResult } from './events';
-import { requireEpochs, resolveCommonOptions, type CommonTrainingOptions } from './loop-options';
-import { checkpointIfDue, restoreWeights, snapshotWeights } from './loop-step';
+import { dataFingerprint, loopSettings, requireEpochs, resolveCommonOptions, type CommonTrainingOptions } from './loop-options';
+import { checkpointIfDue, eventLoopYielder, once, restoreWeights, snapshotWeights, writeCheckpoint } from './loop-step';
 import { evaluate } from './metrics';
 import { Optimizer } from './optimizers';
 import { classifierBatch, classifierStepSpec, createStepRunner, type StepOutcome, type StepRunner } from './step-engine';
@@ -68,10 +68,23 @@ export async function* classifierTraining(
   let best: BundleTensor[] = [];
   let state: LoopState = { loop: 'classifier', nextEpoch: 0, iterations: 0, history: [] };
   let runner: StepRunner | undefined;
+  const settings = once(() =>
+    loopSettings(resolved, {
+      epochs,
+      earlyStopping: earlyStoppingOption as SettingValue,
+      restoreBestWeights: restoreBest,
+      data: {
+        train: dataFingerprint(train),
+        validation: validation === undefined ? null : dataFingerprint(validation),
+        test: test === undefined ? null : dataFingerprint(test),
+      },
+    }),
+  );
+  const pause = eventLoopYielder();
   try {
     if (resolved.resume !== undefined) {
-      const checkpoint = decodeCheckpoint(resolved.resume);
-      state = restoreCheckpoint(checkpoint, model, optimizer, 'classifier');
+      const checkpoint = resolved.resume;
+      state = restoreCheckpoint(checkpoint, model, optimizer, { loop: 'classifier', settings: settings() });
       best = checkpoint.bestWeights;
       if (state.earlyStopping !== undefined) stopping?.setState(state.earlyStopping);
     }
@@ -84,8 +97,8 @@ export async function* classifierTraining(
       yield { type: 'epoch-begin', stage: 'finetune', epoch };
       const epochStarted = performance.now();
       const lastGood = snapshotWeights(model);
-      let costSum = 0;
-      let batches = 0;
+      let costSum = state.epochCostSum ?? 0;
+      let batches = state.batchInEpoch ?? 0;
       const completed = function* (steps: StepOutcome[]): Generator<TrainingEvent> {
         for (const { cost, engineChange, context } of steps) {
           if (engineChange !== undefined) yield { type: 'engine', stage: 'finetune', ...engineChange };
@@ -95,13 +108,23 @@ export async function* classifierTraining(
           yield { type: 'batch-end', stage: 'finetune', epoch, batch: context.batch, iteration: state.iterations - 1, loss: cost };
         }
       };
-      let submitted = 0;
+      let submitted = batches;
       for (const batch of epochBatches(train, { batchSize: resolved.batchSize, order: resolved.order, seed: resolved.seed, epoch })) {
+        if (batch.index < (state.batchInEpoch ?? 0)) continue;
+        if (submitted >= batchesPerEpoch) break;
         if (resolved.signal?.aborted === true) {
           stopReason = 'aborted';
+          // The submitted steps complete first: the checkpoint holds the state after the last of them.
+          yield* completed(await runner.flush());
+          runner.sync();
+          const written = await writeCheckpoint(resolved, model, optimizer, {
+            state: { ...state, earlyStopping: stopping?.getState(), batchInEpoch: batches, epochCostSum: costSum },
+            settings,
+            bestWeights: best,
+          });
+          if (written !== undefined) yield { type: 'checkpoint', stage: 'finetune', epoch, bytes: written };
           break;
         }
-        if (submitted >= batchesPerEpoch) break;
         const context = { caller, owner: model, variables, optimizer, lastGood, epoch, batch: batch.index };
         const iteration = state.iterations + (submitted - batches);
         submitted++;
@@ -114,8 +137,12 @@ export async function* classifierTraining(
           stopReason = 'early-stopping';
           break;
         }
+        await pause();
       }
+      if (stopReason === 'aborted') break;
       yield* completed(await runner.flush());
+      delete state.batchInEpoch;
+      delete state.epochCostSum;
       runner.sync();
       if (batches === 0) break;
       const log: EpochLog = { stage: 'finetune', epoch, iterations: state.iterations, cost: costSum / batches, seconds: 0 };
@@ -135,7 +162,7 @@ export async function* classifierTraining(
       state.nextEpoch = epoch + 1;
       state.earlyStopping = stopping?.getState();
       yield { type: 'epoch-end', log };
-      const written = stopReason === 'aborted' ? undefined : await checkpointIfDue(resolved, epoch + 1, model, optimizer, state, best);
+      const written = await checkpointIfDue(resolved, epoch + 1, model, optimizer, { state, settings, bestWeights: best });
       if (written !== undefined) yield { type: 'checkpoint', stage: 'finetune', epoch, bytes: written };
     }
     if (restoreBest && best.length > 0 && stopReason !== 'aborted') restoreWeights(model, best);

@@ -1,11 +1,16 @@
-import { InvalidArgumentError, requireNonNegativeInteger, requireNumber, requirePositiveInteger, resolveChoice } from '@sdae/core';
-import type { BatchOrder } from '@sdae/datasets';
+import { InvalidArgumentError, crc32, requireNonNegativeInteger, requireNumber, requirePositiveInteger, resolveChoice } from '@sdae/core';
+import type { BatchOrder, ImageSet } from '@sdae/datasets';
+import { toCheckpoint, type Checkpoint, type CheckpointSettings, type SettingValue } from './checkpoint';
 import { resolveEngineName, type EngineName } from './engine-options';
 import { resolveOptimizerOptions, type OptimizerConfig, type OptimizerName, type OptimizerOptions } from './optimizers';
 
 /** Where and how often a loop writes checkpoints. */
 export interface CheckpointOptions {
-  /** Write after every `every` epochs (iterations for sampled training). @default 1 */
+  /**
+   * Write after every `every` epochs (iterations for sampled training). A loop stopped by its
+   * `signal` also writes one, holding the last completed minibatch, so a resume continues mid-epoch.
+   * @default 1
+   */
   every?: number;
   /** Stores the checkpoint's bytes; see `fileCheckpoint` in Node. It must replace the previous one atomically. */
   write: (bytes: Uint8Array) => Promise<void>;
@@ -31,8 +36,18 @@ export interface CommonTrainingOptions {
   signal?: AbortSignal;
   /** Periodic checkpoints. */
   checkpoint?: CheckpointOptions;
-  /** A checkpoint's bytes to continue from exactly. */
-  resume?: Uint8Array;
+  /**
+   * A checkpoint to continue from exactly: its bytes, or a checkpoint decoded with
+   * `decodeCheckpoint(bytes, path)` (whose errors then name the file). The model, the loop and
+   * every setting recorded in it must match this run's (`epochs` may grow).
+   */
+  resume?: Uint8Array | Checkpoint;
+  /**
+   * The caller's settings that shape training but that the loop cannot see (the CLI passes its
+   * flags: data split, size limit, backend...). Recorded in checkpoints; a resume with other values
+   * is refused, naming each. @default {}
+   */
+  settings?: Record<string, SettingValue>;
   /** Stop each epoch after this many minibatches (quick runs and tests). @default every batch */
   batchesPerEpoch?: number;
   /**
@@ -61,7 +76,8 @@ export interface ResolvedCommonOptions {
   signal: AbortSignal | undefined;
   checkpointEvery: number;
   writeCheckpoint: ((bytes: Uint8Array) => Promise<void>) | undefined;
-  resume: Uint8Array | undefined;
+  resume: Checkpoint | undefined;
+  settings: Record<string, SettingValue>;
   batchesPerEpoch: number | undefined;
   engine: EngineName;
   threads: number | undefined;
@@ -100,7 +116,8 @@ export function resolveCommonOptions(caller: string, options: CommonTrainingOpti
     signal: options.signal,
     checkpointEvery: requirePositiveInteger(caller, 'checkpoint.every', checkpoint?.every ?? 1),
     writeCheckpoint: checkpoint?.write,
-    resume: options.resume,
+    resume: options.resume === undefined ? undefined : toCheckpoint(options.resume),
+    settings: options.settings ?? {},
     batchesPerEpoch:
       options.batchesPerEpoch === undefined ? undefined : requirePositiveInteger(caller, 'batchesPerEpoch', options.batchesPerEpoch),
     engine: resolveEngineName(caller, options.engine),
@@ -112,4 +129,43 @@ export function resolveCommonOptions(caller: string, options: CommonTrainingOpti
 /** Checks a number of epochs (0 is allowed: nothing to do). */
 export function requireEpochs(caller: string, epochs: unknown): number {
   return requireNonNegativeInteger(caller, 'epochs', epochs);
+}
+
+const fingerprints = new WeakMap<ImageSet, string>();
+
+/**
+ * A set's size and a CRC-32 of its pixels and labels, recorded in checkpoints so that a resume
+ * on other data (another split, limit or order of files) is refused. Computed once per set.
+ */
+export function dataFingerprint(set: ImageSet): string {
+  let fingerprint = fingerprints.get(set);
+  if (fingerprint === undefined) {
+    const { images, labels } = set;
+    const crc = crc32(
+      new Uint8Array(labels.buffer, labels.byteOffset, labels.byteLength),
+      crc32(new Uint8Array(images.buffer, images.byteOffset, images.byteLength)),
+    );
+    fingerprint = `${set.count} images of ${set.height} x ${set.width}, crc32 ${crc.toString(16).padStart(8, '0')}`;
+    fingerprints.set(set, fingerprint);
+  }
+  return fingerprint;
+}
+
+/**
+ * The settings a loop records in its checkpoints: the common options (batch size, order, seed,
+ * optimiser, engine, batches per epoch), the loop's own (`extra`: epochs, data) and the caller's.
+ */
+export function loopSettings(options: ResolvedCommonOptions, extra: Record<string, SettingValue>): CheckpointSettings {
+  return {
+    loop: {
+      batchSize: options.batchSize,
+      order: options.order,
+      seed: options.seed,
+      optimizer: { ...options.optimizer },
+      engine: options.engine,
+      batchesPerEpoch: options.batchesPerEpoch ?? null,
+      ...extra,
+    },
+    caller: options.settings,
+  };
 }

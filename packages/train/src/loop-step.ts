@@ -1,9 +1,31 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BundleTensor, LossAndGradients, Model } from '@sdae/layers';
-import { encodeCheckpoint, type LoopState } from './checkpoint';
+import { encodeCheckpoint, type CheckpointSettings, type LoopState } from './checkpoint';
 import { DivergenceError } from './errors';
 import type { ResolvedCommonOptions } from './loop-options';
 import type { Optimizer } from './optimizers';
+
+/** What a loop's checkpoints hold besides the model and its optimiser. */
+export interface CheckpointContent {
+  state: LoopState;
+  /** The run's settings, made on the first checkpoint (a data fingerprint reads every pixel once). */
+  settings: () => CheckpointSettings;
+  /** The weights of the best validation so far (supervised loops). */
+  bestWeights?: BundleTensor[];
+}
+
+/** Writes a checkpoint now (when the loop has a checkpoint option); returns its size in bytes, or undefined. */
+export async function writeCheckpoint(
+  options: ResolvedCommonOptions,
+  model: Model,
+  optimizer: Optimizer,
+  content: CheckpointContent,
+): Promise<number | undefined> {
+  if (options.writeCheckpoint === undefined) return undefined;
+  const bytes = encodeCheckpoint(model, optimizer, content.state, content.bestWeights ?? [], content.settings());
+  await options.writeCheckpoint(bytes);
+  return bytes.length;
+}
 
 /**
  * Writes a checkpoint when `completed` epochs (iterations for sampled training) is a multiple of
@@ -14,13 +36,36 @@ export async function checkpointIfDue(
   completed: number,
   model: Model,
   optimizer: Optimizer,
-  state: LoopState,
-  bestWeights: BundleTensor[] = [],
+  content: CheckpointContent,
 ): Promise<number | undefined> {
-  if (options.writeCheckpoint === undefined || completed % options.checkpointEvery !== 0) return undefined;
-  const bytes = encodeCheckpoint(model, optimizer, state, bestWeights);
-  await options.writeCheckpoint(bytes);
-  return bytes.length;
+  if (completed % options.checkpointEvery !== 0) return undefined;
+  return writeCheckpoint(options, model, optimizer, content);
+}
+
+/** Memoises `make`: a loop's settings are made once, when first needed. */
+export function once<T>(make: () => T): () => T {
+  let value: { made: T } | undefined;
+  return () => (value ??= { made: make() }).made;
+}
+
+const yieldToEventLoop: () => Promise<void> =
+  typeof setImmediate === 'function'
+    ? () => new Promise((resolve) => setImmediate(resolve))
+    : () => new Promise((resolve) => setTimeout(resolve, 0));
+
+/**
+ * A pause for the event loop every `intervalMs` of work: called after each minibatch, it lets an
+ * AbortSignal's listeners (Ctrl-C's handler) run, which `await tensor.data()` on the cpu and wasm
+ * backends never does (its promise resolves as a microtask). One `setImmediate` per interval, not
+ * a timer per batch.
+ */
+export function eventLoopYielder(intervalMs = 4): () => Promise<void> {
+  let last = performance.now();
+  return async () => {
+    if (performance.now() - last < intervalMs) return;
+    await yieldToEventLoop();
+    last = performance.now();
+  };
 }
 
 /** Copies of a model's weights, to restore after divergence or to keep the best model. */

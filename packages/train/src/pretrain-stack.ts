@@ -1,10 +1,10 @@
 import type { ImageSet } from '@sdae/datasets';
-import type { StackedDenoisingAutoencoder } from '@sdae/layers';
-import { decodeCheckpoint, restoreCheckpoint, type LoopState } from './checkpoint';
+import { ModelFormatError, type StackedDenoisingAutoencoder } from '@sdae/layers';
+import { restoreCheckpoint, type LoopState } from './checkpoint';
 import { runWithHooks, type StopReason, type TrainingEvent, type TrainingHooks, type TrainingResult } from './events';
 import { requireEpochs, resolveCommonOptions, type CommonTrainingOptions } from './loop-options';
 import { Optimizer } from './optimizers';
-import { unsupervisedEpochs } from './train-autoencoder';
+import { unsupervisedEpochs, unsupervisedSettings } from './train-autoencoder';
 
 /** The defaults of {@link pretrainStack}: the SdA tutorial's pretraining. */
 const DEFAULTS = { epochs: 15, batchSize: 1, learningRate: 0.001 } as const;
@@ -34,8 +34,16 @@ export async function* pretrainingTraining(
   const epochs = requireEpochs(caller, options.epochs ?? DEFAULTS.epochs);
   const resolved = resolveCommonOptions(caller, options, DEFAULTS);
   const started = performance.now();
-  const checkpoint = resolved.resume === undefined ? undefined : decodeCheckpoint(resolved.resume);
+  const checkpoint = resolved.resume;
   const firstLayer = checkpoint?.state.layer ?? 0;
+  if (checkpoint !== undefined && checkpoint.state.loop === 'pretrain' && firstLayer >= sda.layerCount) {
+    throw new ModelFormatError(
+      { file: checkpoint.file, field: 'state.layer', expected: `a layer below ${sda.layerCount}`, found: String(firstLayer) },
+      `${checkpoint.file}: state.layer is ${firstLayer}, but the SdA has ${sda.layerCount} layers. The checkpoint is corrupt; ` +
+        'resume from another checkpoint or start the run afresh.',
+    );
+  }
+  const settings = unsupervisedSettings(resolved, epochs, set);
   // Checkpoints carry the whole history so far, so that a resumed run reports every epoch.
   const history: TrainingResult['history'] = checkpoint === undefined ? [] : [...checkpoint.state.history];
   let stopReason: StopReason = 'completed';
@@ -44,7 +52,14 @@ export async function* pretrainingTraining(
     try {
       let state: LoopState = { loop: 'pretrain', layer, nextEpoch: 0, iterations: 0, history };
       if (checkpoint !== undefined && layer === firstLayer)
-        state = { ...restoreCheckpoint(checkpoint, sda, optimizer, 'pretrain'), history };
+        state = {
+          ...restoreCheckpoint(checkpoint, sda, optimizer, {
+            loop: 'pretrain',
+            settings: settings(),
+            trained: sda.autoencoder(layer).variables,
+          }),
+          history,
+        };
       stopReason = yield* unsupervisedEpochs({
         caller,
         stage: 'pretrain',
@@ -56,6 +71,7 @@ export async function* pretrainingTraining(
         options: resolved,
         optimizer,
         state,
+        settings,
         transform: layer === 0 ? undefined : (x) => sda.layerInput(x, layer),
       });
     } finally {

@@ -1,10 +1,17 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { epochBatches, type ImageSet } from '@sdae/datasets';
 import type { DenoisingAutoencoder, Model } from '@sdae/layers';
-import { decodeCheckpoint, restoreCheckpoint, type LoopState } from './checkpoint';
+import { restoreCheckpoint, type CheckpointSettings, type LoopState } from './checkpoint';
 import { runWithHooks, type StopReason, type TrainingEvent, type TrainingHooks, type TrainingResult } from './events';
-import { requireEpochs, resolveCommonOptions, type CommonTrainingOptions, type ResolvedCommonOptions } from './loop-options';
-import { checkpointIfDue, snapshotWeights } from './loop-step';
+import {
+  dataFingerprint,
+  loopSettings,
+  requireEpochs,
+  resolveCommonOptions,
+  type CommonTrainingOptions,
+  type ResolvedCommonOptions,
+} from './loop-options';
+import { checkpointIfDue, eventLoopYielder, once, snapshotWeights, writeCheckpoint } from './loop-step';
 import { Optimizer } from './optimizers';
 import { autoencoderStepSpec, createStepRunner, type StepOutcome } from './step-engine';
 
@@ -34,15 +41,24 @@ export interface UnsupervisedRun {
   epochs: number;
   options: ResolvedCommonOptions;
   optimizer: Optimizer;
-  /** Updated in place as epochs complete. */
+  /** Updated in place as minibatches and epochs complete. */
   state: LoopState;
+  /** The settings recorded in checkpoints. */
+  settings: () => CheckpointSettings;
   /** Maps a batch of images to the dA's input (an SdA layer's input). */
   transform?: (x: tf.Tensor2D) => tf.Tensor2D;
 }
 
+/** The settings of an unsupervised loop: the common ones, the epochs and the data. */
+export function unsupervisedSettings(options: ResolvedCommonOptions, epochs: number, set: ImageSet): () => CheckpointSettings {
+  return once(() => loopSettings(options, { epochs, data: dataFingerprint(set) }));
+}
+
 /**
- * Runs epochs `state.nextEpoch .. epochs-1` of minibatch training of a dA, yielding events, and
- * returns why it stopped. The mean cost of each epoch is the tutorial's `numpy.mean(c)`.
+ * Runs epochs `state.nextEpoch .. epochs-1` of minibatch training of a dA (from minibatch
+ * `state.batchInEpoch` of the first, after a mid-epoch checkpoint), yielding events, and returns
+ * why it stopped. The mean cost of each epoch is the tutorial's `numpy.mean(c)`. When the signal
+ * aborts, the state after the last completed minibatch is checkpointed.
  */
 export async function* unsupervisedEpochs(run: UnsupervisedRun): AsyncGenerator<TrainingEvent, StopReason> {
   const { caller, stage, layer, trainee, owner, set, epochs, options, optimizer, state } = run;
@@ -50,14 +66,15 @@ export async function* unsupervisedEpochs(run: UnsupervisedRun): AsyncGenerator<
   const runner = await createStepRunner(caller, options, autoencoderStepSpec(trainee, owner, optimizer, run.transform), optimizer);
   // Read once: reading a model's variables syncs the weights a native engine holds.
   const variables = trainee.variables;
+  const pause = eventLoopYielder();
   try {
     yield { type: 'engine', stage, layer, ...runner.report };
     for (let epoch = state.nextEpoch; epoch < epochs; epoch++) {
       yield { type: 'epoch-begin', stage, layer, epoch };
       const started = performance.now();
       const lastGood = snapshotWeights(owner);
-      let costSum = 0;
-      let batches = 0;
+      let costSum = state.epochCostSum ?? 0;
+      let batches = state.batchInEpoch ?? 0;
       const completed = function* (steps: StepOutcome[]): Generator<TrainingEvent> {
         for (const { cost, engineChange, context } of steps) {
           if (engineChange !== undefined) yield { type: 'engine', stage, layer, ...engineChange };
@@ -67,18 +84,29 @@ export async function* unsupervisedEpochs(run: UnsupervisedRun): AsyncGenerator<
           yield { type: 'batch-end', stage, layer, epoch, batch: context.batch, iteration: state.iterations - 1, loss: cost };
         }
       };
-      let submitted = 0;
+      let submitted = batches;
       for (const batch of epochBatches(set, { batchSize: options.batchSize, order: options.order, seed: options.seed, epoch })) {
+        if (batch.index < (state.batchInEpoch ?? 0)) continue;
+        if (options.batchesPerEpoch !== undefined && submitted >= options.batchesPerEpoch) break;
         if (options.signal?.aborted === true) {
+          // The submitted steps complete first: the checkpoint holds the state after the last of them.
           yield* completed(await runner.flush());
+          runner.sync();
+          const written = await writeCheckpoint(options, owner, optimizer, {
+            state: { ...state, batchInEpoch: batches, epochCostSum: costSum },
+            settings: run.settings,
+          });
+          if (written !== undefined) yield { type: 'checkpoint', stage, epoch, bytes: written };
           return 'aborted';
         }
-        if (options.batchesPerEpoch !== undefined && submitted >= options.batchesPerEpoch) break;
         const context = { caller, owner, variables, optimizer, lastGood, epoch, batch: batch.index };
         yield* completed(await runner.submit({ x: batch.images, xShape: [batch.size, imageSize] }, context));
         submitted++;
+        await pause();
       }
       yield* completed(await runner.flush());
+      delete state.batchInEpoch;
+      delete state.epochCostSum;
       runner.sync();
       const log = {
         stage,
@@ -91,7 +119,7 @@ export async function* unsupervisedEpochs(run: UnsupervisedRun): AsyncGenerator<
       state.history.push(log);
       state.nextEpoch = epoch + 1;
       yield { type: 'epoch-end', log };
-      const written = await checkpointIfDue(options, epoch + 1, owner, optimizer, state);
+      const written = await checkpointIfDue(options, epoch + 1, owner, optimizer, { state, settings: run.settings });
       if (written !== undefined) yield { type: 'checkpoint', stage, epoch, bytes: written };
     }
     return 'completed';
@@ -120,8 +148,10 @@ export async function* autoencoderTraining(
   const started = performance.now();
   const optimizer = new Optimizer(resolved.optimizer);
   try {
+    const settings = unsupervisedSettings(resolved, epochs, set);
     let state: LoopState = { loop: 'autoencoder', nextEpoch: 0, iterations: 0, history: [] };
-    if (resolved.resume !== undefined) state = restoreCheckpoint(decodeCheckpoint(resolved.resume), da, optimizer, 'autoencoder');
+    if (resolved.resume !== undefined)
+      state = restoreCheckpoint(resolved.resume, da, optimizer, { loop: 'autoencoder', settings: settings() });
     const stopReason = yield* unsupervisedEpochs({
       caller,
       stage: 'train',
@@ -132,6 +162,7 @@ export async function* autoencoderTraining(
       options: resolved,
       optimizer,
       state,
+      settings,
     });
     const result: TrainingResult = { stopReason, history: state.history, seconds: (performance.now() - started) / 1000 };
     yield { type: 'train-end', result };

@@ -1,10 +1,10 @@
 import { requireNonNegativeInteger } from '@sdae/core';
 import { sampledBatches, type Batch, type ImageSet } from '@sdae/datasets';
 import type { Classifier } from '@sdae/layers';
-import { decodeCheckpoint, restoreCheckpoint, type LoopState } from './checkpoint';
+import { restoreCheckpoint, type LoopState } from './checkpoint';
 import { runWithHooks, type StopReason, type TrainingEvent, type TrainingHooks, type TrainingResult } from './events';
-import { resolveCommonOptions, type CommonTrainingOptions } from './loop-options';
-import { checkpointIfDue, snapshotWeights } from './loop-step';
+import { dataFingerprint, loopSettings, resolveCommonOptions, type CommonTrainingOptions } from './loop-options';
+import { checkpointIfDue, eventLoopYielder, once, snapshotWeights, writeCheckpoint } from './loop-step';
 import { Optimizer } from './optimizers';
 import { classifierBatch, classifierStepSpec, createStepRunner, type StepOutcome, type StepRunner } from './step-engine';
 
@@ -40,8 +40,11 @@ export async function* sampledTraining(
   const optimizer = new Optimizer(resolved.optimizer);
   let state: LoopState = { loop: 'sampled', nextEpoch: 0, iterations: 0, history: [] };
   let runner: StepRunner | undefined;
+  const settings = once(() => loopSettings(resolved, { iterations, data: dataFingerprint(set) }));
+  const pause = eventLoopYielder();
   try {
-    if (resolved.resume !== undefined) state = restoreCheckpoint(decodeCheckpoint(resolved.resume), model, optimizer, 'sampled');
+    if (resolved.resume !== undefined)
+      state = restoreCheckpoint(resolved.resume, model, optimizer, { loop: 'sampled', settings: settings() });
     // Read once: reading a model's variables syncs the weights a native engine holds.
     const variables = model.variables;
     runner = await createStepRunner(caller, resolved, classifierStepSpec(model, optimizer, true), optimizer);
@@ -73,6 +76,11 @@ export async function* sampledTraining(
       : []) {
       if (resolved.signal?.aborted === true) {
         stopReason = 'aborted';
+        // The submitted steps complete first: the checkpoint holds the state after the last of them.
+        yield* completed(await runner.flush(), submitted);
+        runner.sync();
+        const written = await writeCheckpoint(resolved, model, optimizer, { state, settings });
+        if (written !== undefined) yield { type: 'checkpoint', stage: 'sampled', epoch: batch.index - 1, bytes: written };
         break;
       }
       const iteration = batch.index;
@@ -84,12 +92,13 @@ export async function* sampledTraining(
         // The checkpoint holds this iteration's weights and slots: run what is pending, then read them.
         yield* completed(await runner.flush(), submitted);
         runner.sync();
-        const written = await checkpointIfDue(resolved, iteration + 1, model, optimizer, state);
+        const written = await checkpointIfDue(resolved, iteration + 1, model, optimizer, { state, settings });
         if (written !== undefined) {
           lastGood = snapshotWeights(model);
           yield { type: 'checkpoint', stage: 'sampled', epoch: iteration, bytes: written };
         }
       }
+      await pause();
     }
     yield* completed(await runner.flush(), submitted);
     const result: TrainingResult = { stopReason, history: state.history, seconds: (performance.now() - started) / 1000 };

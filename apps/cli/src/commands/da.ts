@@ -43,7 +43,7 @@ export async function daCommand(flags: DaFlags, output: Output): Promise<void> {
       learningRate: flags.learningRate,
       ...controls.loopOptions,
     }).finally(controls.release);
-    if (controls.interrupted()) return;
+    controls.stopIfInterrupted();
     const filterImage = filtersPng(filterRows(da));
     const examples = Math.min(10, mnist.test.count);
     const x = tf.tensor2d(mnist.test.images.subarray(0, examples * 784), [examples, 784]);

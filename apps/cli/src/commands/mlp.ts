@@ -58,7 +58,7 @@ export async function mlpCommand(flags: MlpFlags, output: Output): Promise<void>
         ...controls.loopOptions,
       },
     ).finally(controls.release);
-    if (controls.interrupted()) return;
+    controls.stopIfInterrupted();
     const test = await evaluate(model, mnist.test);
     log(`Test error ${(100 * test.errorRate).toFixed(2)} %`, { testError: test.errorRate });
     const series = [

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { StackedDenoisingAutoencoder, filterRows, saveModel } from '@sdae/layers';
-import { decodeCheckpoint, evaluate, fitClassifier, pretrainStack, type TrainingResult } from '@sdae/train';
+import { evaluate, fitClassifier, pretrainStack, type TrainingResult } from '@sdae/train';
 import { lineChart } from '@sdae/vis';
 import { batchCount } from '@sdae/datasets';
 import { filtersPng, startExperiment, trainingControls, writeReport } from '../experiment';
@@ -62,7 +62,7 @@ export async function sdaCommand(flags: SdaFlags, output: Output): Promise<void>
     log(`SdA 784-${flags.hidden.join('-')}-10, corruption ${flags.corruptionLevels.join('/')}, ${mnist.train.count} training images`);
     const controls = await trainingControls(experiment, flags, output, batchCount(mnist.train.count, flags.batchSize));
     // One checkpoint file serves both stages; a fine-tuning checkpoint skips pretraining on resume.
-    const resumeStage = controls.resume === undefined ? undefined : decodeCheckpoint(controls.resume, flags.resume).state.loop;
+    const resumeStage = controls.resume?.state.loop;
     const common = { ...controls.loopOptions, batchSize: flags.batchSize };
     let pretraining: TrainingResult | undefined;
     let pretrainedFilters: Uint8Array | undefined;
@@ -75,7 +75,7 @@ export async function sdaCommand(flags: SdaFlags, output: Output): Promise<void>
           learningRate: flags.pretrainLearningRate,
           resume: controls.resume,
         });
-        if (controls.interrupted()) return;
+        controls.stopIfInterrupted();
         pretrainedFilters = filtersPng(filterRows(sda));
       }
       finetuning = await fitClassifier(
@@ -89,7 +89,7 @@ export async function sdaCommand(flags: SdaFlags, output: Output): Promise<void>
           resume: resumeStage === 'classifier' ? controls.resume : undefined,
         },
       );
-      if (controls.interrupted()) return;
+      controls.stopIfInterrupted();
     } finally {
       controls.release();
     }

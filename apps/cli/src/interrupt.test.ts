@@ -1,0 +1,78 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+// The built command, run as a user runs it: a real process that gets a real SIGINT.
+const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+
+interface Finished {
+  code: number | null;
+  out: string;
+  err: string;
+  /** Milliseconds from the signal to the exit. */
+  afterSignal?: number;
+}
+
+/** Runs `sdae ...args`; with `interruptOn`, sends SIGINT once stdout matches it (after `delayMs`). */
+function sdae(args: string[], interruptOn?: RegExp, delayMs = 0): Promise<Finished> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    let signalled: number | undefined;
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (interruptOn !== undefined && signalled === undefined && interruptOn.test(out)) {
+        signalled = Number.POSITIVE_INFINITY;
+        setTimeout(() => {
+          signalled = performance.now();
+          child.kill('SIGINT');
+        }, delayMs);
+      }
+    });
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) =>
+      resolve({ code, out, err, afterSignal: signalled === undefined ? undefined : performance.now() - signalled }),
+    );
+  });
+}
+
+describe('sdae da and Ctrl-C (a real process)', () => {
+  it('exits 130 within 2 s of SIGINT mid-epoch, and --resume ends with the weights of an uninterrupted run, bit for bit', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'sdae-sigint-'));
+    try {
+      const flags = ['da', '--split', 'mini', '--limit', '400', '--hidden', '16', '--batch-size', '1', '--epochs', '3'];
+      const engine = ['--backend', 'cpu', '--engine', 'tfjs'];
+      const whole = await sdae([...flags, ...engine, '--out', join(root, 'whole')]);
+      expect(whole.code, whole.err).toBe(0);
+      const interruptedOut = join(root, 'interrupted');
+      const stopped = await sdae([...flags, ...engine, '--out', interruptedOut], /^Training epoch 0,/m, 100);
+      expect(stopped.code, stopped.err).toBe(130);
+      expect(stopped.afterSignal).toBeLessThan(2000);
+      const checkpoint = join(interruptedOut, 'checkpoint.sdae');
+      // Stopped mid-epoch: after some minibatch of epoch 1 other than its last (399).
+      const where = /^Interrupted after epoch 1, minibatch (\d+); the checkpoint (.*) holds that state\. Continue with:$/m.exec(
+        stopped.out,
+      );
+      expect(where, stopped.out).not.toBeNull();
+      expect(Number(where![1])).toBeLessThan(399);
+      expect(where![2]).toBe(checkpoint);
+      const command = /^ {2}sdae (.*)$/m.exec(stopped.out)![1]!.split(' ');
+      expect(command).toEqual([...flags, ...engine, '--out', interruptedOut, '--resume', checkpoint]);
+      const resumed = await sdae(command);
+      expect(resumed.code, resumed.err).toBe(0);
+      expect(resumed.out).not.toMatch(/^Training epoch 0,/m);
+      expect(resumed.out).toMatch(/^Training epoch 2,/m);
+      const weights = (out: string) => readFileSync(join(out, 'model', 'weights.bin'));
+      expect(weights(interruptedOut).equals(weights(join(root, 'whole')))).toBe(true);
+      const finalCost = (text: string) => /^Training epoch 2, cost .*$/m.exec(text)?.[0];
+      expect(finalCost(resumed.out)).toBe(finalCost(whole.out));
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
