@@ -15,6 +15,7 @@ import {
 } from '@sdae/train';
 import type { CheckpointFlags, EngineFlags, ExperimentFlags } from './flags';
 import type { Output } from './output';
+import { requireWritable, type OutputPath } from './writable';
 
 /** What a training loop of a command needs: Ctrl-C, checkpoints, resume and progress. */
 export interface TrainingControls {
@@ -78,8 +79,19 @@ function backendLines(backend: BackendReport): string[] {
     .filter((line) => !line.startsWith('engine: '));
 }
 
-/** Selects the backend, loads MNIST (cut to --limit), creates the output directory. */
-export async function startExperiment(flags: ExperimentFlags & EngineFlags, output: Output): Promise<Experiment> {
+/** Where a command that takes --checkpoint writes it: the flag's path, by default `<out>/checkpoint.sdae`. */
+export function checkpointPath(flags: { out: string; checkpoint?: string | undefined }): string {
+  return resolve(flags.checkpoint ?? join(flags.out, 'checkpoint.sdae'));
+}
+
+/**
+ * Checks that --out (and, for commands that take it, --checkpoint) can be written, then selects
+ * the backend, loads MNIST (cut to --limit) and creates the output directory.
+ */
+export async function startExperiment(
+  flags: ExperimentFlags & EngineFlags & Partial<CheckpointFlags>,
+  output: Output,
+): Promise<Experiment> {
   if (flags.engine === 'tfjs' && flags.threads !== undefined) {
     throw new InvalidArgumentError(
       '--threads',
@@ -87,6 +99,9 @@ export async function startExperiment(flags: ExperimentFlags & EngineFlags, outp
       `--threads sizes the native engine's pool, but --engine tfjs trains on tfjs; drop --threads (SDAE_WASM_THREADS sizes wasm's pool) or use --engine native.`,
     );
   }
+  const targets: OutputPath[] = [{ flag: '--out', path: flags.out, kind: 'directory' }];
+  if ('checkpoint' in flags) targets.push({ flag: '--checkpoint', path: flags.checkpoint ?? checkpointPath(flags), kind: 'file' });
+  await requireWritable(targets);
   const backend = await selectBackend({ backend: flags.backend });
   const loaded = await loadMnist({ split: flags.split });
   const cut = (set: ImageSet) => (flags.limit === undefined || flags.limit >= set.count ? set : sliceImageSet(set, 0, flags.limit));
@@ -145,7 +160,7 @@ export async function trainingControls(
   const controller = new AbortController();
   const onInterrupt = () => controller.abort();
   process.once('SIGINT', onInterrupt);
-  const path = resolve(flags.checkpoint ?? join(experiment.directory, 'checkpoint.sdae'));
+  const path = checkpointPath(flags);
   let lastCheckpoint: string | undefined;
   const file = fileCheckpoint(path);
   const started = performance.now();
