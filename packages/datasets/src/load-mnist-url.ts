@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@sdae/core';
+import { InvalidArgumentError, requireKnownKeys, type KnownKeys } from '@sdae/core';
 import { DatasetFormatError } from './errors';
 import { isGzip } from './idx';
 import {
@@ -28,6 +28,8 @@ export interface LoadMnistFromUrlsOptions extends MnistSplitOptions {
   /** The fetch to use. @default globalThis.fetch */
   fetch?: typeof globalThis.fetch;
 }
+
+const LOAD_MNIST_FROM_URLS_OPTION_KEYS: KnownKeys<LoadMnistFromUrlsOptions> = { split: true, onProgress: true, signal: true, fetch: true };
 
 /**
  * The URLs of the four MNIST files under one base URL, named as in the original distribution.
@@ -71,6 +73,7 @@ async function gunzip(bytes: Uint8Array<ArrayBuffer>, url: string): Promise<Uint
  * const mnist = await loadMnistFromUrls(mnistUrls('/mnist/'), { split: 'mini', onProgress: console.log });
  */
 export async function loadMnistFromUrls(urls: MnistFiles<string>, options: LoadMnistFromUrlsOptions = {}): Promise<Mnist> {
+  requireKnownKeys('loadMnistFromUrls', 'options', options, LOAD_MNIST_FROM_URLS_OPTION_KEYS);
   const fetchFunction = options.fetch ?? globalThis.fetch;
   const loaded = new Map<string, number>();
   const totals = new Map<string, number | undefined>();

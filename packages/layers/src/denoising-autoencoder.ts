@@ -1,5 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, Random, deriveSeed, requireBoolean, requireNumber, requirePositiveInteger, resolveChoice } from '@sdae/core';
+import {
+  InvalidArgumentError,
+  Random,
+  deriveSeed,
+  requireBoolean,
+  requireKnownKeys,
+  requireNumber,
+  requirePositiveInteger,
+  resolveChoice,
+  type KnownKeys,
+} from '@sdae/core';
 import { resolveActivation, type Activation, type ActivationName } from './activations';
 import { applyNoise, corruptTensor, drawNoise, resolveCorruption, type CorruptionKind } from './corruption';
 import { uniformBound, uniformValues } from './initializers';
@@ -49,11 +59,23 @@ export interface DenoisingAutoencoderConfig {
   seed: number;
 }
 
+const DENOISING_AUTOENCODER_OPTION_KEYS: KnownKeys<DenoisingAutoencoderOptions> = {
+  visibleSize: true,
+  hiddenSize: true,
+  activation: true,
+  corruption: true,
+  corruptionLevel: true,
+  loss: true,
+  tiedWeights: true,
+  seed: true,
+};
+
 /** Resolves and checks the options of a dA once; every default lives here. */
 export function resolveDenoisingAutoencoderOptions(
   options: DenoisingAutoencoderOptions,
   caller = 'DenoisingAutoencoder',
 ): DenoisingAutoencoderConfig {
+  requireKnownKeys(caller, 'options', options, DENOISING_AUTOENCODER_OPTION_KEYS);
   const activation = resolveActivation(caller, 'activation', options.activation ?? 'sigmoid').name;
   const { kind, level } = resolveCorruption(caller, options.corruption ?? 'mask', options.corruptionLevel ?? 0);
   return {

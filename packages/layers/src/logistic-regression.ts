@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { requireNumber, requirePositiveInteger } from '@sdae/core';
+import { requireKnownKeys, requireNumber, requirePositiveInteger, type KnownKeys } from '@sdae/core';
 import { Classifier } from './classifier';
 import { affine, flattenInput } from './dense';
 
@@ -21,9 +21,12 @@ export interface LogisticRegressionConfig {
   seed: number;
 }
 
+const LOGISTIC_REGRESSION_OPTION_KEYS: KnownKeys<LogisticRegressionOptions> = { inputSize: true, numClasses: true, seed: true };
+
 /** Resolves and checks the options of a {@link LogisticRegression}. */
 export function resolveLogisticRegressionOptions(options: LogisticRegressionOptions): LogisticRegressionConfig {
   const caller = 'LogisticRegression';
+  requireKnownKeys(caller, 'options', options, LOGISTIC_REGRESSION_OPTION_KEYS);
   return {
     inputSize: requirePositiveInteger(caller, 'inputSize', options.inputSize ?? 784),
     numClasses: requirePositiveInteger(caller, 'numClasses', options.numClasses ?? 10),

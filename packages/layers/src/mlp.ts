@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Random, deriveSeed, requireNumber, requirePositiveInteger } from '@sdae/core';
+import { Random, deriveSeed, requireKnownKeys, requireNumber, requirePositiveInteger, type KnownKeys } from '@sdae/core';
 import { resolveActivation, type Activation, type ActivationName } from './activations';
 import { Classifier } from './classifier';
 import { affine, forwardHiddenLayers, hiddenLayerValues, requireLayerSizes } from './dense';
@@ -28,9 +28,12 @@ export interface MlpConfig {
   seed: number;
 }
 
+const MLP_OPTION_KEYS: KnownKeys<MlpOptions> = { inputSize: true, hiddenSizes: true, activation: true, numClasses: true, seed: true };
+
 /** Resolves and checks the options of an {@link Mlp}. */
 export function resolveMlpOptions(options: MlpOptions): MlpConfig {
   const caller = 'Mlp';
+  requireKnownKeys(caller, 'options', options, MLP_OPTION_KEYS);
   return {
     inputSize: requirePositiveInteger(caller, 'inputSize', options.inputSize ?? 784),
     hiddenSizes: requireLayerSizes(caller, 'hiddenSizes', options.hiddenSizes ?? [500], { allowEmpty: true }),

@@ -252,7 +252,7 @@ describe('resolveReluCnnOptions', () => {
     [
       'a misspelt field',
       { convolutions: [{ filters: 2, kernelSize: 3, stride: 2 } as never] },
-      /^ReluCnn: convolutions\[0\] has an unknown field "stride"; the fields are filters, kernelSize, strides, padding, bias, pool\.$/,
+      /^ReluCnn: unknown option 'stride' in convolutions\[0\]\. Valid options: 'filters', 'kernelSize', 'strides', 'padding', 'bias', 'pool'\.$/,
     ],
     [
       'dense sizes that are not an array',

@@ -1,5 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, Random, deriveSeed, requireBoolean, requireNumber, requirePositiveInteger, resolveChoice } from '@sdae/core';
+import {
+  InvalidArgumentError,
+  Random,
+  deriveSeed,
+  requireBoolean,
+  requireKnownKeys,
+  requireNumber,
+  requirePositiveInteger,
+  resolveChoice,
+  type KnownKeys,
+} from '@sdae/core';
 import { resolveActivation, type Activation, type ActivationName } from './activations';
 import { Classifier } from './classifier';
 import { resolveCorruption, type CorruptionKind } from './corruption';
@@ -42,9 +52,22 @@ export interface StackedDenoisingAutoencoderConfig {
   seed: number;
 }
 
+const STACKED_DENOISING_AUTOENCODER_OPTION_KEYS: KnownKeys<StackedDenoisingAutoencoderOptions> = {
+  inputSize: true,
+  hiddenSizes: true,
+  corruptionLevels: true,
+  corruption: true,
+  activation: true,
+  reconstructionLoss: true,
+  tiedWeights: true,
+  numClasses: true,
+  seed: true,
+};
+
 /** Resolves and checks the options of an SdA, including that there is one corruption level per layer. */
 export function resolveStackedDenoisingAutoencoderOptions(options: StackedDenoisingAutoencoderOptions): StackedDenoisingAutoencoderConfig {
   const caller = 'StackedDenoisingAutoencoder';
+  requireKnownKeys(caller, 'options', options, STACKED_DENOISING_AUTOENCODER_OPTION_KEYS);
   const hiddenSizes = requireLayerSizes(caller, 'hiddenSizes', options.hiddenSizes ?? [1000, 1000, 1000], { allowEmpty: false });
   const defaultLevels = options.hiddenSizes === undefined ? [0.1, 0.2, 0.3] : hiddenSizes.map(() => 0);
   const levels = options.corruptionLevels ?? defaultLevels;

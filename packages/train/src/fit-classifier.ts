@@ -1,3 +1,4 @@
+import type { KnownKeys } from '@sdae/core';
 import { InvalidArgumentError, requireBoolean } from '@sdae/core';
 import { batchCount, epochBatches, type ImageSet } from '@sdae/datasets';
 import type { BundleTensor, Classifier } from '@sdae/layers';
@@ -34,6 +35,12 @@ export interface FitClassifierOptions extends CommonTrainingOptions {
   restoreBestWeights?: boolean;
 }
 
+const OPTION_KEYS: KnownKeys<Omit<FitClassifierOptions, keyof CommonTrainingOptions>> = {
+  epochs: true,
+  earlyStopping: true,
+  restoreBestWeights: true,
+};
+
 /**
  * Supervised minibatch training of a classifier (fine-tuning an SdA, an MLP, a CNN) with the
  * Theano tutorials' early stopping: validate once per epoch; on a new best validation error,
@@ -47,7 +54,7 @@ export async function* classifierTraining(
 ): AsyncGenerator<TrainingEvent, TrainingResult> {
   const caller = 'fitClassifier';
   const epochs = requireEpochs(caller, options.epochs ?? DEFAULTS.epochs);
-  const resolved = resolveCommonOptions(caller, options, DEFAULTS);
+  const resolved = resolveCommonOptions(caller, options, DEFAULTS, OPTION_KEYS);
   const restoreBest = requireBoolean(caller, 'restoreBestWeights', options.restoreBestWeights ?? true);
   const earlyStoppingOption = options.earlyStopping ?? true;
   if (earlyStoppingOption !== false && data.validation === undefined && options.earlyStopping !== undefined) {

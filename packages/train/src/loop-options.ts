@@ -1,6 +1,15 @@
-import { InvalidArgumentError, requireNonNegativeInteger, requireNumber, requirePositiveInteger, resolveChoice } from '@sdae/core';
+import {
+  InvalidArgumentError,
+  requireKnownKeys,
+  requireNonNegativeInteger,
+  requireNumber,
+  requirePositiveInteger,
+  resolveChoice,
+  type KnownKeys,
+} from '@sdae/core';
 import type { BatchOrder } from '@sdae/datasets';
 import { resolveEngineName, type EngineName } from './engine-options';
+import type { TrainingHooks } from './events';
 import { resolveOptimizerOptions, type OptimizerConfig, type OptimizerName, type OptimizerOptions } from './optimizers';
 
 /** Where and how often a loop writes checkpoints. */
@@ -45,6 +54,30 @@ export interface CommonTrainingOptions {
   threads?: number;
 }
 
+const COMMON_TRAINING_OPTION_KEYS: KnownKeys<CommonTrainingOptions> = {
+  batchSize: true,
+  order: true,
+  seed: true,
+  optimizer: true,
+  learningRate: true,
+  signal: true,
+  checkpoint: true,
+  resume: true,
+  batchesPerEpoch: true,
+  engine: true,
+  threads: true,
+};
+
+const TRAINING_HOOK_KEYS: KnownKeys<TrainingHooks> = {
+  onEngine: true,
+  onEpochBegin: true,
+  onBatchEnd: true,
+  onEpochEnd: true,
+  onTrainEnd: true,
+};
+
+const CHECKPOINT_OPTION_KEYS: KnownKeys<CheckpointOptions> = { every: true, write: true };
+
 /** The resolved common options. */
 export interface ResolvedCommonOptions {
   batchSize: number;
@@ -69,11 +102,19 @@ export interface LoopDefaults {
 /**
  * Resolves the options every loop shares. The learning rate is `options.learningRate`, else the
  * optimiser settings' own, else the loop's default: the optimiser's fallback is never used here.
+ *
+ * @param loopKeys the options of this loop beyond the common ones and the hooks; any other key is refused.
  */
-export function resolveCommonOptions(caller: string, options: CommonTrainingOptions, defaults: LoopDefaults): ResolvedCommonOptions {
+export function resolveCommonOptions(
+  caller: string,
+  options: CommonTrainingOptions,
+  defaults: LoopDefaults,
+  loopKeys: Readonly<Record<string, true>>,
+): ResolvedCommonOptions {
+  requireKnownKeys(caller, 'options', options, { ...COMMON_TRAINING_OPTION_KEYS, ...TRAINING_HOOK_KEYS, ...loopKeys });
   const optimizerOptions =
     typeof options.optimizer === 'string' || options.optimizer === undefined ? { name: options.optimizer } : options.optimizer;
-  const checkpoint = options.checkpoint;
+  const checkpoint = requireKnownKeys(caller, 'checkpoint', options.checkpoint, CHECKPOINT_OPTION_KEYS);
   if (checkpoint !== undefined && typeof checkpoint.write !== 'function') {
     throw new InvalidArgumentError(
       'checkpoint',

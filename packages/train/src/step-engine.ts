@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { BackendUnavailableError, UnsupportedKernelError, loadNativeEngine, type NativeStep, type StepDefinition } from '@sdae/backend';
 import { oneHot, type Batch } from '@sdae/datasets';
 import type { Classifier, DenoisingAutoencoder, LossAndGradients, Model } from '@sdae/layers';
-import { applyStep, type StepContext } from './loop-step';
+import { DivergenceGuard, applyStep, type StepContext } from './loop-step';
 import type { EngineName, EngineReport } from './engine-options';
 import type { Optimizer } from './optimizers';
 
@@ -116,8 +116,8 @@ export function classifierBatch(batch: Batch, layout: 'flat' | 'image'): StepBat
 export interface StepRunner {
   readonly report: EngineReport;
   /**
-   * One step: the loss (and classes), with the optimiser's update applied. A NaN or infinite loss
-   * puts back `context.lastGood` and throws {@link DivergenceError}.
+   * One step: the loss (and classes), with the optimiser's update applied. A NaN or infinite loss,
+   * or one a million times the run's first, puts back `context.lastGood` and throws {@link DivergenceError}.
    */
   run(batch: StepBatch, context: StepContext): Promise<StepOutcome>;
   /** Writes the weights and optimiser slots the engine holds into their tfjs variables. */
@@ -168,6 +168,7 @@ class TfjsRunner implements StepRunner {
     private readonly spec: StepSpec,
     private readonly optimizer: Optimizer,
     readonly report: EngineReport,
+    private readonly guard = new DivergenceGuard(),
   ) {}
 
   async run(batch: StepBatch, context: StepContext): Promise<StepOutcome> {
@@ -177,7 +178,7 @@ class TfjsRunner implements StepRunner {
       predicted = (await classes.data()) as Int32Array;
       classes.dispose();
     }
-    const cost = await applyStep({ ...context, optimizer: this.optimizer }, step);
+    const cost = await applyStep({ ...context, optimizer: this.optimizer }, step, this.guard);
     return predicted === undefined ? { cost } : { cost, classes: predicted };
   }
 
@@ -188,6 +189,7 @@ class TfjsRunner implements StepRunner {
 
 class NativeRunner implements StepRunner {
   private fallback: TfjsRunner | undefined;
+  private readonly guard = new DivergenceGuard();
 
   constructor(
     private readonly spec: StepSpec,
@@ -218,6 +220,7 @@ class NativeRunner implements StepRunner {
         this.spec,
         this.optimizer,
         this.tfjsReport(`the native engine cannot compile this step: ${error.message}`),
+        this.guard,
       );
       const outcome = await this.fallback.run(batch, context);
       return { ...outcome, engineChange: this.fallback.report };
@@ -226,10 +229,8 @@ class NativeRunner implements StepRunner {
     for (const [name, value] of Object.entries(this.optimizer.advance())) feeds[name] = { values: Float32Array.of(value), shape: [] };
     const outputs = await this.step.run(feeds);
     const cost = outputs.loss![0]!;
-    if (!Number.isFinite(cost)) {
-      // The tfjs path's guard, with the weights of the epoch's start put back into both engines.
-      await applyStep({ ...context, optimizer: this.optimizer }, { loss: tf.scalar(cost), gradients: {} });
-    }
+    // The tfjs path's guard; on divergence the weights of the epoch's start go back into both engines.
+    this.guard.check({ ...context, optimizer: this.optimizer }, cost);
     return outputs.classes === undefined ? { cost } : { cost, classes: outputs.classes as Int32Array };
   }
 

@@ -26,6 +26,7 @@ import {
   flag,
   learningRateFlag,
   positiveInteger,
+  refuseInapplicable,
   type FlagValues,
 } from '../flags';
 import type { Output } from '../output';
@@ -181,6 +182,20 @@ export function register(program: Command, output: Output): void {
     'cnn',
     'train a ReLU CNN (notebook: one 5x5 filter, random minibatches; lenet: two conv+pool blocks, epochs of Adam); writes curves, kernels, confusion matrix, report.html',
     FLAGS,
-    (flags) => cnnCommand(flags, output),
+    (flags, command) => {
+      refuseInapplicable(
+        command,
+        '--iterations',
+        flags.preset === 'notebook',
+        'does not apply to --preset lenet, which trains whole epochs; drop --iterations and set --epochs instead.',
+      );
+      refuseInapplicable(
+        command,
+        '--iterations',
+        flags.epochs === undefined,
+        'and --epochs contradict: --iterations trains on random minibatches, --epochs on whole epochs; keep one of them.',
+      );
+      return cnnCommand(flags, output);
+    },
   );
 }

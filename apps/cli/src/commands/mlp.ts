@@ -15,6 +15,7 @@ import {
   flag,
   hiddenSizesFlag,
   learningRateFlag,
+  refuseInapplicable,
   type FlagValues,
 } from '../flags';
 import type { Output } from '../output';
@@ -103,6 +104,16 @@ export function register(program: Command, output: Output): void {
     'mlp',
     'the baselines: logistic regression (--logistic) or an MLP, with early stopping; writes error curves, confusion matrix, report.html',
     FLAGS,
-    (flags) => mlpCommand(flags, output),
+    (flags, command) => {
+      for (const flagName of ['--hidden', '--activation']) {
+        refuseInapplicable(
+          command,
+          flagName,
+          !flags.logistic,
+          'does not apply to --logistic, which has no hidden layer; drop one of them.',
+        );
+      }
+      return mlpCommand(flags, output);
+    },
   );
 }
