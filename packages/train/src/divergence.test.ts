@@ -42,6 +42,16 @@ describe('DivergenceGuard', () => {
     model.dispose();
   });
 
+  it('reports an infinite cost after a first one as infinite, not as growth', () => {
+    const { model, context: stepContext } = context();
+    const guard = new DivergenceGuard();
+    guard.check(stepContext, 1);
+    expect(() => guard.check(stepContext, Number.POSITIVE_INFINITY)).toThrow(
+      /^f: the cost became Infinity at epoch 3, batch 7; training diverged\./,
+    );
+    model.dispose();
+  });
+
   it('refuses NaN as before, without a first cost', () => {
     const { model, context: stepContext } = context();
     expect(() => new DivergenceGuard().check(stepContext, Number.NaN)).toThrow(

@@ -64,7 +64,7 @@ export class DivergenceGuard {
    * @throws {DivergenceError} naming where, the cost and, for growth, the first cost.
    */
   check(context: StepContext, cost: number): void {
-    const grew = this.firstCost !== undefined && this.firstCost > 0 && cost > DIVERGENCE_GROWTH * this.firstCost;
+    const grew = Number.isFinite(cost) && this.firstCost !== undefined && this.firstCost > 0 && cost > DIVERGENCE_GROWTH * this.firstCost;
     if (Number.isFinite(cost) && !grew) {
       this.firstCost ??= cost;
       return;
