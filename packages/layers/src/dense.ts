@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, requirePositiveInteger, type Random } from '@sdae/core';
 import type { Activation, ActivationName } from './activations';
 import { uniformBound, uniformValues } from './initializers';
+import { requireTensor } from './tensor-checks';
 
 /** `x W + b`, the affine map of a fully connected layer. */
 export function affine(x: tf.Tensor2D, weights: tf.Tensor2D, bias: tf.Tensor1D): tf.Tensor2D {
@@ -15,19 +16,25 @@ export interface DenseWeights {
 }
 
 /**
+ * Checks that `x` is a float32 batch of any shape whose examples hold `inputSize` values.
+ *
+ * @throws {InvalidArgumentError} naming `caller` otherwise.
+ */
+export function requireFlatInput(caller: string, x: unknown, inputSize: number): tf.Tensor {
+  return requireTensor(caller, 'x', x, {
+    shapes: [[null, inputSize]],
+    exampleSize: inputSize,
+    fix: "Check the model's input size against the data.",
+  });
+}
+
+/**
  * `x` as rows `[n, inputSize]`: a batch of any shape whose examples hold `inputSize` values.
  *
  * @throws {InvalidArgumentError} naming `caller` when the examples have another size.
  */
 export function flattenInput(caller: string, x: tf.Tensor, inputSize: number): tf.Tensor2D {
-  if (x.rank < 2 || x.size !== x.shape[0] * inputSize) {
-    throw new InvalidArgumentError(
-      'x',
-      x.shape,
-      `${caller}: x must be a batch of examples of ${inputSize} values each, e.g. shape [n, ${inputSize}]; ` +
-        `received shape [${x.shape.join(', ')}]. Check the model's input size against the data.`,
-    );
-  }
+  requireFlatInput(caller, x, inputSize);
   return x.rank === 2 ? (x as tf.Tensor2D) : tf.reshape(x, [x.shape[0], inputSize]);
 }
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { requireKnownKeys, requireNumber, requirePositiveInteger, type KnownKeys } from '@sdae/core';
 import { Classifier } from './classifier';
-import { affine, flattenInput } from './dense';
+import { affine, flattenInput, requireFlatInput } from './dense';
 
 /** Options of {@link LogisticRegression}. */
 export interface LogisticRegressionOptions {
@@ -54,6 +54,10 @@ export class LogisticRegression extends Classifier<LogisticRegressionConfig> {
     this.numClasses = config.numClasses;
     this.addVariable('W', [config.inputSize, config.numClasses], new Float32Array(config.inputSize * config.numClasses));
     this.addVariable('b', [config.numClasses], new Float32Array(config.numClasses));
+  }
+
+  protected requireInput(method: string, x: unknown): tf.Tensor {
+    return requireFlatInput(`LogisticRegression.${method}`, x, this.config.inputSize);
   }
 
   logits(x: tf.Tensor): tf.Tensor2D {

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Random, deriveSeed, requireKnownKeys, requireNumber, requirePositiveInteger, type KnownKeys } from '@sdae/core';
 import { resolveActivation, type Activation, type ActivationName } from './activations';
 import { Classifier } from './classifier';
-import { affine, forwardHiddenLayers, hiddenLayerValues, requireLayerSizes } from './dense';
+import { affine, forwardHiddenLayers, hiddenLayerValues, requireFlatInput, requireLayerSizes } from './dense';
 
 /** Options of {@link Mlp}. */
 export interface MlpOptions {
@@ -84,6 +84,10 @@ export class Mlp extends Classifier<MlpConfig> {
       b: this.getVariable(`layer${index}.b`),
     }));
     return forwardHiddenLayers('Mlp', x, this.config.inputSize, layers, this.activation, layer + 1);
+  }
+
+  protected requireInput(method: string, x: unknown): tf.Tensor {
+    return requireFlatInput(`Mlp.${method}`, x, this.config.inputSize);
   }
 
   logits(x: tf.Tensor): tf.Tensor2D {

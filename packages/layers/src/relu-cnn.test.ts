@@ -490,7 +490,7 @@ describeBackends(TEST_BACKENDS, 'ReluCnn', () => {
     const x = tf.zeros([2, 27, 27, 1]);
     expect(() => cnn.logits(x)).toThrow(InvalidArgumentError);
     expect(() => cnn.logits(x)).toThrow(
-      /^ReluCnn\.logits: x must have shape \[n, 28, 28, 1\] \(NHWC\) or \[n, 784\]; received \[2, 27, 27, 1\]\./,
+      /^ReluCnn\.logits: x must be a float32 tensor of shape \[n, 28, 28, 1\] or \[n, 784\]; received a float32 tensor of shape \[2, 27, 27, 1\]\. Reshape/,
     );
     x.dispose();
     cnn.dispose();

@@ -13,7 +13,7 @@ import {
 import { resolveActivation, type Activation, type ActivationName } from './activations';
 import { Classifier } from './classifier';
 import { resolveCorruption, type CorruptionKind } from './corruption';
-import { affine, forwardHiddenLayers, hiddenLayerValues, requireLayerSizes } from './dense';
+import { affine, forwardHiddenLayers, hiddenLayerValues, requireFlatInput, requireLayerSizes } from './dense';
 import { DenoisingAutoencoder, RECONSTRUCTION_LOSSES, type ReconstructionLoss } from './denoising-autoencoder';
 
 /** Options of {@link StackedDenoisingAutoencoder}. */
@@ -172,6 +172,10 @@ export class StackedDenoisingAutoencoder extends Classifier<StackedDenoisingAuto
       this.activation,
       layer,
     );
+  }
+
+  protected requireInput(method: string, x: unknown): tf.Tensor {
+    return requireFlatInput(`StackedDenoisingAutoencoder.${method}`, x, this.config.inputSize);
   }
 
   logits(x: tf.Tensor): tf.Tensor2D {

@@ -5,7 +5,7 @@ import type { BundleTensor, Classifier } from '@sdae/layers';
 import { decodeCheckpoint, restoreCheckpoint, type LoopState } from './checkpoint';
 import { EarlyStopping, type EarlyStoppingOptions } from './early-stopping';
 import { runWithHooks, type EpochLog, type StopReason, type TrainingEvent, type TrainingHooks, type TrainingResult } from './events';
-import { requireEpochs, resolveCommonOptions, type CommonTrainingOptions } from './loop-options';
+import { requireClassifierSet, requireEpochs, resolveCommonOptions, type CommonTrainingOptions } from './loop-options';
 import { checkpointIfDue, restoreWeights, snapshotWeights } from './loop-step';
 import { evaluate } from './metrics';
 import { Optimizer } from './optimizers';
@@ -65,6 +65,9 @@ export async function* classifierTraining(
     );
   }
   const { train, validation, test } = data;
+  requireClassifierSet(caller, 'data.train', train, model.numClasses, resolved.batchSize);
+  if (validation !== undefined) requireClassifierSet(caller, 'data.validation', validation, model.numClasses);
+  if (test !== undefined) requireClassifierSet(caller, 'data.test', test, model.numClasses);
   const batchesPerEpoch = Math.min(batchCount(train.count, resolved.batchSize), resolved.batchesPerEpoch ?? Number.POSITIVE_INFINITY);
   const stopping =
     earlyStoppingOption === false || validation === undefined

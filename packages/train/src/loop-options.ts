@@ -7,7 +7,7 @@ import {
   resolveChoice,
   type KnownKeys,
 } from '@sdae/core';
-import type { BatchOrder } from '@sdae/datasets';
+import type { BatchOrder, ImageSet } from '@sdae/datasets';
 import { resolveEngineName, type EngineName } from './engine-options';
 import type { TrainingHooks } from './events';
 import { resolveOptimizerOptions, type OptimizerConfig, type OptimizerName, type OptimizerOptions } from './optimizers';
@@ -139,6 +139,41 @@ export function resolveCommonOptions(
     engine: resolveEngineName(caller, options.engine),
     threads: options.threads === undefined ? undefined : requirePositiveInteger(caller, 'threads', options.threads),
   };
+}
+
+/**
+ * Checks a data set against the classifier it trains or evaluates, before any tensor is made: the
+ * same number of classes, every label inside them and, given `batchSize`, at least one full batch.
+ *
+ * @param argument the set's name in the caller's parameters, `'data.train'`.
+ * @throws {InvalidArgumentError} naming the set and what differs.
+ */
+export function requireClassifierSet(caller: string, argument: string, set: ImageSet, numClasses: number, batchSize?: number): void {
+  if (set.numClasses !== numClasses) {
+    throw new InvalidArgumentError(
+      argument,
+      set.numClasses,
+      `${caller}: ${argument} has ${set.numClasses} classes but the model has ${numClasses} (numClasses); ` +
+        `build the model with numClasses: ${set.numClasses}, or give the set numClasses ${numClasses} if its labels are a subset.`,
+    );
+  }
+  let largest = 0;
+  for (let index = 0; index < set.labels.length; index++) largest = Math.max(largest, set.labels[index]!);
+  if (largest >= numClasses || set.labels.length !== set.count) {
+    throw new InvalidArgumentError(
+      argument,
+      largest,
+      `${caller}: ${argument} must hold ${set.count} labels in [0, ${numClasses}); found ${set.labels.length} labels, the largest ${largest}. Check how the set was built.`,
+    );
+  }
+  if (batchSize !== undefined && batchSize > set.count) {
+    throw new InvalidArgumentError(
+      'batchSize',
+      batchSize,
+      `${caller}: batchSize ${batchSize} is larger than the ${set.count} examples of ${argument}, so an epoch would have no batch; ` +
+        `use a batchSize of at most ${set.count}.`,
+    );
+  }
 }
 
 /** Checks a number of epochs (0 is allowed: nothing to do). */

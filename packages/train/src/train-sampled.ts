@@ -4,7 +4,7 @@ import { sampledBatches, type ImageSet } from '@sdae/datasets';
 import type { Classifier } from '@sdae/layers';
 import { decodeCheckpoint, restoreCheckpoint, type LoopState } from './checkpoint';
 import { runWithHooks, type StopReason, type TrainingEvent, type TrainingHooks, type TrainingResult } from './events';
-import { resolveCommonOptions, type CommonTrainingOptions } from './loop-options';
+import { requireClassifierSet, resolveCommonOptions, type CommonTrainingOptions } from './loop-options';
 import { checkpointIfDue, snapshotWeights } from './loop-step';
 import { Optimizer } from './optimizers';
 import { classifierBatch, classifierStepSpec, createStepRunner, type StepRunner } from './step-engine';
@@ -39,6 +39,7 @@ export async function* sampledTraining(
   const caller = 'trainSampled';
   const iterations = requireNonNegativeInteger(caller, 'iterations', options.iterations ?? DEFAULTS.iterations);
   const resolved = resolveCommonOptions(caller, options, DEFAULTS, OPTION_KEYS);
+  requireClassifierSet(caller, 'set', set, model.numClasses);
   const started = performance.now();
   const optimizer = new Optimizer(resolved.optimizer);
   let state: LoopState = { loop: 'sampled', nextEpoch: 0, iterations: 0, history: [] };
