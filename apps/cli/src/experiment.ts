@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from '@sdae/core';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { formatBackendReport, selectBackend, type BackendReport } from '@sdae/backend';
+import { BackendUnavailableError, formatBackendReport, selectBackend, type BackendName, type BackendReport } from '@sdae/backend';
 import { loadMnist, sliceImageSet, type ImageSet, type Mnist } from '@sdae/datasets';
 import { encodePng, enlarge, greyToRgba, htmlReport, tileRasterImages, type ReportOptions, type TileRasterImagesOptions } from '@sdae/vis';
 import {
@@ -79,6 +79,43 @@ function backendLines(backend: BackendReport): string[] {
     .filter((line) => !line.startsWith('engine: '));
 }
 
+/**
+ * Selects the --backend; a named backend that cannot start is refused in the CLI's terms (the
+ * flag and its choices, not the API's `allowFallback` option).
+ *
+ * @throws {BackendUnavailableError} naming --backend, the reason and the other choices.
+ */
+export async function selectCliBackend(backend: BackendName | 'auto'): Promise<BackendReport> {
+  try {
+    return await selectBackend({ backend });
+  } catch (error) {
+    if (!BackendUnavailableError.isInstance(error) || error.backend !== backend) throw error;
+    throw new BackendUnavailableError(
+      error.backend,
+      error.reason,
+      `--backend ${backend} cannot start here: ${error.reason}. Run sdae backends to see which start here, or use --backend auto for the fastest that starts.`,
+    );
+  }
+}
+
+/**
+ * Refuses a --batch-size larger than the training set as a usage error: an epoch would have no
+ * batch, and the loops' own message speaks of their API options.
+ *
+ * @throws {InvalidArgumentError} naming --batch-size (exit 2).
+ */
+export function requireBatchFits(experiment: Experiment, flags: ExperimentFlags, batchSize: number, flagName = '--batch-size'): void {
+  const count = experiment.mnist.train.count;
+  if (batchSize <= count) return;
+  const limited = flags.limit !== undefined && flags.limit <= count;
+  throw new InvalidArgumentError(
+    flagName,
+    batchSize,
+    `${flagName} ${batchSize} is larger than the ${count} training images (split ${flags.split}${limited ? `, --limit ${flags.limit}` : ''}), ` +
+      `so an epoch would have no batch. Use ${flagName} ${count} or less${limited ? ', or a larger --limit' : ''}.`,
+  );
+}
+
 /** Where a command that takes --checkpoint writes it: the flag's path, by default `<out>/checkpoint.sdae`. */
 export function checkpointPath(flags: { out: string; checkpoint?: string | undefined }): string {
   return resolve(flags.checkpoint ?? join(flags.out, 'checkpoint.sdae'));
@@ -102,7 +139,7 @@ export async function startExperiment(
   const targets: OutputPath[] = [{ flag: '--out', path: flags.out, kind: 'directory' }];
   if ('checkpoint' in flags) targets.push({ flag: '--checkpoint', path: flags.checkpoint ?? checkpointPath(flags), kind: 'file' });
   await requireWritable(targets);
-  const backend = await selectBackend({ backend: flags.backend });
+  const backend = await selectCliBackend(flags.backend);
   const loaded = await loadMnist({ split: flags.split });
   const cut = (set: ImageSet) => (flags.limit === undefined || flags.limit >= set.count ? set : sliceImageSet(set, 0, flags.limit));
   const mnist: Mnist = {
@@ -111,8 +148,8 @@ export async function startExperiment(
     validation: loaded.validation && cut(loaded.validation),
     test: cut(loaded.test),
   };
+  // Made at the first write: a run refused before it (a usage error found after loading) leaves nothing.
   const directory = resolve(flags.out);
-  await mkdir(directory, { recursive: true });
   const lines: string[] = [];
   const log = (text: string, record?: object) => {
     lines.push(text);
@@ -141,6 +178,7 @@ export async function startExperiment(
     },
     write: async (name, content) => {
       const path = join(directory, name);
+      await mkdir(directory, { recursive: true });
       await writeFile(path, content);
       return path;
     },

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SdaeError } from '@sdae/core';
@@ -106,13 +106,13 @@ describe('sdae checks --out and --checkpoint before it loads data', { timeout: 1
     expect(result.err).toMatch(/\n\s+at /);
   });
 
-  it('leaves no probe file in a writable --out', () => {
+  it('leaves nothing behind when the check passes and the run stops before writing', () => {
     // tfjs-node is not installed here: the backend fails after the check passed, before any data is loaded.
-    const out = join(root, 'run');
-    const result = sdae(['da', '--out', out, '--backend', 'tensorflow']);
-    expect(result.err).toMatch(/^sdae: selectBackend: backend 'tensorflow' cannot start here/);
+    const before = snapshot(root);
+    const result = sdae(['da', '--out', join(root, 'run', 'deeper'), '--backend', 'tensorflow']);
+    expect(result.err).toMatch(/^sdae: --backend tensorflow cannot start here/);
     expect(result.code).toBe(EXIT.failed);
-    expect(readdirSync(out)).toEqual([]);
+    expect(snapshot(root)).toEqual(before);
   });
 });
 

@@ -158,8 +158,9 @@ async function checkOne(target: OutputPath, created: string[]): Promise<void> {
 
 /**
  * Checks that every target can be written before a command loads data or trains: creates the
- * missing directories, writes a probe file into each and removes it. When any target fails, the
- * directories made here are removed again, so a refused command leaves the disk as it was.
+ * missing directories, writes a probe file into each and removes it, then removes the directories
+ * it made (the command makes them again when it first writes). Passed or refused, the disk is
+ * left as it was, so a command that stops later on a usage error has written nothing.
  *
  * @throws {FileAccessError} naming the flag, the path, the reason and how to fix it.
  * @example await requireWritable([{ flag: '--out', path: 'runs/da', kind: 'directory' }]);
@@ -173,7 +174,6 @@ export async function requireWritable(targets: readonly OutputPath[]): Promise<v
       await checkOne(target, created);
     }
   } catch (error) {
-    for (const path of created.reverse()) await rmdir(path).catch(() => undefined);
     if (!isSystemError(error) || current === undefined) throw error;
     throw new FileAccessError({
       what: `${current.flag} ${current.kind}`,
@@ -182,5 +182,7 @@ export async function requireWritable(targets: readonly OutputPath[]): Promise<v
       fix: `Pass ${current.flag} a ${current.kind} you can write, or fix its permissions`,
       code: error.code,
     });
+  } finally {
+    for (const path of created.reverse()) await rmdir(path).catch(() => undefined);
   }
 }

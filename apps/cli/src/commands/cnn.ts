@@ -15,7 +15,7 @@ import {
 } from '@sdae/train';
 import { confusionMatrixChart, lineChart } from '@sdae/vis';
 import { batchCount } from '@sdae/datasets';
-import { filtersPng, startExperiment, trainingControls, writeReport } from '../experiment';
+import { filtersPng, requireBatchFits, startExperiment, trainingControls, writeReport } from '../experiment';
 import {
   addCommand,
   batchSizeFlag,
@@ -86,6 +86,8 @@ export async function cnnCommand(flags: CnnFlags, output: Output): Promise<void>
       if (!sampled || epochLog.epoch % 100 === 99) experiment.logEpoch(epochLog);
     };
     const sampled = flags.preset === 'notebook' && flags.epochs === undefined;
+    // Sampled minibatches draw with replacement; epochs need a full batch.
+    if (!sampled) requireBatchFits(experiment, flags, batchSize);
     const iterations = flags.iterations ?? defaults.iterations ?? 3000;
     const controls = await trainingControls(experiment, flags, output, sampled ? iterations : batchCount(mnist.train.count, batchSize));
     const common = { ...controls.loopOptions, batchSize, optimizer, learningRate, seed: flags.seed, onEpochEnd };

@@ -3,7 +3,7 @@ import { LogisticRegression, Mlp, saveModel } from '@sdae/layers';
 import { confusionMatrix, evaluate, fitClassifier } from '@sdae/train';
 import { confusionMatrixChart, lineChart } from '@sdae/vis';
 import { batchCount } from '@sdae/datasets';
-import { startExperiment, trainingControls, writeReport } from '../experiment';
+import { requireBatchFits, startExperiment, trainingControls, writeReport } from '../experiment';
 import {
   activationFlag,
   addCommand,
@@ -42,6 +42,7 @@ export type MlpFlags = FlagValues<typeof FLAGS>;
 export async function mlpCommand(flags: MlpFlags, output: Output): Promise<void> {
   const experiment = await startExperiment(flags, output);
   const { mnist, log } = experiment;
+  requireBatchFits(experiment, flags, flags.batchSize);
   const model = flags.logistic
     ? new LogisticRegression()
     : new Mlp({ hiddenSizes: flags.hidden, activation: flags.activation, seed: flags.seed });
