@@ -47,3 +47,13 @@ describe('a --backend that cannot start', { timeout: 120_000 }, () => {
     expect(snapshot(cwd)).toEqual({});
   });
 });
+
+describe('a size that cannot fit in memory', { timeout: 120_000 }, () => {
+  it('is refused by name, not with a RangeError, and writes nothing', () => {
+    const result = sdae(['da', '--hidden', '100000000', ...tiny, '--batch-size', '5', '--out', join(cwd, 'run')], { cwd });
+    expect(result.err).toContain('sdae: DenoisingAutoencoder: a weight matrix of [784, 100000000] would hold 78400000000 values');
+    expect(result.err).not.toMatch(/RangeError|\n\s+at /);
+    expect(result.code).toBe(EXIT.failed);
+    expect(snapshot(cwd)).toEqual({});
+  });
+});

@@ -13,7 +13,7 @@ import {
 import { resolveActivation, type Activation, type ActivationName } from './activations';
 import { applyNoise, corruptTensor, drawNoise, resolveCorruption, type CorruptionKind } from './corruption';
 import { uniformBound, uniformValues } from './initializers';
-import { affine } from './dense';
+import { affine, requireDenseLayersFit } from './dense';
 import { Model, type LossAndGradients } from './model';
 import { requireTensor } from './tensor-checks';
 
@@ -79,7 +79,7 @@ export function resolveDenoisingAutoencoderOptions(
   requireKnownKeys(caller, 'options', options, DENOISING_AUTOENCODER_OPTION_KEYS);
   const activation = resolveActivation(caller, 'activation', options.activation ?? 'sigmoid').name;
   const { kind, level } = resolveCorruption(caller, options.corruption ?? 'mask', options.corruptionLevel ?? 0);
-  return {
+  const config = {
     visibleSize: requirePositiveInteger(caller, 'visibleSize', options.visibleSize ?? 784),
     hiddenSize: requirePositiveInteger(caller, 'hiddenSize', options.hiddenSize ?? 500),
     activation,
@@ -89,6 +89,8 @@ export function resolveDenoisingAutoencoderOptions(
     tiedWeights: requireBoolean(caller, 'tiedWeights', options.tiedWeights ?? true),
     seed: requireNumber(caller, 'seed', options.seed ?? 0),
   };
+  requireDenseLayersFit(caller, 'hiddenSize', [config.visibleSize, config.hiddenSize]);
+  return config;
 }
 
 /**

@@ -64,6 +64,32 @@ export function hiddenLayerValues(fanIn: number, fanOut: number, activation: Act
   return uniformValues(fanIn * fanOut, uniformBound(fanIn, fanOut, activation), random);
 }
 
+/** The most values one weight matrix may hold: 2^28 float32 values, 1 GiB. */
+export const MAX_WEIGHT_VALUES = 2 ** 28;
+
+/**
+ * Checks, before anything is allocated, that every weight matrix of a chain of fully connected
+ * layers `[input, hidden..., output]` can be: a size such as `hiddenSize: 1e8` is refused by name
+ * instead of ending in a RangeError (or exhausting memory) while the weights are drawn.
+ *
+ * @param argument the option to make smaller, named in the message.
+ * @throws {InvalidArgumentError} naming the two layer sizes, the values and bytes they need, and the limit.
+ */
+export function requireDenseLayersFit(caller: string, argument: string, sizes: readonly number[]): void {
+  for (let layer = 1; layer < sizes.length; layer++) {
+    const [fanIn, fanOut] = [sizes[layer - 1]!, sizes[layer]!];
+    const values = fanIn * fanOut;
+    if (values > MAX_WEIGHT_VALUES) {
+      throw new InvalidArgumentError(
+        argument,
+        fanOut,
+        `${caller}: a weight matrix of [${fanIn}, ${fanOut}] would hold ${values} values (${((values * 4) / 2 ** 30).toFixed(1)} GiB as float32), ` +
+          `more than one weight matrix may hold (${MAX_WEIGHT_VALUES} values, 1 GiB); use a smaller ${argument}.`,
+      );
+    }
+  }
+}
+
 /**
  * Checks a list of layer sizes (`hiddenSizes`, `denseSizes`): an array of whole numbers >= 1,
  * each named by its index in errors. Returns a copy, so the caller's array is never kept.

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { requireKnownKeys, requireNumber, requirePositiveInteger, type KnownKeys } from '@sdae/core';
 import { Classifier } from './classifier';
-import { affine, flattenInput, requireFlatInput } from './dense';
+import { affine, flattenInput, requireDenseLayersFit, requireFlatInput } from './dense';
 
 /** Options of {@link LogisticRegression}. */
 export interface LogisticRegressionOptions {
@@ -27,11 +27,13 @@ const LOGISTIC_REGRESSION_OPTION_KEYS: KnownKeys<LogisticRegressionOptions> = { 
 export function resolveLogisticRegressionOptions(options: LogisticRegressionOptions): LogisticRegressionConfig {
   const caller = 'LogisticRegression';
   requireKnownKeys(caller, 'options', options, LOGISTIC_REGRESSION_OPTION_KEYS);
-  return {
+  const config = {
     inputSize: requirePositiveInteger(caller, 'inputSize', options.inputSize ?? 784),
     numClasses: requirePositiveInteger(caller, 'numClasses', options.numClasses ?? 10),
     seed: requireNumber(caller, 'seed', options.seed ?? 0),
   };
+  requireDenseLayersFit(caller, 'inputSize', [config.inputSize, config.numClasses]);
+  return config;
 }
 
 /**

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Random, deriveSeed, requireKnownKeys, requireNumber, requirePositiveInteger, type KnownKeys } from '@sdae/core';
 import { resolveActivation, type Activation, type ActivationName } from './activations';
 import { Classifier } from './classifier';
-import { affine, forwardHiddenLayers, hiddenLayerValues, requireFlatInput, requireLayerSizes } from './dense';
+import { affine, forwardHiddenLayers, hiddenLayerValues, requireDenseLayersFit, requireFlatInput, requireLayerSizes } from './dense';
 
 /** Options of {@link Mlp}. */
 export interface MlpOptions {
@@ -34,13 +34,15 @@ const MLP_OPTION_KEYS: KnownKeys<MlpOptions> = { inputSize: true, hiddenSizes: t
 export function resolveMlpOptions(options: MlpOptions): MlpConfig {
   const caller = 'Mlp';
   requireKnownKeys(caller, 'options', options, MLP_OPTION_KEYS);
-  return {
+  const config = {
     inputSize: requirePositiveInteger(caller, 'inputSize', options.inputSize ?? 784),
     hiddenSizes: requireLayerSizes(caller, 'hiddenSizes', options.hiddenSizes ?? [500], { allowEmpty: true }),
     activation: resolveActivation(caller, 'activation', options.activation ?? 'sigmoid').name,
     numClasses: requirePositiveInteger(caller, 'numClasses', options.numClasses ?? 10),
     seed: requireNumber(caller, 'seed', options.seed ?? 0),
   };
+  requireDenseLayersFit(caller, 'hiddenSizes', [config.inputSize, ...config.hiddenSizes, config.numClasses]);
+  return config;
 }
 
 /**

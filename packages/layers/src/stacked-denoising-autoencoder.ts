@@ -13,7 +13,7 @@ import {
 import { resolveActivation, type Activation, type ActivationName } from './activations';
 import { Classifier } from './classifier';
 import { resolveCorruption, type CorruptionKind } from './corruption';
-import { affine, forwardHiddenLayers, hiddenLayerValues, requireFlatInput, requireLayerSizes } from './dense';
+import { affine, forwardHiddenLayers, hiddenLayerValues, requireDenseLayersFit, requireFlatInput, requireLayerSizes } from './dense';
 import { DenoisingAutoencoder, RECONSTRUCTION_LOSSES, type ReconstructionLoss } from './denoising-autoencoder';
 
 /** Options of {@link StackedDenoisingAutoencoder}. */
@@ -80,7 +80,7 @@ export function resolveStackedDenoisingAutoencoderOptions(options: StackedDenois
     );
   }
   const corruption = options.corruption ?? 'mask';
-  return {
+  const config = {
     inputSize: requirePositiveInteger(caller, 'inputSize', options.inputSize ?? 784),
     hiddenSizes,
     corruptionLevels: levels.map((level, index) => resolveCorruption(caller, corruption, level, `corruptionLevels[${index}]`).level),
@@ -91,6 +91,8 @@ export function resolveStackedDenoisingAutoencoderOptions(options: StackedDenois
     numClasses: requirePositiveInteger(caller, 'numClasses', options.numClasses ?? 10),
     seed: requireNumber(caller, 'seed', options.seed ?? 0),
   };
+  requireDenseLayersFit(caller, 'hiddenSizes', [config.inputSize, ...config.hiddenSizes, config.numClasses]);
+  return config;
 }
 
 /**
