@@ -36,7 +36,7 @@ describe('number flags', { timeout: 120_000 }, () => {
   it('still reads decimal notation with an exponent', () => {
     // 1e2 hidden units is read (the command then stops at the missing backend, after the flags).
     const result = sdae(['da', '--hidden', '1e2', '--learning-rate', '.5', '--backend', 'tensorflow', '--out', join(cwd, 'run')], { cwd });
-    expect(result.err).toMatch(/^sdae: selectBackend: backend 'tensorflow' cannot start here/);
+    expect(result.err).toMatch(/^sdae: --backend tensorflow cannot start here/);
     expect(result.code).toBe(EXIT.failed);
   });
 });
