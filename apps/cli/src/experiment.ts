@@ -249,8 +249,9 @@ export async function trainingControls(
 
 /** A grid of filters (one per row of `rows`) as PNG bytes; `enlargeBy` magnifies small kernels. */
 export function filtersPng(rows: ArrayLike<number>, options: TileRasterImagesOptions & { enlargeBy?: number } = {}): Uint8Array {
-  const grid = tileRasterImages(rows, options);
-  return encodePng(greyToRgba(options.enlargeBy === undefined ? grid : enlarge(grid, options.enlargeBy)));
+  const { enlargeBy, ...tiling } = options;
+  const grid = tileRasterImages(rows, tiling);
+  return encodePng(greyToRgba(enlargeBy === undefined ? grid : enlarge(grid, enlargeBy)));
 }
 
 /** Writes each figure's file, then report.html gathering them, and logs where the report is. */

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, requireKnownKeys } from '@sdae/core';
+import { InvalidArgumentError, requireKnownKeys, type KnownKeys } from '@sdae/core';
 import { epochBatches, type ImageSet } from '@sdae/datasets';
 import { batchToTensors } from '@sdae/datasets/tensors';
 import type { Classifier } from '@sdae/layers';
@@ -72,7 +72,7 @@ export interface Evaluation {
  * @example const { errorRate } = await evaluate(model, mnist.test);
  */
 export async function evaluate(model: Classifier, set: ImageSet, options: { batchSize?: number } = {}): Promise<Evaluation> {
-  requireKnownKeys('evaluate', 'options', options, { batchSize: true });
+  requireKnownKeys('evaluate', 'options', options, { batchSize: true } satisfies KnownKeys<{ batchSize?: number }>);
   requireClassifierSet('evaluate', 'set', set, model.numClasses);
   const predictions = new Int32Array(set.count);
   let lossSum = 0;
