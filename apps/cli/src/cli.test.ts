@@ -285,8 +285,8 @@ describe('sdae compare-noise, transfer and sweep', () => {
         '60',
         '--epochs',
         '2',
-        '--hidden',
-        '8',
+        // --hidden does not apply when --hidden-sizes sets each run's size.
+        ...(flags.includes('--hidden-sizes') ? [] : ['--hidden', '8']),
         '--backend',
         'cpu',
         '--out',
@@ -435,15 +435,7 @@ describe('checkpoints, --resume and Ctrl-C', () => {
   });
 
   it('names a missing checkpoint file', async () => {
-    const result = await runCaptured([
-      'mlp',
-      '--logistic',
-      ...flags,
-      '--resume',
-      '/nonexistent/run.ckpt',
-      '--out',
-      join(tmpdir(), 'sdae-never'),
-    ]);
+    const result = await runCaptured(['da', ...flags, '--resume', '/nonexistent/run.ckpt', '--out', join(tmpdir(), 'sdae-never')]);
     expect(result.code).toBe(EXIT.failed);
     expect(result.err).toContain('readCheckpointFile: cannot read /nonexistent/run.ckpt');
   });

@@ -2,7 +2,7 @@ import type { ImageSet } from '@sdae/datasets';
 import { DenoisingAutoencoder, filterRows } from '@sdae/layers';
 import { DivergenceError, trainAutoencoder, type EpochLog } from '@sdae/train';
 import { lineChart } from '@sdae/vis';
-import { filtersPng, startExperiment, writeReport, type Experiment } from './experiment';
+import { filtersPng, requireBatchFits, startExperiment, writeReport, type Experiment } from './experiment';
 import type { DaTrainingFlags, EngineFlags, ExperimentFlags } from './flags';
 import type { Output } from './output';
 
@@ -96,6 +96,7 @@ export async function compareRuns(
   plan: readonly DaRunPlan[],
 ): Promise<DaRun[]> {
   const experiment = await startExperiment(flags, output);
+  requireBatchFits(experiment, flags, flags.batchSize);
   const training = { epochs: flags.epochs, batchSize: flags.batchSize, learningRate: flags.learningRate };
   const runs: DaRun[] = [];
   for (const { name, options, learningRate, prepare, trained } of plan) {

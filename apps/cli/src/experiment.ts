@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from '@sdae/core';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { formatBackendReport, selectBackend, type BackendReport } from '@sdae/backend';
+import { BackendUnavailableError, formatBackendReport, selectBackend, type BackendName, type BackendReport } from '@sdae/backend';
 import { loadMnist, sliceImageSet, type ImageSet, type Mnist } from '@sdae/datasets';
 import { encodePng, enlarge, greyToRgba, htmlReport, tileRasterImages, type ReportOptions, type TileRasterImagesOptions } from '@sdae/vis';
 import {
@@ -20,6 +20,7 @@ import {
 import type { CheckpointFlags, EngineFlags, ExperimentFlags } from './flags';
 import { lockOutDirectory } from './out-lock';
 import { EXIT, RunInterrupted, type Output } from './output';
+import { requireWritable, type OutputPath } from './writable';
 
 /** What a training loop of a command needs: Ctrl-C, checkpoints, resume and progress. */
 export interface TrainingControls {
@@ -87,8 +88,56 @@ function backendLines(backend: BackendReport): string[] {
     .filter((line) => !line.startsWith('engine: '));
 }
 
-/** Selects the backend, loads MNIST (cut to --limit), creates the output directory. */
-export async function startExperiment(flags: ExperimentFlags & EngineFlags, output: Output): Promise<Experiment> {
+/**
+ * Selects the --backend; a named backend that cannot start is refused in the CLI's terms (the
+ * flag and its choices, not the API's `allowFallback` option).
+ *
+ * @throws {BackendUnavailableError} naming --backend, the reason and the other choices.
+ */
+export async function selectCliBackend(backend: BackendName | 'auto'): Promise<BackendReport> {
+  try {
+    return await selectBackend({ backend });
+  } catch (error) {
+    if (!BackendUnavailableError.isInstance(error) || error.backend !== backend) throw error;
+    throw new BackendUnavailableError(
+      error.backend,
+      error.reason,
+      `--backend ${backend} cannot start here: ${error.reason}. Run sdae backends to see which start here, or use --backend auto for the fastest that starts.`,
+    );
+  }
+}
+
+/**
+ * Refuses a --batch-size larger than the training set as a usage error: an epoch would have no
+ * batch, and the loops' own message speaks of their API options.
+ *
+ * @throws {InvalidArgumentError} naming --batch-size (exit 2).
+ */
+export function requireBatchFits(experiment: Experiment, flags: ExperimentFlags, batchSize: number, flagName = '--batch-size'): void {
+  const count = experiment.mnist.train.count;
+  if (batchSize <= count) return;
+  const limited = flags.limit !== undefined && flags.limit <= count;
+  throw new InvalidArgumentError(
+    flagName,
+    batchSize,
+    `${flagName} ${batchSize} is larger than the ${count} training images (split ${flags.split}${limited ? `, --limit ${flags.limit}` : ''}), ` +
+      `so an epoch would have no batch. Use ${flagName} ${count} or less${limited ? ', or a larger --limit' : ''}.`,
+  );
+}
+
+/** Where a command that takes --checkpoint writes it: the flag's path, by default `<out>/checkpoint.sdae`. */
+export function checkpointPath(flags: { out: string; checkpoint?: string | undefined }): string {
+  return resolve(flags.checkpoint ?? join(flags.out, 'checkpoint.sdae'));
+}
+
+/**
+ * Checks that --out (and, for commands that take it, --checkpoint) can be written, then selects
+ * the backend, loads MNIST (cut to --limit) and creates the output directory.
+ */
+export async function startExperiment(
+  flags: ExperimentFlags & EngineFlags & Partial<CheckpointFlags>,
+  output: Output,
+): Promise<Experiment> {
   if (flags.engine === 'tfjs' && flags.threads !== undefined) {
     throw new InvalidArgumentError(
       '--threads',
@@ -96,11 +145,14 @@ export async function startExperiment(flags: ExperimentFlags & EngineFlags, outp
       `--threads sizes the native engine's pool, but --engine tfjs trains on tfjs; drop --threads (SDAE_WASM_THREADS sizes wasm's pool) or use --engine native.`,
     );
   }
+  const targets: OutputPath[] = [{ flag: '--out', path: flags.out, kind: 'directory' }];
+  if ('checkpoint' in flags) targets.push({ flag: '--checkpoint', path: flags.checkpoint ?? checkpointPath(flags), kind: 'file' });
+  await requireWritable(targets);
   // Before the data is loaded: a directory in use by another run is refused at once.
   const directory = resolve(flags.out);
   await mkdir(directory, { recursive: true });
   lockOutDirectory(directory, output.commandLine ?? []);
-  const backend = await selectBackend({ backend: flags.backend });
+  const backend = await selectCliBackend(flags.backend);
   const loaded = await loadMnist({ split: flags.split });
   const cut = (set: ImageSet) => (flags.limit === undefined || flags.limit >= set.count ? set : sliceImageSet(set, 0, flags.limit));
   const mnist: Mnist = {
@@ -137,6 +189,7 @@ export async function startExperiment(flags: ExperimentFlags & EngineFlags, outp
     },
     write: async (name, content) => {
       const path = join(directory, name);
+      await mkdir(directory, { recursive: true });
       await writeFile(path, content);
       return path;
     },
@@ -195,7 +248,7 @@ export async function trainingControls(
       .filter(([name]) => !UNRECORDED_FLAGS.has(name))
       .map(([name, value]) => [name, (value ?? null) as SettingValue]),
   );
-  const path = resolve(flags.checkpoint ?? join(experiment.directory, 'checkpoint.sdae'));
+  const path = checkpointPath(flags);
   let resume: Checkpoint | undefined;
   if (flags.resume !== undefined) {
     resume = decodeCheckpoint(await readCheckpointFile(flags.resume), flags.resume);
@@ -269,8 +322,9 @@ export async function trainingControls(
 
 /** A grid of filters (one per row of `rows`) as PNG bytes; `enlargeBy` magnifies small kernels. */
 export function filtersPng(rows: ArrayLike<number>, options: TileRasterImagesOptions & { enlargeBy?: number } = {}): Uint8Array {
-  const grid = tileRasterImages(rows, options);
-  return encodePng(greyToRgba(options.enlargeBy === undefined ? grid : enlarge(grid, options.enlargeBy)));
+  const { enlargeBy, ...tiling } = options;
+  const grid = tileRasterImages(rows, tiling);
+  return encodePng(greyToRgba(enlargeBy === undefined ? grid : enlarge(grid, enlargeBy)));
 }
 
 /** Writes each figure's file, then report.html gathering them, and logs where the report is. */

@@ -58,10 +58,20 @@ export function addCommand<S extends FlagSet>(
 // error, so a bad value is a usage error (exit 2) with "option '--x <n>' argument 'y' is invalid."
 // followed by what is expected.
 
+/**
+ * Numbers in decimal notation, with an optional exponent: `20`, `-1`, `0.1`, `.5`, `1e-3`.
+ * `Number()` also reads `0x10`, `0b1`, `0o7` and `Infinity`, which a flag never means.
+ */
+const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+
 /** A parser of numbers checked by `check` (one of core's validators); `expected` says what it accepts. */
 function numberParser(expected: string, check: (value: number) => number): (text: string) => number {
   return (text) => {
-    const value = text.trim() === '' ? Number.NaN : Number(text);
+    const trimmed = text.trim();
+    if (trimmed !== '' && !DECIMAL.test(trimmed) && Number.isFinite(Number(trimmed))) {
+      throw new InvalidFlagError(`Expected ${expected}, in decimal notation (such as 16 or 0.5).`);
+    }
+    const value = DECIMAL.test(trimmed) ? Number(trimmed) : Number.NaN;
     try {
       return check(value);
     } catch (error) {
@@ -99,6 +109,42 @@ function choiceParser<T extends string>(flagName: string, choices: readonly T[])
 /** A comma-separated list, each item read by `parse`. */
 export function list(parse: (text: string) => number): (text: string) => number[] {
   return (text) => text.split(',').map((item) => parse(item.trim()));
+}
+
+/**
+ * A comma-separated list of distinct values, each read by `parse`: `0.1,0.10,1e-1` is one value
+ * written three ways, which a sweep would run once while the user asked for three runs.
+ */
+export function distinctList(parse: (text: string) => number): (text: string) => number[] {
+  return (text) => {
+    const items = text.split(',').map((item) => item.trim());
+    const values = items.map(parse);
+    const repeated = values
+      .map((value, index) => [items[index], value] as const)
+      .filter(([, value], index) => values.indexOf(value) !== index);
+    if (repeated.length > 0) {
+      const [, value] = repeated[0]!;
+      const spellings = items.filter((_, index) => values[index] === value);
+      throw new InvalidFlagError(`${spellings.join(', ')} are all the value ${value}: list each value once.`);
+    }
+    return values;
+  };
+}
+
+/**
+ * Refuses a flag the user gave (not its default) that has no effect in this run, instead of
+ * ignoring it: `sdae cnn --preset lenet --iterations 10` would otherwise train lenet's epochs.
+ *
+ * @param flagName the long flag, `'--iterations'`.
+ * @param applies whether the flag has an effect with the other flags given.
+ * @param reason completes "`<flag> <reason>`": why it does not apply and what to do instead.
+ * @throws {InvalidArgumentError} named after the flag (a usage error, exit 2).
+ */
+export function refuseInapplicable(command: Command, flagName: string, applies: boolean, reason: string): void {
+  if (applies) return;
+  const option = command.options.find((candidate) => candidate.long === flagName);
+  if (option === undefined || command.getOptionValueSource(option.attributeName()) !== 'cli') return;
+  throw new InvalidArgumentError(flagName, command.getOptionValue(option.attributeName()), `${flagName} ${reason}`);
 }
 
 // Flags that several commands share, some with defaults of their own.

@@ -1,5 +1,6 @@
 import { CommanderError } from 'commander';
 import { InvalidArgumentError, SdaeError } from '@sdae/core';
+import { fileSystemFailure, isSystemError } from './writable';
 
 /** Where a command writes; tests pass their own to read what was printed. */
 export interface Output {
@@ -41,10 +42,9 @@ export class RunInterrupted extends SdaeError {
 
 /**
  * The exit code for an error a command threw. Commander has already printed its own usage errors
- * (help and version requests are not failures); an sdae error is printed here, prefixed with
- * `sdae:`. Any other error is a bug and is thrown again, stack and all.
- *
- * @throws the error itself when it is neither commander's nor sdae's.
+ * (help and version requests are not failures); an sdae error is printed here on one line,
+ * prefixed with `sdae:`, and so is a file system error (a disk filling up, a file removed under
+ * the run). Anything else is a bug: one line saying so, and its stack only with `SDAE_DEBUG=1`.
  */
 export function exitCodeFor(error: unknown, output: Output): ExitCode {
   if (error instanceof CommanderError) {
@@ -52,10 +52,19 @@ export function exitCodeFor(error: unknown, output: Output): ExitCode {
     return helpShown ? EXIT.ok : EXIT.usage;
   }
   if (error instanceof RunInterrupted) return EXIT.interrupted;
-  if (SdaeError.isInstance(error)) {
-    output.err(`sdae: ${error.message}\n`);
+  const debug = process.env['SDAE_DEBUG'] === '1';
+  const known = SdaeError.isInstance(error) ? error : isSystemError(error) ? fileSystemFailure(error) : undefined;
+  if (known !== undefined) {
+    output.err(`sdae: ${known.message}\n`);
+    if (debug && error instanceof Error && error.stack !== undefined) output.err(`${error.stack}\n`);
     // A flag the command refused after parsing (two flags that contradict) is a usage error too.
-    return InvalidArgumentError.isInstance(error) && error.argument.startsWith('--') ? EXIT.usage : EXIT.failed;
+    return InvalidArgumentError.isInstance(known) && known.argument.startsWith('--') ? EXIT.usage : EXIT.failed;
   }
-  throw error;
+  const message = error instanceof Error ? error.message : String(error);
+  output.err(
+    debug && error instanceof Error && error.stack !== undefined
+      ? `sdae: internal error: ${error.stack}\n`
+      : `sdae: internal error: ${message.split('\n')[0]}. This is a bug in sdae; run again with SDAE_DEBUG=1 for the stack trace and report it.\n`,
+  );
+  return EXIT.failed;
 }

@@ -10,6 +10,14 @@ afterEach(() => {
 });
 
 describe('selectBackend', () => {
+  it('refuses an unknown option key, listing the valid ones, and changes no backend', async () => {
+    const before = tf.getBackend();
+    await expect(selectBackend({ bogus: 1 } as never)).rejects.toThrow(
+      "selectBackend: unknown option 'bogus' in options. Valid options: 'backend', 'allowFallback', 'preference', 'wasmPaths', 'wasmThreads'.",
+    );
+    expect(tf.getBackend()).toBe(before);
+  });
+
   it('picks wasm in Node when neither tfjs-node package is installed, saying why each was skipped', async () => {
     const report = await selectBackend();
     expect(report.backend).toBe('wasm');

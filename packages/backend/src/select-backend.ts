@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { prepareWasmThreads, resolveWasmThreads, wasmThreadsInUse, wasmThreadsUnsupported } from './wasm-threads';
-import { resolveChoice } from '@sdae/core';
+import { requireKnownKeys, resolveChoice, type KnownKeys } from '@sdae/core';
 import { BackendUnavailableError } from './errors';
 import { filledKernels, type FilledKernel } from './kernels/training-kernels';
 import { loadNativeEngine } from './native/native-engine';
@@ -157,6 +157,14 @@ export interface SelectBackendOptions {
   wasmThreads?: number;
 }
 
+const SELECT_BACKEND_OPTION_KEYS: KnownKeys<SelectBackendOptions> = {
+  backend: true,
+  allowFallback: true,
+  preference: true,
+  wasmPaths: true,
+  wasmThreads: true,
+};
+
 /** The platform this code runs on. */
 export function detectPlatform(): Platform {
   const node = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
@@ -262,6 +270,7 @@ function resolveRequest(options: SelectBackendOptions): BackendName | undefined 
  * console.log(report.explanation); // "wasm: the first backend that started here (tensorflow-gpu: ...)"
  */
 export async function selectBackend(options: SelectBackendOptions = {}): Promise<BackendReport> {
+  requireKnownKeys('selectBackend', 'options', options, SELECT_BACKEND_OPTION_KEYS);
   const platform = detectPlatform();
   const requested = resolveRequest(options);
   const preference = (options.preference ?? DEFAULT_PREFERENCE[platform]).map((name) =>

@@ -1,4 +1,7 @@
+import { spawnSync } from 'node:child_process';
 import os from 'node:os';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, Random } from '@sdae/core';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -68,4 +71,32 @@ describe('wasm with two threads in Node', () => {
     await tf.setBackend('wasm');
     for (let index = 0; index < reference.length; index++) expectArraysClose(threaded[index]!, reference[index]!, 1e-4);
   });
+});
+
+describe('wasm threads from node -e', () => {
+  // The built package, run as a user would from `node -e`; turbo builds @sdae/backend before its tests.
+  const run =
+    "const report = await selectBackend({ backend: 'wasm', wasmThreads: 2 });" +
+    'console.log(report.tried.at(-1).reason, tf.matMul(tf.ones([128, 128]), tf.ones([128, 128])).dataSync()[0]);';
+  const moduleScript = `import { selectBackend } from '@sdae/backend'; import * as tf from '@tensorflow/tfjs-core'; ${run}`;
+  const commonJsScript = `(async () => { const { selectBackend } = await import('@sdae/backend'); const tf = await import('@tensorflow/tfjs-core'); ${run} })();`;
+
+  it.each([
+    ['--input-type=module', ['--input-type=module', '-e', moduleScript]],
+    ['-e (CommonJS)', ['-e', commonJsScript]],
+  ])(
+    'starts two threads under %s instead of crashing its workers',
+    (_, args) => {
+      const result = spawnSync(process.execPath, args, {
+        cwd: dirname(dirname(fileURLToPath(import.meta.url))),
+        encoding: 'utf8',
+        timeout: 90_000,
+        env: { ...process.env, SDAE_WASM_THREADS: '' },
+      });
+      expect(result.stderr).not.toMatch(/require is not defined/);
+      expect(result.stdout.trim()).toBe('started (SIMD on, 2 threads) 128');
+      expect(result.status).toBe(0);
+    },
+    120_000,
+  );
 });

@@ -35,6 +35,21 @@ const WORKER_PRELUDE =
   "var require$$0 = require('fs'), require$$1 = require('path'), require$$3 = require('perf_hooks'), require$$4 = require('os'), commonjsGlobal = globalThis;\n";
 
 /**
+ * The parent's Node flags for a pthread worker, minus those that would make its eval'd CommonJS
+ * script an ES module (`node --input-type=module -e ...`): there `require` is undefined and every
+ * worker dies. Workers inherit `process.execArgv` unless told otherwise.
+ */
+function pthreadExecArgv(): string[] {
+  const flags: string[] = [];
+  for (let index = 0; index < process.execArgv.length; index++) {
+    const flag = process.execArgv[index]!;
+    if (flag === '--input-type' || flag === '--experimental-default-type') index++;
+    else if (!flag.startsWith('--input-type=') && !flag.startsWith('--experimental-default-type=')) flags.push(flag);
+  }
+  return flags;
+}
+
+/**
  * The wasm threads asked for: the option, else SDAE_WASM_THREADS, else every core (at most
  * {@link MAX_WASM_THREADS}). 1 means tfjs's single-threaded build.
  */
@@ -104,6 +119,7 @@ export function prepareWasmThreads(threads: number): () => void {
       super(WORKER_PRELUDE + workerScript.replace(WORKER_LOADS_MAIN_SCRIPT, () => `(0,eval)(${JSON.stringify(main)});`), {
         ...options,
         eval: true,
+        execArgv: pthreadExecArgv(),
       });
     }
 

@@ -1,6 +1,14 @@
 // @sdae/core: what every sdae package needs and nothing else.
 export { SdaeError, InvalidArgumentError, assert } from './errors';
-export { describeValue, requirePositiveInteger, requireNonNegativeInteger, requireNumber, requireBoolean, resolveChoice } from './validate';
-export type { NumberRange } from './validate';
+export {
+  describeValue,
+  requirePositiveInteger,
+  requireNonNegativeInteger,
+  requireNumber,
+  requireBoolean,
+  resolveChoice,
+  requireKnownKeys,
+} from './validate';
+export type { NumberRange, KnownKeys } from './validate';
 export { Random, deriveSeed } from './random';
 export { crc32 } from './checksum';

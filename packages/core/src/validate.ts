@@ -107,3 +107,46 @@ export function requireBoolean(caller: string, argument: string, value: unknown)
   }
   return value;
 }
+
+/**
+ * Every key an options type accepts, as an object with one `true` per key, so TypeScript checks
+ * the list is complete (a missing key fails to compile) and has no extras (excess property check).
+ *
+ * @example const MLP_OPTION_KEYS: KnownKeys<MlpOptions> = { hiddenSizes: true, activation: true, seed: true };
+ */
+export type KnownKeys<T> = { readonly [K in keyof Required<T>]: true };
+
+/**
+ * Checks that `value` (an options object) is a plain object whose keys are all among
+ * `validKeys`, and returns it. `undefined` stands for no options. A misspelt or unknown option is
+ * refused rather than ignored, so `new Mlp({ hidden: 100 })` does not build the default network.
+ *
+ * @throws {InvalidArgumentError} naming the unknown keys and listing the valid ones.
+ * @example requireKnownKeys('Mlp', 'options', options, MLP_OPTION_KEYS);
+ */
+export function requireKnownKeys<T extends object>(
+  caller: string,
+  argument: string,
+  value: T | undefined,
+  validKeys: Readonly<Record<string, true>>,
+): T | undefined {
+  if (value === undefined) return value;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new InvalidArgumentError(
+      argument,
+      value,
+      `${caller}: ${argument} must be an object of options; received ${describeValue(value)}.`,
+    );
+  }
+  const unknown = Object.keys(value).filter((key) => !Object.prototype.hasOwnProperty.call(validKeys, key));
+  if (unknown.length > 0) {
+    const valid = Object.keys(validKeys);
+    throw new InvalidArgumentError(
+      argument,
+      value,
+      `${caller}: unknown ${unknown.length === 1 ? 'option' : 'options'} ${unknown.map((key) => `'${key}'`).join(', ')} in ${argument}. ` +
+        `Valid options: ${valid.length === 0 ? 'none' : valid.map((key) => `'${key}'`).join(', ')}.`,
+    );
+  }
+  return value;
+}

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Batch } from './batches';
 import { oneHot, type ImageSet } from './image-set';
-import { resolveChoice } from '@sdae/core';
+import { requireKnownKeys, resolveChoice, type KnownKeys } from '@sdae/core';
 
 /**
  * How images are shaped as tensors: `'flat'` rows `[n, height * width]` for dense models,
@@ -38,6 +38,7 @@ export function batchToTensors(
   batch: Pick<Batch, 'images' | 'labels' | 'height' | 'width' | 'numClasses'> | ImageSet,
   options: BatchTensorOptions = {},
 ): BatchTensors {
+  requireKnownKeys('batchToTensors', 'options', options, { layout: true } satisfies KnownKeys<BatchTensorOptions>);
   const layout = resolveChoice('batchToTensors', 'layout', options.layout ?? 'flat', IMAGE_LAYOUTS);
   const { images, labels, height, width, numClasses } = batch;
   const count = labels.length;

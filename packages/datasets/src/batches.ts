@@ -1,4 +1,13 @@
-import { InvalidArgumentError, Random, deriveSeed, requireNonNegativeInteger, requirePositiveInteger, resolveChoice } from '@sdae/core';
+import {
+  InvalidArgumentError,
+  Random,
+  deriveSeed,
+  requireKnownKeys,
+  requireNonNegativeInteger,
+  requirePositiveInteger,
+  resolveChoice,
+  type KnownKeys,
+} from '@sdae/core';
 import type { ImageSet } from './image-set';
 
 /** A minibatch: a few images and their labels, with where they came from. */
@@ -57,7 +66,12 @@ interface ResolvedEpochBatchOptions {
   partialBatch: PartialBatchPolicy;
 }
 
+const EPOCH_BATCH_OPTION_KEYS: KnownKeys<EpochBatchOptions> = { batchSize: true, order: true, seed: true, epoch: true, partialBatch: true };
+
+const SAMPLED_BATCH_OPTION_KEYS: KnownKeys<SampledBatchOptions> = { batchSize: true, iterations: true, seed: true, startIteration: true };
+
 function resolveEpochBatchOptions(caller: string, count: number, options: EpochBatchOptions): ResolvedEpochBatchOptions {
+  requireKnownKeys(caller, 'options', options, EPOCH_BATCH_OPTION_KEYS);
   const resolved: ResolvedEpochBatchOptions = {
     batchSize: requirePositiveInteger(caller, 'batchSize', options.batchSize ?? 20),
     order: resolveChoice(caller, 'order', options.order ?? 'sequential', BATCH_ORDERS),
@@ -185,6 +199,7 @@ export interface SampledBatchOptions {
  * for (const batch of sampledBatches(mnist.train, { batchSize: 100, iterations: 3000, seed: 0 })) { ... }
  */
 export function* sampledBatches(set: ImageSet, options: SampledBatchOptions): Generator<Batch> {
+  requireKnownKeys('sampledBatches', 'options', options, SAMPLED_BATCH_OPTION_KEYS);
   const batchSize = requirePositiveInteger('sampledBatches', 'batchSize', options.batchSize ?? 100);
   const iterations = requireNonNegativeInteger('sampledBatches', 'iterations', options.iterations);
   const startIteration = requireNonNegativeInteger('sampledBatches', 'startIteration', options.startIteration ?? 0);

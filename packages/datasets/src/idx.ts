@@ -47,6 +47,39 @@ export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
+/**
+ * How many decompressed bytes are worth producing for an IDX file whose first bytes are `start`:
+ * the size its header implies (header plus one byte per element) for an unsigned-byte IDX header,
+ * `start.length` for a start that is not one ({@link parseIdx} then says why), or undefined when
+ * `start` is too short to hold the whole header. Inflation stops there, so a gzip bomb behind a
+ * small header is refused after that many bytes rather than inflated whole.
+ *
+ * @example idxInflateLimit(firstBytes); // 47040016 for MNIST's training images
+ */
+export function idxInflateLimit(start: Uint8Array): number | undefined {
+  if (start.length < 4) return undefined;
+  if (start[0] !== 0 || start[1] !== 0 || start[2] !== UNSIGNED_BYTE || start[3] === 0) return start.length;
+  const headerLength = 4 + 4 * start[3]!;
+  if (start.length < headerLength) return undefined;
+  const view = new DataView(start.buffer, start.byteOffset, start.byteLength);
+  let elements = 1;
+  for (let axis = 0; axis < start[3]!; axis++) elements *= view.getUint32(4 + 4 * axis, false);
+  return headerLength + elements;
+}
+
+/**
+ * The error for a gzip file that inflates past the size its IDX header implies.
+ *
+ * @example throw inflatedPastHeader('loadMnist', path, limit, FIX);
+ */
+export function inflatedPastHeader(caller: string, file: string, limit: number, fix: string): DatasetFormatError {
+  return new DatasetFormatError(
+    { file, field: 'gzip stream', expected: `at most ${limit} bytes once inflated (its IDX header)`, found: 'more' },
+    `${caller}: ${file} inflates to more than the ${limit} bytes its IDX header implies (a corrupt file or a gzip bomb); ` +
+      `decompression was stopped there. ${fix}`,
+  );
+}
+
 function hex32(value: number): string {
   return `0x${(value >>> 0).toString(16).padStart(8, '0')}`;
 }

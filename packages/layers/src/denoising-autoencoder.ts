@@ -1,10 +1,21 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, Random, deriveSeed, requireBoolean, requireNumber, requirePositiveInteger, resolveChoice } from '@sdae/core';
+import {
+  InvalidArgumentError,
+  Random,
+  deriveSeed,
+  requireBoolean,
+  requireKnownKeys,
+  requireNumber,
+  requirePositiveInteger,
+  resolveChoice,
+  type KnownKeys,
+} from '@sdae/core';
 import { resolveActivation, type Activation, type ActivationName } from './activations';
 import { applyNoise, corruptTensor, drawNoise, resolveCorruption, type CorruptionKind } from './corruption';
 import { uniformBound, uniformValues } from './initializers';
-import { affine } from './dense';
+import { affine, requireDenseLayersFit } from './dense';
 import { Model, type LossAndGradients } from './model';
+import { requireTensor } from './tensor-checks';
 
 /**
  * The reconstruction loss of a dA, summed over the visible units and averaged over the batch:
@@ -49,14 +60,26 @@ export interface DenoisingAutoencoderConfig {
   seed: number;
 }
 
+const DENOISING_AUTOENCODER_OPTION_KEYS: KnownKeys<DenoisingAutoencoderOptions> = {
+  visibleSize: true,
+  hiddenSize: true,
+  activation: true,
+  corruption: true,
+  corruptionLevel: true,
+  loss: true,
+  tiedWeights: true,
+  seed: true,
+};
+
 /** Resolves and checks the options of a dA once; every default lives here. */
 export function resolveDenoisingAutoencoderOptions(
   options: DenoisingAutoencoderOptions,
   caller = 'DenoisingAutoencoder',
 ): DenoisingAutoencoderConfig {
+  requireKnownKeys(caller, 'options', options, DENOISING_AUTOENCODER_OPTION_KEYS);
   const activation = resolveActivation(caller, 'activation', options.activation ?? 'sigmoid').name;
   const { kind, level } = resolveCorruption(caller, options.corruption ?? 'mask', options.corruptionLevel ?? 0);
-  return {
+  const config = {
     visibleSize: requirePositiveInteger(caller, 'visibleSize', options.visibleSize ?? 784),
     hiddenSize: requirePositiveInteger(caller, 'hiddenSize', options.hiddenSize ?? 500),
     activation,
@@ -66,6 +89,8 @@ export function resolveDenoisingAutoencoderOptions(
     tiedWeights: requireBoolean(caller, 'tiedWeights', options.tiedWeights ?? true),
     seed: requireNumber(caller, 'seed', options.seed ?? 0),
   };
+  requireDenseLayersFit(caller, 'hiddenSize', [config.visibleSize, config.hiddenSize]);
+  return config;
 }
 
 /**
@@ -159,7 +184,7 @@ export class DenoisingAutoencoder extends Model<DenoisingAutoencoderConfig> {
   /** Corrupts `x` with noise from {@link DenoisingAutoencoder.drawNoise}, given as a tensor of x's shape. */
   applyNoise(x: tf.Tensor2D, noise: tf.Tensor2D): tf.Tensor2D {
     this.assertUsable('applyNoise');
-    this.requireInput('applyNoise', x);
+    this.requireInput('applyNoise', x, noise, 'noise');
     return applyNoise(x, this.config.corruption, noise) as tf.Tensor2D;
   }
 
@@ -173,6 +198,10 @@ export class DenoisingAutoencoder extends Model<DenoisingAutoencoderConfig> {
   /** The reconstruction `sigmoid(y W' + b')`, `[n, d]`. */
   decode(y: tf.Tensor2D): tf.Tensor2D {
     this.assertUsable('decode');
+    requireTensor('DenoisingAutoencoder.decode', 'y', y, {
+      shapes: [[null, this.config.hiddenSize]],
+      fix: 'Pass a hidden representation, such as the output of encode.',
+    });
     return tf.tidy(() => tf.sigmoid(this.decoderInput(y)));
   }
 
@@ -188,7 +217,7 @@ export class DenoisingAutoencoder extends Model<DenoisingAutoencoderConfig> {
    */
   cost(x: tf.Tensor2D, corrupted?: tf.Tensor2D): tf.Scalar {
     this.assertUsable('cost');
-    this.requireInput('cost', x);
+    this.requireInput('cost', x, corrupted);
     return tf.tidy(() => {
       const input = corrupted ?? this.corrupt(x);
       return this.lossFromDecoderInput(x, this.decoderInput(this.encode(input)));
@@ -201,7 +230,7 @@ export class DenoisingAutoencoder extends Model<DenoisingAutoencoderConfig> {
    */
   lossAndGradients(x: tf.Tensor2D, corrupted?: tf.Tensor2D): LossAndGradients {
     this.assertUsable('lossAndGradients');
-    this.requireInput('lossAndGradients', x);
+    this.requireInput('lossAndGradients', x, corrupted);
     return tf.tidy(() => {
       const gradients: Record<string, tf.Tensor> = {};
       const n = x.shape[0];
@@ -234,15 +263,19 @@ export class DenoisingAutoencoder extends Model<DenoisingAutoencoderConfig> {
     });
   }
 
-  private requireInput(method: string, x: tf.Tensor): void {
-    if (x.rank !== 2 || x.shape[1] !== this.config.visibleSize) {
-      throw new InvalidArgumentError(
-        'x',
-        x.shape,
-        `DenoisingAutoencoder.${method}: x must have shape [n, ${this.config.visibleSize}] (visibleSize); received ` +
-          `[${x.shape.join(', ')}]. Flatten the images or build the dA with visibleSize ${x.shape[1] ?? '?'}.`,
-      );
-    }
+  /** Checks `x` and, when given, its corrupted copy (or noise) `companion` of the same shape, before any tensor is made. */
+  private requireInput(method: string, x: unknown, companion?: unknown, companionName = 'corrupted'): void {
+    const caller = `DenoisingAutoencoder.${method}`;
+    const visible = this.config.visibleSize;
+    const input = requireTensor(caller, 'x', x, {
+      shapes: [[null, visible]],
+      fix: `Flatten the images to rows of ${visible} values (visibleSize), or build the dA with the data's size.`,
+    });
+    if (companion === undefined) return;
+    requireTensor(caller, companionName, companion, {
+      shapes: [[input.shape[0]!, visible]],
+      fix: `Pass one ${companionName} row per row of x (as corrupt(x) makes), or leave it out.`,
+    });
   }
 
   private decoderInput(hidden: tf.Tensor2D): tf.Tensor2D {

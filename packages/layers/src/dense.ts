@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, requirePositiveInteger, type Random } from '@sdae/core';
 import type { Activation, ActivationName } from './activations';
 import { uniformBound, uniformValues } from './initializers';
+import { requireTensor } from './tensor-checks';
 
 /** `x W + b`, the affine map of a fully connected layer. */
 export function affine(x: tf.Tensor2D, weights: tf.Tensor2D, bias: tf.Tensor1D): tf.Tensor2D {
@@ -15,19 +16,25 @@ export interface DenseWeights {
 }
 
 /**
+ * Checks that `x` is a float32 batch of any shape whose examples hold `inputSize` values.
+ *
+ * @throws {InvalidArgumentError} naming `caller` otherwise.
+ */
+export function requireFlatInput(caller: string, x: unknown, inputSize: number): tf.Tensor {
+  return requireTensor(caller, 'x', x, {
+    shapes: [[null, inputSize]],
+    exampleSize: inputSize,
+    fix: "Check the model's input size against the data.",
+  });
+}
+
+/**
  * `x` as rows `[n, inputSize]`: a batch of any shape whose examples hold `inputSize` values.
  *
  * @throws {InvalidArgumentError} naming `caller` when the examples have another size.
  */
 export function flattenInput(caller: string, x: tf.Tensor, inputSize: number): tf.Tensor2D {
-  if (x.rank < 2 || x.size !== x.shape[0] * inputSize) {
-    throw new InvalidArgumentError(
-      'x',
-      x.shape,
-      `${caller}: x must be a batch of examples of ${inputSize} values each, e.g. shape [n, ${inputSize}]; ` +
-        `received shape [${x.shape.join(', ')}]. Check the model's input size against the data.`,
-    );
-  }
+  requireFlatInput(caller, x, inputSize);
   return x.rank === 2 ? (x as tf.Tensor2D) : tf.reshape(x, [x.shape[0], inputSize]);
 }
 
@@ -55,6 +62,32 @@ export function forwardHiddenLayers(
 /** Initial weights of a `fanIn x fanOut` hidden layer with the tutorial's uniform bound for `activation`. */
 export function hiddenLayerValues(fanIn: number, fanOut: number, activation: ActivationName, random: Random): Float32Array {
   return uniformValues(fanIn * fanOut, uniformBound(fanIn, fanOut, activation), random);
+}
+
+/** The most values one weight matrix may hold: 2^28 float32 values, 1 GiB. */
+export const MAX_WEIGHT_VALUES = 2 ** 28;
+
+/**
+ * Checks, before anything is allocated, that every weight matrix of a chain of fully connected
+ * layers `[input, hidden..., output]` can be: a size such as `hiddenSize: 1e8` is refused by name
+ * instead of ending in a RangeError (or exhausting memory) while the weights are drawn.
+ *
+ * @param argument the option to make smaller, named in the message.
+ * @throws {InvalidArgumentError} naming the two layer sizes, the values and bytes they need, and the limit.
+ */
+export function requireDenseLayersFit(caller: string, argument: string, sizes: readonly number[]): void {
+  for (let layer = 1; layer < sizes.length; layer++) {
+    const [fanIn, fanOut] = [sizes[layer - 1]!, sizes[layer]!];
+    const values = fanIn * fanOut;
+    if (values > MAX_WEIGHT_VALUES) {
+      throw new InvalidArgumentError(
+        argument,
+        fanOut,
+        `${caller}: a weight matrix of [${fanIn}, ${fanOut}] would hold ${values} values (${((values * 4) / 2 ** 30).toFixed(1)} GiB as float32), ` +
+          `more than one weight matrix may hold (${MAX_WEIGHT_VALUES} values, 1 GiB); use a smaller ${argument}.`,
+      );
+    }
+  }
 }
 
 /**

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { requireNumber, requirePositiveInteger } from '@sdae/core';
+import { requireKnownKeys, requireNumber, requirePositiveInteger, type KnownKeys } from '@sdae/core';
 import { Classifier } from './classifier';
-import { affine, flattenInput } from './dense';
+import { affine, flattenInput, requireDenseLayersFit, requireFlatInput } from './dense';
 
 /** Options of {@link LogisticRegression}. */
 export interface LogisticRegressionOptions {
@@ -21,14 +21,19 @@ export interface LogisticRegressionConfig {
   seed: number;
 }
 
+const LOGISTIC_REGRESSION_OPTION_KEYS: KnownKeys<LogisticRegressionOptions> = { inputSize: true, numClasses: true, seed: true };
+
 /** Resolves and checks the options of a {@link LogisticRegression}. */
 export function resolveLogisticRegressionOptions(options: LogisticRegressionOptions): LogisticRegressionConfig {
   const caller = 'LogisticRegression';
-  return {
+  requireKnownKeys(caller, 'options', options, LOGISTIC_REGRESSION_OPTION_KEYS);
+  const config = {
     inputSize: requirePositiveInteger(caller, 'inputSize', options.inputSize ?? 784),
     numClasses: requirePositiveInteger(caller, 'numClasses', options.numClasses ?? 10),
     seed: requireNumber(caller, 'seed', options.seed ?? 0),
   };
+  requireDenseLayersFit(caller, 'inputSize', [config.inputSize, config.numClasses]);
+  return config;
 }
 
 /**
@@ -51,6 +56,10 @@ export class LogisticRegression extends Classifier<LogisticRegressionConfig> {
     this.numClasses = config.numClasses;
     this.addVariable('W', [config.inputSize, config.numClasses], () => new Float32Array(config.inputSize * config.numClasses));
     this.addVariable('b', [config.numClasses], () => new Float32Array(config.numClasses));
+  }
+
+  protected requireInput(method: string, x: unknown): tf.Tensor {
+    return requireFlatInput(`LogisticRegression.${method}`, x, this.config.inputSize);
   }
 
   logits(x: tf.Tensor): tf.Tensor2D {

@@ -56,7 +56,9 @@ describeBackends(TEST_BACKENDS, 'Mlp', () => {
   it('refuses examples of the wrong size with a clear error', () => {
     const mlp = new Mlp({ inputSize: 4, hiddenSizes: [2], numClasses: 2 });
     const x = tf.zeros([3, 5]);
-    expect(() => mlp.logits(x)).toThrow('Mlp: x must be a batch of examples of 4 values each, e.g. shape [n, 4]; received shape [3, 5].');
+    expect(() => mlp.logits(x)).toThrow(
+      "Mlp: x must be a float32 tensor of shape [n, 4] (or any batch of 4 values per example); received a float32 tensor of shape [3, 5]. Check the model's input size against the data.",
+    );
     x.dispose();
     mlp.dispose();
   });

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Random, deriveSeed, requireNumber, requirePositiveInteger } from '@sdae/core';
+import { Random, deriveSeed, requireKnownKeys, requireNumber, requirePositiveInteger, type KnownKeys } from '@sdae/core';
 import { resolveActivation, type Activation, type ActivationName } from './activations';
 import { Classifier } from './classifier';
-import { affine, forwardHiddenLayers, hiddenLayerValues, requireLayerSizes } from './dense';
+import { affine, forwardHiddenLayers, hiddenLayerValues, requireDenseLayersFit, requireFlatInput, requireLayerSizes } from './dense';
 
 /** Options of {@link Mlp}. */
 export interface MlpOptions {
@@ -28,16 +28,21 @@ export interface MlpConfig {
   seed: number;
 }
 
+const MLP_OPTION_KEYS: KnownKeys<MlpOptions> = { inputSize: true, hiddenSizes: true, activation: true, numClasses: true, seed: true };
+
 /** Resolves and checks the options of an {@link Mlp}. */
 export function resolveMlpOptions(options: MlpOptions): MlpConfig {
   const caller = 'Mlp';
-  return {
+  requireKnownKeys(caller, 'options', options, MLP_OPTION_KEYS);
+  const config = {
     inputSize: requirePositiveInteger(caller, 'inputSize', options.inputSize ?? 784),
     hiddenSizes: requireLayerSizes(caller, 'hiddenSizes', options.hiddenSizes ?? [500], { allowEmpty: true }),
     activation: resolveActivation(caller, 'activation', options.activation ?? 'sigmoid').name,
     numClasses: requirePositiveInteger(caller, 'numClasses', options.numClasses ?? 10),
     seed: requireNumber(caller, 'seed', options.seed ?? 0),
   };
+  requireDenseLayersFit(caller, 'hiddenSizes', [config.inputSize, ...config.hiddenSizes, config.numClasses]);
+  return config;
 }
 
 /**
@@ -81,6 +86,10 @@ export class Mlp extends Classifier<MlpConfig> {
       b: this.getVariable(`layer${index}.b`),
     }));
     return forwardHiddenLayers('Mlp', x, this.config.inputSize, layers, this.activation, layer + 1);
+  }
+
+  protected requireInput(method: string, x: unknown): tf.Tensor {
+    return requireFlatInput(`Mlp.${method}`, x, this.config.inputSize);
   }
 
   logits(x: tf.Tensor): tf.Tensor2D {

@@ -1,10 +1,12 @@
 import {
   InvalidArgumentError,
   describeValue,
+  requireKnownKeys,
   requireNonNegativeInteger,
   requireNumber,
   requirePositiveInteger,
   resolveChoice,
+  type KnownKeys,
 } from '@sdae/core';
 import { requireLayerSizes } from './dense';
 
@@ -104,7 +106,23 @@ const PRESET_LAYERS: Record<ReluCnnPreset, { convolutions: ConvolutionOptions[];
   },
 };
 
-const CONVOLUTION_FIELDS: readonly string[] = ['filters', 'kernelSize', 'strides', 'padding', 'bias', 'pool'];
+const CONVOLUTION_KEYS: KnownKeys<ConvolutionOptions> = {
+  filters: true,
+  kernelSize: true,
+  strides: true,
+  padding: true,
+  bias: true,
+  pool: true,
+};
+
+const RELU_CNN_OPTION_KEYS: KnownKeys<ReluCnnOptions> = {
+  preset: true,
+  inputShape: true,
+  convolutions: true,
+  denseSizes: true,
+  numClasses: true,
+  seed: true,
+};
 
 /** The sizes one convolution layer sees and makes. */
 export interface LayerShape {
@@ -154,14 +172,7 @@ function resolveConvolution(caller: string, argument: string, value: unknown): C
       `${caller}: ${argument} must be an object such as { filters: 20, kernelSize: 5 }; received ${describeValue(value)}.`,
     );
   }
-  const unknown = Object.keys(value).find((key) => !CONVOLUTION_FIELDS.includes(key));
-  if (unknown !== undefined) {
-    throw new InvalidArgumentError(
-      `${argument}.${unknown}`,
-      (value as Record<string, unknown>)[unknown],
-      `${caller}: ${argument} has an unknown field "${unknown}"; the fields are ${CONVOLUTION_FIELDS.join(', ')}.`,
-    );
-  }
+  requireKnownKeys(caller, argument, value, CONVOLUTION_KEYS);
   const layer = value as Partial<ConvolutionOptions>;
   return {
     filters: requirePositiveInteger(caller, `${argument}.filters`, layer.filters),
@@ -243,6 +254,7 @@ export function layerShapes(
  * @example resolveReluCnnOptions({ preset: 'lenet', denseSizes: [100] }).convolutions[1].filters; // 50
  */
 export function resolveReluCnnOptions(options: ReluCnnOptions, caller = 'ReluCnn'): ReluCnnConfig {
+  requireKnownKeys(caller, 'options', options, RELU_CNN_OPTION_KEYS);
   const preset =
     options.preset === undefined || options.preset === null ? null : resolveChoice(caller, 'preset', options.preset, RELU_CNN_PRESETS);
   const presetLayers = PRESET_LAYERS[preset ?? 'notebook'];

@@ -252,7 +252,7 @@ describe('resolveReluCnnOptions', () => {
     [
       'a misspelt field',
       { convolutions: [{ filters: 2, kernelSize: 3, stride: 2 } as never] },
-      /^ReluCnn: convolutions\[0\] has an unknown field "stride"; the fields are filters, kernelSize, strides, padding, bias, pool\.$/,
+      /^ReluCnn: unknown option 'stride' in convolutions\[0\]\. Valid options: 'filters', 'kernelSize', 'strides', 'padding', 'bias', 'pool'\.$/,
     ],
     [
       'dense sizes that are not an array',
@@ -490,7 +490,7 @@ describeBackends(TEST_BACKENDS, 'ReluCnn', () => {
     const x = tf.zeros([2, 27, 27, 1]);
     expect(() => cnn.logits(x)).toThrow(InvalidArgumentError);
     expect(() => cnn.logits(x)).toThrow(
-      /^ReluCnn\.logits: x must have shape \[n, 28, 28, 1\] \(NHWC\) or \[n, 784\]; received \[2, 27, 27, 1\]\./,
+      /^ReluCnn\.logits: x must be a float32 tensor of shape \[n, 28, 28, 1\] or \[n, 784\]; received a float32 tensor of shape \[2, 27, 27, 1\]\. Reshape/,
     );
     x.dispose();
     cnn.dispose();

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, Random, assert, deriveSeed, describeValue } from '@sdae/core';
+import { InvalidArgumentError, Random, deriveSeed, describeValue } from '@sdae/core';
+import { requireTensor } from './tensor-checks';
 import { Classifier } from './classifier';
 import { uniformBound, uniformValues } from './initializers';
 import { layerShapes, resolveReluCnnOptions, type ReluCnnConfig, type ReluCnnOptions } from './relu-cnn-options';
@@ -64,21 +65,22 @@ export class ReluCnn extends Classifier<ReluCnnConfig> {
    * @param x a batch of images, NHWC `[n, height, width, channels]` or flat rows `[n, height * width * channels]`.
    * @throws {InvalidArgumentError} when `x` has neither shape.
    */
+  protected requireInput(method: string, x: unknown): tf.Tensor {
+    const [height, width, channels] = this.config.inputShape;
+    return requireTensor(`ReluCnn.${method}`, 'x', x, {
+      shapes: [
+        [null, height, width, channels],
+        [null, height * width * channels],
+      ],
+      fix: 'Reshape the batch to one of these (NHWC images or flat rows).',
+    });
+  }
+
   logits(x: tf.Tensor): tf.Tensor2D {
     this.assertUsable('logits');
+    this.requireInput('logits', x);
     const [height, width, channels] = this.config.inputShape;
-    const size = height * width * channels;
-    const isImage = x.rank === 4 && x.shape[1] === height && x.shape[2] === width && x.shape[3] === channels;
-    assert(
-      isImage || (x.rank === 2 && x.shape[1] === size),
-      () =>
-        new InvalidArgumentError(
-          'x',
-          x.shape,
-          `ReluCnn.logits: x must have shape [n, ${height}, ${width}, ${channels}] (NHWC) or [n, ${size}]; ` +
-            `received [${x.shape.join(', ')}]. Reshape the batch to one of these.`,
-        ),
-    );
+    const isImage = x.rank === 4;
     return tf.tidy(() => {
       const n = x.shape[0];
       let features: tf.Tensor4D = isImage ? (x as tf.Tensor4D) : tf.reshape(x, [n, height, width, channels]);

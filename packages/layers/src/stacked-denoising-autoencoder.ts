@@ -1,9 +1,19 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, Random, deriveSeed, requireBoolean, requireNumber, requirePositiveInteger, resolveChoice } from '@sdae/core';
+import {
+  InvalidArgumentError,
+  Random,
+  deriveSeed,
+  requireBoolean,
+  requireKnownKeys,
+  requireNumber,
+  requirePositiveInteger,
+  resolveChoice,
+  type KnownKeys,
+} from '@sdae/core';
 import { resolveActivation, type Activation, type ActivationName } from './activations';
 import { Classifier } from './classifier';
 import { resolveCorruption, type CorruptionKind } from './corruption';
-import { affine, forwardHiddenLayers, hiddenLayerValues, requireLayerSizes } from './dense';
+import { affine, forwardHiddenLayers, hiddenLayerValues, requireDenseLayersFit, requireFlatInput, requireLayerSizes } from './dense';
 import { DenoisingAutoencoder, RECONSTRUCTION_LOSSES, type ReconstructionLoss } from './denoising-autoencoder';
 
 /** Options of {@link StackedDenoisingAutoencoder}. */
@@ -42,9 +52,22 @@ export interface StackedDenoisingAutoencoderConfig {
   seed: number;
 }
 
+const STACKED_DENOISING_AUTOENCODER_OPTION_KEYS: KnownKeys<StackedDenoisingAutoencoderOptions> = {
+  inputSize: true,
+  hiddenSizes: true,
+  corruptionLevels: true,
+  corruption: true,
+  activation: true,
+  reconstructionLoss: true,
+  tiedWeights: true,
+  numClasses: true,
+  seed: true,
+};
+
 /** Resolves and checks the options of an SdA, including that there is one corruption level per layer. */
 export function resolveStackedDenoisingAutoencoderOptions(options: StackedDenoisingAutoencoderOptions): StackedDenoisingAutoencoderConfig {
   const caller = 'StackedDenoisingAutoencoder';
+  requireKnownKeys(caller, 'options', options, STACKED_DENOISING_AUTOENCODER_OPTION_KEYS);
   const hiddenSizes = requireLayerSizes(caller, 'hiddenSizes', options.hiddenSizes ?? [1000, 1000, 1000], { allowEmpty: false });
   const defaultLevels = options.hiddenSizes === undefined ? [0.1, 0.2, 0.3] : hiddenSizes.map(() => 0);
   const levels = options.corruptionLevels ?? defaultLevels;
@@ -57,7 +80,7 @@ export function resolveStackedDenoisingAutoencoderOptions(options: StackedDenois
     );
   }
   const corruption = options.corruption ?? 'mask';
-  return {
+  const config = {
     inputSize: requirePositiveInteger(caller, 'inputSize', options.inputSize ?? 784),
     hiddenSizes,
     corruptionLevels: levels.map((level, index) => resolveCorruption(caller, corruption, level, `corruptionLevels[${index}]`).level),
@@ -68,6 +91,8 @@ export function resolveStackedDenoisingAutoencoderOptions(options: StackedDenois
     numClasses: requirePositiveInteger(caller, 'numClasses', options.numClasses ?? 10),
     seed: requireNumber(caller, 'seed', options.seed ?? 0),
   };
+  requireDenseLayersFit(caller, 'hiddenSizes', [config.inputSize, ...config.hiddenSizes, config.numClasses]);
+  return config;
 }
 
 /**
@@ -154,6 +179,10 @@ export class StackedDenoisingAutoencoder extends Classifier<StackedDenoisingAuto
       this.activation,
       layer,
     );
+  }
+
+  protected requireInput(method: string, x: unknown): tf.Tensor {
+    return requireFlatInput(`StackedDenoisingAutoencoder.${method}`, x, this.config.inputSize);
   }
 
   logits(x: tf.Tensor): tf.Tensor2D {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, requireBoolean, requireNumber } from '@sdae/core';
+import { InvalidArgumentError, requireBoolean, requireKnownKeys, requireNumber, type KnownKeys } from '@sdae/core';
 import type { Model } from './model';
 
 /** Options of {@link initializeFrom}. */
@@ -21,6 +21,8 @@ export interface InitializeFromReport {
   reset: string[];
 }
 
+const INITIALIZE_FROM_OPTION_KEYS: KnownKeys<InitializeFromOptions> = { weights: true, scale: true, resetBiases: true };
+
 const BIAS_NAME = /(^|\.)(b|bPrime|bias)$/;
 
 /**
@@ -35,6 +37,7 @@ const BIAS_NAME = /(^|\.)(b|bPrime|bias)$/;
  */
 export function initializeFrom(target: Model, source: Model, options: InitializeFromOptions = {}): InitializeFromReport {
   const caller = 'initializeFrom';
+  requireKnownKeys(caller, 'options', options, INITIALIZE_FROM_OPTION_KEYS);
   const scale = requireNumber(caller, 'scale', options.scale ?? 1);
   const resetBiases = requireBoolean(caller, 'resetBiases', options.resetBiases ?? true);
   const targetWeights = target.getWeights();

@@ -1,4 +1,4 @@
-import { requireNumber, requirePositiveInteger } from '@sdae/core';
+import { requireKnownKeys, requireNumber, requirePositiveInteger, type KnownKeys } from '@sdae/core';
 
 /** Options of {@link EarlyStopping}; the defaults are the Theano tutorial's. */
 export interface EarlyStoppingOptions {
@@ -9,6 +9,8 @@ export interface EarlyStoppingOptions {
   /** An improvement is significant when the new error is below best * improvementThreshold. @default 0.995 */
   improvementThreshold?: number;
 }
+
+const EARLY_STOPPING_OPTION_KEYS: KnownKeys<EarlyStoppingOptions> = { patience: true, patienceIncrease: true, improvementThreshold: true };
 
 /** The state of {@link EarlyStopping}, as saved in a checkpoint. */
 export interface EarlyStoppingState {
@@ -35,6 +37,7 @@ export class EarlyStopping {
 
   constructor(batchesPerEpoch: number, options: EarlyStoppingOptions = {}) {
     const caller = 'EarlyStopping';
+    requireKnownKeys(caller, 'options', options, EARLY_STOPPING_OPTION_KEYS);
     requirePositiveInteger(caller, 'batchesPerEpoch', batchesPerEpoch);
     this.patienceIncrease = requireNumber(caller, 'patienceIncrease', options.patienceIncrease ?? 2, { min: 1 });
     this.improvementThreshold = requireNumber(caller, 'improvementThreshold', options.improvementThreshold ?? 0.995, {

@@ -1,10 +1,18 @@
+import type { KnownKeys } from '@sdae/core';
 import { InvalidArgumentError, requireBoolean } from '@sdae/core';
 import { batchCount, epochBatches, type ImageSet } from '@sdae/datasets';
 import type { BundleTensor, Classifier } from '@sdae/layers';
 import { restoreCheckpoint, type LoopState, type SettingValue } from './checkpoint';
 import { EarlyStopping, type EarlyStoppingOptions } from './early-stopping';
 import { runWithHooks, type EpochLog, type StopReason, type TrainingEvent, type TrainingHooks, type TrainingResult } from './events';
-import { dataFingerprint, loopSettings, requireEpochs, resolveCommonOptions, type CommonTrainingOptions } from './loop-options';
+import {
+  dataFingerprint,
+  loopSettings,
+  requireClassifierSet,
+  requireEpochs,
+  resolveCommonOptions,
+  type CommonTrainingOptions,
+} from './loop-options';
 import { checkpointIfDue, eventLoopYielder, once, restoreWeights, snapshotWeights, writeCheckpoint } from './loop-step';
 import { evaluate } from './metrics';
 import { Optimizer } from './optimizers';
@@ -34,6 +42,12 @@ export interface FitClassifierOptions extends CommonTrainingOptions {
   restoreBestWeights?: boolean;
 }
 
+const OPTION_KEYS: KnownKeys<Omit<FitClassifierOptions, keyof CommonTrainingOptions>> = {
+  epochs: true,
+  earlyStopping: true,
+  restoreBestWeights: true,
+};
+
 /**
  * Supervised minibatch training of a classifier (fine-tuning an SdA, an MLP, a CNN) with the
  * Theano tutorials' early stopping: validate once per epoch; on a new best validation error,
@@ -47,7 +61,7 @@ export async function* classifierTraining(
 ): AsyncGenerator<TrainingEvent, TrainingResult> {
   const caller = 'fitClassifier';
   const epochs = requireEpochs(caller, options.epochs ?? DEFAULTS.epochs);
-  const resolved = resolveCommonOptions(caller, options, DEFAULTS);
+  const resolved = resolveCommonOptions(caller, options, DEFAULTS, OPTION_KEYS);
   const restoreBest = requireBoolean(caller, 'restoreBestWeights', options.restoreBestWeights ?? true);
   const earlyStoppingOption = options.earlyStopping ?? true;
   if (earlyStoppingOption !== false && data.validation === undefined && options.earlyStopping !== undefined) {
@@ -58,6 +72,9 @@ export async function* classifierTraining(
     );
   }
   const { train, validation, test } = data;
+  requireClassifierSet(caller, 'data.train', train, model.numClasses, resolved.batchSize);
+  if (validation !== undefined) requireClassifierSet(caller, 'data.validation', validation, model.numClasses);
+  if (test !== undefined) requireClassifierSet(caller, 'data.test', test, model.numClasses);
   const batchesPerEpoch = Math.min(batchCount(train.count, resolved.batchSize), resolved.batchesPerEpoch ?? Number.POSITIVE_INFINITY);
   const stopping =
     earlyStoppingOption === false || validation === undefined

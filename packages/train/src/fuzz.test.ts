@@ -169,10 +169,14 @@ describe('files claiming huge shapes [cpu]', () => {
     da.dispose();
     expect(bytes.length).toBeLessThan(1024);
     const rss = process.memoryUsage().rss;
-    const config = forged<ForgedMeta>(bytes, (meta) => Object.assign(meta.config, { visibleSize: 784, hiddenSize: 1e6 }));
+    // 784 x 100,000 weights (0.3 GB) are within what a weight matrix may hold, but not in the 14 values present.
+    const config = forged<ForgedMeta>(bytes, (meta) => Object.assign(meta.config, { visibleSize: 784, hiddenSize: 1e5 }));
     expect(() => modelFromBytes(config, 'da.sdae')).toThrow(
       /da.sdae: config is wrong: expected a configuration whose weights fit the 14 values/,
     );
+    // 784 x 1e6 is more than any weight matrix may hold: the model's own size check refuses it.
+    const huge = forged<ForgedMeta>(bytes, (meta) => Object.assign(meta.config, { visibleSize: 784, hiddenSize: 1e6 }));
+    expect(() => modelFromBytes(huge, 'da.sdae')).toThrow(/da.sdae: config is wrong: .*would hold 784000000 values/);
     const shape = forged<ForgedMeta>(bytes, (meta) => (meta.tensors[0].shape = [784, 1e6]));
     expect(() => modelFromBytes(shape, 'da.sdae')).toThrow(
       /da.sdae: size of the weight data is wrong: expected 3136000024 bytes, found 56 bytes/,

@@ -1,7 +1,17 @@
-import { InvalidArgumentError, crc32, requireNonNegativeInteger, requireNumber, requirePositiveInteger, resolveChoice } from '@sdae/core';
+import {
+  InvalidArgumentError,
+  crc32,
+  requireKnownKeys,
+  requireNonNegativeInteger,
+  requireNumber,
+  requirePositiveInteger,
+  resolveChoice,
+  type KnownKeys,
+} from '@sdae/core';
 import type { BatchOrder, ImageSet } from '@sdae/datasets';
 import { toCheckpoint, type Checkpoint, type CheckpointSettings, type SettingValue } from './checkpoint';
 import { resolveEngineName, type EngineName } from './engine-options';
+import type { TrainingHooks } from './events';
 import { resolveOptimizerOptions, type OptimizerConfig, type OptimizerName, type OptimizerOptions } from './optimizers';
 
 /** Where and how often a loop writes checkpoints. */
@@ -67,6 +77,32 @@ export interface CommonTrainingOptions {
   stepsPerRun?: number;
 }
 
+const COMMON_TRAINING_OPTION_KEYS: KnownKeys<CommonTrainingOptions> = {
+  batchSize: true,
+  order: true,
+  seed: true,
+  optimizer: true,
+  learningRate: true,
+  signal: true,
+  checkpoint: true,
+  resume: true,
+  batchesPerEpoch: true,
+  engine: true,
+  threads: true,
+  stepsPerRun: true,
+  settings: true,
+};
+
+const TRAINING_HOOK_KEYS: KnownKeys<TrainingHooks> = {
+  onEngine: true,
+  onEpochBegin: true,
+  onBatchEnd: true,
+  onEpochEnd: true,
+  onTrainEnd: true,
+};
+
+const CHECKPOINT_OPTION_KEYS: KnownKeys<CheckpointOptions> = { every: true, write: true };
+
 /** The resolved common options. */
 export interface ResolvedCommonOptions {
   batchSize: number;
@@ -93,11 +129,19 @@ export interface LoopDefaults {
 /**
  * Resolves the options every loop shares. The learning rate is `options.learningRate`, else the
  * optimiser settings' own, else the loop's default: the optimiser's fallback is never used here.
+ *
+ * @param loopKeys the options of this loop beyond the common ones and the hooks; any other key is refused.
  */
-export function resolveCommonOptions(caller: string, options: CommonTrainingOptions, defaults: LoopDefaults): ResolvedCommonOptions {
+export function resolveCommonOptions(
+  caller: string,
+  options: CommonTrainingOptions,
+  defaults: LoopDefaults,
+  loopKeys: Readonly<Record<string, true>>,
+): ResolvedCommonOptions {
+  requireKnownKeys(caller, 'options', options, { ...COMMON_TRAINING_OPTION_KEYS, ...TRAINING_HOOK_KEYS, ...loopKeys });
   const optimizerOptions =
     typeof options.optimizer === 'string' || options.optimizer === undefined ? { name: options.optimizer } : options.optimizer;
-  const checkpoint = options.checkpoint;
+  const checkpoint = requireKnownKeys(caller, 'checkpoint', options.checkpoint, CHECKPOINT_OPTION_KEYS);
   if (checkpoint !== undefined && typeof checkpoint.write !== 'function') {
     throw new InvalidArgumentError(
       'checkpoint',
@@ -124,6 +168,41 @@ export function resolveCommonOptions(caller: string, options: CommonTrainingOpti
     threads: options.threads === undefined ? undefined : requirePositiveInteger(caller, 'threads', options.threads),
     stepsPerRun: options.stepsPerRun === undefined ? undefined : requirePositiveInteger(caller, 'stepsPerRun', options.stepsPerRun),
   };
+}
+
+/**
+ * Checks a data set against the classifier it trains or evaluates, before any tensor is made: the
+ * same number of classes, every label inside them and, given `batchSize`, at least one full batch.
+ *
+ * @param argument the set's name in the caller's parameters, `'data.train'`.
+ * @throws {InvalidArgumentError} naming the set and what differs.
+ */
+export function requireClassifierSet(caller: string, argument: string, set: ImageSet, numClasses: number, batchSize?: number): void {
+  if (set.numClasses !== numClasses) {
+    throw new InvalidArgumentError(
+      argument,
+      set.numClasses,
+      `${caller}: ${argument} has ${set.numClasses} classes but the model has ${numClasses} (numClasses); ` +
+        `build the model with numClasses: ${set.numClasses}, or give the set numClasses ${numClasses} if its labels are a subset.`,
+    );
+  }
+  let largest = 0;
+  for (let index = 0; index < set.labels.length; index++) largest = Math.max(largest, set.labels[index]!);
+  if (largest >= numClasses || set.labels.length !== set.count) {
+    throw new InvalidArgumentError(
+      argument,
+      largest,
+      `${caller}: ${argument} must hold ${set.count} labels in [0, ${numClasses}); found ${set.labels.length} labels, the largest ${largest}. Check how the set was built.`,
+    );
+  }
+  if (batchSize !== undefined && batchSize > set.count) {
+    throw new InvalidArgumentError(
+      'batchSize',
+      batchSize,
+      `${caller}: batchSize ${batchSize} is larger than the ${set.count} examples of ${argument}, so an epoch would have no batch; ` +
+        `use a batchSize of at most ${set.count}.`,
+    );
+  }
 }
 
 /** Checks a number of epochs (0 is allowed: nothing to do). */

@@ -92,17 +92,46 @@ export interface StepContext {
   batch: number;
 }
 
+/** How many times its first value a run's cost may reach before training counts as diverged. */
+export const DIVERGENCE_GROWTH = 1e6;
+
 /**
- * Reads the step's loss, then applies its gradients; disposes both. A NaN or infinite loss puts
- * back `lastGood` instead and throws {@link DivergenceError}.
+ * The divergence check of one run's steps, whichever engine runs them: a NaN or infinite cost, or
+ * one above {@link DIVERGENCE_GROWTH} times the run's first cost, diverged.
  */
-export async function applyStep(context: StepContext, step: LossAndGradients): Promise<number> {
+export class DivergenceGuard {
+  private firstCost: number | undefined;
+
+  /**
+   * Checks a step's cost; the first finite cost becomes the reference. On divergence it puts back
+   * `context.lastGood` and throws.
+   *
+   * @throws {DivergenceError} naming where, the cost and, for growth, the first cost.
+   */
+  check(context: StepContext, cost: number): void {
+    const grew = Number.isFinite(cost) && this.firstCost !== undefined && this.firstCost > 0 && cost > DIVERGENCE_GROWTH * this.firstCost;
+    if (Number.isFinite(cost) && !grew) {
+      this.firstCost ??= cost;
+      return;
+    }
+    restoreWeights(context.owner, context.lastGood);
+    const { caller, epoch, batch, optimizer } = context;
+    throw new DivergenceError(caller, epoch, batch, cost, optimizer.config.learningRate, grew ? this.firstCost : undefined);
+  }
+}
+
+/**
+ * Reads the step's loss, then applies its gradients; disposes both. A loss that `guard` calls
+ * divergent puts back `lastGood` instead and throws {@link DivergenceError}.
+ */
+export async function applyStep(context: StepContext, step: LossAndGradients, guard: DivergenceGuard): Promise<number> {
   const cost = (await step.loss.data())[0];
   step.loss.dispose();
-  if (!Number.isFinite(cost)) {
+  try {
+    guard.check(context, cost);
+  } catch (error) {
     tf.dispose(Object.values(step.gradients));
-    restoreWeights(context.owner, context.lastGood);
-    throw new DivergenceError(context.caller, context.epoch, context.batch, cost, context.optimizer.config.learningRate);
+    throw error;
   }
   context.optimizer.apply(context.variables, step.gradients);
   tf.dispose(Object.values(step.gradients));

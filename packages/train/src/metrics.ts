@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError } from '@sdae/core';
+import { InvalidArgumentError, requireKnownKeys, type KnownKeys } from '@sdae/core';
 import { epochBatches, type ImageSet } from '@sdae/datasets';
 import { batchToTensors } from '@sdae/datasets/tensors';
 import type { Classifier } from '@sdae/layers';
+import { requireClassifierSet } from './loop-options';
 
 function requireSameLength(caller: string, predicted: ArrayLike<number>, labels: ArrayLike<number>): void {
   if (predicted.length !== labels.length || labels.length === 0) {
@@ -71,6 +72,8 @@ export interface Evaluation {
  * @example const { errorRate } = await evaluate(model, mnist.test);
  */
 export async function evaluate(model: Classifier, set: ImageSet, options: { batchSize?: number } = {}): Promise<Evaluation> {
+  requireKnownKeys('evaluate', 'options', options, { batchSize: true } satisfies KnownKeys<{ batchSize?: number }>);
+  requireClassifierSet('evaluate', 'set', set, model.numClasses);
   const predictions = new Int32Array(set.count);
   let lossSum = 0;
   for (const batch of epochBatches(set, { batchSize: options.batchSize ?? 1000, partialBatch: 'keep' })) {

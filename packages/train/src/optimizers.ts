@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, requireNumber, resolveChoice } from '@sdae/core';
+import { InvalidArgumentError, requireKnownKeys, requireNumber, resolveChoice, type KnownKeys } from '@sdae/core';
 import type { BundleTensor } from '@sdae/layers';
 
 /** The optimisers: plain SGD (the tutorials'), SGD with momentum (DeepLearnToolbox's) and Adam. */
@@ -41,8 +41,18 @@ export interface OptimizerState {
   slots: BundleTensor[];
 }
 
+const OPTIMIZER_OPTION_KEYS: KnownKeys<OptimizerOptions> = {
+  name: true,
+  learningRate: true,
+  momentum: true,
+  beta1: true,
+  beta2: true,
+  epsilon: true,
+};
+
 /** Resolves and checks optimiser options; every default lives here. */
 export function resolveOptimizerOptions(options: OptimizerOptions, caller = 'createOptimizer'): OptimizerConfig {
+  requireKnownKeys(caller, 'optimizer', options, OPTIMIZER_OPTION_KEYS);
   const unit = { min: 0, max: 1, excludeMax: true };
   return {
     name: resolveChoice(caller, 'optimizer', options.name ?? 'sgd', OPTIMIZER_NAMES),

@@ -1,3 +1,4 @@
+import type { KnownKeys } from '@sdae/core';
 import type { ImageSet } from '@sdae/datasets';
 import { ModelFormatError, type StackedDenoisingAutoencoder } from '@sdae/layers';
 import { restoreCheckpoint, type LoopState } from './checkpoint';
@@ -19,6 +20,8 @@ export interface PretrainStackOptions extends CommonTrainingOptions {
   learningRate?: number;
 }
 
+const OPTION_KEYS: KnownKeys<Omit<PretrainStackOptions, keyof CommonTrainingOptions>> = { epochs: true };
+
 /**
  * Greedy layer-wise pretraining of an SdA, as a stream of events: the dA of layer i is trained on
  * the output of layers 0..i-1 computed on clean input, with its own corruption level. Each layer
@@ -32,7 +35,7 @@ export async function* pretrainingTraining(
 ): AsyncGenerator<TrainingEvent, TrainingResult> {
   const caller = 'pretrainStack';
   const epochs = requireEpochs(caller, options.epochs ?? DEFAULTS.epochs);
-  const resolved = resolveCommonOptions(caller, options, DEFAULTS);
+  const resolved = resolveCommonOptions(caller, options, DEFAULTS, OPTION_KEYS);
   const started = performance.now();
   const checkpoint = resolved.resume;
   const firstLayer = checkpoint?.state.layer ?? 0;

@@ -9,7 +9,7 @@ import {
 } from '@sdae/backend';
 import { oneHot, type Batch } from '@sdae/datasets';
 import type { Classifier, DenoisingAutoencoder, LossAndGradients, Model } from '@sdae/layers';
-import { applyStep, type StepContext } from './loop-step';
+import { DivergenceGuard, applyStep, type StepContext } from './loop-step';
 import type { EngineReport } from './engine-options';
 import type { ResolvedCommonOptions } from './loop-options';
 import type { Optimizer } from './optimizers';
@@ -132,8 +132,8 @@ export interface StepRunner {
   readonly report: EngineReport;
   /**
    * Submits one step: its loss (and classes), with the optimiser's update applied, and resolves
-   * with the steps this call completed (none, this one, or several). A NaN or infinite loss puts
-   * back `context.lastGood` and throws {@link DivergenceError}.
+   * with the steps this call completed (none, this one, or several). A NaN or infinite loss, or one
+   * a million times the run's first, puts back `context.lastGood` and throws {@link DivergenceError}.
    */
   submit(batch: StepBatch, context: StepContext): Promise<StepOutcome[]>;
   /** Completes every submitted step; call it before reading the loop's results or the weights. */
@@ -201,6 +201,7 @@ class TfjsRunner implements StepRunner {
     private readonly spec: StepSpec,
     private readonly optimizer: Optimizer,
     readonly report: EngineReport,
+    private readonly guard = new DivergenceGuard(),
   ) {}
 
   async submit(batch: StepBatch, context: StepContext): Promise<StepOutcome[]> {
@@ -210,7 +211,7 @@ class TfjsRunner implements StepRunner {
       predicted = (await classes.data()) as Int32Array;
       classes.dispose();
     }
-    const cost = await applyStep({ ...context, optimizer: this.optimizer }, step);
+    const cost = await applyStep({ ...context, optimizer: this.optimizer }, step, this.guard);
     return [predicted === undefined ? { context, cost } : { context, cost, classes: predicted }];
   }
 
@@ -234,6 +235,7 @@ interface PendingStep {
 class NativeRunner implements StepRunner {
   private fallback: TfjsRunner | undefined;
   private pending: PendingStep[] = [];
+  private readonly guard = new DivergenceGuard();
 
   constructor(
     private readonly spec: StepSpec,
@@ -271,6 +273,7 @@ class NativeRunner implements StepRunner {
         this.spec,
         this.optimizer,
         this.tfjsReport(`the native engine cannot compile this step: ${error.message}`),
+        this.guard,
       );
       const [outcome] = await this.fallback.submit(batch, context);
       return [...completed, { ...outcome!, engineChange: this.fallback.report }];
@@ -313,10 +316,8 @@ class NativeRunner implements StepRunner {
     for (const [index, outputs] of results.entries()) {
       const { context } = steps[index]!;
       const cost = outputs.loss![0]!;
-      if (!Number.isFinite(cost)) {
-        // The tfjs path's guard, with the weights of the epoch's start put back into both engines.
-        await applyStep({ ...context, optimizer: this.optimizer }, { loss: tf.scalar(cost), gradients: {} });
-      }
+      // The tfjs path's guard; on divergence the weights of the epoch's start go back into both engines.
+      this.guard.check({ ...context, optimizer: this.optimizer }, cost);
       completed.push(outputs.classes === undefined ? { context, cost } : { context, cost, classes: outputs.classes as Int32Array });
     }
     return completed;

@@ -1,3 +1,4 @@
+import type { KnownKeys } from '@sdae/core';
 import type * as tf from '@tensorflow/tfjs-core';
 import { epochBatches, type ImageSet } from '@sdae/datasets';
 import type { DenoisingAutoencoder, Model } from '@sdae/layers';
@@ -27,6 +28,8 @@ export interface TrainAutoencoderOptions extends CommonTrainingOptions {
   /** The learning rate; overrides the optimiser's. @default 0.1 (the dA tutorial) */
   learningRate?: number;
 }
+
+const OPTION_KEYS: KnownKeys<Omit<TrainAutoencoderOptions, keyof CommonTrainingOptions>> = { epochs: true };
 
 /** What the unsupervised epoch loop needs; shared by dA training and SdA pretraining. */
 export interface UnsupervisedRun {
@@ -144,7 +147,7 @@ export async function* autoencoderTraining(
 ): AsyncGenerator<TrainingEvent, TrainingResult> {
   const caller = 'trainAutoencoder';
   const epochs = requireEpochs(caller, options.epochs ?? DEFAULTS.epochs);
-  const resolved = resolveCommonOptions(caller, options, DEFAULTS);
+  const resolved = resolveCommonOptions(caller, options, DEFAULTS, OPTION_KEYS);
   const started = performance.now();
   const optimizer = new Optimizer(resolved.optimizer);
   try {

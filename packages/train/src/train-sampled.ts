@@ -1,9 +1,10 @@
+import type { KnownKeys } from '@sdae/core';
 import { requireNonNegativeInteger } from '@sdae/core';
 import { sampledBatches, type Batch, type ImageSet } from '@sdae/datasets';
 import type { Classifier } from '@sdae/layers';
 import { restoreCheckpoint, type LoopState } from './checkpoint';
 import { runWithHooks, type StopReason, type TrainingEvent, type TrainingHooks, type TrainingResult } from './events';
-import { dataFingerprint, loopSettings, resolveCommonOptions, type CommonTrainingOptions } from './loop-options';
+import { dataFingerprint, loopSettings, requireClassifierSet, resolveCommonOptions, type CommonTrainingOptions } from './loop-options';
 import { checkpointIfDue, eventLoopYielder, once, snapshotWeights, writeCheckpoint } from './loop-step';
 import { Optimizer } from './optimizers';
 import { classifierBatch, classifierStepSpec, createStepRunner, type StepOutcome, type StepRunner } from './step-engine';
@@ -21,6 +22,8 @@ export interface TrainSampledOptions extends CommonTrainingOptions {
   learningRate?: number;
 }
 
+const OPTION_KEYS: KnownKeys<Omit<TrainSampledOptions, keyof CommonTrainingOptions>> = { iterations: true };
+
 /**
  * The numpy notebook's mode: each iteration samples a random minibatch (with replacement across
  * iterations), takes one step, and logs the loss and the accuracy on that minibatch. Logs are
@@ -35,7 +38,8 @@ export async function* sampledTraining(
 ): AsyncGenerator<TrainingEvent, TrainingResult> {
   const caller = 'trainSampled';
   const iterations = requireNonNegativeInteger(caller, 'iterations', options.iterations ?? DEFAULTS.iterations);
-  const resolved = resolveCommonOptions(caller, options, DEFAULTS);
+  const resolved = resolveCommonOptions(caller, options, DEFAULTS, OPTION_KEYS);
+  requireClassifierSet(caller, 'set', set, model.numClasses);
   const started = performance.now();
   const optimizer = new Optimizer(resolved.optimizer);
   let state: LoopState = { loop: 'sampled', nextEpoch: 0, iterations: 0, history: [] };

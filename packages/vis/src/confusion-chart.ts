@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@sdae/core';
+import { InvalidArgumentError, requireKnownKeys, type KnownKeys } from '@sdae/core';
 import { escapeXml, svgOpening } from './svg-chart';
 
 /** Options of {@link confusionMatrixChart}. */
@@ -19,6 +19,11 @@ export interface ConfusionMatrixChartOptions {
  * @throws {InvalidArgumentError} when the matrix is not square or holds a negative or non-integer count.
  */
 export function confusionMatrixChart(matrix: readonly (readonly number[])[], options: ConfusionMatrixChartOptions = {}): string {
+  requireKnownKeys('confusionMatrixChart', 'options', options, {
+    title: true,
+    classNames: true,
+    cellSize: true,
+  } satisfies KnownKeys<ConfusionMatrixChartOptions>);
   const size = matrix.length;
   if (size === 0 || !matrix.every((row) => row.length === size && row.every((count) => Number.isInteger(count) && count >= 0))) {
     throw new InvalidArgumentError(

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@sdae/core';
+import { InvalidArgumentError, requireKnownKeys, type KnownKeys } from '@sdae/core';
 import { escapeXml } from './svg-chart';
 
 /** One picture of a report: an SVG chart (inlined) or a PNG image (embedded as a data URI). */
@@ -38,6 +38,14 @@ export function toBase64(bytes: Uint8Array): string {
  * @example await writeFile('runs/da/report.html', htmlReport({ title: 'dA 784-500', summary: { 'final cost': 70.3 }, figures }));
  */
 export function htmlReport(options: ReportOptions): string {
+  requireKnownKeys('htmlReport', 'options', options, {
+    title: true,
+    summary: true,
+    figures: true,
+    config: true,
+    backendReport: true,
+    log: true,
+  } satisfies KnownKeys<ReportOptions>);
   const parts = [
     '<!doctype html>',
     '<html lang="en"><head><meta charset="utf-8">',

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, requirePositiveInteger } from '@sdae/core';
+import { InvalidArgumentError, requireKnownKeys, requirePositiveInteger, type KnownKeys } from '@sdae/core';
 import { tileRasterImages, type GreyImage } from './tile-raster-images';
 
 /** Options of {@link reconstructionGrid}. */
@@ -19,6 +19,10 @@ export function reconstructionGrid(
   rows: { originals: ArrayLike<number>; corrupted?: ArrayLike<number>; reconstructions?: ArrayLike<number> },
   options: ReconstructionGridOptions = {},
 ): GreyImage {
+  requireKnownKeys('reconstructionGrid', 'options', options, {
+    imageShape: true,
+    count: true,
+  } satisfies KnownKeys<ReconstructionGridOptions>);
   const caller = 'reconstructionGrid';
   const imageShape = options.imageShape ?? [28, 28];
   const imageSize = imageShape[0] * imageShape[1];

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, requirePositiveInteger } from '@sdae/core';
+import { InvalidArgumentError, requireKnownKeys, requirePositiveInteger, type KnownKeys } from '@sdae/core';
 
 /** One line of a chart: a name for the legend and its points. */
 export interface LineSeries {
@@ -85,6 +85,8 @@ function formatTick(value: number): string {
   return Math.abs(value) >= 1e5 || (value !== 0 && Math.abs(value) < 1e-3) ? value.toExponential(1) : String(value);
 }
 
+const LINE_CHART_OPTION_KEYS: KnownKeys<LineChartOptions> = { title: true, xLabel: true, yLabel: true, width: true, height: true };
+
 /**
  * A line chart as an SVG document: title, both axes with round ticks and labels, one polyline per
  * series in its own colour, and a legend. Learning curves, error curves, sweeps of several runs.
@@ -95,6 +97,7 @@ function formatTick(value: number): string {
  */
 export function lineChart(series: readonly LineSeries[], options: LineChartOptions = {}): string {
   const caller = 'lineChart';
+  requireKnownKeys(caller, 'options', options, LINE_CHART_OPTION_KEYS);
   const width = requirePositiveInteger(caller, 'width', options.width ?? 640);
   const height = requirePositiveInteger(caller, 'height', options.height ?? 400);
   if (series.length === 0)

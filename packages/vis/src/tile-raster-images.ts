@@ -1,4 +1,11 @@
-import { InvalidArgumentError, requireBoolean, requireNonNegativeInteger, requirePositiveInteger } from '@sdae/core';
+import {
+  InvalidArgumentError,
+  requireBoolean,
+  requireKnownKeys,
+  requireNonNegativeInteger,
+  requirePositiveInteger,
+  type KnownKeys,
+} from '@sdae/core';
 
 /** Options of {@link tileRasterImages}; the defaults are Theano's `tile_raster_images`. */
 export interface TileRasterImagesOptions {
@@ -27,6 +34,13 @@ function requirePair(caller: string, argument: string, value: unknown, allowZero
   return [check(caller, `${argument}[0]`, value[0]), check(caller, `${argument}[1]`, value[1])];
 }
 
+const TILE_RASTER_IMAGES_OPTION_KEYS: KnownKeys<TileRasterImagesOptions> = {
+  imageShape: true,
+  tileShape: true,
+  tileSpacing: true,
+  scaleRowsToUnitInterval: true,
+};
+
 /**
  * Lays rows of `values` (e.g. W^T: one filter per row) out as a grid of grey tiles, exactly as
  * Theano's `tile_raster_images`: tiles filled row-major, separated by `tileSpacing` black pixels;
@@ -43,6 +57,7 @@ function requirePair(caller: string, argument: string, value: unknown, allowZero
  */
 export function tileRasterImages(values: ArrayLike<number>, options: TileRasterImagesOptions = {}): GreyImage {
   const caller = 'tileRasterImages';
+  requireKnownKeys(caller, 'options', options, TILE_RASTER_IMAGES_OPTION_KEYS);
   const [imageHeight, imageWidth] = requirePair(caller, 'imageShape', options.imageShape ?? [28, 28], false);
   const [rows, columns] = requirePair(caller, 'tileShape', options.tileShape ?? [10, 10], false);
   const [spaceVertical, spaceHorizontal] = requirePair(caller, 'tileSpacing', options.tileSpacing ?? [1, 1], true);

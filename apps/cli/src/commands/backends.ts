@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { formatBackendReport, listBackends, selectBackend } from '@sdae/backend';
+import { formatBackendReport, listBackends } from '@sdae/backend';
+import { selectCliBackend } from '../experiment';
 import { addCommand, backendFlag, jsonFlag, type FlagValues } from '../flags';
 import type { Output } from '../output';
 
@@ -14,7 +15,7 @@ export type BackendsFlags = FlagValues<typeof FLAGS>;
  */
 export async function backendsCommand(options: BackendsFlags, output: Output): Promise<void> {
   const available = await listBackends();
-  const report = await selectBackend({ backend: options.backend });
+  const report = await selectCliBackend(options.backend);
   if (options.json) {
     output.out(`${JSON.stringify({ native: report.native, available, selected: report })}\n`);
     return;

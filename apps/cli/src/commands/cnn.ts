@@ -15,7 +15,7 @@ import {
 } from '@sdae/train';
 import { confusionMatrixChart, lineChart } from '@sdae/vis';
 import { batchCount } from '@sdae/datasets';
-import { filtersPng, startExperiment, trainingControls, writeReport } from '../experiment';
+import { filtersPng, requireBatchFits, startExperiment, trainingControls, writeReport } from '../experiment';
 import {
   addCommand,
   batchSizeFlag,
@@ -26,6 +26,7 @@ import {
   flag,
   learningRateFlag,
   positiveInteger,
+  refuseInapplicable,
   type FlagValues,
 } from '../flags';
 import type { Output } from '../output';
@@ -85,6 +86,8 @@ export async function cnnCommand(flags: CnnFlags, output: Output): Promise<void>
       if (!sampled || epochLog.epoch % 100 === 99) experiment.logEpoch(epochLog);
     };
     const sampled = flags.preset === 'notebook' && flags.epochs === undefined;
+    // Sampled minibatches draw with replacement; epochs need a full batch.
+    if (!sampled) requireBatchFits(experiment, flags, batchSize);
     const iterations = flags.iterations ?? defaults.iterations ?? 3000;
     const controls = await trainingControls(experiment, flags, output, sampled ? iterations : batchCount(mnist.train.count, batchSize));
     const common = { ...controls.loopOptions, batchSize, optimizer, learningRate, seed: flags.seed, onEpochEnd };
@@ -181,6 +184,20 @@ export function register(program: Command, output: Output): void {
     'cnn',
     'train a ReLU CNN (notebook: one 5x5 filter, random minibatches; lenet: two conv+pool blocks, epochs of Adam); writes curves, kernels, confusion matrix, report.html',
     FLAGS,
-    (flags) => cnnCommand(flags, output),
+    (flags, command) => {
+      refuseInapplicable(
+        command,
+        '--iterations',
+        flags.preset === 'notebook',
+        'does not apply to --preset lenet, which trains whole epochs; drop --iterations and set --epochs instead.',
+      );
+      refuseInapplicable(
+        command,
+        '--iterations',
+        flags.epochs === undefined,
+        'and --epochs contradict: --iterations trains on random minibatches, --epochs on whole epochs; keep one of them.',
+      );
+      return cnnCommand(flags, output);
+    },
   );
 }

@@ -4,7 +4,7 @@ import { DenoisingAutoencoder, filterRows, saveModel } from '@sdae/layers';
 import { trainAutoencoder } from '@sdae/train';
 import { encodePng, greyToRgba, lineChart, reconstructionGrid } from '@sdae/vis';
 import { batchCount } from '@sdae/datasets';
-import { filtersPng, startExperiment, trainingControls, writeReport } from '../experiment';
+import { filtersPng, requireBatchFits, startExperiment, trainingControls, writeReport } from '../experiment';
 import { activationFlag, addCommand, checkpointFlags, daTrainingFlags, engineFlags, experimentFlags, type FlagValues } from '../flags';
 import type { Output } from '../output';
 
@@ -26,6 +26,7 @@ export type DaFlags = FlagValues<typeof FLAGS>;
 export async function daCommand(flags: DaFlags, output: Output): Promise<void> {
   const experiment = await startExperiment(flags, output);
   const { mnist, log } = experiment;
+  requireBatchFits(experiment, flags, flags.batchSize);
   const da = new DenoisingAutoencoder({
     hiddenSize: flags.hidden,
     corruptionLevel: flags.corruption,

@@ -3,7 +3,7 @@ import { LogisticRegression, Mlp, saveModel } from '@sdae/layers';
 import { confusionMatrix, evaluate, fitClassifier } from '@sdae/train';
 import { confusionMatrixChart, lineChart } from '@sdae/vis';
 import { batchCount } from '@sdae/datasets';
-import { startExperiment, trainingControls, writeReport } from '../experiment';
+import { requireBatchFits, startExperiment, trainingControls, writeReport } from '../experiment';
 import {
   activationFlag,
   addCommand,
@@ -15,6 +15,7 @@ import {
   flag,
   hiddenSizesFlag,
   learningRateFlag,
+  refuseInapplicable,
   type FlagValues,
 } from '../flags';
 import type { Output } from '../output';
@@ -41,6 +42,7 @@ export type MlpFlags = FlagValues<typeof FLAGS>;
 export async function mlpCommand(flags: MlpFlags, output: Output): Promise<void> {
   const experiment = await startExperiment(flags, output);
   const { mnist, log } = experiment;
+  requireBatchFits(experiment, flags, flags.batchSize);
   const model = flags.logistic
     ? new LogisticRegression()
     : new Mlp({ hiddenSizes: flags.hidden, activation: flags.activation, seed: flags.seed });
@@ -103,6 +105,16 @@ export function register(program: Command, output: Output): void {
     'mlp',
     'the baselines: logistic regression (--logistic) or an MLP, with early stopping; writes error curves, confusion matrix, report.html',
     FLAGS,
-    (flags) => mlpCommand(flags, output),
+    (flags, command) => {
+      for (const flagName of ['--hidden', '--activation']) {
+        refuseInapplicable(
+          command,
+          flagName,
+          !flags.logistic,
+          'does not apply to --logistic, which has no hidden layer; drop one of them.',
+        );
+      }
+      return mlpCommand(flags, output);
+    },
   );
 }

@@ -3,7 +3,7 @@ import { StackedDenoisingAutoencoder, filterRows, saveModel } from '@sdae/layers
 import { evaluate, fitClassifier, pretrainStack, type TrainingResult } from '@sdae/train';
 import { lineChart } from '@sdae/vis';
 import { batchCount } from '@sdae/datasets';
-import { filtersPng, startExperiment, trainingControls, writeReport } from '../experiment';
+import { filtersPng, requireBatchFits, startExperiment, trainingControls, writeReport } from '../experiment';
 import {
   addCommand,
   batchSizeFlag,
@@ -57,6 +57,7 @@ export type SdaFlags = FlagValues<typeof FLAGS>;
 export async function sdaCommand(flags: SdaFlags, output: Output): Promise<void> {
   const experiment = await startExperiment(flags, output);
   const { mnist, log } = experiment;
+  requireBatchFits(experiment, flags, flags.batchSize);
   const sda = new StackedDenoisingAutoencoder({ hiddenSizes: flags.hidden, corruptionLevels: flags.corruptionLevels, seed: flags.seed });
   try {
     log(`SdA 784-${flags.hidden.join('-')}-10, corruption ${flags.corruptionLevels.join('/')}, ${mnist.train.count} training images`);

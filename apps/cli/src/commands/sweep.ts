@@ -6,20 +6,21 @@ import {
   engineFlags,
   experimentFlags,
   flag,
-  list,
+  distinctList,
   positiveInteger,
   positiveNumber,
+  refuseInapplicable,
   type FlagValues,
 } from '../flags';
 import type { Output } from '../output';
 
 const FLAGS = {
   learningRates: flag<number[] | undefined>(() =>
-    new Option('--learning-rates <rates>', 'comma-separated learning rates').argParser(list(positiveNumber)),
+    new Option('--learning-rates <rates>', 'comma-separated learning rates').argParser(distinctList(positiveNumber)),
   ),
   hiddenSizes: flag<number[] | undefined>(() =>
     new Option('--hidden-sizes <sizes>', 'comma-separated hidden sizes (instead of learning rates)')
-      .argParser(list(positiveInteger))
+      .argParser(distinctList(positiveInteger))
       .conflicts('learningRates'),
   ),
   ...daTrainingFlags({ epochs: 5 }),
@@ -55,7 +56,20 @@ export async function sweepCommand(flags: SweepFlags, output: Output): Promise<v
 
 /** Adds `sdae sweep` to the program. */
 export function register(program: Command, output: Output): void {
-  addCommand(program, 'sweep', 'one dA per learning rate (or per hidden size), every cost curve on one chart', FLAGS, (flags) =>
-    sweepCommand(flags, output),
-  );
+  addCommand(program, 'sweep', 'one dA per learning rate (or per hidden size), every cost curve on one chart', FLAGS, (flags, command) => {
+    const sweepingSizes = flags.hiddenSizes !== undefined;
+    refuseInapplicable(
+      command,
+      '--hidden',
+      !sweepingSizes,
+      "does not apply with --hidden-sizes, which sets each run's hidden size; drop --hidden.",
+    );
+    refuseInapplicable(
+      command,
+      '--learning-rate',
+      sweepingSizes,
+      "does not apply to a learning-rate sweep, where --learning-rates sets each run's rate; drop --learning-rate, or sweep --hidden-sizes.",
+    );
+    return sweepCommand(flags, output);
+  });
 }

@@ -1,0 +1,41 @@
+// Test helpers (not part of the command): run the built command as a user would and compare
+// directories before and after. turbo builds @sdae/cli before its tests.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'main.js');
+
+/** What a run of the command printed and how it ended. */
+export interface CliRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  out: string;
+  err: string;
+}
+
+/**
+ * Runs `node dist/main.js ...args` (as another user with `uid`/`gid`). Killed after 90 s (a hang;
+ * a refused command ends in well under a second, but a loaded machine can starve it for a while).
+ */
+export function sdae(args: string[], options: { env?: Record<string, string>; uid?: number; gid?: number; cwd?: string } = {}): CliRun {
+  const result = spawnSync(process.execPath, [MAIN, ...args], {
+    encoding: 'utf8',
+    timeout: 90_000,
+    cwd: options.cwd,
+    env: { ...process.env, SDAE_DEBUG: '', ...options.env },
+    ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.gid }),
+  });
+  return { code: result.status, signal: result.signal, out: result.stdout, err: result.stderr };
+}
+
+/** Every file and directory under `root`, with each file's contents, to compare before and after. */
+export function snapshot(root: string): Record<string, string> {
+  const entries: Record<string, string> = {};
+  for (const name of readdirSync(root, { recursive: true }) as string[]) {
+    const path = join(root, name);
+    entries[name] = statSync(path).isDirectory() ? '<dir>' : readFileSync(path, 'utf8');
+  }
+  return entries;
+}
