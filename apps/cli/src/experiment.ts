@@ -150,8 +150,7 @@ export async function startExperiment(
   await requireWritable(targets);
   // Before the data is loaded: a directory in use by another run is refused at once.
   const directory = resolve(flags.out);
-  await mkdir(directory, { recursive: true });
-  lockOutDirectory(directory, output.commandLine ?? []);
+  lockOutDirectory(directory, output.commandLine ?? [], await mkdir(directory, { recursive: true }));
   const backend = await selectCliBackend(flags.backend);
   const loaded = await loadMnist({ split: flags.split });
   const cut = (set: ImageSet) => (flags.limit === undefined || flags.limit >= set.count ? set : sliceImageSet(set, 0, flags.limit));

@@ -1,12 +1,16 @@
-import { closeSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, openSync, readFileSync, renameSync, rmSync, rmdirSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { SdaeError } from '@sdae/core';
 
 /** The lock file a run keeps in its --out directory while it runs. */
 export const LOCK_FILE = '.sdae-lock';
 
-/** The locks this process holds, by path, each released by {@link releaseOutLocks} or at exit. */
-const held = new Set<string>();
+/**
+ * The locks this process holds, by path, each released by {@link releaseOutLocks} or at exit, with
+ * the directories the run made (the output directory and the new parents above it, up to the
+ * first made), removed then if nothing was written into them.
+ */
+const held = new Map<string, { directory: string; madeFrom: string | undefined }>();
 
 /** What a lock file records. */
 interface LockRecord {
@@ -35,8 +39,18 @@ function readLock(path: string): LockRecord | undefined {
 }
 
 function releaseAtExit(): void {
-  for (const path of held) {
-    if (readLock(path)?.pid === process.pid) rmSync(path, { force: true });
+  for (const [path, { directory, madeFrom }] of held) {
+    if (readLock(path)?.pid !== process.pid) continue;
+    rmSync(path, { force: true });
+    if (madeFrom === undefined) continue;
+    try {
+      for (let made = directory; ; made = dirname(made)) {
+        rmdirSync(made);
+        if (made === madeFrom || dirname(made) === made) break;
+      }
+    } catch {
+      // Not empty: the run wrote its outputs there.
+    }
   }
   held.clear();
 }
@@ -44,11 +58,14 @@ function releaseAtExit(): void {
 /**
  * Takes the lock of an output directory for this process: a `.sdae-lock` file holding the pid,
  * the start time and the command. A lock of a live process refuses the run; a stale one (its
- * process has died, e.g. killed) is taken over. Released when the command ends or the process exits.
+ * process has died, e.g. killed) is taken over. Released when the command ends or the process exits;
+ * with `madeFrom` (the first directory the run made, as `mkdir -p` reports it), the directories it
+ * made go too if nothing else was written into them (a run refused before training leaves the
+ * disk as it was).
  *
  * @throws {SdaeError} when another live run uses the directory.
  */
-export function lockOutDirectory(directory: string, commandLine: readonly string[]): void {
+export function lockOutDirectory(directory: string, commandLine: readonly string[], madeFrom?: string): void {
   const path = join(directory, LOCK_FILE);
   if (held.has(path)) return;
   const record: LockRecord = { pid: process.pid, started: new Date().toISOString(), command: ['sdae', ...commandLine].join(' ') };
@@ -87,7 +104,7 @@ export function lockOutDirectory(directory: string, commandLine: readonly string
     throw new SdaeError(`--out ${directory}: another run took its lock ${path} at the same moment. Choose another --out.`);
   }
   if (held.size === 0) process.once('exit', releaseAtExit);
-  held.add(path);
+  held.set(path, { directory, madeFrom });
 }
 
 /** Releases every output lock this process holds (at the end of a command). */

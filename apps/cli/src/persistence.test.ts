@@ -40,10 +40,14 @@ describe('kill -9 during training and saving (real processes)', () => {
   it('leaves only valid checkpoints and models, and the next run removes every leftover', async () => {
     const out = mkdtempSync(join(tmpdir(), 'sdae-kill-'));
     try {
+      // The kills are spread over the time a whole 4-epoch run takes on this machine.
+      const timed = performance.now();
+      expect((await start(['da', ...TINY, '--epochs', '4', '--out', out]).exited).code).toBe(0);
+      const runMs = performance.now() - timed;
       let kills = 0;
       for (let attempt = 0; attempt < 26; attempt++) {
         // Varying points: during start-up, training, checkpoint writes, the model save and the report.
-        const delay = 150 + ((attempt * 487) % 1500);
+        const delay = 50 + (((attempt * 487) % 1000) / 1000) * (runMs - 100);
         const { child, exited } = start(['da', ...TINY, '--epochs', String(4 + (attempt % 5)), '--out', out]);
         const timer = setTimeout(() => child.kill('SIGKILL'), delay);
         const { signal } = await exited;

@@ -159,7 +159,11 @@ export function unpackTensors(manifest: unknown, data: Uint8Array, file: string)
 }
 
 export function formatError(file: string, field: string, expected: string, found: string, fix: string): ModelFormatError {
-  return new ModelFormatError({ file, field, expected, found }, `${file}: ${field} is wrong: expected ${expected}, found ${found}. ${fix}`);
+  // `found` may be a whole sentence (another error's message): one full stop before the fix.
+  return new ModelFormatError(
+    { file, field, expected, found },
+    `${file}: ${field} is wrong: expected ${expected}, found ${found.replace(/\.$/, '')}. ${fix}`,
+  );
 }
 
 /**
