@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { availableParallelism } from 'node:os';
-import { InvalidArgumentError, SdaeError, requirePositiveInteger } from '@sdae/core';
+import { InvalidArgumentError, SdaeError, requireKnownKeys, requirePositiveInteger, type KnownKeys } from '@sdae/core';
 import { encodeOnnxModel } from './onnx-proto';
 import { traceStep, type StepDefinition, type TracedStep } from './trace-step';
 
@@ -25,6 +25,8 @@ export interface NativeEngineOptions {
    */
   threads?: number;
 }
+
+const NATIVE_ENGINE_OPTION_KEYS: KnownKeys<NativeEngineOptions> = { threads: true };
 
 let loaded: Promise<Ort | string> | undefined;
 
@@ -54,11 +56,13 @@ function resolveThreads(options: NativeEngineOptions): number {
  * Loads the native engine (onnxruntime-node) when it is installed. Never throws for a missing or
  * broken install: the status says why, so callers fall back to tfjs with a reason to report.
  *
+ * @throws {InvalidArgumentError} for an unknown option or a `threads` that is not a positive integer.
  * @example
  * const status = await loadNativeEngine();
  * console.log(status.ok ? status.engine.describe() : status.reason);
  */
 export async function loadNativeEngine(options: NativeEngineOptions = {}): Promise<NativeEngineStatus> {
+  requireKnownKeys('loadNativeEngine', 'options', options, NATIVE_ENGINE_OPTION_KEYS);
   const threads = resolveThreads(options);
   const ort = await importOnnxRuntime();
   if (typeof ort === 'string') return { ok: false, reason: ort };

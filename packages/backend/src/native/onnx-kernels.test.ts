@@ -283,6 +283,12 @@ describe('KERNEL_MAPPINGS', () => {
   });
 });
 
+describe('loadNativeEngine', () => {
+  it('refuses an unknown option, naming the valid ones', async () => {
+    await expect(loadNativeEngine({ thread: 2 } as never)).rejects.toThrow(/loadNativeEngine: .*thread.*threads/);
+  });
+});
+
 describe('NativeStep', () => {
   it('keeps the state natively across steps and matches three SGD steps on tfjs', async () => {
     const initialW = weights([6, 4]);
