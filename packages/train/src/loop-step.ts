@@ -38,8 +38,13 @@ export async function checkpointIfDue(
   optimizer: Optimizer,
   content: CheckpointContent,
 ): Promise<number | undefined> {
-  if (completed % options.checkpointEvery !== 0) return undefined;
+  if (!checkpointDue(options, completed)) return undefined;
   return writeCheckpoint(options, model, optimizer, content);
+}
+
+/** Whether a checkpoint is written after `completed` epochs (iterations for sampled training). */
+export function checkpointDue(options: ResolvedCommonOptions, completed: number): boolean {
+  return options.writeCheckpoint !== undefined && completed % options.checkpointEvery === 0;
 }
 
 /** Memoises `make`: a loop's settings are made once, when first needed. */

@@ -235,6 +235,8 @@ interface PendingStep {
 class NativeRunner implements StepRunner {
   private fallback: TfjsRunner | undefined;
   private pending: PendingStep[] = [];
+  /** The shape keys compiled so far: a step of a known shape skips the compile check. */
+  private readonly compiledShapes = new Set<string>();
   private readonly guard = new DivergenceGuard();
 
   constructor(
@@ -264,7 +266,8 @@ class NativeRunner implements StepRunner {
     const completed = this.pending.length > 0 && this.pending[0]!.shapes !== key ? await this.flush() : [];
     try {
       // Compiled (once per shape) before the optimiser counts the step, so a fallback loses nothing.
-      await this.step.compileFor(shapes);
+      if (!this.compiledShapes.has(key)) await this.step.compileFor(shapes);
+      this.compiledShapes.add(key);
     } catch (error) {
       if (!(error instanceof UnsupportedKernelError)) throw error;
       completed.push(...(await this.flush()));
@@ -281,20 +284,17 @@ class NativeRunner implements StepRunner {
     Object.assign(feeds, this.spec.noise(batch));
     for (const [name, value] of Object.entries(this.optimizer.advance())) feeds[name] = { values: Float32Array.of(value), shape: [] };
     this.pending.push({ feeds, context, shapes: key });
-    if (this.pending.length === this.stepsPerRun) completed.push(...(await this.runPending()));
+    if (this.pending.length === this.stepsPerRun) completed.push(...(await this.flush()));
     return completed;
   }
 
   async flush(): Promise<StepOutcome[]> {
-    if (this.fallback !== undefined || this.pending.length === 0) return [];
-    // A full group runs as one graph; fewer steps (an epoch's end) one by one, with no graph to compile.
-    if (this.pending.length === this.stepsPerRun) return this.runPending();
     const steps = this.pending;
+    this.pending = [];
+    // A full group runs as one graph; fewer steps (an epoch's end) one by one, with no graph to compile.
+    if (steps.length === this.stepsPerRun) return this.runAsOne(steps);
     const completed: StepOutcome[] = [];
-    for (const step of steps) {
-      this.pending = [step];
-      completed.push(...(await this.runPending()));
-    }
+    for (const step of steps) completed.push(...(await this.runAsOne([step])));
     return completed;
   }
 
@@ -307,10 +307,8 @@ class NativeRunner implements StepRunner {
     if (this.fallback === undefined) await this.release();
   }
 
-  /** Runs the pending steps as one graph; a NaN or infinite loss puts the epoch's first weights back and throws. */
-  private async runPending(): Promise<StepOutcome[]> {
-    const steps = this.pending;
-    this.pending = [];
+  /** Runs steps as one graph; a divergent loss puts the epoch's first weights back and throws. */
+  private async runAsOne(steps: readonly PendingStep[]): Promise<StepOutcome[]> {
     const results = await this.step.runSteps(steps.map((step) => step.feeds));
     const completed: StepOutcome[] = [];
     for (const [index, outputs] of results.entries()) {

@@ -5,7 +5,7 @@ import type { Classifier } from '@sdae/layers';
 import { restoreCheckpoint, type LoopState } from './checkpoint';
 import { runWithHooks, type StopReason, type TrainingEvent, type TrainingHooks, type TrainingResult } from './events';
 import { dataFingerprint, loopSettings, requireClassifierSet, resolveCommonOptions, type CommonTrainingOptions } from './loop-options';
-import { checkpointIfDue, eventLoopYielder, once, snapshotWeights, writeCheckpoint } from './loop-step';
+import { checkpointDue, eventLoopYielder, once, snapshotWeights, writeCheckpoint } from './loop-step';
 import { Optimizer } from './optimizers';
 import { classifierBatch, classifierStepSpec, createStepRunner, type StepOutcome, type StepRunner } from './step-engine';
 
@@ -57,14 +57,17 @@ export async function* sampledTraining(
     let lastGood = snapshotWeights(model);
     const remaining = iterations - state.nextEpoch;
     let groupStarted = performance.now();
-    const completed = function* (steps: StepOutcome[], batches: Map<number, Batch>): Generator<TrainingEvent> {
-      // Steps the engine ran together share their run's time.
-      const seconds = (performance.now() - groupStarted) / 1000 / Math.max(steps.length, 1);
+    // The batches submitted and not completed yet, by iteration.
+    const submitted = new Map<number, Batch>();
+    const completed = function* (steps: StepOutcome[]): Generator<TrainingEvent> {
+      if (steps.length === 0) return;
+      // Steps the engine ran together share the time since the last completed one.
+      const seconds = (performance.now() - groupStarted) / 1000 / steps.length;
       groupStarted = performance.now();
       for (const { cost, classes, engineChange, context } of steps) {
         const iteration = context.batch;
-        const batch = batches.get(iteration)!;
-        batches.delete(iteration);
+        const batch = submitted.get(iteration)!;
+        submitted.delete(iteration);
         if (engineChange !== undefined) yield { type: 'engine', stage: 'sampled', ...engineChange };
         const accuracy = countCorrect(classes!, batch.labels) / batch.size;
         state.iterations++;
@@ -74,14 +77,13 @@ export async function* sampledTraining(
         yield { type: 'epoch-end', log: state.history.at(-1)! };
       }
     };
-    const submitted = new Map<number, Batch>();
     for (const batch of remaining > 0
       ? sampledBatches(set, { batchSize: resolved.batchSize, iterations: remaining, seed: resolved.seed, startIteration: state.nextEpoch })
       : []) {
       if (resolved.signal?.aborted === true) {
         stopReason = 'aborted';
         // The submitted steps complete first: the checkpoint holds the state after the last of them.
-        yield* completed(await runner.flush(), submitted);
+        yield* completed(await runner.flush());
         runner.sync();
         const written = await writeCheckpoint(resolved, model, optimizer, { state, settings });
         if (written !== undefined) yield { type: 'checkpoint', stage: 'sampled', epoch: batch.index - 1, bytes: written };
@@ -91,20 +93,18 @@ export async function* sampledTraining(
       submitted.set(iteration, batch);
       const context = { caller, owner: model, variables, optimizer, lastGood, epoch: 0, batch: iteration };
       // One forward pass gives the step and the minibatch accuracy.
-      yield* completed(await runner.submit(classifierBatch(batch, model.inputLayout), context), submitted);
-      if (resolved.writeCheckpoint !== undefined && (iteration + 1) % resolved.checkpointEvery === 0) {
+      yield* completed(await runner.submit(classifierBatch(batch, model.inputLayout), context));
+      if (checkpointDue(resolved, iteration + 1)) {
         // The checkpoint holds this iteration's weights and slots: run what is pending, then read them.
-        yield* completed(await runner.flush(), submitted);
+        yield* completed(await runner.flush());
         runner.sync();
-        const written = await checkpointIfDue(resolved, iteration + 1, model, optimizer, { state, settings });
-        if (written !== undefined) {
-          lastGood = snapshotWeights(model);
-          yield { type: 'checkpoint', stage: 'sampled', epoch: iteration, bytes: written };
-        }
+        const written = (await writeCheckpoint(resolved, model, optimizer, { state, settings }))!;
+        lastGood = snapshotWeights(model);
+        yield { type: 'checkpoint', stage: 'sampled', epoch: iteration, bytes: written };
       }
       await pause();
     }
-    yield* completed(await runner.flush(), submitted);
+    yield* completed(await runner.flush());
     const result: TrainingResult = { stopReason, history: state.history, seconds: (performance.now() - started) / 1000 };
     yield { type: 'train-end', result };
     return result;

@@ -283,6 +283,7 @@ function unrolledFeeds(steps: readonly Record<string, StepFeed>[]): Record<strin
   return feeds;
 }
 
+/** The name and step of an unrolled graph's input or output (see {@link unrolledFeeds}). */
 function stepOf(name: string, count: number): { base: string; step: number } {
   if (count === 1) return { base: name, step: 0 };
   const at = name.lastIndexOf('@');
@@ -300,16 +301,15 @@ function unrolled(definition: StepDefinition, count: number): StepDefinition {
     name: definition.name,
     state: definition.state,
     step: (inputs) => {
-      const outputs: Record<string, tf.Tensor> = {};
-      for (let index = 0; index < count; index++) {
-        const suffix = `@${index}`;
-        const stepInputs = Object.fromEntries(
-          Object.entries(inputs)
-            .filter(([name]) => name.endsWith(suffix))
-            .map(([name, tensor]) => [name.slice(0, -suffix.length), tensor]),
-        );
-        for (const [name, tensor] of Object.entries(definition.step(stepInputs))) outputs[`${name}${suffix}`] = tensor;
+      const stepInputs = Array.from({ length: count }, (): Record<string, tf.Tensor> => ({}));
+      for (const [name, tensor] of Object.entries(inputs)) {
+        const { base, step } = stepOf(name, count);
+        stepInputs[step]![base] = tensor;
       }
+      const outputs: Record<string, tf.Tensor> = {};
+      stepInputs.forEach((fed, index) => {
+        for (const [name, tensor] of Object.entries(definition.step(fed))) outputs[`${name}@${index}`] = tensor;
+      });
       return outputs;
     },
   };
