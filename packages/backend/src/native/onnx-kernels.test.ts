@@ -4,7 +4,7 @@ import '../register';
 import { Random } from '@sdae/core';
 import { UnsupportedKernelError } from '../errors';
 import { loadNativeEngine, type NativeEngine, type StepFeed } from './native-engine';
-import { KERNEL_MAPPINGS } from './onnx-kernels';
+import { KERNEL_MAPPINGS, reducedTranspose } from './onnx-kernels';
 
 type Inputs = Record<string, tf.Tensor>;
 
@@ -202,6 +202,11 @@ const CASES: Record<string, KernelCase> = {
       expand: tf.mul(tf.expandDims(tf.sum(x!, 0), 0), 2),
       squeeze: tf.mul(tf.squeeze(y!, [1]), 2),
       transpose: tf.transpose(x!, [2, 0, 1]),
+      // Reduced to a [2, 4] transpose (the axis of extent 1 dropped), and to a Reshape.
+      transposeUnitAxis: tf.transpose(y!, [2, 1, 0]),
+      transposeNothingMoves: tf.transpose(y!, [1, 0, 2]),
+      // Axes 1 and 2 stay neighbours: a [2, 12] transpose.
+      transposeMerged: tf.transpose(x!, [1, 2, 0]),
       concat: tf.concat([x!, y!], 1),
       tile: tf.tile(y!, [1, 3, 1]),
       broadcast: tf.broadcastTo(y!, [2, 3, 4]),
@@ -280,6 +285,22 @@ describe('KERNEL_MAPPINGS', () => {
     await expect(run).rejects.toBeInstanceOf(UnsupportedKernelError);
     await expect(run).rejects.toThrow(/Cumsum/);
     await step.dispose();
+  });
+});
+
+describe('reducedTranspose', () => {
+  it('drops axes of extent 1 and merges axes that stay neighbours', () => {
+    // A batch of one-channel images moved to the end: a 2-D transpose of [N, H W].
+    expect(reducedTranspose([100, 28, 28, 1], [3, 1, 2, 0])).toEqual({ shape: [100, 784], perm: [1, 0] });
+    // NHWC to NCHW: [N, H W, C] to [N, C, H W].
+    expect(reducedTranspose([100, 24, 24, 8], [0, 3, 1, 2])).toEqual({ shape: [100, 576, 8], perm: [0, 2, 1] });
+    // Neighbours across a dropped axis merge too.
+    expect(reducedTranspose([5, 1, 6, 7], [3, 0, 1, 2])).toEqual({ shape: [30, 7], perm: [1, 0] });
+    // Nothing moves: the identity (a Reshape).
+    expect(reducedTranspose([3, 1, 4], [1, 0, 2])).toEqual({ shape: [12], perm: [0] });
+    // Nothing to reduce.
+    expect(reducedTranspose([2, 3, 4], [2, 0, 1])).toEqual({ shape: [6, 4], perm: [1, 0] });
+    expect(reducedTranspose([2, 3, 4], [1, 0, 2])).toEqual({ shape: [2, 3, 4], perm: [1, 0, 2] });
   });
 });
 
