@@ -67,7 +67,11 @@ const CASES: Record<string, KernelCase> = {
       )(x!);
       // Ties (every window of a rounded input has several maxima): dy goes to the first of each.
       const tied = tf.grad((xs: tf.Tensor) => tf.sum(tf.mul(pooled(xs), weights([2, 3, 3, 3]))))(tf.round(tf.mul(x!, 0.5)));
-      return { pooled: pooled(x!), overlapping: overlapping(x!), dx, tied };
+      // Windows apart (stride 3 > 2) and padded ones at the edge of an odd size ('same' on 5 x 5).
+      const apart = tf.grad((xs: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(xs as tf.Tensor4D, 2, 3, 'valid'), weights([2, 2, 2, 3]))))(x!);
+      const odd = tf.slice(x!, [0, 0, 0, 0], [2, 5, 5, 3]);
+      const padded = tf.grad((xs: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(xs as tf.Tensor4D, 2, 2, 'same'), weights([2, 3, 3, 3]))))(odd);
+      return { pooled: pooled(x!), overlapping: overlapping(x!), dx, tied, apart, padded };
     },
   },
   'arithmetic with broadcasting': {
