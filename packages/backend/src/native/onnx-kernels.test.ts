@@ -178,6 +178,15 @@ const CASES: Record<string, KernelCase> = {
       };
     },
   },
+  'step at its edges': {
+    kernels: ['Step'],
+    inputs: { x: [8] },
+    step: ({ x }) => {
+      // NaN stays NaN; zero, a negative denormal and -Infinity give alpha; a positive denormal 1.
+      const edges = tf.add(tf.mul(x!, 0), tf.tensor1d([Number.NaN, 0, 1e-45, -1e-45, Infinity, -Infinity, 0.3, -0.3]));
+      return { step: tf.step(edges), leaky: tf.step(edges, 0.2) };
+    },
+  },
   'reductions and softmax': {
     kernels: ['Sum', 'Max', 'Min', 'Mean', 'Prod', 'ArgMax', 'Softmax'],
     inputs: { x: [4, 5] },
@@ -275,7 +284,11 @@ describe('KERNEL_MAPPINGS', () => {
           const got = Array.from(actual[name]!, Number);
           const want = Array.from(values as ArrayLike<number>, Number);
           expect(got.length, name).toBe(want.length);
-          got.forEach((value, index) => expect(value, `${name}[${index}]`).toBeCloseTo(want[index]!, 4));
+          got.forEach((value, index) =>
+            Number.isNaN(want[index])
+              ? expect(value, `${name}[${index}]`).toBeNaN()
+              : expect(value, `${name}[${index}]`).toBeCloseTo(want[index]!, 4),
+          );
         }
       } finally {
         await step.dispose();

@@ -358,13 +358,14 @@ const constantOutput: KernelMapping = (context) => {
 };
 
 /**
- * tfjs's Step: 1 where x > 0, else alpha (NaN stays NaN). As Sign(Relu(x)), two fast unary
- * kernels: onnxruntime's Where and Greater against a broadcast scalar took 3.8 ms of the
- * notebook CNN's 8 ms step (ReLU's derivative over [100, 24, 24, 1]).
+ * tfjs's Step: 1 where x > 0, else alpha (NaN stays NaN). As Ceil(Clip(x, 0, 1)): 0.15 ms over
+ * the small CNN's [100, 24, 24, 8] ReLU derivative, where Sign(Relu(x)) took 0.42 (onnxruntime's
+ * Sign is not vectorised) and Where(Greater(x, 0)) more; Cast(Greater(x, 0)) is as fast but maps
+ * NaN to 0. The only difference from tfjs: -0 gives -0, which multiplies dy to a zero all the same.
  */
 const step: KernelMapping = (context) => {
   const { recorder } = context;
-  const positive = recorder.emit('Sign', [recorder.emit('Relu', [first(context)])]);
+  const positive = recorder.emit('Ceil', [recorder.emit('Clip', [first(context), recorder.floatScalar(0), recorder.floatScalar(1)])]);
   const alpha = (context.attrs.alpha as number | undefined) ?? 0;
   if (alpha === 0) return [positive];
   return [recorder.emit('Add', [recorder.emit('Mul', [positive, recorder.floatScalar(1 - alpha)]), recorder.floatScalar(alpha)])];
