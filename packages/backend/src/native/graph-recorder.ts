@@ -28,6 +28,8 @@ export class GraphRecorder {
   /** Value names by data id, then by shape. */
   private readonly names = new Map<DataId, Map<string, string>>();
   private readonly dtypes = new Map<string, DataType>();
+  /** For a 4-D NHWC value, the name of the same value in NCHW, where the graph has it. */
+  private readonly channelsFirst = new Map<string, string>();
   private counter = 0;
 
   constructor(
@@ -76,6 +78,34 @@ export class GraphRecorder {
     const dtype = this.dtypes.get(name);
     if (dtype === undefined) throw new TypeError(`compileStep: internal error, no dtype recorded for ${name}.`);
     return dtype;
+  }
+
+  /** Records that `nchw` holds the NHWC value `nhwc` in NCHW layout. */
+  setChannelsFirst(nhwc: string, nchw: string): void {
+    this.channelsFirst.set(nhwc, nchw);
+  }
+
+  /** The NCHW form of an NHWC value, when the graph has one. */
+  channelsFirstOf(nhwc: string): string | undefined {
+    return this.channelsFirst.get(nhwc);
+  }
+
+  /**
+   * Removes the nodes and initializers that no output depends on (the NHWC forms of values that
+   * every consumer read in NCHW, for one).
+   */
+  prune(outputs: readonly string[]): void {
+    const needed = new Set(outputs);
+    const kept: OnnxNode[] = [];
+    for (let index = this.nodes.length - 1; index >= 0; index--) {
+      const node = this.nodes[index]!;
+      if (!node.outputs.some((output) => needed.has(output))) continue;
+      kept.push(node);
+      for (const input of node.inputs) needed.add(input);
+    }
+    this.nodes.splice(0, this.nodes.length, ...kept.reverse());
+    const initializers = this.initializers.filter((initializer) => needed.has(initializer.name));
+    this.initializers.splice(0, this.initializers.length, ...initializers);
   }
 
   /** Adds one node with one output and returns the output's name. */

@@ -24,6 +24,13 @@ const weights = (shape: number[]) =>
     shape,
   );
 
+/** A convolution with bias, ReLU and max pooling, as the CNNs' layers are. */
+const convBlock = (x: tf.Tensor, filter: tf.Tensor, bias: tf.Tensor) =>
+  tf.maxPool(tf.relu(tf.add(tf.conv2d(x as tf.Tensor4D, filter as tf.Tensor4D, 1, 'valid'), bias)) as tf.Tensor4D, 2, 2, 'valid');
+const convBlockLoss = (x: tf.Tensor, filter: tf.Tensor, bias: tf.Tensor) =>
+  tf.sum(tf.mul(convBlock(x, filter, bias), weights([2, 3, 3, 4])));
+const CONV_BLOCK_INPUTS = { x: [2, 8, 8, 2], filter: [3, 3, 2, 4], bias: [4] };
+
 const CASES: Record<string, KernelCase> = {
   'matMul in every orientation and batched': {
     kernels: ['BatchMatMul'],
@@ -54,6 +61,14 @@ const CASES: Record<string, KernelCase> = {
     step: ({ x, filter }) => {
       const loss = (f: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, 2, 'valid'), weights([2, 3, 3, 2])));
       return { dFilter: tf.grad(loss)(filter!) };
+    },
+  },
+  'a convolution block (bias, ReLU, pooling) and its gradients, run in NCHW': {
+    kernels: ['Conv2D', 'Add', 'Relu', 'MaxPool', 'MaxPoolGrad', 'Step', 'Multiply', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'Sum'],
+    inputs: CONV_BLOCK_INPUTS,
+    step: ({ x, filter, bias }) => {
+      const [dx, dFilter, dBias] = tf.grads(convBlockLoss)([x!, filter!, bias!]);
+      return { block: convBlock(x!, filter!, bias!), dx: dx!, dFilter: dFilter!, dBias: dBias! };
     },
   },
   'max pooling and its gradient': {
@@ -295,6 +310,31 @@ describe('KERNEL_MAPPINGS', () => {
       }
     });
   }
+
+  it('keeps a convolution block in NCHW: no activation goes to NHWC and back', async () => {
+    // A training step's part of the block: the weights' gradients (no NHWC output is asked for).
+    const gradients = ({ x, filter, bias }: Inputs) => {
+      const [dFilter, dBias] = tf.grads((f: tf.Tensor, b: tf.Tensor) => convBlockLoss(x!, f, b))([filter!, bias!]);
+      return { dFilter: dFilter!, dBias: dBias! };
+    };
+    const step = engine.prepare({ name: 'layout', state: new Map(), step: gradients });
+    try {
+      await step.run(feedsFor({ kernels: [], inputs: CONV_BLOCK_INPUTS, step: gradients }, 1));
+      const [traced] = await step.graphs();
+      const { nodes } = traced!.graph;
+      const producers = new Map(nodes.flatMap((node) => node.outputs.map((output) => [output, node.opType] as const)));
+      const transposed = nodes
+        .filter((node) => node.opType === 'Transpose')
+        .map((node) => producers.get(node.inputs[0]!))
+        .filter((producer) => ['Conv', 'ConvTranspose', 'MaxPool', 'MaxUnpool', 'Relu', 'Add', 'Ceil'].includes(producer!));
+      expect(transposed, 'transposes of activations').toEqual([]);
+      // ReLU's derivative times dy: MaxUnpool's NCHW output times the step of the NCHW pre-activation.
+      const product = nodes.find((node) => node.opType === 'Mul' && node.inputs.some((input) => producers.get(input) === 'Ceil'));
+      expect(product?.inputs.map((input) => producers.get(input)).sort()).toEqual(['Ceil', 'MaxUnpool']);
+    } finally {
+      await step.dispose();
+    }
+  });
 
   it('names a kernel it cannot express', async () => {
     const step = engine.prepare({ name: 'cumsum', state: new Map(), step: ({ x }) => ({ y: tf.cumsum(x!) }) });

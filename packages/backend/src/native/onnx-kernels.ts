@@ -29,14 +29,15 @@ function castTo(context: KernelContext, name: string, from: DataType, index = 0)
 }
 
 const first = (context: KernelContext): string => Object.values(context.inputs)[0]!;
+const firstKey = (context: KernelContext): string => Object.keys(context.inputs)[0]!;
 
 const unary =
   (opType: string): KernelMapping =>
-  (context) => [context.recorder.emit(opType, [first(context)])];
+  (context) => [elementwise(context, [firstKey(context)], ([x]) => context.recorder.emit(opType, [x!]))];
 
 const binary =
   (opType: string, inputKeys: [string, string] = ['a', 'b']): KernelMapping =>
-  (context) => [context.recorder.emit(opType, [context.inputs[inputKeys[0]]!, context.inputs[inputKeys[1]]!])];
+  (context) => [elementwise(context, inputKeys, (inputs) => context.recorder.emit(opType, inputs))];
 
 /** A comparison: ONNX gives bool, as tfjs does. */
 const comparison = (opType: string): KernelMapping => binary(opType);
@@ -79,6 +80,17 @@ const reduction =
  */
 function sumOfLeadingAxes(context: KernelContext, input: string, shape: readonly number[], count: number): string {
   const { recorder } = context;
+  const nchw = shape.length === 4 && count === 3 ? recorder.channelsFirstOf(input) : undefined;
+  if (nchw !== undefined) {
+    // dy in NCHW: summed over each channel's positions, then over the batch, as two products.
+    const [batch, height, width, channels] = shape as [number, number, number, number];
+    const positions = height * width;
+    const rows = recorder.emit('Reshape', [nchw, recorder.int64Constant([batch * channels, positions])]);
+    const perImage = recorder.emit('MatMul', [rows, recorder.constant('float32', [positions, 1], new Float32Array(positions).fill(1))]);
+    const byBatch = recorder.emit('Reshape', [perImage, recorder.int64Constant([batch, channels])]);
+    const summed = recorder.emit('MatMul', [recorder.constant('float32', [1, batch], new Float32Array(batch).fill(1)), byBatch]);
+    return recorder.emit('Reshape', [summed, recorder.int64Constant(context.outputs[0]!.shape)]);
+  }
   const rows = shape.slice(0, count).reduce((product, extent) => product * extent, 1);
   const columns = shape.slice(count).reduce((product, extent) => product * extent, 1);
   const ones = recorder.constant('float32', [1, rows], new Float32Array(rows).fill(1));
@@ -103,7 +115,8 @@ const nchwOf = (shape: readonly number[]): number[] => NHWC_TO_NCHW.map((axis) =
  * through elementwise nodes and cancels them in pairs, which Reshapes around them would prevent
  * (the small CNN's bias Add then ran in NHWC at 7x the time of the NCHW one).
  */
-function transpose(recorder: GraphRecorder, name: string, shape: readonly number[], perm: readonly number[]): string {
+function matrixTranspose(recorder: GraphRecorder, name: string, shape: readonly number[], perm: readonly number[]): string {
+  if (perm.every((axis, index) => axis === index)) return name;
   const outputShape = perm.map((axis) => shape[axis]!);
   const reduced = reducedTranspose(shape, perm);
   if (reduced.perm.every((axis, index) => axis === index)) return recorder.emit('Reshape', [name, recorder.int64Constant(outputShape)]);
@@ -111,6 +124,56 @@ function transpose(recorder: GraphRecorder, name: string, shape: readonly number
   const matrix = recorder.emit('Reshape', [name, recorder.int64Constant(reduced.shape)]);
   const moved = recorder.emit('Transpose', [matrix], { perm: { ints: [1, 0] } });
   return recorder.emit('Reshape', [moved, recorder.int64Constant(outputShape)]);
+}
+
+/**
+ * A transpose of `name` (of `shape`) by `perm`, from the value's NCHW form where the graph has
+ * one (the result is the same; the NHWC form may then go unused and be pruned). A transpose from
+ * NCHW to NHWC records its input as its result's NCHW form.
+ */
+function transpose(recorder: GraphRecorder, name: string, shape: readonly number[], perm: readonly number[]): string {
+  const nchw = shape.length === 4 ? recorder.channelsFirstOf(name) : undefined;
+  // NHWC axis j is NCHW axis NCHW_TO_NHWC[j].
+  if (nchw !== undefined)
+    return matrixTranspose(
+      recorder,
+      nchw,
+      nchwOf(shape),
+      perm.map((axis) => NCHW_TO_NHWC[axis]!),
+    );
+  const result = matrixTranspose(recorder, name, shape, perm);
+  if (perm.length === 4 && perm.every((axis, index) => axis === NCHW_TO_NHWC[index])) recorder.setChannelsFirst(result, name);
+  return result;
+}
+
+/**
+ * An elementwise kernel on 4-D values, in NCHW where an input has an NCHW form (the outputs of
+ * convolutions and pooling, which onnxruntime computes in NCHW): `build` gets the NCHW inputs and
+ * the NHWC result is a transpose of its output, which the graph drops when every consumer reads
+ * NCHW too. A ReLU's derivative times dy then runs without the two NHWC transposes onnxruntime
+ * left around it (0.35 ms of the small CNN's first layer). The other inputs must reach NCHW by a
+ * Reshape (scalars, per-channel or per-position biases); otherwise the kernel runs in NHWC.
+ */
+function elementwise(context: KernelContext, keys: readonly string[], build: (inputs: string[]) => string): string {
+  const { recorder } = context;
+  const names = keys.map((key) => context.inputs[key]!);
+  const shapes = keys.map((key) => context.inputInfos[key]!.shape);
+  const output = context.outputs[0]!.shape;
+  const forms = names.map((name, index) => (shapes[index]!.length === 4 ? recorder.channelsFirstOf(name) : undefined));
+  // numpy broadcasting aligns trailing axes: a lower-rank input is padded with leading 1s.
+  const padded = shapes.map((shape) => [...new Array<number>(Math.max(0, 4 - shape.length)).fill(1), ...shape]);
+  const reshapes = (index: number) => reducedTranspose(padded[index]!, NHWC_TO_NCHW).perm.every((axis, position) => axis === position);
+  const channelsFirst =
+    output.length === 4 &&
+    forms.some((form) => form !== undefined) &&
+    shapes.every((shape, index) => forms[index] !== undefined || shape.length === 0 || (shape.length <= 4 && reshapes(index)));
+  if (!channelsFirst) return build(names);
+  const inputs = names.map((name, index) => {
+    if (forms[index] !== undefined) return forms[index]!;
+    if (shapes[index]!.length === 0) return name;
+    return recorder.emit('Reshape', [name, recorder.int64Constant(nchwOf(padded[index]!))]);
+  });
+  return transpose(recorder, build(inputs), nchwOf(output), NCHW_TO_NHWC);
 }
 
 /**
@@ -347,9 +410,15 @@ const batchMatMul: KernelMapping = (context) => {
 };
 
 /** Reshape-like kernels: the output shape is known from the trace. */
-const reshapeToOutput: KernelMapping = (context) => [
-  context.recorder.emit('Reshape', [first(context), context.recorder.int64Constant(context.outputs[0]!.shape)]),
-];
+const reshapeToOutput: KernelMapping = (context) => {
+  const shape = context.outputs[0]!.shape;
+  const same =
+    shape.length === Object.values(context.inputInfos)[0]!.shape.length &&
+    shape.every((extent, axis) => extent === Object.values(context.inputInfos)[0]!.shape[axis]);
+  // A reshape to the same shape is the value itself (and keeps its NCHW form known).
+  if (same) return [first(context)];
+  return [context.recorder.emit('Reshape', [first(context), context.recorder.int64Constant(shape)])];
+};
 
 /** Kernels with no tensor inputs (Fill, ZerosLike of a known shape...) become constants. */
 const constantOutput: KernelMapping = (context) => {
@@ -365,15 +434,19 @@ const constantOutput: KernelMapping = (context) => {
  */
 const step: KernelMapping = (context) => {
   const { recorder } = context;
-  const positive = recorder.emit('Ceil', [recorder.emit('Clip', [first(context), recorder.floatScalar(0), recorder.floatScalar(1)])]);
   const alpha = (context.attrs.alpha as number | undefined) ?? 0;
-  if (alpha === 0) return [positive];
-  return [recorder.emit('Add', [recorder.emit('Mul', [positive, recorder.floatScalar(1 - alpha)]), recorder.floatScalar(alpha)])];
+  return [
+    elementwise(context, [firstKey(context)], ([x]) => {
+      const positive = recorder.emit('Ceil', [recorder.emit('Clip', [x!, recorder.floatScalar(0), recorder.floatScalar(1)])]);
+      if (alpha === 0) return positive;
+      return recorder.emit('Add', [recorder.emit('Mul', [positive, recorder.floatScalar(1 - alpha)]), recorder.floatScalar(alpha)]);
+    }),
+  ];
 };
 
 const elementwiseWith =
   (build: (recorder: GraphRecorder, x: string) => string): KernelMapping =>
-  (context) => [build(context.recorder, first(context))];
+  (context) => [elementwise(context, [firstKey(context)], ([x]) => build(context.recorder, x!))];
 
 /**
  * The ONNX form of every tfjs kernel the models, their gradients and the optimisers use. A
@@ -395,11 +468,13 @@ export const KERNEL_MAPPINGS: Readonly<Record<string, KernelMapping>> = {
   Maximum: binary('Max'),
   Minimum: binary('Min'),
   Pow: binary('Pow'),
-  SquaredDifference: (context) => {
-    const difference = context.recorder.emit('Sub', [context.inputs.a!, context.inputs.b!]);
-    return [context.recorder.emit('Mul', [difference, difference])];
-  },
-  AddN: (context) => [context.recorder.emit('Sum', Object.values(context.inputs))],
+  SquaredDifference: (context) => [
+    elementwise(context, ['a', 'b'], ([a, b]) => {
+      const difference = context.recorder.emit('Sub', [a!, b!]);
+      return context.recorder.emit('Mul', [difference, difference]);
+    }),
+  ],
+  AddN: (context) => [elementwise(context, Object.keys(context.inputs), (inputs) => context.recorder.emit('Sum', inputs))],
   Greater: comparison('Greater'),
   GreaterEqual: comparison('GreaterOrEqual'),
   Less: comparison('Less'),
@@ -409,7 +484,7 @@ export const KERNEL_MAPPINGS: Readonly<Record<string, KernelMapping>> = {
   LogicalAnd: binary('And'),
   LogicalOr: binary('Or'),
   LogicalNot: unary('Not'),
-  Select: (context) => [context.recorder.emit('Where', [context.inputs.condition!, context.inputs.t!, context.inputs.e!])],
+  Select: (context) => [elementwise(context, ['condition', 't', 'e'], (inputs) => context.recorder.emit('Where', inputs))],
   // Activations and other unary functions.
   Sigmoid: unary('Sigmoid'),
   Relu: unary('Relu'),
@@ -431,17 +506,27 @@ export const KERNEL_MAPPINGS: Readonly<Record<string, KernelMapping>> = {
   Elu: unary('Elu'),
   Step: step,
   LeakyRelu: (context) => [
-    context.recorder.emit('LeakyRelu', [first(context)], { alpha: { float: (context.attrs.alpha as number | undefined) ?? 0.2 } }),
+    elementwise(context, [firstKey(context)], ([x]) =>
+      context.recorder.emit('LeakyRelu', [x!], { alpha: { float: (context.attrs.alpha as number | undefined) ?? 0.2 } }),
+    ),
   ],
   ClipByValue: (context) => [
-    context.recorder.emit('Clip', [
-      first(context),
-      context.recorder.floatScalar(context.attrs.clipValueMin as number),
-      context.recorder.floatScalar(context.attrs.clipValueMax as number),
-    ]),
+    elementwise(context, [firstKey(context)], ([x]) =>
+      context.recorder.emit('Clip', [
+        x!,
+        context.recorder.floatScalar(context.attrs.clipValueMin as number),
+        context.recorder.floatScalar(context.attrs.clipValueMax as number),
+      ]),
+    ),
   ],
-  Cast: (context) => [cast(context.recorder, first(context), context.attrs.dtype as DataType)],
-  Identity: (context) => [context.recorder.emit('Identity', [first(context)])],
+  Cast: (context) => {
+    const x = first(context);
+    const dtype = context.attrs.dtype as DataType;
+    if (context.recorder.dtypeOf(x) === dtype) return [x];
+    return [elementwise(context, [firstKey(context)], ([input]) => cast(context.recorder, input!, dtype))];
+  },
+  // The same value under the same name: its NCHW form, if any, stays known.
+  Identity: (context) => [first(context)],
   // Reductions and softmax.
   Sum: reduction('ReduceSum'),
   Max: (context) => reduction('ReduceMax')({ ...context, attrs: { ...context.attrs, axis: context.attrs.reductionIndices } }),

@@ -160,6 +160,7 @@ export async function traceStep(definition: StepDefinition, inputShapes: Record<
       tf.tidy(() => variable.assign(tf.tensor(values, variable.shape, 'float32')));
     }
   }
+  active.prune([...outputs.values(), ...stateOutputs.values()].map((value) => value.graphName));
   const graph: OnnxGraph = {
     name: definition.name,
     nodes: active.nodes,
