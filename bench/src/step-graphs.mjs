@@ -1,0 +1,119 @@
+// The native engine's step graphs, saved and raced against each other in one process (not a test).
+// On a VM whose speed drifts by 10-30 % from one process to the next, two builds timed in two
+// processes cannot tell a 10 % change; two graphs run in turn in the same process can.
+//
+//   node src/step-graphs.mjs save <W1|W2|W3|W4> <prefix>    # after a build: <prefix>-0.onnx, ... (every graph the workload compiles)
+//   node src/step-graphs.mjs race <a.onnx> <b.onnx> ... [--rounds 20] [--runs 50] [--threads 2]
+//
+// `race` feeds every graph the same made-up inputs (images in [0, 1], one-hot labels, small
+// weights, learning rate 0.01) with onnxruntime's session options as the native engine sets them,
+// runs `--runs` steps of each graph in turn, `--rounds` times, and prints each graph's median and
+// fastest ms per run. Typical use: save a workload's graphs before and after a change to the
+// kernel mappings (copy packages/backend/dist aside between the two builds), then race them.
+import { createRequire } from 'node:module';
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { selectBackend } from '@sdae/backend';
+import { loadMnist } from '@sdae/datasets';
+import { WORKLOADS } from './workloads.mjs';
+
+const USAGE =
+  'usage: node src/step-graphs.mjs save <W1|W2|W3|W4> <prefix>\n       node src/step-graphs.mjs race <a.onnx> <b.onnx> ... [--rounds 20] [--runs 50] [--threads 2]';
+
+function fail(message) {
+  console.error(`step-graphs: ${message}\n${USAGE}`);
+  process.exit(2);
+}
+
+const require = createRequire(import.meta.resolve('@sdae/backend'));
+const ort = require('onnxruntime-node');
+
+/** Runs a few steps of the workload on the native engine and saves every graph it compiles. */
+async function save(name, prefix) {
+  const workload = WORKLOADS[name] ?? fail(`unknown workload '${name}'; expected one of ${Object.keys(WORKLOADS).join(', ')}`);
+  const create = ort.InferenceSession.create;
+  const saved = [];
+  ort.InferenceSession.create = async (model, ...rest) => {
+    const file = `${prefix}-${saved.length}.onnx`;
+    writeFileSync(file, model);
+    saved.push(file);
+    return create.call(ort.InferenceSession, model, ...rest);
+  };
+  await selectBackend({ backend: 'cpu' });
+  const mnist = await loadMnist({ split: workload.split });
+  const model = workload.build();
+  // Nine steps a stage: a group of eight (the large models' steps per run) and one more.
+  const plan = workload.plan({ fraction: 1, warmup: 3, w3Steps: 6 });
+  for (const stage of plan.stages) stage.steps = Math.min(stage.steps, 9);
+  await workload.train(model, mnist, plan, { hooks: {}, engine: 'native', threads: 2 });
+  model.dispose();
+  console.log(`saved ${saved.join(', ')}`);
+}
+
+/** Made-up feeds of the right shapes: what a step reads, without MNIST. */
+function feedsFor(session) {
+  const feeds = {};
+  for (const { name, shape } of session.inputMetadata) {
+    const size = shape.reduce((product, extent) => product * extent, 1);
+    const values = new Float32Array(size);
+    if (name.startsWith('input:y')) for (let row = 0; row < shape[0]; row++) values[row * shape[1] + (row % shape[1])] = 1;
+    else if (name.startsWith('input:x') || name.startsWith('input:noise'))
+      for (let index = 0; index < size; index++) values[index] = index % 7 === 0 ? 0 : ((index * 2654435761) % 1000) / 1000;
+    else if (name.startsWith('input:')) values.fill(0.01);
+    else for (let index = 0; index < size; index++) values[index] = (((index * 2654435761) % 2000) / 1000 - 1) * 0.1;
+    feeds[name] = new ort.Tensor('float32', values, shape);
+  }
+  return feeds;
+}
+
+async function race(files, { rounds, runs, threads }) {
+  const entries = [];
+  for (const file of files) {
+    const session = await ort.InferenceSession.create(file, {
+      intraOpNumThreads: threads,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+      graphOptimizationLevel: 'all',
+      extra: { session: { intra_op: { allow_spinning: '0' } } },
+    });
+    const feeds = feedsFor(session);
+    for (let warm = 0; warm < 20; warm++) await session.run(feeds);
+    entries.push({ file, session, feeds, times: [] });
+  }
+  for (let round = 0; round < rounds; round++) {
+    for (const entry of entries) {
+      const started = performance.now();
+      for (let run = 0; run < runs; run++) await entry.session.run(entry.feeds);
+      entry.times.push((performance.now() - started) / runs);
+    }
+  }
+  for (const { file, times } of entries) {
+    const sorted = [...times].sort((a, b) => a - b);
+    console.log(
+      `${file}: median ${sorted[sorted.length >> 1].toFixed(3)} ms per run, fastest ${sorted[0].toFixed(3)} (${rounds} rounds of ${runs})`,
+    );
+  }
+}
+
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: {
+    rounds: { type: 'string', default: '20' },
+    runs: { type: 'string', default: '50' },
+    threads: { type: 'string', default: '2' },
+  },
+});
+const [command, ...rest] = positionals;
+const whole = (flag) => {
+  const value = Number(values[flag]);
+  return Number.isInteger(value) && value > 0 ? value : fail(`--${flag} must be a whole number > 0; received ${values[flag]}`);
+};
+if (command === 'save') {
+  if (rest.length !== 2) fail('save takes a workload and a file prefix');
+  await save(rest[0], rest[1]);
+} else if (command === 'race') {
+  if (rest.length < 1) fail('race takes one or more .onnx files');
+  await race(rest, { rounds: whole('rounds'), runs: whole('runs'), threads: whole('threads') });
+} else {
+  fail(`unknown command '${command ?? ''}'`);
+}
