@@ -133,14 +133,11 @@ function matrixTranspose(recorder: GraphRecorder, name: string, shape: readonly 
  */
 function transpose(recorder: GraphRecorder, name: string, shape: readonly number[], perm: readonly number[]): string {
   const nchw = shape.length === 4 ? recorder.channelsFirstOf(name) : undefined;
-  // NHWC axis j is NCHW axis NCHW_TO_NHWC[j].
-  if (nchw !== undefined)
-    return matrixTranspose(
-      recorder,
-      nchw,
-      nchwOf(shape),
-      perm.map((axis) => NCHW_TO_NHWC[axis]!),
-    );
+  if (nchw !== undefined) {
+    // NHWC axis j is NCHW axis NCHW_TO_NHWC[j].
+    const fromNchw = perm.map((axis) => NCHW_TO_NHWC[axis]!);
+    return matrixTranspose(recorder, nchw, nchwOf(shape), fromNchw);
+  }
   const result = matrixTranspose(recorder, name, shape, perm);
   if (perm.length === 4 && perm.every((axis, index) => axis === NCHW_TO_NHWC[index])) recorder.setChannelsFirst(result, name);
   return result;
