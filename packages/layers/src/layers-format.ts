@@ -193,7 +193,7 @@ function reluCnnLayers(cnn: ReluCnn): KerasLayer[] {
  * Keras-style Sequential model whose layers compute exactly what the sdae model does, with the
  * sdae class, configuration and weight checksums in `userDefinedMetadata.sdae`.
  *
- * @example const { model } = layersModelArtifacts(mlp); await tfModel = tf.loadLayersModel(tf.io.fromMemory(model));
+ * @example const { model } = layersModelArtifacts(mlp); const tfModel = await tf.loadLayersModel(tf.io.fromMemory(model));
  */
 export function layersModelArtifacts(model: AnyModel): LayersModelArtifacts {
   const weights = model.getWeights();
