@@ -397,6 +397,61 @@ describe('importLayersModel', () => {
     imported.dispose();
   });
 
+  it('reads a Keras 3 Functional model (batch_shape, keras_history inbound nodes, scoped weight names)', async () => {
+    const tensor = (name: string) => ({
+      class_name: '__keras_tensor__',
+      config: { shape: [null, 2], dtype: 'float32', keras_history: [name, 0, 0] },
+    });
+    const topology = {
+      module: 'keras',
+      class_name: 'Functional',
+      config: {
+        name: 'functional',
+        layers: [
+          {
+            module: 'keras.layers',
+            class_name: 'InputLayer',
+            name: 'input_layer',
+            config: { batch_shape: [null, 2], name: 'input_layer' },
+            inbound_nodes: [],
+          },
+          {
+            module: 'keras.layers',
+            class_name: 'Dense',
+            name: 'dense',
+            config: {
+              name: 'dense',
+              units: 2,
+              activation: 'softmax',
+              use_bias: true,
+              dtype: { module: 'keras', class_name: 'DTypePolicy', config: { name: 'float32' } },
+            },
+            inbound_nodes: [{ args: [tensor('input_layer')], kwargs: {} }],
+          },
+        ],
+        input_layers: [['input_layer', 0, 0]],
+        output_layers: [['dense', 0, 0]],
+      },
+    };
+    // logits = x [[1, -1], [0, 0]] + [0, 0]: for x = [ln 3, 5] the logits are [ln 3, -ln 3], probabilities [0.9, 0.1].
+    const weights = Float32Array.of(1, -1, 0, 0, 0, 0);
+    const artifacts: tf.io.ModelArtifacts = {
+      modelTopology: topology,
+      format: 'layers-model',
+      weightSpecs: [
+        { name: 'functional/dense/kernel', shape: [2, 2], dtype: 'float32' },
+        { name: 'functional/dense/bias', shape: [2], dtype: 'float32' },
+      ],
+      weightData: weights.buffer,
+    };
+    const imported = (await importLayersModel(tf.io.fromMemory(artifacts))) as LogisticRegression;
+    expect(imported.className).toBe('LogisticRegression');
+    const x = tf.tensor2d([[Math.log(3), 5]]);
+    expectClose(take(imported.predict(x)), Float32Array.of(0.9, 0.1));
+    x.dispose();
+    imported.dispose();
+  });
+
   it('reads a Keras CNN (Conv2D with ReLU, MaxPooling2D, Flatten, Dense softmax) as a ReluCnn', async () => {
     const keras = tfl.sequential({
       layers: [

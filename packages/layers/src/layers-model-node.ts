@@ -135,7 +135,8 @@ async function isFile(path: string): Promise<boolean> {
  * Writes a model in the standard TensorFlow.js layers format, which `tf.loadLayersModel` loads
  * with the same predictions; in Node `location` may also be a directory (or `file://` URL):
  * `<dir>/model.json` and its weight shards, or for a dA `<dir>/encoder/` and `<dir>/decoder/`.
- * Every other detail is the browser entry's exportLayersModel.
+ * Each such directory is replaced as a whole (atomically, as saveModel replaces its directory),
+ * so pass one that holds nothing else. Every other detail is the browser entry's exportLayersModel.
  *
  * @example await exportLayersModel(sda, 'export/sda'); // tf.loadLayersModel(layersModelDirectory('export/sda'))
  */
