@@ -583,6 +583,41 @@ describe('importLayersModel refusals', () => {
     );
   });
 
+  it('refuses a Functional model whose layers do not form one chain', async () => {
+    const input = tfl.input({ shape: [3] });
+    const left = tfl.layers.dense({ units: 2, activation: 'relu', name: 'left' }).apply(input) as tfl.SymbolicTensor;
+    const right = tfl.layers.dense({ units: 2, activation: 'relu', name: 'right' }).apply(input) as tfl.SymbolicTensor;
+    const sum = tfl.layers.add({ name: 'sum' }).apply([left, right]) as tfl.SymbolicTensor;
+    const output = tfl.layers.dense({ units: 2, activation: 'softmax', name: 'out' }).apply(sum) as tfl.SymbolicTensor;
+    const keras = tfl.model({ inputs: input, outputs: output });
+    const directory = freshDirectory();
+    await keras.save(layersModelDirectory(directory));
+    keras.dispose();
+    expect((await refusal(directory)).message).toContain(
+      'layer "right" is wrong: expected one input, the layer before it ("left"), found inputs',
+    );
+  });
+
+  it('refuses a layer sdae has no counterpart for, such as Dropout', async () => {
+    const keras = tfl.sequential({
+      layers: [tfl.layers.dense({ inputShape: [3], units: 2, name: 'hidden' }), tfl.layers.dropout({ rate: 0.5, name: 'drop' })],
+    });
+    const directory = freshDirectory();
+    await keras.save(layersModelDirectory(directory));
+    keras.dispose();
+    expect((await refusal(directory)).message).toContain('layer "drop" (Dropout) is wrong: expected one of InputLayer, Dense, Conv2D');
+  });
+
+  it("refuses a dA decoder that does not map back to the encoder's input size", async () => {
+    const da = new DenoisingAutoencoder({ visibleSize: 4, hiddenSize: 2 });
+    const directory = freshDirectory();
+    await exportLayersModel(da, directory);
+    const classifier = new LogisticRegression({ inputSize: 2, numClasses: 3 });
+    await exportLayersModel(classifier, join(directory, 'decoder'));
+    [da, classifier].forEach((model) => model.dispose());
+    expect((await refusal(directory)).message).toContain('layer "output" (Dense) is wrong: expected activation "sigmoid", found "softmax"');
+  });
+
   it('names the missing model.json', async () => {
     const directory = freshDirectory();
     const error = await refusal(directory);
