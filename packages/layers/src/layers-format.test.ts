@@ -562,6 +562,16 @@ describe('importLayersModel refusals', () => {
     expect((await refusal(directory)).message).toMatch(/layer "conv0_bias" \(BatchNormalization\) is wrong: expected a per-position bias/);
   });
 
+  it('refuses a convolution whose kernel is larger than its input', async () => {
+    const cnn = new ReluCnn({ inputShape: [6, 6, 1], numClasses: 2, convolutions: [{ filters: 1, kernelSize: 3 }] });
+    const { directory, json } = await exported(cnn);
+    json.modelTopology.config.layers[0]!.config.batch_input_shape = [null, 2, 2, 1];
+    await writeFile(join(directory, 'model.json'), JSON.stringify(json));
+    expect((await refusal(directory)).message).toContain(
+      'layer "conv0" (Conv2D) is wrong: expected a kernel that fits its [2, 2, 1] input, found kernel_size [3, 3]',
+    );
+  });
+
   it('names the tensor whose bytes changed since the export', async () => {
     const { directory } = await exported(new Mlp({ inputSize: 4, hiddenSizes: [3], numClasses: 2 }));
     const shard = join(directory, 'group1-shard1of1.bin');

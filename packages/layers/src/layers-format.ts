@@ -632,9 +632,13 @@ function reluCnn(model: ReadModel): ReluCnn {
     const kernelSize = pair(file, layer, 'kernel_size');
     const strides = pair(file, layer, 'strides', [1, 1]);
     const convolution: ConvolutionConfig = { filters: filters as number, kernelSize, strides, padding, bias: 'per-filter', pool: 0 };
-    const [outputShape] = layerShapes(`importLayersModel: ${file}: layer "${layer.name}"`, shape as [number, number, number], [
-      convolution,
-    ]).map((layerShape) => layerShape.convolution);
+    let outputShape: [number, number, number];
+    try {
+      outputShape = layerShapes('importLayersModel', shape as [number, number, number], [convolution])[0]!.convolution;
+    } catch (error) {
+      if (!InvalidArgumentError.isInstance(error)) throw error;
+      throw layerError(file, layer, `a kernel that fits its [${shape.join(', ')}] input`, `kernel_size [${kernelSize.join(', ')}]`);
+    }
     const conv = `conv${convolutions.length}`;
     weights[`${conv}.filter`] = shaped(file, layer, 'kernel', [...kernelSize, shape[2]!, filters as number]);
     const size = outputShape.reduce((product, dimension) => product * dimension, 1);
