@@ -4,6 +4,7 @@ import * as cnn from './commands/cnn';
 import * as compareNoise from './commands/compare-noise';
 import * as da from './commands/da';
 import * as data from './commands/data';
+import * as exportCommand from './commands/export';
 import * as mlp from './commands/mlp';
 import * as sda from './commands/sda';
 import * as sweep from './commands/sweep';
@@ -14,7 +15,7 @@ import { EXIT, STANDARD_OUTPUT, exitCodeFor, type Output } from './output';
 export { EXIT, type Output } from './output';
 
 /** Every command, in the order `sdae --help` lists them. */
-const COMMANDS = [data, backends, da, sda, cnn, compareNoise, transfer, sweep, mlp];
+const COMMANDS = [data, backends, da, sda, cnn, compareNoise, transfer, sweep, mlp, exportCommand];
 
 function buildProgram(output: Output): Command {
   const program = new Command('sdae')

@@ -164,6 +164,35 @@ export function jsonFlag(description: string): Flag<boolean> {
   return flag<boolean>(() => new Option('--json', description).default(false));
 }
 
+/** `--out <dir>`: the directory a command writes; without a default the flag is required. */
+export function outFlag(description: string, defaultOut?: string): Flag<string> {
+  return flag<string>(() => {
+    const option = new Option('--out <dir>', description);
+    return defaultOut === undefined ? option.makeOptionMandatory() : option.default(defaultOut);
+  });
+}
+
+/** `--model <path>`: a model a training command saved, its `<out>/model` directory or a checkpoint file (`<out>/checkpoint.sdae`). */
+export const modelFlag = flag<string>(() =>
+  new Option(
+    '--model <path>',
+    'a saved model: the model directory a training command wrote (<out>/model) or a checkpoint file',
+  ).makeOptionMandatory(),
+);
+
+/** The formats `sdae export` writes: `tfjs`, the TensorFlow.js layers format that tf.loadLayersModel reads. */
+export const EXPORT_FORMATS = ['tfjs'] as const;
+
+/** One of {@link EXPORT_FORMATS}. */
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+/** `--format <name>`: what `sdae export` writes. */
+export const exportFormatFlag = flag<ExportFormat>(() =>
+  new Option('--format <name>', 'tfjs: model.json + weight shards for tf.loadLayersModel (a dA: encoder/ and decoder/)')
+    .argParser(choiceParser('--format', EXPORT_FORMATS))
+    .default('tfjs'),
+);
+
 /** `--hidden <sizes>`: hidden layer sizes of a stack or an MLP. */
 export function hiddenSizesFlag(defaultSizes: readonly number[]): Flag<number[]> {
   return flag<number[]>(() =>
@@ -220,7 +249,7 @@ export function experimentFlags(defaultOut: string) {
   return {
     backend: backendFlag,
     seed: flag<number>(() => new Option('--seed <n>', 'seed of the weights and noise').argParser(anyNumber).default(0)),
-    out: flag<string>(() => new Option('--out <dir>', 'where to write the pictures, model and report').default(defaultOut)),
+    out: outFlag('where to write the pictures, model and report', defaultOut),
     split: splitFlag,
     /** Use only the first N images of each set (quick runs and tests). */
     limit: flag<number | undefined>(() =>

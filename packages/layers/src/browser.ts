@@ -37,3 +37,7 @@ export type { TensorBundle, BundleTensor, ManifestEntry } from './bundle';
 export { modelToBytes, modelFromBytes, modelToBundle, modelFromBundle, modelFromConfig } from './model-io';
 export type { AnyModel } from './model-io';
 export { ModelFormatError } from './errors';
+export { exportLayersModel, importLayersModel } from './layers-model-io';
+export type { LayersModelLocation, ExportedLayersModel } from './layers-model-io';
+export { layersModelArtifacts, modelFromLayersArtifacts } from './layers-format';
+export type { LayersModelPart, LayersModelArtifacts } from './layers-format';

@@ -1,6 +1,7 @@
 // The conformance harness every model runs through: variables and parameter count, a gradient
 // for every trainable variable, getConfig rebuilding the architecture, byte and directory
-// round trips giving identical outputs, and dispose freeing every tensor.
+// round trips giving identical outputs (and through the tfjs layers format), and dispose freeing
+// every tensor.
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +17,7 @@ import { LogisticRegression } from './logistic-regression';
 import { Mlp } from './mlp';
 import type { Model } from './model';
 import { modelFromBytes, modelFromConfig, modelToBytes, type AnyModel } from './model-io';
+import { exportLayersModel, importLayersModel } from './layers-model-node';
 import { ReluCnn } from './relu-cnn';
 import { loadModel, saveModel } from './save-load-node';
 import { StackedDenoisingAutoencoder } from './stacked-denoising-autoencoder';
@@ -158,6 +160,23 @@ describeBackends(TEST_BACKENDS, 'model conformance', () => {
           copy.dispose();
         }
         tf.dispose([x, y, expected]);
+        model.dispose();
+      });
+
+      it('round-trips through the tfjs layers format with the same configuration and outputs', async () => {
+        const model = build();
+        perturb(model);
+        const { x, y } = inputs(model);
+        const expected = output(model, x);
+        const directory = join(await mkdtemp(join(tmpdir(), 'sdae-layers-')), 'export');
+        await exportLayersModel(model, directory);
+        const copy = await importLayersModel(directory);
+        expect(copy.className).toBe(model.className);
+        expect(copy.getConfig()).toEqual(model.getConfig());
+        const actual = output(copy, x);
+        expectArraysClose(actual, expected, 0);
+        tf.dispose([actual, x, y, expected]);
+        copy.dispose();
         model.dispose();
       });
 

@@ -1,3 +1,5 @@
-// The Node entry of @sdae/layers: everything in the browser entry, plus saving to and loading from a directory.
+// The Node entry of @sdae/layers: everything in the browser entry, plus saving to and loading from a directory
+// (exportLayersModel and importLayersModel here also take directories).
 export * from './browser';
 export { saveModel, loadModel, recoverModelDirectory, MODEL_FILES } from './save-load-node';
+export { exportLayersModel, importLayersModel, layersModelDirectory } from './layers-model-node';

@@ -60,17 +60,29 @@ async function exists(path: string): Promise<boolean> {
  * @example await saveModel(da, 'runs/da-500');
  */
 export async function saveModel(model: Model, directory: string): Promise<void> {
-  const target = resolve(directory);
   const { meta, tensors } = modelToBundle(model);
   const { manifest, data } = packTensors(tensors);
+  await writeDirectoryAtomically(directory, {
+    [MODEL_FILES.weights]: data,
+    [MODEL_FILES.config]: `${JSON.stringify({ ...meta, weights: manifest }, null, 2)}\n`,
+  });
+}
+
+/**
+ * Replaces `directory` by a new one holding `files` (names relative to it, written in order), as
+ * {@link saveModel} does: staged and flushed in `<dir>.partial-*`, the old directory renamed to
+ * `<dir>.previous-*`, the new one renamed into place, the old one removed, so that a complete copy
+ * exists at every moment and {@link recoverModelDirectory} can put it back.
+ */
+export async function writeDirectoryAtomically(directory: string, files: Record<string, Uint8Array | string>): Promise<void> {
+  const target = resolve(directory);
   await mkdir(dirname(target), { recursive: true });
   await recoverModelDirectory(target);
   const staging = `${target}.partial-${randomBytes(4).toString('hex')}`;
   const previous = `${target}.previous-${randomBytes(4).toString('hex')}`;
   await mkdir(staging);
   try {
-    await writeDurably(join(staging, MODEL_FILES.weights), data);
-    await writeDurably(join(staging, MODEL_FILES.config), `${JSON.stringify({ ...meta, weights: manifest }, null, 2)}\n`);
+    for (const [name, content] of Object.entries(files)) await writeDurably(join(staging, name), content);
     const hadPrevious = await rename(target, previous).then(
       () => true,
       () => false,
@@ -80,6 +92,22 @@ export async function saveModel(model: Model, directory: string): Promise<void> 
   } catch (error) {
     await rm(staging, { recursive: true, force: true });
     throw error;
+  }
+}
+
+/**
+ * Reads one file of a saved model.
+ *
+ * @throws {ModelFormatError} naming `caller` and the file when it cannot be read, ending with `fix`.
+ */
+export async function readModelFile(caller: string, file: string, fix: string): Promise<Buffer> {
+  try {
+    return await readFile(file);
+  } catch (error) {
+    throw new ModelFormatError(
+      { file, field: 'file', expected: 'a readable file', found: (error as NodeJS.ErrnoException).code ?? 'an error' },
+      `${caller}: cannot read ${file} (${(error as Error).message}). ${fix}`,
+    );
   }
 }
 
@@ -94,16 +122,7 @@ export async function loadModel(directory: string): Promise<AnyModel> {
   await recoverModelDirectory(directory, false);
   const configFile = join(directory, MODEL_FILES.config);
   const weightsFile = join(directory, MODEL_FILES.weights);
-  const read = async (file: string) => {
-    try {
-      return await readFile(file);
-    } catch (error) {
-      throw new ModelFormatError(
-        { file, field: 'file', expected: 'a readable file', found: (error as NodeJS.ErrnoException).code ?? 'an error' },
-        `loadModel: cannot read ${file} (${(error as Error).message}). Pass the directory written by saveModel.`,
-      );
-    }
-  };
+  const read = (file: string) => readModelFile('loadModel', file, 'Pass the directory written by saveModel.');
   const [jsonBytes, weightBytes] = await Promise.all([read(configFile), read(weightsFile)]);
   let meta: Record<string, unknown>;
   try {

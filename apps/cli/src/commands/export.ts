@@ -1,0 +1,95 @@
+import { readdir, stat } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { selectBackend } from '@sdae/backend';
+import { InvalidArgumentError } from '@sdae/core';
+import { exportLayersModel, loadModel, modelFromBundle, type AnyModel } from '@sdae/layers';
+import { decodeCheckpoint, readCheckpointFile } from '@sdae/train';
+import { addCommand, exportFormatFlag, jsonFlag, modelFlag, outFlag, type FlagValues } from '../flags';
+import type { Output } from '../output';
+import { requireWritable } from '../writable';
+
+const FLAGS = {
+  model: modelFlag,
+  format: exportFormatFlag,
+  out: outFlag('the directory to write the export to (new, empty, or a previous export, which is replaced)'),
+  json: jsonFlag('print one JSON object describing the export'),
+};
+
+/** The flags of `sdae export`. */
+export type ExportFlags = FlagValues<typeof FLAGS>;
+
+/** What a directory of a previous export holds: model.json and weight shards, or a dA's encoder/ and decoder/. */
+const EXPORT_ENTRY = /^(model\.json|group\d+-shard\d+of\d+\.bin|encoder|decoder)$/;
+
+/** The model a training command saved: its model directory (saveModel) or a checkpoint file. */
+async function loadSavedModel(path: string): Promise<AnyModel> {
+  const found = await stat(path).catch(() => undefined);
+  if (found === undefined || found.isDirectory()) return loadModel(path);
+  const checkpoint = decodeCheckpoint(await readCheckpointFile(path), path);
+  const meta = { format: 'sdae-model', className: checkpoint.className, config: checkpoint.config, randomStates: checkpoint.randomStates };
+  return modelFromBundle({ meta, tensors: checkpoint.weights }, path);
+}
+
+/**
+ * Refuses an --out that holds anything but a previous export (the export replaces it) or that
+ * lies inside --model: `--out .` must not replace the working directory, nor an export the model.
+ */
+async function requireExportTarget(out: string, model: string): Promise<void> {
+  const inside = relative(resolve(model), resolve(out));
+  if (inside === '' || !inside.startsWith('..')) {
+    throw new InvalidArgumentError('--out', out, `--out ${out} is the --model ${model} or inside it; pass a directory outside the model.`);
+  }
+  const entries = await readdir(out).catch(() => [] as string[]);
+  const foreign = entries.filter((name) => !EXPORT_ENTRY.test(name));
+  if (foreign.length > 0) {
+    throw new InvalidArgumentError(
+      '--out',
+      out,
+      `--out ${out} holds files that are not a previous export (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', ...' : ''}), which ` +
+        'the export would replace; pass a new or empty directory.',
+    );
+  }
+}
+
+/**
+ * `sdae export`: writes a model a training command saved (or a checkpoint's model) in a standard
+ * format: `--format tfjs` is the TensorFlow.js layers format (model.json + weight shards) that
+ * `tf.loadLayersModel` loads with the same predictions; a dA is written as `encoder/` and `decoder/`.
+ */
+export async function exportCommand(flags: ExportFlags, output: Output): Promise<void> {
+  await requireExportTarget(flags.out, flags.model);
+  await requireWritable([{ flag: '--out', path: flags.out, kind: 'directory' }]);
+  await selectBackend({ backend: 'cpu' });
+  const model = await loadSavedModel(flags.model);
+  try {
+    const exported = await exportLayersModel(model, flags.out);
+    const files = exported.map(({ part, location }) => ({ part, file: join(location, 'model.json') }));
+    if (flags.json) {
+      output.out(
+        `${JSON.stringify({ type: 'export', format: flags.format, model: flags.model, className: model.className, parameters: model.parameterCount(), files })}\n`,
+      );
+      return;
+    }
+    const lines = [
+      `Exported the ${model.className} in ${flags.model} (${model.parameterCount()} parameters) as a TensorFlow.js layers model:`,
+      ...files.map(({ part, file }) => `  ${part === 'model' ? '' : `${part}: `}${file}`),
+      'Load it with tf.loadLayersModel from @tensorflow/tfjs-layers (in Node, with layersModelDirectory from @sdae/layers or ' +
+        'file:// and tfjs-node), or back into sdae with importLayersModel.',
+    ];
+    output.out(`${lines.join('\n')}\n`);
+  } finally {
+    model.dispose();
+  }
+}
+
+/** Adds `sdae export` to the program. */
+export function register(program: Command, output: Output): void {
+  addCommand(
+    program,
+    'export',
+    "write a saved model (a training run's <out>/model, or a checkpoint) in a standard format: tfjs, for tf.loadLayersModel",
+    FLAGS,
+    (flags) => exportCommand(flags, output),
+  );
+}

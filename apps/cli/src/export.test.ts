@@ -1,0 +1,183 @@
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { Random } from '@sdae/core';
+import { DenoisingAutoencoder, layersModelDirectory, loadModel, type AnyModel } from '@sdae/layers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXIT, run } from './cli';
+
+async function runCaptured(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await run(argv, { out: (text) => (out += text), err: (text) => (err += text) });
+  return { code, out, err };
+}
+
+const DATA = ['--split', 'mini', '--limit', '60', '--backend', 'cpu'];
+
+/** The training runs whose saved models are exported: every kind of model the CLI saves, trained for a few minibatches. */
+const RUNS: [string, string[], string][] = [
+  ['mlp', ['mlp', '--hidden', '12', '--epochs', '1'], 'Mlp'],
+  ['logistic regression', ['mlp', '--logistic', '--epochs', '1'], 'LogisticRegression'],
+  ['da', ['da', '--hidden', '10', '--epochs', '1'], 'DenoisingAutoencoder'],
+  [
+    'sda',
+    ['sda', '--hidden', '10,8', '--corruption-levels', '0.1,0.2', '--pretrain-epochs', '1', '--finetune-epochs', '1'],
+    'StackedDenoisingAutoencoder',
+  ],
+  ['notebook cnn', ['cnn', '--preset', 'notebook', '--iterations', '10'], 'ReluCnn'],
+];
+
+let root: string;
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), 'sdae-export-'));
+});
+afterAll(() => {
+  rmSync(root, { recursive: true, force: true });
+});
+
+/** Images in [0, 1), `[n, 784]`. */
+function images(n: number): tf.Tensor2D {
+  const random = new Random(3);
+  return tf.tensor2d(
+    Float32Array.from({ length: n * 784 }, () => random.next()),
+    [n, 784],
+  );
+}
+
+async function tfjsLayersPredict(directory: string, x: tf.Tensor): Promise<Float32Array> {
+  const model = await tfl.loadLayersModel(layersModelDirectory(directory));
+  const prediction = model.predict(x) as tf.Tensor;
+  const values = Float32Array.from(prediction.dataSync());
+  tf.dispose(prediction);
+  model.dispose();
+  return values;
+}
+
+function largestDifference(actual: Float32Array, expected: tf.Tensor): number {
+  const values = expected.dataSync();
+  expected.dispose();
+  expect(actual.length).toBe(values.length);
+  return actual.reduce((max, value, index) => Math.max(max, Math.abs(value - values[index]!)), 0);
+}
+
+/** What the sdae model predicts (a classifier's probabilities; a dA's hidden code and reconstruction), beside the exported models' outputs. */
+async function comparePredictions(model: AnyModel, exported: string): Promise<number[]> {
+  const x = images(5);
+  try {
+    if (model instanceof DenoisingAutoencoder) {
+      const hidden = model.encode(x);
+      const differences = [
+        largestDifference(await tfjsLayersPredict(join(exported, 'encoder'), x), hidden.clone()),
+        largestDifference(await tfjsLayersPredict(join(exported, 'decoder'), hidden), model.decode(hidden)),
+      ];
+      hidden.dispose();
+      return differences;
+    }
+    const input = model.className === 'ReluCnn' ? tf.reshape(x, [5, 28, 28, 1]) : x;
+    const difference = largestDifference(await tfjsLayersPredict(exported, input), model.predict(input));
+    if (input !== x) input.dispose();
+    return [difference];
+  } finally {
+    x.dispose();
+  }
+}
+
+describe('sdae export', () => {
+  it.each(RUNS)(
+    'exports the %s a training command saved, which tf.loadLayersModel runs with the same predictions',
+    async (name, training, className) => {
+      const out = join(root, name.replace(/ /g, '-'));
+      const trained = await runCaptured([...training, ...DATA, '--out', out]);
+      expect(trained.code, trained.err).toBe(EXIT.ok);
+      const exported = join(out, 'tfjs');
+      const result = await runCaptured(['export', '--model', join(out, 'model'), '--format', 'tfjs', '--out', exported]);
+      expect(result.code, result.err).toBe(EXIT.ok);
+      expect(result.out).toContain(`Exported the ${className} in ${join(out, 'model')} (`);
+      const model = await loadModel(join(out, 'model'));
+      if (className === 'DenoisingAutoencoder') {
+        expect(result.out).toContain(
+          `  encoder: ${join(exported, 'encoder', 'model.json')}\n  decoder: ${join(exported, 'decoder', 'model.json')}\n`,
+        );
+        expect(readdirSync(exported).sort()).toEqual(['decoder', 'encoder']);
+      } else {
+        expect(result.out).toContain(`  ${join(exported, 'model.json')}\n`);
+        expect(readdirSync(exported).sort()).toEqual(['group1-shard1of1.bin', 'model.json']);
+      }
+      for (const difference of await comparePredictions(model, exported)) expect(difference).toBeLessThanOrEqual(1e-5);
+      model.dispose();
+    },
+  );
+
+  it("exports a checkpoint's model and describes the export as JSON", async () => {
+    const out = join(root, 'mlp');
+    const exported = join(root, 'from-checkpoint');
+    const result = await runCaptured(['export', '--model', join(out, 'checkpoint.sdae'), '--out', exported, '--json']);
+    expect(result.code, result.err).toBe(EXIT.ok);
+    expect(JSON.parse(result.out)).toMatchObject({
+      type: 'export',
+      format: 'tfjs',
+      className: 'Mlp',
+      parameters: 784 * 12 + 12 + 12 * 10 + 10,
+      files: [{ part: 'model', file: join(exported, 'model.json') }],
+    });
+    const model = await tfl.loadLayersModel(layersModelDirectory(exported));
+    expect(model.layers.map((layer) => layer.getClassName())).toEqual(['Dense', 'Dense']);
+    model.dispose();
+  });
+
+  it('replaces a previous export in --out', async () => {
+    const model = join(root, 'mlp', 'model');
+    const exported = join(root, 'again');
+    for (let round = 0; round < 2; round++) expect((await runCaptured(['export', '--model', model, '--out', exported])).code).toBe(EXIT.ok);
+    expect(readdirSync(exported).sort()).toEqual(['group1-shard1of1.bin', 'model.json']);
+  });
+
+  it('exits with 2 and lists the formats for an unknown --format', async () => {
+    const result = await runCaptured(['export', '--model', join(root, 'mlp', 'model'), '--format', 'onnx', '--out', join(root, 'never')]);
+    expect(result.code).toBe(EXIT.usage);
+    expect(result.err).toContain('--format must be one of \'tfjs\'; received "onnx".');
+  });
+
+  it('exits with 2 without --model or --out', async () => {
+    expect((await runCaptured(['export', '--out', join(root, 'never')])).err).toContain("required option '--model <path>' not specified");
+    const result = await runCaptured(['export', '--model', join(root, 'mlp', 'model')]);
+    expect(result.code).toBe(EXIT.usage);
+    expect(result.err).toContain("required option '--out <dir>' not specified");
+  });
+
+  it('refuses an --out holding other files, or inside --model, and leaves them as they were', async () => {
+    const busy = join(root, 'busy');
+    mkdirSync(busy);
+    writeFileSync(join(busy, 'notes.txt'), 'keep me');
+    const result = await runCaptured(['export', '--model', join(root, 'mlp', 'model'), '--out', busy]);
+    expect(result.code).toBe(EXIT.usage);
+    expect(result.err).toContain(`sdae: --out ${busy} holds files that are not a previous export (notes.txt)`);
+    expect(readdirSync(busy)).toEqual(['notes.txt']);
+    const inside = await runCaptured(['export', '--model', join(root, 'mlp', 'model'), '--out', join(root, 'mlp', 'model', 'tfjs')]);
+    expect(inside.code).toBe(EXIT.usage);
+    expect(inside.err).toContain('is the --model');
+    expect(readdirSync(join(root, 'mlp', 'model')).sort()).toEqual(['model.json', 'weights.bin']);
+  });
+
+  it('checks that --out can be written before loading the model', async () => {
+    const file = join(root, 'a-file');
+    writeFileSync(file, '');
+    const result = await runCaptured(['export', '--model', join(root, 'nowhere'), '--out', file]);
+    expect(result.code).toBe(EXIT.failed);
+    expect(result.err).toMatch(/^sdae: --out directory .*a-file: it is a file, not a directory\./);
+  });
+
+  it('names the missing model', async () => {
+    const result = await runCaptured(['export', '--model', join(root, 'nowhere'), '--out', join(root, 'never')]);
+    expect(result.code).toBe(EXIT.failed);
+    expect(result.err).toContain(`sdae: loadModel: cannot read ${join(root, 'nowhere', 'model.json')}`);
+  });
+
+  it('is listed in sdae --help', async () => {
+    const result = await runCaptured(['--help']);
+    expect(result.out).toMatch(/^ {2}export \[options\] +write a saved model/m);
+  });
+});
