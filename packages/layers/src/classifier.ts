@@ -48,7 +48,8 @@ export abstract class Classifier<Config extends ModelConfig = ModelConfig> exten
 
   /**
    * The mean negative log-likelihood of the one-hot targets `y`, `[n, numClasses]`. Reads y's
-   * values once to check them (see `requireOneHotValues`: `n x numClasses` numbers, no tensor).
+   * `n x numClasses` values once to check them (no tensor is made; on WebGL or WebGPU a download
+   * unless they are still on the CPU).
    *
    * @throws {InvalidArgumentError} when `x` or `y` has another shape or dtype (a `[n]` label vector
    *   is refused, not broadcast), or `y` is not one-hot (a value other than 0 or 1, a row without
