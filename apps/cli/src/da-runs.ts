@@ -2,7 +2,16 @@ import type { ImageSet } from '@sdae/datasets';
 import { DenoisingAutoencoder, filterRows } from '@sdae/layers';
 import { DivergenceError, trainAutoencoder, type EpochLog } from '@sdae/train';
 import { lineChart } from '@sdae/vis';
-import { filtersPng, requireBatchFits, startExperiment, stopOnCtrlC, writeReport, type CtrlC, type Experiment } from './experiment';
+import {
+  filtersPng,
+  positionAfter,
+  requireBatchFits,
+  startExperiment,
+  stopOnCtrlC,
+  writeReport,
+  type CtrlC,
+  type Experiment,
+} from './experiment';
 import type { DaTrainingFlags, EngineFlags, ExperimentFlags } from './flags';
 import { RunInterrupted, type Output } from './output';
 
@@ -12,12 +21,13 @@ export interface DaRun {
   history: EpochLog[];
   filters: Uint8Array;
   diverged?: string;
+  /** Where Ctrl-C stopped it: `after epoch 0, minibatch 12`. */
   interrupted?: string;
 }
 
 /** Why a run ended early, if it did: its divergence or its interruption. */
 function endedEarly(run: DaRun): string | undefined {
-  return run.diverged ?? run.interrupted;
+  return run.diverged ?? (run.interrupted === undefined ? undefined : `interrupted ${run.interrupted}`);
 }
 
 /**
@@ -35,17 +45,19 @@ export async function trainDaRun(
   const history: EpochLog[] = [];
   let diverged: string | undefined;
   let interrupted: string | undefined;
+  let position = 'before its first minibatch';
   try {
     const result = await trainAutoencoder(da, set, {
       ...options,
       ...experiment.engine,
-      ...(interrupt === undefined ? {} : { signal: interrupt.signal, onBatchEnd: interrupt.onBatchEnd }),
+      signal: interrupt?.signal,
+      onBatchEnd: (event) => void (position = positionAfter(event)),
       onEpochEnd: (log) => {
         history.push(log);
         experiment.logEpoch(log, name);
       },
     });
-    if (result.stopReason === 'aborted') interrupted = `interrupted ${interrupt?.position() ?? ''}`;
+    if (result.stopReason === 'aborted') interrupted = position;
   } catch (error) {
     if (!DivergenceError.isInstance(error)) throw error;
     diverged = `diverged at epoch ${error.epoch}, batch ${error.batch} (cost ${error.cost})`;
@@ -119,6 +131,7 @@ export async function compareRuns(
   const interrupt = stopOnCtrlC(output, 'to write the report of the runs so far');
   try {
     for (const { name, options, learningRate, prepare, trained } of plan) {
+      if (interrupt.signal.aborted) break;
       const da = new DenoisingAutoencoder({ hiddenSize: flags.hidden, seed: flags.seed, ...options });
       try {
         prepare?.(da);
@@ -146,14 +159,16 @@ export async function compareRuns(
       { title, summary: { ...summary, backend: experiment.backend.backend }, figures, config: { ...flags } },
       files,
     );
-    const stopped = runs.at(-1);
-    if (stopped?.interrupted !== undefined) {
-      const finished = runs.slice(0, -1).map((run) => run.name);
+    if (interrupt.signal.aborted) {
+      const last = runs.at(-1);
+      const stopped = last?.interrupted === undefined ? undefined : last;
+      const finished = runs.filter((run) => run !== stopped).map((run) => run.name);
+      const held = finished.length === 0 ? 'no finished run' : `the finished run${finished.length === 1 ? '' : 's'} ${finished.join(', ')}`;
       experiment.log(
-        `Interrupted run ${stopped.name} ${interrupt.position()}; ${report} holds ${
-          finished.length === 0 ? 'no finished run' : `the finished run${finished.length === 1 ? '' : 's'} ${finished.join(', ')}`
-        } and that run's epochs so far. These runs keep no checkpoint: run the command again to train them afresh.`,
-        { interrupted: true, run: stopped.name, finished, report, resumeCommand: null },
+        `Interrupted ${stopped !== undefined ? `run ${stopped.name} ${stopped.interrupted}` : last === undefined ? 'before the first run' : `after run ${last.name}`}; ` +
+          `${report} holds ${held}${stopped === undefined ? '' : " and that run's epochs so far"}. ` +
+          'These runs keep no checkpoint: run the command again to train them afresh.',
+        { interrupted: true, run: stopped?.name ?? null, finished, report, resumeCommand: null },
       );
       throw new RunInterrupted(undefined);
     }

@@ -294,6 +294,7 @@ export async function trainingControls(
   const file = fileCheckpoint(path);
   const started = performance.now();
   let batchesDone = 0;
+  let position = 'before the first minibatch';
   const progress = output.isTTY === true && !flags.json;
   const checkpoint: CheckpointOptions = {
     every: 1,
@@ -304,7 +305,7 @@ export async function trainingControls(
   };
   const onBatchEnd = ({ epoch, batch }: { epoch: number; batch: number }) => {
     batchesDone++;
-    interrupt.onBatchEnd({ epoch, batch });
+    position = positionAfter({ epoch, batch });
     if (!progress || batch % 10 !== 0) return;
     const done = (batch + 1) / batchesPerEpoch;
     const secondsPerBatch = (performance.now() - started) / 1000 / batchesDone;
@@ -330,8 +331,8 @@ export async function trainingControls(
       const command = lastCheckpoint === undefined ? undefined : resumeCommand(output.commandLine ?? [], lastCheckpoint);
       experiment.log(
         command === undefined
-          ? `Interrupted ${interrupt.position()}, before any checkpoint was written: nothing to resume from.`
-          : `Interrupted ${interrupt.position()}; the checkpoint ${lastCheckpoint} holds that state. Continue with:\n  ${command}`,
+          ? `Interrupted ${position}, before any checkpoint was written: nothing to resume from.`
+          : `Interrupted ${position}; the checkpoint ${lastCheckpoint} holds that state. Continue with:\n  ${command}`,
         { interrupted: true, checkpoint: lastCheckpoint ?? null, resumeCommand: command ?? null },
       );
       throw new RunInterrupted(lastCheckpoint);
@@ -344,10 +345,6 @@ export async function trainingControls(
 export interface CtrlC {
   /** Aborted by the first Ctrl-C: a loop given it stops after its current minibatch. */
   signal: AbortSignal;
-  /** Spread into a loop's onBatchEnd: keeps where training is, for {@link CtrlC.position}. */
-  onBatchEnd: (event: { epoch: number; batch: number }) => void;
-  /** Where the loop stopped, `after epoch 1, minibatch 40`. */
-  position: () => string;
   /** Removes the Ctrl-C handler (Node's default, quitting at once, applies again). */
   release: () => void;
 }
@@ -358,21 +355,18 @@ export interface CtrlC {
  */
 export function stopOnCtrlC(output: Output, purpose: string): CtrlC {
   const controller = new AbortController();
-  let position = 'before the first minibatch';
   const onInterrupt = () => {
     if (controller.signal.aborted) process.exit(EXIT.interrupted);
     controller.abort();
     output.err(`\nStopping after this minibatch ${purpose}; press Ctrl-C again to quit at once.\n`);
   };
   process.on('SIGINT', onInterrupt);
-  return {
-    signal: controller.signal,
-    onBatchEnd: ({ epoch, batch }) => {
-      position = `after epoch ${epoch}, minibatch ${batch}`;
-    },
-    position: () => position,
-    release: () => process.removeListener('SIGINT', onInterrupt),
-  };
+  return { signal: controller.signal, release: () => process.removeListener('SIGINT', onInterrupt) };
+}
+
+/** Where a loop stands after a minibatch, as the interrupt messages say it: `after epoch 1, minibatch 40`. */
+export function positionAfter({ epoch, batch }: { epoch: number; batch: number }): string {
+  return `after epoch ${epoch}, minibatch ${batch}`;
 }
 
 /** A grid of filters (one per row of `rows`) as PNG bytes; `enlargeBy` magnifies small kernels. */
