@@ -50,7 +50,8 @@ describe('sdae da and Ctrl-C (a real process)', () => {
       const whole = await sdae([...flags, ...engine, '--out', join(root, 'whole')]);
       expect(whole.code, whole.err).toBe(0);
       const interruptedOut = join(root, 'interrupted');
-      const stopped = await sdae([...flags, ...engine, '--out', interruptedOut], /^Training epoch 0,/m, 100);
+      // 200 ms after epoch 0's line: past its checkpoint's write (slow on a loaded disk), inside epoch 1 (~0.4 s).
+      const stopped = await sdae([...flags, ...engine, '--out', interruptedOut], /^Training epoch 0,/m, 200);
       expect(stopped.code, stopped.err).toBe(130);
       expect(stopped.afterSignal).toBeLessThan(2000);
       const checkpoint = join(interruptedOut, 'checkpoint.sdae');
