@@ -420,6 +420,40 @@ describe('checkpoints, --resume and Ctrl-C', () => {
     }
   });
 
+  it('refuses --resume with another --threads: the native engine gives other results, bit for bit', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'sdae-resume-threads-'));
+    try {
+      const native = [...flags, '--engine', 'native'];
+      const first = await runCaptured(['da', ...native, '--threads', '1', '--epochs', '1', '--out', join(out, 'first')]);
+      expect(first.code, first.err).toBe(EXIT.ok);
+      const checkpoint = join(out, 'first', 'checkpoint.sdae');
+      const resume = (threads: string) =>
+        runCaptured([
+          'da',
+          ...native,
+          '--threads',
+          threads,
+          '--epochs',
+          '2',
+          '--out',
+          join(out, `threads-${threads}`),
+          '--resume',
+          checkpoint,
+        ]);
+      const other = await resume('2');
+      expect(other.code).toBe(EXIT.usage);
+      expect(other.err).toContain(
+        `sdae: --resume ${checkpoint}: the checkpoint was written with other flags: --threads 1 in the checkpoint, 2 now.`,
+      );
+      expect(other.out).not.toMatch(/^Training epoch/m);
+      const same = await resume('1');
+      expect(same.code, same.err).toBe(EXIT.ok);
+      expect(same.out).toMatch(/^Training epoch 1,/m);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
   it('names the checkpoint file of a corrupt checkpoint', async () => {
     const out = mkdtempSync(join(tmpdir(), 'sdae-resume-corrupt-'));
     try {

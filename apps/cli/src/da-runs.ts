@@ -2,60 +2,83 @@ import type { ImageSet } from '@sdae/datasets';
 import { DenoisingAutoencoder, filterRows } from '@sdae/layers';
 import { DivergenceError, trainAutoencoder, type EpochLog } from '@sdae/train';
 import { lineChart } from '@sdae/vis';
-import { filtersPng, requireBatchFits, startExperiment, writeReport, type Experiment } from './experiment';
+import {
+  filtersPng,
+  positionAfter,
+  requireBatchFits,
+  startExperiment,
+  stopOnCtrlC,
+  writeReport,
+  type CtrlC,
+  type Experiment,
+} from './experiment';
 import type { DaTrainingFlags, EngineFlags, ExperimentFlags } from './flags';
-import type { Output } from './output';
+import { RunInterrupted, type Output } from './output';
 
-/** One trained dA of a comparison: its cost curve, filters and, if it diverged, where. */
+/** One trained dA of a comparison: its cost curve, filters and, if it diverged or Ctrl-C stopped it, where. */
 export interface DaRun {
   name: string;
   history: EpochLog[];
   filters: Uint8Array;
   diverged?: string;
+  /** Where Ctrl-C stopped it: `after epoch 0, minibatch 12`. */
+  interrupted?: string;
 }
 
-/** Trains `da` and pictures it; a diverging run is kept (its curve so far, its kept weights) and reported. */
+/** Why a run ended early, if it did: its divergence or its interruption. */
+function endedEarly(run: DaRun): string | undefined {
+  return run.diverged ?? (run.interrupted === undefined ? undefined : `interrupted ${run.interrupted}`);
+}
+
+/**
+ * Trains `da` and pictures it; a diverging run is kept (its curve so far, its kept weights) and
+ * reported, and so is a run that Ctrl-C (`interrupt`) stopped after a minibatch.
+ */
 export async function trainDaRun(
   experiment: Experiment,
   name: string,
   da: DenoisingAutoencoder,
   set: ImageSet,
   options: { epochs: number; batchSize: number; learningRate: number },
+  interrupt?: CtrlC,
 ): Promise<DaRun> {
   const history: EpochLog[] = [];
   let diverged: string | undefined;
+  let interrupted: string | undefined;
+  let position = 'before its first minibatch';
   try {
-    await trainAutoencoder(da, set, {
+    const result = await trainAutoencoder(da, set, {
       ...options,
       ...experiment.engine,
+      signal: interrupt?.signal,
+      onBatchEnd: (event) => void (position = positionAfter(event)),
       onEpochEnd: (log) => {
         history.push(log);
         experiment.logEpoch(log, name);
       },
     });
+    if (result.stopReason === 'aborted') interrupted = position;
   } catch (error) {
     if (!DivergenceError.isInstance(error)) throw error;
     diverged = `diverged at epoch ${error.epoch}, batch ${error.batch} (cost ${error.cost})`;
     experiment.log(`${name}: ${diverged}`, { run: name, diverged });
   }
   const filters = filtersPng(filterRows(da));
-  return { name, history, filters, diverged };
+  return { name, history, filters, ...(diverged === undefined ? {} : { diverged }), ...(interrupted === undefined ? {} : { interrupted }) };
 }
 
-/** One chart of the runs' mean cost per epoch. */
-export function costChart(runs: readonly DaRun[], title: string): string {
-  return lineChart(
-    runs
-      .map((run) => ({ name: run.name, points: run.history.map((log) => [log.epoch, log.cost] as const) }))
-      .filter((series) => series.points.length > 0),
-    { title, xLabel: 'epoch', yLabel: 'cost' },
-  );
+/** One chart of the runs' mean cost per epoch; undefined when no run finished an epoch. */
+export function costChart(runs: readonly DaRun[], title: string): string | undefined {
+  const series = runs
+    .map((run) => ({ name: run.name, points: run.history.map((log) => [log.epoch, log.cost] as const) }))
+    .filter((line) => line.points.length > 0);
+  return series.length === 0 ? undefined : lineChart(series, { title, xLabel: 'epoch', yLabel: 'cost' });
 }
 
-/** The report's figures and files for a set of runs: each run's filters, then the chart. */
+/** The report's figures and files for a set of runs: the chart (if any epoch finished), then each run's filters. */
 export function runFigures(
   runs: readonly DaRun[],
-  chart: string,
+  chart: string | undefined,
 ): { figures: { title: string; png?: Uint8Array; svg?: string }[]; files: Record<string, string | Uint8Array> } {
   const slug = (name: string) =>
     name
@@ -63,13 +86,14 @@ export function runFigures(
       .replace(/^-|-$/g, '')
       .toLowerCase();
   const files: Record<string, string | Uint8Array> = {
-    'cost.svg': chart,
+    ...(chart === undefined ? {} : { 'cost.svg': chart }),
     'history.json': `${JSON.stringify(Object.fromEntries(runs.map((run) => [run.name, run.history])), null, 2)}\n`,
   };
-  const figures: { title: string; png?: Uint8Array; svg?: string }[] = [{ title: 'Cost per epoch', svg: chart }];
+  const figures: { title: string; png?: Uint8Array; svg?: string }[] = chart === undefined ? [] : [{ title: 'Cost per epoch', svg: chart }];
   for (const run of runs) {
     files[`filters-${slug(run.name)}.png`] = run.filters;
-    figures.push({ title: `Filters: ${run.name}${run.diverged === undefined ? '' : ` (${run.diverged})`}`, png: run.filters });
+    const early = endedEarly(run);
+    figures.push({ title: `Filters: ${run.name}${early === undefined ? '' : ` (${early})`}`, png: run.filters });
   }
   return { figures, files };
 }
@@ -87,7 +111,11 @@ export interface DaRunPlan {
 
 /**
  * The comparison commands' experiment: trains each planned dA in turn with the shared dA flags,
- * then writes every run's filters and one chart of all cost curves into a report.
+ * then writes every run's filters and one chart of all cost curves into a report. Ctrl-C stops
+ * the current run after its minibatch: the report then holds the finished runs and that run's
+ * epochs so far, and the command exits 130 (these runs have no checkpoint to resume from).
+ *
+ * @throws {RunInterrupted} after writing the report, when Ctrl-C stopped a run.
  */
 export async function compareRuns(
   flags: ExperimentFlags & EngineFlags & DaTrainingFlags,
@@ -99,29 +127,53 @@ export async function compareRuns(
   requireBatchFits(experiment, flags, flags.batchSize);
   const training = { epochs: flags.epochs, batchSize: flags.batchSize, learningRate: flags.learningRate };
   const runs: DaRun[] = [];
-  for (const { name, options, learningRate, prepare, trained } of plan) {
-    const da = new DenoisingAutoencoder({ hiddenSize: flags.hidden, seed: flags.seed, ...options });
-    try {
-      prepare?.(da);
-      runs.push(
-        await trainDaRun(experiment, name, da, experiment.mnist.train, {
-          ...training,
-          learningRate: learningRate ?? training.learningRate,
-        }),
-      );
-      trained?.(da);
-    } finally {
-      da.dispose();
+  // Kept until the report is written: a second Ctrl-C while it is written quits at once (exit 130).
+  const interrupt = stopOnCtrlC(output, 'to write the report of the runs so far');
+  try {
+    for (const { name, options, learningRate, prepare, trained } of plan) {
+      if (interrupt.signal.aborted) break;
+      const da = new DenoisingAutoencoder({ hiddenSize: flags.hidden, seed: flags.seed, ...options });
+      try {
+        prepare?.(da);
+        const run = await trainDaRun(
+          experiment,
+          name,
+          da,
+          experiment.mnist.train,
+          { ...training, learningRate: learningRate ?? training.learningRate },
+          interrupt,
+        );
+        runs.push(run);
+        if (run.interrupted !== undefined) break;
+        trained?.(da);
+      } finally {
+        da.dispose();
+      }
     }
+    const { figures, files } = runFigures(runs, costChart(runs, title));
+    const summary = Object.fromEntries(
+      runs.map((run) => [`final cost, ${run.name}`, endedEarly(run) ?? run.history.at(-1)?.cost.toFixed(3) ?? 'no epoch']),
+    );
+    const report = await writeReport(
+      experiment,
+      { title, summary: { ...summary, backend: experiment.backend.backend }, figures, config: { ...flags } },
+      files,
+    );
+    if (interrupt.signal.aborted) {
+      const last = runs.at(-1);
+      const stopped = last?.interrupted === undefined ? undefined : last;
+      const finished = runs.filter((run) => run !== stopped).map((run) => run.name);
+      const held = finished.length === 0 ? 'no finished run' : `the finished run${finished.length === 1 ? '' : 's'} ${finished.join(', ')}`;
+      experiment.log(
+        `Interrupted ${stopped !== undefined ? `run ${stopped.name} ${stopped.interrupted}` : last === undefined ? 'before the first run' : `after run ${last.name}`}; ` +
+          `${report} holds ${held}${stopped === undefined ? '' : " and that run's epochs so far"}. ` +
+          'These runs keep no checkpoint: run the command again to train them afresh.',
+        { interrupted: true, run: stopped?.name ?? null, finished, report, resumeCommand: null },
+      );
+      throw new RunInterrupted(undefined);
+    }
+    return runs;
+  } finally {
+    interrupt.release();
   }
-  const { figures, files } = runFigures(runs, costChart(runs, title));
-  const summary = Object.fromEntries(
-    runs.map((run) => [`final cost, ${run.name}`, run.diverged ?? run.history.at(-1)?.cost.toFixed(3) ?? 'no epoch']),
-  );
-  await writeReport(
-    experiment,
-    { title, summary: { ...summary, backend: experiment.backend.backend }, figures, config: { ...flags } },
-    files,
-  );
-  return runs;
 }

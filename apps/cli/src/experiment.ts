@@ -1,7 +1,14 @@
 import { InvalidArgumentError } from '@sdae/core';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { BackendUnavailableError, formatBackendReport, selectBackend, type BackendName, type BackendReport } from '@sdae/backend';
+import {
+  BackendUnavailableError,
+  formatBackendReport,
+  loadNativeEngine,
+  selectBackend,
+  type BackendName,
+  type BackendReport,
+} from '@sdae/backend';
 import { loadMnist, sliceImageSet, type ImageSet, type Mnist } from '@sdae/datasets';
 import { encodePng, enlarge, greyToRgba, htmlReport, tileRasterImages, type ReportOptions, type TileRasterImagesOptions } from '@sdae/vis';
 import {
@@ -19,7 +26,7 @@ import {
 } from '@sdae/train';
 import type { CheckpointFlags, EngineFlags, ExperimentFlags } from './flags';
 import { lockOutDirectory } from './out-lock';
-import { EXIT, RunInterrupted, type Output } from './output';
+import { EXIT, RunInterrupted, nativeEngineUnavailable, type Output } from './output';
 import { requireWritable, type OutputPath } from './writable';
 
 /** What a training loop of a command needs: Ctrl-C, checkpoints, resume and progress. */
@@ -52,6 +59,7 @@ export interface TrainingControls {
 /** The loop options that choose the engine (--engine, --threads) and print which one trains. */
 export interface EngineLoopOptions {
   engine: EngineName;
+  /** The native engine's thread count (--threads, else its default, resolved); undefined when tfjs trains. */
   threads: number | undefined;
   onEngine: (report: EngineReport) => void;
 }
@@ -131,6 +139,21 @@ export function checkpointPath(flags: { out: string; checkpoint?: string | undef
 }
 
 /**
+ * The threads the native engine trains with: --threads, else its default (every core, or
+ * SDAE_NATIVE_THREADS) as the engine resolves it; undefined when tfjs trains (--engine tfjs, or
+ * auto where the native engine cannot load). Checkpoints record it: other counts give other
+ * native results, bit for bit.
+ *
+ * @throws {BackendUnavailableError} naming --engine when --engine native cannot load.
+ */
+async function nativeThreads(flags: EngineFlags): Promise<number | undefined> {
+  if (flags.engine === 'tfjs') return undefined;
+  const status = await loadNativeEngine(flags.threads === undefined ? {} : { threads: flags.threads });
+  if (!status.ok && flags.engine === 'native') throw nativeEngineUnavailable(status.reason);
+  return status.ok ? status.engine.threads : undefined;
+}
+
+/**
  * Checks that --out (and, for commands that take it, --checkpoint) can be written, then selects
  * the backend, loads MNIST (cut to --limit) and creates the output directory.
  */
@@ -152,6 +175,7 @@ export async function startExperiment(
   const directory = resolve(flags.out);
   lockOutDirectory(directory, output.commandLine ?? [], await mkdir(directory, { recursive: true }));
   const backend = await selectCliBackend(flags.backend);
+  const threads = await nativeThreads(flags);
   const loaded = await loadMnist({ split: flags.split });
   const cut = (set: ImageSet) => (flags.limit === undefined || flags.limit >= set.count ? set : sliceImageSet(set, 0, flags.limit));
   const mnist: Mnist = {
@@ -176,7 +200,7 @@ export async function startExperiment(
   };
   return {
     backend,
-    engine: { engine: flags.engine, threads: flags.threads, onEngine },
+    engine: { engine: flags.engine, threads, onEngine },
     mnist,
     directory,
     log,
@@ -196,8 +220,9 @@ export async function startExperiment(
 }
 
 /**
- * Flags that do not shape training: where files go, how progress prints, the native engine's
- * thread count, and the epoch counts (the loops record and compare those themselves: they may grow).
+ * Flags that do not shape training: where files go, how progress prints, and the epoch counts (the
+ * loops record and compare those themselves: they may grow). --threads as typed is not recorded:
+ * the count the native engine resolves is (see {@link nativeThreads}).
  */
 const UNRECORDED_FLAGS = new Set([
   'out',
@@ -242,11 +267,14 @@ export async function trainingControls(
   output: Output,
   batchesPerEpoch: number,
 ): Promise<TrainingControls> {
-  const settings: Record<string, SettingValue> = Object.fromEntries(
-    Object.entries(flags)
-      .filter(([name]) => !UNRECORDED_FLAGS.has(name))
-      .map(([name, value]) => [name, (value ?? null) as SettingValue]),
-  );
+  const settings: Record<string, SettingValue> = {
+    ...Object.fromEntries(
+      Object.entries(flags)
+        .filter(([name]) => !UNRECORDED_FLAGS.has(name))
+        .map(([name, value]) => [name, (value ?? null) as SettingValue]),
+    ),
+    threads: experiment.engine.threads ?? null,
+  };
   const path = checkpointPath(flags);
   let resume: Checkpoint | undefined;
   if (flags.resume !== undefined) {
@@ -261,13 +289,7 @@ export async function trainingControls(
       );
     }
   }
-  const controller = new AbortController();
-  const onInterrupt = () => {
-    if (controller.signal.aborted) process.exit(EXIT.interrupted);
-    controller.abort();
-    output.err('\nStopping after this minibatch to write a checkpoint; press Ctrl-C again to quit at once.\n');
-  };
-  process.on('SIGINT', onInterrupt);
+  const interrupt = stopOnCtrlC(output, 'to write a checkpoint');
   let lastCheckpoint: string | undefined;
   const file = fileCheckpoint(path);
   const started = performance.now();
@@ -283,7 +305,7 @@ export async function trainingControls(
   };
   const onBatchEnd = ({ epoch, batch }: { epoch: number; batch: number }) => {
     batchesDone++;
-    position = `after epoch ${epoch}, minibatch ${batch}`;
+    position = positionAfter({ epoch, batch });
     if (!progress || batch % 10 !== 0) return;
     const done = (batch + 1) / batchesPerEpoch;
     const secondsPerBatch = (performance.now() - started) / 1000 / batchesDone;
@@ -297,7 +319,7 @@ export async function trainingControls(
     resume,
     loopOptions: {
       ...experiment.engine,
-      signal: controller.signal,
+      signal: interrupt.signal,
       checkpoint,
       resume,
       settings,
@@ -305,7 +327,7 @@ export async function trainingControls(
       onEpochEnd: (epochLog) => experiment.logEpoch(epochLog),
     },
     stopIfInterrupted: () => {
-      if (!controller.signal.aborted) return;
+      if (!interrupt.signal.aborted) return;
       const command = lastCheckpoint === undefined ? undefined : resumeCommand(output.commandLine ?? [], lastCheckpoint);
       experiment.log(
         command === undefined
@@ -315,8 +337,36 @@ export async function trainingControls(
       );
       throw new RunInterrupted(lastCheckpoint);
     },
-    release: () => process.removeListener('SIGINT', onInterrupt),
+    release: interrupt.release,
   };
+}
+
+/** Ctrl-C during training, from {@link stopOnCtrlC}. */
+export interface CtrlC {
+  /** Aborted by the first Ctrl-C: a loop given it stops after its current minibatch. */
+  signal: AbortSignal;
+  /** Removes the Ctrl-C handler (Node's default, quitting at once, applies again). */
+  release: () => void;
+}
+
+/**
+ * Handles Ctrl-C while a command trains: the first aborts the signal and says the run stops
+ * after this minibatch `purpose` (`'to write a checkpoint'`); a second quits at once with exit 130.
+ */
+export function stopOnCtrlC(output: Output, purpose: string): CtrlC {
+  const controller = new AbortController();
+  const onInterrupt = () => {
+    if (controller.signal.aborted) process.exit(EXIT.interrupted);
+    controller.abort();
+    output.err(`\nStopping after this minibatch ${purpose}; press Ctrl-C again to quit at once.\n`);
+  };
+  process.on('SIGINT', onInterrupt);
+  return { signal: controller.signal, release: () => process.removeListener('SIGINT', onInterrupt) };
+}
+
+/** Where a loop stands after a minibatch, as the interrupt messages say it: `after epoch 1, minibatch 40`. */
+export function positionAfter({ epoch, batch }: { epoch: number; batch: number }): string {
+  return `after epoch ${epoch}, minibatch ${batch}`;
 }
 
 /** A grid of filters (one per row of `rows`) as PNG bytes; `enlargeBy` magnifies small kernels. */

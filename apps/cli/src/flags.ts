@@ -2,7 +2,7 @@ import { InvalidArgumentError as InvalidFlagError, Option, type Command, type Op
 import { BACKEND_NAMES, type BackendName } from '@sdae/backend';
 import { InvalidArgumentError, requireNumber, requirePositiveInteger, resolveChoice, type NumberRange } from '@sdae/core';
 import { MNIST_SPLIT_NAMES, type MnistSplitName } from '@sdae/datasets';
-import { ACTIVATION_NAMES, type ActivationName } from '@sdae/layers';
+import { ACTIVATION_NAMES, requireDenseLayersFit, type ActivationName } from '@sdae/layers';
 import { ENGINE_NAMES, type EngineName } from '@sdae/train';
 
 // Every flag of the sdae command is declared here or, when only one command has it, in that
@@ -106,6 +106,33 @@ function choiceParser<T extends string>(flagName: string, choices: readonly T[])
   };
 }
 
+/** MNIST's pixels and classes: the outer sizes of every dense chain the commands build. */
+const MNIST_INPUTS = 784;
+const MNIST_CLASSES = 10;
+
+/**
+ * A parser of layer sizes whose weight matrices can be allocated: `chains(value)` gives the
+ * `[input, hidden..., output]` chains the command builds, each checked by @sdae/layers'
+ * `requireDenseLayersFit`, so `--hidden 100000000` is a usage error before the data loads.
+ */
+function fittingLayers<T>(flagName: string, parse: (text: string) => T, chains: (value: T) => number[][]): (text: string) => T {
+  return (text) => {
+    const value = parse(text);
+    try {
+      for (const sizes of chains(value)) requireDenseLayersFit(flagName, flagName, sizes);
+    } catch (error) {
+      if (InvalidArgumentError.isInstance(error)) throw new InvalidFlagError(error.message);
+      throw error;
+    }
+    return value;
+  };
+}
+
+/** `--hidden <n>` of a dA: its weight matrix is 784 x n. */
+export function daHiddenSize(flagName: string): (text: string) => number {
+  return fittingLayers(flagName, positiveInteger, (size) => [[MNIST_INPUTS, size]]);
+}
+
 /** A comma-separated list, each item read by `parse`. */
 export function list(parse: (text: string) => number): (text: string) => number[] {
   return (text) => text.split(',').map((item) => parse(item.trim()));
@@ -196,7 +223,9 @@ export const exportFormatFlag = flag<ExportFormat>(() =>
 /** `--hidden <sizes>`: hidden layer sizes of a stack or an MLP. */
 export function hiddenSizesFlag(defaultSizes: readonly number[]): Flag<number[]> {
   return flag<number[]>(() =>
-    new Option('--hidden <sizes>', 'hidden layer sizes, comma-separated').argParser(list(positiveInteger)).default([...defaultSizes]),
+    new Option('--hidden <sizes>', 'hidden layer sizes, comma-separated')
+      .argParser(fittingLayers('--hidden', list(positiveInteger), (sizes) => [[MNIST_INPUTS, ...sizes, MNIST_CLASSES]]))
+      .default([...defaultSizes]),
   );
 }
 
@@ -297,7 +326,7 @@ export type CheckpointFlags = FlagValues<typeof checkpointFlags>;
  */
 export function daTrainingFlags(settings: { epochs: number }) {
   return {
-    hidden: flag<number>(() => new Option('--hidden <n>', 'hidden units').argParser(positiveInteger).default(500)),
+    hidden: flag<number>(() => new Option('--hidden <n>', 'hidden units').argParser(daHiddenSize('--hidden')).default(500)),
     corruption: flag<number>(() =>
       new Option('--corruption <level>', 'fraction of pixels masked, in [0, 1)').argParser(unitInterval).default(0.3),
     ),

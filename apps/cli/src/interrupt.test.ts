@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,7 +50,8 @@ describe('sdae da and Ctrl-C (a real process)', () => {
       const whole = await sdae([...flags, ...engine, '--out', join(root, 'whole')]);
       expect(whole.code, whole.err).toBe(0);
       const interruptedOut = join(root, 'interrupted');
-      const stopped = await sdae([...flags, ...engine, '--out', interruptedOut], /^Training epoch 0,/m, 100);
+      // 200 ms after epoch 0's line: past its checkpoint's write (slow on a loaded disk), inside epoch 1 (~0.4 s).
+      const stopped = await sdae([...flags, ...engine, '--out', interruptedOut], /^Training epoch 0,/m, 200);
       expect(stopped.code, stopped.err).toBe(130);
       expect(stopped.afterSignal).toBeLessThan(2000);
       const checkpoint = join(interruptedOut, 'checkpoint.sdae');
@@ -75,4 +76,74 @@ describe('sdae da and Ctrl-C (a real process)', () => {
       rmSync(root, { recursive: true, force: true });
     }
   }, 60_000);
+});
+
+describe('sdae compare-noise, sweep and transfer and Ctrl-C (a real process)', () => {
+  const tiny = [
+    '--split',
+    'mini',
+    '--limit',
+    '400',
+    '--hidden',
+    '16',
+    '--batch-size',
+    '1',
+    '--epochs',
+    '3',
+    '--backend',
+    'cpu',
+    '--engine',
+    'tfjs',
+  ];
+  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+  it.each([
+    // The command, its flags, its first two runs, and the flags of `sdae da` that train its first run alone.
+    ['compare-noise', [], 'corruption 0', 'corruption 0.3', ['--corruption', '0']],
+    ['sweep', ['--learning-rates', '0.05,0.2'], 'lr 0.05', 'lr 0.2', ['--learning-rate', '0.05']],
+    ['transfer', [], 'sigmoid source', 'sigmoid from sigmoid x0.1', []],
+  ])(
+    '%s exits 130 within 2 s of SIGINT in its second run, and its report keeps the finished run as trained',
+    async (command, flags, first, second, daFlags) => {
+      const root = mkdtempSync(join(tmpdir(), 'sdae-sigint-runs-'));
+      try {
+        const alone = await sdae(['da', ...tiny, ...daFlags, '--out', join(root, 'alone')]);
+        expect(alone.code, alone.err).toBe(0);
+        const out = join(root, 'interrupted');
+        // Signalled 100 ms after the second run's first epoch: it is then in its second (~0.4 s each, nothing written between).
+        const stopped = await sdae(
+          [command, ...flags, ...tiny, '--out', out],
+          new RegExp(`^${escape(second)}: Training epoch 0,`, 'm'),
+          100,
+        );
+        expect(stopped.code, stopped.err).toBe(130);
+        expect(stopped.afterSignal).toBeLessThan(2000);
+        expect(stopped.err).toContain(
+          'Stopping after this minibatch to write the report of the runs so far; press Ctrl-C again to quit at once.',
+        );
+        const report = join(out, 'report.html');
+        expect(stopped.out).toMatch(
+          new RegExp(
+            `^Interrupted run ${escape(second)} after epoch [12], minibatch \\d+; ${escape(report)} holds the finished run ${escape(first)} ` +
+              "and that run's epochs so far\\. These runs keep no checkpoint: run the command again to train them afresh\\.$",
+            'm',
+          ),
+        );
+        expect(stopped.out).not.toMatch(new RegExp(`^${escape(second)}: Training epoch 2,`, 'm'));
+        // The finished run on disk: the same costs as the dA trained alone, its filters and the report.
+        const history = JSON.parse(readFileSync(join(out, 'history.json'), 'utf8')) as Record<string, { epoch: number; cost: number }[]>;
+        expect(Object.keys(history)).toEqual([first, second]);
+        const costs = (logs: { epoch: number; cost: number }[]) => logs.map(({ epoch, cost }) => [epoch, cost]);
+        const trainedAlone = JSON.parse(readFileSync(join(root, 'alone', 'history.json'), 'utf8')) as { epoch: number; cost: number }[];
+        expect(costs(history[first]!)).toEqual(costs(trainedAlone));
+        expect(history[second]!.map((log) => log.epoch)).toEqual(history[second]!.length === 1 ? [0] : [0, 1]);
+        const slug = (name: string) => name.replace(/[^a-z0-9.]+/gi, '-').toLowerCase();
+        for (const name of [first, second]) expect(existsSync(join(out, `filters-${slug(name)}.png`)), name).toBe(true);
+        expect(readFileSync(report, 'utf8')).toContain(`Filters: ${second} (interrupted after epoch`);
+      } finally {
+        rmSync(root, { recursive: true, force: true });
+      }
+    },
+    60_000,
+  );
 });

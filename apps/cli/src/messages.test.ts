@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { EXIT } from './output';
+import { BackendUnavailableError } from '@sdae/backend';
+import { EXIT, exitCodeFor, inCliTerms } from './output';
 import { sdae, snapshot } from './test-cli';
 
 // Messages in the CLI's own terms: flags, never the API's option names.
@@ -49,11 +50,76 @@ describe('a --backend that cannot start', { timeout: 120_000 }, () => {
 });
 
 describe('a size that cannot fit in memory', { timeout: 120_000 }, () => {
-  it('is refused by name, not with a RangeError, and writes nothing', () => {
-    const result = sdae(['da', '--hidden', '100000000', ...tiny, '--batch-size', '5', '--out', join(cwd, 'run')], { cwd });
-    expect(result.err).toContain('sdae: DenoisingAutoencoder: a weight matrix of [784, 100000000] would hold 78400000000 values');
-    expect(result.err).not.toMatch(/RangeError|\n\s+at /);
+  it.each([
+    ['da', ['da', '--hidden', '100000000'], '--hidden', '[784, 100000000]'],
+    ['sweep', ['sweep', '--hidden-sizes', '10,400000'], '--hidden-sizes', '[784, 400000]'],
+    ['mlp', ['mlp', '--hidden', '500,1000000'], '--hidden', '[500, 1000000]'],
+    ['sda', ['sda', '--hidden', '100,100000000', '--corruption-levels', '0.1,0.2'], '--hidden', '[100, 100000000]'],
+  ])('is a usage error of %s naming the flag, before the data loads, and writes nothing', (_, args, flag, shape) => {
+    // Refused while the flags are parsed: no --out directory (made before the data loads) exists.
+    const result = sdae([...args, ...tiny, '--out', join(cwd, 'run')], { cwd });
+    expect(result.err).toMatch(
+      new RegExp(
+        `is invalid\\. ${flag}: a weight matrix of \\${shape.replace(']', '\\]')} would hold \\d+ values .*; use a smaller ${flag}\\.\\n`,
+      ),
+    );
+    expect(result.err).not.toMatch(/RangeError|\n\s+at |hiddenSize/);
+    expect(result.code).toBe(EXIT.usage);
+    expect(snapshot(cwd)).toEqual({});
+  });
+});
+
+describe('--engine native where onnxruntime-node cannot load', { timeout: 120_000 }, () => {
+  // Node resolves onnxruntime-node as if it were not installed (a module hook, for this process only).
+  const hook =
+    'export async function resolve(specifier, context, next) { if (specifier === "onnxruntime-node") { ' +
+    'const error = new Error("Cannot find package onnxruntime-node"); error.code = "ERR_MODULE_NOT_FOUND"; throw error; } ' +
+    'return next(specifier, context); }';
+  const register = `import { register } from 'node:module'; register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hook)}));`;
+  const withoutOnnxRuntime = { NODE_OPTIONS: `--import=data:text/javascript,${encodeURIComponent(register)}` };
+
+  it('is refused naming --engine and its choices, not the API option, before the data loads', () => {
+    const result = sdae(['da', '--engine', 'native', ...tiny, '--out', join(cwd, 'run')], { cwd, env: withoutOnnxRuntime });
+    expect(result.err).toMatch(
+      /^sdae: --engine native cannot start here: onnxruntime-node is not installed .*\. Use --engine auto \(the native engine where it loads, else tfjs\) or --engine tfjs\.\n$/m,
+    );
+    expect(result.err).not.toMatch(/engine 'auto'|engine 'native'/);
+    expect(result.out).not.toMatch(/^dA 784/m);
     expect(result.code).toBe(EXIT.failed);
     expect(snapshot(cwd)).toEqual({});
+  });
+
+  it('--engine auto trains on tfjs there and says why', () => {
+    const result = sdae(
+      ['da', '--engine', 'auto', ...tiny, '--batch-size', '5', '--hidden', '4', '--epochs', '1', '--out', join(cwd, 'run')],
+      {
+        cwd,
+        env: withoutOnnxRuntime,
+      },
+    );
+    expect(result.code, result.err).toBe(EXIT.ok);
+    expect(result.out).toMatch(/^engine: tfjs cpu: the native engine is unavailable: onnxruntime-node is not installed/m);
+  });
+});
+
+describe('inCliTerms', () => {
+  it("puts the training loops' refusal of engine 'native' in the terms of --engine", () => {
+    // The error the loops throw for engine 'native' where it cannot start (createStepRunner's).
+    const loops = new BackendUnavailableError(
+      'native',
+      'onnxruntime-node failed to load: libonnxruntime.so.1: cannot open shared object file',
+      "trainAutoencoder: engine 'native' cannot start here: onnxruntime-node failed to load: libonnxruntime.so.1: cannot open shared object file. Use engine 'auto' or 'tfjs'.",
+    );
+    let printed = '';
+    expect(exitCodeFor(loops, { out: () => {}, err: (text) => (printed += text) })).toBe(EXIT.failed);
+    expect(printed).toBe(
+      'sdae: --engine native cannot start here: onnxruntime-node failed to load: libonnxruntime.so.1: cannot open shared object file. ' +
+        'Use --engine auto (the native engine where it loads, else tfjs) or --engine tfjs.\n',
+    );
+    const mapped = inCliTerms(loops);
+    expect(BackendUnavailableError.isInstance(mapped) && [mapped.backend, mapped.reason]).toEqual(['native', loops.reason]);
+    // A --backend refusal (a tfjs backend's name) is left as it is.
+    const backend = new BackendUnavailableError('wasm', 'no WebAssembly', '--backend wasm cannot start here: no WebAssembly.');
+    expect(inCliTerms(backend)).toBe(backend);
   });
 });

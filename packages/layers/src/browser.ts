@@ -6,6 +6,7 @@ export type { Activation, ActivationName } from './activations';
 export { CORRUPTION_KINDS, corruptTensor, maskValues } from './corruption';
 export type { CorruptionKind } from './corruption';
 export { uniformBound } from './initializers';
+export { MAX_WEIGHT_VALUES, requireDenseLayersFit } from './dense';
 export { Model } from './model';
 export type { ModelClassName, ModelConfig, WeightValues, LossAndGradients, ExternalWeights } from './model';
 export { Classifier } from './classifier';

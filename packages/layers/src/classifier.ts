@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Model, type LossAndGradients, type ModelConfig } from './model';
-import { requireOneHot } from './tensor-checks';
+import { requireOneHot, requireOneHotValues } from './tensor-checks';
 
 /** How a classifier wants its images: rows `[n, 784]` or NHWC `[n, 28, 28, 1]`. */
 export type InputLayout = 'flat' | 'image';
@@ -25,11 +25,11 @@ export abstract class Classifier<Config extends ModelConfig = ModelConfig> exten
    */
   protected abstract requireInput(method: string, x: unknown): tf.Tensor;
 
-  /** Checks `x` and the one-hot targets `y` of a loss, before any tensor is made. */
-  private requireExamples(method: string, x: unknown, y: unknown): void {
+  /** Checks `x` and the shape of the one-hot targets `y` of a loss, before any tensor is made; returns `y`. */
+  private requireExamples(method: string, x: unknown, y: unknown): tf.Tensor2D {
     this.assertUsable(method);
     const input = this.requireInput(method, x);
-    requireOneHot(`${this.className}.${method}`, y, input.shape[0]!, this.numClasses);
+    return requireOneHot(`${this.className}.${method}`, y, input.shape[0]!, this.numClasses);
   }
 
   /** The class probabilities (softmax of the logits), `[n, numClasses]`. */
@@ -47,24 +47,33 @@ export abstract class Classifier<Config extends ModelConfig = ModelConfig> exten
   }
 
   /**
-   * The mean negative log-likelihood of the one-hot targets `y`, `[n, numClasses]`.
+   * The mean negative log-likelihood of the one-hot targets `y`, `[n, numClasses]`. Reads y's
+   * `n x numClasses` values once to check them (no tensor is made; on WebGL or WebGPU a download
+   * unless they are still on the CPU).
    *
-   * @throws {InvalidArgumentError} when `x` or `y` has another shape or dtype (a `[n]` label vector is refused, not broadcast).
+   * @throws {InvalidArgumentError} when `x` or `y` has another shape or dtype (a `[n]` label vector
+   *   is refused, not broadcast), or `y` is not one-hot (a value other than 0 or 1, a row without
+   *   exactly one 1).
    */
   loss(x: tf.Tensor, y: tf.Tensor2D): tf.Scalar {
-    this.requireExamples('loss', x, y);
+    requireOneHotValues(`${this.className}.loss`, this.requireExamples('loss', x, y));
     return tf.tidy(() => meanNegativeLogLikelihood(this.logits(x), y));
   }
 
-  /** The loss and its gradient for every variable (automatic differentiation); inputs checked as {@link loss}'s. */
+  /**
+   * The loss and its gradient for every variable (automatic differentiation). Checks the shapes
+   * as {@link loss} does but not y's values: this is the training step, which the native engine
+   * compiles with placeholder targets, and the loops build y from labels they check first.
+   */
   lossAndGradients(x: tf.Tensor, y: tf.Tensor2D): LossAndGradients {
     this.requireExamples('lossAndGradients', x, y);
-    return this.autodiff(() => this.loss(x, y));
+    return this.autodiff(() => meanNegativeLogLikelihood(this.logits(x), y));
   }
 
   /**
    * {@link lossAndGradients} plus the predicted class of each example from the same forward pass,
-   * for loops that report the minibatch accuracy without running the network twice.
+   * for loops that report the minibatch accuracy without running the network twice (y's values
+   * unchecked, as there).
    *
    * @example const { loss, gradients, classes } = cnn.lossGradientsAndClasses(x, y);
    */

@@ -64,29 +64,49 @@ export function hiddenLayerValues(fanIn: number, fanOut: number, activation: Act
   return uniformValues(fanIn * fanOut, uniformBound(fanIn, fanOut, activation), random);
 }
 
-/** The most values one weight matrix may hold: 2^28 float32 values, 1 GiB. */
+/** The most values one weight matrix (or filter tensor, or one example's feature map) may hold: 2^28 float32 values, 1 GiB. */
 export const MAX_WEIGHT_VALUES = 2 ** 28;
 
 /**
+ * Checks, before anything is allocated, that a tensor of `shape` can be: at most
+ * {@link MAX_WEIGHT_VALUES} values. A size such as `hiddenSize: 1e8` is refused by name instead of
+ * ending in a RangeError (or exhausting memory) while the weights are drawn.
+ *
+ * @param argument the option to make smaller, named in the message and the error.
+ * @param value the option's value, kept in the error.
+ * @param noun what the tensor is, `'weight matrix'`, `'filter tensor'`.
+ * @param fix ends the message: how to make the tensor smaller.
+ * @throws {InvalidArgumentError} naming the tensor's shape, the values and bytes it needs, and the limit.
+ * @example requireValuesFit('ReluCnn', 'convolutions[0].filters', 20, 'filter tensor', [5, 5, 1, 20]);
+ */
+export function requireValuesFit(
+  caller: string,
+  argument: string,
+  value: unknown,
+  noun: string,
+  shape: readonly number[],
+  fix = `use a smaller ${argument}`,
+): void {
+  const values = shape.reduce((product, size) => product * size, 1);
+  if (values <= MAX_WEIGHT_VALUES) return;
+  throw new InvalidArgumentError(
+    argument,
+    value,
+    `${caller}: ${/^[aeiou]/.test(noun) ? 'an' : 'a'} ${noun} of [${shape.join(', ')}] would hold ${values} values (${((values * 4) / 2 ** 30).toFixed(1)} GiB as float32), ` +
+      `more than one ${noun} may hold (${MAX_WEIGHT_VALUES} values, 1 GiB); ${fix}.`,
+  );
+}
+
+/**
  * Checks, before anything is allocated, that every weight matrix of a chain of fully connected
- * layers `[input, hidden..., output]` can be: a size such as `hiddenSize: 1e8` is refused by name
- * instead of ending in a RangeError (or exhausting memory) while the weights are drawn.
+ * layers `[input, hidden..., output]` can be (see {@link requireValuesFit}).
  *
  * @param argument the option to make smaller, named in the message.
  * @throws {InvalidArgumentError} naming the two layer sizes, the values and bytes they need, and the limit.
  */
 export function requireDenseLayersFit(caller: string, argument: string, sizes: readonly number[]): void {
   for (let layer = 1; layer < sizes.length; layer++) {
-    const [fanIn, fanOut] = [sizes[layer - 1]!, sizes[layer]!];
-    const values = fanIn * fanOut;
-    if (values > MAX_WEIGHT_VALUES) {
-      throw new InvalidArgumentError(
-        argument,
-        fanOut,
-        `${caller}: a weight matrix of [${fanIn}, ${fanOut}] would hold ${values} values (${((values * 4) / 2 ** 30).toFixed(1)} GiB as float32), ` +
-          `more than one weight matrix may hold (${MAX_WEIGHT_VALUES} values, 1 GiB); use a smaller ${argument}.`,
-      );
-    }
+    requireValuesFit(caller, argument, sizes[layer], 'weight matrix', [sizes[layer - 1]!, sizes[layer]!]);
   }
 }
 

@@ -8,7 +8,7 @@ import {
   resolveChoice,
   type KnownKeys,
 } from '@sdae/core';
-import { requireLayerSizes } from './dense';
+import { requireLayerSizes, requireValuesFit } from './dense';
 
 /**
  * A named architecture for {@link ReluCnn}:
@@ -250,7 +250,9 @@ export function layerShapes(
  * @throws {InvalidArgumentError} for an unknown preset, padding or bias (listing the valid ones),
  *   a size that is not a whole number >= 1 (naming it, e.g. `convolutions[1].filters` or
  *   `denseSizes[0]`), an unknown field of a convolution, or layers that shrink the feature map to
- *   nothing (naming the layer and the sizes).
+ *   nothing (naming the layer and the sizes), or a tensor larger than one may be (2^28 values:
+ *   an input image, a layer's filters or one example's feature map, a dense matrix), before
+ *   anything is allocated.
  * @example resolveReluCnnOptions({ preset: 'lenet', denseSizes: [100] }).convolutions[1].filters; // 50
  */
 export function resolveReluCnnOptions(options: ReluCnnOptions, caller = 'ReluCnn'): ReluCnnConfig {
@@ -263,6 +265,50 @@ export function resolveReluCnnOptions(options: ReluCnnOptions, caller = 'ReluCnn
   const denseSizes = requireLayerSizes(caller, 'denseSizes', options.denseSizes ?? presetLayers.denseSizes, { allowEmpty: true });
   const numClasses = requirePositiveInteger(caller, 'numClasses', options.numClasses ?? 10);
   const seed = requireNumber(caller, 'seed', options.seed ?? 0);
-  layerShapes(caller, inputShape, convolutions);
+  requireReluCnnFits(caller, inputShape, convolutions, denseSizes, numClasses);
   return { preset, inputShape, convolutions, denseSizes, numClasses, seed };
+}
+
+/**
+ * Checks, before anything is allocated, that every tensor of the network can be (see
+ * {@link requireValuesFit}): an input image, each layer's filters and feature map (the shape of a
+ * per-position bias, and of that layer's activations for one example), and each dense matrix.
+ *
+ * @throws {InvalidArgumentError} naming the option that makes the tensor too large.
+ */
+function requireReluCnnFits(
+  caller: string,
+  inputShape: [number, number, number],
+  convolutions: readonly ConvolutionConfig[],
+  denseSizes: readonly number[],
+  numClasses: number,
+): void {
+  requireValuesFit(caller, 'inputShape', inputShape, 'input image', inputShape);
+  const shapes = layerShapes(caller, inputShape, convolutions);
+  shapes.forEach(({ input, convolution }, index) => {
+    const layer = convolutions[index]!;
+    const argument = `convolutions[${index}]`;
+    requireValuesFit(
+      caller,
+      argument,
+      layer,
+      'filter tensor',
+      [...layer.kernelSize, input[2], layer.filters],
+      `use fewer filters or a smaller kernelSize in ${argument}`,
+    );
+    requireValuesFit(
+      caller,
+      argument,
+      layer,
+      'feature map',
+      convolution,
+      `use fewer filters or larger strides in ${argument}, more pooling before it, or a smaller inputShape`,
+    );
+  });
+  const [height, width, channels] = shapes[shapes.length - 1]!.output;
+  const sizes = [height * width * channels, ...denseSizes, numClasses];
+  const names = [...denseSizes.map((_, index) => `denseSizes[${index}]`), 'numClasses'];
+  for (let layer = 1; layer < sizes.length; layer++) {
+    requireValuesFit(caller, names[layer - 1]!, sizes[layer], 'weight matrix', [sizes[layer - 1]!, sizes[layer]!]);
+  }
 }

@@ -75,3 +75,43 @@ export function requireOneHot(caller: string, y: unknown, examples: number, numC
     fix: `Pass one-hot targets with one row per example of x and ${numClasses} columns (the model's numClasses), e.g. tf.oneHot(labels, ${numClasses}).toFloat().`,
   }) as tf.Tensor2D;
 }
+
+/**
+ * Checks that one-hot targets hold what their name says: only 0s and 1s, exactly one 1 per row. A
+ * row of soft labels or two classes would give a loss that is not the negative log-likelihood of
+ * any class. Run after {@link requireOneHot} (the shape), before any tensor is made.
+ *
+ * Cost: one read of y's `n x numClasses` values (`dataSync`; on WebGL or WebGPU a download from
+ * the GPU unless they are still on the CPU) and a pass over them; it makes no tensor. Training
+ * steps skip it: a compiled step cannot read its inputs, and the loops build y from labels they
+ * check first.
+ *
+ * @throws {InvalidArgumentError} naming `y`, the first row and column that break the rule and their values.
+ * @example requireOneHotValues('Mlp.loss', y);
+ */
+export function requireOneHotValues(caller: string, y: tf.Tensor2D): void {
+  const [rows, columns] = y.shape;
+  const values = y.dataSync();
+  const fix = `Pass one-hot targets: a row per example with a single 1 in its class's column and 0 elsewhere, e.g. tf.oneHot(labels, ${columns}).toFloat().`;
+  for (let row = 0; row < rows; row++) {
+    let ones = 0;
+    for (let column = 0; column < columns; column++) {
+      const value = values[row * columns + column]!;
+      if (value === 1) ones++;
+      else if (value !== 0) {
+        throw new InvalidArgumentError(
+          'y',
+          value,
+          `${caller}: y must hold only 0s and 1s (one-hot); y[${row}][${column}] is ${value}. ${fix}`,
+        );
+      }
+    }
+    if (ones !== 1) {
+      throw new InvalidArgumentError(
+        'y',
+        ones,
+        `${caller}: each row of y must hold exactly one 1 (one-hot); row ${row} holds ${ones}. ${fix}`,
+      );
+    }
+  }
+}

@@ -92,6 +92,87 @@ describeBackends(TEST_BACKENDS, 'tensor inputs of the classifiers', () => {
     );
     cnn.dispose();
   });
+
+  const classifiers = [
+    ['Mlp', () => new Mlp({ inputSize: 4, hiddenSizes: [3], numClasses: 2 }), () => tf.zeros([3, 4])],
+    ['LogisticRegression', () => new LogisticRegression({ inputSize: 4, numClasses: 2 }), () => tf.zeros([3, 4])],
+    [
+      'StackedDenoisingAutoencoder',
+      () => new StackedDenoisingAutoencoder({ inputSize: 4, hiddenSizes: [3], corruptionLevels: [0], numClasses: 2 }),
+      () => tf.zeros([3, 4]),
+    ],
+    [
+      'ReluCnn',
+      () => new ReluCnn({ inputShape: [6, 6, 1], convolutions: [{ filters: 1, kernelSize: 3 }], numClasses: 2 }),
+      () => tf.zeros([3, 6, 6, 1]),
+    ],
+  ] as const;
+
+  it.each(classifiers)('%s.loss refuses targets that are not one-hot, naming y, the row and the value', (name, build, x) => {
+    const model = build();
+    const cases: [number[][], RegExp][] = [
+      [
+        [
+          [1, 0],
+          [0.5, 0.5],
+          [0, 1],
+        ],
+        /y must hold only 0s and 1s \(one-hot\); y\[1\]\[0\] is 0\.5\. /,
+      ],
+      [
+        [
+          [1, 0],
+          [0, 1],
+          [1, 1],
+        ],
+        /each row of y must hold exactly one 1 \(one-hot\); row 2 holds 2\. /,
+      ],
+      [
+        [
+          [0, 0],
+          [0, 1],
+          [1, 0],
+        ],
+        /each row of y must hold exactly one 1 \(one-hot\); row 0 holds 0\. /,
+      ],
+      [
+        [
+          [1, 0],
+          [0, Number.NaN],
+          [1, 0],
+        ],
+        /y\[1\]\[1\] is NaN\. /,
+      ],
+      [
+        [
+          [1, 0],
+          [0, -1],
+          [1, 0],
+        ],
+        /y\[1\]\[1\] is -1\. /,
+      ],
+    ];
+    for (const [rows, message] of cases) {
+      expectRefused(
+        () => [x(), tf.tensor2d(rows)],
+        (input, y) => model.loss(input!, y as tf.Tensor2D),
+        new RegExp(`^${name}\\.loss: .*${message.source}Pass one-hot targets`),
+      );
+    }
+    // One-hot targets pass: the check refuses only what is not one-hot.
+    const [input, y] = [
+      x(),
+      tf.tensor2d([
+        [1, 0],
+        [0, 1],
+        [1, 0],
+      ]),
+    ];
+    const loss = model.loss(input, y as tf.Tensor2D);
+    expect(Number.isFinite(loss.dataSync()[0])).toBe(true);
+    tf.dispose([input, y, loss]);
+    model.dispose();
+  });
 });
 
 describeBackends(TEST_BACKENDS, 'tensor inputs of DenoisingAutoencoder', () => {

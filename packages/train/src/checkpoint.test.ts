@@ -195,6 +195,13 @@ describe('resume refuses a run with other settings [cpu]', () => {
     }
   });
 
+  it('refuses another thread count of the native engine, whose results differ bit for bit', async () => {
+    const bytes = await daCheckpoint(1, { engine: 'tfjs', threads: 1 });
+    await expect(resume({ engine: 'tfjs', threads: 2 }, bytes)).rejects.toThrow(/threads 1 in the checkpoint, 2 now/);
+    await expect(resume({ engine: 'tfjs' }, bytes)).rejects.toThrow(/threads 1 in the checkpoint, null now/);
+    await expect(resume({ engine: 'tfjs', threads: 1, epochs: 2 }, bytes)).resolves.toMatchObject({ stopReason: 'completed' });
+  });
+
   it('refuses other data of the same size (another split or limit)', async () => {
     const bytes = await daCheckpoint(1);
     const other = barsAndStripes({ size: 4, count: 48, seed: 5 });

@@ -232,7 +232,7 @@ export function dataFingerprint(set: ImageSet): string {
 
 /**
  * The settings a loop records in its checkpoints: the common options (batch size, order, seed,
- * optimiser, engine, batches per epoch), the loop's own (`extra`: epochs, data) and the caller's.
+ * optimiser, engine, threads, batches per epoch), the loop's own (`extra`: epochs, data) and the caller's.
  */
 export function loopSettings(options: ResolvedCommonOptions, extra: Record<string, SettingValue>): CheckpointSettings {
   return {
@@ -242,6 +242,8 @@ export function loopSettings(options: ResolvedCommonOptions, extra: Record<strin
       seed: options.seed,
       optimizer: { ...options.optimizer },
       engine: options.engine,
+      // Other thread counts give other native results, bit for bit (null: the engine's default).
+      threads: options.threads ?? null,
       batchesPerEpoch: options.batchesPerEpoch ?? null,
       ...extra,
     },

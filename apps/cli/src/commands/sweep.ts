@@ -2,12 +2,12 @@ import { Option, type Command } from 'commander';
 import { compareRuns } from '../da-runs';
 import {
   addCommand,
+  daHiddenSize,
   daTrainingFlags,
   engineFlags,
   experimentFlags,
   flag,
   distinctList,
-  positiveInteger,
   positiveNumber,
   refuseInapplicable,
   type FlagValues,
@@ -20,7 +20,7 @@ const FLAGS = {
   ),
   hiddenSizes: flag<number[] | undefined>(() =>
     new Option('--hidden-sizes <sizes>', 'comma-separated hidden sizes (instead of learning rates)')
-      .argParser(distinctList(positiveInteger))
+      .argParser(distinctList(daHiddenSize('--hidden-sizes')))
       .conflicts('learningRates'),
   ),
   ...daTrainingFlags({ epochs: 5 }),
