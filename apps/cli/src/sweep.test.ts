@@ -67,7 +67,10 @@ describe('parseGridAxis and cartesianProduct', () => {
 
 describe('trialId', () => {
   it('is the first 12 hex digits of the SHA-256 of the command and its flags, keys sorted, output flags left out', () => {
-    const expected = createHash('sha256').update(JSON.stringify(['sdae', 'da', { hidden: 8, learningRate: 0.1 }])).digest('hex').slice(0, 12);
+    const expected = createHash('sha256')
+      .update(JSON.stringify(['sdae', 'da', { hidden: 8, learningRate: 0.1 }]))
+      .digest('hex')
+      .slice(0, 12);
     expect(trialId('da', { learningRate: 0.1, hidden: 8, out: 'runs/a', json: true, threads: 2, limit: undefined })).toBe(expected);
     expect(trialId('da', { hidden: 8, learningRate: 0.1 })).toBe(expected);
     expect(trialId('da', { hidden: 8, learningRate: 0.2 })).not.toBe(expected);
@@ -105,7 +108,9 @@ describe('planSweep', () => {
     await expect(planSweep(daCommand(), [{ name: 'hidden', values: ['4', '8'] }], ['--hidden', '5'])).rejects.toThrow(
       '--hidden is both a --grid axis and a fixed flag of the sweep; drop one of them.',
     );
-    await expect(planSweep(daCommand(), [{ name: 'out', values: ['a', 'b'] }], [])).rejects.toThrow('--grid out: a sweep sets --out itself');
+    await expect(planSweep(daCommand(), [{ name: 'out', values: ['a', 'b'] }], [])).rejects.toThrow(
+      '--grid out: a sweep sets --out itself',
+    );
     await expect(planSweep(daCommand(), [], ['--resume', 'x.sdae'])).rejects.toThrow('--resume does not apply to a sweep');
   });
 });
@@ -113,7 +118,14 @@ describe('planSweep', () => {
 describe('historyCurves', () => {
   it("takes a list's last stage and layer, and prefixes each run's curves by its name", () => {
     const pretrain = { stage: 'pretrain', layer: 0, epoch: 0, iterations: 5, cost: 70, seconds: 1 };
-    const finetune = (epoch: number, cost: number, validationError: number) => ({ stage: 'finetune', epoch, iterations: 5, cost, validationError, seconds: 1 });
+    const finetune = (epoch: number, cost: number, validationError: number) => ({
+      stage: 'finetune',
+      epoch,
+      iterations: 5,
+      cost,
+      validationError,
+      seconds: 1,
+    });
     expect(historyCurves([pretrain, finetune(0, 2, 0.5), finetune(1, 1, 0.25)])).toEqual({
       cost: [
         [0, 2],
@@ -164,7 +176,12 @@ describe('sdae sweep on local workers (real processes)', { timeout: 120_000 }, (
     for (const row of sweep.trials) {
       const directory = join(out, 'trials', row.id);
       expect(row.id).toBe(trialId('da', row.flags));
-      expect(row.flags).toMatchObject({ learningRate: Number(row.grid['learning-rate']), hidden: Number(row.grid['hidden']), epochs: 2, limit: 50 });
+      expect(row.flags).toMatchObject({
+        learningRate: Number(row.grid['learning-rate']),
+        hidden: Number(row.grid['hidden']),
+        epochs: 2,
+        limit: 50,
+      });
       // Each trial ran once: its command printed each epoch once.
       expect(readFileSync(join(directory, 'output.txt'), 'utf8').match(/^Training epoch 1, cost/gm)).toHaveLength(1);
       const history = JSON.parse(readFileSync(join(directory, 'history.json'), 'utf8'));
@@ -209,7 +226,25 @@ describe('sdae sweep on local workers (real processes)', { timeout: 120_000 }, (
   it('stops on Ctrl-C with exit 130: the running trial stops, the finished one stays recorded, the rest are not started', async () => {
     const out = join(root, 'interrupted');
     // The first trial is quick, the second long enough to be stopped mid-run.
-    const sweep = startSdae(['sweep', 'da', '--grid', 'epochs=1,200', '--grid', 'seed=1', ...TINY.slice(0, 4), '--batch-size', '10', '--backend', 'cpu', '--engine', 'tfjs', '--workers', '1', '--out', out]);
+    const sweep = startSdae([
+      'sweep',
+      'da',
+      '--grid',
+      'epochs=1,200',
+      '--grid',
+      'seed=1',
+      ...TINY.slice(0, 4),
+      '--batch-size',
+      '10',
+      '--backend',
+      'cpu',
+      '--engine',
+      'tfjs',
+      '--workers',
+      '1',
+      '--out',
+      out,
+    ]);
     await sweep.printed(/: done in /);
     await sweep.printed(/epochs=200 seed=1\): running on local 1/);
     sweep.child.kill('SIGINT');

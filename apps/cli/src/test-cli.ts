@@ -50,9 +50,9 @@ export interface StartedCli {
   exited: Promise<CliRun>;
 }
 
-/** Starts `node dist/main.js ...args` without waiting for it: to signal or kill it, or to run several at once. */
-export function startSdae(args: string[], options: { env?: Record<string, string> } = {}): StartedCli {
-  const child = spawn(process.execPath, [MAIN, ...args], {
+/** Starts `node dist/main.js ...args` (or another copy's `main`) without waiting for it: to signal or kill it, or to run several at once. */
+export function startSdae(args: string[], options: { env?: Record<string, string>; main?: string } = {}): StartedCli {
+  const child = spawn(process.execPath, [options.main ?? MAIN, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, SDAE_DEBUG: '', ...options.env },
   });
@@ -73,7 +73,9 @@ export function startSdae(args: string[], options: { env?: Record<string, string
       ? Promise.resolve()
       : new Promise<void>((resolve, reject) => {
           waiting.push({ pattern, resolve });
-          void exited.then((run) => reject(new Error(`exited (${run.code ?? run.signal}) before printing ${pattern}:\n${run.out}\n${run.err}`)));
+          void exited.then((run) =>
+            reject(new Error(`exited (${run.code ?? run.signal}) before printing ${pattern}:\n${run.out}\n${run.err}`)),
+          );
         });
   return { child, out: () => out, printed, exited };
 }

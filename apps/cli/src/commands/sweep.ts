@@ -159,7 +159,10 @@ export async function sweepCommand(flags: SweepFlags, command: Command, output: 
     ({ axes, fixed } = shorthandGrid(flags, command));
   } else {
     if (!(SWEEPABLE_COMMANDS as readonly string[]).includes(target)) {
-      command.error(`error: sdae sweep ${target}: expected one of ${SWEEPABLE_COMMANDS.join(', ')}.`, { code: 'commander.invalidArgument', exitCode: 2 });
+      command.error(`error: sdae sweep ${target}: expected one of ${SWEEPABLE_COMMANDS.join(', ')}.`, {
+        code: 'commander.invalidArgument',
+        exitCode: 2,
+      });
     }
     const given = Object.keys(FLAGS).filter(
       (name) => !(name in SWEEP_FLAGS) && name !== 'out' && command.getOptionValueSource(name) === 'cli',
