@@ -17,6 +17,7 @@ import {
   refuseInapplicable,
   type FlagValues,
 } from '../flags';
+import { flagName } from '../experiment';
 import { lockOutDirectory } from '../out-lock';
 import { RunInterrupted, type Output } from '../output';
 import { runTrialsLocally } from '../sweep-local';
@@ -79,10 +80,6 @@ const SHORTHAND_FLAGS = [
   'threads',
 ] as const;
 
-function flagName(name: string): string {
-  return `--${name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
-}
-
 /** `sdae sweep --learning-rates ...` / `--hidden-sizes ...` as the grid of `sdae da` it stands for. */
 function shorthandGrid(flags: SweepFlags, command: Command): { axes: GridAxis[]; fixed: string[] } {
   const axes: GridAxis[] =
@@ -93,6 +90,8 @@ function shorthandGrid(flags: SweepFlags, command: Command): { axes: GridAxis[];
   for (const name of SHORTHAND_FLAGS) {
     if (command.getOptionValueSource(name) === 'cli') fixed.push(flagName(name), String(flags[name]));
   }
+  // Each trial's output goes to its output.txt: --json makes those JSON lines.
+  if (flags.json) fixed.push('--json');
   return { axes, fixed };
 }
 
