@@ -128,10 +128,9 @@ export async function writeSweepSummary(out: string, plan: SweepPlan): Promise<T
   await mkdir(out, { recursive: true });
   await writeWhole(join(out, 'sweep.json'), `${JSON.stringify(summary, null, 2)}\n`);
   const metricNames = [...new Set(rows.flatMap((row) => Object.keys(row.metrics)))];
-  const label = (trial: TrialPlan) =>
-    Object.entries(trial.grid)
-      .map(([axis, value]) => `${axis}=${value}`)
-      .join(' ') || trial.id;
+  // The legend has room for short names only: the values, in the order of the axes the caption names.
+  const label = (trial: TrialPlan) => Object.values(trial.grid).join(' / ') || trial.id;
+  const caption = plan.grid.length === 0 ? 'lines: trial ids' : `lines: ${plan.grid.map((axis) => axis.name).join(' / ')}`;
   const figures = metricNames.map((metric) => ({
     title: metric,
     svg: lineChart(
@@ -140,6 +139,7 @@ export async function writeSweepSummary(out: string, plan: SweepPlan): Promise<T
         .map(({ row, curves }) => ({ name: label(plan.trials.find((trial) => trial.id === row.id)!), points: curves[metric]! })),
       { title: `${metric} per epoch`, xLabel: 'epoch', yLabel: metric },
     ),
+    caption,
   }));
   const axes = plan.grid.map((axis) => axis.name);
   const tableRows: ReportCell[][] = rows.map((row) => [

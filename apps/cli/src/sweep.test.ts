@@ -190,6 +190,8 @@ describe('sdae sweep on local workers (real processes)', { timeout: 120_000 }, (
     }
     const report = readFileSync(join(out, 'report.html'), 'utf8');
     expect(report.match(/<polyline/g)).toHaveLength(4);
+    expect(report).toContain('<text x="530" y="54">0.05 / 4</text>');
+    expect(report).toContain('<figcaption>lines: learning-rate / hidden</figcaption>');
     for (const row of sweep.trials) expect(report).toContain(`<a href="trials/${row.id}/report.html">${row.id}</a>`);
     expect(first.out).toContain(`sweep ${sweep.id}: 4 trials of sdae da; 2 at a time, 1 thread each`);
 
