@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // The README's two commands, on a machine that has only Node 20 and npm:
 //   npm start  -> node scripts/run.mjs main   (install, build, run the main job: a short dA experiment)
-//   npm test   -> node scripts/run.mjs test   (install, Chromium for the browser tests when it is
-//                                             missing, prettier's check, build, lint, typecheck, every test, the
+//   npm test   -> node scripts/run.mjs test   (install, Chromium for the browser tests and
+//                                             redis-server for the sweep queue tests when they
+//                                             are missing, prettier's check, build, lint, typecheck, every test, the
 //                                             packaging test, then `tests: N passed, N failed`)
 // pnpm comes through npx at the version pinned in package.json (corepack is not needed).
 import { spawnSync } from 'node:child_process';
@@ -34,31 +35,44 @@ function install() {
 }
 
 /**
- * The web app's end-to-end tests drive Debian's Chromium (never a downloaded browser). When it is
- * missing and this is a Debian machine run as root, install it with apt; otherwise say how, and
- * the browser tests fail with the same advice.
+ * Installs Debian's `pkg` with apt when `program` is not on the PATH and this is a Debian machine
+ * run as root; otherwise says how, and the tests that need it (`needs`) fail with the same advice.
  */
-function ensureChromium() {
-  if (process.env.SDAE_CHROMIUM || spawnSync('which', ['chromium']).status === 0) return;
+function ensureDebianPackage({ program, pkg, needs, alternative = '' }) {
+  if (spawnSync('which', [program]).status === 0) return;
   const root = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!root || spawnSync('which', ['apt-get']).status !== 0) {
-    console.warn(
-      'Chromium is missing: the browser tests will fail. Install it (apt-get install chromium) or set SDAE_CHROMIUM to its path.',
-    );
+    console.warn(`${program} is missing: ${needs} will fail. Install it (apt-get install ${pkg})${alternative}.`);
     return;
   }
-  console.log('Installing Chromium for the browser tests (apt-get install chromium)...');
+  console.log(`Installing ${pkg} for ${needs} (apt-get install ${pkg})...`);
   const aptEnv = { ...env, DEBIAN_FRONTEND: 'noninteractive' };
   for (const args of [
     ['update', '-qq'],
-    ['install', '-y', '-qq', 'chromium'],
+    ['install', '-y', '-qq', pkg],
   ]) {
     const result = spawnSync('apt-get', args, { stdio: 'inherit', env: aptEnv });
     if (result.status !== 0) {
-      console.warn(`apt-get ${args.join(' ')} failed (exit ${result.status}): the browser tests will fail.`);
+      console.warn(`apt-get ${args.join(' ')} failed (exit ${result.status}): ${needs} will fail.`);
       return;
     }
   }
+}
+
+/** The web app's end-to-end tests drive Debian's Chromium (never a downloaded browser). */
+function ensureChromium() {
+  if (process.env.SDAE_CHROMIUM) return;
+  ensureDebianPackage({
+    program: 'chromium',
+    pkg: 'chromium',
+    needs: 'the browser tests',
+    alternative: ' or set SDAE_CHROMIUM to its path',
+  });
+}
+
+/** The CLI's sweep tests start their own Debian redis-server (on a free port of 127.0.0.1) for BullMQ. */
+function ensureRedis() {
+  ensureDebianPackage({ program: 'redis-server', pkg: 'redis-server', needs: 'the sweep queue tests' });
 }
 
 function workspaceDirectories() {
@@ -123,6 +137,7 @@ if (task === 'main') {
 } else if (task === 'test') {
   install();
   ensureChromium();
+  ensureRedis();
   for (const dir of [root, ...workspaceDirectories()]) rmSync(join(dir, '.reports'), { recursive: true, force: true });
   // Formatting is part of lint: prettier checks the whole tree (its config: .prettierrc.json).
   const formatCode = pnpm('exec', 'prettier', '--check', '--log-level', 'warn', '.');

@@ -263,7 +263,7 @@ describe('sdae cnn', () => {
   });
 });
 
-describe('sdae compare-noise, transfer and sweep', () => {
+describe('sdae compare-noise and transfer (sweep: sweep.test.ts)', () => {
   it.each([
     ['compare-noise', [], ['corruption 0', 'corruption 0.3']],
     [
@@ -271,8 +271,6 @@ describe('sdae compare-noise, transfer and sweep', () => {
       ['--scale', '0.1'],
       ['sigmoid source', 'sigmoid from sigmoid x0.1', 'relu from sigmoid x0.1', 'sigmoid random', 'relu random'],
     ],
-    ['sweep', ['--learning-rates', '0.05,0.2'], ['lr 0.05', 'lr 0.2']],
-    ['sweep', ['--hidden-sizes', '5,10'], ['hidden 5', 'hidden 10']],
   ])("%s %j draws one curve per run on one chart and every run's filters", async (command, flags, runs) => {
     const out = mkdtempSync(join(tmpdir(), 'sdae-compare-'));
     try {
@@ -285,8 +283,8 @@ describe('sdae compare-noise, transfer and sweep', () => {
         '60',
         '--epochs',
         '2',
-        // --hidden does not apply when --hidden-sizes sets each run's size.
-        ...(flags.includes('--hidden-sizes') ? [] : ['--hidden', '8']),
+        '--hidden',
+        '8',
         '--backend',
         'cpu',
         '--out',

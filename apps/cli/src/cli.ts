@@ -9,18 +9,21 @@ import * as mlp from './commands/mlp';
 import * as sda from './commands/sda';
 import * as sweep from './commands/sweep';
 import * as transfer from './commands/transfer';
+import * as worker from './commands/worker';
 import { releaseOutLocks } from './out-lock';
 import { EXIT, STANDARD_OUTPUT, exitCodeFor, type Output } from './output';
 
 export { EXIT, type Output } from './output';
 
 /** Every command, in the order `sdae --help` lists them. */
-const COMMANDS = [data, backends, da, sda, cnn, compareNoise, transfer, sweep, mlp, exportCommand];
+const COMMANDS = [data, backends, da, sda, cnn, compareNoise, transfer, sweep, worker, mlp, exportCommand];
 
 function buildProgram(output: Output): Command {
   const program = new Command('sdae')
     .description('Denoising autoencoders, stacked denoising autoencoders and ReLU CNNs on TensorFlow.js')
     .exitOverride()
+    // `sdae sweep da --epochs 2` passes the flags after `da` to da, not to sweep.
+    .enablePositionalOptions()
     .configureOutput({ writeOut: output.out, writeErr: output.err })
     .showHelpAfterError('(run with --help for the flags and their defaults)');
   for (const command of COMMANDS) command.register(program, output);

@@ -237,7 +237,7 @@ const UNRECORDED_FLAGS = new Set([
 ]);
 
 /** A flag's name as typed: `batchSize` -> `--batch-size`. */
-function flagName(name: string): string {
+export function flagName(name: string): string {
   return `--${name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
 }
 

@@ -36,9 +36,14 @@ export function readFlags<S extends FlagSet>(values: OptionValues, flags: S): Fl
   return Object.fromEntries(Object.entries(flags).map(([name, declared]) => [name, declared.read(values)])) as FlagValues<S>;
 }
 
+/** The commands {@link checkFlags} is parsing, each with the typed values its parse read. */
+const checking = new Map<Command, Record<string, unknown> | undefined>();
+
 /**
  * Adds a command taking `flags` (in their order) to `program`; `action` receives their typed
- * values and the command (for usage errors).
+ * values and the command (for usage errors and its arguments). `refuse` throws for flags that
+ * contradict each other (see {@link refuseInapplicable}); it runs before `action`, and alone when
+ * {@link checkFlags} checks a command line (as `sdae sweep` does for every trial before it runs any).
  *
  * @example addCommand(program, 'data', 'load MNIST', { split: splitFlag }, async (flags) => dataCommand(flags, output));
  */
@@ -48,10 +53,38 @@ export function addCommand<S extends FlagSet>(
   description: string,
   flags: S,
   action: (values: FlagValues<S>, command: Command) => Promise<void>,
+  refuse?: (values: FlagValues<S>, command: Command) => void,
 ): Command {
   const command = program.command(name).description(description);
   for (const declared of Object.values(flags)) command.addOption(declared.option());
-  return command.action(async (values: OptionValues, self: Command) => action(readFlags(values, flags), self));
+  // Commander passes the command's arguments first (when it declares any), then its options and itself.
+  return command.action(async (...parameters: unknown[]) => {
+    const self = parameters.at(-1) as Command;
+    const values = readFlags(self.opts(), flags);
+    refuse?.(values, self);
+    if (checking.has(self)) checking.set(self, values);
+    else await action(values, self);
+  });
+}
+
+/**
+ * Parses `argv` as the flags of `command` (one that {@link addCommand} made) without running it:
+ * commander's errors (an unknown flag, a refused value) and the command's own refusals are thrown
+ * as they would be by the real run, and the typed values (defaults included) are returned.
+ *
+ * @throws {CommanderError} or {@link InvalidArgumentError}, as the command would (exit 2).
+ * @example const values = await checkFlags(daCommand, ['--learning-rate', '0.5']);
+ */
+export async function checkFlags(command: Command, argv: readonly string[]): Promise<Record<string, unknown>> {
+  checking.set(command, undefined);
+  try {
+    await command.parseAsync([...argv], { from: 'user' });
+    const values = checking.get(command);
+    if (values === undefined) throw new Error(`checkFlags: ${command.name()} was not made by addCommand`);
+    return values;
+  } finally {
+    checking.delete(command);
+  }
 }
 
 // Flag parsers. @sdae/core's validators decide what is accepted; a refusal becomes commander's
@@ -338,3 +371,23 @@ export function daTrainingFlags(settings: { epochs: number }) {
 
 /** The values of {@link daTrainingFlags}. */
 export type DaTrainingFlags = FlagValues<ReturnType<typeof daTrainingFlags>>;
+
+/** `redis://HOST:PORT[/DB]`, as `redis://host:port/db` (port 6379 and database 0 when left out). */
+export function redisUrl(text: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(text.trim());
+  } catch {
+    url = undefined;
+  }
+  const database = url === undefined ? undefined : /^\/?(\d*)$/.exec(url.pathname)?.[1];
+  if (url === undefined || url.protocol !== 'redis:' || url.hostname === '' || database === undefined || url.search !== '') {
+    throw new InvalidFlagError('Expected redis://HOST:PORT[/DB], such as redis://127.0.0.1:6379/0.');
+  }
+  return `redis://${url.hostname}:${url.port === '' ? 6379 : url.port}/${database === '' ? 0 : Number(database)}`;
+}
+
+/** `--queue <url>`: the Redis that holds a sweep's BullMQ queue (`sdae sweep` and `sdae worker`). */
+export const queueFlag = flag<string | undefined>(() =>
+  new Option('--queue <url>', 'Redis holding the BullMQ queue of the sweep: redis://HOST:PORT[/DB]').argParser(redisUrl),
+);

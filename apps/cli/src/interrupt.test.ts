@@ -78,7 +78,8 @@ describe('sdae da and Ctrl-C (a real process)', () => {
   }, 60_000);
 });
 
-describe('sdae compare-noise, sweep and transfer and Ctrl-C (a real process)', () => {
+// sweep runs each trial in its own process: its Ctrl-C test is in sweep.test.ts.
+describe('sdae compare-noise and transfer and Ctrl-C (a real process)', () => {
   const tiny = [
     '--split',
     'mini',
@@ -100,7 +101,6 @@ describe('sdae compare-noise, sweep and transfer and Ctrl-C (a real process)', (
   it.each([
     // The command, its flags, its first two runs, and the flags of `sdae da` that train its first run alone.
     ['compare-noise', [], 'corruption 0', 'corruption 0.3', ['--corruption', '0']],
-    ['sweep', ['--learning-rates', '0.05,0.2'], 'lr 0.05', 'lr 0.2', ['--learning-rate', '0.05']],
     ['transfer', [], 'sigmoid source', 'sigmoid from sigmoid x0.1', []],
   ])(
     '%s exits 130 within 2 s of SIGINT in its second run, and its report keeps the finished run as trained',

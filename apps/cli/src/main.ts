@@ -1,3 +1,5 @@
 import { run } from './cli';
+import { exitWithParentWhenAsked } from './trial-process';
 
+exitWithParentWhenAsked();
 process.exitCode = await run(process.argv.slice(2));

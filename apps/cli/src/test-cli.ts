@@ -1,6 +1,6 @@
 // Test helpers (not part of the command): run the built command as a user would and compare
 // directories before and after. turbo builds @sdae/cli before its tests.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,4 +38,44 @@ export function snapshot(root: string): Record<string, string> {
     entries[name] = statSync(path).isDirectory() ? '<dir>' : readFileSync(path, 'utf8');
   }
   return entries;
+}
+
+/** A run of the built command started by {@link startSdae}. */
+export interface StartedCli {
+  child: ChildProcess;
+  /** Everything printed on stdout so far. */
+  out: () => string;
+  /** Resolves once stdout matches `pattern`. */
+  printed: (pattern: RegExp) => Promise<void>;
+  exited: Promise<CliRun>;
+}
+
+/** Starts `node dist/main.js ...args` (or another copy's `main`) without waiting for it: to signal or kill it, or to run several at once. */
+export function startSdae(args: string[], options: { env?: Record<string, string>; main?: string } = {}): StartedCli {
+  const child = spawn(process.execPath, [options.main ?? MAIN, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, SDAE_DEBUG: '', ...options.env },
+  });
+  let out = '';
+  let err = '';
+  const waiting: { pattern: RegExp; resolve: () => void }[] = [];
+  child.stdout!.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+    for (const wait of waiting.filter(({ pattern }) => pattern.test(out))) {
+      waiting.splice(waiting.indexOf(wait), 1);
+      wait.resolve();
+    }
+  });
+  child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const exited = new Promise<CliRun>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, out, err })));
+  const printed = (pattern: RegExp) =>
+    pattern.test(out)
+      ? Promise.resolve()
+      : new Promise<void>((resolve, reject) => {
+          waiting.push({ pattern, resolve });
+          void exited.then((run) =>
+            reject(new Error(`exited (${run.code ?? run.signal}) before printing ${pattern}:\n${run.out}\n${run.err}`)),
+          );
+        });
+  return { child, out: () => out, printed, exited };
 }

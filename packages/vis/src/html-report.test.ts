@@ -52,6 +52,28 @@ describe('htmlReport', () => {
     expect(html).toContain('Training epoch 0, cost 62.36');
   });
 
+  it('writes a sortable table with one row per entry, links and escaped cells, and the script that sorts it', () => {
+    const html = htmlReport({
+      title: 'sweep',
+      tables: [
+        {
+          title: 'Trials',
+          columns: ['trial', 'lr', 'cost'],
+          rows: [
+            [{ text: 'a1', href: 'trials/a1/report.html' }, 0.1, '<b>'],
+            ['b2', 0.05, 61.5],
+          ],
+        },
+      ],
+    });
+    expect(html).toContain(
+      '<table class="sortable"><thead><tr>\n<th title="click to sort">trial</th>\n<th title="click to sort">lr</th>\n<th title="click to sort">cost</th>\n</tr></thead><tbody>\n' +
+        '<tr><td><a href="trials/a1/report.html">a1</a></td><td>0.1</td><td>&#60;b&#62;</td></tr>\n<tr><td>b2</td><td>0.05</td><td>61.5</td></tr>\n</tbody></table>',
+    );
+    expect(html).toContain("<script>document.querySelectorAll('table.sortable th')");
+    expect(htmlReport({ title: 'no table' })).not.toContain('<script>');
+  });
+
   it('refuses a figure with both an SVG and a PNG', () => {
     expect(() => htmlReport({ title: 't', figures: [{ title: 'both', svg: '<svg/>', png: new Uint8Array(1) }] })).toThrow(
       'htmlReport: figures[0] ("both") must have exactly one of svg and png.',

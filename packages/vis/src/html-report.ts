@@ -9,18 +9,57 @@ export interface ReportFigure {
   caption?: string;
 }
 
+/** A table cell: text, or text linking to `href` (relative links open files beside the report). */
+export type ReportCell = string | number | { text: string; href: string };
+
+/** A table the reader sorts by clicking a column's heading (numbers as numbers, the rest as text). */
+export interface ReportTable {
+  title: string;
+  columns: string[];
+  rows: ReportCell[][];
+}
+
 /** What {@link htmlReport} puts on the page, top to bottom. */
 export interface ReportOptions {
   title: string;
   /** The final numbers (test error, time, ...), shown as a table. */
   summary?: Record<string, string | number>;
   figures?: ReportFigure[];
+  /** Sortable tables, after the figures. */
+  tables?: ReportTable[];
   /** The run's configuration, shown as JSON. */
   config?: unknown;
   /** The backend report (e.g. `formatBackendReport(report)`), shown as preformatted text. */
   backendReport?: string;
   /** Log lines, e.g. "Training epoch N, cost C". */
   log?: string[];
+}
+
+/**
+ * Sorts a table by the column whose heading was clicked, ascending then descending; a column whose
+ * cells are all numbers sorts as numbers.
+ */
+const SORT_SCRIPT = [
+  "document.querySelectorAll('table.sortable th').forEach((th,column)=>th.addEventListener('click',()=>{",
+  "const body=th.closest('table').tBodies[0];const rows=[...body.rows];const up=th.dataset.order!=='up';th.dataset.order=up?'up':'down';",
+  'const key=(row)=>row.cells[column].textContent;const numeric=rows.every((row)=>key(row)!==""&&!isNaN(Number(key(row))));',
+  'rows.sort((a,b)=>(numeric?Number(key(a))-Number(key(b)):key(a).localeCompare(key(b)))*(up?1:-1));rows.forEach((row)=>body.appendChild(row));}));',
+].join('');
+
+function cellHtml(cell: ReportCell): string {
+  if (typeof cell === 'object') return `<td><a href="${escapeXml(cell.href)}">${escapeXml(cell.text)}</a></td>`;
+  return `<td>${escapeXml(String(cell))}</td>`;
+}
+
+function tableHtml(table: ReportTable): string[] {
+  return [
+    `<h2>${escapeXml(table.title)}</h2>`,
+    '<table class="sortable"><thead><tr>',
+    ...table.columns.map((column) => `<th title="click to sort">${escapeXml(column)}</th>`),
+    '</tr></thead><tbody>',
+    ...table.rows.map((row) => `<tr>${row.map(cellHtml).join('')}</tr>`),
+    '</tbody></table>',
+  ];
 }
 
 /** Base64 of bytes, with the platform's `btoa` (browsers and Node >= 16). */
@@ -42,6 +81,7 @@ export function htmlReport(options: ReportOptions): string {
     title: true,
     summary: true,
     figures: true,
+    tables: true,
     config: true,
     backendReport: true,
     log: true,
@@ -74,6 +114,8 @@ export function htmlReport(options: ReportOptions): string {
       `<figure><h2>${escapeXml(figure.title)}</h2>${body}${figure.caption === undefined ? '' : `<figcaption>${escapeXml(figure.caption)}</figcaption>`}</figure>`,
     );
   }
+  for (const table of options.tables ?? []) parts.push(...tableHtml(table));
+  if ((options.tables ?? []).length > 0) parts.push(`<script>${SORT_SCRIPT}</script>`);
   if (options.config !== undefined)
     parts.push('<h2>Configuration</h2>', `<pre class="config">${escapeXml(JSON.stringify(options.config, null, 2))}</pre>`);
   if (options.backendReport !== undefined) parts.push('<h2>Backend</h2>', `<pre class="backend">${escapeXml(options.backendReport)}</pre>`);

@@ -10,4 +10,4 @@ export type { LineSeries, LineChartOptions } from './svg-chart';
 export { confusionMatrixChart } from './confusion-chart';
 export type { ConfusionMatrixChartOptions } from './confusion-chart';
 export { htmlReport, toBase64 } from './html-report';
-export type { ReportFigure, ReportOptions } from './html-report';
+export type { ReportCell, ReportFigure, ReportOptions, ReportTable } from './html-report';

@@ -184,6 +184,7 @@ export function register(program: Command, output: Output): void {
     'cnn',
     'train a ReLU CNN (notebook: one 5x5 filter, random minibatches; lenet: two conv+pool blocks, epochs of Adam); writes curves, kernels, confusion matrix, report.html',
     FLAGS,
+    (flags) => cnnCommand(flags, output),
     (flags, command) => {
       refuseInapplicable(
         command,
@@ -197,7 +198,6 @@ export function register(program: Command, output: Output): void {
         flags.epochs === undefined,
         'and --epochs contradict: --iterations trains on random minibatches, --epochs on whole epochs; keep one of them.',
       );
-      return cnnCommand(flags, output);
     },
   );
 }

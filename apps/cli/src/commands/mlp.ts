@@ -105,6 +105,7 @@ export function register(program: Command, output: Output): void {
     'mlp',
     'the baselines: logistic regression (--logistic) or an MLP, with early stopping; writes error curves, confusion matrix, report.html',
     FLAGS,
+    (flags) => mlpCommand(flags, output),
     (flags, command) => {
       for (const flagName of ['--hidden', '--activation']) {
         refuseInapplicable(
@@ -114,7 +115,6 @@ export function register(program: Command, output: Output): void {
           'does not apply to --logistic, which has no hidden layer; drop one of them.',
         );
       }
-      return mlpCommand(flags, output);
     },
   );
 }
