@@ -14,6 +14,35 @@ async function runCaptured(argv: string[]): Promise<{ code: number; out: string;
   return { code, out, err };
 }
 
+describe('sdae --version', () => {
+  it.each(['--version', '-V'])('%s prints the version from package.json and exits with 0', async (flag) => {
+    const { version } = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8'));
+    const { code, out } = await runCaptured([flag]);
+    expect(code).toBe(EXIT.ok);
+    expect(out).toBe(`${version}\n`);
+  });
+});
+
+describe('--backend in Node', () => {
+  it.each(['webgl', 'webgpu'])(
+    'refuses %s as a usage error saying it runs only in the browser and listing the Node backends',
+    async (name) => {
+      const { code, err } = await runCaptured(['da', '--backend', name, '--out', join(tmpdir(), 'sdae-never')]);
+      expect(code).toBe(EXIT.usage);
+      expect(err).toContain(
+        `argument '${name}' is invalid. ${name} runs only in the browser (the sdae web app); in Node, choose one of auto, tensorflow-gpu, tensorflow, wasm, cpu.`,
+      );
+    },
+  );
+
+  it('lists only the Node backends in --help', async () => {
+    const { code, out } = await runCaptured(['da', '--help']);
+    expect(code).toBe(EXIT.ok);
+    expect(out.replace(/\s+/g, ' ')).toContain('(choices: "auto", "tensorflow-gpu", "tensorflow", "wasm", "cpu", default: "auto")');
+    expect(out).not.toMatch(/webgl|webgpu/);
+  });
+});
+
 describe('sdae data', () => {
   it('prints the mini split sizes, class counts and mean pixel as JSON', async () => {
     const { code, out } = await runCaptured(['data', '--split', 'mini', '--json']);
@@ -613,14 +642,7 @@ describe('sdae backends', () => {
     const { code, out } = await runCaptured(['backends', '--json']);
     expect(code).toBe(EXIT.ok);
     const { available, selected } = JSON.parse(out);
-    expect(available.map((status: { name: string }) => status.name)).toEqual([
-      'tensorflow-gpu',
-      'tensorflow',
-      'webgpu',
-      'webgl',
-      'wasm',
-      'cpu',
-    ]);
+    expect(available.map((status: { name: string }) => status.name)).toEqual(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']);
     expect(available.find((status: { name: string }) => status.name === 'cpu').available).toBe(true);
     expect(['wasm', 'cpu', 'tensorflow', 'tensorflow-gpu']).toContain(selected.backend);
   });

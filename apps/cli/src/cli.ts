@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { Command } from 'commander';
 import * as backends from './commands/backends';
 import * as cnn from './commands/cnn';
@@ -14,12 +15,16 @@ import { EXIT, STANDARD_OUTPUT, exitCodeFor, type Output } from './output';
 
 export { EXIT, type Output } from './output';
 
+/** The version of the installed @sdae/cli, from its package.json (beside both src/ and dist/). */
+export const VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+
 /** Every command, in the order `sdae --help` lists them. */
 const COMMANDS = [data, backends, da, sda, cnn, compareNoise, transfer, sweep, mlp, exportCommand];
 
 function buildProgram(output: Output): Command {
   const program = new Command('sdae')
     .description('Denoising autoencoders, stacked denoising autoencoders and ReLU CNNs on TensorFlow.js')
+    .version(VERSION, '-V, --version', 'print the version of sdae')
     .exitOverride()
     .configureOutput({ writeOut: output.out, writeErr: output.err })
     .showHelpAfterError('(run with --help for the flags and their defaults)');

@@ -1,5 +1,5 @@
 import { InvalidArgumentError as InvalidFlagError, Option, type Command, type OptionValues } from 'commander';
-import { BACKEND_NAMES, type BackendName } from '@sdae/backend';
+import { BACKEND_NAMES, DEFAULT_PREFERENCE, type BackendName } from '@sdae/backend';
 import { InvalidArgumentError, requireNumber, requirePositiveInteger, resolveChoice, type NumberRange } from '@sdae/core';
 import { MNIST_SPLIT_NAMES, type MnistSplitName } from '@sdae/datasets';
 import { ACTIVATION_NAMES, requireDenseLayersFit, type ActivationName } from '@sdae/layers';
@@ -176,9 +176,28 @@ export function refuseInapplicable(command: Command, flagName: string, applies: 
 
 // Flags that several commands share, some with defaults of their own.
 
-/** `--backend`: the tfjs backend. */
+/** The tfjs backends that run in Node, fastest first: the only ones `--backend` offers. */
+export const NODE_BACKENDS: readonly BackendName[] = DEFAULT_PREFERENCE.node;
+
+/**
+ * A parser of `--backend`: `auto` or a backend that runs in Node. A browser backend (webgl,
+ * webgpu) is refused with the reason and the Node ones, not as an unknown word.
+ */
+function backendParser(text: string): BackendName | 'auto' {
+  const choices = ['auto', ...NODE_BACKENDS];
+  if ((choices as readonly string[]).includes(text)) return text as BackendName | 'auto';
+  if ((BACKEND_NAMES as readonly string[]).includes(text)) {
+    throw new InvalidFlagError(`${text} runs only in the browser (the sdae web app); in Node, choose one of ${choices.join(', ')}.`);
+  }
+  throw new InvalidFlagError(`Allowed choices are ${choices.join(', ')}.`);
+}
+
+/** `--backend`: the tfjs backend; help lists only the ones that run in Node. */
 export const backendFlag = flag<BackendName | 'auto'>(() =>
-  new Option('--backend <name>', 'tfjs backend, or auto for the fastest that works').choices(['auto', ...BACKEND_NAMES]).default('auto'),
+  new Option('--backend <name>', 'tfjs backend, or auto for the fastest that works')
+    .choices(['auto', ...NODE_BACKENDS])
+    .argParser(backendParser)
+    .default('auto'),
 );
 
 /** `--split`: how MNIST is divided. */
