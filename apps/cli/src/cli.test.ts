@@ -121,7 +121,12 @@ describe('sdae da', () => {
         out,
       ]);
       expect(result.code).toBe(EXIT.ok);
-      expect(result.out).toMatch(/^Training epoch 0, cost \d+(\.\d+)?$/m);
+      // What trains, then the backend in one line (sdae backends and --verbose give the full report).
+      expect(result.out.split('\n').slice(0, 3)).toEqual([
+        'dA 784-20 (sigmoid), corruption 0.3, lr 0.1, batch 20, 100 images, 2 epochs',
+        expect.stringMatching(/^engine: .*(tfjs cpu|; tfjs backend: cpu)$/),
+        expect.stringMatching(/^Training epoch 0, cost \d+(\.\d+)?$/),
+      ]);
       expect(result.out).toMatch(/^Training epoch 1, cost \d+(\.\d+)?$/m);
       expect(result.out).toContain(`Report: ${join(out, 'report.html')}`);
       const filters = decodePng(readFileSync(join(out, 'filters.png')));
@@ -508,9 +513,10 @@ describe('--engine and --threads', () => {
   const engineLines = (text: string) => text.split('\n').filter((line) => line.startsWith('engine: '));
 
   it.each([
-    ['tfjs', [], /^engine: tfjs cpu: engine 'tfjs' was asked for$/m],
-    ['native', ['--threads', '1'], /^engine: onnxruntime-node \d+\.\d+\.\d+ \(native, 1 thread\): engine 'native' was asked for$/m],
-  ])('--engine %s trains a dA and prints one line naming the engine and why', async (engine, extra, line) => {
+    ['tfjs', [], /^engine: tfjs cpu$/m],
+    ['native', ['--threads', '1'], /^engine: onnxruntime-node \d+\.\d+\.\d+ \(native, 1 thread\); tfjs backend: cpu$/m],
+    ['tfjs', ['--verbose'], /^engine: tfjs cpu: engine 'tfjs' was asked for$/m],
+  ])('--engine %s %j trains a dA and prints one line naming the engine', async (engine, extra, line) => {
     const out = mkdtempSync(join(tmpdir(), 'sdae-engine-'));
     try {
       const result = await runCaptured([
@@ -544,6 +550,28 @@ describe('--engine and --threads', () => {
     }
   });
 
+  it('prints the full backend report and why the engine was chosen with --verbose', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'sdae-verbose-'));
+    try {
+      const result = await runCaptured([
+        'da',
+        '--verbose',
+        '--engine',
+        'native',
+        ...['--split', 'mini', '--limit', '40', '--epochs', '1', '--hidden', '8', '--backend', 'cpu', '--out', out],
+      ]);
+      expect(result.code).toBe(EXIT.ok);
+      expect(result.out.split('\n').slice(0, 3)).toEqual([
+        'backend: cpu on node',
+        '  cpu: asked for by name.',
+        '  ok   cpu            started',
+      ]);
+      expect(engineLines(result.out)).toEqual([expect.stringMatching(/^engine: onnxruntime-node .*: engine 'native' was asked for$/)]);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
   it('prints the engine once for an SdA on the native engine, not once per layer and stage', async () => {
     const out = mkdtempSync(join(tmpdir(), 'sdae-engine-sda-'));
     try {
@@ -570,7 +598,7 @@ describe('--engine and --threads', () => {
       ]);
       expect(result.code).toBe(EXIT.ok);
       expect(engineLines(result.out)).toEqual([
-        expect.stringMatching(/^engine: onnxruntime-node .* \(native, \d+ threads?\): engine 'native' was asked for$/),
+        expect.stringMatching(/^engine: onnxruntime-node .* \(native, \d+ threads?\); tfjs backend: cpu$/),
       ]);
       expect(result.out).toMatch(/^Pre-training layer 1, epoch 0, cost /m);
     } finally {

@@ -81,9 +81,28 @@ export interface Experiment {
   write: (name: string, content: string | Uint8Array) => Promise<string>;
 }
 
-/** The engine line of a loop's engine event: what runs the steps and why. */
+/** The engine line of a loop's engine event with --verbose: what runs the steps and why. */
 function engineLine(report: EngineReport): string {
   return `engine: ${report.description}: ${report.reason}`;
+}
+
+/** What the selected tfjs backend started with, from its attempt: "SIMD on, 2 threads" for wasm, undefined for cpu. */
+export function backendDetail(backend: BackendReport): string | undefined {
+  const attempt = backend.tried.find((candidate) => candidate.ok && candidate.name === backend.backend);
+  return attempt === undefined ? undefined : /^started \((.+)\)$/.exec(attempt.reason)?.[1];
+}
+
+/**
+ * The one line a training command prints about what trains by default (`sdae backends` and
+ * --verbose give the full report): `engine: onnxruntime-node 1.30.0 (native, 2 threads); tfjs
+ * backend: wasm (SIMD on, 2 threads)`, or `engine: tfjs wasm (SIMD on, 2 threads)` when tfjs trains.
+ */
+export function engineSummary(report: EngineReport, backend: BackendReport): string {
+  const detail = backendDetail(backend);
+  const withDetail = (text: string) => (detail === undefined ? text : `${text} (${detail})`);
+  return report.engine === 'tfjs'
+    ? `engine: ${withDetail(report.description)}`
+    : `engine: ${report.description}; tfjs backend: ${withDetail(backend.backend)}`;
 }
 
 /**
@@ -189,11 +208,11 @@ export async function startExperiment(
     lines.push(text);
     output.out(flags.json ? `${JSON.stringify(record ?? { message: text })}\n` : `${text}\n`);
   };
-  if (!flags.json) output.out(`${backendLines(backend).join('\n')}\n`);
+  if (flags.verbose && !flags.json) output.out(`${backendLines(backend).join('\n')}\n`);
   // Printed when a loop starts and again only when the engine changes (not for every SdA layer or run).
   let lastEngine: string | undefined;
   const onEngine = (report: EngineReport) => {
-    const line = engineLine(report);
+    const line = flags.verbose ? engineLine(report) : engineSummary(report, backend);
     if (line === lastEngine) return;
     lastEngine = line;
     log(line, { type: 'engine', engine: report.engine, description: report.description, reason: report.reason });
@@ -229,6 +248,7 @@ const UNRECORDED_FLAGS = new Set([
   'checkpoint',
   'resume',
   'json',
+  'verbose',
   'threads',
   'epochs',
   'pretrainEpochs',

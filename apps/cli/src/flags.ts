@@ -290,8 +290,8 @@ export function batchSizeFlag<D extends number | undefined>(settings: NumberFlag
 // Flag groups.
 
 /**
- * The flags every experiment shares: backend, seed, output directory, data split and size, and
- * JSON logs.
+ * The flags every experiment shares: backend, seed, output directory, data split and size, JSON
+ * logs and the full backend report.
  */
 export function experimentFlags(defaultOut: string) {
   return {
@@ -304,6 +304,11 @@ export function experimentFlags(defaultOut: string) {
       new Option('--limit <n>', 'use only the first n images of each set (quick runs)').argParser(positiveInteger),
     ),
     json: jsonFlag('print one JSON object per line instead of text'),
+    verbose: flag<boolean>(() =>
+      new Option('--verbose', 'print the full backend report (every backend tried, kernels added) and why the engine was chosen').default(
+        false,
+      ),
+    ),
   };
 }
 
