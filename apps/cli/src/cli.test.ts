@@ -7,6 +7,11 @@ import { decodePng, escapeXml } from '@sdae/vis';
 import { describe, expect, it } from 'vitest';
 import { EXIT, run } from './cli';
 
+/** The fields of an epoch event these tests read. */
+interface EpochLogLike {
+  epoch: number;
+}
+
 async function runCaptured(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
@@ -40,6 +45,74 @@ describe('--backend in Node', () => {
     expect(code).toBe(EXIT.ok);
     expect(out.replace(/\s+/g, ' ')).toContain('(choices: "auto", "tensorflow-gpu", "tensorflow", "wasm", "cpu", default: "auto")');
     expect(out).not.toMatch(/webgl|webgpu/);
+  });
+});
+
+describe('--json', () => {
+  const EVENT_TYPES = ['message', 'engine', 'batch', 'epoch', 'checkpoint', 'diverged', 'result', 'report', 'interrupted', 'error'];
+
+  it('prints only typed event objects on stdout, one a line, for a training run', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'sdae-json-'));
+    try {
+      const result = await runCaptured([
+        'da',
+        '--json',
+        ...['--split', 'mini', '--limit', '60', '--epochs', '2', '--hidden', '8', '--backend', 'cpu', '--out', out],
+      ]);
+      expect(result.code).toBe(EXIT.ok);
+      const events = result.out
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { type: string });
+      for (const event of events) expect(EVENT_TYPES).toContain(event.type);
+      expect(events.map((event) => event.type).filter((type) => type !== 'batch')).toEqual([
+        'message',
+        'engine',
+        'epoch',
+        'checkpoint',
+        'epoch',
+        'checkpoint',
+        'report',
+      ]);
+      expect(events.filter((event) => event.type === 'epoch').map((event) => (event as unknown as EpochLogLike).epoch)).toEqual([0, 1]);
+      expect(events.find((event) => event.type === 'checkpoint')).toEqual({
+        type: 'checkpoint',
+        path: join(out, 'checkpoint.sdae'),
+        bytes: expect.any(Number),
+      });
+      expect(events.at(-1)).toEqual({ type: 'report', path: join(out, 'report.html') });
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it('turns a bad flag into one error event on stdout and exits with 2', async () => {
+    const { code, out, err } = await runCaptured(['da', '--json', '--epochs', 'zero', '--out', join(tmpdir(), 'sdae-never')]);
+    expect(code).toBe(EXIT.usage);
+    expect(out.trimEnd().split('\n')).toHaveLength(1);
+    expect(JSON.parse(out)).toEqual({
+      type: 'error',
+      code: 'usage',
+      exitCode: 2,
+      message: "option '--epochs <n>' argument 'zero' is invalid. Expected a whole number >= 1.",
+    });
+    expect(err).toContain("error: option '--epochs <n>' argument 'zero' is invalid.");
+  });
+
+  it('turns a failure into an error event with the message and exit code 1', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sdae-json-fail-'));
+    try {
+      const { code, out } = await runCaptured(['data', '--json', '--dir', dir]);
+      expect(code).toBe(EXIT.failed);
+      expect(JSON.parse(out)).toEqual({
+        type: 'error',
+        code: 'failed',
+        exitCode: 1,
+        message: expect.stringMatching(new RegExp(`^loadMnist: ${dir} lacks train-images-idx3-ubyte`)),
+      });
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
   });
 });
 
@@ -632,7 +705,7 @@ describe('--engine and --threads', () => {
         .split('\n')
         .map((line) => JSON.parse(line));
       expect(events.filter((event) => event.type === 'engine')).toEqual([
-        { type: 'engine', engine: 'tfjs', description: 'tfjs cpu', reason: "engine 'tfjs' was asked for" },
+        { type: 'engine', engine: 'tfjs', description: 'tfjs cpu', reason: "engine 'tfjs' was asked for", backend: 'cpu' },
       ]);
     } finally {
       rmSync(out, { recursive: true, force: true });

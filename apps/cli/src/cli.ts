@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import * as backends from './commands/backends';
 import * as cnn from './commands/cnn';
 import * as compareNoise from './commands/compare-noise';
@@ -10,6 +10,7 @@ import * as mlp from './commands/mlp';
 import * as sda from './commands/sda';
 import * as sweep from './commands/sweep';
 import * as transfer from './commands/transfer';
+import { errorEvent, eventLine, wantsJson } from './events';
 import { releaseOutLocks } from './out-lock';
 import { EXIT, STANDARD_OUTPUT, exitCodeFor, type Output } from './output';
 
@@ -41,7 +42,17 @@ export async function run(argv: readonly string[], output: Output = STANDARD_OUT
     await buildProgram({ ...output, commandLine: argv }).parseAsync([...argv], { from: 'user' });
     return EXIT.ok;
   } catch (error) {
-    return exitCodeFor(error, output);
+    if (!wantsJson(argv)) return exitCodeFor(error, output);
+    // With --json the error is an event on stdout too, from what the mapping prints (commander has printed its own).
+    let printed = '';
+    const recording = (text: string) => {
+      printed += text;
+      output.err(text);
+    };
+    const code = exitCodeFor(error, { ...output, err: recording });
+    const message = error instanceof CommanderError || printed === '' ? (error instanceof Error ? error.message : String(error)) : printed;
+    if (code !== EXIT.ok) output.out(eventLine(errorEvent(code, message)));
+    return code;
   } finally {
     releaseOutLocks();
   }

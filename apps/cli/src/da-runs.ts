@@ -61,7 +61,7 @@ export async function trainDaRun(
   } catch (error) {
     if (!DivergenceError.isInstance(error)) throw error;
     diverged = `diverged at epoch ${error.epoch}, batch ${error.batch} (cost ${error.cost})`;
-    experiment.log(`${name}: ${diverged}`, { run: name, diverged });
+    experiment.log(`${name}: ${diverged}`, { type: 'diverged', run: name, message: diverged });
   }
   const filters = filtersPng(filterRows(da));
   return { name, history, filters, ...(diverged === undefined ? {} : { diverged }), ...(interrupted === undefined ? {} : { interrupted }) };

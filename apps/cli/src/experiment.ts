@@ -25,6 +25,7 @@ import {
   type EpochLog,
 } from '@sdae/train';
 import type { CheckpointFlags, EngineFlags, ExperimentFlags } from './flags';
+import { eventLine, type CliEvent } from './events';
 import { lockOutDirectory } from './out-lock';
 import { EXIT, RunInterrupted, nativeEngineUnavailable, type Output } from './output';
 import { requireWritable, type OutputPath } from './writable';
@@ -51,9 +52,18 @@ export interface TrainingControls {
     checkpoint: CheckpointOptions;
     resume: Checkpoint | undefined;
     settings: Record<string, SettingValue>;
-    onBatchEnd: (event: { epoch: number; batch: number }) => void;
+    onBatchEnd: (event: BatchEnd) => void;
     onEpochEnd: (epochLog: EpochLog) => void;
   };
+}
+
+/** What a training loop reports after each minibatch (its `batch-end` event). */
+export interface BatchEnd {
+  stage: string;
+  layer?: number;
+  epoch: number;
+  batch: number;
+  loss: number;
 }
 
 /** The loop options that choose the engine (--engine, --threads) and print which one trains. */
@@ -71,8 +81,13 @@ export interface Experiment {
   engine: EngineLoopOptions;
   mnist: Mnist;
   directory: string;
-  /** Prints a progress line (or, with --json, one JSON object per line) and keeps it for the report. */
-  log: (text: string, record?: object) => void;
+  /**
+   * Prints a line and keeps it for the report; with --json, prints `event` instead (by default a
+   * `message` event holding the text).
+   */
+  log: (text: string, event?: CliEvent) => void;
+  /** With --json, prints `event`; without, nothing (checkpoints, minibatch progress). */
+  emit: (event: CliEvent) => void;
   /** Logs an epoch as the tutorials print it, optionally prefixed with the run's name. */
   logEpoch: (epochLog: EpochLog, run?: string) => void;
   /** Every line logged so far. */
@@ -204,9 +219,12 @@ export async function startExperiment(
     test: cut(loaded.test),
   };
   const lines: string[] = [];
-  const log = (text: string, record?: object) => {
+  const log = (text: string, event: CliEvent = { type: 'message', message: text }) => {
     lines.push(text);
-    output.out(flags.json ? `${JSON.stringify(record ?? { message: text })}\n` : `${text}\n`);
+    output.out(flags.json ? eventLine(event) : `${text}\n`);
+  };
+  const emit = (event: CliEvent) => {
+    if (flags.json) output.out(eventLine(event));
   };
   if (flags.verbose && !flags.json) output.out(`${backendLines(backend).join('\n')}\n`);
   // Printed when a loop starts and again only when the engine changes (not for every SdA layer or run).
@@ -215,7 +233,15 @@ export async function startExperiment(
     const line = flags.verbose ? engineLine(report) : engineSummary(report, backend);
     if (line === lastEngine) return;
     lastEngine = line;
-    log(line, { type: 'engine', engine: report.engine, description: report.description, reason: report.reason });
+    const detail = backendDetail(backend);
+    log(line, {
+      type: 'engine',
+      engine: report.engine,
+      description: report.description,
+      reason: report.reason,
+      backend: backend.backend,
+      ...(detail === undefined ? {} : { backendDetail: detail }),
+    });
   };
   return {
     backend,
@@ -223,11 +249,16 @@ export async function startExperiment(
     mnist,
     directory,
     log,
+    emit,
     lines,
     logEpoch: (epochLog, run) => {
       // Clear the progress bar's line first.
       if (output.isTTY === true && !flags.json) output.out('\r\u001b[K');
-      log(`${run === undefined ? '' : `${run}: `}${formatEpochLog(epochLog)}`, run === undefined ? epochLog : { run, ...epochLog });
+      log(`${run === undefined ? '' : `${run}: `}${formatEpochLog(epochLog)}`, {
+        type: 'epoch',
+        ...(run === undefined ? {} : { run }),
+        ...epochLog,
+      });
     },
     write: async (name, content) => {
       const path = join(directory, name);
@@ -321,11 +352,17 @@ export async function trainingControls(
     write: async (bytes) => {
       await file.write(bytes);
       lastCheckpoint = path;
+      experiment.emit({ type: 'checkpoint', path, bytes: bytes.length });
     },
   };
-  const onBatchEnd = ({ epoch, batch }: { epoch: number; batch: number }) => {
+  let lastBatchEvent = performance.now();
+  const onBatchEnd = ({ stage, layer, epoch, batch, loss }: BatchEnd) => {
     batchesDone++;
     position = positionAfter({ epoch, batch });
+    if (flags.json && performance.now() - lastBatchEvent >= 1000) {
+      lastBatchEvent = performance.now();
+      experiment.emit({ type: 'batch', stage, ...(layer === undefined ? {} : { layer }), epoch, batch, batches: batchesPerEpoch, loss });
+    }
     if (!progress || batch % 10 !== 0) return;
     const done = (batch + 1) / batchesPerEpoch;
     const secondsPerBatch = (performance.now() - started) / 1000 / batchesDone;
@@ -353,7 +390,7 @@ export async function trainingControls(
         command === undefined
           ? `Interrupted ${position}, before any checkpoint was written: nothing to resume from.`
           : `Interrupted ${position}; the checkpoint ${lastCheckpoint} holds that state. Continue with:\n  ${command}`,
-        { interrupted: true, checkpoint: lastCheckpoint ?? null, resumeCommand: command ?? null },
+        { type: 'interrupted', checkpoint: lastCheckpoint ?? null, resumeCommand: command ?? null },
       );
       throw new RunInterrupted(lastCheckpoint);
     },
@@ -406,6 +443,6 @@ export async function writeReport(
   const engines = experiment.lines.filter((line) => line.startsWith('engine: '));
   const backendReport = [...engines, ...backendLines(experiment.backend)].join('\n');
   const path = await experiment.write('report.html', htmlReport({ log: experiment.lines, ...report, backendReport }));
-  experiment.log(`Report: ${path}`, { report: path });
+  experiment.log(`Report: ${path}`, { type: 'report', path });
   return path;
 }

@@ -18,7 +18,7 @@ export async function backendsCommand(options: BackendsFlags, output: Output): P
   const available = (await listBackends()).filter((status) => NODE_BACKENDS.includes(status.name));
   const report = await selectCliBackend(options.backend);
   if (options.json) {
-    output.out(`${JSON.stringify({ native: report.native, available, selected: report })}\n`);
+    output.out(`${JSON.stringify({ type: 'result', native: report.native, available, selected: report })}\n`);
     return;
   }
   const row = (ok: boolean, name: string, reason: string) => `  ${ok ? 'ok  ' : 'no  '} ${name.padEnd(14)} ${reason}`;

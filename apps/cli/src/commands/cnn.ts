@@ -109,6 +109,7 @@ export async function cnnCommand(flags: CnnFlags, output: Output): Promise<void>
     controls.stopIfInterrupted();
     const test = await evaluate(cnn, mnist.test, { batchSize: 500 });
     log(`Test accuracy ${(100 * test.accuracy).toFixed(2)} % after ${(result.seconds / 60).toFixed(2)} min of training`, {
+      type: 'result',
       testAccuracy: test.accuracy,
       seconds: result.seconds,
     });

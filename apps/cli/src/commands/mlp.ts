@@ -62,7 +62,7 @@ export async function mlpCommand(flags: MlpFlags, output: Output): Promise<void>
     ).finally(controls.release);
     controls.stopIfInterrupted();
     const test = await evaluate(model, mnist.test);
-    log(`Test error ${(100 * test.errorRate).toFixed(2)} %`, { testError: test.errorRate });
+    log(`Test error ${(100 * test.errorRate).toFixed(2)} %`, { type: 'result', testError: test.errorRate });
     const series = [
       { name: 'validation', points: result.history.map((entry) => [entry.epoch, 100 * (entry.validationError ?? Number.NaN)] as const) },
       { name: 'test (at new bests)', points: result.history.map((entry) => [entry.epoch, 100 * (entry.testError ?? Number.NaN)] as const) },

@@ -99,7 +99,7 @@ export async function sdaCommand(flags: SdaFlags, output: Output): Promise<void>
     const productFilters = filtersPng(filterRows(product));
     product.dispose();
     const test = await evaluate(sda, mnist.test);
-    log(`Test error ${(100 * test.errorRate).toFixed(2)} %`, { testError: test.errorRate });
+    log(`Test error ${(100 * test.errorRate).toFixed(2)} %`, { type: 'result', testError: test.errorRate });
     const pretrainHistory = pretraining?.history ?? [];
     const pretrainChart =
       pretrainHistory.length === 0
