@@ -29,8 +29,18 @@ export type CliEvent =
   | ({ type: 'result' } & Record<string, unknown>)
   /** The HTML report (and every file beside it) is written. */
   | { type: 'report'; path: string }
-  /** Ctrl-C stopped the run; where it stopped and the command that resumes it. */
-  | { type: 'interrupted'; checkpoint: string | null; resumeCommand: string | null }
+  /**
+   * Ctrl-C stopped the run; where it stopped and the command that resumes it. A comparison (which
+   * keeps no checkpoint) adds the run it stopped, the runs it finished and the report holding them.
+   */
+  | {
+      type: 'interrupted';
+      checkpoint: string | null;
+      resumeCommand: string | null;
+      run?: string | null;
+      finished?: string[];
+      report?: string;
+    }
   /** Why the command failed; the last line, and the exit code is unchanged. */
   | { type: 'error'; code: ErrorCode; exitCode: ExitCode; message: string };
 

@@ -26,6 +26,7 @@ import {
 } from '@sdae/train';
 import type { CheckpointFlags, EngineFlags, ExperimentFlags } from './flags';
 import { eventLine, type CliEvent } from './events';
+import { ProgressTracker, formatProgress, type BatchEnd, type ProgressPlan } from './progress';
 import { lockOutDirectory } from './out-lock';
 import { EXIT, RunInterrupted, nativeEngineUnavailable, type Output } from './output';
 import { requireWritable, type OutputPath } from './writable';
@@ -55,15 +56,6 @@ export interface TrainingControls {
     onBatchEnd: (event: BatchEnd) => void;
     onEpochEnd: (epochLog: EpochLog) => void;
   };
-}
-
-/** What a training loop reports after each minibatch (its `batch-end` event). */
-export interface BatchEnd {
-  stage: string;
-  layer?: number;
-  epoch: number;
-  batch: number;
-  loss: number;
 }
 
 /** The loop options that choose the engine (--engine, --threads) and print which one trains. */
@@ -308,7 +300,7 @@ function resumeCommand(commandLine: readonly string[], checkpoint: string): stri
  * Sets up a command's training loop: the first Ctrl-C stops it after the current minibatch and
  * writes a checkpoint of that state (a second one quits at once), a checkpoint is written after
  * every epoch, --resume continues from one (refusing other flags, naming each), and a terminal
- * gets a progress bar.
+ * gets a progress bar laid out by `plan` (with --json, `batch` events about once a second).
  *
  * @throws {InvalidArgumentError} (argument `--resume`, a usage error) when the checkpoint was written with other flags.
  */
@@ -316,7 +308,7 @@ export async function trainingControls(
   experiment: Experiment,
   flags: ExperimentFlags & CheckpointFlags,
   output: Output,
-  batchesPerEpoch: number,
+  plan: ProgressPlan,
 ): Promise<TrainingControls> {
   const settings: Record<string, SettingValue> = {
     ...Object.fromEntries(
@@ -343,10 +335,9 @@ export async function trainingControls(
   const interrupt = stopOnCtrlC(output, 'to write a checkpoint');
   let lastCheckpoint: string | undefined;
   const file = fileCheckpoint(path);
-  const started = performance.now();
-  let batchesDone = 0;
   let position = 'before the first minibatch';
   const progress = output.isTTY === true && !flags.json;
+  const tracker = new ProgressTracker(plan, performance.now());
   const checkpoint: CheckpointOptions = {
     every: 1,
     write: async (bytes) => {
@@ -355,21 +346,29 @@ export async function trainingControls(
       experiment.emit({ type: 'checkpoint', path, bytes: bytes.length });
     },
   };
+  // The bar is redrawn at most every 100 ms, batch events come at most every second.
+  let lastDrawn = Number.NEGATIVE_INFINITY;
   let lastBatchEvent = performance.now();
-  const onBatchEnd = ({ stage, layer, epoch, batch, loss }: BatchEnd) => {
-    batchesDone++;
+  const onBatchEnd = (event: BatchEnd) => {
+    const { stage, layer, epoch, batch, loss } = event;
+    const now = performance.now();
     position = positionAfter({ epoch, batch });
-    if (flags.json && performance.now() - lastBatchEvent >= 1000) {
-      lastBatchEvent = performance.now();
-      experiment.emit({ type: 'batch', stage, ...(layer === undefined ? {} : { layer }), epoch, batch, batches: batchesPerEpoch, loss });
+    const snapshot = tracker.batchEnd(event, now);
+    if (flags.json && now - lastBatchEvent >= 1000) {
+      lastBatchEvent = now;
+      experiment.emit({
+        type: 'batch',
+        stage,
+        ...(layer === undefined ? {} : { layer }),
+        epoch,
+        batch,
+        batches: plan.batchesPerEpoch,
+        loss,
+      });
     }
-    if (!progress || batch % 10 !== 0) return;
-    const done = (batch + 1) / batchesPerEpoch;
-    const secondsPerBatch = (performance.now() - started) / 1000 / batchesDone;
-    const eta = Math.max(0, (batchesPerEpoch - batch - 1) * secondsPerBatch);
-    const width = 30;
-    const bar = '#'.repeat(Math.round(done * width)).padEnd(width, '.');
-    output.out(`\r  epoch ${epoch} [${bar}] ${batch + 1}/${batchesPerEpoch}  ETA ${eta.toFixed(0)} s `);
+    if (!progress || (now - lastDrawn < 100 && snapshot.done < snapshot.total)) return;
+    lastDrawn = now;
+    output.out(`\r\u001b[K  ${formatProgress(snapshot)}`);
   };
   return {
     checkpoint,
@@ -381,7 +380,10 @@ export async function trainingControls(
       resume,
       settings,
       onBatchEnd,
-      onEpochEnd: (epochLog) => experiment.logEpoch(epochLog),
+      onEpochEnd: (epochLog) => {
+        tracker.epochEnd(epochLog);
+        if (plan.logsEpoch?.(epochLog) ?? true) experiment.logEpoch(epochLog);
+      },
     },
     stopIfInterrupted: () => {
       if (!interrupt.signal.aborted) return;

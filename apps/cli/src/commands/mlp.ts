@@ -19,6 +19,7 @@ import {
   type FlagValues,
 } from '../flags';
 import type { Output } from '../output';
+import { epochPlan } from '../progress';
 
 const FLAGS = {
   logistic: flag<boolean>(() => new Option('--logistic', 'logistic regression (no hidden layer)').default(false)),
@@ -49,7 +50,12 @@ export async function mlpCommand(flags: MlpFlags, output: Output): Promise<void>
   const name = flags.logistic ? 'logistic regression' : `MLP 784-${flags.hidden.join('-')}-10 (${flags.activation})`;
   try {
     log(`${name}, SGD lr ${flags.learningRate}, batch ${flags.batchSize}, up to ${flags.epochs} epochs with early stopping`);
-    const controls = await trainingControls(experiment, flags, output, batchCount(mnist.train.count, flags.batchSize));
+    const controls = await trainingControls(
+      experiment,
+      flags,
+      output,
+      epochPlan(batchCount(mnist.train.count, flags.batchSize), flags.batchSize, flags.epochs),
+    );
     const result = await fitClassifier(
       model,
       { train: mnist.train, validation: mnist.validation, test: mnist.test },
