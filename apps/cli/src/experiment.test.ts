@@ -22,20 +22,31 @@ const NATIVE = { engine: 'native', description: 'onnxruntime-node 1.30.0 (native
 
 describe('engineSummary', () => {
   it('names the native engine and the tfjs backend with what it started with', () => {
-    expect(engineSummary(NATIVE, backendReport('wasm', 'started (SIMD on, 2 threads)'))).toBe(
+    expect(engineSummary(NATIVE, backendReport('wasm', 'started (SIMD on, 2 threads)'), 'auto')).toBe(
       'engine: onnxruntime-node 1.30.0 (native, 2 threads); tfjs backend: wasm (SIMD on, 2 threads)',
     );
   });
 
-  it('names only the tfjs backend when tfjs trains', () => {
+  it('names only the tfjs backend when tfjs trains as asked', () => {
     const tfjs = { engine: 'tfjs', description: 'tfjs wasm', reason: "engine 'tfjs' was asked for" } as const;
-    expect(engineSummary(tfjs, backendReport('wasm', 'started (SIMD off, single thread)'))).toBe(
+    expect(engineSummary(tfjs, backendReport('wasm', 'started (SIMD off, single thread)'), 'tfjs')).toBe(
       'engine: tfjs wasm (SIMD off, single thread)',
     );
   });
 
+  it('says why when --engine auto fell back to tfjs', () => {
+    const fallback = {
+      engine: 'tfjs',
+      description: 'tfjs cpu',
+      reason: 'the native engine is unavailable: onnxruntime-node is not installed',
+    } as const;
+    expect(engineSummary(fallback, backendReport('cpu', 'started'), 'auto')).toBe(
+      'engine: tfjs cpu: the native engine is unavailable: onnxruntime-node is not installed',
+    );
+  });
+
   it('adds no parentheses for a backend that started without details', () => {
-    expect(engineSummary(NATIVE, backendReport('cpu', 'started'))).toBe(
+    expect(engineSummary(NATIVE, backendReport('cpu', 'started'), 'native')).toBe(
       'engine: onnxruntime-node 1.30.0 (native, 2 threads); tfjs backend: cpu',
     );
   });

@@ -102,14 +102,15 @@ export function backendDetail(backend: BackendReport): string | undefined {
 /**
  * The one line a training command prints about what trains by default (`sdae backends` and
  * --verbose give the full report): `engine: onnxruntime-node 1.30.0 (native, 2 threads); tfjs
- * backend: wasm (SIMD on, 2 threads)`, or `engine: tfjs wasm (SIMD on, 2 threads)` when tfjs trains.
+ * backend: wasm (SIMD on, 2 threads)`, or `engine: tfjs wasm (SIMD on, 2 threads)` when tfjs trains,
+ * followed by why when --engine auto fell back to it (the native engine is unavailable or cannot
+ * compile the step).
  */
-export function engineSummary(report: EngineReport, backend: BackendReport): string {
+export function engineSummary(report: EngineReport, backend: BackendReport, requested: EngineName): string {
   const detail = backendDetail(backend);
   const withDetail = (text: string) => (detail === undefined ? text : `${text} (${detail})`);
-  return report.engine === 'tfjs'
-    ? `engine: ${withDetail(report.description)}`
-    : `engine: ${report.description}; tfjs backend: ${withDetail(backend.backend)}`;
+  if (report.engine === 'native') return `engine: ${report.description}; tfjs backend: ${withDetail(backend.backend)}`;
+  return `engine: ${withDetail(report.description)}${requested === 'auto' ? `: ${report.reason}` : ''}`;
 }
 
 /**
@@ -222,7 +223,7 @@ export async function startExperiment(
   // Printed when a loop starts and again only when the engine changes (not for every SdA layer or run).
   let lastEngine: string | undefined;
   const onEngine = (report: EngineReport) => {
-    const line = flags.verbose ? engineLine(report) : engineSummary(report, backend);
+    const line = flags.verbose ? engineLine(report) : engineSummary(report, backend, flags.engine);
     if (line === lastEngine) return;
     lastEngine = line;
     const detail = backendDetail(backend);
