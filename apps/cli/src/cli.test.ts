@@ -7,12 +7,114 @@ import { decodePng, escapeXml } from '@sdae/vis';
 import { describe, expect, it } from 'vitest';
 import { EXIT, run } from './cli';
 
+/** The fields of an epoch event these tests read. */
+interface EpochLogLike {
+  epoch: number;
+}
+
 async function runCaptured(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
   const code = await run(argv, { out: (text) => (out += text), err: (text) => (err += text) });
   return { code, out, err };
 }
+
+describe('sdae --version', () => {
+  it.each(['--version', '-V'])('%s prints the version from package.json and exits with 0', async (flag) => {
+    const { version } = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8'));
+    const { code, out } = await runCaptured([flag]);
+    expect(code).toBe(EXIT.ok);
+    expect(out).toBe(`${version}\n`);
+  });
+});
+
+describe('--backend in Node', () => {
+  it.each(['webgl', 'webgpu'])(
+    'refuses %s as a usage error saying it runs only in the browser and listing the Node backends',
+    async (name) => {
+      const { code, err } = await runCaptured(['da', '--backend', name, '--out', join(tmpdir(), 'sdae-never')]);
+      expect(code).toBe(EXIT.usage);
+      expect(err).toContain(
+        `argument '${name}' is invalid. ${name} runs only in the browser (the sdae web app); in Node, choose one of auto, tensorflow-gpu, tensorflow, wasm, cpu.`,
+      );
+    },
+  );
+
+  it('lists only the Node backends in --help', async () => {
+    const { code, out } = await runCaptured(['da', '--help']);
+    expect(code).toBe(EXIT.ok);
+    expect(out.replace(/\s+/g, ' ')).toContain('(choices: "auto", "tensorflow-gpu", "tensorflow", "wasm", "cpu", default: "auto")');
+    expect(out).not.toMatch(/webgl|webgpu/);
+  });
+});
+
+describe('--json', () => {
+  const EVENT_TYPES = ['message', 'engine', 'batch', 'epoch', 'checkpoint', 'diverged', 'result', 'report', 'interrupted', 'error'];
+
+  it('prints only typed event objects on stdout, one a line, for a training run', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'sdae-json-'));
+    try {
+      const result = await runCaptured([
+        'da',
+        '--json',
+        ...['--split', 'mini', '--limit', '60', '--epochs', '2', '--hidden', '8', '--backend', 'cpu', '--out', out],
+      ]);
+      expect(result.code).toBe(EXIT.ok);
+      const events = result.out
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { type: string });
+      for (const event of events) expect(EVENT_TYPES).toContain(event.type);
+      expect(events.map((event) => event.type).filter((type) => type !== 'batch')).toEqual([
+        'message',
+        'engine',
+        'epoch',
+        'checkpoint',
+        'epoch',
+        'checkpoint',
+        'report',
+      ]);
+      expect(events.filter((event) => event.type === 'epoch').map((event) => (event as unknown as EpochLogLike).epoch)).toEqual([0, 1]);
+      expect(events.find((event) => event.type === 'checkpoint')).toEqual({
+        type: 'checkpoint',
+        path: join(out, 'checkpoint.sdae'),
+        bytes: expect.any(Number),
+      });
+      expect(events.at(-1)).toEqual({ type: 'report', path: join(out, 'report.html') });
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it('turns a bad flag into one error event on stdout and exits with 2', async () => {
+    const { code, out, err } = await runCaptured(['da', '--json', '--epochs', 'zero', '--out', join(tmpdir(), 'sdae-never')]);
+    expect(code).toBe(EXIT.usage);
+    expect(out.trimEnd().split('\n')).toHaveLength(1);
+    expect(JSON.parse(out)).toEqual({
+      type: 'error',
+      code: 'usage',
+      exitCode: 2,
+      message: "option '--epochs <n>' argument 'zero' is invalid. Expected a whole number >= 1.",
+    });
+    expect(err).toContain("error: option '--epochs <n>' argument 'zero' is invalid.");
+  });
+
+  it('turns a failure into an error event with the message and exit code 1', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sdae-json-fail-'));
+    try {
+      const { code, out } = await runCaptured(['data', '--json', '--dir', dir]);
+      expect(code).toBe(EXIT.failed);
+      expect(JSON.parse(out)).toEqual({
+        type: 'error',
+        code: 'failed',
+        exitCode: 1,
+        message: expect.stringMatching(new RegExp(`^loadMnist: ${dir} lacks train-images-idx3-ubyte`)),
+      });
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
+  });
+});
 
 describe('sdae data', () => {
   it('prints the mini split sizes, class counts and mean pixel as JSON', async () => {
@@ -92,7 +194,12 @@ describe('sdae da', () => {
         out,
       ]);
       expect(result.code).toBe(EXIT.ok);
-      expect(result.out).toMatch(/^Training epoch 0, cost \d+(\.\d+)?$/m);
+      // What trains, then the backend in one line (sdae backends and --verbose give the full report).
+      expect(result.out.split('\n').slice(0, 3)).toEqual([
+        'dA 784-20 (sigmoid), corruption 0.3, lr 0.1, batch 20, 100 images, 2 epochs',
+        expect.stringMatching(/^engine: .*(tfjs cpu|; tfjs backend: cpu)$/),
+        expect.stringMatching(/^Training epoch 0, cost \d+(\.\d+)?$/),
+      ]);
       expect(result.out).toMatch(/^Training epoch 1, cost \d+(\.\d+)?$/m);
       expect(result.out).toContain(`Report: ${join(out, 'report.html')}`);
       const filters = decodePng(readFileSync(join(out, 'filters.png')));
@@ -477,9 +584,10 @@ describe('--engine and --threads', () => {
   const engineLines = (text: string) => text.split('\n').filter((line) => line.startsWith('engine: '));
 
   it.each([
-    ['tfjs', [], /^engine: tfjs cpu: engine 'tfjs' was asked for$/m],
-    ['native', ['--threads', '1'], /^engine: onnxruntime-node \d+\.\d+\.\d+ \(native, 1 thread\): engine 'native' was asked for$/m],
-  ])('--engine %s trains a dA and prints one line naming the engine and why', async (engine, extra, line) => {
+    ['tfjs', [], /^engine: tfjs cpu$/m],
+    ['native', ['--threads', '1'], /^engine: onnxruntime-node \d+\.\d+\.\d+ \(native, 1 thread\); tfjs backend: cpu$/m],
+    ['tfjs', ['--verbose'], /^engine: tfjs cpu: engine 'tfjs' was asked for$/m],
+  ])('--engine %s %j trains a dA and prints one line naming the engine', async (engine, extra, line) => {
     const out = mkdtempSync(join(tmpdir(), 'sdae-engine-'));
     try {
       const result = await runCaptured([
@@ -513,6 +621,28 @@ describe('--engine and --threads', () => {
     }
   });
 
+  it('prints the full backend report and why the engine was chosen with --verbose', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'sdae-verbose-'));
+    try {
+      const result = await runCaptured([
+        'da',
+        '--verbose',
+        '--engine',
+        'native',
+        ...['--split', 'mini', '--limit', '40', '--epochs', '1', '--hidden', '8', '--backend', 'cpu', '--out', out],
+      ]);
+      expect(result.code).toBe(EXIT.ok);
+      expect(result.out.split('\n').slice(0, 3)).toEqual([
+        'backend: cpu on node',
+        '  cpu: asked for by name.',
+        '  ok   cpu            started',
+      ]);
+      expect(engineLines(result.out)).toEqual([expect.stringMatching(/^engine: onnxruntime-node .*: engine 'native' was asked for$/)]);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
   it('prints the engine once for an SdA on the native engine, not once per layer and stage', async () => {
     const out = mkdtempSync(join(tmpdir(), 'sdae-engine-sda-'));
     try {
@@ -539,7 +669,7 @@ describe('--engine and --threads', () => {
       ]);
       expect(result.code).toBe(EXIT.ok);
       expect(engineLines(result.out)).toEqual([
-        expect.stringMatching(/^engine: onnxruntime-node .* \(native, \d+ threads?\): engine 'native' was asked for$/),
+        expect.stringMatching(/^engine: onnxruntime-node .* \(native, \d+ threads?\); tfjs backend: cpu$/),
       ]);
       expect(result.out).toMatch(/^Pre-training layer 1, epoch 0, cost /m);
     } finally {
@@ -573,7 +703,7 @@ describe('--engine and --threads', () => {
         .split('\n')
         .map((line) => JSON.parse(line));
       expect(events.filter((event) => event.type === 'engine')).toEqual([
-        { type: 'engine', engine: 'tfjs', description: 'tfjs cpu', reason: "engine 'tfjs' was asked for" },
+        { type: 'engine', engine: 'tfjs', description: 'tfjs cpu', reason: "engine 'tfjs' was asked for", backend: 'cpu' },
       ]);
     } finally {
       rmSync(out, { recursive: true, force: true });
@@ -611,14 +741,7 @@ describe('sdae backends', () => {
     const { code, out } = await runCaptured(['backends', '--json']);
     expect(code).toBe(EXIT.ok);
     const { available, selected } = JSON.parse(out);
-    expect(available.map((status: { name: string }) => status.name)).toEqual([
-      'tensorflow-gpu',
-      'tensorflow',
-      'webgpu',
-      'webgl',
-      'wasm',
-      'cpu',
-    ]);
+    expect(available.map((status: { name: string }) => status.name)).toEqual(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']);
     expect(available.find((status: { name: string }) => status.name === 'cpu').available).toBe(true);
     expect(['wasm', 'cpu', 'tensorflow', 'tensorflow-gpu']).toContain(selected.backend);
   });

@@ -1,4 +1,5 @@
-import { Command } from 'commander';
+import { createRequire } from 'node:module';
+import { Command, CommanderError } from 'commander';
 import * as backends from './commands/backends';
 import * as cnn from './commands/cnn';
 import * as compareNoise from './commands/compare-noise';
@@ -10,10 +11,14 @@ import * as sda from './commands/sda';
 import * as sweep from './commands/sweep';
 import * as transfer from './commands/transfer';
 import * as worker from './commands/worker';
+import { errorEvent, eventLine, wantsJson } from './events';
 import { releaseOutLocks } from './out-lock';
 import { EXIT, STANDARD_OUTPUT, exitCodeFor, type Output } from './output';
 
 export { EXIT, type Output } from './output';
+
+/** The version of the installed @sdae/cli, from its package.json (beside both src/ and dist/). */
+export const VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
 /** Every command, in the order `sdae --help` lists them. */
 const COMMANDS = [data, backends, da, sda, cnn, compareNoise, transfer, sweep, worker, mlp, exportCommand];
@@ -21,6 +26,7 @@ const COMMANDS = [data, backends, da, sda, cnn, compareNoise, transfer, sweep, w
 function buildProgram(output: Output): Command {
   const program = new Command('sdae')
     .description('Denoising autoencoders, stacked denoising autoencoders and ReLU CNNs on TensorFlow.js')
+    .version(VERSION, '-V, --version', 'print the version of sdae')
     .exitOverride()
     // `sdae sweep da --epochs 2` passes the flags after `da` to da, not to sweep.
     .enablePositionalOptions()
@@ -39,7 +45,17 @@ export async function run(argv: readonly string[], output: Output = STANDARD_OUT
     await buildProgram({ ...output, commandLine: argv }).parseAsync([...argv], { from: 'user' });
     return EXIT.ok;
   } catch (error) {
-    return exitCodeFor(error, output);
+    if (!wantsJson(argv)) return exitCodeFor(error, output);
+    // With --json the error is an event on stdout too, from what the mapping prints (commander has printed its own).
+    let printed = '';
+    const recording = (text: string) => {
+      printed += text;
+      output.err(text);
+    };
+    const code = exitCodeFor(error, { ...output, err: recording });
+    const message = error instanceof CommanderError || printed === '' ? (error instanceof Error ? error.message : String(error)) : printed;
+    if (code !== EXIT.ok) output.out(eventLine(errorEvent(code, message)));
+    return code;
   } finally {
     releaseOutLocks();
   }

@@ -61,7 +61,7 @@ export async function trainDaRun(
   } catch (error) {
     if (!DivergenceError.isInstance(error)) throw error;
     diverged = `diverged at epoch ${error.epoch}, batch ${error.batch} (cost ${error.cost})`;
-    experiment.log(`${name}: ${diverged}`, { run: name, diverged });
+    experiment.log(`${name}: ${diverged}`, { type: 'diverged', run: name, message: diverged });
   }
   const filters = filtersPng(filterRows(da));
   return { name, history, filters, ...(diverged === undefined ? {} : { diverged }), ...(interrupted === undefined ? {} : { interrupted }) };
@@ -168,7 +168,7 @@ export async function compareRuns(
         `Interrupted ${stopped !== undefined ? `run ${stopped.name} ${stopped.interrupted}` : last === undefined ? 'before the first run' : `after run ${last.name}`}; ` +
           `${report} holds ${held}${stopped === undefined ? '' : " and that run's epochs so far"}. ` +
           'These runs keep no checkpoint: run the command again to train them afresh.',
-        { interrupted: true, run: stopped?.name ?? null, finished, report, resumeCommand: null },
+        { type: 'interrupted', checkpoint: null, resumeCommand: null, run: stopped?.name ?? null, finished, report },
       );
       throw new RunInterrupted(undefined);
     }

@@ -25,6 +25,8 @@ import {
   type EpochLog,
 } from '@sdae/train';
 import type { CheckpointFlags, EngineFlags, ExperimentFlags } from './flags';
+import { eventLine, type CliEvent } from './events';
+import { ProgressTracker, formatProgress, type BatchEnd, type ProgressPlan } from './progress';
 import { lockOutDirectory } from './out-lock';
 import { EXIT, RunInterrupted, nativeEngineUnavailable, type Output } from './output';
 import { requireWritable, type OutputPath } from './writable';
@@ -51,7 +53,7 @@ export interface TrainingControls {
     checkpoint: CheckpointOptions;
     resume: Checkpoint | undefined;
     settings: Record<string, SettingValue>;
-    onBatchEnd: (event: { epoch: number; batch: number }) => void;
+    onBatchEnd: (event: BatchEnd) => void;
     onEpochEnd: (epochLog: EpochLog) => void;
   };
 }
@@ -71,8 +73,13 @@ export interface Experiment {
   engine: EngineLoopOptions;
   mnist: Mnist;
   directory: string;
-  /** Prints a progress line (or, with --json, one JSON object per line) and keeps it for the report. */
-  log: (text: string, record?: object) => void;
+  /**
+   * Prints a line and keeps it for the report; with --json, prints `event` instead (by default a
+   * `message` event holding the text).
+   */
+  log: (text: string, event?: CliEvent) => void;
+  /** With --json, prints `event`; without, nothing (checkpoints, minibatch progress). */
+  emit: (event: CliEvent) => void;
   /** Logs an epoch as the tutorials print it, optionally prefixed with the run's name. */
   logEpoch: (epochLog: EpochLog, run?: string) => void;
   /** Every line logged so far. */
@@ -81,9 +88,29 @@ export interface Experiment {
   write: (name: string, content: string | Uint8Array) => Promise<string>;
 }
 
-/** The engine line of a loop's engine event: what runs the steps and why. */
+/** The engine line of a loop's engine event with --verbose: what runs the steps and why. */
 function engineLine(report: EngineReport): string {
   return `engine: ${report.description}: ${report.reason}`;
+}
+
+/** What the selected tfjs backend started with, from its attempt: "SIMD on, 2 threads" for wasm, undefined for cpu. */
+export function backendDetail(backend: BackendReport): string | undefined {
+  const attempt = backend.tried.find((candidate) => candidate.ok && candidate.name === backend.backend);
+  return attempt === undefined ? undefined : /^started \((.+)\)$/.exec(attempt.reason)?.[1];
+}
+
+/**
+ * The one line a training command prints about what trains by default (`sdae backends` and
+ * --verbose give the full report): `engine: onnxruntime-node 1.30.0 (native, 2 threads); tfjs
+ * backend: wasm (SIMD on, 2 threads)`, or `engine: tfjs wasm (SIMD on, 2 threads)` when tfjs trains,
+ * followed by why when --engine auto fell back to it (the native engine is unavailable or cannot
+ * compile the step).
+ */
+export function engineSummary(report: EngineReport, backend: BackendReport, requested: EngineName): string {
+  const detail = backendDetail(backend);
+  const withDetail = (text: string) => (detail === undefined ? text : `${text} (${detail})`);
+  if (report.engine === 'native') return `engine: ${report.description}; tfjs backend: ${withDetail(backend.backend)}`;
+  return `engine: ${withDetail(report.description)}${requested === 'auto' ? `: ${report.reason}` : ''}`;
 }
 
 /**
@@ -185,18 +212,29 @@ export async function startExperiment(
     test: cut(loaded.test),
   };
   const lines: string[] = [];
-  const log = (text: string, record?: object) => {
+  const log = (text: string, event: CliEvent = { type: 'message', message: text }) => {
     lines.push(text);
-    output.out(flags.json ? `${JSON.stringify(record ?? { message: text })}\n` : `${text}\n`);
+    output.out(flags.json ? eventLine(event) : `${text}\n`);
   };
-  if (!flags.json) output.out(`${backendLines(backend).join('\n')}\n`);
+  const emit = (event: CliEvent) => {
+    if (flags.json) output.out(eventLine(event));
+  };
+  if (flags.verbose && !flags.json) output.out(`${backendLines(backend).join('\n')}\n`);
   // Printed when a loop starts and again only when the engine changes (not for every SdA layer or run).
   let lastEngine: string | undefined;
   const onEngine = (report: EngineReport) => {
-    const line = engineLine(report);
+    const line = flags.verbose ? engineLine(report) : engineSummary(report, backend, flags.engine);
     if (line === lastEngine) return;
     lastEngine = line;
-    log(line, { type: 'engine', engine: report.engine, description: report.description, reason: report.reason });
+    const detail = backendDetail(backend);
+    log(line, {
+      type: 'engine',
+      engine: report.engine,
+      description: report.description,
+      reason: report.reason,
+      backend: backend.backend,
+      ...(detail === undefined ? {} : { backendDetail: detail }),
+    });
   };
   return {
     backend,
@@ -204,11 +242,16 @@ export async function startExperiment(
     mnist,
     directory,
     log,
+    emit,
     lines,
     logEpoch: (epochLog, run) => {
       // Clear the progress bar's line first.
       if (output.isTTY === true && !flags.json) output.out('\r\u001b[K');
-      log(`${run === undefined ? '' : `${run}: `}${formatEpochLog(epochLog)}`, run === undefined ? epochLog : { run, ...epochLog });
+      log(`${run === undefined ? '' : `${run}: `}${formatEpochLog(epochLog)}`, {
+        type: 'epoch',
+        ...(run === undefined ? {} : { run }),
+        ...epochLog,
+      });
     },
     write: async (name, content) => {
       const path = join(directory, name);
@@ -229,6 +272,7 @@ const UNRECORDED_FLAGS = new Set([
   'checkpoint',
   'resume',
   'json',
+  'verbose',
   'threads',
   'epochs',
   'pretrainEpochs',
@@ -257,7 +301,7 @@ function resumeCommand(commandLine: readonly string[], checkpoint: string): stri
  * Sets up a command's training loop: the first Ctrl-C stops it after the current minibatch and
  * writes a checkpoint of that state (a second one quits at once), a checkpoint is written after
  * every epoch, --resume continues from one (refusing other flags, naming each), and a terminal
- * gets a progress bar.
+ * gets a progress bar laid out by `plan` (with --json, `batch` events about once a second).
  *
  * @throws {InvalidArgumentError} (argument `--resume`, a usage error) when the checkpoint was written with other flags.
  */
@@ -265,7 +309,7 @@ export async function trainingControls(
   experiment: Experiment,
   flags: ExperimentFlags & CheckpointFlags,
   output: Output,
-  batchesPerEpoch: number,
+  plan: ProgressPlan,
 ): Promise<TrainingControls> {
   const settings: Record<string, SettingValue> = {
     ...Object.fromEntries(
@@ -292,27 +336,40 @@ export async function trainingControls(
   const interrupt = stopOnCtrlC(output, 'to write a checkpoint');
   let lastCheckpoint: string | undefined;
   const file = fileCheckpoint(path);
-  const started = performance.now();
-  let batchesDone = 0;
   let position = 'before the first minibatch';
   const progress = output.isTTY === true && !flags.json;
+  const tracker = new ProgressTracker(plan, performance.now());
   const checkpoint: CheckpointOptions = {
     every: 1,
     write: async (bytes) => {
       await file.write(bytes);
       lastCheckpoint = path;
+      experiment.emit({ type: 'checkpoint', path, bytes: bytes.length });
     },
   };
-  const onBatchEnd = ({ epoch, batch }: { epoch: number; batch: number }) => {
-    batchesDone++;
+  // The bar is redrawn at most every 100 ms, batch events come at most every second.
+  let lastDrawn = Number.NEGATIVE_INFINITY;
+  let lastBatchEvent = performance.now();
+  const onBatchEnd = (event: BatchEnd) => {
+    const { stage, layer, epoch, batch, loss } = event;
+    const now = performance.now();
     position = positionAfter({ epoch, batch });
-    if (!progress || batch % 10 !== 0) return;
-    const done = (batch + 1) / batchesPerEpoch;
-    const secondsPerBatch = (performance.now() - started) / 1000 / batchesDone;
-    const eta = Math.max(0, (batchesPerEpoch - batch - 1) * secondsPerBatch);
-    const width = 30;
-    const bar = '#'.repeat(Math.round(done * width)).padEnd(width, '.');
-    output.out(`\r  epoch ${epoch} [${bar}] ${batch + 1}/${batchesPerEpoch}  ETA ${eta.toFixed(0)} s `);
+    const snapshot = tracker.batchEnd(event, now);
+    if (flags.json && now - lastBatchEvent >= 1000) {
+      lastBatchEvent = now;
+      experiment.emit({
+        type: 'batch',
+        stage,
+        ...(layer === undefined ? {} : { layer }),
+        epoch,
+        batch,
+        batches: plan.batchesPerEpoch,
+        loss,
+      });
+    }
+    if (!progress || (now - lastDrawn < 100 && snapshot.done < snapshot.total)) return;
+    lastDrawn = now;
+    output.out(`\r\u001b[K  ${formatProgress(snapshot)}`);
   };
   return {
     checkpoint,
@@ -324,7 +381,10 @@ export async function trainingControls(
       resume,
       settings,
       onBatchEnd,
-      onEpochEnd: (epochLog) => experiment.logEpoch(epochLog),
+      onEpochEnd: (epochLog) => {
+        tracker.epochEnd(epochLog);
+        if (plan.logsEpoch?.(epochLog) ?? true) experiment.logEpoch(epochLog);
+      },
     },
     stopIfInterrupted: () => {
       if (!interrupt.signal.aborted) return;
@@ -333,7 +393,7 @@ export async function trainingControls(
         command === undefined
           ? `Interrupted ${position}, before any checkpoint was written: nothing to resume from.`
           : `Interrupted ${position}; the checkpoint ${lastCheckpoint} holds that state. Continue with:\n  ${command}`,
-        { interrupted: true, checkpoint: lastCheckpoint ?? null, resumeCommand: command ?? null },
+        { type: 'interrupted', checkpoint: lastCheckpoint ?? null, resumeCommand: command ?? null },
       );
       throw new RunInterrupted(lastCheckpoint);
     },
@@ -386,6 +446,6 @@ export async function writeReport(
   const engines = experiment.lines.filter((line) => line.startsWith('engine: '));
   const backendReport = [...engines, ...backendLines(experiment.backend)].join('\n');
   const path = await experiment.write('report.html', htmlReport({ log: experiment.lines, ...report, backendReport }));
-  experiment.log(`Report: ${path}`, { report: path });
+  experiment.log(`Report: ${path}`, { type: 'report', path });
   return path;
 }

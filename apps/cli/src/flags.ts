@@ -1,5 +1,5 @@
 import { InvalidArgumentError as InvalidFlagError, Option, type Command, type OptionValues } from 'commander';
-import { BACKEND_NAMES, type BackendName } from '@sdae/backend';
+import { BACKEND_NAMES, DEFAULT_PREFERENCE, type BackendName } from '@sdae/backend';
 import { InvalidArgumentError, requireNumber, requirePositiveInteger, resolveChoice, type NumberRange } from '@sdae/core';
 import { MNIST_SPLIT_NAMES, type MnistSplitName } from '@sdae/datasets';
 import { ACTIVATION_NAMES, requireDenseLayersFit, type ActivationName } from '@sdae/layers';
@@ -209,9 +209,28 @@ export function refuseInapplicable(command: Command, flagName: string, applies: 
 
 // Flags that several commands share, some with defaults of their own.
 
-/** `--backend`: the tfjs backend. */
+/** The tfjs backends that run in Node, fastest first: the only ones `--backend` offers. */
+export const NODE_BACKENDS: readonly BackendName[] = DEFAULT_PREFERENCE.node;
+
+/**
+ * A parser of `--backend`: `auto` or a backend that runs in Node. A browser backend (webgl,
+ * webgpu) is refused with the reason and the Node ones, not as an unknown word.
+ */
+function backendParser(text: string): BackendName | 'auto' {
+  const choices = ['auto', ...NODE_BACKENDS];
+  if ((choices as readonly string[]).includes(text)) return text as BackendName | 'auto';
+  if ((BACKEND_NAMES as readonly string[]).includes(text)) {
+    throw new InvalidFlagError(`${text} runs only in the browser (the sdae web app); in Node, choose one of ${choices.join(', ')}.`);
+  }
+  throw new InvalidFlagError(`Allowed choices are ${choices.join(', ')}.`);
+}
+
+/** `--backend`: the tfjs backend; help lists only the ones that run in Node. */
 export const backendFlag = flag<BackendName | 'auto'>(() =>
-  new Option('--backend <name>', 'tfjs backend, or auto for the fastest that works').choices(['auto', ...BACKEND_NAMES]).default('auto'),
+  new Option('--backend <name>', 'tfjs backend, or auto for the fastest that works')
+    .choices(['auto', ...NODE_BACKENDS])
+    .argParser(backendParser)
+    .default('auto'),
 );
 
 /** `--split`: how MNIST is divided. */
@@ -304,8 +323,8 @@ export function batchSizeFlag<D extends number | undefined>(settings: NumberFlag
 // Flag groups.
 
 /**
- * The flags every experiment shares: backend, seed, output directory, data split and size, and
- * JSON logs.
+ * The flags every experiment shares: backend, seed, output directory, data split and size, JSON
+ * logs and the full backend report.
  */
 export function experimentFlags(defaultOut: string) {
   return {
@@ -318,6 +337,11 @@ export function experimentFlags(defaultOut: string) {
       new Option('--limit <n>', 'use only the first n images of each set (quick runs)').argParser(positiveInteger),
     ),
     json: jsonFlag('print one JSON object per line instead of text'),
+    verbose: flag<boolean>(() =>
+      new Option('--verbose', 'print the full backend report (every backend tried, kernels added) and why the engine was chosen').default(
+        false,
+      ),
+    ),
   };
 }
 

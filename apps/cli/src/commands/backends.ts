@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { formatBackendReport, listBackends } from '@sdae/backend';
 import { selectCliBackend } from '../experiment';
-import { addCommand, backendFlag, jsonFlag, type FlagValues } from '../flags';
+import { NODE_BACKENDS, addCommand, backendFlag, jsonFlag, type FlagValues } from '../flags';
 import type { Output } from '../output';
 
 const FLAGS = { backend: backendFlag, json: jsonFlag('print one JSON object') };
@@ -14,10 +14,11 @@ export type BackendsFlags = FlagValues<typeof FLAGS>;
  * backends work, and which one `auto` (or --backend) selects and why.
  */
 export async function backendsCommand(options: BackendsFlags, output: Output): Promise<void> {
-  const available = await listBackends();
+  // The browser backends never run in Node, so they are not offered or listed.
+  const available = (await listBackends()).filter((status) => NODE_BACKENDS.includes(status.name));
   const report = await selectCliBackend(options.backend);
   if (options.json) {
-    output.out(`${JSON.stringify({ native: report.native, available, selected: report })}\n`);
+    output.out(`${JSON.stringify({ type: 'result', native: report.native, available, selected: report })}\n`);
     return;
   }
   const row = (ok: boolean, name: string, reason: string) => `  ${ok ? 'ok  ' : 'no  '} ${name.padEnd(14)} ${reason}`;

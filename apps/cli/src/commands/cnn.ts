@@ -30,6 +30,7 @@ import {
   type FlagValues,
 } from '../flags';
 import type { Output } from '../output';
+import { epochPlan, iterationPlan } from '../progress';
 
 // Unset training flags take the preset's defaults.
 const FLAGS = {
@@ -81,16 +82,17 @@ export async function cnnCommand(flags: CnnFlags, output: Output): Promise<void>
     log(
       `ReLU CNN '${flags.preset}' (${cnn.parameterCount()} parameters), ${optimizer} lr ${learningRate}, batch ${batchSize}, ${mnist.train.count} training images`,
     );
-    const onEpochEnd = (epochLog: EpochLog) => {
-      const sampled = epochLog.stage === 'sampled';
-      if (!sampled || epochLog.epoch % 100 === 99) experiment.logEpoch(epochLog);
-    };
     const sampled = flags.preset === 'notebook' && flags.epochs === undefined;
     // Sampled minibatches draw with replacement; epochs need a full batch.
     if (!sampled) requireBatchFits(experiment, flags, batchSize);
     const iterations = flags.iterations ?? defaults.iterations ?? 3000;
-    const controls = await trainingControls(experiment, flags, output, sampled ? iterations : batchCount(mnist.train.count, batchSize));
-    const common = { ...controls.loopOptions, batchSize, optimizer, learningRate, seed: flags.seed, onEpochEnd };
+    const epochs = flags.epochs ?? defaults.epochs ?? 5;
+    // An iteration run prints every 100th iteration's log; its bar counts iterations.
+    const plan = sampled
+      ? iterationPlan(iterations, batchSize, (epochLog) => epochLog.epoch % 100 === 99)
+      : epochPlan(batchCount(mnist.train.count, batchSize), batchSize, epochs);
+    const controls = await trainingControls(experiment, flags, output, plan);
+    const common = { ...controls.loopOptions, batchSize, optimizer, learningRate, seed: flags.seed };
     const result: TrainingResult = await (
       sampled
         ? trainSampled(cnn, mnist.train, { ...common, iterations, checkpoint: { ...controls.checkpoint, every: 100 } })
@@ -101,7 +103,7 @@ export async function cnnCommand(flags: CnnFlags, output: Output): Promise<void>
               ...common,
               checkpoint: controls.checkpoint,
               order: 'shuffled',
-              epochs: flags.epochs ?? defaults.epochs ?? 5,
+              epochs,
               earlyStopping: false,
             },
           )
@@ -109,6 +111,7 @@ export async function cnnCommand(flags: CnnFlags, output: Output): Promise<void>
     controls.stopIfInterrupted();
     const test = await evaluate(cnn, mnist.test, { batchSize: 500 });
     log(`Test accuracy ${(100 * test.accuracy).toFixed(2)} % after ${(result.seconds / 60).toFixed(2)} min of training`, {
+      type: 'result',
       testAccuracy: test.accuracy,
       seconds: result.seconds,
     });

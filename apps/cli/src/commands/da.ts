@@ -7,6 +7,7 @@ import { batchCount } from '@sdae/datasets';
 import { filtersPng, requireBatchFits, startExperiment, trainingControls, writeReport } from '../experiment';
 import { activationFlag, addCommand, checkpointFlags, daTrainingFlags, engineFlags, experimentFlags, type FlagValues } from '../flags';
 import type { Output } from '../output';
+import { epochPlan } from '../progress';
 
 const FLAGS = {
   activation: activationFlag('sigmoid'),
@@ -37,7 +38,12 @@ export async function daCommand(flags: DaFlags, output: Output): Promise<void> {
     log(
       `dA 784-${flags.hidden} (${flags.activation}), corruption ${flags.corruption}, lr ${flags.learningRate}, batch ${flags.batchSize}, ${mnist.train.count} images, ${flags.epochs} epochs`,
     );
-    const controls = await trainingControls(experiment, flags, output, batchCount(mnist.train.count, flags.batchSize));
+    const controls = await trainingControls(
+      experiment,
+      flags,
+      output,
+      epochPlan(batchCount(mnist.train.count, flags.batchSize), flags.batchSize, flags.epochs),
+    );
     const result = await trainAutoencoder(da, mnist.train, {
       epochs: flags.epochs,
       batchSize: flags.batchSize,

@@ -38,7 +38,7 @@ export async function dataCommand(options: DataFlags, output: Output): Promise<v
   ];
   if (options.json) {
     output.out(
-      `${JSON.stringify({ split: mnist.split, source, loadMilliseconds, imageSize: [mnist.train.height, mnist.train.width], sets })}\n`,
+      `${JSON.stringify({ type: 'result', split: mnist.split, source, loadMilliseconds, imageSize: [mnist.train.height, mnist.train.width], sets })}\n`,
     );
     return;
   }

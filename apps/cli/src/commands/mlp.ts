@@ -19,6 +19,7 @@ import {
   type FlagValues,
 } from '../flags';
 import type { Output } from '../output';
+import { epochPlan } from '../progress';
 
 const FLAGS = {
   logistic: flag<boolean>(() => new Option('--logistic', 'logistic regression (no hidden layer)').default(false)),
@@ -49,7 +50,12 @@ export async function mlpCommand(flags: MlpFlags, output: Output): Promise<void>
   const name = flags.logistic ? 'logistic regression' : `MLP 784-${flags.hidden.join('-')}-10 (${flags.activation})`;
   try {
     log(`${name}, SGD lr ${flags.learningRate}, batch ${flags.batchSize}, up to ${flags.epochs} epochs with early stopping`);
-    const controls = await trainingControls(experiment, flags, output, batchCount(mnist.train.count, flags.batchSize));
+    const controls = await trainingControls(
+      experiment,
+      flags,
+      output,
+      epochPlan(batchCount(mnist.train.count, flags.batchSize), flags.batchSize, flags.epochs),
+    );
     const result = await fitClassifier(
       model,
       { train: mnist.train, validation: mnist.validation, test: mnist.test },
@@ -62,7 +68,7 @@ export async function mlpCommand(flags: MlpFlags, output: Output): Promise<void>
     ).finally(controls.release);
     controls.stopIfInterrupted();
     const test = await evaluate(model, mnist.test);
-    log(`Test error ${(100 * test.errorRate).toFixed(2)} %`, { testError: test.errorRate });
+    log(`Test error ${(100 * test.errorRate).toFixed(2)} %`, { type: 'result', testError: test.errorRate });
     const series = [
       { name: 'validation', points: result.history.map((entry) => [entry.epoch, 100 * (entry.validationError ?? Number.NaN)] as const) },
       { name: 'test (at new bests)', points: result.history.map((entry) => [entry.epoch, 100 * (entry.testError ?? Number.NaN)] as const) },

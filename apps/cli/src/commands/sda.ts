@@ -19,6 +19,7 @@ import {
   type FlagValues,
 } from '../flags';
 import { EXIT, type Output } from '../output';
+import type { ProgressPlan } from '../progress';
 
 const FLAGS = {
   hidden: hiddenSizesFlag([500, 500]),
@@ -61,7 +62,19 @@ export async function sdaCommand(flags: SdaFlags, output: Output): Promise<void>
   const sda = new StackedDenoisingAutoencoder({ hiddenSizes: flags.hidden, corruptionLevels: flags.corruptionLevels, seed: flags.seed });
   try {
     log(`SdA 784-${flags.hidden.join('-')}-10, corruption ${flags.corruptionLevels.join('/')}, ${mnist.train.count} training images`);
-    const controls = await trainingControls(experiment, flags, output, batchCount(mnist.train.count, flags.batchSize));
+    const layers = flags.hidden.length;
+    // Pretraining each layer, then fine-tuning (which early stopping may end sooner: the run's ETA is its longest).
+    const plan: ProgressPlan = {
+      unit: 'epoch',
+      batchesPerEpoch: batchCount(mnist.train.count, flags.batchSize),
+      batchSize: flags.batchSize,
+      epochsOf: ({ stage }) => (stage === 'pretrain' ? flags.pretrainEpochs : flags.finetuneEpochs),
+      epochsAfter: ({ stage, layer = 0, epoch }) =>
+        stage === 'pretrain'
+          ? (layers - layer - 1) * flags.pretrainEpochs + (flags.pretrainEpochs - epoch - 1) + flags.finetuneEpochs
+          : Math.max(0, flags.finetuneEpochs - epoch - 1),
+    };
+    const controls = await trainingControls(experiment, flags, output, plan);
     // One checkpoint file serves both stages; a fine-tuning checkpoint skips pretraining on resume.
     const resumeStage = controls.resume?.state.loop;
     const common = { ...controls.loopOptions, batchSize: flags.batchSize };
@@ -99,7 +112,7 @@ export async function sdaCommand(flags: SdaFlags, output: Output): Promise<void>
     const productFilters = filtersPng(filterRows(product));
     product.dispose();
     const test = await evaluate(sda, mnist.test);
-    log(`Test error ${(100 * test.errorRate).toFixed(2)} %`, { testError: test.errorRate });
+    log(`Test error ${(100 * test.errorRate).toFixed(2)} %`, { type: 'result', testError: test.errorRate });
     const pretrainHistory = pretraining?.history ?? [];
     const pretrainChart =
       pretrainHistory.length === 0
