@@ -2,7 +2,9 @@
 // Packs every publishable package as it would be published (pnpm pack), installs the tarballs
 // into an empty project outside the workspace, then imports each entry point with both `import`
 // and `require` and compares their export names. A package may add `pack-smoke.mjs` and
-// `pack-smoke.cjs` (not published) that run inside that project. Writes .reports/pack-test.json.
+// `pack-smoke.cjs` (not published) that run inside that project. Then each package README's
+// install line and first ```js example run as written, in a fresh npm project holding exactly
+// that line's packages. Writes .reports/pack-test.json.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +25,73 @@ function check(name, action) {
     results.push({ name, ok: false, error: String(error.stderr || error.message) });
     console.log(`  FAIL ${name}\n${String(error.stderr || error.message).replace(/^/gm, '       ')}`);
   }
+}
+
+/**
+ * A README's install line (its first code block, ```sh `npm install ...`) and its first example
+ * (the next block, ```js). Throws when the README does not open with them.
+ */
+function readmeExample(readme) {
+  const blocks = [...readFileSync(readme, 'utf8').matchAll(/^```(\w*)\n([\s\S]*?)^```$/gm)].map(([, language, body]) => ({
+    language,
+    body,
+  }));
+  const [install, example] = blocks;
+  const command = install?.body.trim();
+  return {
+    error:
+      install?.language !== 'sh' || !/^npm install [^\n]+$/.test(command)
+        ? `${readme}: the first code block must be \`\`\`sh with one \`npm install ...\` line; found ${install === undefined ? 'no code block' : `\`\`\`${install.language} ${JSON.stringify(command.slice(0, 60))}`}`
+        : example?.language !== 'js'
+          ? `${readme}: the second code block must be the \`\`\`js example; found ${example === undefined ? 'none' : `\`\`\`${example.language}`}`
+          : undefined,
+    packages: command?.split(/\s+/).slice(2) ?? [],
+    code: example?.body ?? '',
+  };
+}
+
+/**
+ * Runs a README example as a new user would: an empty npm project, `npm install` of the install
+ * line's packages (the packed tarballs for @sdae ones, whose own @sdae dependencies are pinned to
+ * the tarballs through `overrides`), the example saved as example.mjs and run with node, within a
+ * minute, printing something.
+ */
+function runReadmeExample(name, example, tarballs) {
+  if (example.error !== undefined) throw new Error(example.error);
+  const tarballOf = (packageName) =>
+    tarballs.find((file) =>
+      file.endsWith(
+        `/${packageName.replace('@', '').replace('/', '-')}-${packages.find(({ manifest }) => manifest.name === packageName)?.manifest.version}.tgz`,
+      ),
+    );
+  const project = join(scratch, `readme-${name.replace(/\W/g, '_')}`);
+  mkdirSync(project);
+  const overrides = Object.fromEntries(
+    packages
+      .map(({ manifest }) => manifest.name)
+      .filter((packageName) => !example.packages.includes(packageName))
+      .map((packageName) => [packageName, `file:${tarballOf(packageName)}`]),
+  );
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'readme-example', private: true, version: '1.0.0', overrides }));
+  const specs = example.packages.map((packageName) => (packageName.startsWith('@sdae/') ? tarballOf(packageName) : packageName));
+  if (specs.includes(undefined))
+    throw new Error(`the install line names a package that is not in this repository: ${example.packages.join(' ')}`);
+  execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', ...specs], {
+    cwd: project,
+    stdio: 'pipe',
+    env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' },
+  });
+  writeFileSync(join(project, 'example.mjs'), example.code);
+  const output = execFileSync('node', ['example.mjs'], { cwd: project, encoding: 'utf8', stdio: 'pipe', timeout: 60_000 });
+  if (output.trim() === '') throw new Error('the example printed nothing');
+  console.log(
+    output
+      .trim()
+      .split('\n')
+      .slice(-2)
+      .map((line) => `       | ${line.slice(0, 120)}`)
+      .join('\n'),
+  );
 }
 
 const packages = readdirSync(join(root, 'packages'))
@@ -67,7 +136,20 @@ try {
       const leaked = files.split('\n').filter((file) => /\.test\.|\/src\//.test(file));
       if (leaked.length > 0) throw new Error(`published files include ${leaked.join(', ')}`);
     });
-    const subpaths = Object.keys(manifest.exports ?? { '.': null }).filter((subpath) => !subpath.endsWith('.json'));
+    // The manifest as published (pnpm applies publishConfig and workspace ranges when packing).
+    const published = JSON.parse(
+      execFileSync('tar', ['-xzOf', tarballs[packages.findIndex((entry) => entry.dir === dir)], 'package/package.json'], {
+        encoding: 'utf8',
+      }),
+    );
+    check(`${manifest.name} tarball holds every entry of "files"`, () => {
+      const missing = published.files.filter(
+        (entry) =>
+          !entry.startsWith('!') && !files.split('\n').some((file) => file === `package/${entry}` || file.startsWith(`package/${entry}/`)),
+      );
+      if (missing.length > 0) throw new Error(`"files" lists ${missing.join(', ')}, which the tarball lacks`);
+    });
+    const subpaths = Object.keys(published.exports ?? { '.': null }).filter((subpath) => !subpath.endsWith('.json'));
     for (const subpath of subpaths) {
       const specifier = subpath === '.' ? manifest.name : `${manifest.name}/${subpath.slice(2)}`;
       const esmNames = [];
@@ -84,7 +166,7 @@ try {
         esmNames.push(...JSON.parse(out));
         if (esmNames.length === 0) throw new Error('no named exports');
       });
-      const entry = manifest.exports?.[subpath];
+      const entry = published.exports?.[subpath];
       if (entry && typeof entry === 'object' && !('require' in entry)) {
         console.log(`  --   require('${specifier}'): ESM only, as declared`);
         continue;
@@ -105,6 +187,11 @@ try {
       copyFileSync(join(dir, smoke), target);
       check(`${manifest.name} ${smoke}`, () => execFileSync('node', [target], { cwd: project, encoding: 'utf8', stdio: 'pipe' }));
     }
+  }
+
+  for (const { dir, manifest } of packages) {
+    const example = readmeExample(join(dir, 'README.md'));
+    check(`${manifest.name} README example runs as written`, () => runReadmeExample(manifest.name, example, tarballs));
   }
 } catch (error) {
   results.push({ name: 'pack and install', ok: false, error: String(error.message) });
