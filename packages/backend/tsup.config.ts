@@ -28,11 +28,18 @@ export default defineConfig([
   // ESM for Node; the testing helpers (vitest is ESM-only) share its chunks, so one module state.
   {
     ...common,
-    entry: { index: 'src/index.ts', testing: 'src/testing.ts' },
+    entry: { index: 'src/index.ts', testing: 'src/testing.ts', webgl: 'src/webgl.ts', webgpu: 'src/webgpu.ts' },
     format: ['esm'],
     platform: 'node',
     noExternal: [tfjsInternals],
   },
-  { ...common, entry: { index: 'src/index.ts' }, format: ['cjs'], platform: 'node', noExternal: [tfjsInternals] },
+  // The webgl and webgpu entries only import their tfjs package: one file serves Node and browsers.
+  {
+    ...common,
+    entry: { index: 'src/index.ts', webgl: 'src/webgl.ts', webgpu: 'src/webgpu.ts' },
+    format: ['cjs'],
+    platform: 'node',
+    noExternal: [tfjsInternals],
+  },
   { ...common, entry: { browser: 'src/index.ts' }, format: ['esm'], platform: 'browser', esbuildPlugins: [browserModules] },
 ]);

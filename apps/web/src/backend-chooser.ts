@@ -1,6 +1,10 @@
 // The backend chooser: automatic (webgpu, webgl, wasm, cpu, the first that starts) or by name,
 // with the selection report of @sdae/backend shown as it explains its choice.
 import * as tf from '@tensorflow/tfjs-core';
+// The page offers every browser backend, so it includes the two GPU ones (apps that want a
+// smaller bundle import only those they offer).
+import '@sdae/backend/webgpu';
+import '@sdae/backend/webgl';
 import { formatBackendReport, selectBackend, type BackendName, type BackendReport } from '@sdae/backend';
 import { assetUrl } from './app-context';
 import { field, h, select } from './dom';

@@ -33,6 +33,11 @@ interface BackendSpec {
   load?: () => Promise<unknown>;
   /** The package, named in reasons. */
   packageName?: string;
+  /**
+   * The sdae entry whose import registers the backend (browser backends: an app imports the ones
+   * it wants, so bundles carry only those); undefined when it is always registered or loaded here.
+   */
+  entry?: string;
   /** Says why the backend cannot work here before it is loaded, or undefined when it may. */
   precheck?: () => Promise<string | undefined>;
 }
@@ -70,15 +75,10 @@ const SPECS: Record<BackendName, BackendSpec> = {
     tfjsName: 'webgpu',
     platforms: ['browser'],
     packageName: '@tensorflow/tfjs-backend-webgpu',
-    load: () => import('@tensorflow/tfjs-backend-webgpu'),
+    entry: '@sdae/backend/webgpu',
     precheck: webgpuUnavailable,
   },
-  webgl: {
-    tfjsName: 'webgl',
-    platforms: ['browser'],
-    packageName: '@tensorflow/tfjs-backend-webgl',
-    load: () => import('@tensorflow/tfjs-backend-webgl'),
-  },
+  webgl: { tfjsName: 'webgl', platforms: ['browser'], packageName: '@tensorflow/tfjs-backend-webgl', entry: '@sdae/backend/webgl' },
   wasm: { tfjsName: 'wasm', platforms: ['node', 'browser'] },
   cpu: { tfjsName: 'cpu', platforms: ['node', 'browser'] },
 };
@@ -196,6 +196,8 @@ async function tryBackend(name: BackendName, platform: Platform, options: Select
   const started = performance.now();
   const attempt = (ok: boolean, reason: string): BackendAttempt => ({ name, ok, reason, milliseconds: performance.now() - started });
   if (!spec.platforms.includes(platform)) return attempt(false, `${name} runs only in ${spec.platforms.join(' and ')}, not in ${platform}`);
+  if (spec.entry !== undefined && tf.findBackendFactory(spec.tfjsName) === null)
+    return attempt(false, `not included in this app: import '${spec.entry}' (after npm install ${spec.packageName}) to offer it`);
   const unavailable = await spec.precheck?.();
   if (unavailable !== undefined) return attempt(false, unavailable);
   if (spec.load !== undefined) {
