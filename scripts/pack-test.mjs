@@ -7,7 +7,9 @@
 // that line's packages. Writes .reports/pack-test.json.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
+import { gzipSync } from 'node:zlib';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -92,6 +94,40 @@ function runReadmeExample(name, example, tarballs) {
       .map((line) => `       | ${line.slice(0, 120)}`)
       .join('\n'),
   );
+}
+
+/**
+ * Bundles a browser app of the installed tarballs with esbuild (the workspace's): layers and
+ * backend alone must leave WebGL and WebGPU out and stay under 700 KB minified (1,254 KB when
+ * every backend was a dependency); importing @sdae/backend/webgl must bring WebGL in.
+ */
+function checkBundles(project) {
+  const esbuild = createRequire(join(root, 'packages', 'datasets', 'package.json'))('esbuild');
+  const app =
+    "import { selectBackend } from '@sdae/backend';\nimport { DenoisingAutoencoder } from '@sdae/layers';\n" +
+    'const report = await selectBackend();\nconsole.log(report.backend, new DenoisingAutoencoder({ hiddenSize: 10 }).parameterCount());\n';
+  const bundle = (name, code) => {
+    writeFileSync(join(project, name), code);
+    const [output] = esbuild.buildSync({
+      entryPoints: [join(project, name)],
+      bundle: true,
+      minify: true,
+      format: 'esm',
+      platform: 'browser',
+      write: false,
+      logLevel: 'silent',
+    }).outputFiles;
+    return { text: output.text, bytes: output.contents.length, gzipped: gzipSync(output.contents, { level: 9 }).length };
+  };
+  const lean = bundle('bundle-lean.mjs', app);
+  const webgl = bundle('bundle-webgl.mjs', `import '@sdae/backend/webgl';\n${app}`);
+  const kb = ({ bytes, gzipped }) => `${Math.round(bytes / 1000)} KB (${Math.round(gzipped / 1000)} KB gzipped)`;
+  console.log(`       | layers + backend: ${kb(lean)}; with @sdae/backend/webgl: ${kb(webgl)}`);
+  // Flags only the WebGL and WebGPU backends register.
+  if (/WEBGL_VERSION|WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE/.test(lean.text))
+    throw new Error('the bundle without GPU imports contains WebGL or WebGPU code');
+  if (!/WEBGL_VERSION/.test(webgl.text)) throw new Error("the bundle importing '@sdae/backend/webgl' lacks the WebGL backend");
+  if (lean.bytes > 700_000) throw new Error(`the bundle is ${kb(lean)}, above the 700 KB budget`);
 }
 
 const packages = readdirSync(join(root, 'packages'))
@@ -188,6 +224,8 @@ try {
       check(`${manifest.name} ${smoke}`, () => execFileSync('node', [target], { cwd: project, encoding: 'utf8', stdio: 'pipe' }));
     }
   }
+
+  check('a browser bundle of @sdae/layers + @sdae/backend carries only the backends it imports', () => checkBundles(project));
 
   for (const { dir, manifest } of packages) {
     const example = readmeExample(join(dir, 'README.md'));
