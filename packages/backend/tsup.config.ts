@@ -26,13 +26,23 @@ const browserModules: NonNullable<Options['esbuildPlugins']>[number] = {
 
 export default defineConfig([
   // ESM for Node; the testing helpers (vitest is ESM-only) share its chunks, so one module state.
+  // vitest is a dev dependency (the testing entry is workspace-only): external, as tsup leaves only
+  // dependencies and peers, so the tests' own vitest runs them.
   {
     ...common,
-    entry: { index: 'src/index.ts', testing: 'src/testing.ts' },
+    entry: { index: 'src/index.ts', testing: 'src/testing.ts', webgl: 'src/webgl.ts', webgpu: 'src/webgpu.ts' },
     format: ['esm'],
+    platform: 'node',
+    external: ['vitest'],
+    noExternal: [tfjsInternals],
+  },
+  // The webgl and webgpu entries only import their tfjs package: one file serves Node and browsers.
+  {
+    ...common,
+    entry: { index: 'src/index.ts', webgl: 'src/webgl.ts', webgpu: 'src/webgpu.ts' },
+    format: ['cjs'],
     platform: 'node',
     noExternal: [tfjsInternals],
   },
-  { ...common, entry: { index: 'src/index.ts' }, format: ['cjs'], platform: 'node', noExternal: [tfjsInternals] },
   { ...common, entry: { browser: 'src/index.ts' }, format: ['esm'], platform: 'browser', esbuildPlugins: [browserModules] },
 ]);

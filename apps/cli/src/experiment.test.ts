@@ -13,7 +13,10 @@ function backendReport(backend: 'wasm' | 'cpu', reason: string): BackendReport {
       { name: backend, ok: true, reason, milliseconds: 2 },
     ],
     filledKernels: [],
-    explanation: `${backend}: the fastest backend that started here.`,
+    explanation: `${backend}: the first backend of the order that started here.`,
+    rule: 'order',
+    renderers: [],
+    probes: [],
     native: { available: true, description: 'onnxruntime-node 1.30.0 (native, 2 threads)' },
   };
 }

@@ -109,7 +109,7 @@ export interface AppPage {
  */
 export async function openApp(
   harness: Harness,
-  options: { backend: string; panel: 'da' | 'sda' | 'cnn'; split?: string },
+  options: { backend: string; panel: 'da' | 'sda' | 'cnn'; split?: string; probe?: boolean },
 ): Promise<AppPage> {
   const context = await harness.browser.newContext({ viewport: { width: 1280, height: 1000 }, acceptDownloads: true });
   const page = await context.newPage();
@@ -118,7 +118,8 @@ export async function openApp(
   page.on('console', (message) => {
     if (message.type() === 'error') errors.push(`console error: ${message.text()}`);
   });
-  await page.goto(`${harness.url}?backend=${options.backend}&split=${options.split ?? 'mini'}#${options.panel}`);
+  const probe = options.probe === true ? '&probe=1' : '';
+  await page.goto(`${harness.url}?backend=${options.backend}&split=${options.split ?? 'mini'}${probe}#${options.panel}`);
   await page.waitForSelector('body[data-ready="true"]', { timeout: 120_000 });
   return { page, errors };
 }

@@ -1,6 +1,10 @@
 // The backend chooser: automatic (webgpu, webgl, wasm, cpu, the first that starts) or by name,
 // with the selection report of @sdae/backend shown as it explains its choice.
 import * as tf from '@tensorflow/tfjs-core';
+// The page offers every browser backend, so it includes the two GPU ones (apps that want a
+// smaller bundle import only those they offer).
+import '@sdae/backend/webgpu';
+import '@sdae/backend/webgl';
 import { formatBackendReport, selectBackend, type BackendName, type BackendReport } from '@sdae/backend';
 import { assetUrl } from './app-context';
 import { field, h, select } from './dom';
@@ -18,10 +22,16 @@ export class BackendChooser {
   readonly #select: HTMLSelectElement;
   readonly #report: HTMLPreElement;
   readonly #summary: HTMLElement;
+  readonly #probe: boolean;
 
   constructor(private readonly onSelected: (report: BackendReport | undefined) => void) {
-    const initial = (new URLSearchParams(location.search).get('backend') ?? 'auto') as Choice;
-    this.#select = select('backend', CHOICES, CHOICES.includes(initial) ? initial : 'auto', { auto: 'automatic (fastest that starts)' });
+    const query = new URLSearchParams(location.search);
+    const initial = (query.get('backend') ?? 'auto') as Choice;
+    // ?probe=1: the automatic choice times a short step on each backend and keeps the fastest.
+    this.#probe = query.get('probe') === '1';
+    this.#select = select('backend', CHOICES, CHOICES.includes(initial) ? initial : 'auto', {
+      auto: this.#probe ? 'automatic (fastest probe step)' : 'automatic (GPU unless it renders in software)',
+    });
     this.#summary = h('strong', { id: 'backend-name' }, 'starting…');
     this.#report = h('pre', { id: 'backend-report', class: 'report' });
     this.element = h(
@@ -45,7 +55,11 @@ export class BackendChooser {
     this.#summary.textContent = 'starting…';
     this.onSelected(undefined);
     try {
-      const report = await selectBackend({ backend: choice === 'auto' ? 'auto' : (choice as BackendName), wasmPaths: assetUrl('wasm/') });
+      const report = await selectBackend({
+        backend: choice === 'auto' ? 'auto' : (choice as BackendName),
+        wasmPaths: assetUrl('wasm/'),
+        probe: this.#probe,
+      });
       this.#summary.textContent = report.backend;
       this.#report.textContent = formatBackendReport(report);
       this.#report.classList.remove('error');

@@ -11,6 +11,7 @@ export {
   BACKEND_NAMES,
   DEFAULT_PREFERENCE,
 } from './select-backend';
+export { softwareRendererName } from './gpu-renderer';
 export type {
   BackendName,
   Platform,
@@ -19,6 +20,9 @@ export type {
   BackendStatus,
   SelectBackendOptions,
   NativeEngineSummary,
+  SelectionRule,
+  RendererNote,
+  ProbeTiming,
 } from './select-backend';
 export { BackendUnavailableError, UnsupportedKernelError } from './errors';
 export { loadNativeEngine } from './native/native-engine';

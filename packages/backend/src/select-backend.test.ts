@@ -3,7 +3,8 @@ import { InvalidArgumentError } from '@sdae/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BackendUnavailableError } from './errors';
 import './register';
-import { formatBackendReport, listBackends, selectBackend } from './select-backend';
+import { softwareRendererName } from './gpu-renderer';
+import { formatBackendReport, listBackends, rankSoftwareBelowWasm, selectBackend } from './select-backend';
 
 afterEach(() => {
   delete process.env.SDAE_BACKEND;
@@ -13,7 +14,7 @@ describe('selectBackend', () => {
   it('refuses an unknown option key, listing the valid ones, and changes no backend', async () => {
     const before = tf.getBackend();
     await expect(selectBackend({ bogus: 1 } as never)).rejects.toThrow(
-      "selectBackend: unknown option 'bogus' in options. Valid options: 'backend', 'allowFallback', 'preference', 'wasmPaths', 'wasmThreads'.",
+      "selectBackend: unknown option 'bogus' in options. Valid options: 'backend', 'allowFallback', 'preference', 'wasmPaths', 'wasmThreads', 'probe'.",
     );
     expect(tf.getBackend()).toBe(before);
   });
@@ -33,7 +34,8 @@ describe('selectBackend', () => {
     expect(report.tried[1]!.reason).toContain('npm install @tensorflow/tfjs-node');
     // Single-threaded because vitest.shared.ts sets SDAE_WASM_THREADS=1 (wasm-threads.test.ts has threads).
     expect(report.tried[2]!.reason).toMatch(/^started \(SIMD (on|off), single thread\)$/);
-    expect(report.explanation).toMatch(/^wasm: the fastest backend that started here \(skipped tensorflow-gpu: /);
+    expect(report.rule).toBe('order');
+    expect(report.explanation).toMatch(/^wasm: the first backend of the order that started here \(skipped tensorflow-gpu: /);
   });
 
   it('reports the kernels it filled for the chosen backend', async () => {
@@ -114,5 +116,57 @@ describe('listBackends', () => {
     expect(byName['tensorflow-gpu']!.reason).toContain('@tensorflow/tfjs-node-gpu is not installed');
     expect(byName.webgl!.reason).toBe('webgl runs only in browser, not in node');
     expect(tf.getBackend()).toBe('cpu');
+  });
+});
+
+describe('selectBackend with probe: true', () => {
+  it('times a probe step on every backend that starts and keeps the fastest, saying so', async () => {
+    const report = await selectBackend({ preference: ['cpu', 'wasm'], probe: true });
+    expect(report.probes.map((timing) => timing.name)).toEqual(['cpu', 'wasm']);
+    for (const timing of report.probes) expect(timing.milliseconds).toBeGreaterThan(0);
+    const fastest = [...report.probes].sort((a, b) => a.milliseconds - b.milliseconds)[0]!;
+    expect(report.backend).toBe(fastest.name);
+    expect(tf.getBackend()).toBe(fastest.name);
+    expect(report.rule).toBe('probe');
+    expect(report.explanation).toMatch(/^(cpu|wasm): the fastest probe step \(cpu \d+\.\d ms, wasm \d+\.\d ms\)\.$/);
+    expect(formatBackendReport(report)).toContain(`probe wasm: ${report.probes[1]!.milliseconds.toFixed(1)} ms per step`);
+  });
+
+  it('leaves tensors as it found them', async () => {
+    await selectBackend({ preference: ['cpu'], probe: true });
+    const before = tf.memory().numTensors;
+    await selectBackend({ preference: ['cpu', 'wasm'], probe: true });
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('ignores probe for a backend asked for by name', async () => {
+    const report = await selectBackend({ backend: 'cpu', probe: true });
+    expect(report.probes).toEqual([]);
+    expect(report.rule).toBe('requested');
+  });
+});
+
+describe('softwareRendererName', () => {
+  it('names the software renderers in real renderer strings and nothing in hardware ones', () => {
+    expect(softwareRendererName('ANGLE (Google, Vulkan 1.3.0 (SwiftShader Device (Subzero) (0x0000C0DE)), SwiftShader driver)')).toBe(
+      'SwiftShader',
+    );
+    expect(softwareRendererName('llvmpipe (LLVM 15.0.6, 256 bits)')).toBe('llvmpipe');
+    expect(softwareRendererName('mesa lavapipe cpu')).toBe('lavapipe');
+    expect(softwareRendererName('ANGLE (NVIDIA, NVIDIA GeForce RTX 3080 Direct3D11 vs_5_0 ps_5_0, D3D11)')).toBeUndefined();
+    expect(softwareRendererName('Mesa Intel(R) UHD Graphics 620 (KBL GT2)')).toBeUndefined();
+  });
+});
+
+describe('rankSoftwareBelowWasm', () => {
+  it('moves software-rendered backends from before wasm to just after it, keeping their order', () => {
+    expect(rankSoftwareBelowWasm(['webgpu', 'webgl', 'wasm', 'cpu'], new Set(['webgl']))).toEqual(['webgpu', 'wasm', 'webgl', 'cpu']);
+    expect(rankSoftwareBelowWasm(['webgpu', 'webgl', 'wasm', 'cpu'], new Set(['webgpu', 'webgl']))).toEqual([
+      'wasm',
+      'webgpu',
+      'webgl',
+      'cpu',
+    ]);
+    expect(rankSoftwareBelowWasm(['webgl', 'cpu'], new Set(['webgl']))).toEqual(['webgl', 'cpu']);
   });
 });
