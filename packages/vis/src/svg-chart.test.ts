@@ -60,6 +60,18 @@ describe('lineChart', () => {
     expect(first).toBe('64,248.72');
   });
 
+  it('marks each point of a short series (a one-epoch run is a dot, not an empty chart), not of a long one', () => {
+    const svg = lineChart([
+      { name: 'one epoch', points: [[0, 478.6]] },
+      { name: 'long', points: Array.from({ length: 31 }, (_, index): [number, number] => [index, 400 - index]) },
+    ]);
+    const circles = Array.from(parseSvg(svg).getElementsByTagName('circle'));
+    expect(circles).toHaveLength(1);
+    expect(circles[0]!.getAttribute('fill')).toBe('#4e79a7');
+    // x runs 0..30 over 64..554: x = 0 is at 64; y runs 370..478.6, so 478.6 is the plot's top, 40.
+    expect([circles[0]!.getAttribute('cx'), circles[0]!.getAttribute('cy')]).toEqual(['64', '40']);
+  });
+
   it('refuses no series and a series without a finite point', () => {
     expect(() => lineChart([])).toThrow('lineChart: series must hold at least one line; received none.');
     expect(() => lineChart([{ name: 'diverged', points: [[0, Number.NaN]] }])).toThrow(

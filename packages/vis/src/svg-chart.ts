@@ -85,11 +85,14 @@ function formatTick(value: number): string {
   return Math.abs(value) >= 1e5 || (value !== 0 && Math.abs(value) < 1e-3) ? value.toExponential(1) : String(value);
 }
 
+/** Series of at most this many points get a marker at each. */
+const MARKED_SERIES_POINTS = 30;
+
 const LINE_CHART_OPTION_KEYS: KnownKeys<LineChartOptions> = { title: true, xLabel: true, yLabel: true, width: true, height: true };
 
 /**
  * A line chart as an SVG document: title, both axes with round ticks and labels, one polyline per
- * series in its own colour, and a legend. Learning curves, error curves, sweeps of several runs.
+ * series in its own colour (with a marker at each point for series of up to 30 points), and a legend. Learning curves, error curves, sweeps of several runs.
  *
  * @throws {InvalidArgumentError} when there is no series, a series has no finite point, or a size is invalid.
  * @example
@@ -161,6 +164,12 @@ export function lineChart(series: readonly LineSeries[], options: LineChartOptio
       else flush();
     }
     flush();
+    // A short series (a run of one or a few epochs) also gets a marker at each point: a single
+    // point draws no line at all.
+    const drawn = line.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
+    if (drawn.length <= MARKED_SERIES_POINTS) {
+      for (const [x, y] of drawn) parts.push(`<circle cx="${round(px(x))}" cy="${round(py(y))}" r="3.5" fill="${color}"/>`);
+    }
     const legendY = margin.top + 10 + index * 20;
     const legendX = margin.left + plotWidth + 14;
     parts.push(`<line x1="${legendX}" y1="${legendY}" x2="${legendX + 20}" y2="${legendY}" stroke="${color}" stroke-width="3"/>`);
