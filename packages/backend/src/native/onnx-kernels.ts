@@ -31,9 +31,12 @@ function castTo(context: KernelContext, name: string, from: DataType, index = 0)
 const first = (context: KernelContext): string => Object.values(context.inputs)[0]!;
 const firstKey = (context: KernelContext): string => Object.keys(context.inputs)[0]!;
 
-const unary =
-  (opType: string): KernelMapping =>
-  (context) => [elementwise(context, [firstKey(context)], ([x]) => context.recorder.emit(opType, [x!]))];
+/** A kernel of one input, elementwise: `build` emits it on the input's name (see {@link elementwise}). */
+const elementwiseWith =
+  (build: (recorder: GraphRecorder, x: string, attrs: NamedAttrMap) => string): KernelMapping =>
+  (context) => [elementwise(context, [firstKey(context)], ([x]) => build(context.recorder, x!, context.attrs))];
+
+const unary = (opType: string): KernelMapping => elementwiseWith((recorder, x) => recorder.emit(opType, [x]));
 
 const binary =
   (opType: string, inputKeys: [string, string] = ['a', 'b']): KernelMapping =>
@@ -409,9 +412,8 @@ const batchMatMul: KernelMapping = (context) => {
 /** Reshape-like kernels: the output shape is known from the trace. */
 const reshapeToOutput: KernelMapping = (context) => {
   const shape = context.outputs[0]!.shape;
-  const same =
-    shape.length === Object.values(context.inputInfos)[0]!.shape.length &&
-    shape.every((extent, axis) => extent === Object.values(context.inputInfos)[0]!.shape[axis]);
+  const input = Object.values(context.inputInfos)[0]!.shape;
+  const same = shape.length === input.length && shape.every((extent, axis) => extent === input[axis]);
   // A reshape to the same shape is the value itself (and keeps its NCHW form known).
   if (same) return [first(context)];
   return [context.recorder.emit('Reshape', [first(context), context.recorder.int64Constant(shape)])];
@@ -429,21 +431,12 @@ const constantOutput: KernelMapping = (context) => {
  * Sign is not vectorised) and Where(Greater(x, 0)) more; Cast(Greater(x, 0)) is as fast but maps
  * NaN to 0. The only difference from tfjs: -0 gives -0, which multiplies dy to a zero all the same.
  */
-const step: KernelMapping = (context) => {
-  const { recorder } = context;
-  const alpha = (context.attrs.alpha as number | undefined) ?? 0;
-  return [
-    elementwise(context, [firstKey(context)], ([x]) => {
-      const positive = recorder.emit('Ceil', [recorder.emit('Clip', [x!, recorder.floatScalar(0), recorder.floatScalar(1)])]);
-      if (alpha === 0) return positive;
-      return recorder.emit('Add', [recorder.emit('Mul', [positive, recorder.floatScalar(1 - alpha)]), recorder.floatScalar(alpha)]);
-    }),
-  ];
-};
-
-const elementwiseWith =
-  (build: (recorder: GraphRecorder, x: string) => string): KernelMapping =>
-  (context) => [elementwise(context, [firstKey(context)], ([x]) => build(context.recorder, x!))];
+const step: KernelMapping = elementwiseWith((recorder, x, attrs) => {
+  const alpha = (attrs.alpha as number | undefined) ?? 0;
+  const positive = recorder.emit('Ceil', [recorder.emit('Clip', [x, recorder.floatScalar(0), recorder.floatScalar(1)])]);
+  if (alpha === 0) return positive;
+  return recorder.emit('Add', [recorder.emit('Mul', [positive, recorder.floatScalar(1 - alpha)]), recorder.floatScalar(alpha)]);
+});
 
 /**
  * The ONNX form of every tfjs kernel the models, their gradients and the optimisers use. A
@@ -502,25 +495,16 @@ export const KERNEL_MAPPINGS: Readonly<Record<string, KernelMapping>> = {
   Log1p: elementwiseWith((recorder, x) => recorder.emit('Log', [recorder.emit('Add', [x, recorder.floatScalar(1)])])),
   Elu: unary('Elu'),
   Step: step,
-  LeakyRelu: (context) => [
-    elementwise(context, [firstKey(context)], ([x]) =>
-      context.recorder.emit('LeakyRelu', [x!], { alpha: { float: (context.attrs.alpha as number | undefined) ?? 0.2 } }),
-    ),
-  ],
-  ClipByValue: (context) => [
-    elementwise(context, [firstKey(context)], ([x]) =>
-      context.recorder.emit('Clip', [
-        x!,
-        context.recorder.floatScalar(context.attrs.clipValueMin as number),
-        context.recorder.floatScalar(context.attrs.clipValueMax as number),
-      ]),
-    ),
-  ],
+  LeakyRelu: elementwiseWith((recorder, x, attrs) =>
+    recorder.emit('LeakyRelu', [x], { alpha: { float: (attrs.alpha as number | undefined) ?? 0.2 } }),
+  ),
+  ClipByValue: elementwiseWith((recorder, x, attrs) =>
+    recorder.emit('Clip', [x, recorder.floatScalar(attrs.clipValueMin as number), recorder.floatScalar(attrs.clipValueMax as number)]),
+  ),
   Cast: (context) => {
-    const x = first(context);
     const dtype = context.attrs.dtype as DataType;
-    if (context.recorder.dtypeOf(x) === dtype) return [x];
-    return [elementwise(context, [firstKey(context)], ([input]) => cast(context.recorder, input!, dtype))];
+    if (context.recorder.dtypeOf(first(context)) === dtype) return [first(context)];
+    return elementwiseWith((recorder, x) => cast(recorder, x, dtype))(context);
   },
   // The same value under the same name: its NCHW form, if any, stays known.
   Identity: (context) => [first(context)],
