@@ -123,7 +123,11 @@ export async function loadModel(directory: string): Promise<AnyModel> {
   const configFile = join(directory, MODEL_FILES.config);
   const weightsFile = join(directory, MODEL_FILES.weights);
   const read = (file: string) => readModelFile('loadModel', file, 'Pass the directory written by saveModel.');
-  const [jsonBytes, weightBytes] = await Promise.all([read(configFile), read(weightsFile)]);
+  const [json, weights] = await Promise.allSettled([read(configFile), read(weightsFile)]);
+  // model.json's error first, whichever read failed first: a missing directory always names it.
+  if (json.status === 'rejected') throw json.reason;
+  if (weights.status === 'rejected') throw weights.reason;
+  const [jsonBytes, weightBytes] = [json.value, weights.value];
   let meta: Record<string, unknown>;
   try {
     meta = JSON.parse(jsonBytes.toString('utf8')) as Record<string, unknown>;
