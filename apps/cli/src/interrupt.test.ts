@@ -80,28 +80,19 @@ describe('sdae da and Ctrl-C (a real process)', () => {
 
 // sweep runs each trial in its own process: its Ctrl-C test is in sweep.test.ts.
 describe('sdae compare-noise and transfer and Ctrl-C (a real process)', () => {
-  const tiny = [
-    '--split',
-    'mini',
-    '--limit',
-    '400',
-    '--hidden',
-    '16',
-    '--batch-size',
-    '1',
-    '--epochs',
-    '3',
-    '--backend',
-    'cpu',
-    '--engine',
-    'tfjs',
-  ];
+  const tiny = ['--split', 'mini', '--limit', '400', '--batch-size', '1', '--epochs', '3', '--backend', 'cpu', '--engine', 'tfjs'];
   const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
   it.each([
     // The command, its flags, its first two runs, and the flags of `sdae da` that train its first run alone.
-    ['compare-noise', [], 'corruption 0', 'corruption 0.3', ['--corruption', '0']],
-    ['transfer', [], 'sigmoid source', 'sigmoid from sigmoid x0.1', []],
+    [
+      'compare-noise',
+      ['--hidden-sizes', '16'],
+      'hidden 16, corruption 0',
+      'hidden 16, corruption 0.3',
+      ['--hidden', '16', '--corruption', '0'],
+    ],
+    ['transfer', ['--hidden', '16'], 'sigmoid source', 'sigmoid from sigmoid x1', ['--hidden', '16']],
   ])(
     '%s exits 130 within 2 s of SIGINT in its second run, and its report keeps the finished run as trained',
     async (command, flags, first, second, daFlags) => {
@@ -137,7 +128,11 @@ describe('sdae compare-noise and transfer and Ctrl-C (a real process)', () => {
         const trainedAlone = JSON.parse(readFileSync(join(root, 'alone', 'history.json'), 'utf8')) as { epoch: number; cost: number }[];
         expect(costs(history[first]!)).toEqual(costs(trainedAlone));
         expect(history[second]!.map((log) => log.epoch)).toEqual(history[second]!.length === 1 ? [0] : [0, 1]);
-        const slug = (name: string) => name.replace(/[^a-z0-9.]+/gi, '-').toLowerCase();
+        const slug = (name: string) =>
+          name
+            .replace(/[^a-z0-9.]+/gi, '-')
+            .replace(/^-|-$/g, '')
+            .toLowerCase();
         for (const name of [first, second]) expect(existsSync(join(out, `filters-${slug(name)}.png`)), name).toBe(true);
         expect(readFileSync(report, 'utf8')).toContain(`Filters: ${second} (interrupted after epoch`);
       } finally {

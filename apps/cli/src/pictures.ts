@@ -83,7 +83,10 @@ export function activationsPng(model: DenoisingAutoencoder | StackedDenoisingAut
 const ACTIVATION_DIGITS = 100;
 
 /** The report figure of {@link activationsPng} for the first 100 test digits. */
-export function activationsFigure(model: DenoisingAutoencoder | StackedDenoisingAutoencoder, test: ImageSet): { title: string; png: Uint8Array } {
+export function activationsFigure(
+  model: DenoisingAutoencoder | StackedDenoisingAutoencoder,
+  test: ImageSet,
+): { title: string; png: Uint8Array } {
   const count = Math.min(ACTIVATION_DIGITS, test.count);
   const x = testDigits(test, count);
   try {
@@ -97,7 +100,11 @@ export function activationsFigure(model: DenoisingAutoencoder | StackedDenoising
  * The product filters of an SdA: the columns of W1 W2 ... Wk (d x h_k), each drawn as an input-space
  * tile, the grid enlarged `enlargeBy` times.
  */
-export function productFiltersPng(sda: StackedDenoisingAutoencoder, enlargeBy: number, imageShape: [number, number] = [28, 28]): Uint8Array {
+export function productFiltersPng(
+  sda: StackedDenoisingAutoencoder,
+  enlargeBy: number,
+  imageShape: [number, number] = [28, 28],
+): Uint8Array {
   const product = sda.weightProduct();
   try {
     return filtersPng(filterRows(product), { imageShape, enlargeBy });

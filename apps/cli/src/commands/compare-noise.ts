@@ -73,17 +73,11 @@ export async function compareNoiseCommand(flags: CompareNoiseFlags, output: Outp
     })),
   );
   const sizes = flags.hiddenSizes.join(', ');
-  await compareRuns(
-    flags,
-    output,
-    `Denoising autoencoders 784-{${sizes}} at corruption ${flags.corruptionLevels.join(', ')}`,
-    plan,
-    {
-      filterFigures: false,
-      start: (experiment) => requireGridFits(flags.grid, experiment.mnist.test, flags.limit),
-      extras: (runs) => noiseReport(flags, runs, pictures),
-    },
-  );
+  await compareRuns(flags, output, `Denoising autoencoders 784-{${sizes}} at corruption ${flags.corruptionLevels.join(', ')}`, plan, {
+    filterFigures: false,
+    start: (experiment) => requireGridFits(flags.grid, experiment.mnist.test, flags.limit),
+    extras: (runs) => noiseReport(flags, runs, pictures),
+  });
 }
 
 /**

@@ -4,7 +4,16 @@ import { trainAutoencoder } from '@sdae/train';
 import { lineChart, reconstructionGrid } from '@sdae/vis';
 import { batchCount } from '@sdae/datasets';
 import { filtersPng, requireBatchFits, startExperiment, trainingControls, writeReport } from '../experiment';
-import { activationFlag, addCommand, checkpointFlags, daTrainingFlags, engineFlags, experimentFlags, gridFlag, type FlagValues } from '../flags';
+import {
+  activationFlag,
+  addCommand,
+  checkpointFlags,
+  daTrainingFlags,
+  engineFlags,
+  experimentFlags,
+  gridFlag,
+  type FlagValues,
+} from '../flags';
 import type { Output } from '../output';
 import { activationsFigure, digitPictures, greyPng, requireGridFits, testDigits } from '../pictures';
 import { epochPlan } from '../progress';
