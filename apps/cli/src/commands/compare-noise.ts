@@ -25,12 +25,12 @@ const FLAGS = {
   hiddenSizes: flag<number[]>(() =>
     new Option('--hidden-sizes <sizes>', 'hidden units of each model, comma-separated')
       .argParser(distinctList(daHiddenSize('--hidden-sizes')))
-      .default([500]),
+      .default([500], '500'),
   ),
   corruptionLevels: flag<number[]>(() =>
     new Option('--corruption-levels <levels>', 'masking levels, comma-separated (0 is a plain autoencoder)')
       .argParser(distinctList(unitInterval))
-      .default([0, 0.3]),
+      .default([0, 0.3], '0,0.3'),
   ),
   learningRate,
   epochs,
