@@ -29,7 +29,7 @@ export interface DaRun {
 }
 
 /** Why a run ended early, if it did: its divergence or its interruption. */
-function endedEarly(run: DaRun): string | undefined {
+export function endedEarly(run: DaRun): string | undefined {
   return run.diverged ?? (run.interrupted === undefined ? undefined : `interrupted ${run.interrupted}`);
 }
 

@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import type { DenoisingAutoencoder } from '@sdae/layers';
 import { reconstructionGrid, type ReportCell, type ReportFigure } from '@sdae/vis';
-import { compareRuns, runOutcome, slug, type DaRun, type DaRunPlan } from '../da-runs';
+import { compareRuns, endedEarly, runOutcome, slug, type DaRun, type DaRunPlan } from '../da-runs';
 import {
   addCommand,
   daHiddenSize,
@@ -91,7 +91,9 @@ function noiseReport(flags: CompareNoiseFlags, runs: readonly DaRun[], pictures:
     hidden,
     ...flags.corruptionLevels.map((level): ReportCell => {
       const run = byName.get(runName(hidden, level));
-      return run === undefined ? 'not trained (interrupted)' : { png: run.filters, alt: `filters, ${run.name}` };
+      if (run === undefined) return 'not trained (interrupted)';
+      const early = endedEarly(run);
+      return { png: run.filters, alt: `filters, ${run.name}${early === undefined ? '' : ` (${early})`}` };
     }),
   ]);
   const figures: ReportFigure[] = [];
