@@ -142,6 +142,36 @@ describe('the native engine against tfjs cpu', () => {
     );
   });
 
+  it("pretrains and fine-tunes DeepLearnToolbox's SAE identically (untied squared-error dAs, sigmoid outputs, momentum)", async () => {
+    const data = { train: sliceImageSet(flat, 0, 64) };
+    const training = {
+      epochs: 2,
+      batchSize: 8,
+      order: 'shuffled',
+      optimizer: { name: 'momentum', learningRate: 1, momentum: 0.5 },
+    } as const;
+    await expectSameRun(
+      () =>
+        new StackedDenoisingAutoencoder({
+          inputSize: 16,
+          hiddenSizes: [12, 8],
+          corruptionLevels: [0.5, 0.5],
+          reconstructionLoss: 'squared-error',
+          tiedWeights: false,
+          output: 'sigmoid-squared-error',
+          initialization: 'deeplearntoolbox',
+          numClasses: 2,
+          seed: 4,
+        }),
+      async (model, engine, onEngine) => {
+        const sda = model as StackedDenoisingAutoencoder;
+        const pretraining = await pretrainStack(sda, data.train, { ...training, engine, onEngine, stepsPerRun: STEPS });
+        const finetuning = await fitClassifier(sda, data, { ...training, earlyStopping: false, engine, onEngine, stepsPerRun: STEPS });
+        return { ...finetuning, history: [...pretraining.history, ...finetuning.history] };
+      },
+    );
+  });
+
   for (const optimizer of OPTIMIZERS) {
     it(`fits logistic regression and an MLP identically (${optimizer})`, async () => {
       const data = { train: flat };

@@ -40,7 +40,7 @@ describe('TUTORIAL_SDA', () => {
 });
 
 describe('DEEPLEARNTOOLBOX_SAE', () => {
-  it('holds the 784-100-100-10 sigmoid SAE of untied squared-error autoencoders with 50% masking', () => {
+  it('holds the 784-100-100-10 sigmoid SAE of untied squared-error autoencoders with 50% masking and sigmoid outputs', () => {
     const config = resolveStackedDenoisingAutoencoderOptions(DEEPLEARNTOOLBOX_SAE.model);
     expect(config).toMatchObject({
       inputSize: 784,
@@ -51,13 +51,15 @@ describe('DEEPLEARNTOOLBOX_SAE', () => {
       corruptionLevels: [0.5, 0.5],
       reconstructionLoss: 'squared-error',
       tiedWeights: false,
+      output: 'sigmoid-squared-error',
+      initialization: 'deeplearntoolbox',
     });
   });
 
-  it('trains one epoch of pretraining and one of fine-tuning at lr 1, momentum 0.5, batch 100, without early stopping', () => {
+  it('trains one shuffled epoch of pretraining and one of fine-tuning at lr 1, momentum 0.5, batch 100, without early stopping', () => {
     const optimizer = { name: 'momentum', learningRate: 1, momentum: 0.5 };
-    expect(DEEPLEARNTOOLBOX_SAE.pretraining).toEqual({ epochs: 1, batchSize: 100, optimizer });
-    expect(DEEPLEARNTOOLBOX_SAE.finetuning).toEqual({ epochs: 1, batchSize: 100, optimizer, earlyStopping: false });
+    expect(DEEPLEARNTOOLBOX_SAE.pretraining).toEqual({ epochs: 1, batchSize: 100, order: 'shuffled', optimizer });
+    expect(DEEPLEARNTOOLBOX_SAE.finetuning).toEqual({ epochs: 1, batchSize: 100, order: 'shuffled', optimizer, earlyStopping: false });
   });
 });
 
