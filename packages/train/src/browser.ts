@@ -4,9 +4,9 @@ export type { OptimizerName, OptimizerOptions, OptimizerConfig, OptimizerState }
 export { EarlyStopping } from './early-stopping';
 export type { EarlyStoppingOptions, EarlyStoppingState } from './early-stopping';
 export { errorRate, accuracy, confusionMatrix, evaluate } from './metrics';
-export type { Evaluation } from './metrics';
+export type { Evaluation, EvaluationOptions } from './metrics';
 export { formatEpochLog, runWithHooks } from './events';
-export type { EpochLog, StopReason, TrainingResult, TrainingEvent, TrainingHooks } from './events';
+export type { EpochLog, SetEvaluation, StopReason, TrainingResult, TrainingEvent, TrainingHooks } from './events';
 export { DivergenceError } from './errors';
 export type { CheckpointOptions, CommonTrainingOptions } from './loop-options';
 export { ENGINE_NAMES } from './engine-options';
