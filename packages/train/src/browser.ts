@@ -21,7 +21,9 @@ export { fitClassifier, classifierTraining } from './fit-classifier';
 export type { FitClassifierOptions, ClassifierData } from './fit-classifier';
 export { trainSampled, sampledTraining } from './train-sampled';
 export type { TrainSampledOptions } from './train-sampled';
-export { TUTORIAL_DA, TUTORIAL_SDA, DEEPLEARNTOOLBOX_SAE, NOTEBOOK_CNN, LENET_CNN, CNN_PRESETS } from './presets';
+export { GRADIENT_REDUCTIONS } from './step-engine';
+export type { GradientReduction } from './step-engine';
+export { TUTORIAL_DA, TUTORIAL_SDA, DEEPLEARNTOOLBOX_SAE, NOTEBOOK_CNN, NOTEBOOK_CNN_SUMMED, LENET_CNN, CNN_PRESETS } from './presets';
 export type {
   DenoisingAutoencoderPreset,
   StackedDenoisingAutoencoderPreset,

@@ -1,6 +1,6 @@
 import { resolveDenoisingAutoencoderOptions, resolveReluCnnOptions, resolveStackedDenoisingAutoencoderOptions } from '@sdae/layers';
 import { describe, expect, it } from 'vitest';
-import { CNN_PRESETS, DEEPLEARNTOOLBOX_SAE, LENET_CNN, NOTEBOOK_CNN, TUTORIAL_DA, TUTORIAL_SDA } from './presets';
+import { CNN_PRESETS, DEEPLEARNTOOLBOX_SAE, LENET_CNN, NOTEBOOK_CNN, NOTEBOOK_CNN_SUMMED, TUTORIAL_DA, TUTORIAL_SDA } from './presets';
 
 describe('TUTORIAL_DA', () => {
   it("holds the dA tutorial's 784-500 sigmoid dA with tied weights, cross-entropy and 30% masking", () => {
@@ -60,6 +60,16 @@ describe('DEEPLEARNTOOLBOX_SAE', () => {
     const optimizer = { name: 'momentum', learningRate: 1, momentum: 0.5 };
     expect(DEEPLEARNTOOLBOX_SAE.pretraining).toEqual({ epochs: 1, batchSize: 100, order: 'shuffled', optimizer });
     expect(DEEPLEARNTOOLBOX_SAE.finetuning).toEqual({ epochs: 1, batchSize: 100, order: 'shuffled', optimizer, earlyStopping: false });
+  });
+});
+
+describe('NOTEBOOK_CNN_SUMMED', () => {
+  it("is the notebook network trained with the notebook's own rule: summed gradients at learning rate 0.01", () => {
+    expect(NOTEBOOK_CNN_SUMMED.model).toEqual(NOTEBOOK_CNN.model);
+    expect(NOTEBOOK_CNN_SUMMED.training).toEqual({
+      loop: 'sampled',
+      options: { ...NOTEBOOK_CNN.training.options, learningRate: 0.01, gradientReduction: 'sum' },
+    });
   });
 });
 

@@ -146,6 +146,23 @@ export const NOTEBOOK_CNN: ReluCnnTrainingPreset<SampledCnnTraining> = deepFreez
 });
 
 /**
+ * {@link NOTEBOOK_CNN} with the notebook's own update rule: each step subtracts the learning rate
+ * times the minibatch's summed gradients (`gradientReduction: 'sum'`), at learning rate 0.01.
+ *
+ * @example
+ * const cnn = new ReluCnn(NOTEBOOK_CNN_SUMMED.model);
+ * await trainSampled(cnn, mnist.train, NOTEBOOK_CNN_SUMMED.training.options);
+ */
+export const NOTEBOOK_CNN_SUMMED: ReluCnnTrainingPreset<SampledCnnTraining> = deepFreeze({
+  source: 'the numpy notebook "ReLU CNN", its update rule (summed gradients, lr 0.01)',
+  model: { preset: 'notebook' },
+  training: {
+    loop: 'sampled',
+    options: { iterations: 3000, batchSize: 100, optimizer: 'sgd', learningRate: 0.01, gradientReduction: 'sum' },
+  },
+});
+
+/**
  * The Theano tutorial's LeNet shapes with ReLU (`ReluCnn` preset `'lenet'`: conv 5x5x20 + pool 2,
  * conv 5x5x50 + pool 2, dense 500, softmax), trained with Adam on shuffled minibatches of 50 and
  * no early stopping: 3 epochs at learning rate 1e-3, then 2 at 1e-4 (a step decay). `examples/`

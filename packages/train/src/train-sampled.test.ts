@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { describeBackends, TEST_BACKENDS } from '@sdae/backend/testing';
+import { describeBackends, expectArraysClose, TEST_BACKENDS } from '@sdae/backend/testing';
 import { barsAndStripes } from '@sdae/datasets';
 import { LogisticRegression, Mlp } from '@sdae/layers';
 import { describe, expect, it } from 'vitest';
@@ -82,6 +82,33 @@ describe('trainSampled evaluation [cpu]', () => {
   ])('refuses an evaluation with %s', async (_case, evaluation, message) => {
     const model = mlp();
     await expect(trainSampled(model, set, { iterations: 2, evaluation: evaluation as never })).rejects.toThrow(message);
+    model.dispose();
+  });
+});
+
+describe('trainSampled gradientReduction [cpu]', () => {
+  it.each(['tfjs', 'native'] as const)(
+    "'sum' at learning rate r takes the steps of 'mean' at r times the batch size (%s engine)",
+    async (engine) => {
+      const common = { iterations: 6, batchSize: 10, seed: 2, engine, optimizer: 'momentum' } as const;
+      const summed = new Mlp({ inputSize: 16, hiddenSizes: [5], numClasses: 2, seed: 3 });
+      const averaged = new Mlp({ inputSize: 16, hiddenSizes: [5], numClasses: 2, seed: 3 });
+      const summedRun = await trainSampled(summed, set, { ...common, learningRate: 0.02, gradientReduction: 'sum' });
+      const averagedRun = await trainSampled(averaged, set, { ...common, learningRate: 0.2 });
+      // The logged loss is the mean either way.
+      expect(summedRun.history.map((log) => log.cost)).toEqual(averagedRun.history.map((log) => expect.closeTo(log.cost, 5)));
+      const weights = averaged.getWeights();
+      for (const [name, { values }] of summed.getWeights()) expectArraysClose(values, weights.get(name)!.values, 1e-5);
+      summed.dispose();
+      averaged.dispose();
+    },
+  );
+
+  it('refuses an unknown reduction, naming the valid ones', async () => {
+    const model = new LogisticRegression({ inputSize: 16, numClasses: 2 });
+    await expect(trainSampled(model, set, { iterations: 1, gradientReduction: 'total' as never })).rejects.toThrow(
+      `trainSampled: gradientReduction must be one of 'mean', 'sum'; received "total".`,
+    );
     model.dispose();
   });
 });

@@ -1,5 +1,5 @@
 import type { KnownKeys } from '@sdae/core';
-import { requireNonNegativeInteger } from '@sdae/core';
+import { requireNonNegativeInteger, resolveChoice } from '@sdae/core';
 import { sampledBatches, type Batch, type ImageSet } from '@sdae/datasets';
 import type { Classifier } from '@sdae/layers';
 import { restoreCheckpoint, type LoopState } from './checkpoint';
@@ -8,7 +8,15 @@ import { dataFingerprint, loopSettings, requireClassifierSet, resolveCommonOptio
 import { checkpointDue, eventLoopYielder, once, snapshotWeights, writeCheckpoint } from './loop-step';
 import { evaluateSets, evaluationDue, resolveEvaluation, type EvaluationOptions } from './metrics';
 import { Optimizer } from './optimizers';
-import { classifierBatch, classifierStepSpec, createStepRunner, type StepOutcome, type StepRunner } from './step-engine';
+import {
+  GRADIENT_REDUCTIONS,
+  classifierBatch,
+  classifierStepSpec,
+  createStepRunner,
+  type GradientReduction,
+  type StepOutcome,
+  type StepRunner,
+} from './step-engine';
 
 /** The defaults of {@link trainSampled}: the numpy notebook's. */
 const DEFAULTS = { iterations: 3000, batchSize: 100, learningRate: 0.1 } as const;
@@ -21,11 +29,20 @@ export interface TrainSampledOptions extends CommonTrainingOptions {
   batchSize?: number;
   /** The learning rate on the mean loss; overrides the optimiser's. @default 0.1 (the notebook's 0.001 on summed gradients) */
   learningRate?: number;
+  /**
+   * How a minibatch's gradients combine: `'mean'` (of the mean loss) or `'sum'` (the numpy
+   * notebook's summed gradients, batch-size times larger). @default 'mean'
+   */
+  gradientReduction?: GradientReduction;
   /** Sets whose loss and accuracy are measured every `every` iterations (and after the last), into the logs' `evaluations`. @default none */
   evaluation?: EvaluationOptions;
 }
 
-const OPTION_KEYS: KnownKeys<Omit<TrainSampledOptions, keyof CommonTrainingOptions>> = { iterations: true, evaluation: true };
+const OPTION_KEYS: KnownKeys<Omit<TrainSampledOptions, keyof CommonTrainingOptions>> = {
+  iterations: true,
+  gradientReduction: true,
+  evaluation: true,
+};
 
 /**
  * The numpy notebook's mode: each iteration samples a random minibatch (with replacement across
@@ -44,18 +61,26 @@ export async function* sampledTraining(
   const resolved = resolveCommonOptions(caller, options, DEFAULTS, OPTION_KEYS);
   requireClassifierSet(caller, 'set', set, model.numClasses);
   const evaluation = resolveEvaluation(caller, options.evaluation, model.numClasses);
+  const gradientReduction = resolveChoice(caller, 'gradientReduction', options.gradientReduction ?? 'mean', GRADIENT_REDUCTIONS);
   const started = performance.now();
   const optimizer = new Optimizer(resolved.optimizer);
   let state: LoopState = { loop: 'sampled', nextEpoch: 0, iterations: 0, history: [] };
   let runner: StepRunner | undefined;
-  const settings = once(() => loopSettings(resolved, { iterations, data: dataFingerprint(set) }));
+  const settings = once(() =>
+    loopSettings(resolved, {
+      iterations,
+      // Recorded only when summed, so that checkpoints written before the option existed still resume.
+      ...(gradientReduction === 'sum' ? { gradientReduction } : {}),
+      data: dataFingerprint(set),
+    }),
+  );
   const pause = eventLoopYielder();
   try {
     if (resolved.resume !== undefined)
       state = restoreCheckpoint(resolved.resume, model, optimizer, { loop: 'sampled', settings: settings() });
     // Read once: reading a model's variables syncs the weights a native engine holds.
     const variables = model.variables;
-    runner = await createStepRunner(caller, resolved, classifierStepSpec(model, optimizer, true), optimizer);
+    runner = await createStepRunner(caller, resolved, classifierStepSpec(model, optimizer, true, gradientReduction), optimizer);
     yield { type: 'engine', stage: 'sampled', ...runner.report };
     let stopReason: StopReason = 'completed';
     let lastGood = snapshotWeights(model);
