@@ -137,6 +137,41 @@ describeBackends(TEST_BACKENDS, 'DenoisingAutoencoder', () => {
     da.dispose();
   });
 
+  it("has untied squared-error gradients (DeepLearnToolbox's dA) equal to central finite differences", () => {
+    const da = new DenoisingAutoencoder({
+      visibleSize: 6,
+      hiddenSize: 3,
+      corruptionLevel: 0.5,
+      loss: 'squared-error',
+      tiedWeights: false,
+      seed: 4,
+    });
+    da.setWeights({ b: Float32Array.of(0.2, -0.1, 0.3), bPrime: Float32Array.from({ length: 6 }, (_, index) => 0.1 * index - 0.25) });
+    const x = randomInput(4, 6, 3);
+    const corrupted = da.corrupt(x);
+    const { loss, gradients } = da.lossAndGradients(x, corrupted);
+    const epsilon = 1e-2;
+    for (const [name, variable] of da.variables) {
+      const values = Float32Array.from(variable.dataSync());
+      const numeric = values.map((value, index) => {
+        const at = (shift: number) => {
+          const shifted = Float32Array.from(values);
+          shifted[index] = value + shift;
+          da.setWeights({ [name]: shifted });
+          const cost = da.cost(x, corrupted);
+          const result = cost.dataSync()[0]!;
+          cost.dispose();
+          return result;
+        };
+        return (at(epsilon) - at(-epsilon)) / (2 * epsilon);
+      });
+      da.setWeights({ [name]: values });
+      expectArraysClose(gradients[name], numeric, 2e-3);
+    }
+    tf.dispose([x, corrupted, loss, ...Object.values(gradients)]);
+    da.dispose();
+  });
+
   it('refuses input of the wrong width with a clear error', () => {
     const da = new DenoisingAutoencoder({ visibleSize: 6, hiddenSize: 4 });
     const x = tf.zeros([2, 5]) as tf.Tensor2D;
