@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DOMParser } from '@xmldom/xmldom';
 import { loadModel } from '@sdae/layers';
+import { DEEPLEARNTOOLBOX_SAE } from '@sdae/train';
 import { decodePng } from '@sdae/vis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EXIT, run } from './cli';
@@ -49,14 +50,7 @@ describe('sdae sda --preset dlt', () => {
     expect(result.out).toMatch(/^epoch 0, cost [\d.]+$/m);
     expect(result.out).toMatch(RESULT_LINE);
     const model = await loadModel(join(out, 'model'));
-    expect(model.getConfig()).toMatchObject({
-      hiddenSizes: [100, 100],
-      corruptionLevels: [0.5, 0.5],
-      reconstructionLoss: 'squared-error',
-      tiedWeights: false,
-      output: 'sigmoid-squared-error',
-      initialization: 'deeplearntoolbox',
-    });
+    expect(model.getConfig()).toMatchObject(DEEPLEARNTOOLBOX_SAE.model);
     model.dispose();
     expect(decodePng(readFileSync(join(out, 'filters-pretrained.png'))).width).toBe(10 * 29 - 1);
     expect(chartSeries(join(out, 'confusion.svg')).legend.length).toBeGreaterThan(0);
