@@ -6,18 +6,12 @@ import { loadModel } from '@sdae/layers';
 import { DEEPLEARNTOOLBOX_SAE } from '@sdae/train';
 import { decodePng } from '@sdae/vis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EXIT, run } from './cli';
+import { EXIT } from './cli';
+import { runCaptured } from './test-cli';
 
 // The classifier commands' recipes and flags: sda --preset dlt / --untied / --loss / --output,
 // mlp --iterations with curves on every split, cnn --filters / --pool / --gradients, and the
 // result line and confusion matrix every classifier command writes.
-
-async function runCaptured(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await run(argv, { out: (text) => (out += text), err: (text) => (err += text) });
-  return { code, out, err };
-}
 
 /** The names of the polylines' series of an SVG chart, as the legend lists them. */
 function chartSeries(path: string): { lines: number; legend: string[] } {
@@ -60,13 +54,7 @@ describe('sdae sda --preset dlt', () => {
 
   it('lets flags given on the command line override the preset (--corruption-levels 0,0: the 9.33 % case)', async () => {
     const result = await runCaptured([
-      'sda',
-      '--preset',
-      'dlt',
-      '--corruption-levels',
-      '0,0',
-      '--hidden',
-      '12,8',
+      ...'sda --preset dlt --corruption-levels 0,0 --hidden 12,8'.split(' '),
       ...tiny,
       '--out',
       freshOut(),
@@ -93,33 +81,12 @@ describe('sdae sda --untied --loss --output', () => {
     });
     model.dispose();
   });
-
-  it.each([
-    [
-      ['--output', 'sigmoid'],
-      "option '--output <name>' argument 'sigmoid' is invalid. Allowed choices are softmax, sigmoid-squared-error.",
-    ],
-    [['--loss', 'mse'], "option '--loss <name>' argument 'mse' is invalid. Allowed choices are cross-entropy, squared-error."],
-    [['--preset', 'theano'], "option '--preset <name>' argument 'theano' is invalid. Allowed choices are dlt."],
-  ])('refuses %j (exit 2), naming the valid values', async (flags, message) => {
-    const result = await runCaptured(['sda', ...flags, ...tiny, '--out', join(tmpdir(), 'sdae-never')]);
-    expect(result.code).toBe(EXIT.usage);
-    expect(result.err).toContain(message);
-  });
 });
 
 describe('sdae mlp', () => {
   it('--iterations trains on random minibatches and draws loss and accuracy curves on every split', async () => {
     const result = await runCaptured([
-      'mlp',
-      '--iterations',
-      '40',
-      '--evaluate-every',
-      '10',
-      '--hidden',
-      '16',
-      '--split',
-      'mini',
+      ...'mlp --iterations 40 --evaluate-every 10 --hidden 16 --split mini'.split(' '),
       ...tiny,
       '--out',
       freshOut(),
@@ -148,30 +115,11 @@ describe('sdae mlp', () => {
     expect(chartSeries(join(out, 'accuracy.svg')).lines).toBe(2);
     expect(chartSeries(join(out, 'confusion.svg')).legend.length).toBeGreaterThan(0);
   });
-
-  it('refuses --iterations with --epochs (exit 2)', async () => {
-    const result = await runCaptured(['mlp', '--iterations', '10', '--epochs', '2', ...tiny, '--out', join(tmpdir(), 'sdae-never')]);
-    expect(result.code).toBe(EXIT.usage);
-    expect(result.err).toContain('--epochs and --iterations contradict');
-  });
 });
 
 describe('sdae cnn', () => {
   it('--filters 3 --pool 2 widens and pools the notebook network', async () => {
-    const result = await runCaptured([
-      'cnn',
-      '--filters',
-      '3',
-      '--pool',
-      '2',
-      '--iterations',
-      '20',
-      '--split',
-      'mini',
-      ...tiny,
-      '--out',
-      freshOut(),
-    ]);
+    const result = await runCaptured([...'cnn --filters 3 --pool 2 --iterations 20 --split mini'.split(' '), ...tiny, '--out', freshOut()]);
     expect(result.code).toBe(EXIT.ok);
     expect(result.out).toContain("ReLU CNN 'notebook' (3 filters, pool 2)");
     expect(result.out).toMatch(RESULT_LINE);
@@ -188,14 +136,24 @@ describe('sdae cnn', () => {
     expect(result.code).toBe(EXIT.ok);
     expect(result.out).toContain('sgd lr 0.01 on summed gradients, batch 100');
   });
+});
 
+describe('bad flags of the classifier commands', () => {
   it.each([
-    [['--preset', 'lenet', '--filters', '4'], "--filters applies to --preset notebook's one convolution"],
-    [['--preset', 'lenet', '--pool', '2'], "--pool applies to --preset notebook's one convolution"],
-    [['--epochs', '1', '--gradients', 'sum'], "--gradients applies to the notebook's random-minibatch training"],
-    [['--filters', '0'], "option '--filters <n>' argument '0' is invalid. Expected a whole number >= 1."],
-  ])('refuses %j (exit 2)', async (flags, message) => {
-    const result = await runCaptured(['cnn', ...flags, ...tiny, '--out', join(tmpdir(), 'sdae-never')]);
+    [
+      'sda',
+      ['--output', 'sigmoid'],
+      "option '--output <name>' argument 'sigmoid' is invalid. Allowed choices are softmax, sigmoid-squared-error.",
+    ],
+    ['sda', ['--loss', 'mse'], "option '--loss <name>' argument 'mse' is invalid. Allowed choices are cross-entropy, squared-error."],
+    ['sda', ['--preset', 'theano'], "option '--preset <name>' argument 'theano' is invalid. Allowed choices are dlt."],
+    ['mlp', ['--iterations', '10', '--epochs', '2'], '--epochs and --iterations contradict'],
+    ['cnn', ['--preset', 'lenet', '--filters', '4'], "--filters applies to --preset notebook's one convolution"],
+    ['cnn', ['--preset', 'lenet', '--pool', '2'], "--pool applies to --preset notebook's one convolution"],
+    ['cnn', ['--epochs', '1', '--gradients', 'sum'], "--gradients applies to the notebook's random-minibatch training"],
+    ['cnn', ['--filters', '0'], "option '--filters <n>' argument '0' is invalid. Expected a whole number >= 1."],
+  ])('sdae %s %j is refused (exit 2), saying what is expected', async (command, flags, message) => {
+    const result = await runCaptured([command, ...flags, ...tiny, '--out', join(tmpdir(), 'sdae-never')]);
     expect(result.code).toBe(EXIT.usage);
     expect(result.err).toContain(message);
   });

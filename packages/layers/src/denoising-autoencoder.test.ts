@@ -3,6 +3,7 @@ import { describeBackends, expectArraysClose, TEST_BACKENDS } from '@sdae/backen
 import { InvalidArgumentError, Random } from '@sdae/core';
 import { describe, expect, it } from 'vitest';
 import { DenoisingAutoencoder, type DenoisingAutoencoderOptions } from './denoising-autoencoder';
+import { expectFiniteDifferenceGradients } from './finite-differences.test-helper';
 
 function randomInput(rows: number, columns: number, seed: number): tf.Tensor2D {
   const random = new Random(seed);
@@ -150,24 +151,7 @@ describeBackends(TEST_BACKENDS, 'DenoisingAutoencoder', () => {
     const x = randomInput(4, 6, 3);
     const corrupted = da.corrupt(x);
     const { loss, gradients } = da.lossAndGradients(x, corrupted);
-    const epsilon = 1e-2;
-    for (const [name, variable] of da.variables) {
-      const values = Float32Array.from(variable.dataSync());
-      const numeric = values.map((value, index) => {
-        const at = (shift: number) => {
-          const shifted = Float32Array.from(values);
-          shifted[index] = value + shift;
-          da.setWeights({ [name]: shifted });
-          const cost = da.cost(x, corrupted);
-          const result = cost.dataSync()[0]!;
-          cost.dispose();
-          return result;
-        };
-        return (at(epsilon) - at(-epsilon)) / (2 * epsilon);
-      });
-      da.setWeights({ [name]: values });
-      expectArraysClose(gradients[name], numeric, 2e-3);
-    }
+    expectFiniteDifferenceGradients(da, gradients, () => da.cost(x, corrupted));
     tf.dispose([x, corrupted, loss, ...Object.values(gradients)]);
     da.dispose();
   });

@@ -7,6 +7,7 @@ import {
   resolveStackedDenoisingAutoencoderOptions,
   type StackedDenoisingAutoencoderOptions,
 } from './stacked-denoising-autoencoder';
+import { expectFiniteDifferenceGradients } from './finite-differences.test-helper';
 
 describe('StackedDenoisingAutoencoder options', () => {
   it('defaults to the tutorial network', () => {
@@ -163,24 +164,7 @@ describeBackends(TEST_BACKENDS, 'StackedDenoisingAutoencoder', () => {
       [0, 1, 0],
     ]);
     const { loss, gradients } = sda.lossAndGradients(x, y);
-    const epsilon = 1e-2;
-    for (const [name, variable] of sda.variables) {
-      const values = Float32Array.from(variable.dataSync());
-      const numeric = values.map((value, index) => {
-        const at = (shift: number) => {
-          const shifted = Float32Array.from(values);
-          shifted[index] = value + shift;
-          sda.setWeights({ [name]: shifted });
-          const cost = sda.loss(x, y);
-          const result = cost.dataSync()[0];
-          cost.dispose();
-          return result;
-        };
-        return (at(epsilon) - at(-epsilon)) / (2 * epsilon);
-      });
-      sda.setWeights({ [name]: values });
-      expectArraysClose(gradients[name], numeric, 2e-3);
-    }
+    expectFiniteDifferenceGradients(sda, gradients, () => sda.loss(x, y));
     tf.dispose([x, y, loss, ...Object.values(gradients)]);
     sda.dispose();
   });
