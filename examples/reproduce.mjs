@@ -1,6 +1,6 @@
 // Reproduces the published MNIST experiments with the public API and prints the figures.
 //
-//   node examples/reproduce.mjs <experiment> [--epochs N] [--out runs]
+//   node examples/reproduce.mjs <experiment> [--epochs N] [--corruption C] [--seed S] [--out runs]
 //
 // experiments: da, dlt, sda, lenet, notebook, logistic, mlp, transfer. Each prints its epoch logs and ends
 // with one JSON line of results, also written to <out>/<experiment>.json (transfer also draws <out>/transfer.svg).
@@ -27,7 +27,12 @@ import {
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { epochs: { type: 'string' }, out: { type: 'string', default: 'runs' }, corruption: { type: 'string' } },
+  options: {
+    epochs: { type: 'string' },
+    out: { type: 'string', default: 'runs' },
+    corruption: { type: 'string' },
+    seed: { type: 'string' },
+  },
 });
 const experiment = positionals[0];
 const print = (log) => console.log(`${formatEpochLog(log)}  (${log.seconds.toFixed(1)} s)`);
@@ -51,13 +56,16 @@ const experiments = {
     return results;
   },
 
-  // DeepLearnToolbox's SAE: 784-100-100-10 sigmoid, untied squared-error dAs, lr 1, momentum 0.5,
-  // batch 100, 1 epoch of pretraining per layer and 1 of fine-tuning on all 60,000 images.
+  // DeepLearnToolbox's SAE, exactly the DEEPLEARNTOOLBOX_SAE preset (`sdae sda --preset dlt`):
+  // 784-100-100-10 sigmoid, untied squared-error dAs, sigmoid outputs with squared error, lr 1,
+  // momentum 0.5, batch 100 shuffled, 1 epoch of pretraining per layer and 1 of fine-tuning on all
+  // 60,000 images; without noise and with the preset's 50 % masking.
   async dlt() {
     const { train, test } = await loadMnist({ split: 'standard' });
     const results = {};
+    const seed = Number(values.seed ?? 0);
     for (const masking of values.corruption === undefined ? [0, 0.5] : [Number(values.corruption)]) {
-      const sda = new StackedDenoisingAutoencoder({ ...DEEPLEARNTOOLBOX_SAE.model, corruptionLevels: [masking, masking] });
+      const sda = new StackedDenoisingAutoencoder({ ...DEEPLEARNTOOLBOX_SAE.model, corruptionLevels: [masking, masking], seed });
       await pretrainStack(sda, train, { ...DEEPLEARNTOOLBOX_SAE.pretraining, onEpochEnd: print });
       await fitClassifier(sda, { train }, { ...DEEPLEARNTOOLBOX_SAE.finetuning, onEpochEnd: print });
       const { errorRate } = await evaluate(sda, test);

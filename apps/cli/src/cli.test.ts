@@ -298,7 +298,7 @@ describe('sdae sda', () => {
       expect(result.code).toBe(EXIT.ok);
       expect(result.out).toMatch(/^Pre-training layer 1, epoch 0, cost /m);
       expect(result.out).toMatch(/^epoch 1, cost [\d.]+, validation error [\d.]+ %/m);
-      expect(result.out).toMatch(/^Test error \d+\.\d\d %$/m);
+      expect(result.out).toMatch(/^Test error \d+\.\d\d % \(accuracy \d+\.\d\d %\), training time [\d.]+ (s|min)$/m);
       for (const name of ['filters-pretrained.png', 'filters-finetuned.png']) {
         const image = decodePng(readFileSync(join(out, name)));
         expect([name, image.width]).toEqual([name, 10 * 29 - 1]);
@@ -360,7 +360,7 @@ describe('sdae cnn', () => {
       ]);
       expect(result.code).toBe(EXIT.ok);
       expect(result.out).toMatch(/^iteration 99, loss [\d.]+, accuracy [\d.]+ %$/m);
-      expect(result.out).toMatch(/^Test accuracy \d+\.\d\d % after [\d.]+ min of training$/m);
+      expect(result.out).toMatch(/^Test error \d+\.\d\d % \(accuracy \d+\.\d\d %\), training time [\d.]+ (s|min)$/m);
       expect(decodePng(readFileSync(join(out, 'filters.png'))).width).toBe(40); // one 5x5 kernel at x8
       expect(parseSvgFile(join(out, 'loss.svg')).getElementsByTagName('polyline')).toHaveLength(1);
       expect(parseSvgFile(join(out, 'accuracy.svg')).getElementsByTagName('polyline')).toHaveLength(1);
@@ -561,7 +561,7 @@ describe('sdae mlp', () => {
         ]);
         expect(result.code).toBe(EXIT.ok);
         expect(result.out).toMatch(/^epoch 1, cost [\d.]+, validation error [\d.]+ %/m);
-        expect(result.out).toMatch(/^Test error \d+\.\d\d %$/m);
+        expect(result.out).toMatch(/^Test error \d+\.\d\d % \(accuracy \d+\.\d\d %\), training time [\d.]+ (s|min)$/m);
         expect(parseSvgFile(join(out, 'errors.svg')).getElementsByTagName('polyline').length).toBeGreaterThanOrEqual(1);
         expect(parseSvgFile(join(out, 'confusion.svg')).getElementsByTagName('rect')).toHaveLength(101);
       } finally {

@@ -7,6 +7,18 @@ import { fileURLToPath } from 'node:url';
 
 const MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'main.js');
 
+/**
+ * Runs the command in this process (`run` of cli.ts, imported on first use so that the tests of
+ * the built command do not load it) and returns its exit code and what it printed.
+ */
+export async function runCaptured(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const { run } = await import('./cli');
+  let out = '';
+  let err = '';
+  const code = await run(argv, { out: (text) => (out += text), err: (text) => (err += text) });
+  return { code, out, err };
+}
+
 /** What a run of the command printed and how it ended. */
 export interface CliRun {
   code: number | null;

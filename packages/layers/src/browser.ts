@@ -9,12 +9,20 @@ export { uniformBound } from './initializers';
 export { MAX_WEIGHT_VALUES, requireDenseLayersFit } from './dense';
 export { Model } from './model';
 export type { ModelClassName, ModelConfig, WeightValues, LossAndGradients, ExternalWeights } from './model';
-export { Classifier } from './classifier';
-export type { InputLayout } from './classifier';
+export { Classifier, CLASSIFIER_OUTPUTS, resolveClassifierOutput } from './classifier';
+export type { InputLayout, ClassifierOutput } from './classifier';
 export { DenoisingAutoencoder, RECONSTRUCTION_LOSSES, resolveDenoisingAutoencoderOptions } from './denoising-autoencoder';
 export type { DenoisingAutoencoderOptions, DenoisingAutoencoderConfig, ReconstructionLoss } from './denoising-autoencoder';
-export { StackedDenoisingAutoencoder, resolveStackedDenoisingAutoencoderOptions } from './stacked-denoising-autoencoder';
-export type { StackedDenoisingAutoencoderOptions, StackedDenoisingAutoencoderConfig } from './stacked-denoising-autoencoder';
+export {
+  StackedDenoisingAutoencoder,
+  SDA_INITIALIZATIONS,
+  resolveStackedDenoisingAutoencoderOptions,
+} from './stacked-denoising-autoencoder';
+export type {
+  StackedDenoisingAutoencoderOptions,
+  StackedDenoisingAutoencoderConfig,
+  SdaInitialization,
+} from './stacked-denoising-autoencoder';
 export { ReluCnn } from './relu-cnn';
 export { RELU_CNN_PRESETS, CONVOLUTION_PADDINGS, CONVOLUTION_BIASES, resolveReluCnnOptions } from './relu-cnn-options';
 export type {

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { resolveChoice } from '@sdae/core';
 import { Model, type LossAndGradients, type ModelConfig } from './model';
 import { requireOneHot, requireOneHotValues } from './tensor-checks';
 
@@ -6,8 +7,50 @@ import { requireOneHot, requireOneHotValues } from './tensor-checks';
 export type InputLayout = 'flat' | 'image';
 
 /**
- * A model ending in a softmax over classes: logits, probabilities, predicted classes and the mean
- * negative log-likelihood of one-hot targets, with its gradient for every variable.
+ * The output units of a classifier and the loss they are trained with:
+ * - `'softmax'`: `softmax(a)`, the mean negative log-likelihood of the one-hot targets (the Theano tutorials);
+ * - `'sigmoid-squared-error'`: one sigmoid per class, `1/2 sum((sigmoid(a) - y)^2)` over the
+ *   classes averaged over the batch (DeepLearnToolbox's `nnsetup` default, output `'sigm'`).
+ * Either way the predicted class is the largest logit.
+ */
+export type ClassifierOutput = 'softmax' | 'sigmoid-squared-error';
+
+/** Every valid {@link ClassifierOutput}, in the order error messages list them. */
+export const CLASSIFIER_OUTPUTS: readonly ClassifierOutput[] = ['softmax', 'sigmoid-squared-error'];
+
+/** What a {@link ClassifierOutput} computes from the logits. */
+interface OutputUnits {
+  /** The output values, `[n, numClasses]`. */
+  outputs(logits: tf.Tensor2D): tf.Tensor2D;
+  /** The loss of one-hot targets `y`, averaged over the batch. */
+  loss(logits: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar;
+}
+
+const OUTPUT_UNITS: Record<ClassifierOutput, OutputUnits> = {
+  softmax: {
+    outputs: (logits) => tf.softmax(logits),
+    loss: (logits, y) => tf.neg(tf.mean(tf.sum(tf.mul(y, tf.logSoftmax(logits)), 1))) as tf.Scalar,
+  },
+  'sigmoid-squared-error': {
+    outputs: (logits) => tf.sigmoid(logits),
+    loss: (logits, y) => tf.div(tf.mul(0.5, tf.sum(tf.square(tf.sub(tf.sigmoid(logits), y)))), logits.shape[0]) as tf.Scalar,
+  },
+};
+
+/**
+ * Checks an output name (the `output` option of a classifier).
+ *
+ * @throws {InvalidArgumentError} listing the valid names when `name` is not one of them.
+ * @example resolveClassifierOutput('StackedDenoisingAutoencoder', 'output', 'sigmoid-squared-error');
+ */
+export function resolveClassifierOutput(caller: string, argument: string, name: unknown): ClassifierOutput {
+  return resolveChoice(caller, argument, name, CLASSIFIER_OUTPUTS);
+}
+
+/**
+ * A model ending in output units over classes (a softmax unless its {@link Classifier.output}
+ * says otherwise): logits, outputs, predicted classes and the loss of one-hot targets, with its
+ * gradient for every variable.
  */
 export abstract class Classifier<Config extends ModelConfig = ModelConfig> extends Model<Config> {
   /** The number of classes of the softmax. */
@@ -17,6 +60,11 @@ export abstract class Classifier<Config extends ModelConfig = ModelConfig> exten
 
   /** The unnormalised class scores, `[n, numClasses]`. */
   abstract logits(x: tf.Tensor): tf.Tensor2D;
+
+  /** The output units and their loss; see {@link ClassifierOutput}. A softmax unless the model's options choose otherwise. */
+  get output(): ClassifierOutput {
+    return 'softmax';
+  }
 
   /**
    * Checks `x` (type, dtype, shape) before any tensor is made.
@@ -32,11 +80,14 @@ export abstract class Classifier<Config extends ModelConfig = ModelConfig> exten
     return requireOneHot(`${this.className}.${method}`, y, input.shape[0]!, this.numClasses);
   }
 
-  /** The class probabilities (softmax of the logits), `[n, numClasses]`. */
+  /**
+   * The output units' values, `[n, numClasses]`: the class probabilities (softmax of the logits),
+   * or with a `'sigmoid-squared-error'` output each class's sigmoid, in (0, 1) but not summing to 1.
+   */
   predict(x: tf.Tensor): tf.Tensor2D {
     this.assertUsable('predict');
     this.requireInput('predict', x);
-    return tf.tidy(() => tf.softmax(this.logits(x)));
+    return tf.tidy(() => OUTPUT_UNITS[this.output].outputs(this.logits(x)));
   }
 
   /** The most probable class of each example, `[n]` int32. */
@@ -47,7 +98,8 @@ export abstract class Classifier<Config extends ModelConfig = ModelConfig> exten
   }
 
   /**
-   * The mean negative log-likelihood of the one-hot targets `y`, `[n, numClasses]`. Reads y's
+   * The loss of the one-hot targets `y`, `[n, numClasses]`, averaged over the batch: the mean
+   * negative log-likelihood, or the squared error of a `'sigmoid-squared-error'` output. Reads y's
    * `n x numClasses` values once to check them (no tensor is made; on WebGL or WebGPU a download
    * unless they are still on the CPU).
    *
@@ -57,7 +109,7 @@ export abstract class Classifier<Config extends ModelConfig = ModelConfig> exten
    */
   loss(x: tf.Tensor, y: tf.Tensor2D): tf.Scalar {
     requireOneHotValues(`${this.className}.loss`, this.requireExamples('loss', x, y));
-    return tf.tidy(() => meanNegativeLogLikelihood(this.logits(x), y));
+    return tf.tidy(() => this.outputLoss(this.logits(x), y));
   }
 
   /**
@@ -67,7 +119,7 @@ export abstract class Classifier<Config extends ModelConfig = ModelConfig> exten
    */
   lossAndGradients(x: tf.Tensor, y: tf.Tensor2D): LossAndGradients {
     this.requireExamples('lossAndGradients', x, y);
-    return this.autodiff(() => meanNegativeLogLikelihood(this.logits(x), y));
+    return this.autodiff(() => this.outputLoss(this.logits(x), y));
   }
 
   /**
@@ -82,15 +134,14 @@ export abstract class Classifier<Config extends ModelConfig = ModelConfig> exten
     let logits: tf.Tensor2D | undefined;
     const step = this.autodiff(() => {
       logits = tf.keep(this.logits(x));
-      return meanNegativeLogLikelihood(logits, y);
+      return this.outputLoss(logits, y);
     });
     const classes = tf.argMax(logits!, 1) as tf.Tensor1D;
     logits!.dispose();
     return { ...step, classes };
   }
-}
 
-/** The mean negative log-likelihood of one-hot targets under the softmax of the logits. */
-function meanNegativeLogLikelihood(logits: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar {
-  return tf.neg(tf.mean(tf.sum(tf.mul(y, tf.logSoftmax(logits)), 1))) as tf.Scalar;
+  private outputLoss(logits: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar {
+    return OUTPUT_UNITS[this.output].loss(logits, y);
+  }
 }

@@ -48,6 +48,22 @@ const CASES: Case[] = [
     trainable: ['layer0.W', 'layer0.b', 'layer1.W', 'layer1.b', 'output.W', 'output.b'],
   },
   {
+    name: 'StackedDenoisingAutoencoder (DeepLearnToolbox: untied, sigmoid outputs)',
+    build: () =>
+      new StackedDenoisingAutoencoder({
+        inputSize: 16,
+        hiddenSizes: [6, 4],
+        corruptionLevels: [0.5, 0.5],
+        reconstructionLoss: 'squared-error',
+        tiedWeights: false,
+        output: 'sigmoid-squared-error',
+        initialization: 'deeplearntoolbox',
+        numClasses: 3,
+        seed: 2,
+      }),
+    trainable: ['layer0.W', 'layer0.b', 'layer1.W', 'layer1.b', 'output.W', 'output.b'],
+  },
+  {
     name: 'ReluCnn',
     build: () => new ReluCnn({ inputShape: [4, 4, 1], convolutions: [{ filters: 2, kernelSize: 3, pool: 2 }], numClasses: 3, seed: 3 }),
     trainable: ['conv0.filter', 'conv0.bias', 'output.W', 'output.b'],

@@ -3,6 +3,7 @@ import { describeBackends, expectArraysClose, TEST_BACKENDS } from '@sdae/backen
 import { InvalidArgumentError, Random } from '@sdae/core';
 import { describe, expect, it } from 'vitest';
 import { DenoisingAutoencoder, type DenoisingAutoencoderOptions } from './denoising-autoencoder';
+import { expectFiniteDifferenceGradients } from './finite-differences.test-helper';
 
 function randomInput(rows: number, columns: number, seed: number): tf.Tensor2D {
   const random = new Random(seed);
@@ -134,6 +135,24 @@ describeBackends(TEST_BACKENDS, 'DenoisingAutoencoder', () => {
       expectArraysClose(fused.gradients[name], automatic.grads[variable.name], 1e-4);
     }
     tf.dispose([x, corrupted, fused.loss, ...Object.values(fused.gradients), automatic.value, ...Object.values(automatic.grads)]);
+    da.dispose();
+  });
+
+  it("has untied squared-error gradients (DeepLearnToolbox's dA) equal to central finite differences", () => {
+    const da = new DenoisingAutoencoder({
+      visibleSize: 6,
+      hiddenSize: 3,
+      corruptionLevel: 0.5,
+      loss: 'squared-error',
+      tiedWeights: false,
+      seed: 4,
+    });
+    da.setWeights({ b: Float32Array.of(0.2, -0.1, 0.3), bPrime: Float32Array.from({ length: 6 }, (_, index) => 0.1 * index - 0.25) });
+    const x = randomInput(4, 6, 3);
+    const corrupted = da.corrupt(x);
+    const { loss, gradients } = da.lossAndGradients(x, corrupted);
+    expectFiniteDifferenceGradients(da, gradients, () => da.cost(x, corrupted));
+    tf.dispose([x, corrupted, loss, ...Object.values(gradients)]);
     da.dispose();
   });
 

@@ -139,6 +139,20 @@ describe('exportLayersModel', () => {
       () => new StackedDenoisingAutoencoder({ inputSize: 6, hiddenSizes: [5, 4], corruptionLevels: [0.1, 0.2], numClasses: 3, seed: 3 }),
       [4, 6],
     ],
+    [
+      'StackedDenoisingAutoencoder with sigmoid outputs (DeepLearnToolbox)',
+      () =>
+        new StackedDenoisingAutoencoder({
+          inputSize: 6,
+          hiddenSizes: [5, 4],
+          numClasses: 3,
+          output: 'sigmoid-squared-error',
+          tiedWeights: false,
+          initialization: 'deeplearntoolbox',
+          seed: 3,
+        }),
+      [4, 6],
+    ],
     ...CNN_CONFIGURATIONS.map(
       ([name, options, shape]) =>
         [`ReluCnn: ${name}`, () => new ReluCnn({ ...options, seed: 4 }), shape] as [string, () => Classifier, number[]],
@@ -278,6 +292,11 @@ describe('importLayersModel', () => {
           numClasses: 3,
           seed: 7,
         }),
+      [3, 6],
+    ],
+    [
+      'StackedDenoisingAutoencoder with sigmoid outputs',
+      () => new StackedDenoisingAutoencoder({ inputSize: 6, hiddenSizes: [5], numClasses: 3, output: 'sigmoid-squared-error', seed: 7 }),
       [3, 6],
     ],
     ...CNN_CONFIGURATIONS.map(([name, options, shape]) => [`ReluCnn: ${name}`, () => new ReluCnn({ ...options, seed: 7 }), shape] as const),

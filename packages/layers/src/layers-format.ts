@@ -221,7 +221,7 @@ export function layersModelArtifacts(model: AnyModel): LayersModelArtifacts {
     denseLayer(`layer${index}`, activation, weight(`layer${index}.W`), weight(`layer${index}.b`).values),
   );
   const [outputW, outputB] = model instanceof LogisticRegression ? ['W', 'b'] : ['output.W', 'output.b'];
-  layers.push(denseLayer('output', 'softmax', weight(outputW), weight(outputB).values));
+  layers.push(denseLayer('output', model.output === 'softmax' ? 'softmax' : 'sigmoid', weight(outputW), weight(outputB).values));
   return { model: sequentialArtifacts(model, 'model', [config.inputSize as number], layers) };
 }
 
@@ -478,7 +478,13 @@ function requireChannelsLast(file: string, layer: ReadLayer): void {
 }
 
 /** A classifier's dense layers `[hidden..., output]` on `inputSize` features: hidden sizes, one hidden activation, weights. */
-function readDenseStack(model: ReadModel, layers: readonly ReadLayer[], inputSize: number, allowedHidden: readonly string[]) {
+function readDenseStack(
+  model: ReadModel,
+  layers: readonly ReadLayer[],
+  inputSize: number,
+  allowedHidden: readonly string[],
+  allowedOutput: readonly string[] = ['softmax'],
+) {
   const { file } = model;
   if (layers.length === 0) {
     throw formatError(
@@ -493,7 +499,7 @@ function readDenseStack(model: ReadModel, layers: readonly ReadLayer[], inputSiz
   const dense = layers.map((layer, index) => {
     if (layer.className !== 'Dense')
       throw layerError(file, layer, index === 0 ? 'a Dense layer' : 'Dense layers to the end', `a ${layer.className} layer`);
-    requireActivation(file, layer, index === layers.length - 1 ? ['softmax'] : allowedHidden);
+    requireActivation(file, layer, index === layers.length - 1 ? allowedOutput : allowedHidden);
     const read = readDense(file, layer, fanIn);
     fanIn = read.units;
     return read;
@@ -559,9 +565,14 @@ function build<T extends AnyModel>(
 /** A dense classifier: LogisticRegression (no hidden layer), Mlp, or the SdA its metadata names. */
 function denseClassifier(model: ReadModel): AnyModel {
   const inputSize = model.inputShape.reduce((product, size) => product * size, 1);
-  const stack = readDenseStack(model, afterFlatten(model.layers), inputSize, HIDDEN_ACTIVATIONS);
-  const { hidden, hiddenSizes, activation, output, numClasses } = stack;
   const recordedClass = model.metadata?.className;
+  // Only an SdA whose metadata says so ends in sigmoids (DeepLearnToolbox's output units).
+  const sigmoidOutput =
+    recordedClass === 'StackedDenoisingAutoencoder' &&
+    isObject(model.metadata?.config) &&
+    model.metadata.config.output === 'sigmoid-squared-error';
+  const stack = readDenseStack(model, afterFlatten(model.layers), inputSize, HIDDEN_ACTIVATIONS, [sigmoidOutput ? 'sigmoid' : 'softmax']);
+  const { hidden, hiddenSizes, activation, output, numClasses } = stack;
   if (hiddenSizes.length === 0 && recordedClass !== 'Mlp') {
     return build(model, 'LogisticRegression', { inputSize, numClasses }, (config) => new LogisticRegression(config), {
       W: output.W,

@@ -7,6 +7,7 @@ import {
   resolveStackedDenoisingAutoencoderOptions,
   type StackedDenoisingAutoencoderOptions,
 } from './stacked-denoising-autoencoder';
+import { expectFiniteDifferenceGradients } from './finite-differences.test-helper';
 
 describe('StackedDenoisingAutoencoder options', () => {
   it('defaults to the tutorial network', () => {
@@ -34,9 +35,51 @@ describe('StackedDenoisingAutoencoder options', () => {
     [{ hiddenSizes: [10, -1] }, /hiddenSizes\[1\] must be a whole number >= 1; received -1/],
     [{ hiddenSizes: [10], corruptionLevels: [1.5] }, /corruptionLevels\[0\] must be a finite number in \[0, 1\); received 1.5/],
     [{ activation: 'softmax' as never }, /activation must be one of 'sigmoid', 'relu', 'tanh'/],
+    [{ output: 'sigmoid' as never }, /output must be one of 'softmax', 'sigmoid-squared-error'; received "sigmoid"/],
+    [{ initialization: 'glorot' as never }, /initialization must be one of 'tutorial', 'deeplearntoolbox'/],
   ])('refuses %o', (options, message) => {
     expect(() => new StackedDenoisingAutoencoder(options)).toThrow(InvalidArgumentError);
     expect(() => new StackedDenoisingAutoencoder(options)).toThrow(message);
+  });
+});
+
+describe('StackedDenoisingAutoencoder initialization', () => {
+  const bound = (fanIn: number, fanOut: number) => 4 * Math.sqrt(6 / (fanIn + fanOut));
+  const spread = (values: Float32Array) => Math.max(...Array.from(values, Math.abs));
+
+  it("starts the tutorial's way by default: zero biases and a zero output layer", () => {
+    const sda = new StackedDenoisingAutoencoder({ inputSize: 30, hiddenSizes: [20], numClasses: 5, tiedWeights: false, seed: 1 });
+    const weights = sda.getWeights();
+    for (const name of ['layer0.b', 'layer0.bPrime', 'output.W', 'output.b']) expect(spread(weights.get(name)!.values), name).toBe(0);
+    expect(spread(weights.get('layer0.W')!.values)).toBeLessThanOrEqual(bound(30, 20));
+    sda.dispose();
+  });
+
+  it("draws every weight and bias, the output layer's included, from DeepLearnToolbox's Uniform(+-4 sqrt(6/(in+out)))", () => {
+    const sda = new StackedDenoisingAutoencoder({
+      inputSize: 30,
+      hiddenSizes: [20],
+      numClasses: 5,
+      tiedWeights: false,
+      initialization: 'deeplearntoolbox',
+      seed: 1,
+    });
+    const weights = sda.getWeights();
+    const expected: Record<string, number> = {
+      'layer0.W': bound(30, 20),
+      'layer0.b': bound(30, 20),
+      'layer0.WPrime': bound(20, 30),
+      'layer0.bPrime': bound(20, 30),
+      'output.W': bound(20, 5),
+      'output.b': bound(20, 5),
+    };
+    for (const [name, limit] of Object.entries(expected)) {
+      const largest = spread(weights.get(name)!.values);
+      expect(largest, name).toBeLessThanOrEqual(limit);
+      // Uniform draws fill the interval: the largest of >= 5 draws is rarely below half the bound.
+      expect(largest, name).toBeGreaterThan(0.4 * limit);
+    }
+    sda.dispose();
   });
 });
 
@@ -81,8 +124,34 @@ describeBackends(TEST_BACKENDS, 'StackedDenoisingAutoencoder', () => {
     sda.dispose();
   });
 
-  it('has negative log-likelihood gradients equal to central finite differences', () => {
-    const sda = new StackedDenoisingAutoencoder({ inputSize: 5, hiddenSizes: [4, 3], numClasses: 3, seed: 3 });
+  it("computes the sigmoid output's squared error and outputs by hand", () => {
+    const sda = new StackedDenoisingAutoencoder({ inputSize: 2, hiddenSizes: [1], numClasses: 2, output: 'sigmoid-squared-error' });
+    // W1 = 0, b1 = 0: the hidden unit is 0.5 for every input, so the logits are 0.5 W + b = [1, 0].
+    sda.setWeights({ 'layer0.W': Float32Array.of(0, 0), 'output.W': Float32Array.of(2, -2), 'output.b': Float32Array.of(0, 1) });
+    const sigmoid = (value: number) => 1 / (1 + Math.exp(-value));
+    const x = tf.tensor2d([
+      [0.3, 0.9],
+      [0.1, 0.4],
+    ]);
+    const y = tf.tensor2d([
+      [1, 0],
+      [0, 1],
+    ]);
+    const loss = sda.loss(x, y);
+    const outputs = sda.predict(x);
+    const classes = sda.predictClasses(x);
+    // 1/2 sum (sigmoid(a) - y)^2 over the classes, averaged over the 2 examples.
+    const expected = (0.5 * ((sigmoid(1) - 1) ** 2 + (sigmoid(0) - 0) ** 2) + 0.5 * ((sigmoid(1) - 0) ** 2 + (sigmoid(0) - 1) ** 2)) / 2;
+    expectArraysClose(loss, [expected], 1e-6);
+    expectArraysClose(outputs, [sigmoid(1), sigmoid(0), sigmoid(1), sigmoid(0)], 1e-6);
+    expect(Array.from(classes.dataSync())).toEqual([0, 0]);
+    expect(sda.output).toBe('sigmoid-squared-error');
+    tf.dispose([x, y, loss, outputs, classes]);
+    sda.dispose();
+  });
+
+  it.each(['softmax', 'sigmoid-squared-error'] as const)('has %s loss gradients equal to central finite differences', (output) => {
+    const sda = new StackedDenoisingAutoencoder({ inputSize: 5, hiddenSizes: [4, 3], numClasses: 3, output, seed: 3 });
     const random = new Random(1);
     sda.setWeights({ 'output.W': Float32Array.from({ length: 9 }, () => random.next() - 0.5) });
     const x = tf.tensor2d(
@@ -95,24 +164,7 @@ describeBackends(TEST_BACKENDS, 'StackedDenoisingAutoencoder', () => {
       [0, 1, 0],
     ]);
     const { loss, gradients } = sda.lossAndGradients(x, y);
-    const epsilon = 1e-2;
-    for (const [name, variable] of sda.variables) {
-      const values = Float32Array.from(variable.dataSync());
-      const numeric = values.map((value, index) => {
-        const at = (shift: number) => {
-          const shifted = Float32Array.from(values);
-          shifted[index] = value + shift;
-          sda.setWeights({ [name]: shifted });
-          const cost = sda.loss(x, y);
-          const result = cost.dataSync()[0];
-          cost.dispose();
-          return result;
-        };
-        return (at(epsilon) - at(-epsilon)) / (2 * epsilon);
-      });
-      sda.setWeights({ [name]: values });
-      expectArraysClose(gradients[name], numeric, 2e-3);
-    }
+    expectFiniteDifferenceGradients(sda, gradients, () => sda.loss(x, y));
     tf.dispose([x, y, loss, ...Object.values(gradients)]);
     sda.dispose();
   });

@@ -11,10 +11,29 @@ import {
   type KnownKeys,
 } from '@sdae/core';
 import { resolveActivation, type Activation, type ActivationName } from './activations';
-import { Classifier } from './classifier';
+import { Classifier, resolveClassifierOutput, type ClassifierOutput } from './classifier';
 import { resolveCorruption, type CorruptionKind } from './corruption';
 import { affine, forwardHiddenLayers, hiddenLayerValues, requireDenseLayersFit, requireFlatInput, requireLayerSizes } from './dense';
 import { DenoisingAutoencoder, RECONSTRUCTION_LOSSES, type ReconstructionLoss } from './denoising-autoencoder';
+import { uniformBound, uniformValues } from './initializers';
+
+/** DeepLearnToolbox's bound for every layer: 4 sqrt(6/(in+out)). */
+function sigmoidBound(fanIn: number, fanOut: number): number {
+  return uniformBound(fanIn, fanOut, 'sigmoid');
+}
+
+/**
+ * How an SdA's weights start:
+ * - `'tutorial'`: the Theano tutorial's: hidden (and untied decoder) weights Uniform(+-4
+ *   sqrt(6/(in+out))) for sigmoid (see `uniformBound`), every bias 0, the output layer 0;
+ * - `'deeplearntoolbox'`: DeepLearnToolbox's `nnsetup`: every weight matrix, the output layer's
+ *   included, with its bias as an extra column drawn from Uniform(+-4 sqrt(6/(in+out))), whatever
+ *   the activation.
+ */
+export type SdaInitialization = 'tutorial' | 'deeplearntoolbox';
+
+/** Every valid {@link SdaInitialization}. */
+export const SDA_INITIALIZATIONS: readonly SdaInitialization[] = ['tutorial', 'deeplearntoolbox'];
 
 /** Options of {@link StackedDenoisingAutoencoder}. */
 export interface StackedDenoisingAutoencoderOptions {
@@ -32,8 +51,12 @@ export interface StackedDenoisingAutoencoderOptions {
   reconstructionLoss?: ReconstructionLoss;
   /** Pretrain with tied dA weights (the tutorial) or a separate decoder matrix per layer (DeepLearnToolbox). @default true */
   tiedWeights?: boolean;
-  /** Number of classes of the softmax layer. @default 10 */
+  /** Number of classes of the output layer. @default 10 */
   numClasses?: number;
+  /** The output units and the fine-tuning loss (see `ClassifierOutput`). @default 'softmax' */
+  output?: ClassifierOutput;
+  /** How the weights start (see {@link SdaInitialization}). @default 'tutorial' */
+  initialization?: SdaInitialization;
   /** Seeds the initial weights and every dA's corruption. @default 0 */
   seed?: number;
 }
@@ -49,6 +72,8 @@ export interface StackedDenoisingAutoencoderConfig {
   reconstructionLoss: ReconstructionLoss;
   tiedWeights: boolean;
   numClasses: number;
+  output: ClassifierOutput;
+  initialization: SdaInitialization;
   seed: number;
 }
 
@@ -61,6 +86,8 @@ const STACKED_DENOISING_AUTOENCODER_OPTION_KEYS: KnownKeys<StackedDenoisingAutoe
   reconstructionLoss: true,
   tiedWeights: true,
   numClasses: true,
+  output: true,
+  initialization: true,
   seed: true,
 };
 
@@ -89,6 +116,8 @@ export function resolveStackedDenoisingAutoencoderOptions(options: StackedDenois
     reconstructionLoss: resolveChoice(caller, 'reconstructionLoss', options.reconstructionLoss ?? 'cross-entropy', RECONSTRUCTION_LOSSES),
     tiedWeights: requireBoolean(caller, 'tiedWeights', options.tiedWeights ?? true),
     numClasses: requirePositiveInteger(caller, 'numClasses', options.numClasses ?? 10),
+    output: resolveClassifierOutput(caller, 'output', options.output ?? 'softmax'),
+    initialization: resolveChoice(caller, 'initialization', options.initialization ?? 'tutorial', SDA_INITIALIZATIONS),
     seed: requireNumber(caller, 'seed', options.seed ?? 0),
   };
   requireDenseLayersFit(caller, 'hiddenSizes', [config.inputSize, ...config.hiddenSizes, config.numClasses]);
@@ -98,7 +127,9 @@ export function resolveStackedDenoisingAutoencoderOptions(options: StackedDenois
 /**
  * A stacked denoising autoencoder (Vincent et al. 2010) as in the Theano tutorial: sigmoid hidden
  * layers whose W and b are shared with one dA each (for greedy layer-wise pretraining), and a
- * softmax layer on top (for supervised fine-tuning with the negative log-likelihood).
+ * softmax layer on top (for supervised fine-tuning with the negative log-likelihood). With
+ * `output: 'sigmoid-squared-error'`, `reconstructionLoss: 'squared-error'`, `tiedWeights: false`
+ * and `initialization: 'deeplearntoolbox'` it is DeepLearnToolbox's SAE instead.
  * Variables `layer{i}.W`, `layer{i}.b`, `output.W`, `output.b`; the dAs' decoder biases
  * `layer{i}.bPrime` (and, untied, decoder weights `layer{i}.WPrime`) are saved with the model but
  * not fine-tuned.
@@ -121,19 +152,22 @@ export class StackedDenoisingAutoencoder extends Classifier<StackedDenoisingAuto
     this.numClasses = config.numClasses;
     this.activation = resolveActivation('StackedDenoisingAutoencoder', 'activation', config.activation);
     const random = new Random(deriveSeed(config.seed, 0));
+    const toolbox = config.initialization === 'deeplearntoolbox';
+    // DeepLearnToolbox draws a layer's bias with its weights (an extra column), from the same bound.
+    const weights = (fanIn: number, fanOut: number) =>
+      toolbox
+        ? uniformValues(fanIn * fanOut, sigmoidBound(fanIn, fanOut), random)
+        : hiddenLayerValues(fanIn, fanOut, config.activation, random);
+    const bias = (fanIn: number, fanOut: number, size: number) =>
+      toolbox ? uniformValues(size, sigmoidBound(fanIn, fanOut), random) : new Float32Array(size);
     let fanIn = config.inputSize;
     config.hiddenSizes.forEach((size, layer) => {
-      const W = this.addVariable(`layer${layer}.W`, [fanIn, size], () => hiddenLayerValues(fanIn, size, config.activation, random));
-      const b = this.addVariable(`layer${layer}.b`, [size], () => new Float32Array(size));
-      const bPrime = this.addVariable(`layer${layer}.bPrime`, [fanIn], () => new Float32Array(fanIn), 'auxiliary');
+      const W = this.addVariable(`layer${layer}.W`, [fanIn, size], () => weights(fanIn, size));
+      const b = this.addVariable(`layer${layer}.b`, [size], () => bias(fanIn, size, size));
+      const bPrime = this.addVariable(`layer${layer}.bPrime`, [fanIn], () => bias(size, fanIn, fanIn), 'auxiliary');
       const WPrime = config.tiedWeights
         ? undefined
-        : this.addVariable(
-            `layer${layer}.WPrime`,
-            [size, fanIn],
-            () => hiddenLayerValues(size, fanIn, config.activation, random),
-            'auxiliary',
-          );
+        : this.addVariable(`layer${layer}.WPrime`, [size, fanIn], () => weights(size, fanIn), 'auxiliary');
       const corruptionRandom = this.addRandomStream(`layer${layer}.corruption`, new Random(deriveSeed(config.seed, 1, layer)));
       const daOptions = {
         visibleSize: fanIn,
@@ -148,8 +182,15 @@ export class StackedDenoisingAutoencoder extends Classifier<StackedDenoisingAuto
       this.autoencoders.push(new DenoisingAutoencoder(daOptions, { W, b, bPrime, WPrime, corruptionRandom }));
       fanIn = size;
     });
-    this.addVariable('output.W', [fanIn, config.numClasses], () => new Float32Array(fanIn * config.numClasses));
-    this.addVariable('output.b', [config.numClasses], () => new Float32Array(config.numClasses));
+    const classes = config.numClasses;
+    this.addVariable('output.W', [fanIn, classes], () =>
+      toolbox ? uniformValues(fanIn * classes, sigmoidBound(fanIn, classes), random) : new Float32Array(fanIn * classes),
+    );
+    this.addVariable('output.b', [classes], () => bias(fanIn, classes, classes));
+  }
+
+  override get output(): ClassifierOutput {
+    return this.config.output;
   }
 
   /** The number of hidden layers. */

@@ -4,9 +4,9 @@ export type { OptimizerName, OptimizerOptions, OptimizerConfig, OptimizerState }
 export { EarlyStopping } from './early-stopping';
 export type { EarlyStoppingOptions, EarlyStoppingState } from './early-stopping';
 export { errorRate, accuracy, confusionMatrix, evaluate } from './metrics';
-export type { Evaluation } from './metrics';
+export type { Evaluation, EvaluationOptions } from './metrics';
 export { formatEpochLog, runWithHooks } from './events';
-export type { EpochLog, StopReason, TrainingResult, TrainingEvent, TrainingHooks } from './events';
+export type { EpochLog, SetEvaluation, StopReason, TrainingResult, TrainingEvent, TrainingHooks } from './events';
 export { DivergenceError } from './errors';
 export type { CheckpointOptions, CommonTrainingOptions } from './loop-options';
 export { ENGINE_NAMES } from './engine-options';
@@ -21,7 +21,9 @@ export { fitClassifier, classifierTraining } from './fit-classifier';
 export type { FitClassifierOptions, ClassifierData } from './fit-classifier';
 export { trainSampled, sampledTraining } from './train-sampled';
 export type { TrainSampledOptions } from './train-sampled';
-export { TUTORIAL_DA, TUTORIAL_SDA, DEEPLEARNTOOLBOX_SAE, NOTEBOOK_CNN, LENET_CNN, CNN_PRESETS } from './presets';
+export { GRADIENT_REDUCTIONS } from './step-engine';
+export type { GradientReduction } from './step-engine';
+export { TUTORIAL_DA, TUTORIAL_SDA, DEEPLEARNTOOLBOX_SAE, NOTEBOOK_CNN, NOTEBOOK_CNN_SUMMED, LENET_CNN, CNN_PRESETS } from './presets';
 export type {
   DenoisingAutoencoderPreset,
   StackedDenoisingAutoencoderPreset,

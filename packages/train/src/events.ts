@@ -18,8 +18,16 @@ export interface EpochLog {
   validationError?: number;
   /** Test error rate, measured when the validation error is a new best. */
   testError?: number;
+  /** The loss and accuracy on each set of the loop's `evaluation` option, by name, when measured after this epoch (iteration). */
+  evaluations?: Record<string, SetEvaluation>;
   /** Wall time of the epoch in seconds. */
   seconds: number;
+}
+
+/** A classifier's loss (its output's, as `Classifier.loss`) and accuracy on a whole set. */
+export interface SetEvaluation {
+  loss: number;
+  accuracy: number;
 }
 
 /** Why training ended. */

@@ -75,3 +75,23 @@ describe('fitClassifier early stopping [cpu]', () => {
     mlp.dispose();
   });
 });
+
+describe('fitClassifier evaluation [cpu]', () => {
+  it('measures every set on the weights of epochs every, 2 every, ... and the last', async () => {
+    const mlp = () => new Mlp({ inputSize: 16, hiddenSizes: [6], numClasses: 2, seed: 5 });
+    const common = { batchSize: 16, learningRate: 0.5, earlyStopping: false } as const;
+    const model = mlp();
+    const result = await fitClassifier(model, { train: data.train }, { ...common, epochs: 5, evaluation: { every: 2, sets: data } });
+    expect(result.history.flatMap((log) => (log.evaluations === undefined ? [] : [log.epoch]))).toEqual([1, 3, 4]);
+    expect(Object.keys(result.history[1].evaluations!)).toEqual(['train', 'validation', 'test']);
+    const short = mlp();
+    await fitClassifier(short, { train: data.train }, { ...common, epochs: 2 });
+    for (const [name, set] of Object.entries(data)) {
+      const { loss, accuracy } = await evaluate(short, set);
+      expect(result.history[1].evaluations![name]).toEqual({ loss: expect.closeTo(loss, 6), accuracy });
+      expect(result.history[4].evaluations![name]!.loss).toBeCloseTo((await evaluate(model, set)).loss, 6);
+    }
+    model.dispose();
+    short.dispose();
+  });
+});

@@ -14,7 +14,7 @@ import {
   type CommonTrainingOptions,
 } from './loop-options';
 import { checkpointIfDue, eventLoopYielder, once, restoreWeights, snapshotWeights, writeCheckpoint } from './loop-step';
-import { evaluate } from './metrics';
+import { evaluate, evaluateSets, evaluationDue, resolveEvaluation, type EvaluationOptions } from './metrics';
 import { Optimizer } from './optimizers';
 import { classifierBatch, classifierStepSpec, createStepRunner, type StepOutcome, type StepRunner } from './step-engine';
 
@@ -40,12 +40,15 @@ export interface FitClassifierOptions extends CommonTrainingOptions {
   earlyStopping?: boolean | EarlyStoppingOptions;
   /** At the end, put back the weights of the best validation error. @default true */
   restoreBestWeights?: boolean;
+  /** Sets whose loss and accuracy are measured every `every` epochs (and after the last), into the logs' `evaluations`. @default none */
+  evaluation?: EvaluationOptions;
 }
 
 const OPTION_KEYS: KnownKeys<Omit<FitClassifierOptions, keyof CommonTrainingOptions>> = {
   epochs: true,
   earlyStopping: true,
   restoreBestWeights: true,
+  evaluation: true,
 };
 
 /**
@@ -75,6 +78,7 @@ export async function* classifierTraining(
   requireClassifierSet(caller, 'data.train', train, model.numClasses, resolved.batchSize);
   if (validation !== undefined) requireClassifierSet(caller, 'data.validation', validation, model.numClasses);
   if (test !== undefined) requireClassifierSet(caller, 'data.test', test, model.numClasses);
+  const evaluation = resolveEvaluation(caller, options.evaluation, model.numClasses);
   const batchesPerEpoch = Math.min(batchCount(train.count, resolved.batchSize), resolved.batchesPerEpoch ?? Number.POSITIVE_INFINITY);
   const stopping =
     earlyStoppingOption === false || validation === undefined
@@ -175,6 +179,9 @@ export async function* classifierTraining(
         if (stopReason === 'completed' && stopping?.shouldStop(state.iterations - 1) === true) stopReason = 'early-stopping';
       }
       log.seconds = (performance.now() - epochStarted) / 1000;
+      if (evaluationDue(evaluation, epoch, epochs) || (evaluation !== undefined && stopReason === 'early-stopping')) {
+        log.evaluations = await evaluateSets(model, evaluation!);
+      }
       state.history.push(log);
       state.nextEpoch = epoch + 1;
       state.earlyStopping = stopping?.getState();

@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, requireKnownKeys, type KnownKeys } from '@sdae/core';
+import { InvalidArgumentError, requireKnownKeys, requirePositiveInteger, type KnownKeys } from '@sdae/core';
 import { epochBatches, type ImageSet } from '@sdae/datasets';
 import { batchToTensors } from '@sdae/datasets/tensors';
 import type { Classifier } from '@sdae/layers';
+import type { SetEvaluation } from './events';
 import { requireClassifierSet } from './loop-options';
 
 function requireSameLength(caller: string, predicted: ArrayLike<number>, labels: ArrayLike<number>): void {
@@ -57,7 +58,7 @@ export function confusionMatrix(predicted: ArrayLike<number>, labels: ArrayLike<
 
 /** A classifier's performance on a set. */
 export interface Evaluation {
-  /** Mean negative log-likelihood. */
+  /** The model's loss averaged over the set: the mean negative log-likelihood of a softmax output, the squared error of sigmoid outputs. */
   loss: number;
   errorRate: number;
   accuracy: number;
@@ -67,7 +68,7 @@ export interface Evaluation {
 
 /**
  * Classifies every example of `set` in batches (the last, smaller one included) and measures the
- * mean negative log-likelihood, error rate and accuracy.
+ * model's mean loss (see `Classifier.loss`), error rate and accuracy.
  *
  * @example const { errorRate } = await evaluate(model, mnist.test);
  */
@@ -87,4 +88,64 @@ export async function evaluate(model: Classifier, set: ImageSet, options: { batc
   }
   const rate = errorRate(predictions, set.labels);
   return { loss: lossSum / set.count, errorRate: rate, accuracy: 1 - rate, predictions };
+}
+
+/**
+ * The `evaluation` option of the classifier loops: measure the loss and accuracy on whole sets
+ * while training, for curves on every split. Results land in the epoch logs' `evaluations`.
+ */
+export interface EvaluationOptions {
+  /** Measure after every this many epochs (iterations, for trainSampled) and after the last. @default 1 */
+  every?: number;
+  /** The sets to measure, by name, e.g. `{ train, validation, test }`. Required. */
+  sets: Record<string, ImageSet>;
+}
+
+/** A resolved {@link EvaluationOptions}. */
+export interface ResolvedEvaluation {
+  every: number;
+  sets: [string, ImageSet][];
+}
+
+const EVALUATION_KEYS: KnownKeys<EvaluationOptions> = { every: true, sets: true };
+
+/**
+ * Checks a loop's `evaluation` option: known keys, `every` a whole number >= 1, each set a
+ * labelled image set of the model's classes.
+ *
+ * @throws {InvalidArgumentError} naming `evaluation.every` or `evaluation.sets.<name>`.
+ */
+export function resolveEvaluation(
+  caller: string,
+  evaluation: EvaluationOptions | undefined,
+  numClasses: number,
+): ResolvedEvaluation | undefined {
+  if (evaluation === undefined) return undefined;
+  requireKnownKeys(caller, 'evaluation', evaluation, EVALUATION_KEYS);
+  const every = requirePositiveInteger(caller, 'evaluation.every', evaluation.every ?? 1);
+  if (typeof evaluation.sets !== 'object' || evaluation.sets === null || Object.keys(evaluation.sets).length === 0) {
+    throw new InvalidArgumentError(
+      'evaluation.sets',
+      evaluation.sets,
+      `${caller}: evaluation.sets must name at least one image set, e.g. { train, test }; received ${JSON.stringify(evaluation.sets) ?? String(evaluation.sets)}.`,
+    );
+  }
+  const sets = Object.entries(evaluation.sets);
+  for (const [name, set] of sets) requireClassifierSet(caller, `evaluation.sets.${name}`, set, numClasses);
+  return { every, sets };
+}
+
+/** Whether a loop measures its evaluation sets after epoch (iteration) `index` of `count`. */
+export function evaluationDue(evaluation: ResolvedEvaluation | undefined, index: number, count: number): boolean {
+  return evaluation !== undefined && ((index + 1) % evaluation.every === 0 || index + 1 === count);
+}
+
+/** The loss and accuracy of `model` on each set, by name. */
+export async function evaluateSets(model: Classifier, evaluation: ResolvedEvaluation): Promise<Record<string, SetEvaluation>> {
+  const results: Record<string, SetEvaluation> = {};
+  for (const [name, set] of evaluation.sets) {
+    const { loss, accuracy } = await evaluate(model, set);
+    results[name] = { loss, accuracy };
+  }
+  return results;
 }

@@ -8,6 +8,7 @@ import type { EngineName, EngineReport } from './engine-options';
 import type { TrainingResult } from './events';
 import { fitClassifier } from './fit-classifier';
 import type { OptimizerName } from './optimizers';
+import { DEEPLEARNTOOLBOX_SAE } from './presets';
 import { pretrainStack } from './pretrain-stack';
 import { trainAutoencoder } from './train-autoencoder';
 import { trainSampled } from './train-sampled';
@@ -137,6 +138,21 @@ describe('the native engine against tfjs cpu', () => {
           onEngine,
           stepsPerRun: STEPS,
         });
+        return { ...finetuning, history: [...pretraining.history, ...finetuning.history] };
+      },
+    );
+  });
+
+  it("pretrains and fine-tunes DeepLearnToolbox's SAE identically (untied squared-error dAs, sigmoid outputs, momentum)", async () => {
+    const data = { train: sliceImageSet(flat, 0, 64) };
+    // The preset's loops on 16-pixel images: 2 epochs of 8 batches, so that 8 steps run as one graph.
+    const { earlyStopping, ...training } = { ...DEEPLEARNTOOLBOX_SAE.finetuning, epochs: 2, batchSize: 8 };
+    await expectSameRun(
+      () => new StackedDenoisingAutoencoder({ ...DEEPLEARNTOOLBOX_SAE.model, inputSize: 16, hiddenSizes: [12, 8], numClasses: 2, seed: 4 }),
+      async (model, engine, onEngine) => {
+        const sda = model as StackedDenoisingAutoencoder;
+        const pretraining = await pretrainStack(sda, data.train, { ...training, engine, onEngine, stepsPerRun: STEPS });
+        const finetuning = await fitClassifier(sda, data, { ...training, earlyStopping, engine, onEngine, stepsPerRun: STEPS });
         return { ...finetuning, history: [...pretraining.history, ...finetuning.history] };
       },
     );

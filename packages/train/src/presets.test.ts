@@ -1,6 +1,6 @@
 import { resolveDenoisingAutoencoderOptions, resolveReluCnnOptions, resolveStackedDenoisingAutoencoderOptions } from '@sdae/layers';
 import { describe, expect, it } from 'vitest';
-import { CNN_PRESETS, DEEPLEARNTOOLBOX_SAE, LENET_CNN, NOTEBOOK_CNN, TUTORIAL_DA, TUTORIAL_SDA } from './presets';
+import { CNN_PRESETS, DEEPLEARNTOOLBOX_SAE, LENET_CNN, NOTEBOOK_CNN, NOTEBOOK_CNN_SUMMED, TUTORIAL_DA, TUTORIAL_SDA } from './presets';
 
 describe('TUTORIAL_DA', () => {
   it("holds the dA tutorial's 784-500 sigmoid dA with tied weights, cross-entropy and 30% masking", () => {
@@ -40,7 +40,7 @@ describe('TUTORIAL_SDA', () => {
 });
 
 describe('DEEPLEARNTOOLBOX_SAE', () => {
-  it('holds the 784-100-100-10 sigmoid SAE of untied squared-error autoencoders with 50% masking', () => {
+  it('holds the 784-100-100-10 sigmoid SAE of untied squared-error autoencoders with 50% masking and sigmoid outputs', () => {
     const config = resolveStackedDenoisingAutoencoderOptions(DEEPLEARNTOOLBOX_SAE.model);
     expect(config).toMatchObject({
       inputSize: 784,
@@ -51,13 +51,25 @@ describe('DEEPLEARNTOOLBOX_SAE', () => {
       corruptionLevels: [0.5, 0.5],
       reconstructionLoss: 'squared-error',
       tiedWeights: false,
+      output: 'sigmoid-squared-error',
+      initialization: 'deeplearntoolbox',
     });
   });
 
-  it('trains one epoch of pretraining and one of fine-tuning at lr 1, momentum 0.5, batch 100, without early stopping', () => {
+  it('trains one shuffled epoch of pretraining and one of fine-tuning at lr 1, momentum 0.5, batch 100, without early stopping', () => {
     const optimizer = { name: 'momentum', learningRate: 1, momentum: 0.5 };
-    expect(DEEPLEARNTOOLBOX_SAE.pretraining).toEqual({ epochs: 1, batchSize: 100, optimizer });
-    expect(DEEPLEARNTOOLBOX_SAE.finetuning).toEqual({ epochs: 1, batchSize: 100, optimizer, earlyStopping: false });
+    expect(DEEPLEARNTOOLBOX_SAE.pretraining).toEqual({ epochs: 1, batchSize: 100, order: 'shuffled', optimizer });
+    expect(DEEPLEARNTOOLBOX_SAE.finetuning).toEqual({ epochs: 1, batchSize: 100, order: 'shuffled', optimizer, earlyStopping: false });
+  });
+});
+
+describe('NOTEBOOK_CNN_SUMMED', () => {
+  it("is the notebook network trained with the notebook's own rule: summed gradients at learning rate 0.01", () => {
+    expect(NOTEBOOK_CNN_SUMMED.model).toEqual(NOTEBOOK_CNN.model);
+    expect(NOTEBOOK_CNN_SUMMED.training).toEqual({
+      loop: 'sampled',
+      options: { ...NOTEBOOK_CNN.training.options, learningRate: 0.01, gradientReduction: 'sum' },
+    });
   });
 });
 

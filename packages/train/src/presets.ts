@@ -94,10 +94,13 @@ export const TUTORIAL_SDA: StackedDenoisingAutoencoderPreset = deepFreeze({
 });
 
 /**
- * DeepLearnToolbox's SAE (`test_example_SAE.m`): 784-100-100-10, sigmoid, untied autoencoders
- * trained with squared error, masking 0.5, SGD with momentum 0.5 at learning rate 1, minibatches
- * of 100, one epoch of pretraining per layer and one of fine-tuning on all 60,000 images, no
- * early stopping. It reported 8.26% test error with 50% masking and 9.33% without noise (set
+ * DeepLearnToolbox's SAE (`test_example_SAE.m`, `saesetup` / `nnsetup` defaults): 784-100-100-10,
+ * sigmoid, untied autoencoders trained with squared error (`1/2 sum e^2 / batch`), masking 0.5,
+ * sigmoid output units trained with squared error, every weight and bias drawn from
+ * Uniform(+-4 sqrt(6/(in+out))) (`initialization: 'deeplearntoolbox'`), SGD with momentum 0.5 at
+ * learning rate 1, minibatches of 100 in a fresh random order each epoch (`nntrain`'s
+ * `randperm`), one epoch of pretraining per layer and one of fine-tuning on all 60,000 images,
+ * no early stopping. It reported 8.26% test error with 50% masking and 9.33% without noise (set
  * `corruptionLevels` to `[0, 0]`); its own test asserts < 16%.
  *
  * @example
@@ -107,9 +110,23 @@ export const TUTORIAL_SDA: StackedDenoisingAutoencoderPreset = deepFreeze({
  */
 export const DEEPLEARNTOOLBOX_SAE: StackedDenoisingAutoencoderPreset = deepFreeze({
   source: 'DeepLearnToolbox, tests/test_example_SAE.m (saesetup / nnsetup defaults)',
-  model: { inputSize: 784, hiddenSizes: [100, 100], corruptionLevels: [0.5, 0.5], reconstructionLoss: 'squared-error', tiedWeights: false },
-  pretraining: { epochs: 1, batchSize: 100, optimizer: { name: 'momentum', learningRate: 1, momentum: 0.5 } },
-  finetuning: { epochs: 1, batchSize: 100, optimizer: { name: 'momentum', learningRate: 1, momentum: 0.5 }, earlyStopping: false },
+  model: {
+    inputSize: 784,
+    hiddenSizes: [100, 100],
+    corruptionLevels: [0.5, 0.5],
+    reconstructionLoss: 'squared-error',
+    tiedWeights: false,
+    output: 'sigmoid-squared-error',
+    initialization: 'deeplearntoolbox',
+  },
+  pretraining: { epochs: 1, batchSize: 100, order: 'shuffled', optimizer: { name: 'momentum', learningRate: 1, momentum: 0.5 } },
+  finetuning: {
+    epochs: 1,
+    batchSize: 100,
+    order: 'shuffled',
+    optimizer: { name: 'momentum', learningRate: 1, momentum: 0.5 },
+    earlyStopping: false,
+  },
 });
 
 /**
@@ -126,6 +143,23 @@ export const NOTEBOOK_CNN: ReluCnnTrainingPreset<SampledCnnTraining> = deepFreez
   source: 'the numpy notebook "ReLU CNN" (sdae reference: Networks from the numpy notebook)',
   model: { preset: 'notebook' },
   training: { loop: 'sampled', options: { iterations: 3000, batchSize: 100, optimizer: 'sgd', learningRate: 0.1 } },
+});
+
+/**
+ * {@link NOTEBOOK_CNN} with the notebook's own update rule: each step subtracts the learning rate
+ * times the minibatch's summed gradients (`gradientReduction: 'sum'`), at learning rate 0.01.
+ *
+ * @example
+ * const cnn = new ReluCnn(NOTEBOOK_CNN_SUMMED.model);
+ * await trainSampled(cnn, mnist.train, NOTEBOOK_CNN_SUMMED.training.options);
+ */
+export const NOTEBOOK_CNN_SUMMED: ReluCnnTrainingPreset<SampledCnnTraining> = deepFreeze({
+  source: 'the numpy notebook "ReLU CNN", its update rule (summed gradients, lr 0.01)',
+  model: { preset: 'notebook' },
+  training: {
+    loop: 'sampled',
+    options: { iterations: 3000, batchSize: 100, optimizer: 'sgd', learningRate: 0.01, gradientReduction: 'sum' },
+  },
 });
 
 /**

@@ -81,17 +81,41 @@ export function autoencoderStepSpec(
   };
 }
 
-/** The step of a classifier; with `classes`, the step also returns each example's predicted class. */
-export function classifierStepSpec(model: Classifier, optimizer: Optimizer, classes: boolean): StepSpec {
+/**
+ * How a minibatch's gradients combine into one update: `'mean'` is the gradient of the loss
+ * averaged over the batch (the tutorials'); `'sum'` is the sum of the examples' gradients (the
+ * numpy notebook's), batch-size times larger, so the learning rate acts per example.
+ */
+export type GradientReduction = 'mean' | 'sum';
+
+/** Every valid {@link GradientReduction}. */
+export const GRADIENT_REDUCTIONS: readonly GradientReduction[] = ['mean', 'sum'];
+
+/**
+ * The step of a classifier; with `classes`, the step also returns each example's predicted class.
+ * With `gradientReduction: 'sum'` the update uses the summed gradients (the logged loss stays the mean).
+ */
+export function classifierStepSpec(
+  model: Classifier,
+  optimizer: Optimizer,
+  classes: boolean,
+  gradientReduction: GradientReduction = 'mean',
+): StepSpec {
   const trained = model.variables;
   const tensors = (batch: StepBatch) => ({
     x: tf.tensor(batch.x, batch.xShape),
     y: tf.tensor2d(batch.y!, batch.yShape as [number, number]),
   });
+  // Called inside a tidy: the mean-loss gradients times the batch size are the summed gradients.
+  const reduce = (gradients: Record<string, tf.Tensor>, batchSize: number): Record<string, tf.Tensor> =>
+    gradientReduction === 'mean'
+      ? gradients
+      : Object.fromEntries(Object.entries(gradients).map(([name, gradient]) => [name, tf.mul(gradient, batchSize)]));
   return {
     tfjs: (batch) => {
       const { x, y } = tensors(batch);
-      return classes ? model.lossGradientsAndClasses(x, y) : model.lossAndGradients(x, y);
+      const step = classes ? model.lossGradientsAndClasses(x, y) : model.lossAndGradients(x, y);
+      return { ...step, gradients: reduce(step.gradients, batch.xShape[0]!) };
     },
     state: () => new Map([...trained, ...prefixed('slot:', optimizer.slotsFor(trained))]),
     noise: () => ({}),
@@ -100,7 +124,7 @@ export function classifierStepSpec(model: Classifier, optimizer: Optimizer, clas
       const step = classes
         ? model.lossGradientsAndClasses(x!, y as tf.Tensor2D)
         : { ...model.lossAndGradients(x!, y as tf.Tensor2D), classes: undefined };
-      optimizer.update(trained, step.gradients, hyperparameters as Record<string, tf.Scalar>);
+      optimizer.update(trained, reduce(step.gradients, x!.shape[0]!), hyperparameters as Record<string, tf.Scalar>);
       return step.classes === undefined ? { loss: step.loss } : { loss: step.loss, classes: step.classes };
     },
     models: [model],

@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { describeBackends, TEST_BACKENDS } from '@sdae/backend/testing';
+import { describeBackends, expectArraysClose, TEST_BACKENDS } from '@sdae/backend/testing';
 import { barsAndStripes } from '@sdae/datasets';
 import { LogisticRegression, Mlp } from '@sdae/layers';
 import { describe, expect, it } from 'vitest';
 import { formatEpochLog } from './events';
+import { evaluate } from './metrics';
 import { trainSampled } from './train-sampled';
 
 const set = barsAndStripes({ size: 4, count: 200, seed: 6 });
@@ -44,5 +45,70 @@ describe('trainSampled resume [cpu]', () => {
     expect(resumedResult.history.map((log) => log.cost)).toEqual(fullResult.history.map((log) => log.cost));
     full.dispose();
     resumed.dispose();
+  });
+});
+
+describe('trainSampled evaluation [cpu]', () => {
+  const mlp = () => new Mlp({ inputSize: 16, hiddenSizes: [12], numClasses: 2, seed: 2 });
+  const others = { train: set, test: barsAndStripes({ size: 4, count: 40, seed: 9 }) };
+
+  it.each(['tfjs', 'native'] as const)(
+    'measures every set on the weights of iterations every, 2 every, ... and the last (%s engine)',
+    async (engine) => {
+      // Four steps per native run: iteration 4 ends mid-run, so the loop must run the pending steps before measuring.
+      const common = { batchSize: 10, seed: 4, learningRate: 0.3, engine, stepsPerRun: 4 } as const;
+      const model = mlp();
+      const result = await trainSampled(model, set, { ...common, iterations: 12, evaluation: { every: 5, sets: others } });
+      const measured = result.history.flatMap((log) => (log.evaluations === undefined ? [] : [log.epoch]));
+      expect(measured).toEqual([4, 9, 11]);
+      // The same 5 sampled minibatches, then a plain evaluate: what the long run measured at iteration 4.
+      const short = mlp();
+      await trainSampled(short, set, { ...common, iterations: 5 });
+      for (const [name, data] of Object.entries(others)) {
+        const { loss, accuracy } = await evaluate(short, data);
+        expect(result.history[4].evaluations![name]!.loss).toBeCloseTo(loss, 5);
+        expect(result.history[4].evaluations![name]!.accuracy).toBe(accuracy);
+        expect(result.history[11].evaluations![name]!.loss).toBeCloseTo((await evaluate(model, data)).loss, 5);
+      }
+      model.dispose();
+      short.dispose();
+    },
+  );
+
+  it.each([
+    ['every 0', { every: 0, sets: { train: set } }, 'trainSampled: evaluation.every must be a whole number >= 1; received 0'],
+    ['no sets', { sets: {} }, 'trainSampled: evaluation.sets must name at least one image set, e.g. { train, test }; received {}.'],
+    ['an unknown key', { sets: { train: set }, often: true }, /unknown option 'often'/],
+  ])('refuses an evaluation with %s', async (_case, evaluation, message) => {
+    const model = mlp();
+    await expect(trainSampled(model, set, { iterations: 2, evaluation: evaluation as never })).rejects.toThrow(message);
+    model.dispose();
+  });
+});
+
+describe('trainSampled gradientReduction [cpu]', () => {
+  it.each(['tfjs', 'native'] as const)(
+    "'sum' at learning rate r takes the steps of 'mean' at r times the batch size (%s engine)",
+    async (engine) => {
+      const common = { iterations: 6, batchSize: 10, seed: 2, engine, optimizer: 'momentum' } as const;
+      const summed = new Mlp({ inputSize: 16, hiddenSizes: [5], numClasses: 2, seed: 3 });
+      const averaged = new Mlp({ inputSize: 16, hiddenSizes: [5], numClasses: 2, seed: 3 });
+      const summedRun = await trainSampled(summed, set, { ...common, learningRate: 0.02, gradientReduction: 'sum' });
+      const averagedRun = await trainSampled(averaged, set, { ...common, learningRate: 0.2 });
+      // The logged loss is the mean either way.
+      expect(summedRun.history.map((log) => log.cost)).toEqual(averagedRun.history.map((log) => expect.closeTo(log.cost, 5)));
+      const weights = averaged.getWeights();
+      for (const [name, { values }] of summed.getWeights()) expectArraysClose(values, weights.get(name)!.values, 1e-5);
+      summed.dispose();
+      averaged.dispose();
+    },
+  );
+
+  it('refuses an unknown reduction, naming the valid ones', async () => {
+    const model = new LogisticRegression({ inputSize: 16, numClasses: 2 });
+    await expect(trainSampled(model, set, { iterations: 1, gradientReduction: 'total' as never })).rejects.toThrow(
+      `trainSampled: gradientReduction must be one of 'mean', 'sum'; received "total".`,
+    );
+    model.dispose();
   });
 });

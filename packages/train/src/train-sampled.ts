@@ -1,13 +1,22 @@
 import type { KnownKeys } from '@sdae/core';
-import { requireNonNegativeInteger } from '@sdae/core';
+import { requireNonNegativeInteger, resolveChoice } from '@sdae/core';
 import { sampledBatches, type Batch, type ImageSet } from '@sdae/datasets';
 import type { Classifier } from '@sdae/layers';
 import { restoreCheckpoint, type LoopState } from './checkpoint';
-import { runWithHooks, type StopReason, type TrainingEvent, type TrainingHooks, type TrainingResult } from './events';
+import { runWithHooks, type EpochLog, type StopReason, type TrainingEvent, type TrainingHooks, type TrainingResult } from './events';
 import { dataFingerprint, loopSettings, requireClassifierSet, resolveCommonOptions, type CommonTrainingOptions } from './loop-options';
 import { checkpointDue, eventLoopYielder, once, snapshotWeights, writeCheckpoint } from './loop-step';
+import { evaluateSets, evaluationDue, resolveEvaluation, type EvaluationOptions } from './metrics';
 import { Optimizer } from './optimizers';
-import { classifierBatch, classifierStepSpec, createStepRunner, type StepOutcome, type StepRunner } from './step-engine';
+import {
+  GRADIENT_REDUCTIONS,
+  classifierBatch,
+  classifierStepSpec,
+  createStepRunner,
+  type GradientReduction,
+  type StepOutcome,
+  type StepRunner,
+} from './step-engine';
 
 /** The defaults of {@link trainSampled}: the numpy notebook's. */
 const DEFAULTS = { iterations: 3000, batchSize: 100, learningRate: 0.1 } as const;
@@ -20,9 +29,20 @@ export interface TrainSampledOptions extends CommonTrainingOptions {
   batchSize?: number;
   /** The learning rate on the mean loss; overrides the optimiser's. @default 0.1 (the notebook's 0.001 on summed gradients) */
   learningRate?: number;
+  /**
+   * How a minibatch's gradients combine: `'mean'` (of the mean loss) or `'sum'` (the numpy
+   * notebook's summed gradients, batch-size times larger). @default 'mean'
+   */
+  gradientReduction?: GradientReduction;
+  /** Sets whose loss and accuracy are measured every `every` iterations (and after the last), into the logs' `evaluations`. @default none */
+  evaluation?: EvaluationOptions;
 }
 
-const OPTION_KEYS: KnownKeys<Omit<TrainSampledOptions, keyof CommonTrainingOptions>> = { iterations: true };
+const OPTION_KEYS: KnownKeys<Omit<TrainSampledOptions, keyof CommonTrainingOptions>> = {
+  iterations: true,
+  gradientReduction: true,
+  evaluation: true,
+};
 
 /**
  * The numpy notebook's mode: each iteration samples a random minibatch (with replacement across
@@ -40,18 +60,27 @@ export async function* sampledTraining(
   const iterations = requireNonNegativeInteger(caller, 'iterations', options.iterations ?? DEFAULTS.iterations);
   const resolved = resolveCommonOptions(caller, options, DEFAULTS, OPTION_KEYS);
   requireClassifierSet(caller, 'set', set, model.numClasses);
+  const evaluation = resolveEvaluation(caller, options.evaluation, model.numClasses);
+  const gradientReduction = resolveChoice(caller, 'gradientReduction', options.gradientReduction ?? 'mean', GRADIENT_REDUCTIONS);
   const started = performance.now();
   const optimizer = new Optimizer(resolved.optimizer);
   let state: LoopState = { loop: 'sampled', nextEpoch: 0, iterations: 0, history: [] };
   let runner: StepRunner | undefined;
-  const settings = once(() => loopSettings(resolved, { iterations, data: dataFingerprint(set) }));
+  const settings = once(() =>
+    loopSettings(resolved, {
+      iterations,
+      // Recorded only when summed, so that checkpoints written before the option existed still resume.
+      ...(gradientReduction === 'sum' ? { gradientReduction } : {}),
+      data: dataFingerprint(set),
+    }),
+  );
   const pause = eventLoopYielder();
   try {
     if (resolved.resume !== undefined)
       state = restoreCheckpoint(resolved.resume, model, optimizer, { loop: 'sampled', settings: settings() });
     // Read once: reading a model's variables syncs the weights a native engine holds.
     const variables = model.variables;
-    runner = await createStepRunner(caller, resolved, classifierStepSpec(model, optimizer, true), optimizer);
+    runner = await createStepRunner(caller, resolved, classifierStepSpec(model, optimizer, true, gradientReduction), optimizer);
     yield { type: 'engine', stage: 'sampled', ...runner.report };
     let stopReason: StopReason = 'completed';
     let lastGood = snapshotWeights(model);
@@ -59,7 +88,8 @@ export async function* sampledTraining(
     let groupStarted = performance.now();
     // The batches submitted and not completed yet, by iteration.
     const submitted = new Map<number, Batch>();
-    const completed = function* (steps: StepOutcome[]): Generator<TrainingEvent> {
+    // `evaluations` belong to the last of `steps`, measured on the weights after it.
+    const completed = function* (steps: StepOutcome[], evaluations?: EpochLog['evaluations']): Generator<TrainingEvent> {
       if (steps.length === 0) return;
       // Steps the engine ran together share the time since the last completed one.
       const seconds = (performance.now() - groupStarted) / 1000 / steps.length;
@@ -72,7 +102,9 @@ export async function* sampledTraining(
         const accuracy = countCorrect(classes!, batch.labels) / batch.size;
         state.iterations++;
         yield { type: 'batch-end', stage: 'sampled', epoch: 0, batch: iteration, iteration, loss: cost };
-        state.history.push({ stage: 'sampled', epoch: iteration, iterations: state.iterations, cost, accuracy, seconds });
+        const log: EpochLog = { stage: 'sampled', epoch: iteration, iterations: state.iterations, cost, accuracy, seconds };
+        if (evaluations !== undefined && iteration === steps.at(-1)!.context.batch) log.evaluations = evaluations;
+        state.history.push(log);
         state.nextEpoch = iteration + 1;
         yield { type: 'epoch-end', log: state.history.at(-1)! };
       }
@@ -93,7 +125,15 @@ export async function* sampledTraining(
       submitted.set(iteration, batch);
       const context = { caller, owner: model, variables, optimizer, lastGood, epoch: 0, batch: iteration };
       // One forward pass gives the step and the minibatch accuracy.
-      yield* completed(await runner.submit(classifierBatch(batch, model.inputLayout), context));
+      const steps = await runner.submit(classifierBatch(batch, model.inputLayout), context);
+      if (evaluationDue(evaluation, iteration, iterations)) {
+        // Measured on this iteration's weights: run what is pending (this step last), then read them.
+        steps.push(...(await runner.flush()));
+        runner.sync();
+        yield* completed(steps, await evaluateSets(model, evaluation!));
+      } else {
+        yield* completed(steps);
+      }
       if (checkpointDue(resolved, iteration + 1)) {
         // The checkpoint holds this iteration's weights and slots: run what is pending, then read them.
         yield* completed(await runner.flush());

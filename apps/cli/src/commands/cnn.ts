@@ -1,20 +1,23 @@
 import { Option, type Command } from 'commander';
 import * as tf from '@tensorflow/tfjs-core';
-import { ReluCnn, saveModel } from '@sdae/layers';
+import { ReluCnn, resolveReluCnnOptions, saveModel, type ConvolutionOptions } from '@sdae/layers';
 import {
+  GRADIENT_REDUCTIONS,
   LENET_CNN,
   NOTEBOOK_CNN,
+  NOTEBOOK_CNN_SUMMED,
   OPTIMIZER_NAMES,
-  confusionMatrix,
   evaluate,
   fitClassifier,
   trainSampled,
   type EpochLog,
+  type GradientReduction,
   type OptimizerName,
   type TrainingResult,
 } from '@sdae/train';
-import { confusionMatrixChart, lineChart } from '@sdae/vis';
+import { lineChart } from '@sdae/vis';
 import { batchCount } from '@sdae/datasets';
+import { classifierResult } from '../classifier-result';
 import { filtersPng, requireBatchFits, startExperiment, trainingControls, writeReport } from '../experiment';
 import {
   addCommand,
@@ -42,7 +45,23 @@ const FLAGS = {
   optimizer: flag<OptimizerName | undefined>(() =>
     new Option('--optimizer <name>', 'default: sgd for notebook, adam for lenet').choices(OPTIMIZER_NAMES),
   ),
-  learningRate: learningRateFlag({ description: 'default: 0.1 for notebook, 0.001 for lenet', default: undefined }),
+  learningRate: learningRateFlag({
+    description: 'default: 0.1 for notebook (0.01 with --gradients sum), 0.001 for lenet',
+    default: undefined,
+  }),
+  gradients: flag<GradientReduction>(() =>
+    new Option('--gradients <reduction>', "notebook: step on the minibatch's mean gradient, or its sum (the notebook's own update rule)")
+      .choices(GRADIENT_REDUCTIONS)
+      .default('mean'),
+  ),
+  filters: flag<number | undefined>(() =>
+    new Option('--filters <n>', "notebook: 5x5 filters of the convolution (default 1, the notebook's)").argParser(positiveInteger),
+  ),
+  pool: flag<number | undefined>(() =>
+    new Option('--pool <k>', 'notebook: max-pool the feature maps in k x k windows after the ReLU (default none)').argParser(
+      positiveInteger,
+    ),
+  ),
   batchSize: batchSizeFlag({ description: 'default: 100 for notebook, 50 for lenet', default: undefined }),
   ...experimentFlags('runs/cnn'),
   ...engineFlags,
@@ -59,12 +78,29 @@ export type CnnFlags = FlagValues<typeof FLAGS>;
  */
 const PRESET_TRAINING = {
   notebook: { ...NOTEBOOK_CNN.training.options, epochs: undefined },
+  'notebook, summed gradients': { ...NOTEBOOK_CNN_SUMMED.training.options, epochs: undefined },
   lenet: {
     ...LENET_CNN.training.phases[0]!,
     iterations: undefined,
     epochs: LENET_CNN.training.phases.reduce((total, phase) => total + phase.epochs, 0),
   },
 } as const;
+
+/** The notebook network with `--filters` and `--pool` applied to its convolution (nothing when neither is given). */
+function notebookConvolutions(flags: CnnFlags): { convolutions?: ConvolutionOptions[] } {
+  if (flags.filters === undefined && flags.pool === undefined) return {};
+  const [convolution] = resolveReluCnnOptions({ preset: 'notebook' }).convolutions;
+  return { convolutions: [{ ...convolution!, filters: flags.filters ?? convolution!.filters, pool: flags.pool ?? convolution!.pool }] };
+}
+
+/** The network's name in logs and the report: the preset, with the notebook's filters and pooling when changed. */
+function cnnName(flags: CnnFlags): string {
+  const changes = [
+    ...(flags.filters === undefined ? [] : [`${flags.filters} filters`]),
+    ...(flags.pool === undefined ? [] : [`pool ${flags.pool}`]),
+  ];
+  return `'${flags.preset}'${changes.length === 0 ? '' : ` (${changes.join(', ')})`}`;
+}
 
 /**
  * `sdae cnn --preset notebook|lenet`: trains a ReLU CNN on MNIST and writes its loss and accuracy
@@ -73,14 +109,15 @@ const PRESET_TRAINING = {
 export async function cnnCommand(flags: CnnFlags, output: Output): Promise<void> {
   const experiment = await startExperiment(flags, output);
   const { mnist, log } = experiment;
-  const defaults = PRESET_TRAINING[flags.preset];
+  const defaults = PRESET_TRAINING[flags.gradients === 'sum' ? 'notebook, summed gradients' : flags.preset];
   const optimizer = flags.optimizer ?? defaults.optimizer;
   const learningRate = flags.learningRate ?? defaults.learningRate;
   const batchSize = flags.batchSize ?? defaults.batchSize;
-  const cnn = new ReluCnn({ preset: flags.preset, seed: flags.seed });
+  const cnn = new ReluCnn({ preset: flags.preset, seed: flags.seed, ...notebookConvolutions(flags) });
   try {
     log(
-      `ReLU CNN '${flags.preset}' (${cnn.parameterCount()} parameters), ${optimizer} lr ${learningRate}, batch ${batchSize}, ${mnist.train.count} training images`,
+      `ReLU CNN ${cnnName(flags)} (${cnn.parameterCount()} parameters), ${optimizer} lr ${learningRate}` +
+        `${flags.gradients === 'sum' ? ' on summed gradients' : ''}, batch ${batchSize}, ${mnist.train.count} training images`,
     );
     const sampled = flags.preset === 'notebook' && flags.epochs === undefined;
     // Sampled minibatches draw with replacement; epochs need a full batch.
@@ -95,7 +132,12 @@ export async function cnnCommand(flags: CnnFlags, output: Output): Promise<void>
     const common = { ...controls.loopOptions, batchSize, optimizer, learningRate, seed: flags.seed };
     const result: TrainingResult = await (
       sampled
-        ? trainSampled(cnn, mnist.train, { ...common, iterations, checkpoint: { ...controls.checkpoint, every: 100 } })
+        ? trainSampled(cnn, mnist.train, {
+            ...common,
+            iterations,
+            gradientReduction: flags.gradients,
+            checkpoint: { ...controls.checkpoint, every: 100 },
+          })
         : fitClassifier(
             cnn,
             { train: mnist.train, validation: mnist.validation },
@@ -109,12 +151,8 @@ export async function cnnCommand(flags: CnnFlags, output: Output): Promise<void>
           )
     ).finally(controls.release);
     controls.stopIfInterrupted();
-    const test = await evaluate(cnn, mnist.test, { batchSize: 500 });
-    log(`Test accuracy ${(100 * test.accuracy).toFixed(2)} % after ${(result.seconds / 60).toFixed(2)} min of training`, {
-      type: 'result',
-      testAccuracy: test.accuracy,
-      seconds: result.seconds,
-    });
+    const test = classifierResult(experiment, await evaluate(cnn, mnist.test, { batchSize: 500 }), mnist.test, result.seconds);
+    const architecture = cnnName(flags);
     const x = (entry: EpochLog) => (entry.stage === 'sampled' ? entry.epoch : entry.epoch + 1);
     const lossChart = lineChart([{ name: 'training loss', points: result.history.map((entry) => [x(entry), entry.cost] as const) }], {
       title: 'Training loss',
@@ -135,7 +173,7 @@ export async function cnnCommand(flags: CnnFlags, output: Output): Promise<void>
           },
         )
       : undefined;
-    const confusion = confusionMatrixChart(confusionMatrix(test.predictions, mnist.test.labels, 10), { title: 'Test confusion matrix' });
+    const confusion = test.confusion;
     const kernels = cnn.convolutionFilters(0);
     const [filters, kernelHeight, kernelWidth] = kernels.shape;
     const filterImage = filtersPng(await kernels.data(), {
@@ -163,15 +201,14 @@ export async function cnnCommand(flags: CnnFlags, output: Output): Promise<void>
     await writeReport(
       experiment,
       {
-        title: `ReLU CNN '${flags.preset}'`,
+        title: `ReLU CNN ${architecture}`,
         summary: {
-          'test accuracy': `${(100 * test.accuracy).toFixed(2)} %`,
-          'training time': `${result.seconds.toFixed(1)} s`,
+          ...test.summary,
           parameters: cnn.parameterCount(),
           backend: experiment.backend.backend,
         },
         figures,
-        config: { ...cnn.getConfig(), optimizer, learningRate, batchSize },
+        config: { ...cnn.getConfig(), optimizer, learningRate, batchSize, gradients: flags.gradients },
       },
       files,
     );
@@ -189,6 +226,20 @@ export function register(program: Command, output: Output): void {
     FLAGS,
     (flags) => cnnCommand(flags, output),
     (flags, command) => {
+      for (const flagName of ['--filters', '--pool']) {
+        refuseInapplicable(
+          command,
+          flagName,
+          flags.preset === 'notebook',
+          "applies to --preset notebook's one convolution; lenet's two are fixed. Drop it or use --preset notebook.",
+        );
+      }
+      refuseInapplicable(
+        command,
+        '--gradients',
+        flags.preset === 'notebook' && flags.epochs === undefined,
+        "applies to the notebook's random-minibatch training (--preset notebook without --epochs); drop it.",
+      );
       refuseInapplicable(
         command,
         '--iterations',

@@ -1,8 +1,9 @@
 import { Option, type Command } from 'commander';
 import { LogisticRegression, Mlp, saveModel } from '@sdae/layers';
-import { confusionMatrix, evaluate, fitClassifier } from '@sdae/train';
-import { confusionMatrixChart, lineChart } from '@sdae/vis';
-import { batchCount } from '@sdae/datasets';
+import { evaluate, fitClassifier, trainSampled, type TrainingResult } from '@sdae/train';
+import { lineChart } from '@sdae/vis';
+import { batchCount, type ImageSet } from '@sdae/datasets';
+import { classifierResult, splitCurves } from '../classifier-result';
 import { requireBatchFits, startExperiment, trainingControls, writeReport } from '../experiment';
 import {
   activationFlag,
@@ -15,17 +16,30 @@ import {
   flag,
   hiddenSizesFlag,
   learningRateFlag,
+  positiveInteger,
   refuseInapplicable,
   type FlagValues,
 } from '../flags';
 import type { Output } from '../output';
-import { epochPlan } from '../progress';
+import { epochPlan, iterationPlan } from '../progress';
 
 const FLAGS = {
   logistic: flag<boolean>(() => new Option('--logistic', 'logistic regression (no hidden layer)').default(false)),
   hidden: hiddenSizesFlag([500]),
   activation: activationFlag('tanh'),
   epochs: epochsFlag({ description: 'most epochs (early stopping may end sooner)', default: 20 }),
+  iterations: flag<number | undefined>(() =>
+    new Option(
+      '--iterations <n>',
+      "train on n minibatches drawn at random instead of epochs (the numpy notebook's loop; no early stopping)",
+    ).argParser(positiveInteger),
+  ),
+  evaluateEvery: flag<number | undefined>(() =>
+    new Option(
+      '--evaluate-every <n>',
+      'measure the loss and accuracy on every split after every n epochs (default 1) or iterations (default: a 20th of --iterations)',
+    ).argParser(positiveInteger),
+  ),
   learningRate: learningRateFlag({ description: 'SGD learning rate', default: 0.1 }),
   batchSize: batchSizeFlag({ description: 'minibatch size', default: 20 }),
   ...experimentFlags('runs/mlp'),
@@ -38,7 +52,9 @@ export type MlpFlags = FlagValues<typeof FLAGS>;
 
 /**
  * `sdae mlp`: the tutorials' baselines, logistic regression (--logistic) or an MLP, trained with
- * early stopping; writes the error curves, the confusion matrix and the test error.
+ * early stopping (or, with --iterations, on random minibatches as the numpy notebook); writes the
+ * loss and accuracy curves on every split, the error curves, the confusion matrix, the test error
+ * and the training time.
  */
 export async function mlpCommand(flags: MlpFlags, output: Output): Promise<void> {
   const experiment = await startExperiment(flags, output);
@@ -49,38 +65,57 @@ export async function mlpCommand(flags: MlpFlags, output: Output): Promise<void>
     : new Mlp({ hiddenSizes: flags.hidden, activation: flags.activation, seed: flags.seed });
   const name = flags.logistic ? 'logistic regression' : `MLP 784-${flags.hidden.join('-')}-10 (${flags.activation})`;
   try {
-    log(`${name}, SGD lr ${flags.learningRate}, batch ${flags.batchSize}, up to ${flags.epochs} epochs with early stopping`);
-    const controls = await trainingControls(
-      experiment,
-      flags,
-      output,
-      epochPlan(batchCount(mnist.train.count, flags.batchSize), flags.batchSize, flags.epochs),
+    const sampled = flags.iterations !== undefined;
+    log(
+      sampled
+        ? `${name}, SGD lr ${flags.learningRate}, ${flags.iterations} random minibatches of ${flags.batchSize}`
+        : `${name}, SGD lr ${flags.learningRate}, batch ${flags.batchSize}, up to ${flags.epochs} epochs with early stopping`,
     );
-    const result = await fitClassifier(
-      model,
-      { train: mnist.train, validation: mnist.validation, test: mnist.test },
-      {
-        epochs: flags.epochs,
-        batchSize: flags.batchSize,
-        learningRate: flags.learningRate,
-        ...controls.loopOptions,
-      },
+    if (!sampled) requireBatchFits(experiment, flags, flags.batchSize);
+    const plan = sampled
+      ? iterationPlan(flags.iterations!, flags.batchSize, (epochLog) => epochLog.evaluations !== undefined)
+      : epochPlan(batchCount(mnist.train.count, flags.batchSize), flags.batchSize, flags.epochs);
+    const controls = await trainingControls(experiment, flags, output, plan);
+    const sets: Record<string, ImageSet> = { train: mnist.train };
+    if (mnist.validation !== undefined) sets.validation = mnist.validation;
+    sets.test = mnist.test;
+    const common = { batchSize: flags.batchSize, learningRate: flags.learningRate, ...controls.loopOptions };
+    const result: TrainingResult = await (
+      sampled
+        ? trainSampled(model, mnist.train, {
+            ...common,
+            iterations: flags.iterations,
+            seed: flags.seed,
+            checkpoint: { ...controls.checkpoint, every: 100 },
+            evaluation: { every: flags.evaluateEvery ?? Math.max(1, Math.round(flags.iterations! / 20)), sets },
+          })
+        : fitClassifier(
+            model,
+            { train: mnist.train, validation: mnist.validation, test: mnist.test },
+            { ...common, epochs: flags.epochs, evaluation: { every: flags.evaluateEvery ?? 1, sets } },
+          )
     ).finally(controls.release);
     controls.stopIfInterrupted();
-    const test = await evaluate(model, mnist.test);
-    log(`Test error ${(100 * test.errorRate).toFixed(2)} %`, { type: 'result', testError: test.errorRate });
+    const test = classifierResult(experiment, await evaluate(model, mnist.test), mnist.test, result.seconds);
+    const curves = splitCurves(result.history, 'cross-entropy');
     const series = [
       { name: 'validation', points: result.history.map((entry) => [entry.epoch, 100 * (entry.validationError ?? Number.NaN)] as const) },
       { name: 'test (at new bests)', points: result.history.map((entry) => [entry.epoch, 100 * (entry.testError ?? Number.NaN)] as const) },
     ].filter((line) => line.points.some(([, y]) => Number.isFinite(y)));
     const files: Record<string, string | Uint8Array> = {
-      'confusion.svg': confusionMatrixChart(confusionMatrix(test.predictions, mnist.test.labels, 10), { title: 'Test confusion matrix' }),
+      'loss.svg': curves.loss,
+      'accuracy.svg': curves.accuracy,
+      'confusion.svg': test.confusion,
       'history.json': `${JSON.stringify(result.history, null, 2)}\n`,
     };
-    const figures = [{ title: 'Confusion matrix', svg: files['confusion.svg'] as string }];
+    const figures = [
+      { title: 'Loss on every split', svg: curves.loss },
+      { title: 'Accuracy on every split', svg: curves.accuracy },
+      { title: 'Confusion matrix', svg: test.confusion },
+    ];
     if (series.length > 0) {
       files['errors.svg'] = lineChart(series, { title: 'Error per epoch', xLabel: 'epoch', yLabel: 'error (%)' });
-      figures.unshift({ title: 'Errors', svg: files['errors.svg'] });
+      figures.splice(2, 0, { title: 'Errors', svg: files['errors.svg'] });
     }
     await saveModel(model, `${experiment.directory}/model`);
     await writeReport(
@@ -88,11 +123,10 @@ export async function mlpCommand(flags: MlpFlags, output: Output): Promise<void>
       {
         title: name,
         summary: {
-          'test error': `${(100 * test.errorRate).toFixed(2)} %`,
-          epochs: result.history.length,
+          ...test.summary,
+          [sampled ? 'iterations' : 'epochs']: result.history.length,
           'stopped because': result.stopReason,
           backend: experiment.backend.backend,
-          'training time': `${result.seconds.toFixed(1)} s`,
         },
         figures,
         config: { ...model.getConfig(), learningRate: flags.learningRate, batchSize: flags.batchSize },
@@ -109,10 +143,16 @@ export function register(program: Command, output: Output): void {
   addCommand(
     program,
     'mlp',
-    'the baselines: logistic regression (--logistic) or an MLP, with early stopping; writes error curves, confusion matrix, report.html',
+    'the baselines: logistic regression (--logistic) or an MLP, with early stopping or on --iterations random minibatches; writes loss and accuracy curves on every split, confusion matrix, report.html',
     FLAGS,
     (flags) => mlpCommand(flags, output),
     (flags, command) => {
+      refuseInapplicable(
+        command,
+        '--epochs',
+        flags.iterations === undefined,
+        'and --iterations contradict: --iterations trains on random minibatches, --epochs on whole epochs; keep one of them.',
+      );
       for (const flagName of ['--hidden', '--activation']) {
         refuseInapplicable(
           command,

@@ -1,8 +1,25 @@
 import { Option, type Command } from 'commander';
-import { StackedDenoisingAutoencoder, filterRows, saveModel } from '@sdae/layers';
-import { evaluate, fitClassifier, pretrainStack, type TrainingResult } from '@sdae/train';
+import {
+  CLASSIFIER_OUTPUTS,
+  RECONSTRUCTION_LOSSES,
+  StackedDenoisingAutoencoder,
+  filterRows,
+  saveModel,
+  type ClassifierOutput,
+  type ReconstructionLoss,
+} from '@sdae/layers';
+import {
+  DEEPLEARNTOOLBOX_SAE,
+  evaluate,
+  fitClassifier,
+  pretrainStack,
+  type OptimizerOptions,
+  type StackedDenoisingAutoencoderPreset,
+  type TrainingResult,
+} from '@sdae/train';
 import { lineChart } from '@sdae/vis';
-import { batchCount } from '@sdae/datasets';
+import { batchCount, type MnistSplitName } from '@sdae/datasets';
+import { classifierResult } from '../classifier-result';
 import { filtersPng, requireBatchFits, startExperiment, trainingControls, writeReport } from '../experiment';
 import { activationsFigure, productFiltersPng } from '../pictures';
 import {
@@ -22,7 +39,23 @@ import {
 import { EXIT, type Output } from '../output';
 import type { ProgressPlan } from '../progress';
 
+/** The recipes `--preset` names. */
+const SDA_PRESETS = ['dlt'] as const;
+
+/** One of {@link SDA_PRESETS}. */
+type SdaPreset = (typeof SDA_PRESETS)[number];
+
+/** The @sdae/train recipe behind each preset. */
+const PRESET_RECIPES = { dlt: DEEPLEARNTOOLBOX_SAE } as const satisfies Record<SdaPreset, StackedDenoisingAutoencoderPreset>;
+
 const FLAGS = {
+  preset: flag<SdaPreset | undefined>(() =>
+    new Option(
+      '--preset <name>',
+      "dlt: DeepLearnToolbox's SAE 784-100-100-10 (untied squared-error dAs, masking 0.5, sigmoid outputs with squared error, " +
+        'lr 1, momentum 0.5 in both stages, batch 100, 1 + 1 shuffled epochs on --split standard); flags given override it',
+    ).choices(SDA_PRESETS),
+  ),
   hidden: hiddenSizesFlag([500, 500]),
   corruptionLevels: flag<number[]>(() =>
     new Option('--corruption-levels <levels>', 'one masking level per layer, comma-separated')
@@ -48,6 +81,15 @@ const FLAGS = {
       .argParser(positiveInteger)
       .default(3),
   ),
+  untied: flag<boolean>(() => new Option('--untied', "pretrain each dA with its own decoder matrix W' instead of W^T").default(false)),
+  loss: flag<ReconstructionLoss>(() =>
+    new Option('--loss <name>', "the dAs' reconstruction loss").choices(RECONSTRUCTION_LOSSES).default('cross-entropy'),
+  ),
+  output: flag<ClassifierOutput>(() =>
+    new Option('--output <name>', 'the output units and fine-tuning loss: softmax (log-likelihood) or sigmoids with squared error')
+      .choices(CLASSIFIER_OUTPUTS)
+      .default('softmax'),
+  ),
   ...experimentFlags('runs/sda'),
   ...engineFlags,
   ...checkpointFlags,
@@ -56,19 +98,70 @@ const FLAGS = {
 /** The flags of `sdae sda`. */
 export type SdaFlags = FlagValues<typeof FLAGS>;
 
+/** An optimiser given as options (the presets' form), or its defaults for a name. */
+function optimizerOptions(optimizer: OptimizerOptions | string | undefined): OptimizerOptions {
+  return typeof optimizer === 'object' ? optimizer : {};
+}
+
+/** The flag values each preset stands for, read from @sdae/train's recipe. */
+function presetFlags(preset: SdaPreset): Partial<SdaFlags> & { split: MnistSplitName } {
+  const { model, pretraining, finetuning } = PRESET_RECIPES[preset];
+  const pretrainOptimizer = optimizerOptions(pretraining.optimizer);
+  const finetuneOptimizer = optimizerOptions(finetuning.optimizer);
+  return {
+    hidden: [...model.hiddenSizes],
+    corruptionLevels: [...model.corruptionLevels],
+    untied: model.tiedWeights === false,
+    loss: model.reconstructionLoss,
+    output: model.output,
+    pretrainEpochs: pretraining.epochs,
+    pretrainLearningRate: pretrainOptimizer.learningRate,
+    finetuneEpochs: finetuning.epochs,
+    finetuneLearningRate: finetuneOptimizer.learningRate,
+    momentum: finetuneOptimizer.momentum,
+    batchSize: finetuning.batchSize,
+    // All 60,000 training images, as DeepLearnToolbox trains on.
+    split: 'standard',
+  };
+}
+
+/** `flags` with the preset's value for every flag not given on the command line. */
+function withPreset(flags: SdaFlags, command: Command): SdaFlags {
+  if (flags.preset === undefined) return flags;
+  const resolved: Record<string, unknown> = { ...flags };
+  for (const [name, value] of Object.entries(presetFlags(flags.preset))) {
+    const attribute = FLAGS[name as keyof typeof FLAGS].option().attributeName();
+    if (value !== undefined && command.getOptionValueSource(attribute) !== 'cli') resolved[name] = value;
+  }
+  return resolved as SdaFlags;
+}
+
 /**
  * `sdae sda`: greedy pretraining then early-stopped fine-tuning of a stacked denoising
- * autoencoder; writes first-layer filters and the product filters W1...Wk (enlarged --enlarge
- * times) before and after fine-tuning, the hidden activations of 100 test digits, the pretraining
- * costs, the error curves and the test error.
+ * autoencoder (or, with `--preset dlt`, DeepLearnToolbox's SAE); writes first-layer filters and
+ * the product filters W1...Wk (enlarged --enlarge times) before and after fine-tuning, the hidden
+ * activations of 100 test digits, the pretraining costs, the error curves, the confusion matrix,
+ * the test error and the training time.
  */
 export async function sdaCommand(flags: SdaFlags, output: Output): Promise<void> {
   const experiment = await startExperiment(flags, output);
   const { mnist, log } = experiment;
   requireBatchFits(experiment, flags, flags.batchSize);
-  const sda = new StackedDenoisingAutoencoder({ hiddenSizes: flags.hidden, corruptionLevels: flags.corruptionLevels, seed: flags.seed });
+  const recipe = flags.preset === undefined ? undefined : PRESET_RECIPES[flags.preset];
+  const sda = new StackedDenoisingAutoencoder({
+    hiddenSizes: flags.hidden,
+    corruptionLevels: flags.corruptionLevels,
+    tiedWeights: !flags.untied,
+    reconstructionLoss: flags.loss,
+    output: flags.output,
+    ...(recipe === undefined ? {} : { initialization: recipe.model.initialization }),
+    seed: flags.seed,
+  });
   try {
-    log(`SdA 784-${flags.hidden.join('-')}-10, corruption ${flags.corruptionLevels.join('/')}, ${mnist.train.count} training images`);
+    log(
+      `SdA 784-${flags.hidden.join('-')}-10${flags.preset === undefined ? '' : ` (preset ${flags.preset})`}, corruption ${flags.corruptionLevels.join('/')}, ` +
+        `${flags.untied ? 'untied' : 'tied'} ${flags.loss} dAs, ${flags.output} output, ${mnist.train.count} training images`,
+    );
     const layers = flags.hidden.length;
     // Pretraining each layer, then fine-tuning (which early stopping may end sooner: the run's ETA is its longest).
     const plan: ProgressPlan = {
@@ -85,6 +178,10 @@ export async function sdaCommand(flags: SdaFlags, output: Output): Promise<void>
     // One checkpoint file serves both stages; a fine-tuning checkpoint skips pretraining on resume.
     const resumeStage = controls.resume?.state.loop;
     const common = { ...controls.loopOptions, batchSize: flags.batchSize };
+    const momentum = { name: 'momentum', momentum: flags.momentum } as const;
+    // A preset's loop settings: DeepLearnToolbox shuffles every epoch and pretrains with momentum too (the tutorial's SdA: in order, plain SGD).
+    const pretrainRecipe = recipe === undefined ? {} : { order: recipe.pretraining.order, optimizer: momentum };
+    const finetuneRecipe = recipe === undefined ? {} : { order: recipe.finetuning.order, earlyStopping: recipe.finetuning.earlyStopping };
     let pretraining: TrainingResult | undefined;
     let pretrainedFilters: Uint8Array | undefined;
     let pretrainedProduct: Uint8Array | undefined;
@@ -95,6 +192,7 @@ export async function sdaCommand(flags: SdaFlags, output: Output): Promise<void>
           ...common,
           epochs: flags.pretrainEpochs,
           learningRate: flags.pretrainLearningRate,
+          ...pretrainRecipe,
           resume: controls.resume,
         });
         controls.stopIfInterrupted();
@@ -107,7 +205,8 @@ export async function sdaCommand(flags: SdaFlags, output: Output): Promise<void>
         {
           ...common,
           epochs: flags.finetuneEpochs,
-          optimizer: { name: 'momentum', momentum: flags.momentum },
+          optimizer: momentum,
+          ...finetuneRecipe,
           learningRate: flags.finetuneLearningRate,
           resume: resumeStage === 'classifier' ? controls.resume : undefined,
         },
@@ -119,8 +218,12 @@ export async function sdaCommand(flags: SdaFlags, output: Output): Promise<void>
     const finetunedFilters = filtersPng(filterRows(sda));
     const productFilters = productFiltersPng(sda, flags.enlarge);
     const activations = activationsFigure(sda, mnist.test);
-    const test = await evaluate(sda, mnist.test);
-    log(`Test error ${(100 * test.errorRate).toFixed(2)} %`, { type: 'result', testError: test.errorRate });
+    const result = classifierResult(
+      experiment,
+      await evaluate(sda, mnist.test),
+      mnist.test,
+      (pretraining?.seconds ?? 0) + finetuning.seconds,
+    );
     const pretrainHistory = pretraining?.history ?? [];
     const pretrainChart =
       pretrainHistory.length === 0
@@ -149,6 +252,7 @@ export async function sdaCommand(flags: SdaFlags, output: Output): Promise<void>
       'filters-product.png': productFilters,
       'activations.png': activations.png,
       'history.json': `${JSON.stringify([...pretrainHistory, ...finetuning.history], null, 2)}\n`,
+      'confusion.svg': result.confusion,
     };
     const figures: { title: string; png?: Uint8Array; svg?: string }[] = [];
     const product = `Product filters W1...W${flags.hidden.length} (x${flags.enlarge})`;
@@ -174,19 +278,19 @@ export async function sdaCommand(flags: SdaFlags, output: Output): Promise<void>
       files['errors.svg'] = errorChart;
       figures.push({ title: 'Fine-tuning', svg: errorChart });
     }
+    figures.push({ title: 'Confusion matrix', svg: result.confusion });
     await saveModel(sda, `${experiment.directory}/model`);
     await writeReport(
       experiment,
       {
         title: `Stacked denoising autoencoder 784-${flags.hidden.join('-')}-10`,
         summary: {
-          'test error': `${(100 * test.errorRate).toFixed(2)} %`,
+          ...result.summary,
           'best validation error':
             finetuning.bestValidationError === undefined ? 'no validation set' : `${(100 * finetuning.bestValidationError).toFixed(2)} %`,
           'fine-tuning epochs': finetuning.history.length,
           'stopped because': finetuning.stopReason,
           backend: experiment.backend.backend,
-          'training time': `${(((pretraining?.seconds ?? 0) + finetuning.seconds) / 60).toFixed(1)} min`,
         },
         figures,
         config: { ...sda.getConfig(), ...flags, out: undefined },
@@ -203,9 +307,10 @@ export function register(program: Command, output: Output): void {
   addCommand(
     program,
     'sda',
-    'pretrain a stacked denoising autoencoder layer by layer, fine-tune it with early stopping; writes filters and product filters before/after fine-tuning, activations, error curves, report.html',
+    "pretrain a stacked denoising autoencoder layer by layer, fine-tune it with early stopping (--preset dlt: DeepLearnToolbox's SAE); writes filters and product filters before/after fine-tuning, activations, error curves, confusion matrix, report.html",
     FLAGS,
-    async (flags, command) => {
+    async (given, command) => {
+      const flags = withPreset(given, command);
       if (flags.corruptionLevels.length !== flags.hidden.length) {
         command.error(
           `error: --corruption-levels needs one level per hidden layer: ${flags.hidden.length} for --hidden ${flags.hidden.join(',')}; ` +
