@@ -166,6 +166,43 @@ describe('the native engine against tfjs cpu', () => {
     });
   }
 
+  it('applies weight decay and a learning-rate schedule identically (an MLP with momentum, a dA with Adam)', async () => {
+    await expectSameRun(
+      () => new Mlp({ inputSize: 16, hiddenSizes: [10, 6], numClasses: 2, seed: 5 }),
+      (model, engine, onEngine) =>
+        fitClassifier(
+          model as Mlp,
+          { train: flat },
+          {
+            epochs: 4,
+            batchSize: 8,
+            learningRate: 0.3,
+            optimizer: { name: 'momentum', momentum: 0.9, weightDecay: 0.01 },
+            learningRateSchedule: { kind: 'step', epochs: 2, factor: 0.1 },
+            earlyStopping: false,
+            engine,
+            onEngine,
+            stepsPerRun: STEPS,
+          },
+        ),
+    );
+    await expectSameRun(
+      () => new DenoisingAutoencoder({ visibleSize: 16, hiddenSize: 8, corruptionLevel: 0.3, seed: 1 }),
+      (model, engine, onEngine) =>
+        trainAutoencoder(model as DenoisingAutoencoder, flat, {
+          epochs: 3,
+          batchSize: 8,
+          learningRate: 0.01,
+          optimizer: 'adam',
+          weightDecay: 0.05,
+          learningRateSchedule: { kind: 'cosine' },
+          engine,
+          onEngine,
+          stepsPerRun: STEPS,
+        }),
+    );
+  });
+
   it("trains the notebook's ReLU CNN on sampled minibatches identically", async () => {
     await expectSameRun(
       () =>

@@ -5,7 +5,7 @@ import type { Classifier } from '@sdae/layers';
 import { restoreCheckpoint, type LoopState } from './checkpoint';
 import { runWithHooks, type StopReason, type TrainingEvent, type TrainingHooks, type TrainingResult } from './events';
 import { dataFingerprint, loopSettings, requireClassifierSet, resolveCommonOptions, type CommonTrainingOptions } from './loop-options';
-import { checkpointDue, eventLoopYielder, once, snapshotWeights, writeCheckpoint } from './loop-step';
+import { checkpointDue, eventLoopYielder, once, scheduleEpoch, snapshotWeights, writeCheckpoint } from './loop-step';
 import { Optimizer } from './optimizers';
 import { classifierBatch, classifierStepSpec, createStepRunner, type StepOutcome, type StepRunner } from './step-engine';
 
@@ -59,6 +59,8 @@ export async function* sampledTraining(
     let groupStarted = performance.now();
     // The batches submitted and not completed yet, by iteration.
     const submitted = new Map<number, Batch>();
+    // Their learning rates, by iteration: each iteration is one step of the schedule.
+    const rates = new Map<number, number>();
     const completed = function* (steps: StepOutcome[]): Generator<TrainingEvent> {
       if (steps.length === 0) return;
       // Steps the engine ran together share the time since the last completed one.
@@ -72,7 +74,9 @@ export async function* sampledTraining(
         const accuracy = countCorrect(classes!, batch.labels) / batch.size;
         state.iterations++;
         yield { type: 'batch-end', stage: 'sampled', epoch: 0, batch: iteration, iteration, loss: cost };
-        state.history.push({ stage: 'sampled', epoch: iteration, iterations: state.iterations, cost, accuracy, seconds });
+        const learningRate = rates.get(iteration)!;
+        rates.delete(iteration);
+        state.history.push({ stage: 'sampled', epoch: iteration, iterations: state.iterations, cost, learningRate, accuracy, seconds });
         state.nextEpoch = iteration + 1;
         yield { type: 'epoch-end', log: state.history.at(-1)! };
       }
@@ -91,6 +95,7 @@ export async function* sampledTraining(
       }
       const iteration = batch.index;
       submitted.set(iteration, batch);
+      rates.set(iteration, scheduleEpoch(resolved, optimizer, iteration, iterations));
       const context = { caller, owner: model, variables, optimizer, lastGood, epoch: 0, batch: iteration };
       // One forward pass gives the step and the minibatch accuracy.
       yield* completed(await runner.submit(classifierBatch(batch, model.inputLayout), context));
