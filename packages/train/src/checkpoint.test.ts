@@ -339,6 +339,18 @@ describe('a mid-epoch abort and resume [cpu]', () => {
     expect(resumed).toEqual(whole);
   });
 
+  it.each(['tfjs', 'native'] as const)(
+    'gives a classifier with dropout bit-identical weights on engine %s (the mask stream resumes)',
+    async (engine) => {
+      const { whole, resumed } = await interruptedAndWhole(
+        () => new Mlp({ inputSize: 16, hiddenSizes: [6], numClasses: 2, dropout: 0.5, seed: 2 }),
+        (mlp, options) => fitClassifier(mlp, { train: set }, { epochs: 3, batchSize: 8, earlyStopping: false, engine, ...options }),
+        8,
+      );
+      expect(resumed).toEqual(whole);
+    },
+  );
+
   it('gives sampled training bit-identical weights', async () => {
     const { whole, resumed } = await interruptedAndWhole(
       () => new Mlp({ inputSize: 16, hiddenSizes: [6], numClasses: 2, seed: 2 }),
