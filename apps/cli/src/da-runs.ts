@@ -1,6 +1,6 @@
 import type { ImageSet } from '@sdae/datasets';
 import { DenoisingAutoencoder, filterRows } from '@sdae/layers';
-import { DivergenceError, trainAutoencoder, type EpochLog } from '@sdae/train';
+import { DivergenceError, trainAutoencoder, type EpochLog, type TrainAutoencoderOptions } from '@sdae/train';
 import { lineChart } from '@sdae/vis';
 import {
   filtersPng,
@@ -12,7 +12,7 @@ import {
   type CtrlC,
   type Experiment,
 } from './experiment';
-import type { DaTrainingFlags, EngineFlags, ExperimentFlags } from './flags';
+import { optimizerOptions, type DaTrainingFlags, type EngineFlags, type ExperimentFlags, type OptimizerFlags } from './flags';
 import { RunInterrupted, type Output } from './output';
 
 /** One trained dA of a comparison: its cost curve, filters and, if it diverged or Ctrl-C stopped it, where. */
@@ -39,7 +39,7 @@ export async function trainDaRun(
   name: string,
   da: DenoisingAutoencoder,
   set: ImageSet,
-  options: { epochs: number; batchSize: number; learningRate: number },
+  options: Pick<TrainAutoencoderOptions, 'epochs' | 'batchSize' | 'learningRate' | 'optimizer' | 'learningRateSchedule'>,
   interrupt?: CtrlC,
 ): Promise<DaRun> {
   const history: EpochLog[] = [];
@@ -118,14 +118,14 @@ export interface DaRunPlan {
  * @throws {RunInterrupted} after writing the report, when Ctrl-C stopped a run.
  */
 export async function compareRuns(
-  flags: ExperimentFlags & EngineFlags & DaTrainingFlags,
+  flags: ExperimentFlags & EngineFlags & DaTrainingFlags & OptimizerFlags,
   output: Output,
   title: string,
   plan: readonly DaRunPlan[],
 ): Promise<DaRun[]> {
   const experiment = await startExperiment(flags, output);
   requireBatchFits(experiment, flags, flags.batchSize);
-  const training = { epochs: flags.epochs, batchSize: flags.batchSize, learningRate: flags.learningRate };
+  const training = { epochs: flags.epochs, batchSize: flags.batchSize, learningRate: flags.learningRate, ...optimizerOptions(flags) };
   const runs: DaRun[] = [];
   // Kept until the report is written: a second Ctrl-C while it is written quits at once (exit 130).
   const interrupt = stopOnCtrlC(output, 'to write the report of the runs so far');

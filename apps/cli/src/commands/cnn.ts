@@ -4,7 +4,6 @@ import { ReluCnn, saveModel } from '@sdae/layers';
 import {
   LENET_CNN,
   NOTEBOOK_CNN,
-  OPTIMIZER_NAMES,
   confusionMatrix,
   evaluate,
   fitClassifier,
@@ -20,13 +19,17 @@ import {
   addCommand,
   batchSizeFlag,
   checkpointFlags,
+  dropoutFlag,
   epochsFlag,
   engineFlags,
   experimentFlags,
   flag,
   learningRateFlag,
+  optimizerFlags,
+  optimizerOptions,
   positiveInteger,
   refuseInapplicable,
+  refuseOptimizerFlags,
   type FlagValues,
 } from '../flags';
 import type { Output } from '../output';
@@ -39,8 +42,14 @@ const FLAGS = {
     new Option('--iterations <n>', 'random minibatches to train on (notebook; default 3000)').argParser(positiveInteger),
   ),
   epochs: epochsFlag({ description: 'epochs over the training set instead (default 5 for lenet)', default: undefined }),
-  optimizer: flag<OptimizerName | undefined>(() =>
-    new Option('--optimizer <name>', 'default: sgd for notebook, adam for lenet').choices(OPTIMIZER_NAMES),
+  ...optimizerFlags({
+    optimizer: undefined,
+    optimizerDefault: 'default: sgd for notebook, adam for lenet',
+    momentum: 0.5,
+    scheduleUnit: 'epoch (iteration, on random minibatches)',
+  }),
+  dropout: dropoutFlag(
+    "fraction of the dense layers' inputs (flattened feature maps, dense units) dropped at each training step, in [0, 1)",
   ),
   learningRate: learningRateFlag({ description: 'default: 0.1 for notebook, 0.001 for lenet', default: undefined }),
   batchSize: batchSizeFlag({ description: 'default: 100 for notebook, 50 for lenet', default: undefined }),
@@ -55,7 +64,7 @@ export type CnnFlags = FlagValues<typeof FLAGS>;
 /**
  * How each preset is trained by default, from @sdae/train's presets: the notebook's sampled
  * minibatches, or LeNet's epochs of Adam (the CLI runs LENET_CNN's phases as one run at its first
- * phase's learning rate; it has no learning-rate schedule yet).
+ * phase's learning rate; `--lr-schedule step:3:0.1` adds its step decay).
  */
 const PRESET_TRAINING = {
   notebook: { ...NOTEBOOK_CNN.training.options, epochs: undefined },
@@ -66,6 +75,12 @@ const PRESET_TRAINING = {
   },
 } as const;
 
+/** The optimiser a preset trains with (its name: the presets give no other settings). */
+function presetOptimizer(preset: CnnFlags['preset']): OptimizerName {
+  const optimizer = PRESET_TRAINING[preset].optimizer;
+  return typeof optimizer === 'string' ? optimizer : (optimizer.name ?? 'sgd');
+}
+
 /**
  * `sdae cnn --preset notebook|lenet`: trains a ReLU CNN on MNIST and writes its loss and accuracy
  * curves, the first layer's kernels (enlarged), the confusion matrix, test accuracy and time.
@@ -74,10 +89,10 @@ export async function cnnCommand(flags: CnnFlags, output: Output): Promise<void>
   const experiment = await startExperiment(flags, output);
   const { mnist, log } = experiment;
   const defaults = PRESET_TRAINING[flags.preset];
-  const optimizer = flags.optimizer ?? defaults.optimizer;
+  const optimizer = flags.optimizer ?? presetOptimizer(flags.preset);
   const learningRate = flags.learningRate ?? defaults.learningRate;
   const batchSize = flags.batchSize ?? defaults.batchSize;
-  const cnn = new ReluCnn({ preset: flags.preset, seed: flags.seed });
+  const cnn = new ReluCnn({ preset: flags.preset, dropout: flags.dropout, seed: flags.seed });
   try {
     log(
       `ReLU CNN '${flags.preset}' (${cnn.parameterCount()} parameters), ${optimizer} lr ${learningRate}, batch ${batchSize}, ${mnist.train.count} training images`,
@@ -92,7 +107,7 @@ export async function cnnCommand(flags: CnnFlags, output: Output): Promise<void>
       ? iterationPlan(iterations, batchSize, (epochLog) => epochLog.epoch % 100 === 99)
       : epochPlan(batchCount(mnist.train.count, batchSize), batchSize, epochs);
     const controls = await trainingControls(experiment, flags, output, plan);
-    const common = { ...controls.loopOptions, batchSize, optimizer, learningRate, seed: flags.seed };
+    const common = { ...controls.loopOptions, batchSize, ...optimizerOptions(flags, optimizer), learningRate, seed: flags.seed };
     const result: TrainingResult = await (
       sampled
         ? trainSampled(cnn, mnist.train, { ...common, iterations, checkpoint: { ...controls.checkpoint, every: 100 } })
@@ -195,6 +210,7 @@ export function register(program: Command, output: Output): void {
         flags.preset === 'notebook',
         'does not apply to --preset lenet, which trains whole epochs; drop --iterations and set --epochs instead.',
       );
+      refuseOptimizerFlags(command, flags.optimizer ?? presetOptimizer(flags.preset), ` (--preset ${flags.preset})`);
       refuseInapplicable(
         command,
         '--iterations',

@@ -1,9 +1,14 @@
 import type { Command } from 'commander';
 import { compareRuns } from '../da-runs';
-import { addCommand, daTrainingFlags, engineFlags, experimentFlags, type FlagValues } from '../flags';
+import { addCommand, daTrainingFlags, engineFlags, experimentFlags, optimizerFlags, refuseOptimizerFlags, type FlagValues } from '../flags';
 import type { Output } from '../output';
 
-const FLAGS = { ...daTrainingFlags({ epochs: 5 }), ...experimentFlags('runs/compare-noise'), ...engineFlags };
+const FLAGS = {
+  ...daTrainingFlags({ epochs: 5 }),
+  ...optimizerFlags({ optimizer: 'sgd', momentum: 0.5 }),
+  ...experimentFlags('runs/compare-noise'),
+  ...engineFlags,
+};
 
 /** The flags of `sdae compare-noise`. */
 export type CompareNoiseFlags = FlagValues<typeof FLAGS>;
@@ -24,5 +29,6 @@ export function register(program: Command, output: Output): void {
     'a plain autoencoder and a dA from the same seed side by side: one cost chart, both filter grids',
     FLAGS,
     (flags) => compareNoiseCommand(flags, output),
+    (flags, command) => refuseOptimizerFlags(command, flags.optimizer),
   );
 }

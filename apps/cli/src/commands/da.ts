@@ -5,13 +5,25 @@ import { trainAutoencoder } from '@sdae/train';
 import { encodePng, greyToRgba, lineChart, reconstructionGrid } from '@sdae/vis';
 import { batchCount } from '@sdae/datasets';
 import { filtersPng, requireBatchFits, startExperiment, trainingControls, writeReport } from '../experiment';
-import { activationFlag, addCommand, checkpointFlags, daTrainingFlags, engineFlags, experimentFlags, type FlagValues } from '../flags';
+import {
+  activationFlag,
+  addCommand,
+  checkpointFlags,
+  daTrainingFlags,
+  engineFlags,
+  experimentFlags,
+  optimizerFlags,
+  optimizerOptions,
+  refuseOptimizerFlags,
+  type FlagValues,
+} from '../flags';
 import type { Output } from '../output';
 import { epochPlan } from '../progress';
 
 const FLAGS = {
   activation: activationFlag('sigmoid'),
   ...daTrainingFlags({ epochs: 15 }),
+  ...optimizerFlags({ optimizer: 'sgd', momentum: 0.5 }),
   ...experimentFlags('runs/da'),
   ...engineFlags,
   ...checkpointFlags,
@@ -48,6 +60,7 @@ export async function daCommand(flags: DaFlags, output: Output): Promise<void> {
       epochs: flags.epochs,
       batchSize: flags.batchSize,
       learningRate: flags.learningRate,
+      ...optimizerOptions(flags),
       ...controls.loopOptions,
     }).finally(controls.release);
     controls.stopIfInterrupted();
@@ -125,5 +138,6 @@ export function register(program: Command, output: Output): void {
     "train a denoising autoencoder on MNIST (the Theano tutorial's dA); writes filters, reconstructions, cost curve and report.html",
     FLAGS,
     (flags) => daCommand(flags, output),
+    (flags, command) => refuseOptimizerFlags(command, flags.optimizer),
   );
 }

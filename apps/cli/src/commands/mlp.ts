@@ -9,13 +9,17 @@ import {
   addCommand,
   batchSizeFlag,
   checkpointFlags,
+  dropoutFlag,
   epochsFlag,
   engineFlags,
   experimentFlags,
   flag,
   hiddenSizesFlag,
   learningRateFlag,
+  optimizerFlags,
+  optimizerOptions,
   refuseInapplicable,
+  refuseOptimizerFlags,
   type FlagValues,
 } from '../flags';
 import type { Output } from '../output';
@@ -26,8 +30,10 @@ const FLAGS = {
   hidden: hiddenSizesFlag([500]),
   activation: activationFlag('tanh'),
   epochs: epochsFlag({ description: 'most epochs (early stopping may end sooner)', default: 20 }),
-  learningRate: learningRateFlag({ description: 'SGD learning rate', default: 0.1 }),
+  learningRate: learningRateFlag({ description: 'learning rate', default: 0.1 }),
   batchSize: batchSizeFlag({ description: 'minibatch size', default: 20 }),
+  ...optimizerFlags({ optimizer: 'sgd', momentum: 0.5 }),
+  dropout: dropoutFlag(),
   ...experimentFlags('runs/mlp'),
   ...engineFlags,
   ...checkpointFlags,
@@ -46,7 +52,7 @@ export async function mlpCommand(flags: MlpFlags, output: Output): Promise<void>
   requireBatchFits(experiment, flags, flags.batchSize);
   const model = flags.logistic
     ? new LogisticRegression()
-    : new Mlp({ hiddenSizes: flags.hidden, activation: flags.activation, seed: flags.seed });
+    : new Mlp({ hiddenSizes: flags.hidden, activation: flags.activation, dropout: flags.dropout, seed: flags.seed });
   const name = flags.logistic ? 'logistic regression' : `MLP 784-${flags.hidden.join('-')}-10 (${flags.activation})`;
   try {
     log(`${name}, SGD lr ${flags.learningRate}, batch ${flags.batchSize}, up to ${flags.epochs} epochs with early stopping`);
@@ -63,6 +69,7 @@ export async function mlpCommand(flags: MlpFlags, output: Output): Promise<void>
         epochs: flags.epochs,
         batchSize: flags.batchSize,
         learningRate: flags.learningRate,
+        ...optimizerOptions(flags),
         ...controls.loopOptions,
       },
     ).finally(controls.release);
@@ -113,7 +120,8 @@ export function register(program: Command, output: Output): void {
     FLAGS,
     (flags) => mlpCommand(flags, output),
     (flags, command) => {
-      for (const flagName of ['--hidden', '--activation']) {
+      refuseOptimizerFlags(command, flags.optimizer);
+      for (const flagName of ['--hidden', '--activation', '--dropout']) {
         refuseInapplicable(
           command,
           flagName,

@@ -12,9 +12,13 @@ import {
   experimentFlags,
   flag,
   hiddenSizesFlag,
+  dropoutFlag,
   list,
+  optimizerFlags,
+  optimizerOptions,
   positiveInteger,
   positiveNumber,
+  refuseOptimizerFlags,
   unitInterval,
   type FlagValues,
 } from '../flags';
@@ -40,7 +44,8 @@ const FLAGS = {
   finetuneLearningRate: flag<number>(() =>
     new Option('--finetune-learning-rate <rate>', 'fine-tuning learning rate').argParser(positiveNumber).default(0.02),
   ),
-  momentum: flag<number>(() => new Option('--momentum <m>', 'fine-tuning momentum, in [0, 1)').argParser(unitInterval).default(0.9)),
+  ...optimizerFlags({ optimizer: 'momentum', momentum: 0.9, stage: 'fine-tuning' }),
+  dropout: dropoutFlag('fraction of hidden units dropped at each fine-tuning step, in [0, 1) (inverted dropout; none at evaluation)'),
   batchSize: batchSizeFlag({ description: 'minibatch size', default: 20 }),
   ...experimentFlags('runs/sda'),
   ...engineFlags,
@@ -59,7 +64,12 @@ export async function sdaCommand(flags: SdaFlags, output: Output): Promise<void>
   const experiment = await startExperiment(flags, output);
   const { mnist, log } = experiment;
   requireBatchFits(experiment, flags, flags.batchSize);
-  const sda = new StackedDenoisingAutoencoder({ hiddenSizes: flags.hidden, corruptionLevels: flags.corruptionLevels, seed: flags.seed });
+  const sda = new StackedDenoisingAutoencoder({
+    hiddenSizes: flags.hidden,
+    corruptionLevels: flags.corruptionLevels,
+    dropout: flags.dropout,
+    seed: flags.seed,
+  });
   try {
     log(`SdA 784-${flags.hidden.join('-')}-10, corruption ${flags.corruptionLevels.join('/')}, ${mnist.train.count} training images`);
     const layers = flags.hidden.length;
@@ -98,7 +108,7 @@ export async function sdaCommand(flags: SdaFlags, output: Output): Promise<void>
         {
           ...common,
           epochs: flags.finetuneEpochs,
-          optimizer: { name: 'momentum', momentum: flags.momentum },
+          ...optimizerOptions(flags),
           learningRate: flags.finetuneLearningRate,
           resume: resumeStage === 'classifier' ? controls.resume : undefined,
         },
@@ -200,5 +210,6 @@ export function register(program: Command, output: Output): void {
       }
       await sdaCommand(flags, output);
     },
+    (flags, command) => refuseOptimizerFlags(command, flags.optimizer),
   );
 }

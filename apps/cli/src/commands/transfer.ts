@@ -1,7 +1,17 @@
 import { Option, type Command } from 'commander';
 import { initializeFrom, modelFromBytes, modelToBytes, type ActivationName, type AnyModel, type DenoisingAutoencoder } from '@sdae/layers';
 import { compareRuns } from '../da-runs';
-import { addCommand, daTrainingFlags, engineFlags, experimentFlags, flag, positiveNumber, type FlagValues } from '../flags';
+import {
+  addCommand,
+  daTrainingFlags,
+  engineFlags,
+  experimentFlags,
+  flag,
+  optimizerFlags,
+  positiveNumber,
+  refuseOptimizerFlags,
+  type FlagValues,
+} from '../flags';
 import type { Output } from '../output';
 
 const FLAGS = {
@@ -9,6 +19,7 @@ const FLAGS = {
     new Option('--scale <factor>', 'factor applied to the transferred weights').argParser(positiveNumber).default(0.1),
   ),
   ...daTrainingFlags({ epochs: 5 }),
+  ...optimizerFlags({ optimizer: 'sgd', momentum: 0.5 }),
   ...experimentFlags('runs/transfer'),
   ...engineFlags,
 };
@@ -57,5 +68,6 @@ export function register(program: Command, output: Output): void {
     'train a sigmoid dA, then a sigmoid and a ReLU dA initialised from it (scaled, biases reset) against random initialisation',
     FLAGS,
     (flags) => transferCommand(flags, output),
+    (flags, command) => refuseOptimizerFlags(command, flags.optimizer),
   );
 }
