@@ -408,7 +408,7 @@ export function daTrainingFlags(settings: { epochs: number }) {
     corruption: flag<number>(() =>
       new Option('--corruption <level>', 'fraction of pixels masked, in [0, 1)').argParser(unitInterval).default(0.3),
     ),
-    learningRate: learningRateFlag({ description: "learning rate (the first epoch's under --lr-schedule)", default: 0.1 }),
+    learningRate: learningRateFlag({ description: 'learning rate', default: 0.1 }),
     epochs: epochsFlag({ description: 'epochs per model', default: settings.epochs }),
     batchSize: batchSizeFlag({ description: 'minibatch size', default: 20 }),
   };
