@@ -92,7 +92,7 @@ describe('sdae mlp', () => {
       freshOut(),
     ]);
     expect(result.code).toBe(EXIT.ok);
-    expect(result.out).toContain('MLP 784-16-10 (tanh), SGD lr 0.1, 40 random minibatches of 20');
+    expect(result.out).toContain('MLP 784-16-10 (tanh), sgd lr 0.1, 40 random minibatches of 20');
     // The logs at the measured iterations are printed.
     expect(result.out).toMatch(/^iteration 39, loss [\d.]+, accuracy [\d.]+ %$/m);
     expect(result.out).toMatch(RESULT_LINE);

@@ -1,6 +1,6 @@
 import { batchCount, type ImageSet } from '@sdae/datasets';
 import { DenoisingAutoencoder, filterRows } from '@sdae/layers';
-import { DivergenceError, trainAutoencoder, type EpochLog } from '@sdae/train';
+import { DivergenceError, trainAutoencoder, type EpochLog, type TrainAutoencoderOptions } from '@sdae/train';
 import { lineChart, type ReportFigure, type ReportTable } from '@sdae/vis';
 import {
   filtersPng,
@@ -14,7 +14,7 @@ import {
   type Experiment,
   type ProgressReporter,
 } from './experiment';
-import type { DaTrainingFlags, EngineFlags, ExperimentFlags } from './flags';
+import { optimizerOptions, type DaTrainingFlags, type EngineFlags, type ExperimentFlags, type OptimizerFlags } from './flags';
 import { RunInterrupted, type Output } from './output';
 import { epochPlan } from './progress';
 
@@ -43,7 +43,7 @@ export async function trainDaRun(
   name: string,
   da: DenoisingAutoencoder,
   set: ImageSet,
-  options: { epochs: number; batchSize: number; learningRate: number },
+  options: Pick<TrainAutoencoderOptions, 'epochs' | 'batchSize' | 'learningRate' | 'optimizer' | 'learningRateSchedule'>,
   interrupt?: CtrlC,
   progress?: ProgressReporter,
 ): Promise<DaRun> {
@@ -150,7 +150,7 @@ export function runOutcome(run: DaRun): string {
  * @throws {RunInterrupted} after writing the report, when Ctrl-C stopped a run.
  */
 export async function compareRuns(
-  flags: ExperimentFlags & EngineFlags & Pick<DaTrainingFlags, 'epochs' | 'batchSize' | 'learningRate'>,
+  flags: ExperimentFlags & EngineFlags & Pick<DaTrainingFlags, 'epochs' | 'batchSize' | 'learningRate'> & OptimizerFlags,
   output: Output,
   title: string,
   plan: readonly DaRunPlan[],
@@ -159,7 +159,7 @@ export async function compareRuns(
   const experiment = await startExperiment(flags, output);
   requireBatchFits(experiment, flags, flags.batchSize);
   layout.start?.(experiment);
-  const training = { epochs: flags.epochs, batchSize: flags.batchSize, learningRate: flags.learningRate };
+  const training = { epochs: flags.epochs, batchSize: flags.batchSize, learningRate: flags.learningRate, ...optimizerOptions(flags) };
   const runs: DaRun[] = [];
   // Kept until the report is written: a second Ctrl-C while it is written quits at once (exit 130).
   const interrupt = stopOnCtrlC(output, 'to write the report of the runs so far');

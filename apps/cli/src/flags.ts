@@ -3,7 +3,16 @@ import { BACKEND_NAMES, DEFAULT_PREFERENCE, type BackendName } from '@sdae/backe
 import { InvalidArgumentError, requireNumber, requirePositiveInteger, resolveChoice, type NumberRange } from '@sdae/core';
 import { MNIST_SPLIT_NAMES, type MnistSplitName } from '@sdae/datasets';
 import { ACTIVATION_NAMES, requireDenseLayersFit, type ActivationName } from '@sdae/layers';
-import { ENGINE_NAMES, type EngineName } from '@sdae/train';
+import {
+  ENGINE_NAMES,
+  OPTIMIZER_NAMES,
+  formatLearningRateSchedule,
+  parseLearningRateSchedule,
+  type EngineName,
+  type LearningRateSchedule,
+  type OptimizerName,
+  type OptimizerOptions,
+} from '@sdae/train';
 
 // Every flag of the sdae command is declared here or, when only one command has it, in that
 // command's module, always through `flag()` and the parsers below.
@@ -126,6 +135,18 @@ export const anyNumber = rangeParser('a number', {});
 export const positiveNumber = rangeParser('a number > 0', { min: 0, excludeMin: true });
 /** A number in [0, 1): corruption levels, momentum. */
 export const unitInterval = rangeParser('a number in [0, 1)', { min: 0, max: 1, excludeMax: true });
+/** A finite number >= 0. */
+export const nonNegativeNumber = rangeParser('a number >= 0', { min: 0 });
+
+/** A learning-rate schedule in @sdae/train's command-line form: `constant`, `step:EPOCHS:FACTOR`, `exponential:GAMMA`, `cosine`. */
+export function learningRateSchedule(text: string): LearningRateSchedule {
+  try {
+    return parseLearningRateSchedule(text, '--lr-schedule');
+  } catch (error) {
+    if (InvalidArgumentError.isInstance(error)) throw new InvalidFlagError(error.message);
+    throw error;
+  }
+}
 
 /** A parser of one of `choices`; core's `resolveChoice` refuses anything else, naming `flagName` and every choice. */
 function choiceParser<T extends string>(flagName: string, choices: readonly T[]): (text: string) => T {
@@ -405,7 +426,7 @@ export function daTrainingFlags(settings: { epochs: number }) {
     corruption: flag<number>(() =>
       new Option('--corruption <level>', 'fraction of pixels masked, in [0, 1)').argParser(unitInterval).default(0.3),
     ),
-    learningRate: learningRateFlag({ description: 'SGD learning rate', default: 0.1 }),
+    learningRate: learningRateFlag({ description: 'learning rate', default: 0.1 }),
     epochs: epochsFlag({ description: 'epochs per model', default: settings.epochs }),
     batchSize: batchSizeFlag({ description: 'minibatch size', default: 20 }),
   };
@@ -413,6 +434,97 @@ export function daTrainingFlags(settings: { epochs: number }) {
 
 /** The values of {@link daTrainingFlags}. */
 export type DaTrainingFlags = FlagValues<ReturnType<typeof daTrainingFlags>>;
+
+/** How a command describes and defaults the shared optimiser flags. */
+export interface OptimizerFlagSettings<D extends OptimizerName | undefined> {
+  /** The default optimiser; undefined when the command picks one itself (cnn: its preset's). */
+  optimizer: D;
+  /** How the command describes that default, when it picks one itself. */
+  optimizerDefault?: string;
+  /** The default momentum of `--optimizer momentum`. */
+  momentum: number;
+  /** What the flags shape, when not all the command's training: `'fine-tuning'` for sda. */
+  stage?: string;
+  /** What one step of --lr-schedule is. @default 'epoch' */
+  scheduleUnit?: string;
+}
+
+/**
+ * The optimiser flags every training command shares: `--optimizer`, `--momentum`,
+ * `--weight-decay` and `--lr-schedule` (`constant`, `step:EPOCHS:FACTOR`, `exponential:GAMMA`,
+ * `cosine`), read into @sdae/train's options by {@link optimizerOptions}; a command checks them
+ * with {@link refuseOptimizerFlags}.
+ */
+export function optimizerFlags<D extends OptimizerName | undefined>(settings: OptimizerFlagSettings<D>) {
+  const of = settings.stage === undefined ? '' : ` of ${settings.stage}`;
+  return {
+    optimizer: flag<OptimizerName | D>(() => {
+      const option = new Option(
+        '--optimizer <name>',
+        `update rule${of}: sgd, momentum or adam${settings.optimizerDefault === undefined ? '' : ` (${settings.optimizerDefault})`}`,
+      ).argParser(choiceParser('--optimizer', OPTIMIZER_NAMES));
+      return settings.optimizer === undefined ? option : option.default(settings.optimizer);
+    }),
+    momentum: flag<number>(() =>
+      new Option('--momentum <m>', `momentum${of} with --optimizer momentum, in [0, 1)`).argParser(unitInterval).default(settings.momentum),
+    ),
+    weightDecay: flag<number>(() =>
+      new Option(
+        '--weight-decay <lambda>',
+        `L2 weight decay${of}: each step adds lambda * W to the gradient of the weights (not the biases)`,
+      )
+        .argParser(nonNegativeNumber)
+        .default(0),
+    ),
+    lrSchedule: flag<LearningRateSchedule>(() =>
+      new Option(
+        '--lr-schedule <schedule>',
+        `learning rate per ${settings.scheduleUnit ?? 'epoch'}${of}: constant, step:EPOCHS:FACTOR (times FACTOR every EPOCHS epochs), exponential:GAMMA (times GAMMA each epoch) or cosine (to 0 over the run)`,
+      )
+        .argParser(learningRateSchedule)
+        .default({ kind: 'constant' }, formatLearningRateSchedule({ kind: 'constant' })),
+    ),
+  };
+}
+
+/** The values of {@link optimizerFlags}. */
+export type OptimizerFlags = FlagValues<ReturnType<typeof optimizerFlags<OptimizerName | undefined>>>;
+
+/** `--dropout <rate>`: inverted dropout of a classifier's hidden units during training. */
+export function dropoutFlag(
+  description = 'fraction of hidden units dropped at each training step, in [0, 1) (inverted dropout; none at evaluation)',
+) {
+  return flag<number>(() => new Option('--dropout <rate>', description).argParser(unitInterval).default(0));
+}
+
+/**
+ * The loop options of {@link optimizerFlags}: the optimiser `name` (the command's own choice when
+ * --optimizer is not given), its momentum and weight decay, and the learning-rate schedule.
+ */
+export function optimizerOptions(
+  flags: OptimizerFlags,
+  name: OptimizerName = flags.optimizer ?? 'sgd',
+): { optimizer: OptimizerOptions; learningRateSchedule: LearningRateSchedule } {
+  return {
+    optimizer: { name, weightDecay: flags.weightDecay, ...(name === 'momentum' ? { momentum: flags.momentum } : {}) },
+    learningRateSchedule: flags.lrSchedule,
+  };
+}
+
+/**
+ * Refuses `--momentum` given with an optimiser other than momentum (`optimizer`: the one the run
+ * uses), instead of ignoring it.
+ *
+ * @throws {InvalidArgumentError} named after --momentum (a usage error, exit 2).
+ */
+export function refuseOptimizerFlags(command: Command, optimizer: OptimizerName, whose = ''): void {
+  refuseInapplicable(
+    command,
+    '--momentum',
+    optimizer === 'momentum',
+    `applies only to --optimizer momentum, but this run${whose} uses ${optimizer}; drop --momentum or add --optimizer momentum.`,
+  );
+}
 
 /** `redis://HOST:PORT[/DB]`, as `redis://host:port/db` (port 6379 and database 0 when left out). */
 export function redisUrl(text: string): string {

@@ -29,8 +29,8 @@ export interface TrialRow {
   error?: string;
 }
 
-/** Entries of a history.json that are not curves. */
-const NOT_METRICS = new Set(['epoch', 'iterations', 'seconds', 'layer']);
+/** Entries of a history.json that are not result curves (an epoch's learningRate is a setting). */
+const NOT_METRICS = new Set(['epoch', 'iterations', 'seconds', 'layer', 'learningRate']);
 
 type HistoryEntry = Record<string, unknown>;
 

@@ -7,7 +7,7 @@ export { CORRUPTION_KINDS, corruptTensor, maskValues } from './corruption';
 export type { CorruptionKind } from './corruption';
 export { uniformBound } from './initializers';
 export { MAX_WEIGHT_VALUES, requireDenseLayersFit } from './dense';
-export { Model } from './model';
+export { Model, isBiasVariable } from './model';
 export type { ModelClassName, ModelConfig, WeightValues, LossAndGradients, ExternalWeights } from './model';
 export { Classifier, CLASSIFIER_OUTPUTS, resolveClassifierOutput } from './classifier';
 export type { InputLayout, ClassifierOutput } from './classifier';

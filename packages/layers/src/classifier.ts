@@ -1,10 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { resolveChoice } from '@sdae/core';
+import { InvalidArgumentError, Random, deriveSeed, resolveChoice } from '@sdae/core';
+import { dropoutMaskValues } from './dropout';
 import { Model, type LossAndGradients, type ModelConfig } from './model';
 import { requireOneHot, requireOneHotValues } from './tensor-checks';
 
 /** How a classifier wants its images: rows `[n, 784]` or NHWC `[n, 28, 28, 1]`. */
 export type InputLayout = 'flat' | 'image';
+
+/** The random stream of every classifier's dropout masks, derived from its seed. */
+const DROPOUT_STREAM = 3;
 
 /**
  * The output units of a classifier and the loss they are trained with:
@@ -51,15 +55,76 @@ export function resolveClassifierOutput(caller: string, argument: string, name: 
  * A model ending in output units over classes (a softmax unless its {@link Classifier.output}
  * says otherwise): logits, outputs, predicted classes and the loss of one-hot targets, with its
  * gradient for every variable.
+ *
+ * Classifiers with hidden units (the MLP, the SdA, the CNN) take a `dropout` rate: the training
+ * step ({@link Classifier.lossAndGradients}) multiplies the units of each dropout site by an
+ * inverted-dropout mask (0 with probability `dropout`, else `1 / (1 - dropout)`), drawn from the
+ * model's seeded `dropout` stream, which checkpoints save; every other method (logits, predict,
+ * loss, evaluation) uses no mask.
  */
 export abstract class Classifier<Config extends ModelConfig = ModelConfig> extends Model<Config> {
   /** The number of classes of the softmax. */
   abstract readonly numClasses: number;
   /** The input shape this classifier expects; see {@link InputLayout}. */
   abstract readonly inputLayout: InputLayout;
+  private dropoutRandom: Random | undefined;
 
-  /** The unnormalised class scores, `[n, numClasses]`. */
-  abstract logits(x: tf.Tensor): tf.Tensor2D;
+  /**
+   * The unnormalised class scores, `[n, numClasses]`.
+   *
+   * @param dropoutMasks a mask per dropout site (see {@link Classifier.dropoutShapes}), as the
+   *   training step applies them; none (evaluation) by default.
+   */
+  abstract logits(x: tf.Tensor, dropoutMasks?: readonly tf.Tensor[]): tf.Tensor2D;
+
+  /** The units of each dropout site, in forward order: what the masks of one example hold. None by default. */
+  protected dropoutUnits(): readonly number[] {
+    return [];
+  }
+
+  /** Registers the dropout stream (from `seed`) when `rate` > 0; subclasses call it in their constructor. */
+  protected useDropout(rate: number, seed: number): void {
+    if (rate > 0) this.dropoutRandom = this.addRandomStream('dropout', new Random(deriveSeed(seed, DROPOUT_STREAM)));
+  }
+
+  /** The fraction of hidden units the training step drops (the `dropout` option); 0 for none. */
+  get dropout(): number {
+    const rate = this.config.dropout;
+    return typeof rate === 'number' ? rate : 0;
+  }
+
+  /** The shape of each dropout mask of a batch of `batchSize` examples, `[batchSize, units]`; none without dropout. */
+  dropoutShapes(batchSize: number): number[][] {
+    return this.dropoutRandom === undefined ? [] : this.dropoutUnits().map((units) => [batchSize, units]);
+  }
+
+  /**
+   * Draws the dropout masks of one training step from the model's `dropout` stream (as
+   * {@link Classifier.lossAndGradients} does when given none); none without dropout. A compiled
+   * step takes them as inputs.
+   */
+  drawDropoutMasks(batchSize: number): Float32Array[] {
+    this.assertUsable('drawDropoutMasks');
+    const random = this.dropoutRandom;
+    if (random === undefined) return [];
+    return this.dropoutShapes(batchSize).map(([rows, units]) => dropoutMaskValues(rows! * units!, this.dropout, random));
+  }
+
+  /** The masks a training step applies: those given (checked), else drawn now. */
+  private trainingMasks(method: string, batchSize: number, given: readonly tf.Tensor[] | undefined): tf.Tensor[] {
+    const shapes = this.dropoutShapes(batchSize);
+    if (given === undefined) return this.drawDropoutMasks(batchSize).map((values, index) => tf.tensor(values, shapes[index], 'float32'));
+    const expected = JSON.stringify(shapes);
+    if (JSON.stringify(given.map((mask) => mask.shape)) !== expected) {
+      throw new InvalidArgumentError(
+        'dropoutMasks',
+        given.map((mask) => mask.shape),
+        `${this.className}.${method}: dropoutMasks must have the shapes ${expected} (one per dropout site, from dropoutShapes); ` +
+          `received ${JSON.stringify(given.map((mask) => mask.shape))}.`,
+      );
+    }
+    return [...given];
+  }
 
   /** The output units and their loss; see {@link ClassifierOutput}. A softmax unless the model's options choose otherwise. */
   get output(): ClassifierOutput {
@@ -117,9 +182,12 @@ export abstract class Classifier<Config extends ModelConfig = ModelConfig> exten
    * as {@link loss} does but not y's values: this is the training step, which the native engine
    * compiles with placeholder targets, and the loops build y from labels they check first.
    */
-  lossAndGradients(x: tf.Tensor, y: tf.Tensor2D): LossAndGradients {
+  lossAndGradients(x: tf.Tensor, y: tf.Tensor2D, dropoutMasks?: readonly tf.Tensor[]): LossAndGradients {
     this.requireExamples('lossAndGradients', x, y);
-    return this.autodiff(() => this.outputLoss(this.logits(x), y));
+    return tf.tidy(() => {
+      const masks = this.trainingMasks('lossAndGradients', x.shape[0]!, dropoutMasks);
+      return this.autodiff(() => this.outputLoss(this.logits(x, masks), y));
+    });
   }
 
   /**
@@ -129,16 +197,19 @@ export abstract class Classifier<Config extends ModelConfig = ModelConfig> exten
    *
    * @example const { loss, gradients, classes } = cnn.lossGradientsAndClasses(x, y);
    */
-  lossGradientsAndClasses(x: tf.Tensor, y: tf.Tensor2D): LossAndGradients & { classes: tf.Tensor1D } {
+  lossGradientsAndClasses(x: tf.Tensor, y: tf.Tensor2D, dropoutMasks?: readonly tf.Tensor[]): LossAndGradients & { classes: tf.Tensor1D } {
     this.requireExamples('lossGradientsAndClasses', x, y);
-    let logits: tf.Tensor2D | undefined;
-    const step = this.autodiff(() => {
-      logits = tf.keep(this.logits(x));
-      return this.outputLoss(logits, y);
+    return tf.tidy(() => {
+      const masks = this.trainingMasks('lossGradientsAndClasses', x.shape[0]!, dropoutMasks);
+      let logits: tf.Tensor2D | undefined;
+      const step = this.autodiff(() => {
+        logits = tf.keep(this.logits(x, masks));
+        return this.outputLoss(logits, y);
+      });
+      const classes = tf.argMax(logits!, 1) as tf.Tensor1D;
+      logits!.dispose();
+      return { ...step, classes };
     });
-    const classes = tf.argMax(logits!, 1) as tf.Tensor1D;
-    logits!.dispose();
-    return { ...step, classes };
   }
 
   private outputLoss(logits: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar {

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, requirePositiveInteger, type Random } from '@sdae/core';
 import type { Activation, ActivationName } from './activations';
+import { applyDropout } from './dropout';
 import { uniformBound, uniformValues } from './initializers';
 import { requireTensor } from './tensor-checks';
 
@@ -40,7 +41,8 @@ export function flattenInput(caller: string, x: tf.Tensor, inputSize: number): t
 
 /**
  * Runs `x` (flattened to `[n, inputSize]`) through the first `count` hidden layers, each
- * `activation(h W + b)`. With `count` 0 it returns the flattened input.
+ * `activation(h W + b)`, times `dropoutMasks[i]` after layer i when given (training). With
+ * `count` 0 it returns the flattened input.
  */
 export function forwardHiddenLayers(
   caller: string,
@@ -49,11 +51,13 @@ export function forwardHiddenLayers(
   layers: readonly DenseWeights[],
   activation: Activation,
   count = layers.length,
+  dropoutMasks: readonly tf.Tensor[] = [],
 ): tf.Tensor2D {
   return tf.tidy(() => {
     let activations = flattenInput(caller, x, inputSize);
     for (let index = 0; index < count; index++) {
-      activations = activation.apply(affine(activations, layers[index].W as tf.Tensor2D, layers[index].b as tf.Tensor1D)) as tf.Tensor2D;
+      const hidden = activation.apply(affine(activations, layers[index].W as tf.Tensor2D, layers[index].b as tf.Tensor1D)) as tf.Tensor2D;
+      activations = applyDropout(hidden, dropoutMasks[index]);
     }
     return activations;
   });

@@ -9,7 +9,7 @@ describe('Mlp and LogisticRegression options', () => {
   it('start the softmax layer at zero, as the tutorial, and check sizes', () => {
     const mlp = new Mlp({ inputSize: 3, hiddenSizes: [2], numClasses: 2 });
     expect(Array.from(mlp.getVariable('output.W').dataSync())).toEqual([0, 0, 0, 0]);
-    expect(mlp.getConfig()).toEqual({ inputSize: 3, hiddenSizes: [2], activation: 'sigmoid', numClasses: 2, seed: 0 });
+    expect(mlp.getConfig()).toEqual({ inputSize: 3, hiddenSizes: [2], activation: 'sigmoid', numClasses: 2, seed: 0, dropout: 0 });
     mlp.dispose();
     expect(() => new Mlp({ hiddenSizes: [0] })).toThrow('Mlp: hiddenSizes[0] must be a whole number >= 1; received 0.');
     expect(() => new LogisticRegression({ numClasses: 0 })).toThrow(InvalidArgumentError);

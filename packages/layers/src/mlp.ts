@@ -1,7 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Random, deriveSeed, requireKnownKeys, requireNumber, requirePositiveInteger, type KnownKeys } from '@sdae/core';
+import {
+  InvalidArgumentError,
+  Random,
+  deriveSeed,
+  requireKnownKeys,
+  requireNumber,
+  requirePositiveInteger,
+  type KnownKeys,
+} from '@sdae/core';
 import { resolveActivation, type Activation, type ActivationName } from './activations';
 import { Classifier } from './classifier';
+import { resolveDropout } from './dropout';
 import { affine, forwardHiddenLayers, hiddenLayerValues, requireDenseLayersFit, requireFlatInput, requireLayerSizes } from './dense';
 
 /** Options of {@link Mlp}. */
@@ -14,8 +23,13 @@ export interface MlpOptions {
   activation?: ActivationName;
   /** Number of classes. @default 10 */
   numClasses?: number;
-  /** Seeds the initial weights. @default 0 */
+  /** Seeds the initial weights and the dropout masks. @default 0 */
   seed?: number;
+  /**
+   * Dropout of the hidden units during training: each hidden layer's output is multiplied by an
+   * inverted-dropout mask (see {@link Classifier}); needs a hidden layer. @default 0 (none)
+   */
+  dropout?: number;
 }
 
 /** The resolved configuration of an {@link Mlp}. */
@@ -26,9 +40,17 @@ export interface MlpConfig {
   activation: ActivationName;
   numClasses: number;
   seed: number;
+  dropout: number;
 }
 
-const MLP_OPTION_KEYS: KnownKeys<MlpOptions> = { inputSize: true, hiddenSizes: true, activation: true, numClasses: true, seed: true };
+const MLP_OPTION_KEYS: KnownKeys<MlpOptions> = {
+  inputSize: true,
+  hiddenSizes: true,
+  activation: true,
+  numClasses: true,
+  seed: true,
+  dropout: true,
+};
 
 /** Resolves and checks the options of an {@link Mlp}. */
 export function resolveMlpOptions(options: MlpOptions): MlpConfig {
@@ -40,7 +62,15 @@ export function resolveMlpOptions(options: MlpOptions): MlpConfig {
     activation: resolveActivation(caller, 'activation', options.activation ?? 'sigmoid').name,
     numClasses: requirePositiveInteger(caller, 'numClasses', options.numClasses ?? 10),
     seed: requireNumber(caller, 'seed', options.seed ?? 0),
+    dropout: resolveDropout(caller, options.dropout ?? 0),
   };
+  if (config.dropout > 0 && config.hiddenSizes.length === 0) {
+    throw new InvalidArgumentError(
+      'dropout',
+      config.dropout,
+      `${caller}: dropout drops hidden units, but hiddenSizes is [] (logistic regression has none); give a hidden layer or drop the dropout option.`,
+    );
+  }
   requireDenseLayersFit(caller, 'hiddenSizes', [config.inputSize, ...config.hiddenSizes, config.numClasses]);
   return config;
 }
@@ -67,6 +97,7 @@ export class Mlp extends Classifier<MlpConfig> {
     super(config);
     this.numClasses = config.numClasses;
     this.activation = resolveActivation('Mlp', 'activation', config.activation);
+    this.useDropout(config.dropout, config.seed);
     const random = new Random(deriveSeed(config.seed, 0));
     let fanIn = config.inputSize;
     config.hiddenSizes.forEach((size, layer) => {
@@ -81,19 +112,27 @@ export class Mlp extends Classifier<MlpConfig> {
   /** The output of hidden layer `layer` (0-based), `[n, hiddenSizes[layer]]`; the last one by default. */
   hidden(x: tf.Tensor, layer = this.config.hiddenSizes.length - 1): tf.Tensor2D {
     this.assertUsable('hidden');
-    const layers = this.config.hiddenSizes.map((_, index) => ({
-      W: this.getVariable(`layer${index}.W`),
-      b: this.getVariable(`layer${index}.b`),
-    }));
-    return forwardHiddenLayers('Mlp', x, this.config.inputSize, layers, this.activation, layer + 1);
+    return forwardHiddenLayers('Mlp', x, this.config.inputSize, this.hiddenWeights(), this.activation, layer + 1);
   }
 
   protected requireInput(method: string, x: unknown): tf.Tensor {
     return requireFlatInput(`Mlp.${method}`, x, this.config.inputSize);
   }
 
-  logits(x: tf.Tensor): tf.Tensor2D {
+  protected override dropoutUnits(): readonly number[] {
+    return this.config.hiddenSizes;
+  }
+
+  logits(x: tf.Tensor, dropoutMasks?: readonly tf.Tensor[]): tf.Tensor2D {
     this.assertUsable('logits');
-    return tf.tidy(() => affine(this.hidden(x), this.getVariable('output.W') as tf.Tensor2D, this.getVariable('output.b') as tf.Tensor1D));
+    return tf.tidy(() => {
+      const last = this.config.hiddenSizes.length;
+      const hidden = forwardHiddenLayers('Mlp', x, this.config.inputSize, this.hiddenWeights(), this.activation, last, dropoutMasks);
+      return affine(hidden, this.getVariable('output.W') as tf.Tensor2D, this.getVariable('output.b') as tf.Tensor1D);
+    });
+  }
+
+  private hiddenWeights(): { W: tf.Variable; b: tf.Variable }[] {
+    return this.config.hiddenSizes.map((_, index) => ({ W: this.getVariable(`layer${index}.W`), b: this.getVariable(`layer${index}.b`) }));
   }
 }

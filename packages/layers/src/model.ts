@@ -30,6 +30,20 @@ export interface ExternalWeights {
   reload(): void;
 }
 
+/** The last part of every bias's name: `b`, `layer0.b`, `bPrime`, `conv0.bias`. */
+const BIAS_NAMES = new Set(['b', 'bPrime', 'bias']);
+
+/**
+ * Whether a model's variable is a bias, by the naming every model follows: a name whose last part
+ * (after the last `.`) is `b`, `bPrime` or `bias`. Weight decay applies to the other variables
+ * (weight matrices and filters), as in DeepLearnToolbox and the Theano tutorials.
+ *
+ * @example isBiasVariable('layer0.b'); // true; isBiasVariable('conv0.filter') is false
+ */
+export function isBiasVariable(name: string): boolean {
+  return BIAS_NAMES.has(name.slice(name.lastIndexOf('.') + 1));
+}
+
 /** A bound on the weights the models built inside {@link buildWithinWeightBudget} may allocate. */
 interface WeightBudget {
   remaining: number;

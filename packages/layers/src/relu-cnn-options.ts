@@ -9,6 +9,7 @@ import {
   type KnownKeys,
 } from '@sdae/core';
 import { requireLayerSizes, requireValuesFit } from './dense';
+import { resolveDropout } from './dropout';
 
 /**
  * A named architecture for {@link ReluCnn}:
@@ -79,8 +80,13 @@ export interface ReluCnnOptions {
   denseSizes?: readonly number[];
   /** The number of classes of the softmax. @default 10 */
   numClasses?: number;
-  /** Seeds the initial weights. @default 0 */
+  /** Seeds the initial weights and the dropout masks. @default 0 */
   seed?: number;
+  /**
+   * Dropout during training of the inputs of every dense layer: the flattened feature maps and
+   * each hidden dense layer's output (see {@link Classifier}). @default 0 (none)
+   */
+  dropout?: number;
 }
 
 /** The resolved configuration of a {@link ReluCnn}: every option filled in, as plain JSON. */
@@ -92,6 +98,7 @@ export interface ReluCnnConfig {
   denseSizes: number[];
   numClasses: number;
   seed: number;
+  dropout: number;
 }
 
 /** The layers each preset supplies. */
@@ -122,6 +129,7 @@ const RELU_CNN_OPTION_KEYS: KnownKeys<ReluCnnOptions> = {
   denseSizes: true,
   numClasses: true,
   seed: true,
+  dropout: true,
 };
 
 /** The sizes one convolution layer sees and makes. */
@@ -265,8 +273,9 @@ export function resolveReluCnnOptions(options: ReluCnnOptions, caller = 'ReluCnn
   const denseSizes = requireLayerSizes(caller, 'denseSizes', options.denseSizes ?? presetLayers.denseSizes, { allowEmpty: true });
   const numClasses = requirePositiveInteger(caller, 'numClasses', options.numClasses ?? 10);
   const seed = requireNumber(caller, 'seed', options.seed ?? 0);
+  const dropout = resolveDropout(caller, options.dropout ?? 0);
   requireReluCnnFits(caller, inputShape, convolutions, denseSizes, numClasses);
-  return { preset, inputShape, convolutions, denseSizes, numClasses, seed };
+  return { preset, inputShape, convolutions, denseSizes, numClasses, seed, dropout };
 }
 
 /**

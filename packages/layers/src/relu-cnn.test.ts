@@ -146,6 +146,7 @@ describe('resolveReluCnnOptions', () => {
       denseSizes: [],
       numClasses: 10,
       seed: 0,
+      dropout: 0,
     });
   });
 
@@ -160,6 +161,7 @@ describe('resolveReluCnnOptions', () => {
       denseSizes: [500],
       numClasses: 10,
       seed: 0,
+      dropout: 0,
     });
   });
 

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, Random, deriveSeed, describeValue } from '@sdae/core';
 import { requireTensor } from './tensor-checks';
 import { Classifier } from './classifier';
+import { applyDropout } from './dropout';
 import { uniformBound, uniformValues } from './initializers';
 import { layerShapes, resolveReluCnnOptions, type ReluCnnConfig, type ReluCnnOptions } from './relu-cnn-options';
 
@@ -33,6 +34,7 @@ export class ReluCnn extends Classifier<ReluCnnConfig> {
     super(config);
     this.numClasses = config.numClasses;
     const random = new Random(deriveSeed(config.seed, 0));
+    this.useDropout(config.dropout, config.seed);
     const shapes = layerShapes('ReluCnn', config.inputShape, config.convolutions);
     shapes.forEach(({ input, convolution }, index) => {
       const { filters, kernelSize, bias } = config.convolutions[index];
@@ -76,7 +78,13 @@ export class ReluCnn extends Classifier<ReluCnnConfig> {
     });
   }
 
-  logits(x: tf.Tensor): tf.Tensor2D {
+  protected override dropoutUnits(): readonly number[] {
+    const shapes = layerShapes('ReluCnn', this.config.inputShape, this.config.convolutions);
+    const [height, width, channels] = shapes[shapes.length - 1]!.output;
+    return [height * width * channels, ...this.config.denseSizes];
+  }
+
+  logits(x: tf.Tensor, dropoutMasks: readonly tf.Tensor[] = []): tf.Tensor2D {
     this.assertUsable('logits');
     this.requireInput('logits', x);
     const [height, width, channels] = this.config.inputShape;
@@ -89,11 +97,12 @@ export class ReluCnn extends Classifier<ReluCnnConfig> {
         features = tf.relu(tf.add<tf.Tensor4D>(convolution, this.getVariable(`conv${index}.bias`)));
         if (pool > 1) features = tf.maxPool(features, pool, pool, 'valid');
       });
-      let hidden: tf.Tensor2D = tf.reshape(features, [n, -1]);
+      let hidden: tf.Tensor2D = applyDropout(tf.reshape(features, [n, -1]), dropoutMasks[0]);
       this.config.denseSizes.forEach((_size, index) => {
-        hidden = tf.relu(
+        const dense = tf.relu(
           tf.add<tf.Tensor2D>(tf.matMul(hidden, this.getVariable(`dense${index}.W`) as tf.Tensor2D), this.getVariable(`dense${index}.b`)),
         );
+        hidden = applyDropout(dense, dropoutMasks[index + 1]);
       });
       return tf.add<tf.Tensor2D>(tf.matMul(hidden, this.getVariable('output.W') as tf.Tensor2D), this.getVariable('output.b'));
     });

@@ -12,6 +12,7 @@ import {
 } from '@sdae/core';
 import { resolveActivation, type Activation, type ActivationName } from './activations';
 import { Classifier, resolveClassifierOutput, type ClassifierOutput } from './classifier';
+import { resolveDropout } from './dropout';
 import { resolveCorruption, type CorruptionKind } from './corruption';
 import { affine, forwardHiddenLayers, hiddenLayerValues, requireDenseLayersFit, requireFlatInput, requireLayerSizes } from './dense';
 import { DenoisingAutoencoder, RECONSTRUCTION_LOSSES, type ReconstructionLoss } from './denoising-autoencoder';
@@ -57,8 +58,14 @@ export interface StackedDenoisingAutoencoderOptions {
   output?: ClassifierOutput;
   /** How the weights start (see {@link SdaInitialization}). @default 'tutorial' */
   initialization?: SdaInitialization;
-  /** Seeds the initial weights and every dA's corruption. @default 0 */
+  /** Seeds the initial weights, every dA's corruption and the dropout masks. @default 0 */
   seed?: number;
+  /**
+   * Dropout of the hidden units during fine-tuning (the classifier's training step; pretraining
+   * is unaffected): each hidden layer's output is multiplied by an inverted-dropout mask (see
+   * {@link Classifier}). @default 0 (none)
+   */
+  dropout?: number;
 }
 
 /** The resolved configuration of a {@link StackedDenoisingAutoencoder}. */
@@ -75,6 +82,7 @@ export interface StackedDenoisingAutoencoderConfig {
   output: ClassifierOutput;
   initialization: SdaInitialization;
   seed: number;
+  dropout: number;
 }
 
 const STACKED_DENOISING_AUTOENCODER_OPTION_KEYS: KnownKeys<StackedDenoisingAutoencoderOptions> = {
@@ -89,6 +97,7 @@ const STACKED_DENOISING_AUTOENCODER_OPTION_KEYS: KnownKeys<StackedDenoisingAutoe
   output: true,
   initialization: true,
   seed: true,
+  dropout: true,
 };
 
 /** Resolves and checks the options of an SdA, including that there is one corruption level per layer. */
@@ -119,6 +128,7 @@ export function resolveStackedDenoisingAutoencoderOptions(options: StackedDenois
     output: resolveClassifierOutput(caller, 'output', options.output ?? 'softmax'),
     initialization: resolveChoice(caller, 'initialization', options.initialization ?? 'tutorial', SDA_INITIALIZATIONS),
     seed: requireNumber(caller, 'seed', options.seed ?? 0),
+    dropout: resolveDropout(caller, options.dropout ?? 0),
   };
   requireDenseLayersFit(caller, 'hiddenSizes', [config.inputSize, ...config.hiddenSizes, config.numClasses]);
   return config;
@@ -151,6 +161,7 @@ export class StackedDenoisingAutoencoder extends Classifier<StackedDenoisingAuto
     super(config);
     this.numClasses = config.numClasses;
     this.activation = resolveActivation('StackedDenoisingAutoencoder', 'activation', config.activation);
+    this.useDropout(config.dropout, config.seed);
     const random = new Random(deriveSeed(config.seed, 0));
     const toolbox = config.initialization === 'deeplearntoolbox';
     // DeepLearnToolbox draws a layer's bias with its weights (an extra column), from the same bound.
@@ -226,11 +237,24 @@ export class StackedDenoisingAutoencoder extends Classifier<StackedDenoisingAuto
     return requireFlatInput(`StackedDenoisingAutoencoder.${method}`, x, this.config.inputSize);
   }
 
-  logits(x: tf.Tensor): tf.Tensor2D {
+  protected override dropoutUnits(): readonly number[] {
+    return this.config.hiddenSizes;
+  }
+
+  logits(x: tf.Tensor, dropoutMasks?: readonly tf.Tensor[]): tf.Tensor2D {
     this.assertUsable('logits');
+    const weights = this.hiddenWeights();
     return tf.tidy(() =>
       affine(
-        forwardHiddenLayers('StackedDenoisingAutoencoder.logits', x, this.config.inputSize, this.hiddenWeights(), this.activation),
+        forwardHiddenLayers(
+          'StackedDenoisingAutoencoder.logits',
+          x,
+          this.config.inputSize,
+          weights,
+          this.activation,
+          weights.length,
+          dropoutMasks,
+        ),
         this.getVariable('output.W') as tf.Tensor2D,
         this.getVariable('output.b') as tf.Tensor1D,
       ),

@@ -1,6 +1,14 @@
 // The browser entry of @sdae/train: every loop, optimiser, metric and preset; no Node built-ins.
 export { Optimizer, OPTIMIZER_NAMES, resolveOptimizerOptions } from './optimizers';
 export type { OptimizerName, OptimizerOptions, OptimizerConfig, OptimizerState } from './optimizers';
+export {
+  LEARNING_RATE_SCHEDULE_KINDS,
+  formatLearningRateSchedule,
+  parseLearningRateSchedule,
+  resolveLearningRateSchedule,
+  scheduledLearningRate,
+} from './learning-rate-schedule';
+export type { LearningRateSchedule, LearningRateScheduleKind } from './learning-rate-schedule';
 export { EarlyStopping } from './early-stopping';
 export type { EarlyStoppingOptions, EarlyStoppingState } from './early-stopping';
 export { errorRate, accuracy, confusionMatrix, evaluate } from './metrics';

@@ -209,6 +209,22 @@ describe('resume refuses a run with other settings [cpu]', () => {
     await expect(resume({}, bytes, sliceImageSet(set, 0, 40))).rejects.toThrow(/data "48 images .* "40 images/);
   });
 
+  it('refuses another learning-rate schedule or weight decay, naming each', async () => {
+    const bytes = await daCheckpoint(1, { learningRateSchedule: { kind: 'step', epochs: 2, factor: 0.5 }, weightDecay: 0.01 });
+    const refusal = resume({ learningRateSchedule: { kind: 'step', epochs: 2, factor: 0.1 } }, bytes);
+    await expect(refusal).rejects.toThrow(
+      /learningRateSchedule \{"kind":"step","epochs":2,"factor":0\.5\} in the checkpoint, \{"kind":"step","epochs":2,"factor":0\.1\} now/,
+    );
+    await expect(refusal).rejects.toThrow(/"weightDecay":0\.01\}.* in the checkpoint, .*"weightDecay":0\}/);
+  });
+
+  it('refuses more epochs under a cosine schedule, whose curve they would change', async () => {
+    const bytes = await daCheckpoint(1, { epochs: 3, learningRateSchedule: { kind: 'cosine' } } as CommonTrainingOptions);
+    await expect(resume({ epochs: 4, learningRateSchedule: { kind: 'cosine' } }, bytes)).rejects.toThrow(
+      /learningRateSchedule \{"kind":"cosine","epochs":3\} in the checkpoint, \{"kind":"cosine","epochs":4\} now/,
+    );
+  });
+
   it('continues when only the epochs grow', async () => {
     const bytes = await daCheckpoint(1);
     const result = await resume({ epochs: 3 }, bytes);
@@ -263,6 +279,34 @@ describe('a mid-epoch abort and resume [cpu]', () => {
     },
   );
 
+  it.each(['tfjs', 'native'] as const)(
+    'gives a classifier bit-identical weights under a step schedule and weight decay on engine %s',
+    async (engine) => {
+      const { whole, resumed, checkpoint } = await interruptedAndWhole(
+        () => new Mlp({ inputSize: 16, hiddenSizes: [6], numClasses: 2, seed: 2 }),
+        (mlp, options) =>
+          fitClassifier(
+            mlp,
+            { train: set },
+            {
+              epochs: 4,
+              batchSize: 8,
+              optimizer: { name: 'momentum', momentum: 0.9, weightDecay: 0.01 },
+              learningRate: 0.2,
+              learningRateSchedule: { kind: 'step', epochs: 1, factor: 0.5 },
+              earlyStopping: false,
+              engine,
+              ...options,
+            },
+          ),
+        14,
+      );
+      // Stopped in epoch 2, whose rate (0.05) the resumed run must take up again.
+      expect(decodeCheckpoint(checkpoint).state).toMatchObject({ nextEpoch: 2, batchInEpoch: 2 });
+      expect(resumed).toEqual(whole);
+    },
+  );
+
   it('gives a dA bit-identical weights on the native engine running 4 steps per call, stopping after the call', async () => {
     const { whole, resumed, checkpoint } = await interruptedAndWhole(
       () => new DenoisingAutoencoder(daOptions),
@@ -294,6 +338,18 @@ describe('a mid-epoch abort and resume [cpu]', () => {
     );
     expect(resumed).toEqual(whole);
   });
+
+  it.each(['tfjs', 'native'] as const)(
+    'gives a classifier with dropout bit-identical weights on engine %s (the mask stream resumes)',
+    async (engine) => {
+      const { whole, resumed } = await interruptedAndWhole(
+        () => new Mlp({ inputSize: 16, hiddenSizes: [6], numClasses: 2, dropout: 0.5, seed: 2 }),
+        (mlp, options) => fitClassifier(mlp, { train: set }, { epochs: 3, batchSize: 8, earlyStopping: false, engine, ...options }),
+        8,
+      );
+      expect(resumed).toEqual(whole);
+    },
+  );
 
   it('gives sampled training bit-identical weights', async () => {
     const { whole, resumed } = await interruptedAndWhole(

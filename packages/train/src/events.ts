@@ -12,6 +12,8 @@ export interface EpochLog {
   iterations: number;
   /** The mean training cost over the epoch's minibatches. */
   cost: number;
+  /** The learning rate of the epoch's steps (its schedule's, see `learningRateSchedule`). */
+  learningRate?: number;
   /** Training accuracy on the minibatch (`'sampled'` only). */
   accuracy?: number;
   /** Validation error rate after this epoch, when validated. */

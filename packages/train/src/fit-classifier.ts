@@ -13,7 +13,7 @@ import {
   resolveCommonOptions,
   type CommonTrainingOptions,
 } from './loop-options';
-import { checkpointIfDue, eventLoopYielder, once, restoreWeights, snapshotWeights, writeCheckpoint } from './loop-step';
+import { checkpointIfDue, eventLoopYielder, once, restoreWeights, scheduleEpoch, snapshotWeights, writeCheckpoint } from './loop-step';
 import { evaluate, evaluateSets, evaluationDue, resolveEvaluation, type EvaluationOptions } from './metrics';
 import { Optimizer } from './optimizers';
 import { classifierBatch, classifierStepSpec, createStepRunner, type StepOutcome, type StepRunner } from './step-engine';
@@ -116,6 +116,7 @@ export async function* classifierTraining(
     let stopReason: StopReason = 'completed';
     for (let epoch = state.nextEpoch; epoch < epochs && stopReason === 'completed'; epoch++) {
       yield { type: 'epoch-begin', stage: 'finetune', epoch };
+      const learningRate = scheduleEpoch(resolved, optimizer, epoch, epochs);
       const epochStarted = performance.now();
       const lastGood = snapshotWeights(model);
       let costSum = state.epochCostSum ?? 0;
@@ -166,7 +167,7 @@ export async function* classifierTraining(
       delete state.epochCostSum;
       runner.sync();
       if (batches === 0) break;
-      const log: EpochLog = { stage: 'finetune', epoch, iterations: state.iterations, cost: costSum / batches, seconds: 0 };
+      const log: EpochLog = { stage: 'finetune', epoch, iterations: state.iterations, cost: costSum / batches, learningRate, seconds: 0 };
       if (validation !== undefined && stopReason === 'completed') {
         log.validationError = (await evaluate(model, validation)).errorRate;
         if (stopping === undefined || stopping.observe(state.iterations - 1, log.validationError)) {

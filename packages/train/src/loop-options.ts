@@ -12,6 +12,7 @@ import type { BatchOrder, ImageSet } from '@sdae/datasets';
 import { toCheckpoint, type Checkpoint, type CheckpointSettings, type SettingValue } from './checkpoint';
 import { resolveEngineName, type EngineName } from './engine-options';
 import type { TrainingHooks } from './events';
+import { resolveLearningRateSchedule, scheduleSetting, type LearningRateSchedule } from './learning-rate-schedule';
 import { resolveOptimizerOptions, type OptimizerConfig, type OptimizerName, type OptimizerOptions } from './optimizers';
 
 /** Where and how often a loop writes checkpoints. */
@@ -42,6 +43,15 @@ export interface CommonTrainingOptions {
   optimizer?: OptimizerName | OptimizerOptions;
   /** The learning rate; overrides the optimiser's. @default per loop, see the loop's options */
   learningRate?: number;
+  /**
+   * How the learning rate changes per epoch (per iteration in sampled training), as plain data:
+   * `{ kind: 'step', epochs: 3, factor: 0.1 }` and the others of {@link LearningRateSchedule}
+   * (`parseLearningRateSchedule('step:3:0.1')` reads the command-line form). Recorded in checkpoints.
+   * @default { kind: 'constant' }
+   */
+  learningRateSchedule?: LearningRateSchedule;
+  /** L2 weight decay of the weights (not the biases); overrides the optimiser's `weightDecay`. @default 0 */
+  weightDecay?: number;
   /** Stops training cleanly after the current minibatch when aborted. */
   signal?: AbortSignal;
   /** Periodic checkpoints. */
@@ -83,6 +93,8 @@ const COMMON_TRAINING_OPTION_KEYS: KnownKeys<CommonTrainingOptions> = {
   seed: true,
   optimizer: true,
   learningRate: true,
+  learningRateSchedule: true,
+  weightDecay: true,
   signal: true,
   checkpoint: true,
   resume: true,
@@ -109,6 +121,7 @@ export interface ResolvedCommonOptions {
   order: BatchOrder;
   seed: number;
   optimizer: OptimizerConfig;
+  learningRateSchedule: LearningRateSchedule;
   signal: AbortSignal | undefined;
   checkpointEvery: number;
   writeCheckpoint: ((bytes: Uint8Array) => Promise<void>) | undefined;
@@ -154,9 +167,14 @@ export function resolveCommonOptions(
     order: resolveChoice(caller, 'order', options.order ?? 'sequential', ['sequential', 'shuffled']),
     seed: requireNumber(caller, 'seed', options.seed ?? 0),
     optimizer: resolveOptimizerOptions(
-      { ...optimizerOptions, learningRate: options.learningRate ?? optimizerOptions.learningRate ?? defaults.learningRate },
+      {
+        ...optimizerOptions,
+        learningRate: options.learningRate ?? optimizerOptions.learningRate ?? defaults.learningRate,
+        ...(options.weightDecay === undefined ? {} : { weightDecay: options.weightDecay }),
+      },
       caller,
     ),
+    learningRateSchedule: resolveLearningRateSchedule(caller, options.learningRateSchedule ?? { kind: 'constant' }),
     signal: options.signal,
     checkpointEvery: requirePositiveInteger(caller, 'checkpoint.every', checkpoint?.every ?? 1),
     writeCheckpoint: checkpoint?.write,
@@ -232,7 +250,8 @@ export function dataFingerprint(set: ImageSet): string {
 
 /**
  * The settings a loop records in its checkpoints: the common options (batch size, order, seed,
- * optimiser, engine, threads, batches per epoch), the loop's own (`extra`: epochs, data) and the caller's.
+ * optimiser, learning-rate schedule, engine, threads, batches per epoch), the loop's own (`extra`:
+ * epochs or iterations, data) and the caller's.
  */
 export function loopSettings(options: ResolvedCommonOptions, extra: Record<string, SettingValue>): CheckpointSettings {
   return {
@@ -241,6 +260,8 @@ export function loopSettings(options: ResolvedCommonOptions, extra: Record<strin
       order: options.order,
       seed: options.seed,
       optimizer: { ...options.optimizer },
+      // A cosine schedule spans the run's epochs (iterations): recorded with them, so that more epochs are refused.
+      learningRateSchedule: scheduleSetting(options.learningRateSchedule, Number(extra.epochs ?? extra.iterations)),
       engine: options.engine,
       // Other thread counts give other native results, bit for bit (null: the engine's default).
       threads: options.threads ?? null,

@@ -4,6 +4,7 @@ import { encodeCheckpoint, type CheckpointSettings, type LoopState } from './che
 import { DivergenceError } from './errors';
 import type { ResolvedCommonOptions } from './loop-options';
 import type { Optimizer } from './optimizers';
+import { scheduledLearningRate } from './learning-rate-schedule';
 
 /** What a loop's checkpoints hold besides the model and its optimiser. */
 export interface CheckpointContent {
@@ -73,6 +74,16 @@ export function eventLoopYielder(intervalMs = 4): () => Promise<void> {
   };
 }
 
+/**
+ * Sets the optimiser's learning rate for epoch `epoch` of `epochs` (iteration of iterations, for
+ * sampled training) from the loop's schedule and base rate, and returns it. Every step of the
+ * epoch takes it through `optimizer.advance()`, on either engine.
+ */
+export function scheduleEpoch(options: ResolvedCommonOptions, optimizer: Optimizer, epoch: number, epochs: number): number {
+  optimizer.setLearningRate(scheduledLearningRate(options.learningRateSchedule, options.optimizer.learningRate, epoch, epochs));
+  return optimizer.learningRate;
+}
+
 /** Copies of a model's weights, to restore after divergence or to keep the best model. */
 export function snapshotWeights(model: Model): BundleTensor[] {
   return [...model.getWeights()].map(([name, { shape, values }]) => ({ name, shape, values }));
@@ -121,7 +132,7 @@ export class DivergenceGuard {
     }
     restoreWeights(context.owner, context.lastGood);
     const { caller, epoch, batch, optimizer } = context;
-    throw new DivergenceError(caller, epoch, batch, cost, optimizer.config.learningRate, grew ? this.firstCost : undefined);
+    throw new DivergenceError(caller, epoch, batch, cost, optimizer.learningRate, grew ? this.firstCost : undefined);
   }
 }
 

@@ -182,6 +182,84 @@ describe('the native engine against tfjs cpu', () => {
     });
   }
 
+  it('applies weight decay and a learning-rate schedule identically (an MLP with momentum, a dA with Adam)', async () => {
+    await expectSameRun(
+      () => new Mlp({ inputSize: 16, hiddenSizes: [10, 6], numClasses: 2, seed: 5 }),
+      (model, engine, onEngine) =>
+        fitClassifier(
+          model as Mlp,
+          { train: flat },
+          {
+            epochs: 4,
+            batchSize: 8,
+            learningRate: 0.3,
+            optimizer: { name: 'momentum', momentum: 0.9, weightDecay: 0.01 },
+            learningRateSchedule: { kind: 'step', epochs: 2, factor: 0.1 },
+            earlyStopping: false,
+            engine,
+            onEngine,
+            stepsPerRun: STEPS,
+          },
+        ),
+    );
+    await expectSameRun(
+      () => new DenoisingAutoencoder({ visibleSize: 16, hiddenSize: 8, corruptionLevel: 0.3, seed: 1 }),
+      (model, engine, onEngine) =>
+        trainAutoencoder(model as DenoisingAutoencoder, flat, {
+          epochs: 3,
+          batchSize: 8,
+          learningRate: 0.01,
+          optimizer: 'adam',
+          weightDecay: 0.05,
+          learningRateSchedule: { kind: 'cosine' },
+          engine,
+          onEngine,
+          stepsPerRun: STEPS,
+        }),
+    );
+  });
+
+  it('draws the same dropout masks and trains identically (an MLP, an SdA fine-tuned, a CNN with a dense layer)', async () => {
+    const options = (engine: EngineName, onEngine: (report: EngineReport) => void) => ({
+      epochs: 2,
+      batchSize: 8,
+      learningRate: 0.3,
+      earlyStopping: false,
+      engine,
+      onEngine,
+      stepsPerRun: STEPS,
+    });
+    await expectSameRun(
+      () => new Mlp({ inputSize: 16, hiddenSizes: [10, 6], numClasses: 2, dropout: 0.5, seed: 5 }),
+      (model, engine, onEngine) => fitClassifier(model as Mlp, { train: flat }, options(engine, onEngine)),
+    );
+    await expectSameRun(
+      () =>
+        new StackedDenoisingAutoencoder({
+          inputSize: 16,
+          hiddenSizes: [12, 8],
+          corruptionLevels: [0.1, 0.2],
+          numClasses: 2,
+          dropout: 0.2,
+          seed: 4,
+        }),
+      (model, engine, onEngine) => fitClassifier(model as StackedDenoisingAutoencoder, { train: flat }, options(engine, onEngine)),
+    );
+    await expectSameRun(
+      () =>
+        new ReluCnn({
+          inputShape: [8, 8, 1],
+          convolutions: [{ filters: 2, kernelSize: 3, pool: 2 }],
+          denseSizes: [5],
+          numClasses: 2,
+          dropout: 0.3,
+          seed: 7,
+        }),
+      (model, engine, onEngine) =>
+        trainSampled(model as ReluCnn, images, { iterations: 10, batchSize: 8, learningRate: 0.1, engine, onEngine, stepsPerRun: STEPS }),
+    );
+  });
+
   it("trains the notebook's ReLU CNN on sampled minibatches identically", async () => {
     await expectSameRun(
       () =>

@@ -62,11 +62,50 @@ describe('Optimizer', () => {
     expect(() => new Optimizer({ name: 'sgd', learningRate: 0.01 }).setState(state)).toThrow(/resume with the same optimizer settings/);
   });
 
+  it('adds weight decay lambda W to the gradient of weights, not of biases: w -= lr (g + lambda w)', () => {
+    const variables = new Map([
+      ['layer0.W', tf.variable(tf.tensor1d([1, -2]))],
+      ['layer0.b', tf.variable(tf.tensor1d([1]))],
+    ]);
+    const optimizer = new Optimizer({ name: 'sgd', learningRate: 0.5, weightDecay: 0.1 });
+    const gradients = { 'layer0.W': tf.tensor1d([2, 4]), 'layer0.b': tf.tensor1d([2]) };
+    optimizer.apply(variables, gradients);
+    // 1 - 0.5 (2 + 0.1 * 1) = -0.05; -2 - 0.5 (4 + 0.1 * -2) = -3.9; the bias: 1 - 0.5 * 2 = 0.
+    expectArraysClose(variables.get('layer0.W')!, [-0.05, -3.9], 1e-6);
+    expectArraysClose(variables.get('layer0.b')!, [0], 1e-6);
+    tf.dispose([...variables.values(), ...Object.values(gradients)]);
+  });
+
+  it('feeds the decayed gradient to momentum: v = m v - lr (g + lambda w)', () => {
+    const variables = oneVariable([2]);
+    const optimizer = new Optimizer({ name: 'momentum', learningRate: 0.1, momentum: 0.5, weightDecay: 0.5 });
+    step(optimizer, variables, [1]); // v = -0.1 (1 + 1) = -0.2, w = 1.8
+    step(optimizer, variables, [1]); // v = -0.1 - 0.1 (1 + 0.9) = -0.29, w = 1.51
+    expectArraysClose(variables.get('w') as tf.Variable, [1.51], 1e-6);
+  });
+
+  it('steps at the rate setLearningRate gives, for Adam too, and refuses a rate <= 0', () => {
+    const variables = oneVariable([1]);
+    const optimizer = new Optimizer({ name: 'sgd', learningRate: 0.5 });
+    optimizer.setLearningRate(0.25);
+    step(optimizer, variables, [2]);
+    expectArraysClose(variables.get('w') as tf.Variable, [0.5], 1e-6);
+    expect(optimizer.config.learningRate).toBe(0.5);
+    const adam = new Optimizer({ name: 'adam', learningRate: 0.1 });
+    adam.setLearningRate(0.01);
+    // Adam's first step moves by about the rate: stepSize = 0.01 sqrt(1 - 0.999) / (1 - 0.9).
+    expect(adam.advance().stepSize).toBeCloseTo((0.01 * Math.sqrt(0.001)) / 0.1, 12);
+    expect(() => optimizer.setLearningRate(0)).toThrow(/Optimizer\.setLearningRate: rate must be a finite number in \(0, \+inf\)/);
+  });
+
   it('refuses a NaN learning rate, an unknown name and a momentum of 1', () => {
     expect(() => new Optimizer({ learningRate: Number.NaN })).toThrow(
       'createOptimizer: learningRate must be a finite number in (0, +inf); received NaN.',
     );
     expect(() => new Optimizer({ name: 'rmsprop' as never })).toThrow(/optimizer must be one of 'sgd', 'momentum', 'adam'/);
     expect(() => new Optimizer({ name: 'momentum', momentum: 1 })).toThrow(InvalidArgumentError);
+    expect(() => new Optimizer({ weightDecay: -0.1 })).toThrow(
+      'createOptimizer: weightDecay must be a finite number in [0, +inf); received -0.1.',
+    );
   });
 });

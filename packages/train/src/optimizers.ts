@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, requireKnownKeys, requireNumber, resolveChoice, type KnownKeys } from '@sdae/core';
-import type { BundleTensor } from '@sdae/layers';
+import { isBiasVariable, type BundleTensor } from '@sdae/layers';
 
 /** The optimisers: plain SGD (the tutorials'), SGD with momentum (DeepLearnToolbox's) and Adam. */
 export type OptimizerName = 'sgd' | 'momentum' | 'adam';
@@ -22,6 +22,15 @@ export interface OptimizerOptions {
   beta2?: number;
   /** Adam's denominator offset, > 0. @default 1e-8 */
   epsilon?: number;
+  /**
+   * L2 weight decay `lambda` >= 0: each step's gradient of a weight matrix or filter gains
+   * `lambda * W` (the gradient of `lambda / 2 * sum(W^2)` added to the loss) before the update
+   * rule sees it, with every optimiser (for Adam this is L2 regularisation, not AdamW's decoupled
+   * decay). Biases (see `isBiasVariable` in @sdae/layers) are not decayed, as in DeepLearnToolbox's
+   * `weightPenaltyL2` and the Theano tutorials' `L2_sqr`.
+   * @default 0
+   */
+  weightDecay?: number;
 }
 
 /** The resolved settings of an optimiser. */
@@ -32,6 +41,7 @@ export interface OptimizerConfig {
   beta1: number;
   beta2: number;
   epsilon: number;
+  weightDecay: number;
 }
 
 /** What a checkpoint stores of an optimiser: its settings, step count and slot tensors. */
@@ -48,6 +58,7 @@ const OPTIMIZER_OPTION_KEYS: KnownKeys<OptimizerOptions> = {
   beta1: true,
   beta2: true,
   epsilon: true,
+  weightDecay: true,
 };
 
 /** Resolves and checks optimiser options; every default lives here. */
@@ -61,6 +72,7 @@ export function resolveOptimizerOptions(options: OptimizerOptions, caller = 'cre
     beta1: requireNumber(caller, 'beta1', options.beta1 ?? 0.9, unit),
     beta2: requireNumber(caller, 'beta2', options.beta2 ?? 0.999, unit),
     epsilon: requireNumber(caller, 'epsilon', options.epsilon ?? 1e-8, { min: 0, excludeMin: true }),
+    weightDecay: requireNumber(caller, 'weightDecay', options.weightDecay ?? 0, { min: 0 }),
   };
 }
 
@@ -71,11 +83,29 @@ export function resolveOptimizerOptions(options: OptimizerOptions, caller = 'cre
 export class Optimizer {
   readonly config: OptimizerConfig;
   private step = 0;
+  private rate: number;
   private readonly slots = new Map<string, tf.Variable>();
 
   /** @throws {InvalidArgumentError} for an unknown name or a non-finite or out-of-range setting. */
   constructor(options: OptimizerOptions = {}) {
     this.config = resolveOptimizerOptions(options);
+    this.rate = this.config.learningRate;
+  }
+
+  /** The learning rate of the next steps: `config.learningRate` until a schedule sets another. */
+  get learningRate(): number {
+    return this.rate;
+  }
+
+  /**
+   * Sets the learning rate of the next steps; the training loops call it at each epoch with the
+   * rate of their learning-rate schedule. It reaches the update through {@link Optimizer.advance},
+   * so a compiled step takes it as an input, not as a constant.
+   *
+   * @throws {InvalidArgumentError} for a rate that is not a finite number > 0.
+   */
+  setLearningRate(rate: number): void {
+    this.rate = requireNumber('Optimizer.setLearningRate', 'rate', rate, { min: 0, excludeMin: true });
   }
 
   /** The number of updates applied so far. */
@@ -94,8 +124,8 @@ export class Optimizer {
   }
 
   /**
-   * Counts one more update and returns its scalar settings: `learningRate`, and Adam's bias-corrected
-   * `stepSize`. {@link Optimizer.apply} is `update(variables, gradients, advance())`; a compiled
+   * Counts one more update and returns its scalar settings: `learningRate` (the current one, see
+   * {@link Optimizer.setLearningRate}), and Adam's bias-corrected `stepSize`. {@link Optimizer.apply} is `update(variables, gradients, advance())`; a compiled
    * step feeds these values as inputs instead, so each step gets its own.
    */
   advance(): Record<string, number> {
@@ -109,7 +139,8 @@ export class Optimizer {
   }
 
   private hyperparametersAt(step: number): Record<string, number> {
-    const { name, learningRate, beta1, beta2 } = this.config;
+    const { name, beta1, beta2 } = this.config;
+    const learningRate = this.rate;
     if (name !== 'adam') return { learningRate };
     return { learningRate, stepSize: (learningRate * Math.sqrt(1 - beta2 ** step)) / (1 - beta1 ** step) };
   }
@@ -123,11 +154,13 @@ export class Optimizer {
     gradients: Readonly<Record<string, tf.Tensor>>,
     hyperparameters: Readonly<Record<string, number | tf.Scalar>>,
   ): void {
-    const { name, momentum, beta1, beta2, epsilon } = this.config;
+    const { name, momentum, beta1, beta2, epsilon, weightDecay } = this.config;
     const learningRate = hyperparameters.learningRate!;
     for (const [variableName, variable] of variables) {
-      const gradient = gradients[variableName] as tf.Tensor | undefined;
-      if (gradient === undefined) continue;
+      const lossGradient = gradients[variableName] as tf.Tensor | undefined;
+      if (lossGradient === undefined) continue;
+      const gradient =
+        weightDecay > 0 && !isBiasVariable(variableName) ? tf.add(lossGradient, tf.mul(variable, weightDecay)) : lossGradient;
       if (name === 'sgd') {
         variable.assign(tf.sub(variable, tf.mul(gradient, learningRate)));
       } else if (name === 'momentum') {

@@ -118,12 +118,19 @@ export function classifierStepSpec(
       return { ...step, gradients: reduce(step.gradients, batch.xShape[0]!) };
     },
     state: () => new Map([...trained, ...prefixed('slot:', optimizer.slotsFor(trained))]),
-    noise: () => ({}),
-    noiseShapes: () => ({}),
-    native: ({ x, y, ...hyperparameters }): Record<string, tf.Tensor> => {
+    // The dropout masks are drawn on the JS side from the model's stream, as the dA's noise is.
+    noise: (batch) => {
+      const count = batch.xShape[0]!;
+      const shapes = model.dropoutShapes(count);
+      return Object.fromEntries(model.drawDropoutMasks(count).map((values, site) => [`dropout${site}`, { values, shape: shapes[site]! }]));
+    },
+    noiseShapes: (batch) => Object.fromEntries(model.dropoutShapes(batch.xShape[0]!).map((shape, site) => [`dropout${site}`, shape])),
+    native: ({ x, y, ...inputs }): Record<string, tf.Tensor> => {
+      const masks = model.dropoutShapes(x!.shape[0]!).map((_, site) => inputs[`dropout${site}`]!);
+      const hyperparameters = Object.fromEntries(Object.entries(inputs).filter(([name]) => !name.startsWith('dropout')));
       const step = classes
-        ? model.lossGradientsAndClasses(x!, y as tf.Tensor2D)
-        : { ...model.lossAndGradients(x!, y as tf.Tensor2D), classes: undefined };
+        ? model.lossGradientsAndClasses(x!, y as tf.Tensor2D, masks)
+        : { ...model.lossAndGradients(x!, y as tf.Tensor2D, masks), classes: undefined };
       optimizer.update(trained, reduce(step.gradients, x!.shape[0]!), hyperparameters as Record<string, tf.Scalar>);
       return step.classes === undefined ? { loss: step.loss } : { loss: step.loss, classes: step.classes };
     },

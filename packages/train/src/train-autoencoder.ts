@@ -12,7 +12,7 @@ import {
   type CommonTrainingOptions,
   type ResolvedCommonOptions,
 } from './loop-options';
-import { checkpointIfDue, eventLoopYielder, once, snapshotWeights, writeCheckpoint } from './loop-step';
+import { checkpointIfDue, eventLoopYielder, once, scheduleEpoch, snapshotWeights, writeCheckpoint } from './loop-step';
 import { Optimizer } from './optimizers';
 import { autoencoderStepSpec, createStepRunner, type StepOutcome } from './step-engine';
 
@@ -74,6 +74,7 @@ export async function* unsupervisedEpochs(run: UnsupervisedRun): AsyncGenerator<
     yield { type: 'engine', stage, layer, ...runner.report };
     for (let epoch = state.nextEpoch; epoch < epochs; epoch++) {
       yield { type: 'epoch-begin', stage, layer, epoch };
+      const learningRate = scheduleEpoch(options, optimizer, epoch, epochs);
       const started = performance.now();
       const lastGood = snapshotWeights(owner);
       let costSum = state.epochCostSum ?? 0;
@@ -117,6 +118,7 @@ export async function* unsupervisedEpochs(run: UnsupervisedRun): AsyncGenerator<
         epoch,
         iterations: state.iterations,
         cost: costSum / batches,
+        learningRate,
         seconds: (performance.now() - started) / 1000,
       };
       state.history.push(log);

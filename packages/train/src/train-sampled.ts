@@ -5,7 +5,7 @@ import type { Classifier } from '@sdae/layers';
 import { restoreCheckpoint, type LoopState } from './checkpoint';
 import { runWithHooks, type EpochLog, type StopReason, type TrainingEvent, type TrainingHooks, type TrainingResult } from './events';
 import { dataFingerprint, loopSettings, requireClassifierSet, resolveCommonOptions, type CommonTrainingOptions } from './loop-options';
-import { checkpointDue, eventLoopYielder, once, snapshotWeights, writeCheckpoint } from './loop-step';
+import { checkpointDue, eventLoopYielder, once, scheduleEpoch, snapshotWeights, writeCheckpoint } from './loop-step';
 import { evaluateSets, evaluationDue, resolveEvaluation, type EvaluationOptions } from './metrics';
 import { Optimizer } from './optimizers';
 import {
@@ -88,6 +88,8 @@ export async function* sampledTraining(
     let groupStarted = performance.now();
     // The batches submitted and not completed yet, by iteration.
     const submitted = new Map<number, Batch>();
+    // Their learning rates, by iteration: each iteration is one step of the schedule.
+    const rates = new Map<number, number>();
     // `evaluations` belong to the last of `steps`, measured on the weights after it.
     const completed = function* (steps: StepOutcome[], evaluations?: EpochLog['evaluations']): Generator<TrainingEvent> {
       if (steps.length === 0) return;
@@ -102,7 +104,9 @@ export async function* sampledTraining(
         const accuracy = countCorrect(classes!, batch.labels) / batch.size;
         state.iterations++;
         yield { type: 'batch-end', stage: 'sampled', epoch: 0, batch: iteration, iteration, loss: cost };
-        const log: EpochLog = { stage: 'sampled', epoch: iteration, iterations: state.iterations, cost, accuracy, seconds };
+        const learningRate = rates.get(iteration)!;
+        rates.delete(iteration);
+        const log: EpochLog = { stage: 'sampled', epoch: iteration, iterations: state.iterations, cost, learningRate, accuracy, seconds };
         if (evaluations !== undefined && iteration === steps.at(-1)!.context.batch) log.evaluations = evaluations;
         state.history.push(log);
         state.nextEpoch = iteration + 1;
@@ -123,6 +127,7 @@ export async function* sampledTraining(
       }
       const iteration = batch.index;
       submitted.set(iteration, batch);
+      rates.set(iteration, scheduleEpoch(resolved, optimizer, iteration, iterations));
       const context = { caller, owner: model, variables, optimizer, lastGood, epoch: 0, batch: iteration };
       // One forward pass gives the step and the minibatch accuracy.
       const steps = await runner.submit(classifierBatch(batch, model.inputLayout), context);

@@ -6,7 +6,6 @@ import {
   LENET_CNN,
   NOTEBOOK_CNN,
   NOTEBOOK_CNN_SUMMED,
-  OPTIMIZER_NAMES,
   evaluate,
   fitClassifier,
   trainSampled,
@@ -23,13 +22,17 @@ import {
   addCommand,
   batchSizeFlag,
   checkpointFlags,
+  dropoutFlag,
   epochsFlag,
   engineFlags,
   experimentFlags,
   flag,
   learningRateFlag,
+  optimizerFlags,
+  optimizerOptions,
   positiveInteger,
   refuseInapplicable,
+  refuseOptimizerFlags,
   type FlagValues,
 } from '../flags';
 import type { Output } from '../output';
@@ -42,8 +45,14 @@ const FLAGS = {
     new Option('--iterations <n>', 'random minibatches to train on (notebook; default 3000)').argParser(positiveInteger),
   ),
   epochs: epochsFlag({ description: 'epochs over the training set instead (default 5 for lenet)', default: undefined }),
-  optimizer: flag<OptimizerName | undefined>(() =>
-    new Option('--optimizer <name>', 'default: sgd for notebook, adam for lenet').choices(OPTIMIZER_NAMES),
+  ...optimizerFlags({
+    optimizer: undefined,
+    optimizerDefault: 'default: sgd for notebook, adam for lenet',
+    momentum: 0.5,
+    scheduleUnit: 'epoch (iteration, on random minibatches)',
+  }),
+  dropout: dropoutFlag(
+    "fraction of the dense layers' inputs (flattened feature maps, dense units) dropped at each training step, in [0, 1)",
   ),
   learningRate: learningRateFlag({
     description: 'default: 0.1 for notebook (0.01 with --gradients sum), 0.001 for lenet',
@@ -74,7 +83,7 @@ export type CnnFlags = FlagValues<typeof FLAGS>;
 /**
  * How each preset is trained by default, from @sdae/train's presets: the notebook's sampled
  * minibatches, or LeNet's epochs of Adam (the CLI runs LENET_CNN's phases as one run at its first
- * phase's learning rate; it has no learning-rate schedule yet).
+ * phase's learning rate; `--lr-schedule step:3:0.1` adds its step decay).
  */
 const PRESET_TRAINING = {
   notebook: { ...NOTEBOOK_CNN.training.options, epochs: undefined },
@@ -102,6 +111,12 @@ function cnnName(flags: CnnFlags): string {
   return `'${flags.preset}'${changes.length === 0 ? '' : ` (${changes.join(', ')})`}`;
 }
 
+/** The optimiser a preset trains with (its name: the presets give no other settings). */
+function presetOptimizer(training: (typeof PRESET_TRAINING)[keyof typeof PRESET_TRAINING]): OptimizerName {
+  const optimizer = training.optimizer;
+  return typeof optimizer === 'string' ? optimizer : (optimizer.name ?? 'sgd');
+}
+
 /**
  * `sdae cnn --preset notebook|lenet`: trains a ReLU CNN on MNIST and writes its loss and accuracy
  * curves, the first layer's kernels (enlarged), the confusion matrix, test accuracy and time.
@@ -110,10 +125,10 @@ export async function cnnCommand(flags: CnnFlags, output: Output): Promise<void>
   const experiment = await startExperiment(flags, output);
   const { mnist, log } = experiment;
   const defaults = PRESET_TRAINING[flags.gradients === 'sum' ? 'notebook, summed gradients' : flags.preset];
-  const optimizer = flags.optimizer ?? defaults.optimizer;
+  const optimizer = flags.optimizer ?? presetOptimizer(defaults);
   const learningRate = flags.learningRate ?? defaults.learningRate;
   const batchSize = flags.batchSize ?? defaults.batchSize;
-  const cnn = new ReluCnn({ preset: flags.preset, seed: flags.seed, ...notebookConvolutions(flags) });
+  const cnn = new ReluCnn({ preset: flags.preset, dropout: flags.dropout, seed: flags.seed, ...notebookConvolutions(flags) });
   try {
     log(
       `ReLU CNN ${cnnName(flags)} (${cnn.parameterCount()} parameters), ${optimizer} lr ${learningRate}` +
@@ -129,7 +144,7 @@ export async function cnnCommand(flags: CnnFlags, output: Output): Promise<void>
       ? iterationPlan(iterations, batchSize, (epochLog) => epochLog.epoch % 100 === 99)
       : epochPlan(batchCount(mnist.train.count, batchSize), batchSize, epochs);
     const controls = await trainingControls(experiment, flags, output, plan);
-    const common = { ...controls.loopOptions, batchSize, optimizer, learningRate, seed: flags.seed };
+    const common = { ...controls.loopOptions, batchSize, ...optimizerOptions(flags, optimizer), learningRate, seed: flags.seed };
     const result: TrainingResult = await (
       sampled
         ? trainSampled(cnn, mnist.train, {
@@ -246,6 +261,7 @@ export function register(program: Command, output: Output): void {
         flags.preset === 'notebook',
         'does not apply to --preset lenet, which trains whole epochs; drop --iterations and set --epochs instead.',
       );
+      refuseOptimizerFlags(command, flags.optimizer ?? presetOptimizer(PRESET_TRAINING[flags.preset]), ` (--preset ${flags.preset})`);
       refuseInapplicable(
         command,
         '--iterations',

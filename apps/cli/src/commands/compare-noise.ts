@@ -11,6 +11,8 @@ import {
   experimentFlags,
   flag,
   gridFlag,
+  optimizerFlags,
+  refuseOptimizerFlags,
   unitInterval,
   type FlagValues,
 } from '../flags';
@@ -36,6 +38,7 @@ const FLAGS = {
   epochs,
   batchSize,
   grid: gridFlag,
+  ...optimizerFlags({ optimizer: 'sgd', momentum: 0.5 }),
   ...experimentFlags('runs/compare-noise'),
   ...engineFlags,
 };
@@ -151,5 +154,6 @@ export function register(program: Command, output: Output): void {
     'one dA per (hidden size, corruption level) from the same seed: filter grids in a table, one cost chart, reconstructions of the same test digits, noise masks',
     FLAGS,
     (flags) => compareNoiseCommand(flags, output),
+    (flags, command) => refuseOptimizerFlags(command, flags.optimizer),
   );
 }

@@ -12,6 +12,9 @@ import {
   engineFlags,
   experimentFlags,
   gridFlag,
+  optimizerFlags,
+  optimizerOptions,
+  refuseOptimizerFlags,
   type FlagValues,
 } from '../flags';
 import type { Output } from '../output';
@@ -22,6 +25,7 @@ const FLAGS = {
   activation: activationFlag('sigmoid'),
   ...daTrainingFlags({ epochs: 15 }),
   grid: gridFlag,
+  ...optimizerFlags({ optimizer: 'sgd', momentum: 0.5 }),
   ...experimentFlags('runs/da'),
   ...engineFlags,
   ...checkpointFlags,
@@ -60,6 +64,7 @@ export async function daCommand(flags: DaFlags, output: Output): Promise<void> {
       epochs: flags.epochs,
       batchSize: flags.batchSize,
       learningRate: flags.learningRate,
+      ...optimizerOptions(flags),
       ...controls.loopOptions,
     }).finally(controls.release);
     controls.stopIfInterrupted();
@@ -129,5 +134,6 @@ export function register(program: Command, output: Output): void {
     "train a denoising autoencoder on MNIST (the Theano tutorial's dA); writes filters, reconstructions, noise masks, activations, cost curve and report.html",
     FLAGS,
     (flags) => daCommand(flags, output),
+    (flags, command) => refuseOptimizerFlags(command, flags.optimizer),
   );
 }

@@ -10,14 +10,18 @@ import {
   addCommand,
   batchSizeFlag,
   checkpointFlags,
+  dropoutFlag,
   epochsFlag,
   engineFlags,
   experimentFlags,
   flag,
   hiddenSizesFlag,
   learningRateFlag,
+  optimizerFlags,
+  optimizerOptions,
   positiveInteger,
   refuseInapplicable,
+  refuseOptimizerFlags,
   type FlagValues,
 } from '../flags';
 import type { Output } from '../output';
@@ -40,8 +44,10 @@ const FLAGS = {
       'measure the loss and accuracy on every split after every n epochs (default 1) or iterations (default: a 20th of --iterations)',
     ).argParser(positiveInteger),
   ),
-  learningRate: learningRateFlag({ description: 'SGD learning rate', default: 0.1 }),
+  learningRate: learningRateFlag({ description: 'learning rate', default: 0.1 }),
   batchSize: batchSizeFlag({ description: 'minibatch size', default: 20 }),
+  ...optimizerFlags({ optimizer: 'sgd', momentum: 0.5 }),
+  dropout: dropoutFlag(),
   ...experimentFlags('runs/mlp'),
   ...engineFlags,
   ...checkpointFlags,
@@ -59,17 +65,16 @@ export type MlpFlags = FlagValues<typeof FLAGS>;
 export async function mlpCommand(flags: MlpFlags, output: Output): Promise<void> {
   const experiment = await startExperiment(flags, output);
   const { mnist, log } = experiment;
-  requireBatchFits(experiment, flags, flags.batchSize);
   const model = flags.logistic
     ? new LogisticRegression()
-    : new Mlp({ hiddenSizes: flags.hidden, activation: flags.activation, seed: flags.seed });
+    : new Mlp({ hiddenSizes: flags.hidden, activation: flags.activation, dropout: flags.dropout, seed: flags.seed });
   const name = flags.logistic ? 'logistic regression' : `MLP 784-${flags.hidden.join('-')}-10 (${flags.activation})`;
   try {
     const sampled = flags.iterations !== undefined;
     log(
       sampled
-        ? `${name}, SGD lr ${flags.learningRate}, ${flags.iterations} random minibatches of ${flags.batchSize}`
-        : `${name}, SGD lr ${flags.learningRate}, batch ${flags.batchSize}, up to ${flags.epochs} epochs with early stopping`,
+        ? `${name}, ${flags.optimizer} lr ${flags.learningRate}, ${flags.iterations} random minibatches of ${flags.batchSize}`
+        : `${name}, ${flags.optimizer} lr ${flags.learningRate}, batch ${flags.batchSize}, up to ${flags.epochs} epochs with early stopping`,
     );
     if (!sampled) requireBatchFits(experiment, flags, flags.batchSize);
     const plan = sampled
@@ -79,7 +84,7 @@ export async function mlpCommand(flags: MlpFlags, output: Output): Promise<void>
     const sets: Record<string, ImageSet> = { train: mnist.train };
     if (mnist.validation !== undefined) sets.validation = mnist.validation;
     sets.test = mnist.test;
-    const common = { batchSize: flags.batchSize, learningRate: flags.learningRate, ...controls.loopOptions };
+    const common = { batchSize: flags.batchSize, learningRate: flags.learningRate, ...optimizerOptions(flags), ...controls.loopOptions };
     const result: TrainingResult = await (
       sampled
         ? trainSampled(model, mnist.train, {
@@ -153,7 +158,8 @@ export function register(program: Command, output: Output): void {
         flags.iterations === undefined,
         'and --iterations contradict: --iterations trains on random minibatches, --epochs on whole epochs; keep one of them.',
       );
-      for (const flagName of ['--hidden', '--activation']) {
+      refuseOptimizerFlags(command, flags.optimizer);
+      for (const flagName of ['--hidden', '--activation', '--dropout']) {
         refuseInapplicable(
           command,
           flagName,

@@ -30,9 +30,13 @@ import {
   experimentFlags,
   flag,
   hiddenSizesFlag,
+  dropoutFlag,
   list,
+  optimizerFlags,
+  optimizerOptions,
   positiveInteger,
   positiveNumber,
+  refuseOptimizerFlags,
   unitInterval,
   type FlagValues,
 } from '../flags';
@@ -74,7 +78,8 @@ const FLAGS = {
   finetuneLearningRate: flag<number>(() =>
     new Option('--finetune-learning-rate <rate>', 'fine-tuning learning rate').argParser(positiveNumber).default(0.02),
   ),
-  momentum: flag<number>(() => new Option('--momentum <m>', 'fine-tuning momentum, in [0, 1)').argParser(unitInterval).default(0.9)),
+  ...optimizerFlags({ optimizer: 'momentum', momentum: 0.9, stage: 'fine-tuning' }),
+  dropout: dropoutFlag('fraction of hidden units dropped at each fine-tuning step, in [0, 1) (inverted dropout; none at evaluation)'),
   batchSize: batchSizeFlag({ description: 'minibatch size', default: 20 }),
   enlarge: flag<number>(() =>
     new Option('--enlarge <factor>', 'magnify the product filter images W1...Wk this many times (pixels repeated)')
@@ -99,15 +104,15 @@ const FLAGS = {
 export type SdaFlags = FlagValues<typeof FLAGS>;
 
 /** An optimiser given as options (the presets' form), or its defaults for a name. */
-function optimizerOptions(optimizer: OptimizerOptions | string | undefined): OptimizerOptions {
+function recipeOptimizer(optimizer: OptimizerOptions | string | undefined): OptimizerOptions {
   return typeof optimizer === 'object' ? optimizer : {};
 }
 
 /** The flag values each preset stands for, read from @sdae/train's recipe. */
 function presetFlags(preset: SdaPreset): Partial<SdaFlags> & { split: MnistSplitName } {
   const { model, pretraining, finetuning } = PRESET_RECIPES[preset];
-  const pretrainOptimizer = optimizerOptions(pretraining.optimizer);
-  const finetuneOptimizer = optimizerOptions(finetuning.optimizer);
+  const pretrainOptimizer = recipeOptimizer(pretraining.optimizer);
+  const finetuneOptimizer = recipeOptimizer(finetuning.optimizer);
   return {
     hidden: [...model.hiddenSizes],
     corruptionLevels: [...model.corruptionLevels],
@@ -155,6 +160,7 @@ export async function sdaCommand(flags: SdaFlags, output: Output): Promise<void>
     reconstructionLoss: flags.loss,
     output: flags.output,
     ...(recipe === undefined ? {} : { initialization: recipe.model.initialization }),
+    dropout: flags.dropout,
     seed: flags.seed,
   });
   try {
@@ -205,7 +211,7 @@ export async function sdaCommand(flags: SdaFlags, output: Output): Promise<void>
         {
           ...common,
           epochs: flags.finetuneEpochs,
-          optimizer: momentum,
+          ...optimizerOptions(flags),
           ...finetuneRecipe,
           learningRate: flags.finetuneLearningRate,
           resume: resumeStage === 'classifier' ? controls.resume : undefined,
@@ -320,5 +326,6 @@ export function register(program: Command, output: Output): void {
       }
       await sdaCommand(flags, output);
     },
+    (flags, command) => refuseOptimizerFlags(command, flags.optimizer),
   );
 }

@@ -1,7 +1,17 @@
 import { InvalidArgumentError as InvalidFlagError, Option, type Command } from 'commander';
 import { initializeFrom, modelFromBytes, modelToBytes, type AnyModel, type DenoisingAutoencoder } from '@sdae/layers';
 import { compareRuns } from '../da-runs';
-import { addCommand, daTrainingFlags, engineFlags, experimentFlags, flag, positiveNumber, type FlagValues } from '../flags';
+import {
+  addCommand,
+  daTrainingFlags,
+  engineFlags,
+  experimentFlags,
+  flag,
+  optimizerFlags,
+  positiveNumber,
+  refuseOptimizerFlags,
+  type FlagValues,
+} from '../flags';
 import type { Output } from '../output';
 
 /** The activations of the dAs the trained sigmoid source initialises (and that also train from random weights). */
@@ -57,6 +67,7 @@ const FLAGS = {
       ),
   ),
   ...daTrainingFlags({ epochs: 5 }),
+  ...optimizerFlags({ optimizer: 'sgd', momentum: 0.5 }),
   ...experimentFlags('runs/transfer'),
   ...engineFlags,
 };
@@ -107,5 +118,6 @@ export function register(program: Command, output: Output): void {
     'train a sigmoid dA, then a sigmoid and a ReLU dA initialised from it (each scaled by --target-scales, biases reset) against random initialisation, on one chart',
     FLAGS,
     (flags) => transferCommand(flags, output),
+    (flags, command) => refuseOptimizerFlags(command, flags.optimizer),
   );
 }
