@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXIT, run } from './cli';
+import { EXIT } from './cli';
 import { register as registerDa } from './commands/da';
 import { cartesianProduct, parseGridAxis, planSweep, trialId } from './sweep-plan';
 import { historyCurves, type TrialRow } from './sweep-summary';
-import { sdae, startSdae } from './test-cli';
+import { sdae, startSdae, runCaptured } from './test-cli';
 
 /** Tiny dA trials: a second or two each. */
 const TINY = ['--split', 'mini', '--limit', '50', '--epochs', '2', '--batch-size', '10', '--backend', 'cpu', '--engine', 'tfjs'];
@@ -24,13 +24,6 @@ function daCommand(): Command {
   const program = new Command('sdae').exitOverride().configureOutput({ writeOut: () => {}, writeErr: () => {} });
   registerDa(program, { out: () => {}, err: () => {} });
   return program.commands[0]!;
-}
-
-async function runCaptured(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await run(argv, { out: (text) => (out += text), err: (text) => (err += text) });
-  return { code, out, err };
 }
 
 function readSweep(out: string): { id: string; trials: TrialRow[] } {

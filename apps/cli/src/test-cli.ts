@@ -4,6 +4,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { run } from './cli';
 
 const MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'main.js');
 
@@ -78,4 +79,12 @@ export function startSdae(args: string[], options: { env?: Record<string, string
           );
         });
   return { child, out: () => out, printed, exited };
+}
+
+/** Runs the command in this process, as `sdae ...argv` would, capturing what it prints. */
+export async function runCaptured(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await run(argv, { out: (text) => (out += text), err: (text) => (err += text) });
+  return { code, out, err };
 }

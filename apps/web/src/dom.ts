@@ -19,6 +19,19 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   return element;
 }
 
+/**
+ * A model panel's body in two columns, its settings (fields, run controls, log) and its results
+ * (charts, pictures): side by side on a wide screen, stacked on a narrow one (style.css).
+ */
+export function panelColumns(settings: Child[], results: Child[]): HTMLDivElement {
+  return h(
+    'div',
+    { class: 'panel-columns' },
+    h('div', { class: 'panel-settings' }, ...settings),
+    h('div', { class: 'panel-results' }, ...results),
+  );
+}
+
 /** A labelled form field; the input's id is `id`. */
 export function field(label: string, input: HTMLInputElement | HTMLSelectElement, hint?: string): HTMLLabelElement {
   return h('label', { class: 'field' }, h('span', {}, label), input, hint === undefined ? undefined : h('small', {}, hint));

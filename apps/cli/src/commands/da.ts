@@ -4,7 +4,7 @@ import { DenoisingAutoencoder, filterRows, saveModel } from '@sdae/layers';
 import { trainAutoencoder } from '@sdae/train';
 import { encodePng, greyToRgba, lineChart, reconstructionGrid } from '@sdae/vis';
 import { batchCount } from '@sdae/datasets';
-import { filtersPng, requireBatchFits, startExperiment, trainingControls, writeReport } from '../experiment';
+import { filtersPng, requireBatchFits, startExperiment, trainingSeconds, trainingControls, writeReport } from '../experiment';
 import { activationFlag, addCommand, checkpointFlags, daTrainingFlags, engineFlags, experimentFlags, type FlagValues } from '../flags';
 import type { Output } from '../output';
 import { epochPlan } from '../progress';
@@ -88,7 +88,7 @@ export async function daCommand(flags: DaFlags, output: Output): Promise<void> {
           epochs: result.history.length,
           'training images': mnist.train.count,
           backend: experiment.backend.backend,
-          'training time': `${result.seconds.toFixed(1)} s`,
+          'training time': `${trainingSeconds(result.history).toFixed(1)} s`,
         },
         figures: [
           { title: 'Filters (first 100 rows of W^T)', png: filterImage },

@@ -3,7 +3,7 @@ import { LogisticRegression, Mlp, saveModel } from '@sdae/layers';
 import { confusionMatrix, evaluate, fitClassifier } from '@sdae/train';
 import { confusionMatrixChart, lineChart } from '@sdae/vis';
 import { batchCount } from '@sdae/datasets';
-import { requireBatchFits, startExperiment, trainingControls, writeReport } from '../experiment';
+import { fineTuningSeries, requireBatchFits, startExperiment, trainingSeconds, trainingControls, writeReport } from '../experiment';
 import {
   activationFlag,
   addCommand,
@@ -69,17 +69,19 @@ export async function mlpCommand(flags: MlpFlags, output: Output): Promise<void>
     controls.stopIfInterrupted();
     const test = await evaluate(model, mnist.test);
     log(`Test error ${(100 * test.errorRate).toFixed(2)} %`, { type: 'result', testError: test.errorRate });
-    const series = [
-      { name: 'validation', points: result.history.map((entry) => [entry.epoch, 100 * (entry.validationError ?? Number.NaN)] as const) },
-      { name: 'test (at new bests)', points: result.history.map((entry) => [entry.epoch, 100 * (entry.testError ?? Number.NaN)] as const) },
-    ].filter((line) => line.points.some(([, y]) => Number.isFinite(y)));
+    const series = fineTuningSeries(result.history);
     const files: Record<string, string | Uint8Array> = {
       'confusion.svg': confusionMatrixChart(confusionMatrix(test.predictions, mnist.test.labels, 10), { title: 'Test confusion matrix' }),
       'history.json': `${JSON.stringify(result.history, null, 2)}\n`,
     };
     const figures = [{ title: 'Confusion matrix', svg: files['confusion.svg'] as string }];
     if (series.length > 0) {
-      files['errors.svg'] = lineChart(series, { title: 'Error per epoch', xLabel: 'epoch', yLabel: 'error (%)' });
+      files['errors.svg'] = lineChart(series, {
+        title: 'Cost and error per epoch',
+        xLabel: 'epoch',
+        yLabel: 'training cost',
+        y2Label: 'error (%)',
+      });
       figures.unshift({ title: 'Errors', svg: files['errors.svg'] });
     }
     await saveModel(model, `${experiment.directory}/model`);
@@ -92,7 +94,7 @@ export async function mlpCommand(flags: MlpFlags, output: Output): Promise<void>
           epochs: result.history.length,
           'stopped because': result.stopReason,
           backend: experiment.backend.backend,
-          'training time': `${result.seconds.toFixed(1)} s`,
+          'training time': `${trainingSeconds(result.history).toFixed(1)} s`,
         },
         figures,
         config: { ...model.getConfig(), learningRate: flags.learningRate, batchSize: flags.batchSize },

@@ -3,7 +3,15 @@ import { StackedDenoisingAutoencoder, filterRows, saveModel } from '@sdae/layers
 import { evaluate, fitClassifier, pretrainStack, type TrainingResult } from '@sdae/train';
 import { lineChart } from '@sdae/vis';
 import { batchCount } from '@sdae/datasets';
-import { filtersPng, requireBatchFits, startExperiment, trainingControls, writeReport } from '../experiment';
+import {
+  filtersPng,
+  fineTuningSeries,
+  requireBatchFits,
+  startExperiment,
+  trainingSeconds,
+  trainingControls,
+  writeReport,
+} from '../experiment';
 import {
   addCommand,
   batchSizeFlag,
@@ -126,16 +134,7 @@ export async function sdaCommand(flags: SdaFlags, output: Output): Promise<void>
               .filter((series) => series.points.length > 0),
             { title: 'Pretraining cost per epoch', xLabel: 'epoch', yLabel: 'reconstruction cost' },
           );
-    const errorSeries = [
-      {
-        name: 'validation',
-        points: finetuning.history.map((entry) => [entry.epoch, 100 * (entry.validationError ?? Number.NaN)] as const),
-      },
-      {
-        name: 'test (at new bests)',
-        points: finetuning.history.map((entry) => [entry.epoch, 100 * (entry.testError ?? Number.NaN)] as const),
-      },
-    ].filter((series) => series.points.some(([, y]) => Number.isFinite(y)));
+    const errorSeries = fineTuningSeries(finetuning.history);
     const files: Record<string, string | Uint8Array> = {
       'filters-finetuned.png': finetunedFilters,
       'filters-product.png': productFilters,
@@ -155,7 +154,12 @@ export async function sdaCommand(flags: SdaFlags, output: Output): Promise<void>
       figures.push({ title: 'Pretraining', svg: pretrainChart });
     }
     if (errorSeries.length > 0) {
-      const errorChart = lineChart(errorSeries, { title: 'Fine-tuning error', xLabel: 'epoch', yLabel: 'error (%)' });
+      const errorChart = lineChart(errorSeries, {
+        title: 'Fine-tuning cost and error',
+        xLabel: 'epoch',
+        yLabel: 'training cost',
+        y2Label: 'error (%)',
+      });
       files['errors.svg'] = errorChart;
       figures.push({ title: 'Fine-tuning', svg: errorChart });
     }
@@ -171,7 +175,7 @@ export async function sdaCommand(flags: SdaFlags, output: Output): Promise<void>
           'fine-tuning epochs': finetuning.history.length,
           'stopped because': finetuning.stopReason,
           backend: experiment.backend.backend,
-          'training time': `${(((pretraining?.seconds ?? 0) + finetuning.seconds) / 60).toFixed(1)} min`,
+          'training time': `${(trainingSeconds([...pretrainHistory, ...finetuning.history]) / 60).toFixed(1)} min`,
         },
         figures,
         config: { ...sda.getConfig(), ...flags, out: undefined },
