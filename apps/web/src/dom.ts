@@ -79,8 +79,9 @@ export function drawGreyImage(canvas: HTMLCanvasElement, image: GreyImage): void
     canvas.width = image.width;
     canvas.height = image.height;
     const zoom = Number(canvas.dataset.zoom ?? '1');
+    // The height follows the width (the canvas' aspect ratio), so a narrow column scales it down (style.css).
     canvas.style.width = `${image.width * zoom}px`;
-    canvas.style.height = `${image.height * zoom}px`;
+    canvas.style.height = 'auto';
   }
   canvas.getContext('2d')!.putImageData(toImageData(greyToRgba(image)), 0, 0);
 }
