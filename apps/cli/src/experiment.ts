@@ -38,6 +38,7 @@ import { eventLine, type CliEvent } from './events';
 import { ProgressTracker, formatProgress, type BatchEnd, type ProgressPlan } from './progress';
 import { lockOutDirectory } from './out-lock';
 import { EXIT, RunInterrupted, nativeEngineUnavailable, type Output } from './output';
+import { progressReporter } from './trial-process';
 import { requireWritable, type OutputPath } from './writable';
 
 /** What a training loop of a command needs: Ctrl-C, checkpoints, resume and progress. */
@@ -362,14 +363,21 @@ export async function trainingControls(
       experiment.emit({ type: 'checkpoint', path, bytes: bytes.length });
     },
   };
-  // The bar is redrawn at most every 100 ms, batch events come at most every second.
+  // The bar is redrawn at most every 100 ms, batch events come at most every second, a sweep
+  // hears of a trial's minibatches twice a second.
   let lastDrawn = Number.NEGATIVE_INFINITY;
   let lastBatchEvent = performance.now();
+  const reportProgress = progressReporter();
+  let lastReported = Number.NEGATIVE_INFINITY;
   const onBatchEnd = (event: BatchEnd) => {
     const { stage, layer, epoch, batch, loss } = event;
     const now = performance.now();
     position = positionAfter({ epoch, batch });
     const snapshot = tracker.batchEnd(event, now);
+    if (reportProgress !== undefined && (now - lastReported >= 500 || snapshot.done === snapshot.total)) {
+      lastReported = now;
+      reportProgress({ type: 'batch', snapshot });
+    }
     if (flags.json && now - lastBatchEvent >= 1000) {
       lastBatchEvent = now;
       experiment.emit({
@@ -398,7 +406,10 @@ export async function trainingControls(
       onBatchEnd,
       onEpochEnd: (epochLog) => {
         tracker.epochEnd(epochLog);
-        if (plan.logsEpoch?.(epochLog) ?? true) experiment.logEpoch(epochLog);
+        if (!(plan.logsEpoch?.(epochLog) ?? true)) return;
+        experiment.logEpoch(epochLog);
+        const total = plan.unit === 'iteration' ? plan.batchesPerEpoch : plan.epochsOf(epochLog);
+        reportProgress?.({ type: 'epoch', line: formatEpochLog(epochLog), done: epochLog.epoch + 1, total });
       },
     },
     stopIfInterrupted: () => {
@@ -467,7 +478,7 @@ export function fineTuningSeries(history: readonly EpochLog[]): LineSeries[] {
       axis: 'right' as const,
     },
     {
-      name: 'test error (at new bests)',
+      name: 'test error at new bests',
       points: history.map((entry) => [entry.epoch, percent(entry.testError)] as const),
       axis: 'right' as const,
     },

@@ -82,7 +82,7 @@ export async function mlpCommand(flags: MlpFlags, output: Output): Promise<void>
         yLabel: 'training cost',
         y2Label: 'error (%)',
       });
-      figures.unshift({ title: 'Errors', svg: files['errors.svg'] });
+      figures.unshift({ title: 'Cost and errors', svg: files['errors.svg'] });
     }
     await saveModel(model, `${experiment.directory}/model`);
     await writeReport(
