@@ -19,16 +19,28 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   return element;
 }
 
+/** What a model panel shows, by column (see {@link panelColumns}). */
+export interface PanelParts {
+  /** The settings' fields, in one wrapping row. */
+  fields: Child[];
+  /** Under the fields: run controls, model buttons, the log. */
+  controls: Child[];
+  /** The results' figures (charts, pictures), wrapping side by side. */
+  figures: Child[];
+  /** Under the figures. */
+  more?: Child[];
+}
+
 /**
  * A model panel's body in two columns, its settings (fields, run controls, log) and its results
  * (charts, pictures): side by side on a wide screen, stacked on a narrow one (style.css).
  */
-export function panelColumns(settings: Child[], results: Child[]): HTMLDivElement {
+export function panelColumns(parts: PanelParts): HTMLDivElement {
   return h(
     'div',
     { class: 'panel-columns' },
-    h('div', { class: 'panel-settings' }, ...settings),
-    h('div', { class: 'panel-results' }, ...results),
+    h('div', { class: 'panel-settings' }, h('div', { class: 'row' }, ...parts.fields), ...parts.controls),
+    h('div', { class: 'panel-results' }, h('div', { class: 'figures' }, ...parts.figures), ...(parts.more ?? [])),
   );
 }
 

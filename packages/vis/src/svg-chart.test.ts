@@ -172,7 +172,8 @@ describe('lineChart legend', () => {
 
 describe('lineChart options', () => {
   const polylines = (svg: string) => Array.from(parseSvg(svg).getElementsByTagName('polyline'));
-  const ys = (polyline: { getAttribute: (name: string) => string | null }) => (polyline.getAttribute('points') ?? '').split(' ').map((point) => Number(point.split(',')[1]));
+  const ys = (polyline: { getAttribute: (name: string) => string | null }) =>
+    (polyline.getAttribute('points') ?? '').split(' ').map((point) => Number(point.split(',')[1]));
 
   it("places values by their logarithm with yScale 'log'", () => {
     const svg = lineChart(

@@ -211,33 +211,26 @@ export function cnnPanel(app: AppContext): { element: HTMLElement; state: CnnPan
       { class: 'hint' },
       'Each iteration trains on a random minibatch, as the numpy notebook did (it took 5 hours for 3,000 iterations). Draw a digit below to classify it.',
     ),
-    panelColumns(
-      [
-        h(
-          'div',
-          { class: 'row' },
-          field('Network', inputs.preset),
-          field('Iterations', inputs.iterations),
-          field('Batch size', inputs.batchSize),
-          field('Optimiser', inputs.optimizer),
-          field('Learning rate', inputs.learningRate),
-          field('Seed', inputs.seed),
-        ),
-        controls.element,
-        buttons,
+    panelColumns({
+      fields: [
+        field('Network', inputs.preset),
+        field('Iterations', inputs.iterations),
+        field('Batch size', inputs.batchSize),
+        field('Optimiser', inputs.optimizer),
+        field('Learning rate', inputs.learningRate),
+        field('Seed', inputs.seed),
       ],
-      [
-        h(
-          'div',
-          { class: 'figures' },
-          h('figure', {}, chart),
-          h('figure', {}, filters, h('figcaption', {}, 'First-layer convolution filters')),
-          h('figure', {}, confusion),
-        ),
+      controls: [controls.element, buttons],
+      figures: [
+        h('figure', {}, chart),
+        h('figure', {}, filters, h('figcaption', {}, 'First-layer convolution filters')),
+        h('figure', {}, confusion),
+      ],
+      more: [
         h('h3', {}, 'Draw a digit'),
         h('div', { class: 'figures' }, pad.element, h('div', { class: 'classification' }, h('div', {}, 'Prediction: ', prediction), bars)),
       ],
-    ),
+    }),
   );
   return { element, state };
 }

@@ -146,33 +146,23 @@ export function daPanel(app: AppContext): { element: HTMLElement; state: DaPanel
       { class: 'hint' },
       'The Theano tutorial’s dA: tied weights, cross-entropy, masking noise. Start trains a new model with these settings.',
     ),
-    panelColumns(
-      [
-        h(
-          'div',
-          { class: 'row' },
-          field('Hidden units', inputs.hidden),
-          h('label', { class: 'field' }, h('span', {}, 'Corruption ', corruptionValue), inputs.corruption),
-          field('Learning rate', inputs.learningRate),
-          field('Batch size', inputs.batchSize),
-          field('Epochs', inputs.epochs),
-          field('Activation', inputs.activation),
-          field('Seed', inputs.seed),
-        ),
-        controls.element,
-        buttons,
-        log,
+    panelColumns({
+      fields: [
+        field('Hidden units', inputs.hidden),
+        h('label', { class: 'field' }, h('span', {}, 'Corruption ', corruptionValue), inputs.corruption),
+        field('Learning rate', inputs.learningRate),
+        field('Batch size', inputs.batchSize),
+        field('Epochs', inputs.epochs),
+        field('Activation', inputs.activation),
+        field('Seed', inputs.seed),
       ],
-      [
-        h(
-          'div',
-          { class: 'figures' },
-          h('figure', {}, chart),
-          h('figure', {}, filters, h('figcaption', {}, 'Filters: the first 100 rows of Wᵀ')),
-          h('figure', {}, reconstructions, h('figcaption', {}, 'Originals, corrupted inputs, reconstructions')),
-        ),
+      controls: [controls.element, buttons, log],
+      figures: [
+        h('figure', {}, chart),
+        h('figure', {}, filters, h('figcaption', {}, 'Filters: the first 100 rows of Wᵀ')),
+        h('figure', {}, reconstructions, h('figcaption', {}, 'Originals, corrupted inputs, reconstructions')),
       ],
-    ),
+    }),
   );
   return { element, state };
 }

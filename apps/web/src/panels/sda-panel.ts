@@ -186,35 +186,25 @@ export function sdaPanel(app: AppContext): { element: HTMLElement; state: SdaPan
       { class: 'hint' },
       'Greedy layer-wise pretraining of dAs, then fine-tuning of the whole network with a softmax on top and the tutorial’s early stopping.',
     ),
-    panelColumns(
-      [
-        h(
-          'div',
-          { class: 'row' },
-          field('Hidden sizes', inputs.hidden),
-          field('Corruption levels', inputs.corruption),
-          field('Pretraining epochs per layer', inputs.pretrainEpochs),
-          field('Pretraining learning rate', inputs.pretrainRate),
-          field('Fine-tuning epochs', inputs.finetuneEpochs),
-          field('Fine-tuning learning rate', inputs.finetuneRate),
-          field('Batch size', inputs.batchSize),
-          field('Seed', inputs.seed),
-        ),
-        controls.element,
-        buttons,
-        log,
+    panelColumns({
+      fields: [
+        field('Hidden sizes', inputs.hidden),
+        field('Corruption levels', inputs.corruption),
+        field('Pretraining epochs per layer', inputs.pretrainEpochs),
+        field('Pretraining learning rate', inputs.pretrainRate),
+        field('Fine-tuning epochs', inputs.finetuneEpochs),
+        field('Fine-tuning learning rate', inputs.finetuneRate),
+        field('Batch size', inputs.batchSize),
+        field('Seed', inputs.seed),
       ],
-      [
-        h(
-          'div',
-          { class: 'figures' },
-          h('figure', {}, pretrainChart),
-          h('figure', {}, errorChart),
-          h('figure', {}, before, h('figcaption', {}, 'First-layer filters before fine-tuning')),
-          h('figure', {}, after, h('figcaption', {}, 'First-layer filters after fine-tuning')),
-        ),
+      controls: [controls.element, buttons, log],
+      figures: [
+        h('figure', {}, pretrainChart),
+        h('figure', {}, errorChart),
+        h('figure', {}, before, h('figcaption', {}, 'First-layer filters before fine-tuning')),
+        h('figure', {}, after, h('figcaption', {}, 'First-layer filters after fine-tuning')),
       ],
-    ),
+    }),
   );
   return { element, state };
 }
