@@ -62,10 +62,11 @@ export function sdaPanel(app: AppContext): { element: HTMLElement; state: SdaPan
       errorChart,
       chartOf(
         [
-          { name: 'validation error', points: errors('validationError') },
-          { name: 'test error', points: errors('testError') },
+          { name: 'training cost', points: state.finetuning.map((entry) => [entry.epoch, entry.cost] as [number, number]) },
+          { name: 'validation error', points: errors('validationError'), axis: 'right' },
+          { name: 'test error', points: errors('testError'), axis: 'right' },
         ],
-        { title: 'Fine-tuning', xLabel: 'epoch', yLabel: 'error (%)' },
+        { title: 'Fine-tuning', xLabel: 'epoch', yLabel: 'training cost', y2Label: 'error (%)' },
       ),
     );
   };
