@@ -15,15 +15,8 @@ import {
 } from '@sdae/train';
 import { confusionMatrixChart, lineChart } from '@sdae/vis';
 import { batchCount } from '@sdae/datasets';
-import {
-  filtersPng,
-  requireBatchFits,
-  reportSmoothing,
-  startExperiment,
-  trainingSeconds,
-  trainingControls,
-  writeReport,
-} from '../experiment';
+import { filtersPng, requireBatchFits, startExperiment, trainingControls, writeReport } from '../experiment';
+import { reportSmoothing, trainingSeconds } from '../run-report';
 import {
   addCommand,
   batchSizeFlag,

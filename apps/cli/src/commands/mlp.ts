@@ -3,7 +3,8 @@ import { LogisticRegression, Mlp, saveModel } from '@sdae/layers';
 import { confusionMatrix, evaluate, fitClassifier } from '@sdae/train';
 import { confusionMatrixChart, lineChart } from '@sdae/vis';
 import { batchCount } from '@sdae/datasets';
-import { fineTuningSeries, requireBatchFits, startExperiment, trainingSeconds, trainingControls, writeReport } from '../experiment';
+import { requireBatchFits, startExperiment, trainingControls, writeReport } from '../experiment';
+import { fineTuningSeries, trainingSeconds } from '../run-report';
 import {
   activationFlag,
   addCommand,

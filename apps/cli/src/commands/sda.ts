@@ -3,15 +3,8 @@ import { StackedDenoisingAutoencoder, filterRows, saveModel } from '@sdae/layers
 import { evaluate, fitClassifier, pretrainStack, type TrainingResult } from '@sdae/train';
 import { lineChart } from '@sdae/vis';
 import { batchCount } from '@sdae/datasets';
-import {
-  filtersPng,
-  fineTuningSeries,
-  requireBatchFits,
-  startExperiment,
-  trainingSeconds,
-  trainingControls,
-  writeReport,
-} from '../experiment';
+import { filtersPng, requireBatchFits, startExperiment, trainingControls, writeReport } from '../experiment';
+import { fineTuningSeries, trainingSeconds } from '../run-report';
 import {
   addCommand,
   batchSizeFlag,
