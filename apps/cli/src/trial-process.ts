@@ -22,18 +22,18 @@ export type TrialProgress = { type: 'batch'; snapshot: ProgressSnapshot } | { ty
 
 /**
  * In a trial's process started with progress reporting, the function that reports to the sweep;
- * otherwise undefined. Reporting never blocks training: a message the pipe cannot take at once
- * is dropped (progress is shown, not recorded: output.txt and history.json hold the record).
+ * otherwise undefined. The messages are a few a second and the sweep reads them as they come; a
+ * write that fails (the sweep is gone) drops the message: progress is shown, not recorded
+ * (output.txt and history.json hold the record).
  */
 export function progressReporter(): ((message: TrialProgress) => void) | undefined {
   const fd = Number(process.env[PROGRESS_FD]);
   if (!Number.isSafeInteger(fd) || fd < 3) return undefined;
   return (message) => {
     try {
-      // A line is far below a pipe's atomic write size: it is written whole or not at all.
       writeSync(fd, `${JSON.stringify(message)}\n`);
     } catch {
-      // A full or closed pipe: this message is dropped.
+      // The sweep closed its end: this message is dropped.
     }
   };
 }
