@@ -3,13 +3,14 @@
 //   node examples/reproduce.mjs <experiment> [--epochs N] [--out runs]
 //
 // experiments: da, dlt, sda, lenet, notebook, logistic, mlp, transfer. Each prints its epoch logs and ends
-// with one JSON line of results, also written to <out>/<experiment>.json.
+// with one JSON line of results, also written to <out>/<experiment>.json (transfer also draws <out>/transfer.svg).
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { selectBackend } from '@sdae/backend';
 import { loadMnist } from '@sdae/datasets';
 import { DenoisingAutoencoder, LogisticRegression, Mlp, ReluCnn, StackedDenoisingAutoencoder, initializeFrom } from '@sdae/layers';
+import { lineChart } from '@sdae/vis';
 import {
   DEEPLEARNTOOLBOX_SAE,
   DivergenceError,
@@ -115,12 +116,14 @@ const experiments = {
 
   // The notebook's weight transfer on mini-MNIST: a trained sigmoid dA initialises a sigmoid and a
   // ReLU dA (biases reset), against random initialisation; ReLU from unscaled weights may diverge.
+  // Every cost curve (a diverged run's epochs so far) goes on one chart, <out>/transfer.svg.
   async transfer() {
     const { train } = await loadMnist({ split: 'mini' });
     const epochs = Number(values.epochs ?? 5);
     const options = { ...TUTORIAL_DA.training, epochs };
     const source = new DenoisingAutoencoder({ ...TUTORIAL_DA.model, seed: 1 });
     const results = { source: (await trainAutoencoder(source, train, options)).history.map((log) => Number(log.cost.toFixed(2))) };
+    const curves = { source: results.source };
     const runs = {
       'sigmoid from sigmoid': { activation: 'sigmoid', scale: 1 },
       'relu from sigmoid x0.1': { activation: 'relu', scale: 0.1 },
@@ -131,16 +134,27 @@ const experiments = {
     for (const [name, { activation, scale }] of Object.entries(runs)) {
       const da = new DenoisingAutoencoder({ ...TUTORIAL_DA.model, activation, seed: 2 });
       if (scale !== undefined) initializeFrom(da, source, { scale });
+      const costs = [];
       try {
-        results[name] = (await trainAutoencoder(da, train, options)).history.map((log) => Number(log.cost.toFixed(2)));
+        await trainAutoencoder(da, train, { ...options, onEpochEnd: (log) => costs.push(Number(log.cost.toFixed(2))) });
+        results[name] = costs;
       } catch (error) {
         if (!(error instanceof DivergenceError)) throw error;
         results[name] = `diverged at epoch ${error.epoch}, batch ${error.batch}`;
       }
+      curves[name] = costs;
       console.log(name, results[name]);
       da.dispose();
     }
     source.dispose();
+    const series = Object.entries(curves)
+      .filter(([, costs]) => costs.length > 0)
+      .map(([name, costs]) => ({ name, points: costs.map((cost, epoch) => [epoch, cost]) }));
+    await mkdir(values.out, { recursive: true });
+    await writeFile(
+      join(values.out, 'transfer.svg'),
+      lineChart(series, { title: 'Weight transfer from a sigmoid dA (mini-MNIST)', xLabel: 'epoch', yLabel: 'cost' }),
+    );
     return results;
   },
 

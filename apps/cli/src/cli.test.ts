@@ -212,8 +212,11 @@ describe('sdae da', () => {
       expect(svg.getElementsByTagName('polyline')).toHaveLength(1);
       const history = JSON.parse(readFileSync(join(out, 'history.json'), 'utf8'));
       expect(history.map((log: { epoch: number }) => log.epoch)).toEqual([0, 1]);
+      // 100 digits (the whole test set here: --limit 100) by 20 hidden units.
+      const activations = decodePng(readFileSync(join(out, 'activations.png')));
+      expect([activations.width, activations.height]).toEqual([20, 100]);
       const report = readFileSync(join(out, 'report.html'), 'utf8');
-      expect(report.match(/data:image\/png;base64,/g)).toHaveLength(3);
+      expect(report.match(/data:image\/png;base64,/g)).toHaveLength(4);
       expect(report).toContain('<svg');
       const model = await loadModel(join(out, 'model'));
       expect(model.getConfig()).toMatchObject({ hiddenSize: 20, corruptionLevel: 0.3 });
@@ -232,6 +235,23 @@ describe('sdae da', () => {
     const result = await runCaptured(['da', ...flags]);
     expect(result.code).toBe(EXIT.usage);
     expect(result.err).toMatch(message);
+  });
+});
+
+describe('sdae da --grid', () => {
+  it("lays the originals, corrupted inputs and reconstructions of the notebook's 100 test digits out as three 10x10 grids side by side", async () => {
+    const out = mkdtempSync(join(tmpdir(), 'sdae-da-grid-'));
+    try {
+      const flags = ['--split', 'mini', '--limit', '100', '--epochs', '1', '--hidden', '5', '--backend', 'cpu', '--grid', '10x10'];
+      const result = await runCaptured(['da', ...flags, '--out', out]);
+      expect(result.code, result.err).toBe(EXIT.ok);
+      const reconstructions = decodePng(readFileSync(join(out, 'reconstructions.png')));
+      expect([reconstructions.width, reconstructions.height]).toEqual([3 * 289 + 2 * 4, 289]);
+      const mask = decodePng(readFileSync(join(out, 'mask.png')));
+      expect([mask.width, mask.height]).toEqual([289, 289]);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 });
 
@@ -273,13 +293,22 @@ describe('sdae sda', () => {
       expect(result.out).toMatch(/^Pre-training layer 1, epoch 0, cost /m);
       expect(result.out).toMatch(/^epoch 1, cost [\d.]+, validation error [\d.]+ %/m);
       expect(result.out).toMatch(/^Test error \d+\.\d\d %$/m);
-      for (const name of ['filters-pretrained.png', 'filters-finetuned.png', 'filters-product.png']) {
+      for (const name of ['filters-pretrained.png', 'filters-finetuned.png']) {
         const image = decodePng(readFileSync(join(out, name)));
         expect([name, image.width]).toEqual([name, 10 * 29 - 1]);
       }
+      // The product W1 W2 (784 x 8) before and after fine-tuning, enlarged 3 times by default.
+      const products = ['filters-product-pretrained.png', 'filters-product.png'].map((name) => decodePng(readFileSync(join(out, name))));
+      for (const image of products) expect([image.width, image.height]).toEqual([3 * (10 * 29 - 1), 3 * (10 * 29 - 1)]);
+      // Both layers' activations of the 100 test digits side by side: 12 units, 4 black pixels, 8 units.
+      const activations = decodePng(readFileSync(join(out, 'activations.png')));
+      expect([activations.width, activations.height]).toEqual([12 + 4 + 8, 100]);
       expect(parseSvgFile(join(out, 'pretraining.svg')).getElementsByTagName('polyline')).toHaveLength(2);
       expect(parseSvgFile(join(out, 'errors.svg')).getElementsByTagName('polyline').length).toBeGreaterThanOrEqual(1);
-      expect(readFileSync(join(out, 'report.html'), 'utf8').match(/data:image\/png;base64,/g)).toHaveLength(3);
+      const report = readFileSync(join(out, 'report.html'), 'utf8');
+      expect(report.match(/data:image\/png;base64,/g)).toHaveLength(5);
+      expect(report).toContain('<h2>Product filters W1...W2 (x3) after pretraining</h2>');
+      expect(report).toContain('<h2>Product filters W1...W2 (x3) after fine-tuning</h2>');
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
@@ -371,32 +400,20 @@ describe('sdae cnn', () => {
 });
 
 describe('sdae compare-noise and transfer (sweep: sweep.test.ts)', () => {
+  const tiny = ['--split', 'mini', '--limit', '60', '--epochs', '2', '--backend', 'cpu'];
+
   it.each([
-    ['compare-noise', [], ['corruption 0', 'corruption 0.3']],
+    ['compare-noise', ['--hidden-sizes', '8'], ['hidden 8, corruption 0', 'hidden 8, corruption 0.3']],
     [
       'transfer',
-      ['--scale', '0.1'],
-      ['sigmoid source', 'sigmoid from sigmoid x0.1', 'relu from sigmoid x0.1', 'sigmoid random', 'relu random'],
+      ['--hidden', '8', '--target-scales', 'sigmoid=1,relu=0.1'],
+      ['sigmoid source', 'sigmoid from sigmoid x1', 'relu from sigmoid x0.1', 'sigmoid random', 'relu random'],
     ],
+    ['transfer', ['--hidden', '8', '--target-scales', 'relu=0.5'], ['sigmoid source', 'relu from sigmoid x0.5', 'relu random']],
   ])("%s %j draws one curve per run on one chart and every run's filters", async (command, flags, runs) => {
     const out = mkdtempSync(join(tmpdir(), 'sdae-compare-'));
     try {
-      const result = await runCaptured([
-        command,
-        ...flags,
-        '--split',
-        'mini',
-        '--limit',
-        '60',
-        '--epochs',
-        '2',
-        '--hidden',
-        '8',
-        '--backend',
-        'cpu',
-        '--out',
-        out,
-      ]);
+      const result = await runCaptured([command, ...flags, ...tiny, '--out', out]);
       expect(result.code).toBe(EXIT.ok);
       for (const run of runs) expect(result.out).toContain(`${run}: Training epoch 1, cost `);
       const chart = parseSvgFile(join(out, 'cost.svg'));
@@ -405,6 +422,111 @@ describe('sdae compare-noise and transfer (sweep: sweep.test.ts)', () => {
       expect(pngs).toHaveLength(runs.length);
       for (const name of pngs) expect(decodePng(readFileSync(join(out, name))).width).toBeGreaterThan(0);
       expect(Object.keys(JSON.parse(readFileSync(join(out, 'history.json'), 'utf8')))).toEqual(runs);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it('compare-noise puts a filter image per (hidden, noise) pair in a table and a reconstructions row per model of the same digits', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'sdae-compare-'));
+    try {
+      const result = await runCaptured([
+        'compare-noise',
+        '--hidden-sizes',
+        '8,5',
+        '--corruption-levels',
+        '0,0.5',
+        '--grid',
+        '2x3',
+        ...tiny,
+        '--out',
+        out,
+      ]);
+      expect(result.code, result.err).toBe(EXIT.ok);
+      const report = readFileSync(join(out, 'report.html'), 'utf8');
+      const pairs = ['hidden 8, corruption 0', 'hidden 8, corruption 0.5', 'hidden 5, corruption 0', 'hidden 5, corruption 0.5'];
+      // The filter table: a row per hidden size, a column per level, each cell that run's filters.png.
+      const filterTable = report.slice(report.indexOf('<h2>Filters'), report.indexOf('<h2>Reconstructions'));
+      expect(filterTable.match(/<tr>/g)).toHaveLength(1 + 2);
+      for (const name of pairs) {
+        const png = readFileSync(join(out, `filters-${name.replace(/, /g, '-').replace(/ /g, '-')}.png`)).toString('base64');
+        expect(filterTable).toContain(`<img alt="filters, ${name}" src="data:image/png;base64,${png}">`);
+      }
+      // A reconstructions row per model, each image a 2x3 grid of the same digits.
+      const rows = report.slice(report.indexOf('<h2>Reconstructions')).split('<tr>').slice(2);
+      expect(rows.map((row) => /^<td>([^<]+)<\/td>/.exec(row)?.[1])).toEqual(pairs);
+      const images = (row: string) => [...row.matchAll(/base64,([^"]+)"/g)].map((match) => decodePng(Buffer.from(match[1]!, 'base64')));
+      const digits = decodePng(readFileSync(join(out, 'digits.png')));
+      expect([digits.width, digits.height]).toEqual([3 * 29 - 1, 2 * 29 - 1]);
+      for (const row of rows) {
+        const [input, reconstruction] = images(row);
+        expect([input!.width, input!.height, reconstruction!.width]).toEqual([digits.width, digits.height, digits.width]);
+      }
+      // At corruption 0 the input is the digits themselves; at 0.5 about half its pixels are dropped.
+      expect(Array.from(images(rows[0]!)[0]!.data)).toEqual(Array.from(digits.data));
+      const lit = (image: { data: ArrayLike<number> }) =>
+        Array.from(image.data).filter((value, index) => index % 4 === 0 && value > 0).length;
+      expect(lit(images(rows[1]!)[0]!) / lit(digits)).toBeGreaterThan(0.3);
+      expect(lit(images(rows[1]!)[0]!) / lit(digits)).toBeLessThan(0.7);
+      expect(readdirSync(out).filter((name) => name.startsWith('mask-'))).toEqual(['mask-0.5.png']);
+      expect(report).toContain('<h2>Noise masks, corruption 0.5 (black = pixel dropped)</h2>');
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it.each([
+    [
+      ['compare-noise', '--grid', '0x3'],
+      /option '--grid <rows>x<columns>' argument '0x3' is invalid\. Expected ROWSxCOLUMNS, two whole numbers >= 1/,
+    ],
+    [['compare-noise', '--grid', 'ten'], /argument 'ten' is invalid\. Expected ROWSxCOLUMNS/],
+    [['compare-noise', '--hidden-sizes', '50,50'], /argument '50,50' is invalid\. 50, 50 are all the value 50: list each value once\./],
+    [['compare-noise', '--corruption-levels', '0.3,0.30'], /0\.3, 0\.30 are all the value 0\.3: list each value once\./],
+    [['compare-noise', '--corruption-levels', '0,1'], /argument '0,1' is invalid\. Expected a number in \[0, 1\)/],
+    [['compare-noise', '--hidden', '50'], /unknown option '--hidden'/],
+    [
+      ['transfer', '--target-scales', 'tanh=1'],
+      /argument 'tanh=1' is invalid\. transfer trains sigmoid and relu targets from the sigmoid source; "tanh" is not one of them\./,
+    ],
+    [
+      ['transfer', '--target-scales', 'relu=1,relu=0.1'],
+      /argument 'relu=1,relu=0\.1' is invalid\. relu is given twice; give each target one scale\./,
+    ],
+    [
+      ['transfer', '--target-scales', 'relu=0'],
+      /The scale of relu must be a number > 0, in decimal notation \(such as 0\.1\); received "0"\./,
+    ],
+    [
+      ['transfer', '--target-scales', 'relu'],
+      /Expected TARGET=FACTOR pairs, comma-separated, such as sigmoid=1,relu=0\.1; "relu" is not one\./,
+    ],
+    [['transfer', '--scale', '0.1'], /unknown option '--scale'/],
+    [['da', '--grid', '3x0'], /argument '3x0' is invalid\. Expected ROWSxCOLUMNS/],
+    [['sda', '--enlarge', '0'], /option '--enlarge <factor>' argument '0' is invalid\. Expected a whole number >= 1/],
+  ])('refuses %j as a usage error (exit 2)', async (argv, message) => {
+    const result = await runCaptured([...argv, '--out', join(tmpdir(), 'sdae-never')]);
+    expect(result.code).toBe(EXIT.usage);
+    expect(result.err).toMatch(message);
+  });
+
+  it.each(['da', 'compare-noise'])('%s refuses a --grid of more digits than the test set, naming --grid and --limit', async (command) => {
+    const out = mkdtempSync(join(tmpdir(), 'sdae-grid-'));
+    try {
+      const result = await runCaptured([
+        command,
+        '--grid',
+        '10x10',
+        '--hidden' + (command === 'da' ? '' : '-sizes'),
+        '4',
+        ...tiny,
+        '--out',
+        out,
+      ]);
+      expect(result.code).toBe(EXIT.usage);
+      expect(result.err).toContain(
+        '--grid 10x10 shows 100 test digits, but the test set holds 60 (--limit 60). Use a smaller --grid or a larger --limit.',
+      );
     } finally {
       rmSync(out, { recursive: true, force: true });
     }

@@ -1,19 +1,22 @@
-import type { ImageSet } from '@sdae/datasets';
+import { batchCount, type ImageSet } from '@sdae/datasets';
 import { DenoisingAutoencoder, filterRows } from '@sdae/layers';
 import { DivergenceError, trainAutoencoder, type EpochLog } from '@sdae/train';
-import { lineChart } from '@sdae/vis';
+import { lineChart, type ReportFigure, type ReportTable } from '@sdae/vis';
 import {
   filtersPng,
   positionAfter,
+  progressReporter,
   requireBatchFits,
   startExperiment,
   stopOnCtrlC,
   writeReport,
   type CtrlC,
   type Experiment,
+  type ProgressReporter,
 } from './experiment';
 import type { DaTrainingFlags, EngineFlags, ExperimentFlags } from './flags';
 import { RunInterrupted, type Output } from './output';
+import { epochPlan } from './progress';
 
 /** One trained dA of a comparison: its cost curve, filters and, if it diverged or Ctrl-C stopped it, where. */
 export interface DaRun {
@@ -26,13 +29,14 @@ export interface DaRun {
 }
 
 /** Why a run ended early, if it did: its divergence or its interruption. */
-function endedEarly(run: DaRun): string | undefined {
+export function endedEarly(run: DaRun): string | undefined {
   return run.diverged ?? (run.interrupted === undefined ? undefined : `interrupted ${run.interrupted}`);
 }
 
 /**
  * Trains `da` and pictures it; a diverging run is kept (its curve so far, its kept weights) and
- * reported, and so is a run that Ctrl-C (`interrupt`) stopped after a minibatch.
+ * reported, and so is a run that Ctrl-C (`interrupt`) stopped after a minibatch. `progress`
+ * draws its progress bar.
  */
 export async function trainDaRun(
   experiment: Experiment,
@@ -41,6 +45,7 @@ export async function trainDaRun(
   set: ImageSet,
   options: { epochs: number; batchSize: number; learningRate: number },
   interrupt?: CtrlC,
+  progress?: ProgressReporter,
 ): Promise<DaRun> {
   const history: EpochLog[] = [];
   let diverged: string | undefined;
@@ -51,8 +56,12 @@ export async function trainDaRun(
       ...options,
       ...experiment.engine,
       signal: interrupt?.signal,
-      onBatchEnd: (event) => void (position = positionAfter(event)),
+      onBatchEnd: (event) => {
+        position = positionAfter(event);
+        progress?.batchEnd(event);
+      },
       onEpochEnd: (log) => {
+        progress?.epochEnd(log);
         history.push(log);
         experiment.logEpoch(log, name);
       },
@@ -75,64 +84,95 @@ export function costChart(runs: readonly DaRun[], title: string): string | undef
   return series.length === 0 ? undefined : lineChart(series, { title, xLabel: 'epoch', yLabel: 'cost' });
 }
 
-/** The report's figures and files for a set of runs: the chart (if any epoch finished), then each run's filters. */
+/** A run's name as a file name's part: `hidden 500, corruption 0.3` -> `hidden-500-corruption-0.3`. */
+export function slug(name: string): string {
+  return name
+    .replace(/[^a-z0-9.]+/gi, '-')
+    .replace(/^-|-$/g, '')
+    .toLowerCase();
+}
+
+/**
+ * The report's figures and files for a set of runs: the chart (if any epoch finished), then each
+ * run's filters (as files always, as figures unless `filterFigures` is false).
+ */
 export function runFigures(
   runs: readonly DaRun[],
   chart: string | undefined,
-): { figures: { title: string; png?: Uint8Array; svg?: string }[]; files: Record<string, string | Uint8Array> } {
-  const slug = (name: string) =>
-    name
-      .replace(/[^a-z0-9.]+/gi, '-')
-      .replace(/^-|-$/g, '')
-      .toLowerCase();
+  filterFigures = true,
+): { figures: ReportFigure[]; files: Record<string, string | Uint8Array> } {
   const files: Record<string, string | Uint8Array> = {
     ...(chart === undefined ? {} : { 'cost.svg': chart }),
     'history.json': `${JSON.stringify(Object.fromEntries(runs.map((run) => [run.name, run.history])), null, 2)}\n`,
   };
-  const figures: { title: string; png?: Uint8Array; svg?: string }[] = chart === undefined ? [] : [{ title: 'Cost per epoch', svg: chart }];
+  const figures: ReportFigure[] = chart === undefined ? [] : [{ title: 'Cost per epoch', svg: chart }];
   for (const run of runs) {
     files[`filters-${slug(run.name)}.png`] = run.filters;
     const early = endedEarly(run);
-    figures.push({ title: `Filters: ${run.name}${early === undefined ? '' : ` (${early})`}`, png: run.filters });
+    if (filterFigures) figures.push({ title: `Filters: ${run.name}${early === undefined ? '' : ` (${early})`}`, png: run.filters });
   }
   return { figures, files };
 }
 
-/** One dA of a comparison: its name, how it is built, and what happens around its training. */
+/** One dA of a comparison: its name, how it is built (seed: --seed unless given), and what happens around its training. */
 export interface DaRunPlan {
   name: string;
-  options: ConstructorParameters<typeof DenoisingAutoencoder>[0];
+  options: ConstructorParameters<typeof DenoisingAutoencoder>[0] & { hiddenSize: number };
   learningRate?: number;
   /** Runs before training (e.g. to initialise from another model). */
   prepare?: (da: DenoisingAutoencoder) => void;
-  /** Runs after training, before the dA is disposed. */
-  trained?: (da: DenoisingAutoencoder) => void;
+  /** Runs after training, before the dA is disposed (not after a run Ctrl-C stopped). */
+  trained?: (da: DenoisingAutoencoder, experiment: Experiment) => void;
+}
+
+/** What a comparison adds to its report beyond the cost chart and the runs' filters. */
+export interface ComparisonLayout {
+  /** Checks the flags against the loaded data before any run trains (throw to refuse). */
+  start?: (experiment: Experiment) => void;
+  /** Each run's filters as a figure of its own (false when `extras` lays them out). @default true */
+  filterFigures?: boolean;
+  /** More figures (after the chart), tables and files, made once every run is trained. */
+  extras?: (runs: readonly DaRun[]) => { figures?: ReportFigure[]; tables?: ReportTable[]; files?: Record<string, string | Uint8Array> };
+}
+
+/** A run's end as the summary and tables say it: its final cost, or why it ended early. */
+export function runOutcome(run: DaRun): string {
+  return endedEarly(run) ?? run.history.at(-1)?.cost.toFixed(3) ?? 'no epoch';
 }
 
 /**
- * The comparison commands' experiment: trains each planned dA in turn with the shared dA flags,
- * then writes every run's filters and one chart of all cost curves into a report. Ctrl-C stops
+ * The comparison commands' experiment: trains each planned dA in turn with the shared dA flags
+ * (each with a progress bar naming the run), then writes every run's filters and one chart of all
+ * cost curves into a report, with what `layout` adds. Ctrl-C stops
  * the current run after its minibatch: the report then holds the finished runs and that run's
  * epochs so far, and the command exits 130 (these runs have no checkpoint to resume from).
  *
  * @throws {RunInterrupted} after writing the report, when Ctrl-C stopped a run.
  */
 export async function compareRuns(
-  flags: ExperimentFlags & EngineFlags & DaTrainingFlags,
+  flags: ExperimentFlags & EngineFlags & Pick<DaTrainingFlags, 'epochs' | 'batchSize' | 'learningRate'>,
   output: Output,
   title: string,
   plan: readonly DaRunPlan[],
+  layout: ComparisonLayout = {},
 ): Promise<DaRun[]> {
   const experiment = await startExperiment(flags, output);
   requireBatchFits(experiment, flags, flags.batchSize);
+  layout.start?.(experiment);
   const training = { epochs: flags.epochs, batchSize: flags.batchSize, learningRate: flags.learningRate };
   const runs: DaRun[] = [];
   // Kept until the report is written: a second Ctrl-C while it is written quits at once (exit 130).
   const interrupt = stopOnCtrlC(output, 'to write the report of the runs so far');
   try {
-    for (const { name, options, learningRate, prepare, trained } of plan) {
+    const batches = batchCount(experiment.mnist.train.count, flags.batchSize);
+    for (const [index, { name, options, learningRate, prepare, trained }] of plan.entries()) {
       if (interrupt.signal.aborted) break;
-      const da = new DenoisingAutoencoder({ hiddenSize: flags.hidden, seed: flags.seed, ...options });
+      const da = new DenoisingAutoencoder({ seed: flags.seed, ...options });
+      const progress = progressReporter(experiment, flags, output, epochPlan(batches, flags.batchSize, flags.epochs), {
+        name,
+        index,
+        count: plan.length,
+      });
       try {
         prepare?.(da);
         const run = await trainDaRun(
@@ -142,22 +182,28 @@ export async function compareRuns(
           experiment.mnist.train,
           { ...training, learningRate: learningRate ?? training.learningRate },
           interrupt,
+          progress,
         );
         runs.push(run);
         if (run.interrupted !== undefined) break;
-        trained?.(da);
+        trained?.(da, experiment);
       } finally {
         da.dispose();
       }
     }
-    const { figures, files } = runFigures(runs, costChart(runs, title));
-    const summary = Object.fromEntries(
-      runs.map((run) => [`final cost, ${run.name}`, endedEarly(run) ?? run.history.at(-1)?.cost.toFixed(3) ?? 'no epoch']),
-    );
+    const { figures, files } = runFigures(runs, costChart(runs, title), layout.filterFigures);
+    const extras = layout.extras?.(runs) ?? {};
+    const summary = Object.fromEntries(runs.map((run) => [`final cost, ${run.name}`, runOutcome(run)]));
     const report = await writeReport(
       experiment,
-      { title, summary: { ...summary, backend: experiment.backend.backend }, figures, config: { ...flags } },
-      files,
+      {
+        title,
+        summary: { ...summary, backend: experiment.backend.backend },
+        figures: [...figures, ...(extras.figures ?? [])],
+        ...(extras.tables === undefined ? {} : { tables: extras.tables }),
+        config: { ...flags },
+      },
+      { ...files, ...extras.files },
     );
     if (interrupt.signal.aborted) {
       const last = runs.at(-1);

@@ -17,8 +17,8 @@ export type CliEvent =
       backend: string;
       backendDetail?: string;
     }
-  /** Progress within an epoch, at most about once a second. */
-  | { type: 'batch'; stage: string; layer?: number; epoch: number; batch: number; batches: number; loss: number }
+  /** Progress within an epoch, at most about once a second; in a comparison, which run. */
+  | { type: 'batch'; run?: string; stage: string; layer?: number; epoch: number; batch: number; batches: number; loss: number }
   /** An epoch's log (an iteration's, for `stage: 'sampled'`), as the training loop gives it. */
   | ({ type: 'epoch'; run?: string } & EpochLog)
   /** A checkpoint was written. */

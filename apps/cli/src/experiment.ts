@@ -29,7 +29,7 @@ import { eventLine, type CliEvent } from './events';
 import { ProgressTracker, formatProgress, type BatchEnd, type ProgressPlan } from './progress';
 import { lockOutDirectory } from './out-lock';
 import { EXIT, RunInterrupted, nativeEngineUnavailable, type Output } from './output';
-import { progressReporter } from './trial-process';
+import { trialProgressChannel } from './trial-process';
 import { requireWritable, type OutputPath } from './writable';
 
 /** What a training loop of a command needs: Ctrl-C, checkpoints, resume and progress. */
@@ -264,7 +264,8 @@ export async function startExperiment(
 }
 
 /**
- * Flags that do not shape training: where files go, how progress prints, and the epoch counts (the
+ * Flags that do not shape training: where files go, how progress prints, what the pictures show
+ * (--grid, --enlarge), and the epoch counts (the
  * loops record and compare those themselves: they may grow). --threads as typed is not recorded:
  * the count the native engine resolves is (see {@link nativeThreads}).
  */
@@ -279,6 +280,8 @@ const UNRECORDED_FLAGS = new Set([
   'pretrainEpochs',
   'finetuneEpochs',
   'iterations',
+  'grid',
+  'enlarge',
 ]);
 
 /** A flag's name as typed: `batchSize` -> `--batch-size`. */
@@ -344,8 +347,6 @@ export async function trainingControls(
   let lastCheckpoint: string | undefined;
   const file = fileCheckpoint(path);
   let position = 'before the first minibatch';
-  const progress = output.isTTY === true && !flags.json;
-  const tracker = new ProgressTracker(plan, performance.now());
   const checkpoint: CheckpointOptions = {
     every: 1,
     write: async (bytes) => {
@@ -354,36 +355,10 @@ export async function trainingControls(
       experiment.emit({ type: 'checkpoint', path, bytes: bytes.length });
     },
   };
-  // The bar is redrawn at most every 100 ms, batch events come at most every second, a sweep
-  // hears of a trial's minibatches twice a second.
-  let lastDrawn = Number.NEGATIVE_INFINITY;
-  let lastBatchEvent = performance.now();
-  const reportProgress = progressReporter();
-  let lastReported = Number.NEGATIVE_INFINITY;
+  const progress = progressReporter(experiment, flags, output, plan);
   const onBatchEnd = (event: BatchEnd) => {
-    const { stage, layer, epoch, batch, loss } = event;
-    const now = performance.now();
-    position = positionAfter({ epoch, batch });
-    const snapshot = tracker.batchEnd(event, now);
-    if (reportProgress !== undefined && (now - lastReported >= 500 || snapshot.done === snapshot.total)) {
-      lastReported = now;
-      reportProgress({ type: 'batch', snapshot });
-    }
-    if (flags.json && now - lastBatchEvent >= 1000) {
-      lastBatchEvent = now;
-      experiment.emit({
-        type: 'batch',
-        stage,
-        ...(layer === undefined ? {} : { layer }),
-        epoch,
-        batch,
-        batches: plan.batchesPerEpoch,
-        loss,
-      });
-    }
-    if (!progress || (now - lastDrawn < 100 && snapshot.done < snapshot.total)) return;
-    lastDrawn = now;
-    output.out(`\r\u001b[K  ${formatProgress(snapshot)}`);
+    position = positionAfter(event);
+    progress.batchEnd(event);
   };
   return {
     checkpoint,
@@ -396,11 +371,8 @@ export async function trainingControls(
       settings,
       onBatchEnd,
       onEpochEnd: (epochLog) => {
-        tracker.epochEnd(epochLog);
-        if (!(plan.logsEpoch?.(epochLog) ?? true)) return;
-        experiment.logEpoch(epochLog);
-        const total = plan.unit === 'iteration' ? plan.batchesPerEpoch : plan.epochsOf(epochLog);
-        reportProgress?.({ type: 'epoch', line: formatEpochLog(epochLog), done: epochLog.epoch + 1, total });
+        progress.epochEnd(epochLog);
+        if (plan.logsEpoch?.(epochLog) ?? true) experiment.logEpoch(epochLog);
       },
     },
     stopIfInterrupted: () => {
@@ -415,6 +387,68 @@ export async function trainingControls(
       throw new RunInterrupted(lastCheckpoint);
     },
     release: interrupt.release,
+  };
+}
+
+/** A loop's progress, from {@link progressReporter}: give it every minibatch's end and every epoch's log. */
+export interface ProgressReporter {
+  batchEnd: (event: BatchEnd) => void;
+  epochEnd: (epochLog: EpochLog) => void;
+}
+
+/**
+ * The progress of one training loop laid out by `plan`: on a terminal a Keras-like bar with ETA
+ * (redrawn at most every 100 ms), with --json `batch` events about once a second. A comparison
+ * passes `run` (which run of how many): the bar starts `run 2/4 <name>:` and the events name it.
+ */
+export function progressReporter(
+  experiment: Experiment,
+  flags: ExperimentFlags,
+  output: Output,
+  plan: ProgressPlan,
+  run?: { name: string; index: number; count: number },
+): ProgressReporter {
+  const drawn = output.isTTY === true && !flags.json;
+  const tracker = new ProgressTracker(plan, performance.now());
+  const label = run === undefined ? '' : `run ${run.index + 1}/${run.count} ${run.name}: `;
+  let lastDrawn = Number.NEGATIVE_INFINITY;
+  let lastBatchEvent = performance.now();
+  // A sweep's trial also tells the sweep where it is, twice a second (see trialProgressChannel).
+  const toSweep = trialProgressChannel();
+  let lastToSweep = Number.NEGATIVE_INFINITY;
+  return {
+    batchEnd: (event) => {
+      const { stage, layer, epoch, batch, loss } = event;
+      const now = performance.now();
+      const snapshot = tracker.batchEnd(event, now);
+      if (toSweep !== undefined && (now - lastToSweep >= 500 || snapshot.done === snapshot.total)) {
+        lastToSweep = now;
+        toSweep({ type: 'batch', snapshot });
+      }
+      if (flags.json && now - lastBatchEvent >= 1000) {
+        lastBatchEvent = now;
+        experiment.emit({
+          type: 'batch',
+          ...(run === undefined ? {} : { run: run.name }),
+          stage,
+          ...(layer === undefined ? {} : { layer }),
+          epoch,
+          batch,
+          batches: plan.batchesPerEpoch,
+          loss,
+        });
+      }
+      if (!drawn || (now - lastDrawn < 100 && snapshot.done < snapshot.total)) return;
+      lastDrawn = now;
+      output.out(`\r\u001b[K  ${label}${formatProgress(snapshot)}`);
+    },
+    epochEnd: (epochLog) => {
+      tracker.epochEnd(epochLog);
+      if (toSweep === undefined || !(plan.logsEpoch?.(epochLog) ?? true)) return;
+      const total = plan.unit === 'iteration' ? plan.batchesPerEpoch : plan.epochsOf(epochLog);
+      const line = `${run === undefined ? '' : `${run.name}: `}${formatEpochLog(epochLog)}`;
+      toSweep({ type: 'epoch', line, done: epochLog.epoch + 1, total });
+    },
   };
 }
 

@@ -281,6 +281,24 @@ export function hiddenSizesFlag(defaultSizes: readonly number[]): Flag<number[]>
   );
 }
 
+/** A `ROWSxCOLUMNS` grid of whole numbers >= 1: `10x10`. */
+export function gridShape(text: string): [number, number] {
+  const match = /^\s*(\d+)\s*x\s*(\d+)\s*$/i.exec(text);
+  const rows = Number(match?.[1]);
+  const columns = Number(match?.[2]);
+  if (match === null || rows < 1 || columns < 1) {
+    throw new InvalidFlagError("Expected ROWSxCOLUMNS, two whole numbers >= 1 such as 10x10 (the notebook's 100 test digits) or 1x10.");
+  }
+  return [rows, columns];
+}
+
+/** `--grid <rows>x<columns>`: how many test digits a dA's reconstructions show, and how they are laid out. */
+export const gridFlag = flag<[number, number]>(() =>
+  new Option('--grid <rows>x<columns>', "test digits shown reconstructed, as a grid: 10x10 is the notebook's 100 digits")
+    .argParser(gridShape)
+    .default([1, 10], '1x10'),
+);
+
 /** `--activation`: the hidden nonlinearity. */
 export function activationFlag(defaultActivation: ActivationName): Flag<ActivationName> {
   return flag<ActivationName>(() =>

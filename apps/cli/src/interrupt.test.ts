@@ -80,31 +80,31 @@ describe('sdae da and Ctrl-C (a real process)', () => {
 
 // sweep runs each trial in its own process: its Ctrl-C test is in sweep.test.ts.
 describe('sdae compare-noise and transfer and Ctrl-C (a real process)', () => {
-  const tiny = [
-    '--split',
-    'mini',
-    '--limit',
-    '400',
-    '--hidden',
-    '16',
-    '--batch-size',
-    '1',
-    '--epochs',
-    '3',
-    '--backend',
-    'cpu',
-    '--engine',
-    'tfjs',
-  ];
+  const tiny = ['--split', 'mini', '--limit', '400', '--batch-size', '1', '--epochs', '3', '--backend', 'cpu', '--engine', 'tfjs'];
   const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-  it.each([
-    // The command, its flags, its first two runs, and the flags of `sdae da` that train its first run alone.
-    ['compare-noise', [], 'corruption 0', 'corruption 0.3', ['--corruption', '0']],
-    ['transfer', [], 'sigmoid source', 'sigmoid from sigmoid x0.1', []],
+  it.each<[string, string[], string, string, string[], string]>([
+    // The command, its flags, its first two runs, the flags of `sdae da` that train its first run
+    // alone, and how the report names the stopped run's filters.
+    [
+      'compare-noise',
+      ['--hidden-sizes', '16'],
+      'hidden 16, corruption 0',
+      'hidden 16, corruption 0.3',
+      ['--hidden', '16', '--corruption', '0'],
+      '<img alt="filters, hidden 16, corruption 0.3 (interrupted after epoch',
+    ],
+    [
+      'transfer',
+      ['--hidden', '16'],
+      'sigmoid source',
+      'sigmoid from sigmoid x1',
+      ['--hidden', '16'],
+      'Filters: sigmoid from sigmoid x1 (interrupted after epoch',
+    ],
   ])(
     '%s exits 130 within 2 s of SIGINT in its second run, and its report keeps the finished run as trained',
-    async (command, flags, first, second, daFlags) => {
+    async (command, flags, first, second, daFlags, stoppedFilters) => {
       const root = mkdtempSync(join(tmpdir(), 'sdae-sigint-runs-'));
       try {
         const alone = await sdae(['da', ...tiny, ...daFlags, '--out', join(root, 'alone')]);
@@ -137,9 +137,13 @@ describe('sdae compare-noise and transfer and Ctrl-C (a real process)', () => {
         const trainedAlone = JSON.parse(readFileSync(join(root, 'alone', 'history.json'), 'utf8')) as { epoch: number; cost: number }[];
         expect(costs(history[first]!)).toEqual(costs(trainedAlone));
         expect(history[second]!.map((log) => log.epoch)).toEqual(history[second]!.length === 1 ? [0] : [0, 1]);
-        const slug = (name: string) => name.replace(/[^a-z0-9.]+/gi, '-').toLowerCase();
+        const slug = (name: string) =>
+          name
+            .replace(/[^a-z0-9.]+/gi, '-')
+            .replace(/^-|-$/g, '')
+            .toLowerCase();
         for (const name of [first, second]) expect(existsSync(join(out, `filters-${slug(name)}.png`)), name).toBe(true);
-        expect(readFileSync(report, 'utf8')).toContain(`Filters: ${second} (interrupted after epoch`);
+        expect(readFileSync(report, 'utf8')).toContain(stoppedFilters);
       } finally {
         rmSync(root, { recursive: true, force: true });
       }

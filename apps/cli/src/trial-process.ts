@@ -26,7 +26,7 @@ export type TrialProgress = { type: 'batch'; snapshot: ProgressSnapshot } | { ty
  * write that fails (the sweep is gone) drops the message: progress is shown, not recorded
  * (output.txt and history.json hold the record).
  */
-export function progressReporter(): ((message: TrialProgress) => void) | undefined {
+export function trialProgressChannel(): ((message: TrialProgress) => void) | undefined {
   const fd = Number(process.env[PROGRESS_FD]);
   if (!Number.isSafeInteger(fd) || fd < 3) return undefined;
   return (message) => {

@@ -74,6 +74,15 @@ describe('htmlReport', () => {
     expect(htmlReport({ title: 'no table' })).not.toContain('<script>');
   });
 
+  it('embeds a PNG cell as an image with its alt text', () => {
+    const png = encodePng(greyToRgba({ pixels: Uint8Array.of(7), width: 1, height: 1 }));
+    const html = htmlReport({
+      title: 't',
+      tables: [{ title: 'Filters', columns: ['hidden', 'corruption 0'], rows: [['50', { png, alt: 'a <b>' }]] }],
+    });
+    expect(html).toContain(`<tr><td>50</td><td><img alt="a &#60;b&#62;" src="data:image/png;base64,${toBase64(png)}"></td></tr>`);
+  });
+
   it('refuses a figure with both an SVG and a PNG', () => {
     expect(() => htmlReport({ title: 't', figures: [{ title: 'both', svg: '<svg/>', png: new Uint8Array(1) }] })).toThrow(
       'htmlReport: figures[0] ("both") must have exactly one of svg and png.',

@@ -9,8 +9,11 @@ export interface ReportFigure {
   caption?: string;
 }
 
-/** A table cell: text, or text linking to `href` (relative links open files beside the report). */
-export type ReportCell = string | number | { text: string; href: string };
+/**
+ * A table cell: text, text linking to `href` (relative links open files beside the report), or a
+ * PNG image (embedded, `alt` its text) such as one filter grid of a comparison.
+ */
+export type ReportCell = string | number | { text: string; href: string } | { png: Uint8Array; alt: string };
 
 /** A table the reader sorts by clicking a column's heading (numbers as numbers, the rest as text). */
 export interface ReportTable {
@@ -46,7 +49,13 @@ const SORT_SCRIPT = [
   'rows.sort((a,b)=>(numeric?Number(key(a))-Number(key(b)):key(a).localeCompare(key(b)))*(up?1:-1));rows.forEach((row)=>body.appendChild(row));}));',
 ].join('');
 
+/** A PNG as an `<img>` whose source is the image itself (a data URI), so the report is one file. */
+function pngHtml(png: Uint8Array, alt: string): string {
+  return `<img alt="${escapeXml(alt)}" src="data:image/png;base64,${toBase64(png)}">`;
+}
+
 function cellHtml(cell: ReportCell): string {
+  if (typeof cell === 'object' && 'png' in cell) return `<td>${pngHtml(cell.png, cell.alt)}</td>`;
   if (typeof cell === 'object') return `<td><a href="${escapeXml(cell.href)}">${escapeXml(cell.text)}</a></td>`;
   return `<td>${escapeXml(String(cell))}</td>`;
 }
@@ -109,7 +118,7 @@ export function htmlReport(options: ReportOptions): string {
         `htmlReport: figures[${index}] ("${figure.title}") must have exactly one of svg and png.`,
       );
     }
-    const body = figure.svg ?? `<img alt="${escapeXml(figure.title)}" src="data:image/png;base64,${toBase64(figure.png as Uint8Array)}">`;
+    const body = figure.svg ?? pngHtml(figure.png as Uint8Array, figure.title);
     parts.push(
       `<figure><h2>${escapeXml(figure.title)}</h2>${body}${figure.caption === undefined ? '' : `<figcaption>${escapeXml(figure.caption)}</figcaption>`}</figure>`,
     );

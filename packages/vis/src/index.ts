@@ -1,8 +1,8 @@
 // @sdae/vis: pictures of what the networks learn, as pure functions (same code in Node and browsers).
 export { tileRasterImages } from './tile-raster-images';
 export type { TileRasterImagesOptions, GreyImage } from './tile-raster-images';
-export { reconstructionGrid, enlarge } from './image-grids';
-export type { ReconstructionGridOptions } from './image-grids';
+export { reconstructionGrid, activationGrid, enlarge } from './image-grids';
+export type { ReconstructionGridOptions, ActivationGridOptions } from './image-grids';
 export { greyToRgba, encodePng, decodePng, toImageData } from './png';
 export type { RgbaImage } from './png';
 export { lineChart, niceTicks, logTicks, smoothEma, escapeXml, SERIES_COLORS } from './svg-chart';

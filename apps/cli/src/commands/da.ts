@@ -1,18 +1,28 @@
 import type { Command } from 'commander';
-import * as tf from '@tensorflow/tfjs-core';
 import { DenoisingAutoencoder, filterRows, saveModel } from '@sdae/layers';
 import { trainAutoencoder } from '@sdae/train';
-import { encodePng, greyToRgba, lineChart, reconstructionGrid } from '@sdae/vis';
+import { lineChart, reconstructionGrid } from '@sdae/vis';
 import { batchCount } from '@sdae/datasets';
 import { filtersPng, requireBatchFits, startExperiment, trainingControls, writeReport } from '../experiment';
+import {
+  activationFlag,
+  addCommand,
+  checkpointFlags,
+  daTrainingFlags,
+  engineFlags,
+  experimentFlags,
+  gridFlag,
+  type FlagValues,
+} from '../flags';
 import { trainingSeconds } from '../run-report';
-import { activationFlag, addCommand, checkpointFlags, daTrainingFlags, engineFlags, experimentFlags, type FlagValues } from '../flags';
 import type { Output } from '../output';
+import { activationsFigure, digitPictures, greyPng, requireGridFits, testDigits } from '../pictures';
 import { epochPlan } from '../progress';
 
 const FLAGS = {
   activation: activationFlag('sigmoid'),
   ...daTrainingFlags({ epochs: 15 }),
+  grid: gridFlag,
   ...experimentFlags('runs/da'),
   ...engineFlags,
   ...checkpointFlags,
@@ -23,12 +33,14 @@ export type DaFlags = FlagValues<typeof FLAGS>;
 
 /**
  * `sdae da`: trains a denoising autoencoder on MNIST as the Theano tutorial does and writes its
- * filters, reconstructions, cost curve, model and an HTML report into --out.
+ * filters, reconstructions of --grid test digits, their noise masks, the hidden activations of
+ * 100 test digits, cost curve, model and an HTML report into --out.
  */
 export async function daCommand(flags: DaFlags, output: Output): Promise<void> {
   const experiment = await startExperiment(flags, output);
   const { mnist, log } = experiment;
   requireBatchFits(experiment, flags, flags.batchSize);
+  requireGridFits(flags.grid, mnist.test, flags.limit);
   const da = new DenoisingAutoencoder({
     hiddenSize: flags.hidden,
     corruptionLevel: flags.corruption,
@@ -53,23 +65,13 @@ export async function daCommand(flags: DaFlags, output: Output): Promise<void> {
     }).finally(controls.release);
     controls.stopIfInterrupted();
     const filterImage = filtersPng(filterRows(da));
-    const examples = Math.min(10, mnist.test.count);
-    const x = tf.tensor2d(mnist.test.images.subarray(0, examples * 784), [examples, 784]);
-    const corrupted = da.corrupt(x);
-    const reconstructed = da.reconstruct(corrupted);
-    const reconstructions = encodePng(
-      greyToRgba(
-        reconstructionGrid(
-          { originals: x.dataSync(), corrupted: corrupted.dataSync(), reconstructions: reconstructed.dataSync() },
-          { count: examples },
-        ),
-      ),
-    );
-    // The noise itself: the corruption of an all-ones batch is the mask (black = pixel dropped).
-    const ones = tf.onesLike(x);
-    const mask = da.corrupt(ones);
-    const maskImage = encodePng(greyToRgba(reconstructionGrid({ originals: mask.dataSync() }, { count: examples })));
-    tf.dispose([x, corrupted, reconstructed, ones, mask]);
+    const [rows, columns] = flags.grid;
+    const x = testDigits(mnist.test, rows * columns);
+    const pictures = digitPictures(da, x);
+    x.dispose();
+    const reconstructions = greyPng(reconstructionGrid(pictures, { grid: flags.grid }));
+    const maskImage = greyPng(reconstructionGrid({ originals: pictures.masks }, { grid: flags.grid }));
+    const activations = activationsFigure(da, mnist.test);
     const chart = lineChart(
       [{ name: `corruption ${flags.corruption}`, points: result.history.map((entry) => [entry.epoch, entry.cost]) }],
       {
@@ -95,6 +97,7 @@ export async function daCommand(flags: DaFlags, output: Output): Promise<void> {
           { title: 'Filters (first 100 rows of W^T)', png: filterImage },
           { title: 'Originals, corrupted inputs, reconstructions', png: reconstructions },
           { title: `Noise masks (corruption ${flags.corruption})`, png: maskImage },
+          activations,
           { title: 'Cost', svg: chart },
         ],
         config: {
@@ -109,6 +112,7 @@ export async function daCommand(flags: DaFlags, output: Output): Promise<void> {
         'filters.png': filterImage,
         'reconstructions.png': reconstructions,
         'mask.png': maskImage,
+        'activations.png': activations.png,
         'cost.svg': chart,
         'history.json': `${JSON.stringify(result.history, null, 2)}\n`,
       },
@@ -123,7 +127,7 @@ export function register(program: Command, output: Output): void {
   addCommand(
     program,
     'da',
-    "train a denoising autoencoder on MNIST (the Theano tutorial's dA); writes filters, reconstructions, cost curve and report.html",
+    "train a denoising autoencoder on MNIST (the Theano tutorial's dA); writes filters, reconstructions, noise masks, activations, cost curve and report.html",
     FLAGS,
     (flags) => daCommand(flags, output),
   );

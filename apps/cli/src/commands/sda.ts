@@ -4,6 +4,7 @@ import { evaluate, fitClassifier, pretrainStack, type TrainingResult } from '@sd
 import { lineChart } from '@sdae/vis';
 import { batchCount } from '@sdae/datasets';
 import { filtersPng, requireBatchFits, startExperiment, trainingControls, writeReport } from '../experiment';
+import { activationsFigure, productFiltersPng } from '../pictures';
 import { fineTuningSeries, trainingSeconds } from '../run-report';
 import {
   addCommand,
@@ -43,6 +44,11 @@ const FLAGS = {
   ),
   momentum: flag<number>(() => new Option('--momentum <m>', 'fine-tuning momentum, in [0, 1)').argParser(unitInterval).default(0.9)),
   batchSize: batchSizeFlag({ description: 'minibatch size', default: 20 }),
+  enlarge: flag<number>(() =>
+    new Option('--enlarge <factor>', 'magnify the product filter images W1...Wk this many times (pixels repeated)')
+      .argParser(positiveInteger)
+      .default(3),
+  ),
   ...experimentFlags('runs/sda'),
   ...engineFlags,
   ...checkpointFlags,
@@ -53,8 +59,9 @@ export type SdaFlags = FlagValues<typeof FLAGS>;
 
 /**
  * `sdae sda`: greedy pretraining then early-stopped fine-tuning of a stacked denoising
- * autoencoder; writes first-layer filters before and after fine-tuning, the product filters
- * W1...Wk, the pretraining costs, the error curves and the test error.
+ * autoencoder; writes first-layer filters and the product filters W1...Wk (enlarged --enlarge
+ * times) before and after fine-tuning, the hidden activations of 100 test digits, the pretraining
+ * costs, the error curves and the test error.
  */
 export async function sdaCommand(flags: SdaFlags, output: Output): Promise<void> {
   const experiment = await startExperiment(flags, output);
@@ -81,6 +88,7 @@ export async function sdaCommand(flags: SdaFlags, output: Output): Promise<void>
     const common = { ...controls.loopOptions, batchSize: flags.batchSize };
     let pretraining: TrainingResult | undefined;
     let pretrainedFilters: Uint8Array | undefined;
+    let pretrainedProduct: Uint8Array | undefined;
     let finetuning: TrainingResult;
     try {
       if (resumeStage !== 'classifier') {
@@ -92,6 +100,7 @@ export async function sdaCommand(flags: SdaFlags, output: Output): Promise<void>
         });
         controls.stopIfInterrupted();
         pretrainedFilters = filtersPng(filterRows(sda));
+        pretrainedProduct = productFiltersPng(sda, flags.enlarge);
       }
       finetuning = await fitClassifier(
         sda,
@@ -109,9 +118,8 @@ export async function sdaCommand(flags: SdaFlags, output: Output): Promise<void>
       controls.release();
     }
     const finetunedFilters = filtersPng(filterRows(sda));
-    const product = sda.weightProduct();
-    const productFilters = filtersPng(filterRows(product));
-    product.dispose();
+    const productFilters = productFiltersPng(sda, flags.enlarge);
+    const activations = activationsFigure(sda, mnist.test);
     const test = await evaluate(sda, mnist.test);
     log(`Test error ${(100 * test.errorRate).toFixed(2)} %`, { type: 'result', testError: test.errorRate });
     const pretrainHistory = pretraining?.history ?? [];
@@ -131,16 +139,23 @@ export async function sdaCommand(flags: SdaFlags, output: Output): Promise<void>
     const files: Record<string, string | Uint8Array> = {
       'filters-finetuned.png': finetunedFilters,
       'filters-product.png': productFilters,
+      'activations.png': activations.png,
       'history.json': `${JSON.stringify([...pretrainHistory, ...finetuning.history], null, 2)}\n`,
     };
     const figures: { title: string; png?: Uint8Array; svg?: string }[] = [];
-    if (pretrainedFilters !== undefined) {
+    const product = `Product filters W1...W${flags.hidden.length} (x${flags.enlarge})`;
+    if (pretrainedFilters !== undefined && pretrainedProduct !== undefined) {
       files['filters-pretrained.png'] = pretrainedFilters;
-      figures.push({ title: 'First-layer filters after pretraining', png: pretrainedFilters });
+      files['filters-product-pretrained.png'] = pretrainedProduct;
+      figures.push(
+        { title: 'First-layer filters after pretraining', png: pretrainedFilters },
+        { title: `${product} after pretraining`, png: pretrainedProduct },
+      );
     }
     figures.push(
       { title: 'First-layer filters after fine-tuning', png: finetunedFilters },
-      { title: `Product filters W1...W${flags.hidden.length}`, png: productFilters },
+      { title: `${product} after fine-tuning`, png: productFilters },
+      activations,
     );
     if (pretrainChart !== undefined) {
       files['pretraining.svg'] = pretrainChart;
@@ -185,7 +200,7 @@ export function register(program: Command, output: Output): void {
   addCommand(
     program,
     'sda',
-    'pretrain a stacked denoising autoencoder layer by layer, fine-tune it with early stopping; writes filters before/after, product filters, error curves, report.html',
+    'pretrain a stacked denoising autoencoder layer by layer, fine-tune it with early stopping; writes filters and product filters before/after fine-tuning, activations, error curves, report.html',
     FLAGS,
     async (flags, command) => {
       if (flags.corruptionLevels.length !== flags.hidden.length) {
