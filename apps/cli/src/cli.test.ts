@@ -6,17 +6,11 @@ import { loadModel } from '@sdae/layers';
 import { decodePng, escapeXml } from '@sdae/vis';
 import { describe, expect, it } from 'vitest';
 import { EXIT, run } from './cli';
+import { runCaptured } from './test-cli';
 
 /** The fields of an epoch event these tests read. */
 interface EpochLogLike {
   epoch: number;
-}
-
-async function runCaptured(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await run(argv, { out: (text) => (out += text), err: (text) => (err += text) });
-  return { code, out, err };
 }
 
 describe('sdae --version', () => {
@@ -362,8 +356,14 @@ describe('sdae cnn', () => {
       expect(result.out).toMatch(/^iteration 99, loss [\d.]+, accuracy [\d.]+ %$/m);
       expect(result.out).toMatch(/^Test error \d+\.\d\d % \(accuracy \d+\.\d\d %\), training time [\d.]+ (s|min)$/m);
       expect(decodePng(readFileSync(join(out, 'filters.png'))).width).toBe(40); // one 5x5 kernel at x8
-      expect(parseSvgFile(join(out, 'loss.svg')).getElementsByTagName('polyline')).toHaveLength(1);
-      expect(parseSvgFile(join(out, 'accuracy.svg')).getElementsByTagName('polyline')).toHaveLength(1);
+      // Loss (left axis) and minibatch accuracy (right), each raw (faint) and smoothed.
+      const lossChart = parseSvgFile(join(out, 'loss.svg'));
+      const polylines = Array.from(lossChart.getElementsByTagName('polyline'));
+      expect(polylines.map((line) => line.getAttribute('class'))).toEqual(['raw', 'smoothed', 'raw', 'smoothed']);
+      expect(Array.from(lossChart.getElementsByTagName('tspan')).map((span) => span.textContent)).toEqual([
+        'training loss',
+        'minibatch accuracy (right axis)',
+      ]);
       expect(parseSvgFile(join(out, 'confusion.svg')).getElementsByTagName('rect')).toHaveLength(101);
     } finally {
       rmSync(out, { recursive: true, force: true });

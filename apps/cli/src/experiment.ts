@@ -29,6 +29,7 @@ import { eventLine, type CliEvent } from './events';
 import { ProgressTracker, formatProgress, type BatchEnd, type ProgressPlan } from './progress';
 import { lockOutDirectory } from './out-lock';
 import { EXIT, RunInterrupted, nativeEngineUnavailable, type Output } from './output';
+import { trialProgressChannel } from './trial-process';
 import { requireWritable, type OutputPath } from './writable';
 
 /** What a training loop of a command needs: Ctrl-C, checkpoints, resume and progress. */
@@ -336,6 +337,12 @@ export async function trainingControls(
       );
     }
   }
+  if (resume !== undefined) {
+    const earlier = resume.state.history.filter((log) => plan.logsEpoch?.(log) ?? true);
+    experiment.log(`Resuming from ${flags.resume}: ${resume.state.history.length} ${plan.unit}(s) done (in the report's log).`);
+    // The report's log covers the whole run: the earlier runs' epochs as they were logged.
+    experiment.lines.push(...earlier.map((log) => formatEpochLog(log)));
+  }
   const interrupt = stopOnCtrlC(output, 'to write a checkpoint');
   let lastCheckpoint: string | undefined;
   const file = fileCheckpoint(path);
@@ -406,11 +413,18 @@ export function progressReporter(
   const label = run === undefined ? '' : `run ${run.index + 1}/${run.count} ${run.name}: `;
   let lastDrawn = Number.NEGATIVE_INFINITY;
   let lastBatchEvent = performance.now();
+  // A sweep's trial also tells the sweep where it is, twice a second (see trialProgressChannel).
+  const toSweep = trialProgressChannel();
+  let lastToSweep = Number.NEGATIVE_INFINITY;
   return {
     batchEnd: (event) => {
       const { stage, layer, epoch, batch, loss } = event;
       const now = performance.now();
       const snapshot = tracker.batchEnd(event, now);
+      if (toSweep !== undefined && (now - lastToSweep >= 500 || snapshot.done === snapshot.total)) {
+        lastToSweep = now;
+        toSweep({ type: 'batch', snapshot });
+      }
       if (flags.json && now - lastBatchEvent >= 1000) {
         lastBatchEvent = now;
         experiment.emit({
@@ -428,7 +442,13 @@ export function progressReporter(
       lastDrawn = now;
       output.out(`\r\u001b[K  ${label}${formatProgress(snapshot)}`);
     },
-    epochEnd: (epochLog) => tracker.epochEnd(epochLog),
+    epochEnd: (epochLog) => {
+      tracker.epochEnd(epochLog);
+      if (toSweep === undefined || !(plan.logsEpoch?.(epochLog) ?? true)) return;
+      const total = plan.unit === 'iteration' ? plan.batchesPerEpoch : plan.epochsOf(epochLog);
+      const line = `${run === undefined ? '' : `${run.name}: `}${formatEpochLog(epochLog)}`;
+      toSweep({ type: 'epoch', line, done: epochLog.epoch + 1, total });
+    },
   };
 }
 

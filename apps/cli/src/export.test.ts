@@ -6,14 +6,8 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { Random } from '@sdae/core';
 import { DenoisingAutoencoder, layersModelDirectory, loadModel, type AnyModel } from '@sdae/layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXIT, run } from './cli';
-
-async function runCaptured(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await run(argv, { out: (text) => (out += text), err: (text) => (err += text) });
-  return { code, out, err };
-}
+import { EXIT } from './cli';
+import { runCaptured } from './test-cli';
 
 const DATA = ['--split', 'mini', '--limit', '60', '--backend', 'cpu'];
 

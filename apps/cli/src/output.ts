@@ -9,6 +9,8 @@ export interface Output {
   err: (text: string) => void;
   /** True when `out` is a terminal: progress bars are drawn only then. */
   isTTY?: boolean;
+  /** The terminal's width in characters, when `out` is one (a status line is cut to it). */
+  columns?: number;
   /** The arguments the command was run with, for the command that resumes an interrupted run. */
   commandLine?: readonly string[];
 }
@@ -18,6 +20,9 @@ export const STANDARD_OUTPUT: Output = {
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),
   isTTY: process.stdout.isTTY === true,
+  get columns() {
+    return process.stdout.columns;
+  },
 };
 
 /**

@@ -1,6 +1,7 @@
 import { EXIT, type Output } from './output';
 import type { SweepPlan, TrialPlan } from './sweep-plan';
 import { readTrialOutcome, trialDirectory, writeTrialOutcome } from './sweep-summary';
+import { SweepProgress } from './sweep-progress';
 import { startTrial, type RunningTrial } from './trial-process';
 
 /** How a sweep runs its trials on this machine. */
@@ -46,6 +47,7 @@ export async function runTrialsLocally(plan: SweepPlan, options: LocalSweepOptio
         ? 'nothing to run\n'
         : `${Math.min(options.workers, waiting.length)} at a time, ${options.threads} thread${options.threads === 1 ? '' : 's'} each\n`),
   );
+  const progress = new SweepProgress(output);
   const running = new Set<RunningTrial>();
   let interrupted = false;
   const onInterrupt = () => {
@@ -54,6 +56,7 @@ export async function runTrialsLocally(plan: SweepPlan, options: LocalSweepOptio
       process.exit(EXIT.interrupted);
     }
     interrupted = true;
+    progress.close();
     output.err('\nStopping the running trials; finished trials stay recorded. Press Ctrl-C again to kill them at once.\n');
     for (const trial of running) trial.child.kill('SIGINT');
   };
@@ -64,28 +67,36 @@ export async function runTrialsLocally(plan: SweepPlan, options: LocalSweepOptio
       slots.map(async (slot) => {
         for (let trial = waiting.shift(); trial !== undefined && !interrupted; trial = waiting.shift()) {
           const directory = trialDirectory(out, trial.id);
-          output.out(`trial ${trial.id} (${describeTrial(trial)}): running on local ${slot}\n`);
-          const started = await startTrial(plan.command, trial.argv, directory, options.threads);
+          const { id } = trial;
+          progress.line(`trial ${id} (${describeTrial(trial)}): running on local ${slot}`);
+          progress.start(id, describeTrial(trial));
+          const started = await startTrial(plan.command, trial.argv, directory, options.threads, (message) =>
+            progress.progress(id, message),
+          );
           running.add(started);
           // Ctrl-C while the trial's process was being started.
           if (interrupted) started.child.kill('SIGINT');
-          const exit = await started.exited.finally(() => running.delete(started));
+          const exit = await started.exited.finally(() => {
+            running.delete(started);
+            progress.end(id);
+          });
           const worker = `local ${slot}`;
           const seconds = Number(exit.seconds.toFixed(2));
           if (exit.code === EXIT.ok) {
             await writeTrialOutcome(directory, { status: 'done', seconds, worker });
-            output.out(`trial ${trial.id} (${describeTrial(trial)}): done in ${seconds.toFixed(1)} s\n`);
+            progress.line(`trial ${trial.id} (${describeTrial(trial)}): done in ${seconds.toFixed(1)} s`);
           } else if (interrupted) {
             await writeTrialOutcome(directory, { status: 'interrupted', seconds, worker, error: 'stopped by Ctrl-C' });
-            output.out(`trial ${trial.id} (${describeTrial(trial)}): interrupted\n`);
+            progress.line(`trial ${trial.id} (${describeTrial(trial)}): interrupted`);
           } else {
             await writeTrialOutcome(directory, { status: 'failed', seconds, worker, error: exit.error });
-            output.out(`trial ${trial.id} (${describeTrial(trial)}): failed: ${exit.error}\n`);
+            progress.line(`trial ${trial.id} (${describeTrial(trial)}): failed: ${exit.error}`);
           }
         }
       }),
     );
   } finally {
+    progress.close();
     process.removeListener('SIGINT', onInterrupt);
   }
   return { interrupted };

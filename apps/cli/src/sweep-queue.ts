@@ -8,6 +8,7 @@ import { EXIT, RunInterrupted, type Output } from './output';
 import { describeTrial, trialsToRun } from './sweep-local';
 import { SWEEPABLE_COMMANDS, type SweepPlan } from './sweep-plan';
 import { trialDirectory, writeSweepSummary, writeTrialOutcome, type TrialRow } from './sweep-summary';
+import { SweepProgress } from './sweep-progress';
 import { sdaeVersion, startTrial, type RunningTrial } from './trial-process';
 
 // A sweep on a queue: the submitter stores the sweep's plan under `sdae:sweep:<id>`, adds its id
@@ -225,6 +226,7 @@ export async function runWorker(options: WorkerOptions): Promise<never> {
   const workers = new Map<string, Worker<TrialJob, TrialResult>>();
   const refused = new Set<string>();
   const running = new Set<RunningTrial>();
+  const progress = new SweepProgress(output);
   let stopping = false;
   // One trial at a time, whichever sweep it belongs to.
   let idle: Promise<void> = Promise.resolve();
@@ -238,21 +240,25 @@ export async function runWorker(options: WorkerOptions): Promise<never> {
     if (!(SWEEPABLE_COMMANDS as readonly string[]).includes(command))
       throw new UnrecoverableError(`worker ${name}: sdae ${command} cannot be swept.`);
     await job.updateProgress({ worker: name });
-    output.out(`trial ${trial} of sweep ${sweep}: running\n`);
+    progress.line(`trial ${trial} of sweep ${sweep}: running`);
+    progress.start(trial, `sweep ${sweep}`);
     const directory = resolve(options.results, trial);
-    const started = await startTrial(command, argv, directory, options.threads);
+    const started = await startTrial(command, argv, directory, options.threads, (message) => progress.progress(trial, message));
     running.add(started);
-    const exit = await started.exited.finally(() => running.delete(started));
+    const exit = await started.exited.finally(() => {
+      running.delete(started);
+      progress.end(trial);
+    });
     // Stopped with the worker: leave the trial to the stalled-job check, as if this worker had died.
     if (stopping) await new Promise(() => {});
     const seconds = Number(exit.seconds.toFixed(2));
     if (exit.code !== EXIT.ok) {
       await writeTrialOutcome(directory, { status: 'failed', seconds, worker: name, error: exit.error });
-      output.out(`trial ${trial} of sweep ${sweep}: failed: ${exit.error}\n`);
+      progress.line(`trial ${trial} of sweep ${sweep}: failed: ${exit.error}`);
       throw new UnrecoverableError(exit.error);
     }
     await writeTrialOutcome(directory, { status: 'done', seconds, worker: name });
-    output.out(`trial ${trial} of sweep ${sweep}: done in ${seconds.toFixed(1)} s\n`);
+    progress.line(`trial ${trial} of sweep ${sweep}: done in ${seconds.toFixed(1)} s`);
     const history = JSON.parse(await readFile(join(directory, 'history.json'), 'utf8')) as unknown;
     return { worker: name, seconds, directory, history };
   };

@@ -8,7 +8,7 @@ import { EXIT, run } from './cli';
 import { register as registerDa } from './commands/da';
 import { cartesianProduct, parseGridAxis, planSweep, trialId } from './sweep-plan';
 import { historyCurves, type TrialRow } from './sweep-summary';
-import { sdae, startSdae } from './test-cli';
+import { sdae, startSdae, runCaptured } from './test-cli';
 
 /** Tiny dA trials: a second or two each. */
 const TINY = ['--split', 'mini', '--limit', '50', '--epochs', '2', '--batch-size', '10', '--backend', 'cpu', '--engine', 'tfjs'];
@@ -24,13 +24,6 @@ function daCommand(): Command {
   const program = new Command('sdae').exitOverride().configureOutput({ writeOut: () => {}, writeErr: () => {} });
   registerDa(program, { out: () => {}, err: () => {} });
   return program.commands[0]!;
-}
-
-async function runCaptured(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await run(argv, { out: (text) => (out += text), err: (text) => (err += text) });
-  return { code, out, err };
 }
 
 function readSweep(out: string): { id: string; trials: TrialRow[] } {
@@ -190,10 +183,16 @@ describe('sdae sweep on local workers (real processes)', { timeout: 120_000 }, (
     }
     const report = readFileSync(join(out, 'report.html'), 'utf8');
     expect(report.match(/<polyline/g)).toHaveLength(4);
-    expect(report).toContain('<text x="530" y="54">0.05 / 4</text>');
+    expect(report).toMatch(/<tspan x="[\d.]+" y="[\d.]+">0\.05 \/ 4<\/tspan>/);
     expect(report).toContain('<figcaption>lines: learning-rate / hidden</figcaption>');
     for (const row of sweep.trials) expect(report).toContain(`<a href="trials/${row.id}/report.html">${row.id}</a>`);
     expect(first.out).toContain(`sweep ${sweep.id}: 4 trials of sdae da; 2 at a time, 1 thread each`);
+    // Not a terminal: a line per finished epoch of each trial, as the trial logs it.
+    for (const row of sweep.trials) {
+      const name = `trial ${row.id} (learning-rate=${row.grid['learning-rate']} hidden=${row.grid['hidden']})`;
+      expect(first.out).toContain(`\n${name} [1/2]: Training epoch 0, cost `);
+      expect(first.out).toContain(`\n${name} [2/2]: Training epoch 1, cost `);
+    }
 
     const modified = statSync(join(out, 'trials', sweep.trials[0]!.id, 'history.json')).mtimeMs;
     const again = sdae(argv);
@@ -212,6 +211,25 @@ describe('sdae sweep on local workers (real processes)', { timeout: 120_000 }, (
     expect(bad!.status).toBe('failed');
     expect(bad!.error).toMatch(/^sdae: --batch-size 100 is larger than the 50 training images .* \(exit code 2\)$/);
     expect(result.err).toContain(`sdae: 1 of 2 trials failed: ${bad!.id}: sdae: --batch-size 100 is larger`);
+  });
+
+  it("shows each running trial's epoch, share done and loss in a status line on a terminal, cleared before the sweep's lines", async () => {
+    const out = join(root, 'terminal');
+    let printed = '';
+    const code = await run(['sweep', 'da', '--grid', 'hidden=4', ...TINY, '--out', out], {
+      out: (text) => (printed += text),
+      err: () => {},
+      isTTY: true,
+      columns: 120,
+    });
+    expect(code).toBe(EXIT.ok);
+    const [row] = readSweep(out).trials;
+    // The first minibatch's report draws the line; each status is a redraw of the same line.
+    const redraws = printed.split('\r\u001b[K');
+    expect(redraws.some((status) => /^hidden=4: epoch 1\/2 \d+% loss [\d.]+ ETA \d+ s$/.test(status))).toBe(true);
+    expect(printed).toContain(`\r\u001b[Ktrial ${row!.id} (hidden=4): done in `);
+    // No epoch lines on a terminal: the status line says where each trial is.
+    expect(printed).not.toContain('[1/2]: Training epoch 0');
   });
 
   it('keeps the shorthand --learning-rates as a grid of da', () => {

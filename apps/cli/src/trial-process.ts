@@ -1,11 +1,42 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeSync } from 'node:fs';
 import { mkdir, open, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import type { ProgressSnapshot } from './progress';
 
 /** The environment variable that makes a trial's process exit when the process that started it dies. */
 const EXIT_WITH_PARENT = 'SDAE_EXIT_WITH_PARENT';
+
+/** The environment variable naming the file descriptor on which a trial reports its progress to the sweep that started it. */
+const PROGRESS_FD = 'SDAE_PROGRESS_FD';
+
+/**
+ * What a trial's process tells the sweep that started it, a JSON object a line on its progress
+ * pipe: where its minibatches are (about twice a second), and each epoch's log line as it prints it
+ * (`done` of `total` epochs of the stage, or iterations of an iteration run).
+ */
+export type TrialProgress = { type: 'batch'; snapshot: ProgressSnapshot } | { type: 'epoch'; line: string; done: number; total: number };
+
+/**
+ * In a trial's process started with progress reporting, the function that reports to the sweep;
+ * otherwise undefined. The messages are a few a second and the sweep reads them as they come; a
+ * write that fails (the sweep is gone) drops the message: progress is shown, not recorded
+ * (output.txt and history.json hold the record).
+ */
+export function trialProgressChannel(): ((message: TrialProgress) => void) | undefined {
+  const fd = Number(process.env[PROGRESS_FD]);
+  if (!Number.isSafeInteger(fd) || fd < 3) return undefined;
+  return (message) => {
+    try {
+      writeSync(fd, `${JSON.stringify(message)}\n`);
+    } catch {
+      // The sweep closed its end: this message is dropped.
+    }
+  };
+}
 
 /** The directory of @sdae/cli's package.json, from the source (tests) or from the bundle in dist/. */
 function packageDirectory(): string {
@@ -64,24 +95,45 @@ function printedError(text: string, exit: { code: number | null; signal: NodeJS.
  * Runs `sdae <command> ...argv --out <directory>` as a child process of this one (the built
  * command, as a user runs it), its output into `<directory>/output.txt`, with `threads` for the
  * native and wasm pools through their environment variables, so that trials running side by side
- * do not each take every core.
+ * do not each take every core. With `onProgress`, the trial reports its progress on a pipe of its
+ * own (fd 3) and `onProgress` gets each message.
  *
  * @example const trial = await startTrial('da', ['--epochs', '2'], 'runs/sweep/trials/0123abcd4567', 1); await trial.exited;
  */
-export async function startTrial(command: string, argv: readonly string[], directory: string, threads: number): Promise<RunningTrial> {
+export async function startTrial(
+  command: string,
+  argv: readonly string[],
+  directory: string,
+  threads: number,
+  onProgress?: (message: TrialProgress) => void,
+): Promise<RunningTrial> {
   await mkdir(directory, { recursive: true });
   const path = join(directory, 'output.txt');
   const log = await open(path, 'w');
   const started = performance.now();
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    SDAE_NATIVE_THREADS: String(threads),
+    SDAE_WASM_THREADS: String(threads),
+    [EXIT_WITH_PARENT]: '1',
+  };
+  if (onProgress === undefined) delete env[PROGRESS_FD];
+  else env[PROGRESS_FD] = '3';
   const child = spawn(process.execPath, [join(packageDirectory(), 'dist', 'main.js'), command, ...argv, '--out', directory], {
-    stdio: ['ignore', log.fd, log.fd],
-    env: {
-      ...process.env,
-      SDAE_NATIVE_THREADS: String(threads),
-      SDAE_WASM_THREADS: String(threads),
-      [EXIT_WITH_PARENT]: '1',
-    },
+    stdio: ['ignore', log.fd, log.fd, onProgress === undefined ? 'ignore' : 'pipe'],
+    env,
   });
+  if (onProgress !== undefined) {
+    createInterface({ input: child.stdio[3] as Readable }).on('line', (line) => {
+      let message: TrialProgress;
+      try {
+        message = JSON.parse(line) as TrialProgress;
+      } catch {
+        return;
+      }
+      onProgress(message);
+    });
+  }
   const exited = new Promise<TrialExit>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code, signal) => {

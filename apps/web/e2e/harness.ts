@@ -109,9 +109,9 @@ export interface AppPage {
  */
 export async function openApp(
   harness: Harness,
-  options: { backend: string; panel: 'da' | 'sda' | 'cnn'; split?: string; probe?: boolean },
+  options: { backend: string; panel: 'da' | 'sda' | 'cnn'; split?: string; probe?: boolean; viewport?: { width: number; height: number } },
 ): Promise<AppPage> {
-  const context = await harness.browser.newContext({ viewport: { width: 1280, height: 1000 }, acceptDownloads: true });
+  const context = await harness.browser.newContext({ viewport: options.viewport ?? { width: 1280, height: 1000 }, acceptDownloads: true });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(`page error: ${error.message}`));

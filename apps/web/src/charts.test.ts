@@ -47,4 +47,26 @@ describe('chartOf', () => {
     expect(svg).toContain('layer 0');
     expect(svg).not.toContain('layer 1');
   });
+
+  it('puts a series with axis right (an accuracy) on a second axis and draws each series faint under its moving average', () => {
+    const svg = costChart(
+      [
+        { name: 'loss', values: [2.3, 1.9, 1.2, 0.8] },
+        { name: 'accuracy', values: [0.1, 0.4, 0.7, 0.9], axis: 'right' },
+      ],
+      'Training minibatches',
+      'loss',
+      'minibatch accuracy',
+    );
+    expect(svg.match(/class="(raw|smoothed)"/g)).toEqual(['class="raw"', 'class="smoothed"', 'class="raw"', 'class="smoothed"']);
+    expect(svg).toContain('>accuracy (right axis)</tspan>');
+    expect(svg).toContain('>minibatch accuracy</text>');
+    // The right axis spans 0.1..0.9, not the loss' 0.8..2.3.
+    expect(svg.match(/class="y2-tick"[^>]*>([\d.]+)</g)?.map((tick) => tick.replace(/.*>/, '').replace('<', ''))).toEqual([
+      '0.2',
+      '0.4',
+      '0.6',
+      '0.8',
+    ]);
+  });
 });

@@ -26,10 +26,28 @@ export function chartOf(series: readonly LineSeries[], options: Omit<LineChartOp
   return lines.length === 0 ? '' : lineChart(lines, { ...options, ...SIZE });
 }
 
-/** A minibatch-cost chart: the costs averaged in buckets, one series per name. */
-export function costChart(series: ReadonlyArray<{ name: string; values: readonly number[] }>, title: string, yLabel: string): string {
+/** The moving-average weight of a minibatch chart: minibatch values are noisy, so the chart draws them faint under their average. */
+const SMOOTHING = 0.8;
+
+/** A minibatch series of {@link costChart}: its values, and `axis: 'right'` for an accuracy beside a loss. */
+export interface MinibatchSeries {
+  name: string;
+  values: readonly number[];
+  /** @default 'left' */
+  axis?: 'left' | 'right';
+}
+
+/**
+ * A minibatch chart: the values averaged in buckets, one series per name, drawn faint under their
+ * moving average; series with `axis: 'right'` (accuracies, in [0, 1]) on a second axis labelled `y2Label`.
+ */
+export function costChart(series: readonly MinibatchSeries[], title: string, yLabel: string, y2Label?: string): string {
   return chartOf(
-    series.map((entry) => ({ name: entry.name, points: bucketMeans(entry.values) })),
-    { title, xLabel: 'minibatch', yLabel },
+    series.map((entry) => ({
+      name: entry.name,
+      points: bucketMeans(entry.values),
+      ...(entry.axis === undefined ? {} : { axis: entry.axis }),
+    })),
+    { title, xLabel: 'minibatch', yLabel, smoothing: SMOOTHING, ...(y2Label === undefined ? {} : { y2Label }) },
   );
 }

@@ -19,6 +19,31 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   return element;
 }
 
+/** What a model panel shows, by column (see {@link panelColumns}). */
+export interface PanelParts {
+  /** The settings' fields, in one wrapping row. */
+  fields: Child[];
+  /** Under the fields: run controls, model buttons, the log. */
+  controls: Child[];
+  /** The results' figures (charts, pictures), wrapping side by side. */
+  figures: Child[];
+  /** Under the figures. */
+  more?: Child[];
+}
+
+/**
+ * A model panel's body in two columns, its settings (fields, run controls, log) and its results
+ * (charts, pictures): side by side on a wide screen, stacked on a narrow one (style.css).
+ */
+export function panelColumns(parts: PanelParts): HTMLDivElement {
+  return h(
+    'div',
+    { class: 'panel-columns' },
+    h('div', { class: 'panel-settings' }, h('div', { class: 'row' }, ...parts.fields), ...parts.controls),
+    h('div', { class: 'panel-results' }, h('div', { class: 'figures' }, ...parts.figures), ...(parts.more ?? [])),
+  );
+}
+
 /** A labelled form field; the input's id is `id`. */
 export function field(label: string, input: HTMLInputElement | HTMLSelectElement, hint?: string): HTMLLabelElement {
   return h('label', { class: 'field' }, h('span', {}, label), input, hint === undefined ? undefined : h('small', {}, hint));
@@ -66,8 +91,9 @@ export function drawGreyImage(canvas: HTMLCanvasElement, image: GreyImage): void
     canvas.width = image.width;
     canvas.height = image.height;
     const zoom = Number(canvas.dataset.zoom ?? '1');
+    // The height follows the width (the canvas' aspect ratio), so a narrow column scales it down (style.css).
     canvas.style.width = `${image.width * zoom}px`;
-    canvas.style.height = `${image.height * zoom}px`;
+    canvas.style.height = 'auto';
   }
   canvas.getContext('2d')!.putImageData(toImageData(greyToRgba(image)), 0, 0);
 }

@@ -39,7 +39,11 @@ for (const name of Object.keys(panels) as Array<keyof typeof panels>) {
   tab.addEventListener('click', () => showPanel(name));
   tabs.append(tab);
 }
-root.append(backendChooser.element, dataLoader.element, ...Object.values(panels).map((panel) => panel.element));
+// The backend and the data side by side on a wide screen (style.css), the model panels below.
+root.append(
+  h('div', { class: 'setup' }, backendChooser.element, dataLoader.element),
+  ...Object.values(panels).map((panel) => panel.element),
+);
 const requested = location.hash.slice(1);
 showPanel(requested in panels ? (requested as keyof typeof panels) : 'da');
 

@@ -307,6 +307,32 @@ describe('a mid-epoch abort and resume [cpu]', () => {
     },
   );
 
+  it('times a resumed epoch from its start, the minibatches before the checkpoint included', async () => {
+    const options = { epochs: 2, batchSize: 8, engine: 'tfjs' as const };
+    const controller = new AbortController();
+    let checkpoint: Uint8Array | undefined;
+    const first = new DenoisingAutoencoder(daOptions);
+    // Epoch 1's first three minibatches take at least 3 x 50 ms, then the run stops.
+    await trainAutoencoder(first, set, {
+      ...options,
+      signal: controller.signal,
+      checkpoint: { every: 1000, write: async (bytes) => void (checkpoint = bytes) },
+      onBatchEnd: async ({ epoch, batch }) => {
+        if (epoch === 1) await new Promise((done) => setTimeout(done, 50));
+        if (epoch === 1 && batch === 2) controller.abort();
+      },
+    });
+    first.dispose();
+    const { state } = decodeCheckpoint(checkpoint!);
+    expect(state).toMatchObject({ nextEpoch: 1, batchInEpoch: 3 });
+    expect(state.epochSeconds).toBeGreaterThanOrEqual(0.15);
+    const second = new DenoisingAutoencoder(daOptions);
+    const result = await trainAutoencoder(second, set, { ...options, resume: checkpoint });
+    second.dispose();
+    expect(result.history.map((log) => log.epoch)).toEqual([0, 1]);
+    expect(result.history[1]!.seconds).toBeGreaterThanOrEqual(state.epochSeconds!);
+  });
+
   it('gives a dA bit-identical weights on the native engine running 4 steps per call, stopping after the call', async () => {
     const { whole, resumed, checkpoint } = await interruptedAndWhole(
       () => new DenoisingAutoencoder(daOptions),

@@ -24,6 +24,8 @@ export interface LoopState {
   batchInEpoch?: number;
   /** The sum of those minibatches' costs, so the epoch's mean cost comes out as in an uninterrupted run. */
   epochCostSum?: number;
+  /** The wall time those minibatches took, in seconds, so the epoch's log times the whole epoch across the runs. */
+  epochSeconds?: number;
 }
 
 /** A JSON value, as settings are recorded. */
@@ -152,6 +154,9 @@ function checkMeta(meta: Record<string, unknown>, file: string): void {
     !isNumberOrNull(loopState.epochCostSum ?? null)
   ) {
     fail('state.epochCostSum', 'a number exactly when state.batchInEpoch is set', loopState.epochCostSum);
+  }
+  if (loopState.epochSeconds !== undefined && (typeof loopState.epochSeconds !== 'number' || !(loopState.epochSeconds >= 0))) {
+    fail('state.epochSeconds', 'a number of seconds >= 0', loopState.epochSeconds);
   }
   if (settings === undefined) {
     throw new ModelFormatError(

@@ -117,7 +117,8 @@ export async function* classifierTraining(
     for (let epoch = state.nextEpoch; epoch < epochs && stopReason === 'completed'; epoch++) {
       yield { type: 'epoch-begin', stage: 'finetune', epoch };
       const learningRate = scheduleEpoch(resolved, optimizer, epoch, epochs);
-      const epochStarted = performance.now();
+      // A resumed epoch counts the time its first minibatches took before the checkpoint.
+      const epochStarted = performance.now() - (state.epochSeconds ?? 0) * 1000;
       const lastGood = snapshotWeights(model);
       let costSum = state.epochCostSum ?? 0;
       let batches = state.batchInEpoch ?? 0;
@@ -140,7 +141,13 @@ export async function* classifierTraining(
           yield* completed(await runner.flush());
           runner.sync();
           const written = await writeCheckpoint(resolved, model, optimizer, {
-            state: { ...state, earlyStopping: stopping?.getState(), batchInEpoch: batches, epochCostSum: costSum },
+            state: {
+              ...state,
+              earlyStopping: stopping?.getState(),
+              batchInEpoch: batches,
+              epochCostSum: costSum,
+              epochSeconds: (performance.now() - epochStarted) / 1000,
+            },
             settings,
             bestWeights: best,
           });
@@ -165,6 +172,7 @@ export async function* classifierTraining(
       yield* completed(await runner.flush());
       delete state.batchInEpoch;
       delete state.epochCostSum;
+      delete state.epochSeconds;
       runner.sync();
       if (batches === 0) break;
       const log: EpochLog = { stage: 'finetune', epoch, iterations: state.iterations, cost: costSum / batches, learningRate, seconds: 0 };

@@ -75,7 +75,8 @@ export async function* unsupervisedEpochs(run: UnsupervisedRun): AsyncGenerator<
     for (let epoch = state.nextEpoch; epoch < epochs; epoch++) {
       yield { type: 'epoch-begin', stage, layer, epoch };
       const learningRate = scheduleEpoch(options, optimizer, epoch, epochs);
-      const started = performance.now();
+      // A resumed epoch counts the time its first minibatches took before the checkpoint.
+      const started = performance.now() - (state.epochSeconds ?? 0) * 1000;
       const lastGood = snapshotWeights(owner);
       let costSum = state.epochCostSum ?? 0;
       let batches = state.batchInEpoch ?? 0;
@@ -97,7 +98,7 @@ export async function* unsupervisedEpochs(run: UnsupervisedRun): AsyncGenerator<
           yield* completed(await runner.flush());
           runner.sync();
           const written = await writeCheckpoint(options, owner, optimizer, {
-            state: { ...state, batchInEpoch: batches, epochCostSum: costSum },
+            state: { ...state, batchInEpoch: batches, epochCostSum: costSum, epochSeconds: (performance.now() - started) / 1000 },
             settings: run.settings,
           });
           if (written !== undefined) yield { type: 'checkpoint', stage, epoch, bytes: written };
@@ -111,6 +112,7 @@ export async function* unsupervisedEpochs(run: UnsupervisedRun): AsyncGenerator<
       yield* completed(await runner.flush());
       delete state.batchInEpoch;
       delete state.epochCostSum;
+      delete state.epochSeconds;
       runner.sync();
       const log = {
         stage,

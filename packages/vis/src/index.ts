@@ -5,7 +5,7 @@ export { reconstructionGrid, activationGrid, enlarge } from './image-grids';
 export type { ReconstructionGridOptions, ActivationGridOptions } from './image-grids';
 export { greyToRgba, encodePng, decodePng, toImageData } from './png';
 export type { RgbaImage } from './png';
-export { lineChart, niceTicks, escapeXml, SERIES_COLORS } from './svg-chart';
+export { lineChart, niceTicks, logTicks, smoothEma, escapeXml, SERIES_COLORS } from './svg-chart';
 export type { LineSeries, LineChartOptions } from './svg-chart';
 export { confusionMatrixChart } from './confusion-chart';
 export type { ConfusionMatrixChartOptions } from './confusion-chart';

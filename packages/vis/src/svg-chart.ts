@@ -1,10 +1,23 @@
-import { InvalidArgumentError, requireKnownKeys, requirePositiveInteger, type KnownKeys } from '@sdae/core';
+import { InvalidArgumentError, requireKnownKeys, requireNumber, requirePositiveInteger, resolveChoice, type KnownKeys } from '@sdae/core';
 
 /** One line of a chart: a name for the legend and its points. */
 export interface LineSeries {
   name: string;
   /** `[x, y]` pairs; a non-finite y (a diverged run) breaks the line there. */
   points: ReadonlyArray<readonly [number, number]>;
+  /**
+   * Validation points of the same quantity (e.g. the validation loss per epoch beside the training
+   * loss), drawn dashed in the series' colour and listed in the legend as "name (validation)".
+   * Not smoothed. @default none
+   */
+  validation?: ReadonlyArray<readonly [number, number]>;
+  /**
+   * The y axis the series is read on: `'right'` for a second quantity on its own scale, such as an
+   * accuracy in [0, 1] beside a loss. @default 'left'
+   */
+  axis?: 'left' | 'right';
+  /** This series' smoothing weight, overriding the chart's `smoothing`. @default options.smoothing */
+  smoothing?: number;
 }
 
 /** Options of {@link lineChart}. */
@@ -13,11 +26,25 @@ export interface LineChartOptions {
   title?: string;
   /** Under the x axis. @default '' */
   xLabel?: string;
-  /** Beside the y axis. @default '' */
+  /** Beside the left y axis. @default '' */
   yLabel?: string;
+  /** Beside the right y axis (series with `axis: 'right'`). @default '' */
+  y2Label?: string;
+  /**
+   * The left axis' scale. `'log'` places values by their log10 with ticks at powers of ten (or
+   * 1-2-5 steps inside one decade); every finite y on the left axis must then be > 0, or
+   * lineChart throws. The right axis is always linear. @default 'linear'
+   */
+  yScale?: 'linear' | 'log';
+  /**
+   * Exponential-moving-average weight in [0, 1), TensorBoard's "smoothing": above 0 each series is
+   * drawn smoothed ({@link smoothEma}) as a strong line over its raw points, drawn faint.
+   * @default 0
+   */
+  smoothing?: number;
   /** Width of the SVG in pixels. @default 640 */
   width?: number;
-  /** Height of the SVG in pixels. @default 400 */
+  /** Height of the SVG in pixels; it grows when the legend needs more rows than fit. @default 400 */
   height?: number;
 }
 
@@ -71,6 +98,52 @@ export function niceTicks(min: number, max: number, count = 5, integer = false):
   return ticks;
 }
 
+/**
+ * Tick positions for a log10 axis over [min, max] (both > 0): the powers of ten inside it (every
+ * second or more when there are many), else 1-2-5 steps, else round linear steps (a range inside
+ * one decade, such as a cost falling from 70 to 60).
+ *
+ * @example logTicks(0.01, 100); // [0.01, 0.1, 1, 10, 100]
+ * @example logTicks(3, 70); // [5, 10, 20, 50]
+ */
+export function logTicks(min: number, max: number): number[] {
+  if (!(Number.isFinite(min) && Number.isFinite(max) && min > 0 && max >= min)) return [];
+  const inside = (value: number) => value >= min * (1 - 1e-9) && value <= max * (1 + 1e-9);
+  const low = Math.floor(Math.log10(min));
+  const high = Math.ceil(Math.log10(max));
+  const at = (mantissa: number, power: number) => Number((mantissa * 10 ** power).toPrecision(12));
+  const powers: number[] = [];
+  for (let power = low; power <= high; power++) if (inside(at(1, power))) powers.push(at(1, power));
+  if (powers.length >= 2) {
+    const step = Math.ceil(powers.length / 7);
+    return powers.filter((_, index) => index % step === 0);
+  }
+  const steps: number[] = [];
+  for (let power = low; power <= high; power++)
+    for (const mantissa of [1, 2, 5]) if (inside(at(mantissa, power))) steps.push(at(mantissa, power));
+  if (steps.length >= 3) return steps;
+  return niceTicks(min, max, 4).filter((tick) => tick > 0);
+}
+
+/**
+ * TensorBoard's smoothing: an exponential moving average with weight `weight` in [0, 1),
+ * debiased so that early values are not pulled towards 0. A non-finite value stays NaN (the line
+ * breaks) and leaves the average as it was.
+ *
+ * @example smoothEma([1, 2, 3], 0.5); // [1, 1.6667, 2.4286] (to 4 decimals)
+ */
+export function smoothEma(values: readonly number[], weight: number): number[] {
+  requireNumber('smoothEma', 'weight', weight, { min: 0, max: 1, excludeMax: true });
+  let average = 0;
+  let count = 0;
+  return values.map((value) => {
+    if (!Number.isFinite(value)) return Number.NaN;
+    count++;
+    average = average * weight + (1 - weight) * value;
+    return average / (1 - weight ** count);
+  });
+}
+
 function extent(values: readonly number[]): [number, number] {
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
@@ -88,25 +161,109 @@ function formatTick(value: number): string {
 /** Series of at most this many points get a marker at each. */
 const MARKED_SERIES_POINTS = 30;
 
-const LINE_CHART_OPTION_KEYS: KnownKeys<LineChartOptions> = { title: true, xLabel: true, yLabel: true, width: true, height: true };
+const FONT_SIZE = 12;
+/** A generous width of one character of 12 px sans-serif (most glyphs are narrower), so estimated text never overflows. */
+const CHARACTER_WIDTH = 0.62 * FONT_SIZE;
+const LEGEND_LINE_HEIGHT = 16;
+/** The legend swatch (a 22 px line) and the gap before its text. */
+const SWATCH_WIDTH = 28;
+const LEGEND_GAP = 20;
+
+/** An entry of the legend: its text lines and how its swatch is drawn. */
+interface LegendEntry {
+  lines: string[];
+  color: string;
+  dashed: boolean;
+  width: number;
+}
+
+/** Splits `text` at spaces into lines of at most `maxCharacters` (a longer word is cut, never dropped). */
+export function wrapText(text: string, maxCharacters: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (let word of text.split(' ')) {
+    while (word.length > maxCharacters) {
+      if (line !== '') lines.push(line);
+      lines.push(word.slice(0, maxCharacters));
+      word = word.slice(maxCharacters);
+      line = '';
+    }
+    if (line === '') line = word;
+    else if (line.length + 1 + word.length <= maxCharacters) line += ` ${word}`;
+    else {
+      lines.push(line);
+      line = word;
+    }
+  }
+  if (line !== '' || lines.length === 0) lines.push(line);
+  return lines;
+}
+
+/** Flows legend entries into rows of at most `available` pixels; returns each entry's offset and the rows' total height. */
+function layoutLegend(
+  entries: LegendEntry[],
+  available: number,
+): { placed: Array<{ entry: LegendEntry; x: number; y: number }>; height: number } {
+  const placed: Array<{ entry: LegendEntry; x: number; y: number }> = [];
+  let x = 0;
+  let y = 0;
+  let rowHeight = 0;
+  for (const entry of entries) {
+    if (x > 0 && x + entry.width > available) {
+      y += rowHeight;
+      x = 0;
+      rowHeight = 0;
+    }
+    placed.push({ entry, x, y });
+    x += entry.width + LEGEND_GAP;
+    rowHeight = Math.max(rowHeight, entry.lines.length * LEGEND_LINE_HEIGHT + 4);
+  }
+  return { placed, height: y + rowHeight };
+}
+
+const LINE_CHART_OPTION_KEYS: KnownKeys<LineChartOptions> = {
+  title: true,
+  xLabel: true,
+  yLabel: true,
+  y2Label: true,
+  yScale: true,
+  smoothing: true,
+  width: true,
+  height: true,
+};
+
+type Points = ReadonlyArray<readonly [number, number]>;
+const isFinitePoint = ([x, y]: readonly [number, number]) => Number.isFinite(x) && Number.isFinite(y);
 
 /**
- * A line chart as an SVG document: title, both axes with round ticks and labels, one polyline per
- * series in its own colour (with a marker at each point for series of up to 30 points), and a legend. Learning curves, error curves, sweeps of several runs.
+ * A line chart as an SVG document: title, axes with round ticks and labels (a second, right
+ * axis for series with `axis: 'right'`), one polyline per series in its own colour (with a marker
+ * at each point for series of up to 30 points; smoothed strong over the raw line drawn faint with
+ * `smoothing`; validation points dashed in the same colour), and a legend below the plot that
+ * wraps into rows sized from its text, so no name is cut. Learning curves, error curves, sweeps of
+ * several runs.
  *
- * @throws {InvalidArgumentError} when there is no series, a series has no finite point, or a size is invalid.
+ * @throws {InvalidArgumentError} when there is no series, a series has no finite point, a size or
+ *   the smoothing is invalid, or with `yScale: 'log'` a left-axis value is not > 0.
  * @example
- * const svg = lineChart([{ name: 'corruption 0.3', points: history.map((log) => [log.epoch, log.cost]) }], { title: 'dA cost', xLabel: 'epoch', yLabel: 'cost' });
+ * const svg = lineChart(
+ *   [
+ *     { name: 'loss', points: train, validation: validationLoss },
+ *     { name: 'accuracy', points: accuracy, axis: 'right' },
+ *   ],
+ *   { title: 'CNN', xLabel: 'epoch', yLabel: 'loss', y2Label: 'accuracy', yScale: 'log', smoothing: 0.6 },
+ * );
  */
 export function lineChart(series: readonly LineSeries[], options: LineChartOptions = {}): string {
   const caller = 'lineChart';
   requireKnownKeys(caller, 'options', options, LINE_CHART_OPTION_KEYS);
   const width = requirePositiveInteger(caller, 'width', options.width ?? 640);
   const height = requirePositiveInteger(caller, 'height', options.height ?? 400);
+  const yScale = resolveChoice(caller, 'yScale', options.yScale ?? 'linear', ['linear', 'log'] as const);
+  const smoothing = requireNumber(caller, 'smoothing', options.smoothing ?? 0, { min: 0, max: 1, excludeMax: true });
   if (series.length === 0)
     throw new InvalidArgumentError('series', series, `${caller}: series must hold at least one line; received none.`);
-  const finite = series.flatMap((line) => line.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y)));
-  const empty = series.find((line) => !line.points.some(([x, y]) => Number.isFinite(x) && Number.isFinite(y)));
+  const empty = series.find((line) => !line.points.some(isFinitePoint));
   if (empty !== undefined) {
     throw new InvalidArgumentError(
       'series',
@@ -114,12 +271,47 @@ export function lineChart(series: readonly LineSeries[], options: LineChartOptio
       `${caller}: series "${empty.name}" has no point with a finite x and y; drop it or give it data.`,
     );
   }
-  const margin = { left: 64, right: 150, top: 40, bottom: 50 };
+  const onRight = (line: LineSeries) =>
+    resolveChoice(caller, `axis of series "${line.name}"`, line.axis ?? 'left', ['left', 'right'] as const) === 'right';
+  const allPoints = (line: LineSeries): Points => [...line.points, ...(line.validation ?? [])].filter(isFinitePoint);
+  const left = series.filter((line) => !onRight(line));
+  const right = series.filter(onRight);
+  if (yScale === 'log') {
+    for (const line of left) {
+      const bad = allPoints(line).find(([, y]) => y <= 0);
+      if (bad !== undefined) {
+        throw new InvalidArgumentError(
+          'series',
+          line.name,
+          `${caller}: yScale 'log' needs values > 0, but series "${line.name}" has y = ${bad[1]} at x = ${bad[0]}. Drop the point, put the series on the right axis, or use yScale 'linear'.`,
+        );
+      }
+    }
+  }
+  const bothAxes = left.length > 0 && right.length > 0;
+  const legend: LegendEntry[] = [];
+  const margin = { left: 64, right: right.length > 0 ? 64 : 24, top: 40 };
+  const maxCharacters = Math.max(4, Math.floor((width - 32 - SWATCH_WIDTH) / CHARACTER_WIDTH));
+  const addEntry = (text: string, color: string, dashed: boolean) => {
+    const lines = wrapText(text, maxCharacters);
+    legend.push({ lines, color, dashed, width: SWATCH_WIDTH + Math.max(...lines.map((line) => line.length)) * CHARACTER_WIDTH });
+  };
+  series.forEach((line, index) => {
+    const color = SERIES_COLORS[index % SERIES_COLORS.length]!;
+    const axisNote = bothAxes && onRight(line) ? ' (right axis)' : '';
+    addEntry(`${line.name}${axisNote}`, color, false);
+    if ((line.validation ?? []).length > 0) addEntry(`${line.name} (validation)${axisNote}`, color, true);
+  });
+  const { placed, height: legendHeight } = layoutLegend(legend, width - 32);
+  // Under the plot: the tick labels, the x label, then the legend.
+  const legendTop = 46;
+  const bottom = legendTop + legendHeight + 8;
   const plotWidth = Math.max(1, width - margin.left - margin.right);
-  const plotHeight = Math.max(1, height - margin.top - margin.bottom);
+  const plotHeight = Math.max(80, height - margin.top - bottom);
+  const svgHeight = margin.top + plotHeight + bottom;
+  const finite = series.flatMap(allPoints);
   // Ticks lie inside the data's extent, so the extent is the plot's range.
   const [xMin, xMax] = extent(finite.map(([x]) => x));
-  const [yMin, yMax] = extent(finite.map(([, y]) => y));
   // Whole-number x (epochs, iterations) gets whole-number ticks.
   const xTicks = niceTicks(
     xMin,
@@ -127,12 +319,22 @@ export function lineChart(series: readonly LineSeries[], options: LineChartOptio
     5,
     finite.every(([x]) => Number.isInteger(x)),
   );
-  const yTicks = niceTicks(yMin, yMax);
   const px = (x: number) => margin.left + (xMax === xMin ? plotWidth / 2 : ((x - xMin) / (xMax - xMin)) * plotWidth);
-  const py = (y: number) => margin.top + plotHeight - (yMax === yMin ? plotHeight / 2 : ((y - yMin) / (yMax - yMin)) * plotHeight);
+  /** A y axis: where a value lands (pixels) and its ticks. */
+  const axis = (lines: readonly LineSeries[], scale: 'linear' | 'log') => {
+    const transform = scale === 'log' ? Math.log10 : (value: number) => value;
+    const [min, max] = extent(lines.flatMap(allPoints).map(([, y]) => y));
+    const [low, high] = [transform(min), transform(max)];
+    return {
+      py: (y: number) => margin.top + plotHeight - (high === low ? plotHeight / 2 : ((transform(y) - low) / (high - low)) * plotHeight),
+      ticks: lines.length === 0 ? [] : scale === 'log' ? logTicks(min, max) : niceTicks(min, max),
+    };
+  };
+  const leftAxis = axis(left, yScale);
+  const rightAxis = axis(right, 'linear');
   const round = (value: number) => Number(value.toFixed(2));
   const parts: string[] = [
-    ...svgOpening(width, height, 12),
+    ...svgOpening(width, svgHeight, FONT_SIZE),
     `<text x="${round(margin.left + plotWidth / 2)}" y="24" text-anchor="middle" font-size="15" font-weight="bold">${escapeXml(options.title ?? '')}</text>`,
   ];
   for (const tick of xTicks) {
@@ -140,41 +342,87 @@ export function lineChart(series: readonly LineSeries[], options: LineChartOptio
     parts.push(`<line x1="${x}" y1="${margin.top}" x2="${x}" y2="${margin.top + plotHeight}" stroke="#e5e5e5"/>`);
     parts.push(`<text x="${x}" y="${margin.top + plotHeight + 16}" text-anchor="middle">${formatTick(tick)}</text>`);
   }
-  for (const tick of yTicks) {
-    const y = round(py(tick));
+  for (const tick of leftAxis.ticks) {
+    const y = round(leftAxis.py(tick));
     parts.push(`<line x1="${margin.left}" y1="${y}" x2="${margin.left + plotWidth}" y2="${y}" stroke="#e5e5e5"/>`);
     parts.push(`<text x="${margin.left - 6}" y="${round(y + 4)}" text-anchor="end">${formatTick(tick)}</text>`);
   }
+  for (const tick of rightAxis.ticks) {
+    const y = round(rightAxis.py(tick));
+    // No grid line: the left axis' grid would be crossed by a second one at other heights.
+    parts.push(`<line x1="${margin.left + plotWidth}" y1="${y}" x2="${margin.left + plotWidth + 4}" y2="${y}" stroke="#333"/>`);
+    parts.push(
+      `<text class="y2-tick" x="${margin.left + plotWidth + 7}" y="${round(y + 4)}" text-anchor="start">${formatTick(tick)}</text>`,
+    );
+  }
   parts.push(`<rect x="${margin.left}" y="${margin.top}" width="${plotWidth}" height="${plotHeight}" fill="none" stroke="#333"/>`);
   parts.push(
-    `<text x="${round(margin.left + plotWidth / 2)}" y="${height - 12}" text-anchor="middle">${escapeXml(options.xLabel ?? '')}</text>`,
+    `<text x="${round(margin.left + plotWidth / 2)}" y="${margin.top + plotHeight + 34}" text-anchor="middle">${escapeXml(options.xLabel ?? '')}</text>`,
   );
   parts.push(
     `<text transform="translate(16 ${round(margin.top + plotHeight / 2)}) rotate(-90)" text-anchor="middle">${escapeXml(options.yLabel ?? '')}</text>`,
   );
-  series.forEach((line, index) => {
-    const color = SERIES_COLORS[index % SERIES_COLORS.length];
+  if (right.length > 0) {
+    parts.push(
+      `<text transform="translate(${width - 12} ${round(margin.top + plotHeight / 2)}) rotate(90)" text-anchor="middle">${escapeXml(options.y2Label ?? '')}</text>`,
+    );
+  }
+  const drawLine = (points: Points, py: (y: number) => number, stroke: string) => {
     let segment: string[] = [];
     const flush = () => {
-      if (segment.length > 0) parts.push(`<polyline points="${segment.join(' ')}" fill="none" stroke="${color}" stroke-width="2"/>`);
+      if (segment.length > 0) parts.push(`<polyline points="${segment.join(' ')}" fill="none" ${stroke}/>`);
       segment = [];
     };
-    for (const [x, y] of line.points) {
-      if (Number.isFinite(x) && Number.isFinite(y)) segment.push(`${round(px(x))},${round(py(y))}`);
+    for (const point of points) {
+      if (isFinitePoint(point)) segment.push(`${round(px(point[0]))},${round(py(point[1]))}`);
       else flush();
     }
     flush();
+  };
+  const drawMarkers = (points: Points, py: (y: number) => number, fill: string, stroke: string) => {
     // A short series (a run of one or a few epochs) also gets a marker at each point: a single
     // point draws no line at all.
-    const drawn = line.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
-    if (drawn.length <= MARKED_SERIES_POINTS) {
-      for (const [x, y] of drawn) parts.push(`<circle cx="${round(px(x))}" cy="${round(py(y))}" r="3.5" fill="${color}"/>`);
+    const drawn = points.filter(isFinitePoint);
+    if (drawn.length > MARKED_SERIES_POINTS) return;
+    for (const [x, y] of drawn) parts.push(`<circle cx="${round(px(x))}" cy="${round(py(y))}" r="3.5" fill="${fill}" stroke="${stroke}"/>`);
+  };
+  series.forEach((line, index) => {
+    const color = SERIES_COLORS[index % SERIES_COLORS.length]!;
+    const { py } = onRight(line) ? rightAxis : leftAxis;
+    const weight = line.smoothing ?? smoothing;
+    if (weight > 0) {
+      requireNumber(caller, `smoothing of series "${line.name}"`, weight, { min: 0, max: 1, excludeMax: true });
+      drawLine(line.points, py, `stroke="${color}" stroke-width="1.5" stroke-opacity="0.3" class="raw"`);
+      const smoothed = smoothEma(
+        line.points.map(([, y]) => y),
+        weight,
+      );
+      drawLine(
+        line.points.map(([x], position) => [x, smoothed[position]!] as const),
+        py,
+        `stroke="${color}" stroke-width="2" class="smoothed"`,
+      );
+    } else drawLine(line.points, py, `stroke="${color}" stroke-width="2"`);
+    drawMarkers(line.points, py, color, 'none');
+    if (line.validation !== undefined) {
+      drawLine(line.validation, py, `stroke="${color}" stroke-width="2" stroke-dasharray="6 4" class="validation"`);
+      drawMarkers(line.validation, py, 'white', color);
     }
-    const legendY = margin.top + 10 + index * 20;
-    const legendX = margin.left + plotWidth + 14;
-    parts.push(`<line x1="${legendX}" y1="${legendY}" x2="${legendX + 20}" y2="${legendY}" stroke="${color}" stroke-width="3"/>`);
-    parts.push(`<text x="${legendX + 26}" y="${legendY + 4}">${escapeXml(line.name)}</text>`);
   });
+  const legendX = 16;
+  const legendY = margin.top + plotHeight + legendTop;
+  for (const { entry, x, y } of placed) {
+    const top = legendY + y;
+    const dash = entry.dashed ? ' stroke-dasharray="6 4"' : '';
+    parts.push(
+      `<line x1="${legendX + x}" y1="${top + 8}" x2="${legendX + x + 22}" y2="${top + 8}" stroke="${entry.color}" stroke-width="3"${dash}/>`,
+    );
+    const spans = entry.lines.map(
+      (text, row) =>
+        `<tspan x="${round(legendX + x + SWATCH_WIDTH)}" y="${top + 12 + row * LEGEND_LINE_HEIGHT}">${escapeXml(text)}</tspan>`,
+    );
+    parts.push(`<text class="legend">${spans.join('')}</text>`);
+  }
   parts.push('</svg>');
   return `${parts.join('\n')}\n`;
 }

@@ -18,6 +18,7 @@ import { lineChart } from '@sdae/vis';
 import { batchCount } from '@sdae/datasets';
 import { classifierResult } from '../classifier-result';
 import { filtersPng, requireBatchFits, startExperiment, trainingControls, writeReport } from '../experiment';
+import { reportSmoothing, trainingSeconds } from '../run-report';
 import {
   addCommand,
   batchSizeFlag,
@@ -166,28 +167,34 @@ export async function cnnCommand(flags: CnnFlags, output: Output): Promise<void>
           )
     ).finally(controls.release);
     controls.stopIfInterrupted();
-    const test = classifierResult(experiment, await evaluate(cnn, mnist.test, { batchSize: 500 }), mnist.test, result.seconds);
+    const test = classifierResult(
+      experiment,
+      await evaluate(cnn, mnist.test, { batchSize: 500 }),
+      mnist.test,
+      trainingSeconds(result.history),
+    );
     const architecture = cnnName(flags);
     const x = (entry: EpochLog) => (entry.stage === 'sampled' ? entry.epoch : entry.epoch + 1);
-    const lossChart = lineChart([{ name: 'training loss', points: result.history.map((entry) => [x(entry), entry.cost] as const) }], {
-      title: 'Training loss',
-      xLabel: result.history[0]?.stage === 'sampled' ? 'iteration' : 'epoch',
-      yLabel: 'cross-entropy',
-    });
     const accuracyPoints = result.history.map(
       (entry) =>
         [x(entry), 100 * (entry.accuracy ?? (entry.validationError === undefined ? Number.NaN : 1 - entry.validationError))] as const,
     );
-    const accuracyChart = accuracyPoints.some(([, y]) => Number.isFinite(y))
-      ? lineChart(
-          [{ name: result.history[0]?.stage === 'sampled' ? 'minibatch accuracy' : 'validation accuracy', points: accuracyPoints }],
-          {
-            title: 'Accuracy',
-            xLabel: result.history[0]?.stage === 'sampled' ? 'iteration' : 'epoch',
-            yLabel: 'accuracy (%)',
-          },
-        )
-      : undefined;
+    // Per-minibatch values are noisy: smoothed, with the raw ones faint; accuracy on its own axis.
+    const lossChart = lineChart(
+      [
+        { name: 'training loss', points: result.history.map((entry) => [x(entry), entry.cost] as const) },
+        ...(accuracyPoints.some(([, y]) => Number.isFinite(y))
+          ? [{ name: sampled ? 'minibatch accuracy' : 'validation accuracy', points: accuracyPoints, axis: 'right' as const }]
+          : []),
+      ],
+      {
+        title: 'Training loss and accuracy',
+        xLabel: sampled ? 'iteration' : 'epoch',
+        yLabel: 'cross-entropy',
+        y2Label: 'accuracy (%)',
+        smoothing: sampled ? reportSmoothing(result.history.length) : 0,
+      },
+    );
     const confusion = test.confusion;
     const kernels = cnn.convolutionFilters(0);
     const [filters, kernelHeight, kernelWidth] = kernels.shape;
@@ -206,13 +213,9 @@ export async function cnnCommand(flags: CnnFlags, output: Output): Promise<void>
     };
     const figures = [
       { title: 'First-layer kernels (x8)', png: filterImage },
-      { title: 'Loss', svg: lossChart },
+      { title: 'Loss and accuracy', svg: lossChart },
       { title: 'Confusion matrix', svg: confusion },
     ];
-    if (accuracyChart !== undefined) {
-      files['accuracy.svg'] = accuracyChart;
-      figures.splice(2, 0, { title: 'Accuracy', svg: accuracyChart });
-    }
     await writeReport(
       experiment,
       {

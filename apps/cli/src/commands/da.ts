@@ -17,6 +17,7 @@ import {
   refuseOptimizerFlags,
   type FlagValues,
 } from '../flags';
+import { trainingSeconds } from '../run-report';
 import type { Output } from '../output';
 import { activationsFigure, digitPictures, greyPng, requireGridFits, testDigits } from '../pictures';
 import { epochPlan } from '../progress';
@@ -95,7 +96,7 @@ export async function daCommand(flags: DaFlags, output: Output): Promise<void> {
           epochs: result.history.length,
           'training images': mnist.train.count,
           backend: experiment.backend.backend,
-          'training time': `${result.seconds.toFixed(1)} s`,
+          'training time': `${trainingSeconds(result.history).toFixed(1)} s`,
         },
         figures: [
           { title: 'Filters (first 100 rows of W^T)', png: filterImage },

@@ -5,6 +5,7 @@ import { lineChart } from '@sdae/vis';
 import { batchCount, type ImageSet } from '@sdae/datasets';
 import { classifierResult, splitCurves } from '../classifier-result';
 import { requireBatchFits, startExperiment, trainingControls, writeReport } from '../experiment';
+import { fineTuningSeries, trainingSeconds } from '../run-report';
 import {
   activationFlag,
   addCommand,
@@ -101,12 +102,9 @@ export async function mlpCommand(flags: MlpFlags, output: Output): Promise<void>
           )
     ).finally(controls.release);
     controls.stopIfInterrupted();
-    const test = classifierResult(experiment, await evaluate(model, mnist.test), mnist.test, result.seconds);
+    const test = classifierResult(experiment, await evaluate(model, mnist.test), mnist.test, trainingSeconds(result.history));
     const curves = splitCurves(result.history, 'cross-entropy');
-    const series = [
-      { name: 'validation', points: result.history.map((entry) => [entry.epoch, 100 * (entry.validationError ?? Number.NaN)] as const) },
-      { name: 'test (at new bests)', points: result.history.map((entry) => [entry.epoch, 100 * (entry.testError ?? Number.NaN)] as const) },
-    ].filter((line) => line.points.some(([, y]) => Number.isFinite(y)));
+    const series = fineTuningSeries(result.history);
     const files: Record<string, string | Uint8Array> = {
       'loss.svg': curves.loss,
       'accuracy.svg': curves.accuracy,
@@ -118,9 +116,15 @@ export async function mlpCommand(flags: MlpFlags, output: Output): Promise<void>
       { title: 'Accuracy on every split', svg: curves.accuracy },
       { title: 'Confusion matrix', svg: test.confusion },
     ];
-    if (series.length > 0) {
-      files['errors.svg'] = lineChart(series, { title: 'Error per epoch', xLabel: 'epoch', yLabel: 'error (%)' });
-      figures.splice(2, 0, { title: 'Errors', svg: files['errors.svg'] });
+    // The error curves, when the loop measured any beside the training cost (early-stopped epochs).
+    if (series.length > 1) {
+      files['errors.svg'] = lineChart(series, {
+        title: 'Cost and error per epoch',
+        xLabel: 'epoch',
+        yLabel: 'training cost',
+        y2Label: 'error (%)',
+      });
+      figures.splice(2, 0, { title: 'Cost and errors', svg: files['errors.svg'] });
     }
     await saveModel(model, `${experiment.directory}/model`);
     await writeReport(

@@ -22,6 +22,7 @@ import { batchCount, type MnistSplitName } from '@sdae/datasets';
 import { classifierResult } from '../classifier-result';
 import { filtersPng, requireBatchFits, startExperiment, trainingControls, writeReport } from '../experiment';
 import { activationsFigure, productFiltersPng } from '../pictures';
+import { fineTuningSeries, trainingSeconds } from '../run-report';
 import {
   addCommand,
   batchSizeFlag,
@@ -224,13 +225,13 @@ export async function sdaCommand(flags: SdaFlags, output: Output): Promise<void>
     const finetunedFilters = filtersPng(filterRows(sda));
     const productFilters = productFiltersPng(sda, flags.enlarge);
     const activations = activationsFigure(sda, mnist.test);
+    const pretrainHistory = pretraining?.history ?? [];
     const result = classifierResult(
       experiment,
       await evaluate(sda, mnist.test),
       mnist.test,
-      (pretraining?.seconds ?? 0) + finetuning.seconds,
+      trainingSeconds([...pretrainHistory, ...finetuning.history]),
     );
-    const pretrainHistory = pretraining?.history ?? [];
     const pretrainChart =
       pretrainHistory.length === 0
         ? undefined
@@ -243,16 +244,7 @@ export async function sdaCommand(flags: SdaFlags, output: Output): Promise<void>
               .filter((series) => series.points.length > 0),
             { title: 'Pretraining cost per epoch', xLabel: 'epoch', yLabel: 'reconstruction cost' },
           );
-    const errorSeries = [
-      {
-        name: 'validation',
-        points: finetuning.history.map((entry) => [entry.epoch, 100 * (entry.validationError ?? Number.NaN)] as const),
-      },
-      {
-        name: 'test (at new bests)',
-        points: finetuning.history.map((entry) => [entry.epoch, 100 * (entry.testError ?? Number.NaN)] as const),
-      },
-    ].filter((series) => series.points.some(([, y]) => Number.isFinite(y)));
+    const errorSeries = fineTuningSeries(finetuning.history);
     const files: Record<string, string | Uint8Array> = {
       'filters-finetuned.png': finetunedFilters,
       'filters-product.png': productFilters,
@@ -280,7 +272,12 @@ export async function sdaCommand(flags: SdaFlags, output: Output): Promise<void>
       figures.push({ title: 'Pretraining', svg: pretrainChart });
     }
     if (errorSeries.length > 0) {
-      const errorChart = lineChart(errorSeries, { title: 'Fine-tuning error', xLabel: 'epoch', yLabel: 'error (%)' });
+      const errorChart = lineChart(errorSeries, {
+        title: 'Fine-tuning cost and error',
+        xLabel: 'epoch',
+        yLabel: 'training cost',
+        y2Label: 'error (%)',
+      });
       files['errors.svg'] = errorChart;
       figures.push({ title: 'Fine-tuning', svg: errorChart });
     }

@@ -7,7 +7,7 @@ import { NOTEBOOK_CNN, OPTIMIZER_NAMES, confusionMatrix, evaluate, sampledTraini
 import { confusionMatrixChart, enlarge, tileRasterImages } from '@sdae/vis';
 import { startBlocker, type AppContext } from '../app-context';
 import { costChart } from '../charts';
-import { drawGreyImage, field, h, imageCanvas, numberInput, readNumber, select, showSvg } from '../dom';
+import { drawGreyImage, field, h, imageCanvas, numberInput, panelColumns, readNumber, select, showSvg } from '../dom';
 import { DrawPad } from '../draw-pad';
 import { RunControls } from '../run-controls';
 import { modelButtons } from './model-buttons';
@@ -112,10 +112,11 @@ export function cnnPanel(app: AppContext): { element: HTMLElement; state: CnnPan
       costChart(
         [
           { name: 'loss', values: state.losses },
-          { name: 'accuracy', values: state.accuracies },
+          { name: 'accuracy', values: state.accuracies, axis: 'right' },
         ],
         'Training minibatches',
-        'loss / accuracy',
+        'loss (cross-entropy)',
+        'minibatch accuracy',
       ),
     );
 
@@ -210,27 +211,26 @@ export function cnnPanel(app: AppContext): { element: HTMLElement; state: CnnPan
       { class: 'hint' },
       'Each iteration trains on a random minibatch, as the numpy notebook did (it took 5 hours for 3,000 iterations). Draw a digit below to classify it.',
     ),
-    h(
-      'div',
-      { class: 'row' },
-      field('Network', inputs.preset),
-      field('Iterations', inputs.iterations),
-      field('Batch size', inputs.batchSize),
-      field('Optimiser', inputs.optimizer),
-      field('Learning rate', inputs.learningRate),
-      field('Seed', inputs.seed),
-    ),
-    controls.element,
-    buttons,
-    h(
-      'div',
-      { class: 'figures' },
-      h('figure', {}, chart),
-      h('figure', {}, filters, h('figcaption', {}, 'First-layer convolution filters')),
-      h('figure', {}, confusion),
-    ),
-    h('h3', {}, 'Draw a digit'),
-    h('div', { class: 'figures' }, pad.element, h('div', { class: 'classification' }, h('div', {}, 'Prediction: ', prediction), bars)),
+    panelColumns({
+      fields: [
+        field('Network', inputs.preset),
+        field('Iterations', inputs.iterations),
+        field('Batch size', inputs.batchSize),
+        field('Optimiser', inputs.optimizer),
+        field('Learning rate', inputs.learningRate),
+        field('Seed', inputs.seed),
+      ],
+      controls: [controls.element, buttons],
+      figures: [
+        h('figure', {}, chart),
+        h('figure', {}, filters, h('figcaption', {}, 'First-layer convolution filters')),
+        h('figure', {}, confusion),
+      ],
+      more: [
+        h('h3', {}, 'Draw a digit'),
+        h('div', { class: 'figures' }, pad.element, h('div', { class: 'classification' }, h('div', {}, 'Prediction: ', prediction), bars)),
+      ],
+    }),
   );
   return { element, state };
 }

@@ -6,7 +6,7 @@ import { TUTORIAL_DA, autoencoderTraining, formatEpochLog, type EpochLog } from 
 import { reconstructionGrid } from '@sdae/vis';
 import { startBlocker, type AppContext } from '../app-context';
 import { costChart } from '../charts';
-import { drawFilterGrid, drawGreyImage, field, h, imageCanvas, numberInput, readNumber, select, showSvg } from '../dom';
+import { drawFilterGrid, drawGreyImage, field, h, imageCanvas, numberInput, panelColumns, readNumber, select, showSvg } from '../dom';
 import { RunControls } from '../run-controls';
 import { modelButtons } from './model-buttons';
 
@@ -146,27 +146,23 @@ export function daPanel(app: AppContext): { element: HTMLElement; state: DaPanel
       { class: 'hint' },
       'The Theano tutorial’s dA: tied weights, cross-entropy, masking noise. Start trains a new model with these settings.',
     ),
-    h(
-      'div',
-      { class: 'row' },
-      field('Hidden units', inputs.hidden),
-      h('label', { class: 'field' }, h('span', {}, 'Corruption ', corruptionValue), inputs.corruption),
-      field('Learning rate', inputs.learningRate),
-      field('Batch size', inputs.batchSize),
-      field('Epochs', inputs.epochs),
-      field('Activation', inputs.activation),
-      field('Seed', inputs.seed),
-    ),
-    controls.element,
-    buttons,
-    h(
-      'div',
-      { class: 'figures' },
-      h('figure', {}, filters, h('figcaption', {}, 'Filters: the first 100 rows of Wᵀ')),
-      h('figure', {}, reconstructions, h('figcaption', {}, 'Originals, corrupted inputs, reconstructions')),
-      h('figure', {}, chart),
-    ),
-    log,
+    panelColumns({
+      fields: [
+        field('Hidden units', inputs.hidden),
+        h('label', { class: 'field' }, h('span', {}, 'Corruption ', corruptionValue), inputs.corruption),
+        field('Learning rate', inputs.learningRate),
+        field('Batch size', inputs.batchSize),
+        field('Epochs', inputs.epochs),
+        field('Activation', inputs.activation),
+        field('Seed', inputs.seed),
+      ],
+      controls: [controls.element, buttons, log],
+      figures: [
+        h('figure', {}, chart),
+        h('figure', {}, filters, h('figcaption', {}, 'Filters: the first 100 rows of Wᵀ')),
+        h('figure', {}, reconstructions, h('figcaption', {}, 'Originals, corrupted inputs, reconstructions')),
+      ],
+    }),
   );
   return { element, state };
 }

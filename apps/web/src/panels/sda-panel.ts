@@ -5,7 +5,7 @@ import { StackedDenoisingAutoencoder, filterRows, type AnyModel } from '@sdae/la
 import { classifierTraining, formatEpochLog, pretrainingTraining, type EpochLog } from '@sdae/train/browser';
 import { startBlocker, type AppContext } from '../app-context';
 import { chartOf, costChart } from '../charts';
-import { drawFilterGrid, field, h, imageCanvas, numberInput, readNumber, readNumberList, showSvg, textInput } from '../dom';
+import { drawFilterGrid, field, h, imageCanvas, numberInput, panelColumns, readNumber, readNumberList, showSvg, textInput } from '../dom';
 import { RunControls } from '../run-controls';
 import { modelButtons } from './model-buttons';
 
@@ -62,10 +62,11 @@ export function sdaPanel(app: AppContext): { element: HTMLElement; state: SdaPan
       errorChart,
       chartOf(
         [
-          { name: 'validation error', points: errors('validationError') },
-          { name: 'test error', points: errors('testError') },
+          { name: 'training cost', points: state.finetuning.map((entry) => [entry.epoch, entry.cost] as [number, number]) },
+          { name: 'validation error', points: errors('validationError'), axis: 'right' },
+          { name: 'test error', points: errors('testError'), axis: 'right' },
         ],
-        { title: 'Fine-tuning', xLabel: 'epoch', yLabel: 'error (%)' },
+        { title: 'Fine-tuning', xLabel: 'epoch', yLabel: 'training cost', y2Label: 'error (%)' },
       ),
     );
   };
@@ -186,29 +187,25 @@ export function sdaPanel(app: AppContext): { element: HTMLElement; state: SdaPan
       { class: 'hint' },
       'Greedy layer-wise pretraining of dAs, then fine-tuning of the whole network with a softmax on top and the tutorial’s early stopping.',
     ),
-    h(
-      'div',
-      { class: 'row' },
-      field('Hidden sizes', inputs.hidden),
-      field('Corruption levels', inputs.corruption),
-      field('Pretraining epochs per layer', inputs.pretrainEpochs),
-      field('Pretraining learning rate', inputs.pretrainRate),
-      field('Fine-tuning epochs', inputs.finetuneEpochs),
-      field('Fine-tuning learning rate', inputs.finetuneRate),
-      field('Batch size', inputs.batchSize),
-      field('Seed', inputs.seed),
-    ),
-    controls.element,
-    buttons,
-    h(
-      'div',
-      { class: 'figures' },
-      h('figure', {}, before, h('figcaption', {}, 'First-layer filters before fine-tuning')),
-      h('figure', {}, after, h('figcaption', {}, 'First-layer filters after fine-tuning')),
-      h('figure', {}, pretrainChart),
-      h('figure', {}, errorChart),
-    ),
-    log,
+    panelColumns({
+      fields: [
+        field('Hidden sizes', inputs.hidden),
+        field('Corruption levels', inputs.corruption),
+        field('Pretraining epochs per layer', inputs.pretrainEpochs),
+        field('Pretraining learning rate', inputs.pretrainRate),
+        field('Fine-tuning epochs', inputs.finetuneEpochs),
+        field('Fine-tuning learning rate', inputs.finetuneRate),
+        field('Batch size', inputs.batchSize),
+        field('Seed', inputs.seed),
+      ],
+      controls: [controls.element, buttons, log],
+      figures: [
+        h('figure', {}, pretrainChart),
+        h('figure', {}, errorChart),
+        h('figure', {}, before, h('figcaption', {}, 'First-layer filters before fine-tuning')),
+        h('figure', {}, after, h('figcaption', {}, 'First-layer filters after fine-tuning')),
+      ],
+    }),
   );
   return { element, state };
 }
