@@ -52,7 +52,8 @@ export async function readDigitImage(file: string, flagName = 'IMAGE'): Promise<
     if (format === 'PNG') {
       const width = bytes.length >= 24 ? new DataView(bytes.buffer, bytes.byteOffset).getUint32(16) : 0;
       const height = bytes.length >= 24 ? new DataView(bytes.buffer, bytes.byteOffset).getUint32(20) : 0;
-      if (width * height > MAX_PIXELS) refuse(`is ${width} x ${height} pixels, more than the ${MAX_PIXELS / 1e6} megapixels read; scale it down.`);
+      if (width * height > MAX_PIXELS)
+        refuse(`is ${width} x ${height} pixels, more than the ${MAX_PIXELS / 1e6} megapixels read; scale it down.`);
       return { ...decodePng(bytes), format };
     }
     const jpeg = decodeJpeg(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_PIXELS / 1e6, maxMemoryUsageInMB: 1024 });

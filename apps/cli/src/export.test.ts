@@ -173,7 +173,9 @@ describe('sdae export', () => {
   it('names the missing model, a usage error', async () => {
     const result = await runCaptured(['export', '--model', join(root, 'nowhere'), '--out', join(root, 'never')]);
     expect(result.code).toBe(EXIT.usage);
-    expect(result.err).toContain(`sdae: --model ${join(root, 'nowhere')} does not exist; pass the model directory a training command wrote`);
+    expect(result.err).toContain(
+      `sdae: --model ${join(root, 'nowhere')} does not exist; pass the model directory a training command wrote`,
+    );
   });
 
   it("names a model directory's missing file", async () => {

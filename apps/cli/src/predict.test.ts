@@ -50,9 +50,35 @@ let originals: Float32Array[];
 
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'sdae-predict-'));
-  const trained = await runCaptured(['mlp', '--hidden', '30', '--epochs', '2', '--split', 'mini', '--backend', 'cpu', '--out', join(root, 'mlp')]);
+  const trained = await runCaptured([
+    'mlp',
+    '--hidden',
+    '30',
+    '--epochs',
+    '2',
+    '--split',
+    'mini',
+    '--backend',
+    'cpu',
+    '--out',
+    join(root, 'mlp'),
+  ]);
   expect(trained.code, trained.err).toBe(EXIT.ok);
-  const da = await runCaptured(['da', '--hidden', '10', '--epochs', '1', '--split', 'mini', '--limit', '60', '--backend', 'cpu', '--out', join(root, 'da')]);
+  const da = await runCaptured([
+    'da',
+    '--hidden',
+    '10',
+    '--epochs',
+    '1',
+    '--split',
+    'mini',
+    '--limit',
+    '60',
+    '--backend',
+    'cpu',
+    '--out',
+    join(root, 'da'),
+  ]);
   expect(da.code, da.err).toBe(EXIT.ok);
   modelDirectory = join(root, 'mlp', 'model');
   model = (await loadModel(modelDirectory)) as Classifier;
@@ -80,7 +106,9 @@ describe('sdae predict IMAGE...', () => {
       const lines = result.out
         .trim()
         .split('\n')
-        .map((line) => JSON.parse(line) as { image: string; format: string; inverted: boolean; top: { class: number; probability: number }[] });
+        .map(
+          (line) => JSON.parse(line) as { image: string; format: string; inverted: boolean; top: { class: number; probability: number }[] },
+        );
       expect(lines.map((line) => line.image)).toEqual(files);
       const expected = probabilities(model, originals).map(argmax);
       expect(lines.map((line) => line.top[0]!.class)).toEqual(expected);
@@ -134,7 +162,16 @@ describe('sdae predict --test', () => {
 
   it('reads the model from a checkpoint file too, and prints the matrix as a table and as confusion.svg', async () => {
     const out = join(root, 'confusion');
-    const result = await runCaptured(['predict', '--model', join(root, 'mlp', 'checkpoint.sdae'), '--test', '--split', 'mini', '--out', out]);
+    const result = await runCaptured([
+      'predict',
+      '--model',
+      join(root, 'mlp', 'checkpoint.sdae'),
+      '--test',
+      '--split',
+      'mini',
+      '--out',
+      out,
+    ]);
     expect(result.code, result.err).toBe(EXIT.ok);
     const expected = await evaluate(model, test);
     const matrix = confusionMatrix(expected.predictions, test.labels, 10);

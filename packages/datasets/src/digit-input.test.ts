@@ -147,6 +147,8 @@ describe('digitInput', () => {
     const blank = { data: new Uint8Array(10 * 10 * 4).fill(255), width: 10, height: 10 };
     expect(() => digitInput(blank)).toThrow(InvalidArgumentError);
     expect(() => digitInput(blank)).toThrow(/holds no digit: no pixel stands out from its light background \(grey level 1\.00\)/);
-    expect(() => digitInput({ data: new Uint8Array(12), width: 2, height: 2 })).toThrow(/width x height x 4 bytes \(RGBA\).*2 x 2 and 12 bytes/);
+    expect(() => digitInput({ data: new Uint8Array(12), width: 2, height: 2 })).toThrow(
+      /width x height x 4 bytes \(RGBA\).*2 x 2 and 12 bytes/,
+    );
   });
 });

@@ -10,7 +10,17 @@ import { confusionMatrixChart, encodePng, enlarge, greyToRgba } from '@sdae/vis'
 import { readDigitImage } from '../digit-image';
 import { eventLine } from '../events';
 import { selectCliBackend } from '../experiment';
-import { addCommand, backendFlag, flag, jsonFlag, modelFlag, positiveInteger, refuseInapplicable, splitFlag, type FlagValues } from '../flags';
+import {
+  addCommand,
+  backendFlag,
+  flag,
+  jsonFlag,
+  modelFlag,
+  positiveInteger,
+  refuseInapplicable,
+  splitFlag,
+  type FlagValues,
+} from '../flags';
 import type { Output } from '../output';
 import { loadSavedModel } from '../saved-model';
 import { requireWritable } from '../writable';
@@ -115,10 +125,7 @@ async function predictImages(model: Classifier, images: string[], flags: Predict
     pictures.push({ image, picture, ...digit });
   }
   const probabilities = tf.tidy(() => {
-    const x = tf.tensor2d(
-      Float32Array.from(pictures.flatMap(({ input }) => Array.from(input))),
-      [pictures.length, 784],
-    );
+    const x = tf.tensor2d(Float32Array.from(pictures.flatMap(({ input }) => Array.from(input))), [pictures.length, 784]);
     return model.predict(model.inputLayout === 'image' ? tf.reshape(x, [pictures.length, 28, 28, 1]) : x);
   });
   const rows = (await probabilities.array()) as number[][];
