@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { decode as decodeJpeg } from 'jpeg-js';
-import { InvalidArgumentError, SdaeError } from '@sdae/core';
+import { InvalidArgumentError } from '@sdae/core';
 import type { RgbaPixels } from '@sdae/datasets';
 import { decodePng } from '@sdae/vis';
 
@@ -59,7 +59,7 @@ export async function readDigitImage(file: string, flagName = 'IMAGE'): Promise<
     const jpeg = decodeJpeg(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_PIXELS / 1e6, maxMemoryUsageInMB: 1024 });
     return { data: jpeg.data, width: jpeg.width, height: jpeg.height, format };
   } catch (error) {
-    if (SdaeError.isInstance(error) && InvalidArgumentError.isInstance(error) && error.argument === flagName) throw error;
+    if (InvalidArgumentError.isInstance(error) && error.argument === flagName) throw error;
     return refuse(`starts as a ${format} file but cannot be decoded (${(error as Error).message}); save the picture again as PNG or JPEG.`);
   }
 }
