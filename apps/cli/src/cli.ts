@@ -7,6 +7,7 @@ import * as da from './commands/da';
 import * as data from './commands/data';
 import * as exportCommand from './commands/export';
 import * as mlp from './commands/mlp';
+import * as predict from './commands/predict';
 import * as sda from './commands/sda';
 import * as sweep from './commands/sweep';
 import * as transfer from './commands/transfer';
@@ -21,7 +22,7 @@ export { EXIT, type Output } from './output';
 export const VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
 /** Every command, in the order `sdae --help` lists them. */
-const COMMANDS = [data, backends, da, sda, cnn, compareNoise, transfer, sweep, worker, mlp, exportCommand];
+const COMMANDS = [data, backends, da, sda, cnn, compareNoise, transfer, sweep, worker, mlp, predict, exportCommand];
 
 function buildProgram(output: Output): Command {
   const program = new Command('sdae')

@@ -164,10 +164,20 @@ describe('sdae export', () => {
     expect(result.err).toMatch(/^sdae: --out directory .*a-file: it is a file, not a directory\./);
   });
 
-  it('names the missing model', async () => {
+  it('names the missing model, a usage error', async () => {
     const result = await runCaptured(['export', '--model', join(root, 'nowhere'), '--out', join(root, 'never')]);
+    expect(result.code).toBe(EXIT.usage);
+    expect(result.err).toContain(
+      `sdae: --model ${join(root, 'nowhere')} does not exist; pass the model directory a training command wrote`,
+    );
+  });
+
+  it("names a model directory's missing file", async () => {
+    const empty = join(root, 'empty-model');
+    mkdirSync(empty);
+    const result = await runCaptured(['export', '--model', empty, '--out', join(root, 'never')]);
     expect(result.code).toBe(EXIT.failed);
-    expect(result.err).toContain(`sdae: loadModel: cannot read ${join(root, 'nowhere', 'model.json')}`);
+    expect(result.err).toContain(`sdae: loadModel: cannot read ${join(empty, 'model.json')}`);
   });
 
   it('is listed in sdae --help', async () => {

@@ -83,8 +83,8 @@ export function exitCodeFor(error: unknown, output: Output): ExitCode {
   if (known !== undefined) {
     output.err(`sdae: ${known.message}\n`);
     if (debug && error instanceof Error && error.stack !== undefined) output.err(`${error.stack}\n`);
-    // A flag the command refused after parsing (two flags that contradict) is a usage error too.
-    return InvalidArgumentError.isInstance(known) && known.argument.startsWith('--') ? EXIT.usage : EXIT.failed;
+    // A flag or argument (`IMAGE`) the command refused after parsing (two flags that contradict) is a usage error too.
+    return InvalidArgumentError.isInstance(known) && /^(--|[A-Z]+$)/.test(known.argument) ? EXIT.usage : EXIT.failed;
   }
   const message = error instanceof Error ? error.message : String(error);
   output.err(

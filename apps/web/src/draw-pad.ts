@@ -1,7 +1,7 @@
 // A canvas where a person draws a digit with the mouse, a finger or a pen; each stroke gives a
 // new MNIST-like input (see mnistInput).
+import { mnistInput } from '@sdae/datasets';
 import { h } from './dom';
-import { mnistInput } from './digit';
 
 const SIZE = 280;
 

@@ -12,6 +12,8 @@ export type { LoadMnistFromUrlsOptions, MnistDownloadProgress } from './load-mni
 export { batchCount, epochOrder, gatherBatch, epochBatches, sampledBatches } from './batches';
 export type { Batch, BatchOrder, PartialBatchPolicy, EpochBatchOptions, SampledBatchOptions } from './batches';
 export { barsAndStripes } from './synthetic';
+export { mnistInput, digitInput } from './digit-input';
+export type { MnistInputOptions, RgbaPixels, DigitInput } from './digit-input';
 export type { BarsAndStripesOptions } from './synthetic';
 // The names below moved to @sdae/core; they stay here, deprecated, for one minor version.
 export {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { encode } from 'fast-png';
 import { decodePng, encodePng, greyToRgba, toImageData } from './png';
 import { tileRasterImages } from './tile-raster-images';
 
@@ -36,5 +37,27 @@ describe('encodePng', () => {
       'encodePng: image must be width x height x 4 bytes with whole, positive sizes; received 1 x 2 and 7 bytes.',
     );
     expect(() => decodePng(Uint8Array.of(1, 2, 3))).toThrow(/decodePng: the bytes are not a valid PNG/);
+  });
+
+  it('reads 1-bit grey (rows packed, each on whole bytes), 16-bit grey+alpha and palette PNGs as 8-bit RGBA', () => {
+    // 3 x 2 pixels, 1 bit each: rows 101 and 010, each padded to one byte.
+    const oneBit = decodePng(encode({ width: 3, height: 2, channels: 1, depth: 1, data: Uint8Array.of(0b1010_0000, 0b0100_0000) }));
+    expect(Array.from(oneBit.data).filter((_, index) => index % 4 === 0)).toEqual([255, 0, 255, 0, 255, 0]);
+    const sixteen = decodePng(encode({ width: 1, height: 1, channels: 2, depth: 16, data: Uint16Array.of(0x8001, 0xffff) }));
+    expect(Array.from(sixteen.data)).toEqual([0x80, 0x80, 0x80, 0xff]);
+    const palette = decodePng(
+      encode({
+        width: 2,
+        height: 1,
+        channels: 1,
+        depth: 8,
+        data: Uint8Array.of(1, 0),
+        palette: [
+          [10, 20, 30],
+          [200, 100, 50],
+        ],
+      }),
+    );
+    expect(Array.from(palette.data)).toEqual([200, 100, 50, 255, 10, 20, 30, 255]);
   });
 });

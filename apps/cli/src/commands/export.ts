@@ -1,12 +1,12 @@
-import { readdir, stat } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { selectBackend } from '@sdae/backend';
 import { InvalidArgumentError } from '@sdae/core';
-import { exportLayersModel, loadModel, modelFromBundle, type AnyModel } from '@sdae/layers';
-import { decodeCheckpoint, readCheckpointFile } from '@sdae/train';
+import { exportLayersModel } from '@sdae/layers';
 import { addCommand, exportFormatFlag, jsonFlag, modelFlag, outFlag, type FlagValues } from '../flags';
 import type { Output } from '../output';
+import { loadSavedModel } from '../saved-model';
 import { requireWritable } from '../writable';
 
 const FLAGS = {
@@ -21,15 +21,6 @@ export type ExportFlags = FlagValues<typeof FLAGS>;
 
 /** What a directory of a previous export holds: model.json and weight shards, or a dA's encoder/ and decoder/. */
 const EXPORT_ENTRY = /^(model\.json|group\d+-shard\d+of\d+\.bin|encoder|decoder)$/;
-
-/** The model a training command saved: its model directory (saveModel) or a checkpoint file. */
-async function loadSavedModel(path: string): Promise<AnyModel> {
-  const found = await stat(path).catch(() => undefined);
-  if (found === undefined || found.isDirectory()) return loadModel(path);
-  const checkpoint = decodeCheckpoint(await readCheckpointFile(path), path);
-  const meta = { format: 'sdae-model', className: checkpoint.className, config: checkpoint.config, randomStates: checkpoint.randomStates };
-  return modelFromBundle({ meta, tensors: checkpoint.weights }, path);
-}
 
 /**
  * Refuses an --out that holds anything but a previous export (the export replaces it) or that
