@@ -41,6 +41,26 @@ const print = (log) => console.log(`${formatEpochLog(log)}  (${log.seconds.toFix
 const started = performance.now();
 const minutes = () => Number(((performance.now() - started) / 60_000).toFixed(2));
 
+/** Pretrains an SdA of `config` greedily, fine-tunes it (early stopping on the Theano split's validation set) and returns its figures. */
+async function sdaRun(config, pretraining, finetuning) {
+  const { train, validation, test } = await loadMnist({ split: 'theano' });
+  const sda = new StackedDenoisingAutoencoder(config);
+  await pretrainStack(sda, train, { ...pretraining, onEpochEnd: print });
+  const result = await fitClassifier(sda, { train, validation, test }, { ...finetuning, onEpochEnd: print });
+  const final = await evaluate(sda, test);
+  sda.dispose();
+  return {
+    config,
+    pretraining,
+    finetuning,
+    stopReason: result.stopReason,
+    finetuneEpochs: result.history.length,
+    bestValidationError: result.bestValidationError,
+    testErrorAtBest: result.testErrorAtBest,
+    finalTestError: final.errorRate,
+  };
+}
+
 const experiments = {
   // The dA tutorial: 784-500, lr 0.1, batch 20, at corruption 0 and 0.3.
   async da() {
@@ -79,64 +99,24 @@ const experiments = {
   },
 
   // An SdA with greedy pretraining and early-stopped fine-tuning.
-  async sda() {
-    const { train, validation, test } = await loadMnist({ split: 'theano' });
-    const config = { hiddenSizes: [500, 500], corruptionLevels: [0.2, 0.3], seed: 1 };
-    const sda = new StackedDenoisingAutoencoder(config);
-    const pretraining = { epochs: 2, batchSize: 20, learningRate: 0.1 };
-    await pretrainStack(sda, train, { ...pretraining, onEpochEnd: print });
-    const finetuning = {
-      epochs: Number(values.epochs ?? 25),
-      batchSize: 20,
-      optimizer: { name: 'momentum', momentum: 0.9 },
-      learningRate: 0.02,
-    };
-    const result = await fitClassifier(sda, { train, validation, test }, { ...finetuning, onEpochEnd: print });
-    const final = await evaluate(sda, test);
-    sda.dispose();
-    return {
-      config,
-      pretraining,
-      finetuning,
-      stopReason: result.stopReason,
-      finetuneEpochs: result.history.length,
-      bestValidationError: result.bestValidationError,
-      testErrorAtBest: result.testErrorAtBest,
-      finalTestError: final.errorRate,
-    };
-  },
+  sda: () =>
+    sdaRun(
+      { hiddenSizes: [500, 500], corruptionLevels: [0.2, 0.3], seed: 1 },
+      { epochs: 2, batchSize: 20, learningRate: 0.1 },
+      { epochs: Number(values.epochs ?? 25), batchSize: 20, optimizer: { name: 'momentum', momentum: 0.9 }, learningRate: 0.02 },
+    ),
 
   // The tutorial's SdA shape, 784-1000-1000-1000-10 with corruption 0.1/0.2/0.3, on a faster
   // recipe than its batch-1 SGD: pretraining 10 epochs per layer (SGD lr 0.1, batch 20), then
   // fine-tuning with momentum 0.9 at lr 0.1, batch 20, the tutorial's early stopping, at most 30
   // epochs. The same run as `sdae sda --hidden 1000,1000,1000 --corruption-levels 0.1,0.2,0.3
   // --pretrain-epochs 10 --finetune-epochs 30 --finetune-learning-rate 0.1` (seed 0).
-  async 'sda-3x1000'() {
-    const { train, validation, test } = await loadMnist({ split: 'theano' });
-    const config = { ...TUTORIAL_SDA.model, seed: 0 };
-    const sda = new StackedDenoisingAutoencoder(config);
-    const pretraining = { epochs: 10, batchSize: 20, learningRate: 0.1 };
-    await pretrainStack(sda, train, { ...pretraining, onEpochEnd: print });
-    const finetuning = {
-      epochs: Number(values.epochs ?? 30),
-      batchSize: 20,
-      optimizer: { name: 'momentum', momentum: 0.9 },
-      learningRate: 0.1,
-    };
-    const result = await fitClassifier(sda, { train, validation, test }, { ...finetuning, onEpochEnd: print });
-    const final = await evaluate(sda, test);
-    sda.dispose();
-    return {
-      config,
-      pretraining,
-      finetuning,
-      stopReason: result.stopReason,
-      finetuneEpochs: result.history.length,
-      bestValidationError: result.bestValidationError,
-      testErrorAtBest: result.testErrorAtBest,
-      finalTestError: final.errorRate,
-    };
-  },
+  'sda-3x1000': () =>
+    sdaRun(
+      { ...TUTORIAL_SDA.model, seed: 0 },
+      { epochs: 10, batchSize: 20, learningRate: 0.1 },
+      { epochs: Number(values.epochs ?? 30), batchSize: 20, optimizer: { name: 'momentum', momentum: 0.9 }, learningRate: 0.1 },
+    ),
 
   // The lenet preset: Adam at 1e-3, then a few epochs at 1e-4 (a step decay).
   async lenet() {
