@@ -5,12 +5,21 @@
 // experiments: da, dlt, sda, sda-3x1000, lenet, notebook, logistic, mlp, transfer. Each prints its epoch logs
 // and ends with one JSON line of results, also written to <out>/<experiment>.json (transfer also draws
 // <out>/transfer.svg).
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { selectBackend } from '@sdae/backend';
 import { loadMnist } from '@sdae/datasets';
-import { DenoisingAutoencoder, LogisticRegression, Mlp, ReluCnn, StackedDenoisingAutoencoder, initializeFrom } from '@sdae/layers';
+import {
+  DenoisingAutoencoder,
+  LogisticRegression,
+  Mlp,
+  ReluCnn,
+  StackedDenoisingAutoencoder,
+  initializeFrom,
+  loadModel,
+  saveModel,
+} from '@sdae/layers';
 import { lineChart } from '@sdae/vis';
 import {
   DEEPLEARNTOOLBOX_SAE,
@@ -21,6 +30,7 @@ import {
   TUTORIAL_SDA,
   evaluate,
   fitClassifier,
+  parseLearningRateSchedule,
   formatEpochLog,
   pretrainStack,
   trainAutoencoder,
@@ -34,6 +44,15 @@ const { values, positionals } = parseArgs({
     out: { type: 'string', default: 'runs' },
     corruption: { type: 'string' },
     seed: { type: 'string' },
+    // sda-3x1000 only: fine-tuning variants, and a directory keeping the pretrained weights.
+    'finetune-learning-rate': { type: 'string' },
+    'lr-schedule': { type: 'string' },
+    dropout: { type: 'string' },
+    'weight-decay': { type: 'string' },
+    pretrained: { type: 'string' },
+    split: { type: 'string' },
+    'batch-size': { type: 'string' },
+    'pretrain-epochs': { type: 'string' },
   },
 });
 const experiment = positionals[0];
@@ -41,11 +60,43 @@ const print = (log) => console.log(`${formatEpochLog(log)}  (${log.seconds.toFix
 const started = performance.now();
 const minutes = () => Number(((performance.now() - started) / 60_000).toFixed(2));
 
-/** Pretrains an SdA of `config` greedily, fine-tunes it (early stopping on the Theano split's validation set) and returns its figures. */
-async function sdaRun(config, pretraining, finetuning) {
-  const { train, validation, test } = await loadMnist({ split: 'theano' });
+/**
+ * Pretrains an SdA of `config` greedily, fine-tunes it (early stopping on the Theano split's
+ * validation set) and returns its figures. With `pretrainedDirectory`, the pretrained stack is
+ * saved there (with its pretraining seconds) the first time and its weights reused afterwards, so
+ * that fine-tuning variants start from the same pretrained weights; `config.dropout` applies to
+ * fine-tuning only, so it may differ between those runs.
+ */
+async function sdaRun(config, pretraining, finetuning, pretrainedDirectory, split = 'theano') {
+  const { train, validation, test } = await loadMnist({ split });
   const sda = new StackedDenoisingAutoencoder(config);
-  await pretrainStack(sda, train, { ...pretraining, onEpochEnd: print });
+  const timesFile = pretrainedDirectory && join(pretrainedDirectory, 'pretraining.json');
+  let pretrainingSeconds;
+  if (timesFile && (await stat(timesFile).catch(() => undefined))) {
+    const made = JSON.parse(await readFile(timesFile, 'utf8'));
+    // Dropout shapes fine-tuning only: the stack is the same with any rate.
+    const stack = { ...config, dropout: 0 };
+    const madeStack = { ...made.config, dropout: 0 };
+    if (JSON.stringify([madeStack, made.pretraining]) !== JSON.stringify([stack, pretraining])) {
+      throw new Error(
+        `${timesFile} holds a stack pretrained as ${JSON.stringify([madeStack, made.pretraining])}, not ${JSON.stringify([stack, pretraining])}; ` +
+          'give --pretrained another directory or the same model and pretraining flags.',
+      );
+    }
+    const saved = await loadModel(pretrainedDirectory);
+    sda.setWeights(saved.getWeights());
+    saved.dispose();
+    pretrainingSeconds = made.pretrainingSeconds;
+    console.log(`pretrained weights from ${pretrainedDirectory} (${(pretrainingSeconds / 60).toFixed(1)} min of pretraining when made)`);
+  } else {
+    const started = performance.now();
+    await pretrainStack(sda, train, { ...pretraining, onEpochEnd: print });
+    pretrainingSeconds = (performance.now() - started) / 1000;
+    if (pretrainedDirectory) {
+      await saveModel(sda, pretrainedDirectory);
+      await writeFile(timesFile, `${JSON.stringify({ config, pretraining, pretrainingSeconds })}\n`);
+    }
+  }
   const result = await fitClassifier(sda, { train, validation, test }, { ...finetuning, onEpochEnd: print });
   const final = await evaluate(sda, test);
   sda.dispose();
@@ -53,8 +104,11 @@ async function sdaRun(config, pretraining, finetuning) {
     config,
     pretraining,
     finetuning,
+    pretrainingMinutes: Number((pretrainingSeconds / 60).toFixed(2)),
+    finetuningMinutes: Number((result.seconds / 60).toFixed(2)),
     stopReason: result.stopReason,
     finetuneEpochs: result.history.length,
+    validationErrors: result.history.map((log) => log.validationError),
     bestValidationError: result.bestValidationError,
     testErrorAtBest: result.testErrorAtBest,
     finalTestError: final.errorRate,
@@ -113,27 +167,35 @@ const experiments = {
   // --pretrain-epochs 10 --finetune-epochs 30 --finetune-learning-rate 0.1` (seed 0).
   'sda-3x1000': () =>
     sdaRun(
-      { ...TUTORIAL_SDA.model, seed: 0 },
-      { epochs: 10, batchSize: 20, learningRate: 0.1 },
-      { epochs: Number(values.epochs ?? 30), batchSize: 20, optimizer: { name: 'momentum', momentum: 0.9 }, learningRate: 0.1 },
+      { ...TUTORIAL_SDA.model, seed: Number(values.seed ?? 0), dropout: Number(values.dropout ?? 0) },
+      { epochs: Number(values['pretrain-epochs'] ?? 10), batchSize: 20, learningRate: 0.1 },
+      {
+        epochs: Number(values.epochs ?? 30),
+        batchSize: Number(values['batch-size'] ?? 20),
+        optimizer: { name: 'momentum', momentum: 0.9 },
+        learningRate: Number(values['finetune-learning-rate'] ?? 0.1),
+        learningRateSchedule: parseLearningRateSchedule(values['lr-schedule'] ?? 'constant', '--lr-schedule'),
+        weightDecay: Number(values['weight-decay'] ?? 0),
+      },
+      values.pretrained,
+      values.split,
     ),
 
-  // The lenet preset: Adam at 1e-3, then a few epochs at 1e-4 (a step decay).
+  // The lenet preset: Adam at 1e-3 for 6 epochs, then 1e-4 for 2 (its step schedule), in one run;
+  // --epochs N trains N epochs on the same schedule.
   async lenet() {
     const { train, validation, test } = await loadMnist({ split: 'theano' });
     const cnn = new ReluCnn({ ...LENET_CNN.model, seed: 1 });
-    const [first, ...rest] = LENET_CNN.training.phases;
-    const phases = [{ ...first, ...(values.epochs === undefined ? {} : { epochs: Number(values.epochs) }) }, ...rest];
-    const validationErrors = [];
-    let seconds = 0;
-    for (const phase of phases) {
-      const result = await fitClassifier(cnn, { train, validation, test }, { ...phase, onEpochEnd: print });
-      validationErrors.push(...result.history.map((log) => log.validationError));
-      seconds += result.seconds;
-    }
+    const options = { ...LENET_CNN.training.options, ...(values.epochs === undefined ? {} : { epochs: Number(values.epochs) }) };
+    const result = await fitClassifier(cnn, { train, validation, test }, { ...options, onEpochEnd: print });
     const final = await evaluate(cnn, test, { batchSize: 500 });
     cnn.dispose();
-    return { phases, validationErrors, testAccuracy: final.accuracy, minutesTraining: Number((seconds / 60).toFixed(2)) };
+    return {
+      options,
+      validationErrors: result.history.map((log) => log.validationError),
+      testAccuracy: final.accuracy,
+      minutesTraining: Number((result.seconds / 60).toFixed(2)),
+    };
   },
 
   // The notebook's weight transfer on mini-MNIST: a trained sigmoid dA initialises a sigmoid and a

@@ -447,6 +447,11 @@ export interface OptimizerFlagSettings<D extends OptimizerName | undefined> {
   stage?: string;
   /** What one step of --lr-schedule is. @default 'epoch' */
   scheduleUnit?: string;
+  /**
+   * How the command describes the schedule it picks itself when --lr-schedule is not given (cnn:
+   * its preset's); the flag then has no default. @default constant, the flag's default
+   */
+  scheduleDefault?: string;
 }
 
 /**
@@ -476,14 +481,15 @@ export function optimizerFlags<D extends OptimizerName | undefined>(settings: Op
         .argParser(nonNegativeNumber)
         .default(0),
     ),
-    lrSchedule: flag<LearningRateSchedule>(() =>
-      new Option(
+    lrSchedule: flag<LearningRateSchedule | (D extends undefined ? undefined : never)>(() => {
+      const option = new Option(
         '--lr-schedule <schedule>',
-        `learning rate per ${settings.scheduleUnit ?? 'epoch'}${of}: constant, step:EPOCHS:FACTOR (times FACTOR every EPOCHS epochs), exponential:GAMMA (times GAMMA each epoch) or cosine (to 0 over the run)`,
-      )
-        .argParser(learningRateSchedule)
-        .default({ kind: 'constant' }, formatLearningRateSchedule({ kind: 'constant' })),
-    ),
+        `learning rate per ${settings.scheduleUnit ?? 'epoch'}${of}: constant, step:EPOCHS:FACTOR (times FACTOR every EPOCHS epochs), exponential:GAMMA (times GAMMA each epoch) or cosine (to 0 over the run)${settings.scheduleDefault === undefined ? '' : ` (${settings.scheduleDefault})`}`,
+      ).argParser(learningRateSchedule);
+      return settings.scheduleDefault === undefined
+        ? option.default({ kind: 'constant' }, formatLearningRateSchedule({ kind: 'constant' }))
+        : option;
+    }),
   };
 }
 
@@ -499,15 +505,17 @@ export function dropoutFlag(
 
 /**
  * The loop options of {@link optimizerFlags}: the optimiser `name` (the command's own choice when
- * --optimizer is not given), its momentum and weight decay, and the learning-rate schedule.
+ * --optimizer is not given), its momentum and weight decay, and the learning-rate schedule
+ * (`schedule`, the command's own choice, when --lr-schedule is not given).
  */
 export function optimizerOptions(
   flags: OptimizerFlags,
   name: OptimizerName = flags.optimizer ?? 'sgd',
+  schedule: LearningRateSchedule = { kind: 'constant' },
 ): { optimizer: OptimizerOptions; learningRateSchedule: LearningRateSchedule } {
   return {
     optimizer: { name, weightDecay: flags.weightDecay, ...(name === 'momentum' ? { momentum: flags.momentum } : {}) },
-    learningRateSchedule: flags.lrSchedule,
+    learningRateSchedule: flags.lrSchedule ?? schedule,
   };
 }
 

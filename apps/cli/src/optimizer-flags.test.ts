@@ -150,6 +150,34 @@ describe('training with the optimizer flags', { timeout: 120_000 }, () => {
     expect(await savedDropout(out)).toBe(0.3);
   });
 
+  it.each([
+    ['its step:6:0.1 schedule by default', [], [...Array<number>(6).fill(0.001), 0.001 * 0.1]],
+    ['--lr-schedule constant instead', ['--lr-schedule', 'constant'], Array<number>(7).fill(0.001)],
+  ])('cnn --preset lenet trains with LENET_CNN %s', async (_, flags, rates) => {
+    const out = join(cwd, 'run');
+    const result = await sdae([
+      'cnn',
+      ...tiny,
+      '--preset',
+      'lenet',
+      '--limit',
+      '20',
+      '--epochs',
+      '7',
+      '--batch-size',
+      '10',
+      '--backend',
+      'wasm',
+      '--engine',
+      'native',
+      ...flags,
+      '--out',
+      out,
+    ]);
+    expect(result.code, result.err).toBe(EXIT.ok);
+    expect(ratesByStage(result.out)).toEqual({ finetune: rates });
+  });
+
   it('mlp trains with dropout under a cosine schedule', async () => {
     const out = join(cwd, 'run');
     const result = await sdae([

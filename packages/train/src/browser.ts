@@ -38,5 +38,5 @@ export type {
   ReluCnnTrainingPreset,
   CnnTraining,
   SampledCnnTraining,
-  PhasedCnnTraining,
+  EpochCnnTraining,
 } from './presets';

@@ -1,5 +1,6 @@
 import { resolveDenoisingAutoencoderOptions, resolveReluCnnOptions, resolveStackedDenoisingAutoencoderOptions } from '@sdae/layers';
 import { describe, expect, it } from 'vitest';
+import { scheduledLearningRate } from './learning-rate-schedule';
 import { CNN_PRESETS, DEEPLEARNTOOLBOX_SAE, LENET_CNN, NOTEBOOK_CNN, NOTEBOOK_CNN_SUMMED, TUTORIAL_DA, TUTORIAL_SDA } from './presets';
 
 describe('TUTORIAL_DA', () => {
@@ -101,13 +102,20 @@ describe('LENET_CNN', () => {
     expect(config.denseSizes).toEqual([500]);
   });
 
-  it('trains Adam on shuffled minibatches of 50: 3 epochs at 1e-3, then 2 at 1e-4, without early stopping', () => {
-    expect(LENET_CNN.training.phases.map(({ epochs, learningRate }) => [epochs, learningRate])).toEqual([
-      [3, 0.001],
-      [2, 0.0001],
-    ]);
-    for (const phase of LENET_CNN.training.phases)
-      expect(phase).toMatchObject({ batchSize: 50, order: 'shuffled', optimizer: 'adam', earlyStopping: false });
+  it('trains Adam on shuffled minibatches of 50 for 8 epochs, the last 2 at a tenth of 1e-3, without early stopping', () => {
+    const { options } = LENET_CNN.training;
+    expect(options).toMatchObject({
+      epochs: 8,
+      batchSize: 50,
+      order: 'shuffled',
+      optimizer: 'adam',
+      learningRate: 0.001,
+      earlyStopping: false,
+    });
+    const rates = Array.from({ length: options.epochs }, (_, epoch) =>
+      scheduledLearningRate(options.learningRateSchedule, options.learningRate, epoch, options.epochs),
+    );
+    [1e-3, 1e-3, 1e-3, 1e-3, 1e-3, 1e-3, 1e-4, 1e-4].forEach((rate, epoch) => expect(rates[epoch]).toBeCloseTo(rate, 12));
   });
 });
 

@@ -45,12 +45,13 @@ const FLAGS = {
   iterations: flag<number | undefined>(() =>
     new Option('--iterations <n>', 'random minibatches to train on (notebook; default 3000)').argParser(positiveInteger),
   ),
-  epochs: epochsFlag({ description: 'epochs over the training set instead (default 5 for lenet)', default: undefined }),
+  epochs: epochsFlag({ description: 'epochs over the training set instead (default 8 for lenet)', default: undefined }),
   ...optimizerFlags({
     optimizer: undefined,
     optimizerDefault: 'default: sgd for notebook, adam for lenet',
     momentum: 0.5,
     scheduleUnit: 'epoch (iteration, on random minibatches)',
+    scheduleDefault: 'default: constant for notebook, step:6:0.1 for lenet',
   }),
   dropout: dropoutFlag(
     "fraction of the dense layers' inputs (flattened feature maps, dense units) dropped at each training step, in [0, 1)",
@@ -83,17 +84,12 @@ export type CnnFlags = FlagValues<typeof FLAGS>;
 
 /**
  * How each preset is trained by default, from @sdae/train's presets: the notebook's sampled
- * minibatches, or LeNet's epochs of Adam (the CLI runs LENET_CNN's phases as one run at its first
- * phase's learning rate; `--lr-schedule step:3:0.1` adds its step decay).
+ * minibatches at a constant rate, or LeNet's epochs of Adam with its step schedule.
  */
 const PRESET_TRAINING = {
-  notebook: { ...NOTEBOOK_CNN.training.options, epochs: undefined },
-  'notebook, summed gradients': { ...NOTEBOOK_CNN_SUMMED.training.options, epochs: undefined },
-  lenet: {
-    ...LENET_CNN.training.phases[0]!,
-    iterations: undefined,
-    epochs: LENET_CNN.training.phases.reduce((total, phase) => total + phase.epochs, 0),
-  },
+  notebook: { ...NOTEBOOK_CNN.training.options, epochs: undefined, learningRateSchedule: { kind: 'constant' } },
+  'notebook, summed gradients': { ...NOTEBOOK_CNN_SUMMED.training.options, epochs: undefined, learningRateSchedule: { kind: 'constant' } },
+  lenet: { ...LENET_CNN.training.options, iterations: undefined },
 } as const;
 
 /** The notebook network with `--filters` and `--pool` applied to its convolution (nothing when neither is given). */
@@ -145,7 +141,13 @@ export async function cnnCommand(flags: CnnFlags, output: Output): Promise<void>
       ? iterationPlan(iterations, batchSize, (epochLog) => epochLog.epoch % 100 === 99)
       : epochPlan(batchCount(mnist.train.count, batchSize), batchSize, epochs);
     const controls = await trainingControls(experiment, flags, output, plan);
-    const common = { ...controls.loopOptions, batchSize, ...optimizerOptions(flags, optimizer), learningRate, seed: flags.seed };
+    const common = {
+      ...controls.loopOptions,
+      batchSize,
+      ...optimizerOptions(flags, optimizer, defaults.learningRateSchedule),
+      learningRate,
+      seed: flags.seed,
+    };
     const result: TrainingResult = await (
       sampled
         ? trainSampled(cnn, mnist.train, {
