@@ -197,7 +197,7 @@ describe('sdae da', () => {
       expect(result.out).toMatch(/^Training epoch 1, cost \d+(\.\d+)?$/m);
       expect(result.out).toContain(`Report: ${join(out, 'report.html')}`);
       const filters = decodePng(readFileSync(join(out, 'filters.png')));
-      expect([filters.width, filters.height]).toEqual([289, 289]);
+      expect([filters.width, filters.height]).toEqual([289, 2 * 29 - 1]); // 20 filters: two rows of 10
       const mask = decodePng(readFileSync(join(out, 'mask.png')));
       const maskValues = new Set(Array.from(mask.data).filter((_, index) => index % 4 === 0));
       expect([...maskValues].sort((a, b) => a - b)).toEqual([0, 255]);
@@ -297,9 +297,9 @@ describe('sdae sda', () => {
         const image = decodePng(readFileSync(join(out, name)));
         expect([name, image.width]).toEqual([name, 10 * 29 - 1]);
       }
-      // The product W1 W2 (784 x 8) before and after fine-tuning, enlarged 3 times by default.
+      // The product W1 W2 (784 x 8) before and after fine-tuning, one row of tiles, enlarged 3 times by default.
       const products = ['filters-product-pretrained.png', 'filters-product.png'].map((name) => decodePng(readFileSync(join(out, name))));
-      for (const image of products) expect([image.width, image.height]).toEqual([3 * (10 * 29 - 1), 3 * (10 * 29 - 1)]);
+      for (const image of products) expect([image.width, image.height]).toEqual([3 * (10 * 29 - 1), 3 * 28]);
       // Both layers' activations of the 100 test digits side by side: 12 units, 4 black pixels, 8 units.
       const activations = decodePng(readFileSync(join(out, 'activations.png')));
       expect([activations.width, activations.height]).toEqual([12 + 4 + 8, 100]);

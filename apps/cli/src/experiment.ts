@@ -480,10 +480,13 @@ export function positionAfter({ epoch, batch }: { epoch: number; batch: number }
   return `after epoch ${epoch}, minibatch ${batch}`;
 }
 
-/** A grid of filters (one per row of `rows`) as PNG bytes; `enlargeBy` magnifies small kernels. */
+/** A grid of filters (one per row of `rows`, 10 per grid row, at most 10 grid rows unless `tileShape` says otherwise) as PNG bytes; `enlargeBy` magnifies small kernels. */
 export function filtersPng(rows: ArrayLike<number>, options: TileRasterImagesOptions & { enlargeBy?: number } = {}): Uint8Array {
   const { enlargeBy, ...tiling } = options;
-  const grid = tileRasterImages(rows, tiling);
+  // Rows of 10 filters, as many as the filters fill up to 10 (the tutorial's 10 x 10 of 500).
+  const [height, width] = tiling.imageShape ?? [28, 28];
+  const tileShape = tiling.tileShape ?? [Math.min(10, Math.max(1, Math.ceil(rows.length / (height * width) / 10))), 10];
+  const grid = tileRasterImages(rows, { ...tiling, tileShape });
   return encodePng(greyToRgba(enlargeBy === undefined ? grid : enlarge(grid, enlargeBy)));
 }
 

@@ -25,8 +25,8 @@ describe('productFiltersPng', () => {
     sda.setWeights({ 'layer0.W': Float32Array.of(1, 0, 0, 1, 1, 1, -1, 0), 'layer1.W': Float32Array.of(2, -1) });
     const image = greys(productFiltersPng(sda, 2, [2, 2]));
     sda.dispose();
-    // One 2x2 tile in a 10x10 grid (the other tiles black): (2 + 1) * 10 - 1 = 29 pixels, doubled.
-    expect([image.width, image.height]).toEqual([58, 58]);
+    // One 2x2 tile in a row of 10 (the other tiles black): (2 + 1) * 10 - 1 = 29 by 2 pixels, doubled.
+    expect([image.width, image.height]).toEqual([58, 4]);
     // Scaled to [0, 1] over [-2, 2] and truncated: 2 -> 254, -1 -> 63, 1 -> 191, -2 -> 0.
     const row = (y: number) => image.pixels.slice(y * 58, y * 58 + 4);
     expect([row(0), row(1), row(2), row(3)]).toEqual([

@@ -8,7 +8,7 @@ export type { CorruptionKind } from './corruption';
 export { uniformBound } from './initializers';
 export { MAX_WEIGHT_VALUES, requireDenseLayersFit } from './dense';
 export { Model, isBiasVariable } from './model';
-export type { ModelClassName, ModelConfig, WeightValues, LossAndGradients, ExternalWeights } from './model';
+export type { ModelClassName, ModelConfig, WeightValue, WeightValues, LossAndGradients, ExternalWeights } from './model';
 export { Classifier, CLASSIFIER_OUTPUTS, resolveClassifierOutput } from './classifier';
 export type { InputLayout, ClassifierOutput } from './classifier';
 export { DenoisingAutoencoder, RECONSTRUCTION_LOSSES, resolveDenoisingAutoencoderOptions } from './denoising-autoencoder';

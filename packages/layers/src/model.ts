@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, SdaeError, type Random } from '@sdae/core';
+import { InvalidArgumentError, SdaeError, describeValue, type Random } from '@sdae/core';
 
 /** The model classes that can be saved and loaded. */
 export type ModelClassName = 'DenoisingAutoencoder' | 'StackedDenoisingAutoencoder' | 'ReluCnn' | 'LogisticRegression' | 'Mlp';
@@ -7,8 +7,14 @@ export type ModelClassName = 'DenoisingAutoencoder' | 'StackedDenoisingAutoencod
 /** A model's configuration as plain JSON, enough to rebuild it with fresh weights. */
 export type ModelConfig = { [key: string]: unknown };
 
-/** Weight values by name, as tensors or as flat float32 arrays in row-major order. */
-export type WeightValues = Record<string, tf.Tensor | Float32Array>;
+/** One weight's value: a tensor, a flat float32 array in row-major order, or an entry of `getWeights()`. */
+export type WeightValue = tf.Tensor | Float32Array | { shape: readonly number[]; values: Float32Array };
+
+/**
+ * Weight values by name: a plain object, or a Map such as `getWeights()` returns (so that
+ * `model.setWeights(other.getWeights())` copies every weight).
+ */
+export type WeightValues = Record<string, WeightValue> | ReadonlyMap<string, WeightValue>;
 
 /** A loss and its gradient with respect to each trainable variable, by variable name. */
 // A type alias, not an interface, so that it is a tf.TensorContainer that tf.tidy can return.
@@ -199,25 +205,40 @@ export abstract class Model<Config extends ModelConfig = ModelConfig> {
   }
 
   /**
-   * Overwrites some or all weights. Every value is checked against the variable's shape before
+   * Overwrites some or all weights, given by name as a plain object or a Map (another model's
+   * `getWeights()` copies them all). Every value is checked against the variable's shape before
    * any is written, so a wrong one leaves the model unchanged.
    *
-   * @throws {InvalidArgumentError} for an unknown name or a value of the wrong shape or size.
+   * @throws {InvalidArgumentError} for weights that are neither a plain object nor a Map, an
+   *   unknown name, or a value that is not a tensor, a Float32Array or `{ shape, values }`, or
+   *   has the wrong shape or size.
    */
   setWeights(weights: WeightValues): void {
     this.assertUsable('setWeights');
+    const method = `${this.className}.setWeights`;
+    const isMap = weights instanceof Map;
+    if (!isMap && (typeof weights !== 'object' || weights === null || Object.getPrototypeOf(weights) !== Object.prototype)) {
+      throw new InvalidArgumentError(
+        'weights',
+        weights,
+        `${method}: weights must be a plain object or a Map of values by weight name (e.g. another model's getWeights()); ` +
+          `received ${describeValue(weights)}.`,
+      );
+    }
+    const entries: [string, unknown][] = isMap ? [...(weights as ReadonlyMap<string, unknown>)] : Object.entries(weights);
     const updates: [tf.Variable, tf.Tensor | Float32Array][] = [];
-    for (const [name, value] of Object.entries(weights)) {
+    for (const [name, given] of entries) {
       const variable = this.getVariable(name);
+      const value = weightValue(method, name, given);
       const size = value instanceof tf.Tensor ? value.size : value.length;
-      const shapeMatches = value instanceof tf.Tensor ? tf.util.arraysEqual(value.shape, variable.shape) : size === variable.size;
+      const shape = value instanceof tf.Tensor ? value.shape : isShaped(given) ? given.shape : undefined;
+      const shapeMatches = size === variable.size && (shape === undefined || tf.util.arraysEqual([...shape], variable.shape));
       if (!shapeMatches) {
-        const received = value instanceof tf.Tensor ? `shape [${value.shape.join(', ')}]` : `${size} values`;
+        const received = shape === undefined ? `${size} values` : `shape [${shape.join(', ')}]`;
         throw new InvalidArgumentError(
           name,
-          value,
-          `${this.className}.setWeights: ${name} must have shape [${variable.shape.join(', ')}] ` +
-            `(${variable.size} values); received ${received}.`,
+          given,
+          `${method}: ${name} must have shape [${variable.shape.join(', ')}] ` + `(${variable.size} values); received ${received}.`,
         );
       }
       updates.push([variable, value]);
@@ -294,4 +315,19 @@ export abstract class Model<Config extends ModelConfig = ModelConfig> {
       throw new SdaeError(`${this.className}.${method}: the model has been disposed; build or load a new one.`);
     }
   }
+}
+
+function isShaped(value: unknown): value is { shape: readonly number[]; values: Float32Array } {
+  return typeof value === 'object' && value !== null && 'values' in value && 'shape' in value && Array.isArray(value.shape);
+}
+
+/** The tensor or array of one entry given to setWeights. */
+function weightValue(method: string, name: string, value: unknown): tf.Tensor | Float32Array {
+  if (value instanceof tf.Tensor || value instanceof Float32Array) return value;
+  if (isShaped(value) && value.values instanceof Float32Array) return value.values;
+  throw new InvalidArgumentError(
+    name,
+    value,
+    `${method}: ${name} must be a tensor, a Float32Array or { shape, values } (an entry of getWeights()); received ${describeValue(value)}.`,
+  );
 }
