@@ -4,7 +4,8 @@
 //
 // experiments: da, dlt, sda, sda-3x1000, lenet, notebook, logistic, mlp, transfer. Each prints its epoch logs
 // and ends with one JSON line of results, also written to <out>/<experiment>.json (transfer also draws
-// <out>/transfer.svg).
+// <out>/transfer.svg). sda-3x1000 also takes --pretrain-epochs, --finetune-learning-rate,
+// --lr-schedule, --dropout, --weight-decay, --batch-size, --split and --pretrained DIR (see it below).
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -162,19 +163,23 @@ const experiments = {
 
   // The tutorial's SdA shape, 784-1000-1000-1000-10 with corruption 0.1/0.2/0.3, on a faster
   // recipe than its batch-1 SGD: pretraining 10 epochs per layer (SGD lr 0.1, batch 20), then
-  // fine-tuning with momentum 0.9 at lr 0.1, batch 20, the tutorial's early stopping, at most 30
-  // epochs. The same run as `sdae sda --hidden 1000,1000,1000 --corruption-levels 0.1,0.2,0.3
-  // --pretrain-epochs 10 --finetune-epochs 30 --finetune-learning-rate 0.1` (seed 0).
+  // fine-tuning with momentum 0.9 at lr 0.1 on a cosine schedule, dropout 0.2 of the hidden units,
+  // batch 20, the tutorial's early stopping, at most 30 epochs. The recipe of `sdae sda --hidden
+  // 1000,1000,1000 --corruption-levels 0.1,0.2,0.3 --pretrain-epochs 10 --finetune-epochs 30
+  // --finetune-learning-rate 0.1 --lr-schedule cosine --dropout 0.2`. The fine-tuning flags
+  // (--finetune-learning-rate, --lr-schedule, --dropout, --weight-decay, --batch-size, --epochs)
+  // and --pretrain-epochs, --split and --seed vary it; --pretrained DIR keeps the pretrained stack
+  // in DIR the first time and starts every later run with that DIR from it.
   'sda-3x1000': () =>
     sdaRun(
-      { ...TUTORIAL_SDA.model, seed: Number(values.seed ?? 0), dropout: Number(values.dropout ?? 0) },
+      { ...TUTORIAL_SDA.model, seed: Number(values.seed ?? 0), dropout: Number(values.dropout ?? 0.2) },
       { epochs: Number(values['pretrain-epochs'] ?? 10), batchSize: 20, learningRate: 0.1 },
       {
         epochs: Number(values.epochs ?? 30),
         batchSize: Number(values['batch-size'] ?? 20),
         optimizer: { name: 'momentum', momentum: 0.9 },
         learningRate: Number(values['finetune-learning-rate'] ?? 0.1),
-        learningRateSchedule: parseLearningRateSchedule(values['lr-schedule'] ?? 'constant', '--lr-schedule'),
+        learningRateSchedule: parseLearningRateSchedule(values['lr-schedule'] ?? 'cosine', '--lr-schedule'),
         weightDecay: Number(values['weight-decay'] ?? 0),
       },
       values.pretrained,

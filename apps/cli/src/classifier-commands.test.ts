@@ -9,6 +9,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { EXIT } from './cli';
 import { runCaptured } from './test-cli';
 
+/** An --out directory for runs that must refuse before writing anything (per process, so concurrent test runs do not share it). */
+const NEVER_WRITTEN = join(tmpdir(), `sdae-never-${process.pid}`);
+
 // The classifier commands' recipes and flags: sda --preset dlt / --untied / --loss / --output,
 // mlp --iterations with curves on every split, cnn --filters / --pool / --gradients, and the
 // result line and confusion matrix every classifier command writes.
@@ -153,7 +156,7 @@ describe('bad flags of the classifier commands', () => {
     ['cnn', ['--epochs', '1', '--gradients', 'sum'], "--gradients applies to the notebook's random-minibatch training"],
     ['cnn', ['--filters', '0'], "option '--filters <n>' argument '0' is invalid. Expected a whole number >= 1."],
   ])('sdae %s %j is refused (exit 2), saying what is expected', async (command, flags, message) => {
-    const result = await runCaptured([command, ...flags, ...tiny, '--out', join(tmpdir(), 'sdae-never')]);
+    const result = await runCaptured([command, ...flags, ...tiny, '--out', NEVER_WRITTEN]);
     expect(result.code).toBe(EXIT.usage);
     expect(result.err).toContain(message);
   });

@@ -8,6 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { EXIT, run } from './cli';
 import { runCaptured } from './test-cli';
 
+/** An --out directory for runs that must refuse before writing anything (per process, so concurrent test runs do not share it). */
+const NEVER_WRITTEN = join(tmpdir(), `sdae-never-${process.pid}`);
+
 /** The fields of an epoch event these tests read. */
 interface EpochLogLike {
   epoch: number;
@@ -26,7 +29,7 @@ describe('--backend in Node', () => {
   it.each(['webgl', 'webgpu'])(
     'refuses %s as a usage error saying it runs only in the browser and listing the Node backends',
     async (name) => {
-      const { code, err } = await runCaptured(['da', '--backend', name, '--out', join(tmpdir(), 'sdae-never')]);
+      const { code, err } = await runCaptured(['da', '--backend', name, '--out', NEVER_WRITTEN]);
       expect(code).toBe(EXIT.usage);
       expect(err).toContain(
         `argument '${name}' is invalid. ${name} runs only in the browser (the sdae web app); in Node, choose one of auto, tensorflow-gpu, tensorflow, wasm, cpu.`,
@@ -81,7 +84,7 @@ describe('--json', () => {
   });
 
   it('turns a bad flag into one error event on stdout and exits with 2', async () => {
-    const { code, out, err } = await runCaptured(['da', '--json', '--epochs', 'zero', '--out', join(tmpdir(), 'sdae-never')]);
+    const { code, out, err } = await runCaptured(['da', '--json', '--epochs', 'zero', '--out', NEVER_WRITTEN]);
     expect(code).toBe(EXIT.usage);
     expect(out.trimEnd().split('\n')).toHaveLength(1);
     expect(JSON.parse(out)).toEqual({
@@ -326,7 +329,7 @@ describe('sdae sda', () => {
       '--backend',
       'cpu',
       '--out',
-      join(tmpdir(), 'sdae-never'),
+      NEVER_WRITTEN,
     ]);
     expect(result.code).toBe(EXIT.usage);
     expect(result.err).toContain('--corruption-levels needs one level per hidden layer: 2 for --hidden 10,10; received 1 (0.1).');
@@ -505,7 +508,7 @@ describe('sdae compare-noise and transfer (sweep: sweep.test.ts)', () => {
     [['da', '--grid', '3x0'], /argument '3x0' is invalid\. Expected ROWSxCOLUMNS/],
     [['sda', '--enlarge', '0'], /option '--enlarge <factor>' argument '0' is invalid\. Expected a whole number >= 1/],
   ])('refuses %j as a usage error (exit 2)', async (argv, message) => {
-    const result = await runCaptured([...argv, '--out', join(tmpdir(), 'sdae-never')]);
+    const result = await runCaptured([...argv, '--out', NEVER_WRITTEN]);
     expect(result.code).toBe(EXIT.usage);
     expect(result.err).toMatch(message);
   });
@@ -696,7 +699,7 @@ describe('checkpoints, --resume and Ctrl-C', () => {
   });
 
   it('names a missing checkpoint file', async () => {
-    const result = await runCaptured(['da', ...flags, '--resume', '/nonexistent/run.ckpt', '--out', join(tmpdir(), 'sdae-never')]);
+    const result = await runCaptured(['da', ...flags, '--resume', '/nonexistent/run.ckpt', '--out', NEVER_WRITTEN]);
     expect(result.code).toBe(EXIT.failed);
     expect(result.err).toContain('readCheckpointFile: cannot read /nonexistent/run.ckpt');
   });
@@ -835,7 +838,7 @@ describe('--engine and --threads', () => {
   it.each(['da', 'compare-noise', 'sda', 'transfer', 'cnn', 'mlp', 'sweep'])(
     '%s --engine bogus exits 2 naming the flag and the valid engines',
     async (command) => {
-      const result = await runCaptured([command, '--engine', 'bogus', '--out', join(tmpdir(), 'sdae-never')]);
+      const result = await runCaptured([command, '--engine', 'bogus', '--out', NEVER_WRITTEN]);
       expect(result.code).toBe(EXIT.usage);
       expect(result.err).toContain(
         `option '--engine <name>' argument 'bogus' is invalid. sdae: --engine must be one of 'auto', 'native', 'tfjs'; received "bogus".`,
@@ -844,7 +847,7 @@ describe('--engine and --threads', () => {
   );
 
   it('refuses --threads 0 as a usage error', async () => {
-    const result = await runCaptured(['mlp', '--threads', '0', '--out', join(tmpdir(), 'sdae-never')]);
+    const result = await runCaptured(['mlp', '--threads', '0', '--out', NEVER_WRITTEN]);
     expect(result.code).toBe(EXIT.usage);
     expect(result.err).toMatch(/option '--threads <n>' argument '0' is invalid. Expected a whole number >= 1/);
   });
@@ -852,7 +855,7 @@ describe('--engine and --threads', () => {
 
 describe('sdae --threads with --engine tfjs', () => {
   it('refuses the contradiction as a usage error instead of ignoring --threads', async () => {
-    const result = await runCaptured(['mlp', '--engine', 'tfjs', '--threads', '2', '--out', join(tmpdir(), 'sdae-never')]);
+    const result = await runCaptured(['mlp', '--engine', 'tfjs', '--threads', '2', '--out', NEVER_WRITTEN]);
     expect(result.code).toBe(EXIT.usage);
     expect(result.err).toContain("sdae: --threads sizes the native engine's pool, but --engine tfjs trains on tfjs");
   });
