@@ -43,7 +43,7 @@ describeBackends(TEST_BACKENDS, 'setWeights', () => {
       [tensor, /weights must be a plain object or a Map/],
       [{ 'layer1.b': [1, 2, 3] }, /layer1\.b must be a tensor, a Float32Array or \{ shape, values \} \(an entry of getWeights\(\)\)/],
       [
-        new Map([
+        new Map<string, unknown>([
           ['layer1.W', tensor],
           ['layer1.b', 'zeros'],
         ]),
