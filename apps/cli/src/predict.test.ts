@@ -134,6 +134,32 @@ describe('sdae predict IMAGE...', () => {
     );
   });
 
+  it("prints a sigmoid-output model's scores as scores, not as probabilities in %", async () => {
+    const out = join(root, 'sigmoid');
+    const trained = await runCaptured([
+      ...['sda', '--hidden', '10', '--corruption-levels', '0.1', '--pretrain-epochs', '1', '--finetune-epochs', '1'],
+      ...['--output', 'sigmoid-squared-error', '--split', 'mini', '--limit', '60', '--backend', 'cpu', '--out', out],
+    ]);
+    expect(trained.code, trained.err).toBe(EXIT.ok);
+    const sigmoid = (await loadModel(join(out, 'model'))) as Classifier;
+    const file = join(root, 'digit-0.png');
+    const [row] = probabilities(sigmoid, [digitInput(decodePng(readFileSync(file))).input]);
+    sigmoid.dispose();
+    const top = row!
+      .map((value, digit) => [digit, value] as const)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 3);
+    const text = await runCaptured(['predict', '--model', join(out, 'model'), file]);
+    expect(text.code, text.err).toBe(EXIT.ok);
+    expect(text.out).toBe(
+      `${file} (PNG 280 x 280, light background, inverted): sigmoid outputs ${top.map(([digit, value]) => `${digit} ${value.toFixed(4)}`).join(', ')}\n`,
+    );
+    const json = await runCaptured(['predict', '--model', join(out, 'model'), '--json', file]);
+    const line = JSON.parse(json.out) as { top: unknown; outputs: number[]; probabilities?: unknown };
+    expect(line.top).toEqual(top.map(([digit, value]) => ({ class: digit, output: value })));
+    expect([line.outputs.length, line.probabilities]).toEqual([10, undefined]);
+  });
+
   it("writes each picture's 28 x 28 input, 4 times larger, with --out", async () => {
     const out = join(root, 'inputs');
     const file = join(root, 'digit-1.jpg');

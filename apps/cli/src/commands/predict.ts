@@ -130,12 +130,16 @@ async function predictImages(model: Classifier, images: string[], flags: Predict
   });
   const rows = (await probabilities.array()) as number[][];
   probabilities.dispose();
+  // Softmax outputs are probabilities; sigmoid outputs (trained with squared error) are ten
+  // separate scores in (0, 1) that need not sum to 1, so they are printed as scores, not as %.
+  const softmax = model.output === 'softmax';
   for (const [index, { image, picture, input, inverted }] of pictures.entries()) {
     const row = rows[index]!;
-    const top = row
-      .map((probability, digit) => ({ class: digit, probability }))
-      .sort((a, b) => b.probability - a.probability)
+    const ranked = row
+      .map((value, digit) => ({ class: digit, value }))
+      .sort((a, b) => b.value - a.value)
       .slice(0, TOP);
+    const top = ranked.map(({ class: digit, value }) => (softmax ? { class: digit, probability: value } : { class: digit, output: value }));
     let written: string | undefined;
     if (flags.out !== undefined) {
       written = join(flags.out, `${basename(image)}.input.png`);
@@ -152,14 +156,16 @@ async function predictImages(model: Classifier, images: string[], flags: Predict
           height: picture.height,
           inverted,
           top,
-          probabilities: row,
+          ...(softmax ? { probabilities: row } : { outputs: row }),
           ...(written === undefined ? {} : { input: written }),
         }),
       );
       continue;
     }
     const source = `${picture.format} ${picture.width} x ${picture.height}, ${inverted ? 'light background, inverted' : 'dark background'}`;
-    const classes = top.map(({ class: digit, probability }) => `${digit} ${(100 * probability).toFixed(2)} %`).join(', ');
+    const classes = softmax
+      ? ranked.map(({ class: digit, value }) => `${digit} ${(100 * value).toFixed(2)} %`).join(', ')
+      : `sigmoid outputs ${ranked.map(({ class: digit, value }) => `${digit} ${value.toFixed(4)}`).join(', ')}`;
     output.out(`${image} (${source}): ${classes}${written === undefined ? '' : `  (input: ${written})`}\n`);
   }
 }
