@@ -633,7 +633,20 @@ describe('checkpoints, --resume and Ctrl-C', () => {
       const first = await runCaptured(['da', ...flags, '--epochs', '1', '--out', join(out, 'first')]);
       expect(first.code).toBe(EXIT.ok);
       const checkpoint = join(out, 'first', 'checkpoint.sdae');
-      const other = ['--split', 'theano', '--limit', '200', '--hidden', '10', '--batch-size', '20', '--backend', 'cpu'];
+      const other = [
+        '--split',
+        'theano',
+        '--limit',
+        '200',
+        '--hidden',
+        '10',
+        '--batch-size',
+        '20',
+        '--backend',
+        'cpu',
+        '--lr-schedule',
+        'step:1:0.5',
+      ];
       const resumed = await runCaptured(['da', ...other, '--epochs', '2', '--out', join(out, 'second'), '--resume', checkpoint]);
       expect(resumed.code).toBe(EXIT.usage);
       expect(resumed.err).toContain(`sdae: --resume ${checkpoint}: the checkpoint was written with other flags: `);
@@ -641,6 +654,7 @@ describe('checkpoints, --resume and Ctrl-C', () => {
         '--split "mini" in the checkpoint, "theano" now',
         '--limit 100 in the checkpoint, 200 now',
         '--batch-size 10 in the checkpoint, 20 now',
+        '--lr-schedule constant in the checkpoint, step:1:0.5 now',
       ]) {
         expect(resumed.err).toContain(difference);
       }

@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from '@sdae/core';
 import { ModelFormatError, decodeBundle, encodeBundle, modelToBundle, type BundleTensor, type Model } from '@sdae/layers';
 import type { EarlyStoppingState } from './early-stopping';
+import { formatLearningRateSchedule, resolveLearningRateSchedule } from './learning-rate-schedule';
 import type { EpochLog } from './events';
 import type { Optimizer, OptimizerState } from './optimizers';
 
@@ -221,9 +222,24 @@ export function toCheckpoint(resume: Uint8Array | Checkpoint): Checkpoint {
   return resume instanceof Uint8Array ? decodeCheckpoint(resume) : resume;
 }
 
+/** A setting's value as a difference prints it: JSON, a learning-rate schedule in its command-line form (`step:3:0.1`, `cosine over 5 epochs`). */
+function formatSetting(value: unknown): string {
+  if (typeof value === 'object' && value !== null && 'kind' in value) {
+    const { epochs, ...schedule } = value as { kind?: unknown; epochs?: unknown };
+    try {
+      if (schedule.kind === 'cosine')
+        return `${formatLearningRateSchedule(resolveLearningRateSchedule('resume', schedule))} over ${String(epochs)} epochs`;
+      return formatLearningRateSchedule(resolveLearningRateSchedule('resume', value));
+    } catch {
+      // Not a schedule this version reads: shown as it is.
+    }
+  }
+  return JSON.stringify(value ?? null);
+}
+
 /**
  * Each setting that differs between a checkpoint's run and this one, as "name: X in the
- * checkpoint, Y now". `epochs` and `iterations` may grow (a longer run continues training).
+ * checkpoint, Y now" (a learning-rate schedule in its command-line form). `epochs` and `iterations` may grow (a longer run continues training).
  *
  * @param describe how a setting's name is printed (the CLI prints flags).
  */
@@ -234,9 +250,8 @@ export function settingsDifferences(
 ): string[] {
   const differences: string[] = [];
   for (const name of new Set([...Object.keys(saved), ...Object.keys(current)])) {
-    const before = JSON.stringify(saved[name] ?? null);
-    const now = JSON.stringify(current[name] ?? null);
-    if (before === now) continue;
+    if (JSON.stringify(saved[name] ?? null) === JSON.stringify(current[name] ?? null)) continue;
+    const [before, now] = [saved[name], current[name]].map(formatSetting);
     if (
       GROWABLE_SETTINGS.has(name) &&
       typeof saved[name] === 'number' &&
