@@ -481,7 +481,8 @@ export function optimizerFlags<D extends OptimizerName | undefined>(settings: Op
         .argParser(nonNegativeNumber)
         .default(0),
     ),
-    lrSchedule: flag<LearningRateSchedule | (D extends undefined ? undefined : never)>(() => {
+    // Undefined only with scheduleDefault: optimizerOptions then takes the command's own schedule.
+    lrSchedule: flag<LearningRateSchedule | undefined>(() => {
       const option = new Option(
         '--lr-schedule <schedule>',
         `learning rate per ${settings.scheduleUnit ?? 'epoch'}${of}: constant, step:EPOCHS:FACTOR (times FACTOR every EPOCHS epochs), exponential:GAMMA (times GAMMA each epoch) or cosine (to 0 over the run)${settings.scheduleDefault === undefined ? '' : ` (${settings.scheduleDefault})`}`,
