@@ -77,7 +77,7 @@ export function exitCodeFor(error: unknown, output: Output): ExitCode {
     const helpShown = error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help';
     return helpShown ? EXIT.ok : EXIT.usage;
   }
-  if (error instanceof RunInterrupted) return EXIT.interrupted;
+  if (RunInterrupted.isInstance(error)) return EXIT.interrupted;
   const debug = process.env['SDAE_DEBUG'] === '1';
   const known = SdaeError.isInstance(error) ? inCliTerms(error) : isSystemError(error) ? fileSystemFailure(error) : undefined;
   if (known !== undefined) {

@@ -2,15 +2,11 @@ import { access, constants, mkdir, open, rmdir, stat, unlink } from 'node:fs/pro
 import { dirname, join, resolve } from 'node:path';
 import { SdaeError } from '@sdae/core';
 
-const FILE_ACCESS_MARKER = 'sdae.error.FileAccessError';
-const FILE_ACCESS_SYMBOL = Symbol.for(FILE_ACCESS_MARKER);
-
 /**
  * A file or directory the command must read or write cannot be used. The message is one line:
  * `<what> <path>: <reason>. <how to fix>`; `code` is the system's error code (`ENOTDIR`, `EACCES`).
  */
 export class FileAccessError extends SdaeError {
-  protected readonly [FILE_ACCESS_SYMBOL] = true;
   readonly path: string;
   readonly code: string;
 
@@ -18,11 +14,6 @@ export class FileAccessError extends SdaeError {
     super(`${fields.what} ${fields.path}: ${fields.reason}. ${fields.fix}`);
     this.path = fields.path;
     this.code = fields.code;
-  }
-
-  /** True when `value` is a {@link FileAccessError}, from this copy of the CLI or any other. */
-  static override isInstance(value: unknown): value is FileAccessError {
-    return SdaeError.hasMarker(value, FILE_ACCESS_MARKER);
   }
 }
 

@@ -1,14 +1,10 @@
 import { SdaeError } from '@sdae/core';
 
-const BACKEND_UNAVAILABLE_MARKER = 'sdae.error.BackendUnavailableError';
-const BACKEND_UNAVAILABLE_SYMBOL = Symbol.for(BACKEND_UNAVAILABLE_MARKER);
-
 /**
  * A backend that was asked for by name cannot start here. `backend` is the name asked for,
  * `reason` why it cannot start (not installed, no GPU, not this platform...).
  */
 export class BackendUnavailableError extends SdaeError {
-  protected readonly [BACKEND_UNAVAILABLE_SYMBOL] = true;
   readonly backend: string;
   readonly reason: string;
 
@@ -17,25 +13,25 @@ export class BackendUnavailableError extends SdaeError {
     this.backend = backend;
     this.reason = reason;
   }
-
-  /** True when `value` is a {@link BackendUnavailableError}, from this copy of `@sdae/backend` or any other. */
-  static override isInstance(value: unknown): value is BackendUnavailableError {
-    return SdaeError.hasMarker(value, BACKEND_UNAVAILABLE_MARKER);
-  }
 }
 
 /**
- * A training step runs a tfjs kernel that the native engine has no ONNX form for. The step is
- * not compiled; training runs on the tfjs backend instead, with this reason in its report.
+ * A training step runs a tfjs kernel, or a kernel with an attribute or dtype, that the native
+ * engine has no ONNX form for. The step is not compiled; training runs on the tfjs backend
+ * instead, with this reason in its report. `kernelName` names the kernel, `detail` (when the
+ * kernel itself is supported) the attribute or dtype that is not.
  */
 export class UnsupportedKernelError extends SdaeError {
   readonly kernelName: string;
+  readonly detail: string | undefined;
 
-  constructor(kernelName: string) {
+  constructor(kernelName: string, detail?: string) {
     super(
-      `compileStep: the step runs the tfjs kernel ${kernelName}, which the native engine cannot express yet, so it cannot be ` +
-        `compiled; run it on tfjs (engine 'tfjs'), or add an ONNX mapping for ${kernelName} to @sdae/backend's native/onnx-kernels.ts.`,
+      `compileStep: the step runs the tfjs kernel ${kernelName}${detail === undefined ? '' : ` with ${detail}`}, which the native ` +
+        `engine cannot express yet, so it cannot be compiled; run it on tfjs (engine 'tfjs'), or add an ONNX mapping for ` +
+        `${kernelName} to @sdae/backend's native/onnx-kernels.ts.`,
     );
     this.kernelName = kernelName;
+    this.detail = detail;
   }
 }

@@ -14,15 +14,11 @@ export interface DatasetFormatErrorDetails {
   found: string;
 }
 
-const DATASET_FORMAT_MARKER = 'sdae.error.DatasetFormatError';
-const DATASET_FORMAT_SYMBOL = Symbol.for(DATASET_FORMAT_MARKER);
-
 /**
  * A data file is truncated, corrupt or inconsistent with its companion file. The message says
  * which file, which field or offset, what was expected, what was found and how to fix it.
  */
 export class DatasetFormatError extends SdaeError {
-  protected readonly [DATASET_FORMAT_SYMBOL] = true;
   readonly file: string;
   readonly field: string;
   readonly offset: number | undefined;
@@ -36,10 +32,5 @@ export class DatasetFormatError extends SdaeError {
     this.offset = details.offset;
     this.expected = details.expected;
     this.found = details.found;
-  }
-
-  /** True when `value` is a {@link DatasetFormatError}, from this copy of `@sdae/datasets` or any other. */
-  static override isInstance(value: unknown): value is DatasetFormatError {
-    return SdaeError.hasMarker(value, DATASET_FORMAT_MARKER);
   }
 }

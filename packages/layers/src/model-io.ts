@@ -93,7 +93,7 @@ export function modelFromBundle(bundle: TensorBundle, file = '<bytes>'): AnyMode
   try {
     model = buildWithinWeightBudget(present, () => modelFromConfig(meta.className as string, meta.config as ModelConfig));
   } catch (error) {
-    if (error instanceof WeightBudgetExceeded) {
+    if (WeightBudgetExceeded.isInstance(error)) {
       throw formatError(
         file,
         'config',

@@ -1,15 +1,11 @@
 import { SdaeError } from '@sdae/core';
 
-const DIVERGENCE_MARKER = 'sdae.error.DivergenceError';
-const DIVERGENCE_SYMBOL = Symbol.for(DIVERGENCE_MARKER);
-
 /**
  * Training produced a NaN or infinite cost, or one more than a million times the run's first
  * (`firstCost`). The model is left with the weights it had at the start of the epoch; `epoch` and
  * `batch` say where it happened.
  */
 export class DivergenceError extends SdaeError {
-  protected readonly [DIVERGENCE_SYMBOL] = true;
   readonly epoch: number;
   readonly batch: number;
   readonly cost: number;
@@ -27,10 +23,5 @@ export class DivergenceError extends SdaeError {
     this.batch = batch;
     this.cost = cost;
     this.firstCost = firstCost;
-  }
-
-  /** True when `value` is a {@link DivergenceError}, from this copy of `@sdae/train` or any other. */
-  static override isInstance(value: unknown): value is DivergenceError {
-    return SdaeError.hasMarker(value, DIVERGENCE_MARKER);
   }
 }

@@ -300,7 +300,7 @@ class NativeRunner implements StepRunner {
       if (!this.compiledShapes.has(key)) await this.step.compileFor(shapes);
       this.compiledShapes.add(key);
     } catch (error) {
-      if (!(error instanceof UnsupportedKernelError)) throw error;
+      if (!UnsupportedKernelError.isInstance(error)) throw error;
       completed.push(...(await this.flush()));
       await this.release();
       this.fallback = new TfjsRunner(

@@ -1,4 +1,5 @@
 import type { DataId, DataType, TensorInfo } from '@tensorflow/tfjs-core';
+import { UnsupportedKernelError } from '../errors';
 import { toOnnxType, type OnnxAttribute, type OnnxNode, type OnnxTensor, type OnnxType } from './onnx-proto';
 
 /** The value of a tensor that enters the graph from outside the traced function. */
@@ -73,10 +74,11 @@ export class GraphRecorder {
     return reshaped;
   }
 
-  /** The tfjs dtype of a named value. */
-  dtypeOf(name: string): DataType {
+  /** The tfjs dtype of a named value, read by a mapping of `kernelName`. */
+  dtypeOf(name: string, kernelName: string): DataType {
     const dtype = this.dtypes.get(name);
-    if (dtype === undefined) throw new TypeError(`compileStep: internal error, no dtype recorded for ${name}.`);
+    // Every value is defined with its dtype; an undefined one is a value no mapping defined.
+    if (dtype === undefined) throw new UnsupportedKernelError(kernelName, `the value ${name}, whose dtype no mapping recorded`);
     return dtype;
   }
 
@@ -144,7 +146,7 @@ export class GraphRecorder {
   }
 
   private external(info: TensorInfo | ExternalValue, kernelName: string): string {
-    const type = toOnnxType(info.dtype, `an input of ${kernelName}`);
+    const type = toOnnxType(info.dtype, kernelName, 'an input');
     const input = this.resolveExternal(info);
     if (input !== undefined) {
       this.define(info, input);

@@ -343,6 +343,16 @@ describe('KERNEL_MAPPINGS', () => {
     await expect(run).rejects.toThrow(/Cumsum/);
     await step.dispose();
   });
+
+  it('names a state of a dtype it does not carry (UnsupportedKernelError, so the loops fall back to tfjs)', async () => {
+    const counter = tf.variable(tf.scalar(0, 'int32'), false, undefined, 'int32');
+    const step = engine.prepare({ name: 'count', state: new Map([['counter', counter]]), step: ({ x }) => ({ y: tf.neg(x!) }) });
+    const run = step.run({ x: { shape: [3], values: Float32Array.of(1, 2, 3) } });
+    await expect(run).rejects.toSatisfy((error) => UnsupportedKernelError.isInstance(error));
+    await expect(run).rejects.toThrow(/the state counter of dtype int32/);
+    await step.dispose();
+    counter.dispose();
+  });
 });
 
 describe('reducedTranspose', () => {

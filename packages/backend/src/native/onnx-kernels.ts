@@ -1,5 +1,6 @@
 import { backend_util, type DataType, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { GraphRecorder } from './graph-recorder';
+import { UnsupportedKernelError } from '../errors';
 import { ONNX_TYPES, toOnnxType } from './onnx-proto';
 
 /** What a kernel mapping sees: the recorded names of its inputs, its attributes, and tfjs's own outputs. */
@@ -19,7 +20,7 @@ export type KernelMapping = (context: KernelContext) => string[];
 
 /** ONNX Cast to a tfjs dtype. */
 function cast(recorder: GraphRecorder, name: string, dtype: DataType): string {
-  return recorder.emit('Cast', [name], { to: { int: ONNX_TYPES[toOnnxType(dtype, 'a Cast target')] } });
+  return recorder.emit('Cast', [name], { to: { int: ONNX_TYPES[toOnnxType(dtype, 'Cast', 'a target')] } });
 }
 
 /** Casts `name` to the output dtype when the ONNX op produced another type. */
@@ -62,7 +63,7 @@ const reduction =
     const keepdims = { int: context.attrs.keepDims === true ? 1 : 0 };
     const input = first(context);
     if (axes.length === 0) return [recorder.emit('Identity', [input])];
-    const inputType = recorder.dtypeOf(input);
+    const inputType = recorder.dtypeOf(input, context.kernelName);
     const shape = Object.values(context.inputInfos)[0]!.shape;
     if (opType === 'ReduceSum' && inputType === 'float32' && axes.length < shape.length && axes.every((axis, index) => axis === index)) {
       return [sumOfLeadingAxes(context, input, shape, axes.length)];
@@ -200,7 +201,7 @@ export function reducedTranspose(shape: readonly number[], perm: readonly number
 function requireNhwc(context: KernelContext): void {
   const format = context.attrs.dataFormat as string | undefined;
   if (format !== undefined && format !== 'NHWC' && format !== 'channelsLast') {
-    throw new TypeError(`compileStep: ${context.kernelName} with dataFormat ${format} is not supported by the native engine (NHWC only).`);
+    throw new UnsupportedKernelError(context.kernelName, `dataFormat ${format} (the native engine handles NHWC only)`);
   }
 }
 
@@ -302,7 +303,10 @@ const conv2DBackpropFilter: KernelMapping = (context) => {
   const filterShape = context.attrs.filterShape as number[];
   const info = convInfo(context, context.inputInfos.x!.shape, filterShape);
   if (info.dilationHeight !== 1 || info.dilationWidth !== 1) {
-    throw new TypeError('compileStep: Conv2DBackpropFilter with dilations is not supported by the native engine.');
+    throw new UnsupportedKernelError(
+      'Conv2DBackpropFilter',
+      `dilations ${info.dilationHeight}x${info.dilationWidth} (the native engine handles 1x1 only)`,
+    );
   }
   const [batch, , , channels] = context.inputInfos.x!.shape as [number, number, number, number];
   const { outHeight, outWidth, outChannels, strideHeight, strideWidth, filterHeight, filterWidth } = info;
@@ -503,7 +507,7 @@ export const KERNEL_MAPPINGS: Readonly<Record<string, KernelMapping>> = {
   ),
   Cast: (context) => {
     const dtype = context.attrs.dtype as DataType;
-    if (context.recorder.dtypeOf(first(context)) === dtype) return [first(context)];
+    if (context.recorder.dtypeOf(first(context), 'Cast') === dtype) return [first(context)];
     return elementwiseWith((recorder, x) => cast(recorder, x, dtype))(context);
   },
   // The same value under the same name: its NCHW form, if any, stays known.

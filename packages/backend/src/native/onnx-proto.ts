@@ -2,6 +2,8 @@
 // nodes with int, float, ints and tensor attributes, float32/int32/int64/bool initializers, and
 // inputs and outputs with static shapes. Field numbers follow onnx/onnx.proto (IR version 8).
 
+import { UnsupportedKernelError } from '../errors';
+
 /** The ONNX element types the compiler uses (TensorProto.DataType). */
 export const ONNX_TYPES = { float32: 1, int32: 6, int64: 7, bool: 9 } as const;
 
@@ -9,13 +11,13 @@ export const ONNX_TYPES = { float32: 1, int32: 6, int64: 7, bool: 9 } as const;
 export type OnnxType = keyof typeof ONNX_TYPES;
 
 /**
- * The ONNX element type of a tfjs dtype; `what` names the tensor in the error.
+ * The ONNX element type of a tfjs dtype; `kernelName` and `what` name the kernel and the tensor in the error.
  *
- * @throws {TypeError} for a dtype the native engine does not handle (string, complex64).
+ * @throws {UnsupportedKernelError} for a dtype the native engine does not handle (string, complex64).
  */
-export function toOnnxType(dtype: string, what: string): OnnxType {
+export function toOnnxType(dtype: string, kernelName: string, what: string): OnnxType {
   if (dtype === 'float32' || dtype === 'int32' || dtype === 'bool') return dtype;
-  throw new TypeError(`compileStep: ${what} is a ${dtype} tensor; the native engine handles float32, int32 and bool only.`);
+  throw new UnsupportedKernelError(kernelName, `${what} of dtype ${dtype} (the native engine handles float32, int32 and bool only)`);
 }
 
 /** A node attribute: a number (int unless `float` is used), a list of ints, or a tensor. */

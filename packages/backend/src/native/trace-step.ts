@@ -105,7 +105,10 @@ export async function traceStep(definition: StepDefinition, inputShapes: Record<
   const saved = new Map<string, { dataId: DataId; values: Float32Array }>();
   for (const [name, variable] of definition.state) {
     if (variable.dtype !== 'float32')
-      throw new TypeError(`compileStep: state ${name} is ${variable.dtype}; the native engine carries float32 state only.`);
+      throw new UnsupportedKernelError(
+        'Variable',
+        `the state ${name} of dtype ${variable.dtype} (the native engine carries float32 state only)`,
+      );
     stateByData.set(variable.dataId, name);
     saved.set(name, { dataId: variable.dataId, values: (await variable.data()) as Float32Array });
   }
@@ -144,7 +147,7 @@ export async function traceStep(definition: StepDefinition, inputShapes: Record<
       const output = (tensor: tf.Tensor, graphName: string): StepValue => {
         const source = active.nameOf(tensor, 'output');
         active.nodes.push({ opType: 'Identity', inputs: [source], outputs: [graphName] });
-        return { graphName, shape: [...tensor.shape], dtype: toOnnxType(tensor.dtype, graphName) };
+        return { graphName, shape: [...tensor.shape], dtype: toOnnxType(tensor.dtype, 'Identity', `the step output ${graphName}`) };
       };
       for (const [name, tensor] of Object.entries(results)) outputs.set(name, output(tensor, `output:${name}`));
       for (const [name, variable] of definition.state) {

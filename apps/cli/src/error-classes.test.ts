@@ -1,0 +1,94 @@
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+import * as backend from '@sdae/backend';
+import * as core from '@sdae/core';
+import * as datasets from '@sdae/datasets';
+import * as layers from '@sdae/layers';
+import * as train from '@sdae/train';
+import { RunInterrupted } from './output';
+import { FileAccessError } from './writable';
+
+type ErrorClass = (new (...args: never[]) => core.SdaeError) & { isInstance(value: unknown): boolean; name: string };
+
+/** One instance of each error class, by name: a new exported class without a maker fails the test below. */
+const MAKERS: Record<string, (errorClass: ErrorClass) => core.SdaeError> = {
+  SdaeError: (C) => new (C as unknown as typeof core.SdaeError)('f: failed.'),
+  InvalidArgumentError: (C) => new (C as unknown as typeof core.InvalidArgumentError)('size', 0, 'f: size must be >= 1.'),
+  BackendUnavailableError: (C) => new (C as unknown as typeof backend.BackendUnavailableError)('webgpu', 'no adapter', 'f: no adapter.'),
+  UnsupportedKernelError: (C) => new (C as unknown as typeof backend.UnsupportedKernelError)('Conv2D', 'dataFormat NCHW'),
+  DatasetFormatError: (C) =>
+    new (C as unknown as typeof datasets.DatasetFormatError)({ file: 'f', field: 'magic', expected: '2051', found: '0' }, 'f: bad magic.'),
+  ModelFormatError: (C) =>
+    new (C as unknown as typeof layers.ModelFormatError)({ file: 'f', field: 'config', expected: 'json', found: 'text' }, 'f: bad.'),
+  DivergenceError: (C) => new (C as unknown as typeof train.DivergenceError)('f', 0, 1, Number.NaN, 0.1),
+  RunInterrupted: (C) => new (C as unknown as typeof RunInterrupted)(undefined),
+  FileAccessError: (C) =>
+    new (C as unknown as typeof FileAccessError)({ what: 'output', path: '/x', reason: 'denied', fix: 'fix it', code: 'EACCES' }),
+};
+
+/** Every class a module exports that derives from `base` (and `base` itself). */
+function errorClassesOf(modules: readonly object[], base: ErrorClass): ErrorClass[] {
+  const found = new Set<ErrorClass>();
+  for (const module of modules) {
+    for (const value of Object.values(module)) {
+      if (typeof value === 'function' && (value === base || Object.prototype.isPrototypeOf.call(base.prototype, value.prototype))) {
+        found.add(value as ErrorClass);
+      }
+    }
+  }
+  return [...found];
+}
+
+// The CommonJS builds are a second, separately loaded copy of every package (with its own
+// @sdae/core), as two installed versions or a dual ESM/CJS load would give.
+const require = createRequire(import.meta.url);
+const secondCopy = ['@sdae/core', '@sdae/backend', '@sdae/datasets', '@sdae/layers', '@sdae/train'].map(
+  (name) => require(name) as Record<string, unknown>,
+);
+const first = [...errorClassesOf([core, backend, datasets, layers, train], core.SdaeError as ErrorClass), RunInterrupted, FileAccessError];
+const second = errorClassesOf(secondCopy, secondCopy[0]!['SdaeError'] as ErrorClass);
+
+describe('every error class', () => {
+  it('is found in both copies and has a maker here', () => {
+    expect(first.length).toBeGreaterThanOrEqual(9);
+    expect(second.map((C) => C.name).sort()).toEqual(
+      first
+        .map((C) => C.name)
+        .filter((name) => name !== 'RunInterrupted' && name !== 'FileAccessError')
+        .sort(),
+    );
+    expect(second.every((C) => !first.includes(C))).toBe(true);
+    for (const C of first) expect(Object.keys(MAKERS), C.name).toContain(C.name);
+  });
+
+  it("accepts its own instances from either copy, and refuses every other class's", () => {
+    for (const C of [...first, ...second]) expect(MAKERS[C.name], C.name).toBeTypeOf('function');
+    const instances = [...first, ...second].map((C) => ({ C, error: MAKERS[C.name]!(C) }));
+    for (const checker of [...first, ...second]) {
+      for (const { C, error } of instances) {
+        const expected = C.name === checker.name || checker.name === 'SdaeError';
+        expect(checker.isInstance(error), `${checker.name}.isInstance(new ${C.name})`).toBe(expected);
+      }
+      for (const value of [new Error('x'), new TypeError('x'), null, undefined, 'SdaeError', {}])
+        expect(checker.isInstance(value)).toBe(false);
+    }
+  });
+
+  it('accepts instances of its subclasses, made anywhere', () => {
+    class Narrower extends (layers.ModelFormatError as typeof layers.ModelFormatError) {}
+    const error = new Narrower({ file: 'f', field: 'x', expected: 'y', found: 'z' }, 'f: bad.');
+    const otherModelFormatError = second.find((C) => C.name === 'ModelFormatError')!;
+    expect(layers.ModelFormatError.isInstance(error)).toBe(true);
+    expect(otherModelFormatError.isInstance(error)).toBe(true);
+    expect(core.SdaeError.isInstance(error)).toBe(true);
+    expect(Narrower.isInstance(error)).toBe(true);
+    expect(Narrower.isInstance(new layers.ModelFormatError({ file: 'f', field: 'x', expected: 'y', found: 'z' }, 'f: bad.'))).toBe(false);
+    expect(error.name).toBe('Narrower');
+  });
+
+  it('keeps markers out of enumeration, so errors print and serialise as before', () => {
+    const error = new core.InvalidArgumentError('size', 0, 'f: size must be >= 1.');
+    expect(Object.getOwnPropertySymbols(error).length).toBe(2);
+    expect(JSON.parse(JSON.stringify(error))).toEqual({ name: 'InvalidArgumentError', argument: 'size', value: 0 });
+  });
+});
