@@ -1,6 +1,6 @@
 import type { KnownKeys } from '@sdae/core';
 import { InvalidArgumentError, requireBoolean } from '@sdae/core';
-import { batchCount, epochBatches, type ImageSet } from '@sdae/datasets';
+import { batchCount, type ImageSet } from '@sdae/datasets';
 import type { BundleTensor, Classifier } from '@sdae/layers';
 import { restoreCheckpoint, type LoopState, type SettingValue } from './checkpoint';
 import { EarlyStopping, type EarlyStoppingOptions } from './early-stopping';
@@ -13,10 +13,11 @@ import {
   resolveCommonOptions,
   type CommonTrainingOptions,
 } from './loop-options';
-import { checkpointIfDue, eventLoopYielder, once, restoreWeights, scheduleEpoch, snapshotWeights, writeCheckpoint } from './loop-step';
+import { checkpointIfDue, once, restoreWeights, scheduleEpoch, snapshotWeights, writeCheckpoint } from './loop-step';
+import { midEpochState, runEpoch, type EpochRun } from './loops/run-steps';
 import { evaluate, evaluateSets, evaluationDue, resolveEvaluation, type EvaluationOptions } from './metrics';
 import { Optimizer } from './optimizers';
-import { classifierBatch, classifierStepSpec, createStepRunner, type StepOutcome, type StepRunner } from './step-engine';
+import { classifierBatch, classifierStepSpec, createStepRunner, type StepRunner } from './step-engine';
 
 /** The sets of supervised training: validation drives early stopping, test is measured at each new best. */
 export interface ClassifierData {
@@ -101,7 +102,6 @@ export async function* classifierTraining(
       },
     }),
   );
-  const pause = eventLoopYielder();
   try {
     if (resolved.resume !== undefined) {
       const checkpoint = resolved.resume;
@@ -114,66 +114,43 @@ export async function* classifierTraining(
     runner = await createStepRunner(caller, resolved, classifierStepSpec(model, optimizer, false), optimizer);
     yield { type: 'engine', stage: 'finetune', ...runner.report };
     let stopReason: StopReason = 'completed';
+    const epochRun: EpochRun = {
+      caller,
+      runner,
+      owner: model,
+      variables,
+      optimizer,
+      options: resolved,
+      state,
+      set: train,
+      stepBatch: (batch) => classifierBatch(batch, model.inputLayout),
+      batchesPerEpoch,
+      stepEvents: function* ({ cost, engineChange, context }, { epoch }) {
+        if (engineChange !== undefined) yield { type: 'engine', stage: 'finetune', ...engineChange };
+        yield { type: 'batch-end', stage: 'finetune', epoch, batch: context.batch, iteration: state.iterations - 1, loss: cost };
+      },
+      checkpoint: async (progress) => {
+        const written = await writeCheckpoint(resolved, model, optimizer, {
+          state: { ...midEpochState(state, progress), earlyStopping: stopping?.getState() },
+          settings,
+          bestWeights: best,
+        });
+        return written === undefined ? undefined : { type: 'checkpoint', stage: 'finetune', epoch: progress.epoch, bytes: written };
+      },
+      // The tutorial checks its patience after every minibatch (after validating, on an epoch's
+      // last one), so a run may stop mid-epoch: the step it stops after is run at once, and none after it.
+      stopsAfter: (iteration, submitted) => submitted < batchesPerEpoch && stopping?.shouldStop(iteration) === true,
+    };
     for (let epoch = state.nextEpoch; epoch < epochs && stopReason === 'completed'; epoch++) {
       yield { type: 'epoch-begin', stage: 'finetune', epoch };
       const learningRate = scheduleEpoch(resolved, optimizer, epoch, epochs);
-      // A resumed epoch counts the time its first minibatches took before the checkpoint.
-      const epochStarted = performance.now() - (state.epochSeconds ?? 0) * 1000;
-      const lastGood = snapshotWeights(model);
-      let costSum = state.epochCostSum ?? 0;
-      let batches = state.batchInEpoch ?? 0;
-      const completed = function* (steps: StepOutcome[]): Generator<TrainingEvent> {
-        for (const { cost, engineChange, context } of steps) {
-          if (engineChange !== undefined) yield { type: 'engine', stage: 'finetune', ...engineChange };
-          costSum += cost;
-          batches++;
-          state.iterations++;
-          yield { type: 'batch-end', stage: 'finetune', epoch, batch: context.batch, iteration: state.iterations - 1, loss: cost };
-        }
-      };
-      let submitted = batches;
-      for (const batch of epochBatches(train, { batchSize: resolved.batchSize, order: resolved.order, seed: resolved.seed, epoch })) {
-        if (batch.index < (state.batchInEpoch ?? 0)) continue;
-        if (submitted >= batchesPerEpoch) break;
-        if (resolved.signal?.aborted === true) {
-          stopReason = 'aborted';
-          // The submitted steps complete first: the checkpoint holds the state after the last of them.
-          yield* completed(await runner.flush());
-          runner.sync();
-          const written = await writeCheckpoint(resolved, model, optimizer, {
-            state: {
-              ...state,
-              earlyStopping: stopping?.getState(),
-              batchInEpoch: batches,
-              epochCostSum: costSum,
-              epochSeconds: (performance.now() - epochStarted) / 1000,
-            },
-            settings,
-            bestWeights: best,
-          });
-          if (written !== undefined) yield { type: 'checkpoint', stage: 'finetune', epoch, bytes: written };
-          break;
-        }
-        const context = { caller, owner: model, variables, optimizer, lastGood, epoch, batch: batch.index };
-        const iteration = state.iterations + (submitted - batches);
-        submitted++;
-        // The tutorial checks its patience after every minibatch (after validating, on an epoch's
-        // last one), so a run may stop mid-epoch: the step it stops after is run at once, and
-        // none after it.
-        const stops = submitted < batchesPerEpoch && stopping?.shouldStop(iteration) === true;
-        yield* completed(await runner.submit(classifierBatch(batch, model.inputLayout), context));
-        if (stops) {
-          stopReason = 'early-stopping';
-          break;
-        }
-        await pause();
+      const { progress, end } = yield* runEpoch(epochRun, epoch);
+      if (end === 'aborted') {
+        stopReason = 'aborted';
+        break;
       }
-      if (stopReason === 'aborted') break;
-      yield* completed(await runner.flush());
-      delete state.batchInEpoch;
-      delete state.epochCostSum;
-      delete state.epochSeconds;
-      runner.sync();
+      if (end === 'stopped') stopReason = 'early-stopping';
+      const { batches, costSum, started: epochStarted } = progress;
       if (batches === 0) break;
       const log: EpochLog = { stage: 'finetune', epoch, iterations: state.iterations, cost: costSum / batches, learningRate, seconds: 0 };
       if (validation !== undefined && stopReason === 'completed') {

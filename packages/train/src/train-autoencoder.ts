@@ -1,6 +1,6 @@
 import type { KnownKeys } from '@sdae/core';
 import type * as tf from '@tensorflow/tfjs-core';
-import { epochBatches, type ImageSet } from '@sdae/datasets';
+import type { ImageSet } from '@sdae/datasets';
 import type { DenoisingAutoencoder, Model } from '@sdae/layers';
 import { restoreCheckpoint, type CheckpointSettings, type LoopState } from './checkpoint';
 import { runWithHooks, type StopReason, type TrainingEvent, type TrainingHooks, type TrainingResult } from './events';
@@ -12,9 +12,10 @@ import {
   type CommonTrainingOptions,
   type ResolvedCommonOptions,
 } from './loop-options';
-import { checkpointIfDue, eventLoopYielder, once, scheduleEpoch, snapshotWeights, writeCheckpoint } from './loop-step';
+import { checkpointIfDue, once, scheduleEpoch, writeCheckpoint } from './loop-step';
+import { midEpochState, runEpoch, type EpochRun } from './loops/run-steps';
 import { Optimizer } from './optimizers';
-import { autoencoderStepSpec, createStepRunner, type StepOutcome } from './step-engine';
+import { autoencoderStepSpec, createStepRunner } from './step-engine';
 
 /** The defaults of {@link trainAutoencoder}: the dA tutorial's. */
 const DEFAULTS = { epochs: 15, batchSize: 20, learningRate: 0.1 } as const;
@@ -69,59 +70,41 @@ export async function* unsupervisedEpochs(run: UnsupervisedRun): AsyncGenerator<
   const runner = await createStepRunner(caller, options, autoencoderStepSpec(trainee, owner, optimizer, run.transform), optimizer);
   // Read once: reading a model's variables syncs the weights a native engine holds.
   const variables = trainee.variables;
-  const pause = eventLoopYielder();
   try {
     yield { type: 'engine', stage, layer, ...runner.report };
+    const epochRun: EpochRun = {
+      caller,
+      runner,
+      owner,
+      variables,
+      optimizer,
+      options,
+      state,
+      set,
+      stepBatch: (batch) => ({ x: batch.images, xShape: [batch.size, imageSize] }),
+      ...(options.batchesPerEpoch === undefined ? {} : { batchesPerEpoch: options.batchesPerEpoch }),
+      stepEvents: function* ({ cost, engineChange, context }, { epoch }) {
+        if (engineChange !== undefined) yield { type: 'engine', stage, layer, ...engineChange };
+        yield { type: 'batch-end', stage, layer, epoch, batch: context.batch, iteration: state.iterations - 1, loss: cost };
+      },
+      checkpoint: async (progress) => {
+        const written = await writeCheckpoint(options, owner, optimizer, { state: midEpochState(state, progress), settings: run.settings });
+        return written === undefined ? undefined : { type: 'checkpoint', stage, epoch: progress.epoch, bytes: written };
+      },
+    };
     for (let epoch = state.nextEpoch; epoch < epochs; epoch++) {
       yield { type: 'epoch-begin', stage, layer, epoch };
       const learningRate = scheduleEpoch(options, optimizer, epoch, epochs);
-      // A resumed epoch counts the time its first minibatches took before the checkpoint.
-      const started = performance.now() - (state.epochSeconds ?? 0) * 1000;
-      const lastGood = snapshotWeights(owner);
-      let costSum = state.epochCostSum ?? 0;
-      let batches = state.batchInEpoch ?? 0;
-      const completed = function* (steps: StepOutcome[]): Generator<TrainingEvent> {
-        for (const { cost, engineChange, context } of steps) {
-          if (engineChange !== undefined) yield { type: 'engine', stage, layer, ...engineChange };
-          costSum += cost;
-          batches++;
-          state.iterations++;
-          yield { type: 'batch-end', stage, layer, epoch, batch: context.batch, iteration: state.iterations - 1, loss: cost };
-        }
-      };
-      let submitted = batches;
-      for (const batch of epochBatches(set, { batchSize: options.batchSize, order: options.order, seed: options.seed, epoch })) {
-        if (batch.index < (state.batchInEpoch ?? 0)) continue;
-        if (options.batchesPerEpoch !== undefined && submitted >= options.batchesPerEpoch) break;
-        if (options.signal?.aborted === true) {
-          // The submitted steps complete first: the checkpoint holds the state after the last of them.
-          yield* completed(await runner.flush());
-          runner.sync();
-          const written = await writeCheckpoint(options, owner, optimizer, {
-            state: { ...state, batchInEpoch: batches, epochCostSum: costSum, epochSeconds: (performance.now() - started) / 1000 },
-            settings: run.settings,
-          });
-          if (written !== undefined) yield { type: 'checkpoint', stage, epoch, bytes: written };
-          return 'aborted';
-        }
-        const context = { caller, owner, variables, optimizer, lastGood, epoch, batch: batch.index };
-        yield* completed(await runner.submit({ x: batch.images, xShape: [batch.size, imageSize] }, context));
-        submitted++;
-        await pause();
-      }
-      yield* completed(await runner.flush());
-      delete state.batchInEpoch;
-      delete state.epochCostSum;
-      delete state.epochSeconds;
-      runner.sync();
+      const { progress, end } = yield* runEpoch(epochRun, epoch);
+      if (end === 'aborted') return 'aborted';
       const log = {
         stage,
         ...(layer === undefined ? {} : { layer }),
         epoch,
         iterations: state.iterations,
-        cost: costSum / batches,
+        cost: progress.costSum / progress.batches,
         learningRate,
-        seconds: (performance.now() - started) / 1000,
+        seconds: (performance.now() - progress.started) / 1000,
       };
       state.history.push(log);
       state.nextEpoch = epoch + 1;

@@ -5,7 +5,8 @@ import type { Classifier } from '@sdae/layers';
 import { restoreCheckpoint, type LoopState } from './checkpoint';
 import { runWithHooks, type EpochLog, type StopReason, type TrainingEvent, type TrainingHooks, type TrainingResult } from './events';
 import { dataFingerprint, loopSettings, requireClassifierSet, resolveCommonOptions, type CommonTrainingOptions } from './loop-options';
-import { checkpointDue, eventLoopYielder, once, scheduleEpoch, snapshotWeights, writeCheckpoint } from './loop-step';
+import { checkpointDue, once, scheduleEpoch, snapshotWeights, writeCheckpoint } from './loop-step';
+import { runSteps, type PlannedStep } from './loops/run-steps';
 import { evaluateSets, evaluationDue, resolveEvaluation, type EvaluationOptions } from './metrics';
 import { Optimizer } from './optimizers';
 import {
@@ -74,7 +75,6 @@ export async function* sampledTraining(
       data: dataFingerprint(set),
     }),
   );
-  const pause = eventLoopYielder();
   try {
     if (resolved.resume !== undefined)
       state = restoreCheckpoint(resolved.resume, model, optimizer, { loop: 'sampled', settings: settings() });
@@ -113,43 +113,56 @@ export async function* sampledTraining(
         yield { type: 'epoch-end', log: state.history.at(-1)! };
       }
     };
-    for (const batch of remaining > 0
-      ? sampledBatches(set, { batchSize: resolved.batchSize, iterations: remaining, seed: resolved.seed, startIteration: state.nextEpoch })
-      : []) {
-      if (resolved.signal?.aborted === true) {
-        stopReason = 'aborted';
-        // The submitted steps complete first: the checkpoint holds the state after the last of them.
-        yield* completed(await runner.flush());
-        runner.sync();
-        const written = await writeCheckpoint(resolved, model, optimizer, { state, settings });
-        if (written !== undefined) yield { type: 'checkpoint', stage: 'sampled', epoch: batch.index - 1, bytes: written };
-        break;
+    const batches =
+      remaining > 0
+        ? sampledBatches(set, {
+            batchSize: resolved.batchSize,
+            iterations: remaining,
+            seed: resolved.seed,
+            startIteration: state.nextEpoch,
+          })
+        : [];
+    function* planned(): Generator<PlannedStep> {
+      for (const batch of batches) {
+        const iteration = batch.index;
+        submitted.set(iteration, batch);
+        rates.set(iteration, scheduleEpoch(resolved, optimizer, iteration, iterations));
+        // One forward pass gives the step and the minibatch accuracy.
+        yield {
+          batch: classifierBatch(batch, model.inputLayout),
+          context: { caller, owner: model, variables, optimizer, lastGood, epoch: 0, batch: iteration },
+        };
       }
-      const iteration = batch.index;
-      submitted.set(iteration, batch);
-      rates.set(iteration, scheduleEpoch(resolved, optimizer, iteration, iterations));
-      const context = { caller, owner: model, variables, optimizer, lastGood, epoch: 0, batch: iteration };
-      // One forward pass gives the step and the minibatch accuracy.
-      const steps = await runner.submit(classifierBatch(batch, model.inputLayout), context);
-      if (evaluationDue(evaluation, iteration, iterations)) {
-        // Measured on this iteration's weights: run what is pending (this step last), then read them.
-        steps.push(...(await runner.flush()));
-        runner.sync();
-        yield* completed(steps, await evaluateSets(model, evaluation!));
-      } else {
-        yield* completed(steps);
-      }
-      if (checkpointDue(resolved, iteration + 1)) {
-        // The checkpoint holds this iteration's weights and slots: run what is pending, then read them.
-        yield* completed(await runner.flush());
-        runner.sync();
-        const written = (await writeCheckpoint(resolved, model, optimizer, { state, settings }))!;
-        lastGood = snapshotWeights(model);
-        yield { type: 'checkpoint', stage: 'sampled', epoch: iteration, bytes: written };
-      }
-      await pause();
     }
-    yield* completed(await runner.flush());
+    const end = yield* runSteps(planned(), {
+      runner,
+      signal: resolved.signal,
+      completed: (steps) => completed(steps),
+      checkpoint: async (next) => {
+        const written = await writeCheckpoint(resolved, model, optimizer, { state, settings });
+        return written === undefined ? undefined : { type: 'checkpoint', stage: 'sampled', epoch: next.context.batch - 1, bytes: written };
+      },
+      afterSubmit: async function* (step, steps) {
+        const iteration = step.context.batch;
+        if (evaluationDue(evaluation, iteration, iterations)) {
+          // Measured on this iteration's weights: run what is pending (this step last), then read them.
+          steps.push(...(await runner!.flush()));
+          runner!.sync();
+          yield* completed(steps, await evaluateSets(model, evaluation!));
+        } else {
+          yield* completed(steps);
+        }
+        if (checkpointDue(resolved, iteration + 1)) {
+          // The checkpoint holds this iteration's weights and slots: run what is pending, then read them.
+          yield* completed(await runner!.flush());
+          runner!.sync();
+          const written = (await writeCheckpoint(resolved, model, optimizer, { state, settings }))!;
+          lastGood = snapshotWeights(model);
+          yield { type: 'checkpoint', stage: 'sampled', epoch: iteration, bytes: written };
+        }
+      },
+    });
+    if (end === 'aborted') stopReason = 'aborted';
     const result: TrainingResult = { stopReason, history: state.history, seconds: (performance.now() - started) / 1000 };
     yield { type: 'train-end', result };
     return result;
