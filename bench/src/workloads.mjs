@@ -7,7 +7,7 @@
 // native row), so no loop runs on the loops' default engine ('auto', which is native wherever
 // onnxruntime-node loads).
 import { DenoisingAutoencoder, ReluCnn, StackedDenoisingAutoencoder } from '@sdae/layers';
-import { fitClassifier, pretrainStack, trainAutoencoder, trainSampled } from '@sdae/train';
+import { DEFAULT_LEARNING_RATE, fitClassifier, pretrainStack, trainAutoencoder, trainSampled } from '@sdae/train';
 import { autoencoderFlops, convolutionFlops, denseFlops, forwardFlops } from './flops.mjs';
 
 /** The engines a bench run names explicitly (never the loops' default, 'auto'). */
@@ -77,7 +77,7 @@ export const WORKLOADS = {
       await trainAutoencoder(da, mnist.train, {
         epochs: 1,
         batchSize: 20,
-        learningRate: 0.1,
+        learningRate: DEFAULT_LEARNING_RATE,
         batchesPerEpoch: plan.stages[0].steps,
         ...options,
       });
@@ -102,7 +102,12 @@ export const WORKLOADS = {
     build: () => new ReluCnn({ preset: 'notebook', seed: 1 }),
     async train(cnn, mnist, plan, run) {
       const options = loopOptions(run);
-      await trainSampled(cnn, mnist.train, { iterations: plan.stages[0].steps, batchSize: 100, learningRate: 0.1, ...options });
+      await trainSampled(cnn, mnist.train, {
+        iterations: plan.stages[0].steps,
+        batchSize: 100,
+        learningRate: DEFAULT_LEARNING_RATE,
+        ...options,
+      });
     },
   },
 
@@ -127,7 +132,12 @@ export const WORKLOADS = {
     build: () => new ReluCnn(SMALL_CNN_OPTIONS),
     async train(cnn, mnist, plan, run) {
       const options = loopOptions(run);
-      await trainSampled(cnn, mnist.train, { iterations: plan.stages[0].steps, batchSize: 100, learningRate: 0.1, ...options });
+      await trainSampled(cnn, mnist.train, {
+        iterations: plan.stages[0].steps,
+        batchSize: 100,
+        learningRate: DEFAULT_LEARNING_RATE,
+        ...options,
+      });
     },
   },
 
@@ -158,7 +168,7 @@ export const WORKLOADS = {
       await fitClassifier(
         sda,
         { train: mnist.train },
-        { epochs: 1, batchSize: 20, learningRate: 0.1, earlyStopping: false, batchesPerEpoch, ...options },
+        { epochs: 1, batchSize: 20, learningRate: DEFAULT_LEARNING_RATE, earlyStopping: false, batchesPerEpoch, ...options },
       );
     },
   },

@@ -4,6 +4,7 @@ import { InvalidArgumentError, requireNumber, requirePositiveInteger, resolveCho
 import { MNIST_SPLIT_NAMES, type MnistSplitName } from '@sdae/datasets';
 import { ACTIVATION_NAMES, requireDenseLayersFit, type ActivationName } from '@sdae/layers';
 import {
+  DEFAULT_LEARNING_RATE,
   ENGINE_NAMES,
   OPTIMIZER_NAMES,
   formatLearningRateSchedule,
@@ -426,7 +427,7 @@ export function daTrainingFlags(settings: { epochs: number }) {
     corruption: flag<number>(() =>
       new Option('--corruption <level>', 'fraction of pixels masked, in [0, 1)').argParser(unitInterval).default(0.3),
     ),
-    learningRate: learningRateFlag({ description: 'learning rate', default: 0.1 }),
+    learningRate: learningRateFlag({ description: 'learning rate', default: DEFAULT_LEARNING_RATE }),
     epochs: epochsFlag({ description: 'epochs per model', default: settings.epochs }),
     batchSize: batchSizeFlag({ description: 'minibatch size', default: 20 }),
   };

@@ -1,5 +1,5 @@
 // The browser entry of @sdae/train: every loop, optimiser, metric and preset; no Node built-ins.
-export { Optimizer, OPTIMIZER_NAMES, resolveOptimizerOptions } from './optimizers';
+export { DEFAULT_LEARNING_RATE, Optimizer, OPTIMIZER_NAMES, resolveOptimizerOptions } from './optimizers';
 export type { OptimizerName, OptimizerOptions, OptimizerConfig, OptimizerState } from './optimizers';
 export {
   LEARNING_RATE_SCHEDULE_KINDS,

@@ -16,7 +16,7 @@ import {
 import { checkpointIfDue, once, restoreWeights, scheduleEpoch, snapshotWeights, writeCheckpoint } from './loop-step';
 import { midEpochState, runEpoch, type EpochRun } from './loops/run-steps';
 import { evaluate, evaluateSets, evaluationDue, resolveEvaluation, type EvaluationOptions } from './metrics';
-import { Optimizer } from './optimizers';
+import { DEFAULT_LEARNING_RATE, Optimizer } from './optimizers';
 import { classifierBatch, classifierStepSpec, createStepRunner, type StepRunner } from './step-engine';
 
 /** The sets of supervised training: validation drives early stopping, test is measured at each new best. */
@@ -27,7 +27,7 @@ export interface ClassifierData {
 }
 
 /** The defaults of {@link fitClassifier}: the SdA tutorial's fine-tuning epochs and rate, the dA tutorial's batch. */
-const DEFAULTS = { epochs: 1000, batchSize: 20, learningRate: 0.1 } as const;
+const DEFAULTS = { epochs: 1000, batchSize: 20, learningRate: DEFAULT_LEARNING_RATE } as const;
 
 /** Options of {@link fitClassifier}. */
 export interface FitClassifierOptions extends CommonTrainingOptions {

@@ -61,13 +61,19 @@ const OPTIMIZER_OPTION_KEYS: KnownKeys<OptimizerOptions> = {
   weightDecay: true,
 };
 
+/**
+ * The learning rate where none is given: the Theano tutorials' 0.1 (the dA, the SdA's fine-tuning,
+ * logistic regression). The loops, the presets, the CLI and the bench read it from here.
+ */
+export const DEFAULT_LEARNING_RATE = 0.1;
+
 /** Resolves and checks optimiser options; every default lives here. */
 export function resolveOptimizerOptions(options: OptimizerOptions, caller = 'createOptimizer'): OptimizerConfig {
   requireKnownKeys(caller, 'optimizer', options, OPTIMIZER_OPTION_KEYS);
   const unit = { min: 0, max: 1, excludeMax: true };
   return {
     name: resolveChoice(caller, 'optimizer', options.name ?? 'sgd', OPTIMIZER_NAMES),
-    learningRate: requireNumber(caller, 'learningRate', options.learningRate ?? 0.1, { min: 0, excludeMin: true }),
+    learningRate: requireNumber(caller, 'learningRate', options.learningRate ?? DEFAULT_LEARNING_RATE, { min: 0, excludeMin: true }),
     momentum: requireNumber(caller, 'momentum', options.momentum ?? 0.5, unit),
     beta1: requireNumber(caller, 'beta1', options.beta1 ?? 0.9, unit),
     beta2: requireNumber(caller, 'beta2', options.beta2 ?? 0.999, unit),

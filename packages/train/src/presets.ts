@@ -1,5 +1,6 @@
 import type { DenoisingAutoencoderOptions, ReluCnnOptions, ReluCnnPreset, StackedDenoisingAutoencoderOptions } from '@sdae/layers';
 import type { FitClassifierOptions } from './fit-classifier';
+import { DEFAULT_LEARNING_RATE } from './optimizers';
 import type { PretrainStackOptions } from './pretrain-stack';
 import type { TrainAutoencoderOptions } from './train-autoencoder';
 import type { TrainSampledOptions } from './train-sampled';
@@ -70,7 +71,7 @@ function deepFreeze<T>(value: T): T {
 export const TUTORIAL_DA: DenoisingAutoencoderPreset = deepFreeze({
   source: 'Theano Deep Learning Tutorials, dA.py (denoising autoencoders)',
   model: { visibleSize: 784, hiddenSize: 500, corruptionLevel: 0.3 },
-  training: { epochs: 15, batchSize: 20, learningRate: 0.1 },
+  training: { epochs: 15, batchSize: 20, learningRate: DEFAULT_LEARNING_RATE },
 });
 
 /**
@@ -89,7 +90,7 @@ export const TUTORIAL_SDA: StackedDenoisingAutoencoderPreset = deepFreeze({
   source: 'Theano Deep Learning Tutorials, SdA.py (stacked denoising autoencoders)',
   model: { inputSize: 784, hiddenSizes: [1000, 1000, 1000], corruptionLevels: [0.1, 0.2, 0.3] },
   pretraining: { epochs: 15, batchSize: 1, learningRate: 0.001 },
-  finetuning: { epochs: 1000, batchSize: 1, learningRate: 0.1 },
+  finetuning: { epochs: 1000, batchSize: 1, learningRate: DEFAULT_LEARNING_RATE },
 });
 
 /**
@@ -141,7 +142,7 @@ export const DEEPLEARNTOOLBOX_SAE: StackedDenoisingAutoencoderPreset = deepFreez
 export const NOTEBOOK_CNN: ReluCnnTrainingPreset<SampledCnnTraining> = deepFreeze({
   source: 'the numpy notebook "ReLU CNN" (sdae reference: Networks from the numpy notebook)',
   model: { preset: 'notebook' },
-  training: { loop: 'sampled', options: { iterations: 3000, batchSize: 100, optimizer: 'sgd', learningRate: 0.1 } },
+  training: { loop: 'sampled', options: { iterations: 3000, batchSize: 100, optimizer: 'sgd', learningRate: DEFAULT_LEARNING_RATE } },
 });
 
 /**

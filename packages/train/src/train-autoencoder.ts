@@ -14,11 +14,11 @@ import {
 } from './loop-options';
 import { checkpointIfDue, once, scheduleEpoch, writeCheckpoint } from './loop-step';
 import { midEpochState, runEpoch, type EpochRun } from './loops/run-steps';
-import { Optimizer } from './optimizers';
+import { DEFAULT_LEARNING_RATE, Optimizer } from './optimizers';
 import { autoencoderStepSpec, createStepRunner } from './step-engine';
 
 /** The defaults of {@link trainAutoencoder}: the dA tutorial's. */
-const DEFAULTS = { epochs: 15, batchSize: 20, learningRate: 0.1 } as const;
+const DEFAULTS = { epochs: 15, batchSize: 20, learningRate: DEFAULT_LEARNING_RATE } as const;
 
 /** Options of {@link trainAutoencoder}; the defaults are the dA tutorial's. */
 export interface TrainAutoencoderOptions extends CommonTrainingOptions {

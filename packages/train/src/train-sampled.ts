@@ -8,7 +8,7 @@ import { dataFingerprint, loopSettings, requireClassifierSet, resolveCommonOptio
 import { checkpointDue, once, scheduleEpoch, snapshotWeights, writeCheckpoint } from './loop-step';
 import { runSteps, type PlannedStep } from './loops/run-steps';
 import { evaluateSets, evaluationDue, resolveEvaluation, type EvaluationOptions } from './metrics';
-import { Optimizer } from './optimizers';
+import { DEFAULT_LEARNING_RATE, Optimizer } from './optimizers';
 import {
   GRADIENT_REDUCTIONS,
   classifierBatch,
@@ -20,7 +20,7 @@ import {
 } from './step-engine';
 
 /** The defaults of {@link trainSampled}: the numpy notebook's. */
-const DEFAULTS = { iterations: 3000, batchSize: 100, learningRate: 0.1 } as const;
+const DEFAULTS = { iterations: 3000, batchSize: 100, learningRate: DEFAULT_LEARNING_RATE } as const;
 
 /** Options of {@link trainSampled}; the defaults are the numpy notebook's. */
 export interface TrainSampledOptions extends CommonTrainingOptions {

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { LogisticRegression, Mlp, saveModel } from '@sdae/layers';
-import { evaluate, fitClassifier, trainSampled, type TrainingResult } from '@sdae/train';
+import { DEFAULT_LEARNING_RATE, evaluate, fitClassifier, trainSampled, type TrainingResult } from '@sdae/train';
 import { lineChart } from '@sdae/vis';
 import { batchCount, type ImageSet } from '@sdae/datasets';
 import { classifierResult, splitCurves } from '../classifier-result';
@@ -45,7 +45,7 @@ const FLAGS = {
       'measure the loss and accuracy on every split after every n epochs (default 1) or iterations (default: a 20th of --iterations)',
     ).argParser(positiveInteger),
   ),
-  learningRate: learningRateFlag({ description: 'learning rate', default: 0.1 }),
+  learningRate: learningRateFlag({ description: 'learning rate', default: DEFAULT_LEARNING_RATE }),
   batchSize: batchSizeFlag({ description: 'minibatch size', default: 20 }),
   ...optimizerFlags({ optimizer: 'sgd', momentum: 0.5 }),
   dropout: dropoutFlag(),
