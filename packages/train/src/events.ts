@@ -1,4 +1,4 @@
-import type { EngineReport } from './engine-options';
+import type { EngineReport } from './engine/engine-options';
 
 /** The record of one epoch (or, for sampled training, one iteration), as plain JSON. */
 export interface EpochLog {

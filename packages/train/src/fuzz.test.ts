@@ -6,9 +6,9 @@ import { Random, SdaeError, crc32 } from '@sdae/core';
 import { barsAndStripes } from '@sdae/datasets';
 import { DenoisingAutoencoder, modelFromBytes, modelToBytes } from '@sdae/layers';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { decodeCheckpoint, restoreCheckpoint } from './checkpoint';
-import { Optimizer } from './optimizers';
-import { trainAutoencoder } from './train-autoencoder';
+import { decodeCheckpoint, restoreCheckpoint } from './checkpoint/checkpoint';
+import { Optimizer } from './optim/optimizers';
+import { trainAutoencoder } from './loops/train-autoencoder';
 
 const COUNT = Number(process.env.SDAE_FUZZ_COUNT ?? 2000);
 const SEED = Number(process.env.SDAE_FUZZ_SEED ?? 1);

@@ -4,7 +4,7 @@ import { epochBatches, type ImageSet } from '@sdae/datasets';
 import { batchToTensors } from '@sdae/datasets/tensors';
 import type { Classifier } from '@sdae/layers';
 import type { SetEvaluation } from './events';
-import { requireClassifierSet } from './loop-options';
+import { requireClassifierSet } from './loops/loop-options';
 
 function requireSameLength(caller: string, predicted: ArrayLike<number>, labels: ArrayLike<number>): void {
   if (predicted.length !== labels.length || labels.length === 0) {

@@ -1,6 +1,6 @@
 import { resolveDenoisingAutoencoderOptions, resolveReluCnnOptions, resolveStackedDenoisingAutoencoderOptions } from '@sdae/layers';
 import { describe, expect, it } from 'vitest';
-import { scheduledLearningRate } from './learning-rate-schedule';
+import { scheduledLearningRate } from './optim/learning-rate-schedule';
 import { CNN_PRESETS, DEEPLEARNTOOLBOX_SAE, LENET_CNN, NOTEBOOK_CNN, NOTEBOOK_CNN_SUMMED, TUTORIAL_DA, TUTORIAL_SDA } from './presets';
 
 describe('TUTORIAL_DA', () => {

@@ -1,9 +1,9 @@
 import type { DenoisingAutoencoderOptions, ReluCnnOptions, ReluCnnPreset, StackedDenoisingAutoencoderOptions } from '@sdae/layers';
-import type { FitClassifierOptions } from './fit-classifier';
-import { DEFAULT_LEARNING_RATE } from './optimizers';
-import type { PretrainStackOptions } from './pretrain-stack';
-import type { TrainAutoencoderOptions } from './train-autoencoder';
-import type { TrainSampledOptions } from './train-sampled';
+import type { FitClassifierOptions } from './loops/fit-classifier';
+import { DEFAULT_LEARNING_RATE } from './optim/optimizers';
+import type { PretrainStackOptions } from './loops/pretrain-stack';
+import type { TrainAutoencoderOptions } from './loops/train-autoencoder';
+import type { TrainSampledOptions } from './loops/train-sampled';
 
 /** `T` with the fields `K` always given: what every preset of a kind states. */
 type Stating<T, K extends keyof T> = Readonly<T & Required<Pick<T, K>>>;

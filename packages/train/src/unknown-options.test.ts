@@ -4,13 +4,13 @@ import { InvalidArgumentError } from '@sdae/core';
 import { barsAndStripes } from '@sdae/datasets';
 import { DenoisingAutoencoder, LogisticRegression, StackedDenoisingAutoencoder } from '@sdae/layers';
 import { expect, it } from 'vitest';
-import { EarlyStopping } from './early-stopping';
-import { fitClassifier } from './fit-classifier';
+import { EarlyStopping } from './loops/early-stopping';
+import { fitClassifier } from './loops/fit-classifier';
 import { evaluate } from './metrics';
-import { Optimizer } from './optimizers';
-import { pretrainStack } from './pretrain-stack';
-import { trainAutoencoder } from './train-autoencoder';
-import { trainSampled } from './train-sampled';
+import { Optimizer } from './optim/optimizers';
+import { pretrainStack } from './loops/pretrain-stack';
+import { trainAutoencoder } from './loops/train-autoencoder';
+import { trainSampled } from './loops/train-sampled';
 
 const set = barsAndStripes({ size: 4, count: 32, seed: 1 });
 

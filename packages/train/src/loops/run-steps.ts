@@ -1,10 +1,10 @@
 import { epochBatches, type Batch, type ImageSet } from '@sdae/datasets';
 import type { Model } from '@sdae/layers';
-import type { LoopState } from '../checkpoint';
+import type { LoopState } from '../checkpoint/checkpoint';
 import type { TrainingEvent } from '../events';
-import type { ResolvedCommonOptions } from '../loop-options';
-import { eventLoopYielder, snapshotWeights, type StepContext } from '../loop-step';
-import type { StepBatch, StepOutcome, StepRunner } from '../step-engine';
+import type { ResolvedCommonOptions } from './loop-options';
+import { eventLoopYielder, snapshotWeights, type StepContext } from './loop-step';
+import type { StepBatch, StepOutcome, StepRunner } from '../engine/step-engine';
 
 // The step machinery every training loop shares: submit steps to the engine, drain the ones it
 // completed into events, stop on an abort (after the submitted steps complete, so the checkpoint

@@ -3,7 +3,7 @@ import { describeBackends, TEST_BACKENDS } from '@sdae/backend/testing';
 import { barsAndStripes } from '@sdae/datasets';
 import { StackedDenoisingAutoencoder } from '@sdae/layers';
 import { describe, expect, it } from 'vitest';
-import { formatEpochLog } from './events';
+import { formatEpochLog } from '../events';
 import { pretrainStack } from './pretrain-stack';
 
 const set = barsAndStripes({ size: 4, count: 64, seed: 2 });

@@ -2,7 +2,7 @@ import { InvalidArgumentError } from '@sdae/core';
 import { barsAndStripes } from '@sdae/datasets';
 import { DenoisingAutoencoder, Mlp } from '@sdae/layers';
 import { describe, expect, it } from 'vitest';
-import { fitClassifier } from './fit-classifier';
+import { fitClassifier } from '../loops/fit-classifier';
 import {
   formatLearningRateSchedule,
   parseLearningRateSchedule,
@@ -10,8 +10,8 @@ import {
   scheduledLearningRate,
   type LearningRateSchedule,
 } from './learning-rate-schedule';
-import { trainAutoencoder } from './train-autoencoder';
-import { trainSampled } from './train-sampled';
+import { trainAutoencoder } from '../loops/train-autoencoder';
+import { trainSampled } from '../loops/train-sampled';
 
 const set = barsAndStripes({ size: 4, count: 48, seed: 3 });
 const rates = (schedule: LearningRateSchedule, base: number, epochs: number) =>

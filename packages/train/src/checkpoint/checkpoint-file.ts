@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ModelFormatError } from '@sdae/layers';
-import type { CheckpointOptions } from './loop-options';
+import type { CheckpointOptions } from '../loops/loop-options';
 
 /**
  * Writes `bytes` to `path` atomically: to a temporary file beside it, flushed to disk, then

@@ -3,11 +3,11 @@ import { selectBackend } from '@sdae/backend';
 import { barsAndStripes } from '@sdae/datasets';
 import { LogisticRegression } from '@sdae/layers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { EngineName } from './engine-options';
-import { DivergenceError } from './errors';
+import type { EngineName } from '../engine/engine-options';
+import { DivergenceError } from '../errors';
 import { fitClassifier } from './fit-classifier';
 import { DIVERGENCE_GROWTH, DivergenceGuard, snapshotWeights } from './loop-step';
-import { Optimizer } from './optimizers';
+import { Optimizer } from '../optim/optimizers';
 
 beforeAll(async () => {
   await selectBackend({ backend: 'cpu' });

@@ -1,9 +1,9 @@
 import { InvalidArgumentError } from '@sdae/core';
 import { ModelFormatError, decodeBundle, encodeBundle, modelToBundle, type BundleTensor, type Model } from '@sdae/layers';
-import type { EarlyStoppingState } from './early-stopping';
-import { formatLearningRateSchedule, resolveLearningRateSchedule } from './learning-rate-schedule';
-import type { EpochLog } from './events';
-import type { Optimizer, OptimizerState } from './optimizers';
+import type { EarlyStoppingState } from '../loops/early-stopping';
+import { formatLearningRateSchedule, resolveLearningRateSchedule } from '../optim/learning-rate-schedule';
+import type { EpochLog } from '../events';
+import type { Optimizer, OptimizerState } from '../optim/optimizers';
 
 /** The loops that write checkpoints. */
 const LOOPS = ['autoencoder', 'pretrain', 'classifier', 'sampled'] as const;

@@ -3,8 +3,8 @@ import { describeBackends, TEST_BACKENDS } from '@sdae/backend/testing';
 import { barsAndStripes } from '@sdae/datasets';
 import { DenoisingAutoencoder } from '@sdae/layers';
 import { describe, expect, it } from 'vitest';
-import { formatEpochLog, type EpochLog } from './events';
-import { DivergenceError } from './errors';
+import { formatEpochLog, type EpochLog } from '../events';
+import { DivergenceError } from '../errors';
 import { autoencoderTraining, trainAutoencoder } from './train-autoencoder';
 
 const set = barsAndStripes({ size: 4, count: 64, seed: 2 });

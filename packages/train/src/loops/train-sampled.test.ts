@@ -3,8 +3,8 @@ import { describeBackends, expectArraysClose, TEST_BACKENDS } from '@sdae/backen
 import { barsAndStripes } from '@sdae/datasets';
 import { LogisticRegression, Mlp } from '@sdae/layers';
 import { describe, expect, it } from 'vitest';
-import { formatEpochLog } from './events';
-import { evaluate } from './metrics';
+import { formatEpochLog } from '../events';
+import { evaluate } from '../metrics';
 import { trainSampled } from './train-sampled';
 
 const set = barsAndStripes({ size: 4, count: 200, seed: 6 });

@@ -2,8 +2,8 @@ import type { KnownKeys } from '@sdae/core';
 import type * as tf from '@tensorflow/tfjs-core';
 import type { ImageSet } from '@sdae/datasets';
 import type { DenoisingAutoencoder, Model } from '@sdae/layers';
-import { restoreCheckpoint, type CheckpointSettings, type LoopState } from './checkpoint';
-import { runWithHooks, type StopReason, type TrainingEvent, type TrainingHooks, type TrainingResult } from './events';
+import { restoreCheckpoint, type CheckpointSettings, type LoopState } from '../checkpoint/checkpoint';
+import { runWithHooks, type StopReason, type TrainingEvent, type TrainingHooks, type TrainingResult } from '../events';
 import {
   dataFingerprint,
   loopSettings,
@@ -13,9 +13,9 @@ import {
   type ResolvedCommonOptions,
 } from './loop-options';
 import { checkpointIfDue, once, scheduleEpoch, writeCheckpoint } from './loop-step';
-import { midEpochState, runEpoch, type EpochRun } from './loops/run-steps';
-import { DEFAULT_LEARNING_RATE, Optimizer } from './optimizers';
-import { autoencoderStepSpec, createStepRunner } from './step-engine';
+import { midEpochState, runEpoch, type EpochRun } from './run-steps';
+import { DEFAULT_LEARNING_RATE, Optimizer } from '../optim/optimizers';
+import { autoencoderStepSpec, createStepRunner } from '../engine/step-engine';
 
 /** The defaults of {@link trainAutoencoder}: the dA tutorial's. */
 const DEFAULTS = { epochs: 15, batchSize: 20, learningRate: DEFAULT_LEARNING_RATE } as const;

@@ -5,7 +5,7 @@ import { barsAndStripes, type ImageSet } from '@sdae/datasets';
 import { Mlp } from '@sdae/layers';
 import { expect, it } from 'vitest';
 import { fitClassifier } from './fit-classifier';
-import { evaluate } from './metrics';
+import { evaluate } from '../metrics';
 import { trainSampled } from './train-sampled';
 
 // barsAndStripes labels fit in 2 classes; the models below have 10 outputs, or the set claims 10 classes.

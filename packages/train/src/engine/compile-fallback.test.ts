@@ -4,7 +4,7 @@ import { barsAndStripes, sliceImageSet } from '@sdae/datasets';
 import { LogisticRegression } from '@sdae/layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { EngineReport } from './engine-options';
-import { fitClassifier } from './fit-classifier';
+import { fitClassifier } from '../loops/fit-classifier';
 
 // Each way a step can reach a kernel the native engine cannot compile (an attribute or a dtype;
 // a state of another dtype is refused the same way, see backend's onnx-kernels.test.ts) falls back to tfjs with the reason, through a real training loop,

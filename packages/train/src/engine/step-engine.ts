@@ -9,10 +9,10 @@ import {
 } from '@sdae/backend';
 import { oneHot, type Batch } from '@sdae/datasets';
 import type { Classifier, DenoisingAutoencoder, LossAndGradients, Model } from '@sdae/layers';
-import { DivergenceGuard, applyStep, type StepContext } from './loop-step';
+import { DivergenceGuard, applyStep, type StepContext } from '../loops/loop-step';
 import type { EngineReport } from './engine-options';
-import type { ResolvedCommonOptions } from './loop-options';
-import type { Optimizer } from './optimizers';
+import type { ResolvedCommonOptions } from '../loops/loop-options';
+import type { Optimizer } from '../optim/optimizers';
 
 /** One minibatch as the step sees it. */
 export interface StepBatch {

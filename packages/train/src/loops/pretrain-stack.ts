@@ -1,10 +1,10 @@
 import type { KnownKeys } from '@sdae/core';
 import type { ImageSet } from '@sdae/datasets';
 import { ModelFormatError, type StackedDenoisingAutoencoder } from '@sdae/layers';
-import { restoreCheckpoint, type LoopState } from './checkpoint';
-import { runWithHooks, type StopReason, type TrainingEvent, type TrainingHooks, type TrainingResult } from './events';
+import { restoreCheckpoint, type LoopState } from '../checkpoint/checkpoint';
+import { runWithHooks, type StopReason, type TrainingEvent, type TrainingHooks, type TrainingResult } from '../events';
 import { requireEpochs, resolveCommonOptions, type CommonTrainingOptions } from './loop-options';
-import { Optimizer } from './optimizers';
+import { Optimizer } from '../optim/optimizers';
 import { unsupervisedEpochs, unsupervisedSettings } from './train-autoencoder';
 
 /** The defaults of {@link pretrainStack}: the SdA tutorial's pretraining. */

@@ -2,13 +2,13 @@ import type { KnownKeys } from '@sdae/core';
 import { requireNonNegativeInteger, resolveChoice } from '@sdae/core';
 import { sampledBatches, type Batch, type ImageSet } from '@sdae/datasets';
 import type { Classifier } from '@sdae/layers';
-import { restoreCheckpoint, type LoopState } from './checkpoint';
-import { runWithHooks, type EpochLog, type StopReason, type TrainingEvent, type TrainingHooks, type TrainingResult } from './events';
+import { restoreCheckpoint, type LoopState } from '../checkpoint/checkpoint';
+import { runWithHooks, type EpochLog, type StopReason, type TrainingEvent, type TrainingHooks, type TrainingResult } from '../events';
 import { dataFingerprint, loopSettings, requireClassifierSet, resolveCommonOptions, type CommonTrainingOptions } from './loop-options';
 import { checkpointDue, once, scheduleEpoch, snapshotWeights, writeCheckpoint } from './loop-step';
-import { runSteps, type PlannedStep } from './loops/run-steps';
-import { evaluateSets, evaluationDue, resolveEvaluation, type EvaluationOptions } from './metrics';
-import { DEFAULT_LEARNING_RATE, Optimizer } from './optimizers';
+import { runSteps, type PlannedStep } from './run-steps';
+import { evaluateSets, evaluationDue, resolveEvaluation, type EvaluationOptions } from '../metrics';
+import { DEFAULT_LEARNING_RATE, Optimizer } from '../optim/optimizers';
 import {
   GRADIENT_REDUCTIONS,
   classifierBatch,
@@ -17,7 +17,7 @@ import {
   type GradientReduction,
   type StepOutcome,
   type StepRunner,
-} from './step-engine';
+} from '../engine/step-engine';
 
 /** The defaults of {@link trainSampled}: the numpy notebook's. */
 const DEFAULTS = { iterations: 3000, batchSize: 100, learningRate: DEFAULT_LEARNING_RATE } as const;

@@ -9,11 +9,11 @@ import {
   type KnownKeys,
 } from '@sdae/core';
 import type { BatchOrder, ImageSet } from '@sdae/datasets';
-import { toCheckpoint, type Checkpoint, type CheckpointSettings, type SettingValue } from './checkpoint';
-import { resolveEngineName, type EngineName } from './engine-options';
-import type { TrainingHooks } from './events';
-import { resolveLearningRateSchedule, scheduleSetting, type LearningRateSchedule } from './learning-rate-schedule';
-import { resolveOptimizerOptions, type OptimizerConfig, type OptimizerName, type OptimizerOptions } from './optimizers';
+import { toCheckpoint, type Checkpoint, type CheckpointSettings, type SettingValue } from '../checkpoint/checkpoint';
+import { resolveEngineName, type EngineName } from '../engine/engine-options';
+import type { TrainingHooks } from '../events';
+import { resolveLearningRateSchedule, scheduleSetting, type LearningRateSchedule } from '../optim/learning-rate-schedule';
+import { resolveOptimizerOptions, type OptimizerConfig, type OptimizerName, type OptimizerOptions } from '../optim/optimizers';
 
 /** Where and how often a loop writes checkpoints. */
 export interface CheckpointOptions {

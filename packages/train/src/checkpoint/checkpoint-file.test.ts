@@ -6,7 +6,7 @@ import { DenoisingAutoencoder, ModelFormatError } from '@sdae/layers';
 import { describe, expect, it } from 'vitest';
 import { decodeCheckpoint } from './checkpoint';
 import { fileCheckpoint, readCheckpointFile, writeFileAtomic } from './checkpoint-file';
-import { trainAutoencoder } from './train-autoencoder';
+import { trainAutoencoder } from '../loops/train-autoencoder';
 
 describe('writeFileAtomic', () => {
   it('keeps the old file whole while a new one is written and when writing fails', async () => {

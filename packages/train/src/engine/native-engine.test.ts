@@ -5,13 +5,13 @@ import { barsAndStripes, sliceImageSet, type ImageSet } from '@sdae/datasets';
 import { DenoisingAutoencoder, LogisticRegression, Mlp, ReluCnn, StackedDenoisingAutoencoder, type Model } from '@sdae/layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { EngineName, EngineReport } from './engine-options';
-import type { TrainingResult } from './events';
-import { fitClassifier } from './fit-classifier';
-import type { OptimizerName } from './optimizers';
-import { DEEPLEARNTOOLBOX_SAE } from './presets';
-import { pretrainStack } from './pretrain-stack';
-import { trainAutoencoder } from './train-autoencoder';
-import { trainSampled } from './train-sampled';
+import type { TrainingResult } from '../events';
+import { fitClassifier } from '../loops/fit-classifier';
+import type { OptimizerName } from '../optim/optimizers';
+import { DEEPLEARNTOOLBOX_SAE } from '../presets';
+import { pretrainStack } from '../loops/pretrain-stack';
+import { trainAutoencoder } from '../loops/train-autoencoder';
+import { trainSampled } from '../loops/train-sampled';
 
 // Equivalence of the two engines: the same seeded run on the native engine (each step one ONNX
 // graph in onnxruntime) and on tfjs's cpu backend gives the same losses and weights.

@@ -2,9 +2,9 @@ import type { KnownKeys } from '@sdae/core';
 import { InvalidArgumentError, requireBoolean } from '@sdae/core';
 import { batchCount, type ImageSet } from '@sdae/datasets';
 import type { BundleTensor, Classifier } from '@sdae/layers';
-import { restoreCheckpoint, type LoopState, type SettingValue } from './checkpoint';
+import { restoreCheckpoint, type LoopState, type SettingValue } from '../checkpoint/checkpoint';
 import { EarlyStopping, type EarlyStoppingOptions } from './early-stopping';
-import { runWithHooks, type EpochLog, type StopReason, type TrainingEvent, type TrainingHooks, type TrainingResult } from './events';
+import { runWithHooks, type EpochLog, type StopReason, type TrainingEvent, type TrainingHooks, type TrainingResult } from '../events';
 import {
   dataFingerprint,
   loopSettings,
@@ -14,10 +14,10 @@ import {
   type CommonTrainingOptions,
 } from './loop-options';
 import { checkpointIfDue, once, restoreWeights, scheduleEpoch, snapshotWeights, writeCheckpoint } from './loop-step';
-import { midEpochState, runEpoch, type EpochRun } from './loops/run-steps';
-import { evaluate, evaluateSets, evaluationDue, resolveEvaluation, type EvaluationOptions } from './metrics';
-import { DEFAULT_LEARNING_RATE, Optimizer } from './optimizers';
-import { classifierBatch, classifierStepSpec, createStepRunner, type StepRunner } from './step-engine';
+import { midEpochState, runEpoch, type EpochRun } from './run-steps';
+import { evaluate, evaluateSets, evaluationDue, resolveEvaluation, type EvaluationOptions } from '../metrics';
+import { DEFAULT_LEARNING_RATE, Optimizer } from '../optim/optimizers';
+import { classifierBatch, classifierStepSpec, createStepRunner, type StepRunner } from '../engine/step-engine';
 
 /** The sets of supervised training: validation drives early stopping, test is measured at each new best. */
 export interface ClassifierData {

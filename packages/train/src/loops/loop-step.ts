@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BundleTensor, LossAndGradients, Model } from '@sdae/layers';
-import { encodeCheckpoint, type CheckpointSettings, type LoopState } from './checkpoint';
-import { DivergenceError } from './errors';
+import { encodeCheckpoint, type CheckpointSettings, type LoopState } from '../checkpoint/checkpoint';
+import { DivergenceError } from '../errors';
 import type { ResolvedCommonOptions } from './loop-options';
-import type { Optimizer } from './optimizers';
-import { scheduledLearningRate } from './learning-rate-schedule';
+import type { Optimizer } from '../optim/optimizers';
+import { scheduledLearningRate } from '../optim/learning-rate-schedule';
 
 /** What a loop's checkpoints hold besides the model and its optimiser. */
 export interface CheckpointContent {

@@ -4,7 +4,7 @@ import { barsAndStripes, sliceImageSet } from '@sdae/datasets';
 import { Mlp, StackedDenoisingAutoencoder } from '@sdae/layers';
 import { describe, expect, it } from 'vitest';
 import { fitClassifier } from './fit-classifier';
-import { evaluate } from './metrics';
+import { evaluate } from '../metrics';
 import { pretrainStack } from './pretrain-stack';
 
 const all = barsAndStripes({ size: 4, count: 160, seed: 3, flipProbability: 0.05 });

@@ -1,7 +1,7 @@
 import { barsAndStripes } from '@sdae/datasets';
 import { Mlp, ReluCnn } from '@sdae/layers';
 import { describe, expect, it } from 'vitest';
-import { fitClassifier } from './fit-classifier';
+import { fitClassifier } from '../loops/fit-classifier';
 
 const set = barsAndStripes({ size: 4, count: 16, seed: 4 });
 const images = barsAndStripes({ size: 8, count: 12, seed: 6 });
