@@ -18,8 +18,8 @@ const browserModules: NonNullable<Options['esbuildPlugins']>[number] = {
       path: fileURLToPath(new URL('./src/wasm-threads.browser.ts', import.meta.url)),
     }));
     // The native engine is a Node addon: browsers get the module that says so.
-    build.onResolve({ filter: /^\.\/native\/native-engine$/ }, () => ({
-      path: fileURLToPath(new URL('./src/native/native-engine.browser.ts', import.meta.url)),
+    build.onResolve({ filter: /^\.\/native\/runtime\/native-engine$/ }, () => ({
+      path: fileURLToPath(new URL('./src/native/runtime/native-engine.browser.ts', import.meta.url)),
     }));
   },
 };

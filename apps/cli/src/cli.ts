@@ -12,8 +12,8 @@ import * as sda from './commands/sda';
 import * as sweep from './commands/sweep';
 import * as transfer from './commands/transfer';
 import * as worker from './commands/worker';
-import { errorEvent, eventLine, wantsJson } from './events';
-import { releaseOutLocks } from './out-lock';
+import { errorEvent, eventLine, wantsJson } from './run/events';
+import { releaseOutLocks } from './run/out-lock';
 import { EXIT, STANDARD_OUTPUT, exitCodeFor, type Output } from './output';
 
 export { EXIT, type Output } from './output';

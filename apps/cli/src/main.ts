@@ -1,5 +1,5 @@
 import { run } from './cli';
-import { exitWithParentWhenAsked } from './trial-process';
+import { exitWithParentWhenAsked } from './sweep/trial-process';
 
 exitWithParentWhenAsked();
 process.exitCode = await run(process.argv.slice(2));

@@ -8,7 +8,7 @@ import { loadModel } from '@sdae/layers';
 import { decodeCheckpoint } from '@sdae/train';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EXIT, run } from './cli';
-import { LOCK_FILE } from './out-lock';
+import { LOCK_FILE } from './run/out-lock';
 
 // The built command, run as a user runs it, killed as a crash or the OOM killer would.
 const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));

@@ -25,10 +25,17 @@ export type {
   ProbeTiming,
 } from './select-backend';
 export { BackendUnavailableError, UnsupportedKernelError } from './errors';
-export { loadNativeEngine } from './native/native-engine';
-export type { NativeEngine, NativeStep, NativeEngineOptions, NativeEngineStatus, StepFeed, StepOutputs } from './native/native-engine';
-export { KERNEL_MAPPINGS } from './native/onnx-kernels';
-export type { StepDefinition, TracedStep, StepValue } from './native/trace-step';
+export { loadNativeEngine } from './native/runtime/native-engine';
+export type {
+  NativeEngine,
+  NativeStep,
+  NativeEngineOptions,
+  NativeEngineStatus,
+  StepFeed,
+  StepOutputs,
+} from './native/runtime/native-engine';
+export { KERNEL_MAPPINGS } from './native/compiler/lower';
+export type { StepDefinition, TracedStep, StepValue } from './native/compiler/trace';
 export { registerTrainingKernels, unregisterTrainingKernels, filledKernels } from './kernels/training-kernels';
 export type { FilledKernel } from './kernels/training-kernels';
 export { im2col } from './kernels/im2col';

@@ -4,7 +4,7 @@ import { prepareWasmThreads, resolveWasmThreads, wasmThreadsInUse, wasmThreadsUn
 import { requireKnownKeys, resolveChoice, type KnownKeys } from '@sdae/core';
 import { BackendUnavailableError } from './errors';
 import { filledKernels, type FilledKernel } from './kernels/training-kernels';
-import { loadNativeEngine } from './native/native-engine';
+import { loadNativeEngine } from './native/runtime/native-engine';
 import { webglRenderer, webgpuRenderer, type GpuRenderer } from './gpu-renderer';
 import { timeProbeStep } from './probe-step';
 

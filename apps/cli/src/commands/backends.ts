@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { formatBackendReport, listBackends } from '@sdae/backend';
-import { selectCliBackend } from '../experiment';
+import { selectCliBackend } from '../run/experiment';
 import { NODE_BACKENDS, addCommand, backendFlag, jsonFlag, type FlagValues } from '../flags';
 import type { Output } from '../output';
 

@@ -16,9 +16,9 @@ import {
 } from '@sdae/train';
 import { lineChart } from '@sdae/vis';
 import { batchCount } from '@sdae/datasets';
-import { classifierResult } from '../classifier-result';
-import { filtersPng, requireBatchFits, startExperiment, trainingControls, writeReport } from '../experiment';
-import { reportSmoothing, trainingSeconds } from '../run-report';
+import { classifierResult } from '../run/classifier-result';
+import { filtersPng, requireBatchFits, startExperiment, trainingControls, writeReport } from '../run/experiment';
+import { reportSmoothing, trainingSeconds } from '../run/run-report';
 import {
   addCommand,
   batchSizeFlag,
@@ -37,7 +37,7 @@ import {
   type FlagValues,
 } from '../flags';
 import type { Output } from '../output';
-import { epochPlan, iterationPlan } from '../progress';
+import { epochPlan, iterationPlan } from '../run/progress';
 
 // Unset training flags take the preset's defaults.
 const FLAGS = {

@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import type { DenoisingAutoencoder } from '@sdae/layers';
 import { reconstructionGrid, type ReportCell, type ReportFigure } from '@sdae/vis';
-import { compareRuns, endedEarly, runOutcome, slug, type DaRun, type DaRunPlan } from '../da-runs';
+import { compareRuns, endedEarly, runOutcome, slug, type DaRun, type DaRunPlan } from '../run/da-runs';
 import {
   addCommand,
   daHiddenSize,
@@ -16,7 +16,7 @@ import {
   unitInterval,
   type FlagValues,
 } from '../flags';
-import type { Experiment } from '../experiment';
+import type { Experiment } from '../run/experiment';
 import type { Output } from '../output';
 import { digitPictures, greyPng, requireGridFits, testDigits } from '../pictures';
 

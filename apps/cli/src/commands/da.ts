@@ -3,7 +3,7 @@ import { DenoisingAutoencoder, filterRows, saveModel } from '@sdae/layers';
 import { trainAutoencoder } from '@sdae/train';
 import { lineChart, reconstructionGrid } from '@sdae/vis';
 import { batchCount } from '@sdae/datasets';
-import { filtersPng, requireBatchFits, startExperiment, trainingControls, writeReport } from '../experiment';
+import { filtersPng, requireBatchFits, startExperiment, trainingControls, writeReport } from '../run/experiment';
 import {
   activationFlag,
   addCommand,
@@ -17,10 +17,10 @@ import {
   refuseOptimizerFlags,
   type FlagValues,
 } from '../flags';
-import { trainingSeconds } from '../run-report';
+import { trainingSeconds } from '../run/run-report';
 import type { Output } from '../output';
 import { activationsFigure, digitPictures, greyPng, requireGridFits, testDigits } from '../pictures';
-import { epochPlan } from '../progress';
+import { epochPlan } from '../run/progress';
 
 const FLAGS = {
   activation: activationFlag('sigmoid'),

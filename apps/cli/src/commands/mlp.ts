@@ -3,9 +3,9 @@ import { LogisticRegression, Mlp, saveModel } from '@sdae/layers';
 import { DEFAULT_LEARNING_RATE, evaluate, fitClassifier, trainSampled, type TrainingResult } from '@sdae/train';
 import { lineChart } from '@sdae/vis';
 import { batchCount, type ImageSet } from '@sdae/datasets';
-import { classifierResult, splitCurves } from '../classifier-result';
-import { requireBatchFits, startExperiment, trainingControls, writeReport } from '../experiment';
-import { fineTuningSeries, trainingSeconds } from '../run-report';
+import { classifierResult, splitCurves } from '../run/classifier-result';
+import { requireBatchFits, startExperiment, trainingControls, writeReport } from '../run/experiment';
+import { fineTuningSeries, trainingSeconds } from '../run/run-report';
 import {
   activationFlag,
   addCommand,
@@ -26,7 +26,7 @@ import {
   type FlagValues,
 } from '../flags';
 import type { Output } from '../output';
-import { epochPlan, iterationPlan } from '../progress';
+import { epochPlan, iterationPlan } from '../run/progress';
 
 const FLAGS = {
   logistic: flag<boolean>(() => new Option('--logistic', 'logistic regression (no hidden layer)').default(false)),

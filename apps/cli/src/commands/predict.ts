@@ -8,8 +8,8 @@ import { Classifier, type AnyModel } from '@sdae/layers';
 import { confusionMatrix, evaluate } from '@sdae/train';
 import { confusionMatrixChart, encodePng, enlarge, greyToRgba } from '@sdae/vis';
 import { readDigitImage } from '../digit-image';
-import { eventLine } from '../events';
-import { selectCliBackend } from '../experiment';
+import { eventLine } from '../run/events';
+import { selectCliBackend } from '../run/experiment';
 import {
   addCommand,
   backendFlag,

@@ -19,10 +19,10 @@ import {
 } from '@sdae/train';
 import { lineChart } from '@sdae/vis';
 import { batchCount, type MnistSplitName } from '@sdae/datasets';
-import { classifierResult } from '../classifier-result';
-import { filtersPng, requireBatchFits, startExperiment, trainingControls, writeReport } from '../experiment';
+import { classifierResult } from '../run/classifier-result';
+import { filtersPng, requireBatchFits, startExperiment, trainingControls, writeReport } from '../run/experiment';
 import { activationsFigure, productFiltersPng } from '../pictures';
-import { fineTuningSeries, trainingSeconds } from '../run-report';
+import { fineTuningSeries, trainingSeconds } from '../run/run-report';
 import {
   addCommand,
   batchSizeFlag,
@@ -42,7 +42,7 @@ import {
   type FlagValues,
 } from '../flags';
 import { EXIT, type Output } from '../output';
-import type { ProgressPlan } from '../progress';
+import type { ProgressPlan } from '../run/progress';
 
 /** The recipes `--preset` names. */
 const SDA_PRESETS = ['dlt'] as const;

@@ -18,13 +18,13 @@ import {
   refuseInapplicable,
   type FlagValues,
 } from '../flags';
-import { flagName } from '../experiment';
-import { lockOutDirectory } from '../out-lock';
+import { flagName } from '../run/experiment';
+import { lockOutDirectory } from '../run/out-lock';
 import { RunInterrupted, type Output } from '../output';
-import { runTrialsLocally } from '../sweep-local';
-import { SWEEPABLE_COMMANDS, parseGridAxis, planSweep, type GridAxis, type SweepPlan } from '../sweep-plan';
-import { attachSweep, submitSweep } from '../sweep-queue';
-import { writeSweepSummary, type TrialRow } from '../sweep-summary';
+import { runTrialsLocally } from '../sweep/local';
+import { SWEEPABLE_COMMANDS, parseGridAxis, planSweep, type GridAxis, type SweepPlan } from '../sweep/plan';
+import { attachSweep, submitSweep } from '../sweep/queue';
+import { writeSweepSummary, type TrialRow } from '../sweep/summary';
 import { requireWritable } from '../writable';
 
 /** The flags of the sweep itself, before or after the command it sweeps. */

@@ -1,6 +1,6 @@
 import { InvalidArgumentError as InvalidFlagError, Option, type Command } from 'commander';
 import { initializeFrom, modelFromBytes, modelToBytes, type AnyModel, type DenoisingAutoencoder } from '@sdae/layers';
-import { compareRuns } from '../da-runs';
+import { compareRuns } from '../run/da-runs';
 import {
   addCommand,
   daTrainingFlags,

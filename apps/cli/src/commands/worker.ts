@@ -3,7 +3,7 @@ import { Option, type Command } from 'commander';
 import { InvalidArgumentError } from '@sdae/core';
 import { addCommand, engineFlags, flag, queueFlag, type FlagValues } from '../flags';
 import type { Output } from '../output';
-import { runWorker } from '../sweep-queue';
+import { runWorker } from '../sweep/queue';
 
 const FLAGS = {
   queue: queueFlag,

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import type { ProgressSnapshot } from './progress';
+import type { ProgressSnapshot } from '../run/progress';
 
 /** The environment variable that makes a trial's process exit when the process that started it dies. */
 const EXIT_WITH_PARENT = 'SDAE_EXIT_WITH_PARENT';

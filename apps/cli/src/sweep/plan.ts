@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Command, Option } from 'commander';
 import { InvalidArgumentError } from '@sdae/core';
-import { checkFlags } from './flags';
+import { checkFlags } from '../flags';
 
 /** The commands a sweep can run: every experiment that trains and writes a history. */
 export const SWEEPABLE_COMMANDS = ['da', 'sda', 'cnn', 'mlp', 'transfer', 'compare-noise'] as const;

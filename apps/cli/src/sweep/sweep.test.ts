@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXIT, run } from './cli';
-import { register as registerDa } from './commands/da';
-import { cartesianProduct, parseGridAxis, planSweep, trialId } from './sweep-plan';
-import { historyCurves, type TrialRow } from './sweep-summary';
-import { sdae, startSdae, runCaptured } from './test-cli';
+import { EXIT, run } from '../cli';
+import { register as registerDa } from '../commands/da';
+import { cartesianProduct, parseGridAxis, planSweep, trialId } from './plan';
+import { historyCurves, type TrialRow } from './summary';
+import { sdae, startSdae, runCaptured } from '../test-cli';
 
 /** Tiny dA trials: a second or two each. */
 const TINY = ['--split', 'mini', '--limit', '50', '--epochs', '2', '--batch-size', '10', '--backend', 'cpu', '--engine', 'tfjs'];

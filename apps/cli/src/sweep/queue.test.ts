@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXIT } from './output';
-import { requireRedis } from './sweep-queue';
-import type { TrialRow } from './sweep-summary';
-import { sdae, startSdae, type StartedCli } from './test-cli';
+import { EXIT } from '../output';
+import { requireRedis } from './queue';
+import type { TrialRow } from './summary';
+import { sdae, startSdae, type StartedCli } from '../test-cli';
 
 // Real Redis (Debian's redis-server, which scripts/run.mjs installs when it is missing) on a free
 // port of 127.0.0.1, without persistence, and real `sdae worker` processes.
@@ -90,7 +90,7 @@ async function stopWorkers(workers: readonly StartedCli[]): Promise<void> {
 
 /** A copy of the built command whose package.json says another version. */
 function otherVersionMain(): string {
-  const cli = join(dirname(fileURLToPath(import.meta.url)), '..');
+  const cli = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
   const copy = join(root, 'other-version');
   cpSync(join(cli, 'dist'), join(copy, 'dist'), { recursive: true });
   const manifest = JSON.parse(readFileSync(join(cli, 'package.json'), 'utf8'));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ProgressSnapshot } from './progress';
-import { SweepProgress, formatTrialProgress } from './sweep-progress';
+import type { ProgressSnapshot } from '../run/progress';
+import { SweepProgress, formatTrialProgress } from './progress';
 
 const snapshot = (overrides: Partial<ProgressSnapshot> = {}): ProgressSnapshot => ({
   unit: 'epoch',

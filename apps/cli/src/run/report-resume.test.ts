@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EXIT } from './cli';
-import { runCaptured } from './test-cli';
+import { EXIT } from '../cli';
+import { runCaptured } from '../test-cli';
 
 /** The fields of history.json these tests read. */
 interface EpochLogLike {

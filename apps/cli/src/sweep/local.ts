@@ -1,7 +1,7 @@
-import { EXIT, type Output } from './output';
-import type { SweepPlan, TrialPlan } from './sweep-plan';
-import { readTrialOutcome, trialDirectory, writeTrialOutcome } from './sweep-summary';
-import { SweepProgress } from './sweep-progress';
+import { EXIT, type Output } from '../output';
+import type { SweepPlan, TrialPlan } from './plan';
+import { readTrialOutcome, trialDirectory, writeTrialOutcome } from './summary';
+import { SweepProgress } from './progress';
 import { startTrial, type RunningTrial } from './trial-process';
 
 /** How a sweep runs its trials on this machine. */

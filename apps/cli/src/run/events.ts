@@ -1,5 +1,5 @@
 import type { EngineName, EpochLog } from '@sdae/train';
-import { EXIT, type ExitCode } from './output';
+import { EXIT, type ExitCode } from '../output';
 
 /**
  * What a command prints with --json: one event object a line on stdout, each with a `type`

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { getKernelsForBackend, registerKernel, type DataId, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs-core';
-import { UnsupportedKernelError } from '../errors';
-import { GraphRecorder, type ExternalValue } from './graph-recorder';
-import { KERNEL_MAPPINGS, type KernelMapping } from './onnx-kernels';
-import { toOnnxType, type OnnxGraph, type OnnxType, type OnnxValueInfo } from './onnx-proto';
+import { UnsupportedKernelError } from '../../errors';
+import { GraphRecorder, type ExternalValue } from './graph-builder';
+import { KERNEL_MAPPINGS, type KernelMapping } from './lower';
+import { toOnnxType, type OnnxGraph, type OnnxType, type OnnxValueInfo } from './encode-onnx';
 
 /** The backend a step runs on while it is traced: tfjs's cpu kernels, each one also recorded. */
 const TRACE_BACKEND = 'sdae-trace';

@@ -1,6 +1,6 @@
 import type { DataId, DataType, TensorInfo } from '@tensorflow/tfjs-core';
-import { UnsupportedKernelError } from '../errors';
-import { toOnnxType, type OnnxAttribute, type OnnxNode, type OnnxTensor, type OnnxType } from './onnx-proto';
+import { UnsupportedKernelError } from '../../errors';
+import { toOnnxType, type OnnxAttribute, type OnnxNode, type OnnxTensor, type OnnxType } from './encode-onnx';
 
 /** The value of a tensor that enters the graph from outside the traced function. */
 export interface ExternalValue {

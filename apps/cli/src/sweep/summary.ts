@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { htmlReport, lineChart, type ReportCell } from '@sdae/vis';
-import type { SweepPlan, TrialPlan } from './sweep-plan';
+import type { SweepPlan, TrialPlan } from './plan';
 
 /** Where a trial stands: not run yet, finished, failed for its own reasons, or stopped by Ctrl-C. */
 export type TrialStatus = 'pending' | 'done' | 'failed' | 'interrupted';

@@ -2,7 +2,7 @@
 // nodes with int, float, ints and tensor attributes, float32/int32/int64/bool initializers, and
 // inputs and outputs with static shapes. Field numbers follow onnx/onnx.proto (IR version 8).
 
-import { UnsupportedKernelError } from '../errors';
+import { UnsupportedKernelError } from '../../errors';
 
 /** The ONNX element types the compiler uses (TensorProto.DataType). */
 export const ONNX_TYPES = { float32: 1, int32: 6, int64: 7, bool: 9 } as const;

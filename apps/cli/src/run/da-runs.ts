@@ -14,8 +14,8 @@ import {
   type Experiment,
   type ProgressReporter,
 } from './experiment';
-import { optimizerOptions, type DaTrainingFlags, type EngineFlags, type ExperimentFlags, type OptimizerFlags } from './flags';
-import { RunInterrupted, type Output } from './output';
+import { optimizerOptions, type DaTrainingFlags, type EngineFlags, type ExperimentFlags, type OptimizerFlags } from '../flags';
+import { RunInterrupted, type Output } from '../output';
 import { epochPlan } from './progress';
 
 /** One trained dA of a comparison: its cost curve, filters and, if it diverged or Ctrl-C stopped it, where. */

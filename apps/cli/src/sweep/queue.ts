@@ -4,11 +4,11 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { SdaeError } from '@sdae/core';
-import { EXIT, RunInterrupted, type Output } from './output';
-import { describeTrial, trialsToRun } from './sweep-local';
-import { SWEEPABLE_COMMANDS, type SweepPlan } from './sweep-plan';
-import { trialDirectory, writeSweepSummary, writeTrialOutcome, type TrialRow } from './sweep-summary';
-import { SweepProgress } from './sweep-progress';
+import { EXIT, RunInterrupted, type Output } from '../output';
+import { describeTrial, trialsToRun } from './local';
+import { SWEEPABLE_COMMANDS, type SweepPlan } from './plan';
+import { trialDirectory, writeSweepSummary, writeTrialOutcome, type TrialRow } from './summary';
+import { SweepProgress } from './progress';
 import { sdaeVersion, startTrial, type RunningTrial } from './trial-process';
 
 // A sweep on a queue: the submitter stores the sweep's plan under `sdae:sweep:<id>`, adds its id

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { availableParallelism } from 'node:os';
 import { InvalidArgumentError, SdaeError, requireKnownKeys, requirePositiveInteger, type KnownKeys } from '@sdae/core';
-import { encodeOnnxModel } from './onnx-proto';
-import { traceStep, type StepDefinition, type TracedStep } from './trace-step';
+import { encodeOnnxModel } from '../compiler/encode-onnx';
+import { traceStep, type StepDefinition, type TracedStep } from '../compiler/trace';
 
 // onnxruntime-node is an optional peer: only its types are imported statically.
 import type * as OnnxRuntime from 'onnxruntime-node';

@@ -1,5 +1,5 @@
-import { formatDuration, type ProgressSnapshot } from './progress';
-import type { Output } from './output';
+import { formatDuration, type ProgressSnapshot } from '../run/progress';
+import type { Output } from '../output';
 import type { TrialProgress } from './trial-process';
 
 /** A trial's progress in a few words: `epoch 3/5 41% loss 88.1 ETA 12 s`. */

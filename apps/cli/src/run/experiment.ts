@@ -24,13 +24,13 @@ import {
   type EngineReport,
   type EpochLog,
 } from '@sdae/train';
-import type { CheckpointFlags, EngineFlags, ExperimentFlags } from './flags';
+import type { CheckpointFlags, EngineFlags, ExperimentFlags } from '../flags';
 import { eventLine, type CliEvent } from './events';
 import { ProgressTracker, formatProgress, type BatchEnd, type ProgressPlan } from './progress';
 import { lockOutDirectory } from './out-lock';
-import { EXIT, RunInterrupted, nativeEngineUnavailable, type Output } from './output';
-import { trialProgressChannel } from './trial-process';
-import { requireWritable, type OutputPath } from './writable';
+import { EXIT, RunInterrupted, nativeEngineUnavailable, type Output } from '../output';
+import { trialProgressChannel } from '../sweep/trial-process';
+import { requireWritable, type OutputPath } from '../writable';
 
 /** What a training loop of a command needs: Ctrl-C, checkpoints, resume and progress. */
 export interface TrainingControls {
