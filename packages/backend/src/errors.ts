@@ -39,3 +39,31 @@ export class UnsupportedKernelError extends SdaeError {
     this.kernelName = kernelName;
   }
 }
+
+const SYNCHRONOUS_READ_MARKER = 'sdae.error.SynchronousReadError';
+const SYNCHRONOUS_READ_SYMBOL = Symbol.for(SYNCHRONOUS_READ_MARKER);
+
+/**
+ * A synchronous read (`dataSync`, `arraySync`, `bufferSync`) of a tensor on a WebGPU adapter that
+ * renders in software. tfjs-backend-webgpu reads synchronously by drawing through a WebGPU
+ * canvas, which Chromium cannot back on its fallback (SwiftShader) adapter: the page would lose
+ * every WebGPU device. `adapter` names the adapter.
+ */
+export class SynchronousReadError extends SdaeError {
+  protected readonly [SYNCHRONOUS_READ_SYMBOL] = true;
+  readonly adapter: string;
+
+  constructor(adapter: string) {
+    super(
+      `dataSync/arraySync: the webgpu backend cannot read a tensor synchronously on this adapter (${adapter}): tfjs reads ` +
+        `synchronously through a WebGPU canvas, which this browser cannot back on a software adapter, and the page would lose its ` +
+        `WebGPU device. Read it with await tensor.data() or await tensor.array(), or choose the wasm backend.`,
+    );
+    this.adapter = adapter;
+  }
+
+  /** True when `value` is a {@link SynchronousReadError}, from this copy of `@sdae/backend` or any other. */
+  static override isInstance(value: unknown): value is SynchronousReadError {
+    return SdaeError.hasMarker(value, SYNCHRONOUS_READ_MARKER);
+  }
+}

@@ -119,7 +119,7 @@ export async function* classifierTraining(
       const learningRate = scheduleEpoch(resolved, optimizer, epoch, epochs);
       // A resumed epoch counts the time its first minibatches took before the checkpoint.
       const epochStarted = performance.now() - (state.epochSeconds ?? 0) * 1000;
-      const lastGood = snapshotWeights(model);
+      const lastGood = await snapshotWeights(model);
       let costSum = state.epochCostSum ?? 0;
       let batches = state.batchInEpoch ?? 0;
       const completed = function* (steps: StepOutcome[]): Generator<TrainingEvent> {
@@ -179,7 +179,7 @@ export async function* classifierTraining(
       if (validation !== undefined && stopReason === 'completed') {
         log.validationError = (await evaluate(model, validation)).errorRate;
         if (stopping === undefined || stopping.observe(state.iterations - 1, log.validationError)) {
-          if (stopping !== undefined && restoreBest) best = snapshotWeights(model);
+          if (stopping !== undefined && restoreBest) best = await snapshotWeights(model);
           if (test !== undefined && stopping !== undefined) {
             log.testError = (await evaluate(model, test)).errorRate;
             state.testErrorAtBest = log.testError;

@@ -77,7 +77,7 @@ export async function* unsupervisedEpochs(run: UnsupervisedRun): AsyncGenerator<
       const learningRate = scheduleEpoch(options, optimizer, epoch, epochs);
       // A resumed epoch counts the time its first minibatches took before the checkpoint.
       const started = performance.now() - (state.epochSeconds ?? 0) * 1000;
-      const lastGood = snapshotWeights(owner);
+      const lastGood = await snapshotWeights(owner);
       let costSum = state.epochCostSum ?? 0;
       let batches = state.batchInEpoch ?? 0;
       const completed = function* (steps: StepOutcome[]): Generator<TrainingEvent> {
