@@ -6,7 +6,19 @@ import { TUTORIAL_DA, autoencoderTraining, formatEpochLog, type EpochLog } from 
 import { reconstructionGrid } from '@sdae/vis';
 import { startBlocker, type AppContext } from '../app-context';
 import { costChart } from '../charts';
-import { drawFilterGrid, drawGreyImage, field, h, imageCanvas, numberInput, panelColumns, readNumber, redrawQueue, select, showSvg } from '../dom';
+import {
+  drawFilterGrid,
+  drawGreyImage,
+  field,
+  h,
+  imageCanvas,
+  numberInput,
+  panelColumns,
+  readNumber,
+  redrawQueue,
+  select,
+  showSvg,
+} from '../dom';
 import { RunControls } from '../run-controls';
 import { modelButtons } from './model-buttons';
 

@@ -5,7 +5,19 @@ import { StackedDenoisingAutoencoder, readFilterRows, type AnyModel } from '@sda
 import { classifierTraining, formatEpochLog, pretrainingTraining, type EpochLog } from '@sdae/train/browser';
 import { startBlocker, type AppContext } from '../app-context';
 import { chartOf, costChart } from '../charts';
-import { drawFilterGrid, field, h, imageCanvas, numberInput, panelColumns, readNumber, readNumberList, redrawQueue, showSvg, textInput } from '../dom';
+import {
+  drawFilterGrid,
+  field,
+  h,
+  imageCanvas,
+  numberInput,
+  panelColumns,
+  readNumber,
+  readNumberList,
+  redrawQueue,
+  showSvg,
+  textInput,
+} from '../dom';
 import { RunControls } from '../run-controls';
 import { modelButtons } from './model-buttons';
 
