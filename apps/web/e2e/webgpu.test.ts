@@ -88,6 +88,33 @@ describe.each(RUNS)('the $panel panel on webgpu', (run) => {
   });
 });
 
+describe('synchronous reads on the fallback adapter', () => {
+  it('are refused with SynchronousReadError naming the fix, and the device keeps working', async () => {
+    const { page, errors } = await openApp(harness, { backend: 'webgpu', panel: 'da' });
+    await fill(page, { 'da-hidden': 20, 'da-batch-size': 1000, 'da-epochs': 1 });
+    await page.click('#da-start');
+    await waitForState(page, 'da', 'finished', 300_000);
+    // The trained weights are on the GPU only: tfjs would read them through a WebGPU canvas.
+    const refusal = await pageState(page, (sdae) => {
+      try {
+        sdae.da.model!.getWeights();
+        return 'no error';
+      } catch (error) {
+        // The bundle shortens class names: the marker names the class.
+        const marked = (error as Record<symbol, unknown>)[Symbol.for('sdae.error.SynchronousReadError')] === true;
+        return `${marked ? 'SynchronousReadError' : (error as Error).name}: ${(error as Error).message}`;
+      }
+    });
+    expect(refusal).toMatch(
+      /^SynchronousReadError: dataSync\/arraySync: the webgpu backend cannot read a tensor synchronously on this adapter \(google swiftshader, software: SwiftShader\).*await tensor\.data\(\)/,
+    );
+    const weights = await page.evaluate('window.sdae.da.model.readWeights().then((weights) => weights.get("W").values.length)');
+    expect(weights).toBe(784 * 20);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+});
+
 describe('the automatic choice with WebGPU on', () => {
   it('ranks the fallback adapter below wasm and says so', async () => {
     const { page, errors } = await openApp(harness, { backend: 'auto', panel: 'da' });
