@@ -215,7 +215,10 @@ export abstract class Model<Config extends ModelConfig = ModelConfig> {
     const variables = [...this.variableMap];
     const values = await Promise.all(variables.map(([, variable]) => variable.data()));
     return new Map(
-      variables.map(([name, variable], index) => [name, { shape: [...variable.shape], values: Float32Array.from(values[index] as Float32Array) }]),
+      variables.map(([name, variable], index) => [
+        name,
+        { shape: [...variable.shape], values: Float32Array.from(values[index] as Float32Array) },
+      ]),
     );
   }
 
