@@ -15,6 +15,7 @@ const MAKERS: Record<string, (errorClass: ErrorClass) => core.SdaeError> = {
   SdaeError: (C) => new (C as unknown as typeof core.SdaeError)('f: failed.'),
   InvalidArgumentError: (C) => new (C as unknown as typeof core.InvalidArgumentError)('size', 0, 'f: size must be >= 1.'),
   BackendUnavailableError: (C) => new (C as unknown as typeof backend.BackendUnavailableError)('webgpu', 'no adapter', 'f: no adapter.'),
+  SynchronousReadError: (C) => new (C as unknown as typeof backend.SynchronousReadError)('SwiftShader'),
   UnsupportedKernelError: (C) => new (C as unknown as typeof backend.UnsupportedKernelError)('Conv2D', 'dataFormat NCHW'),
   DatasetFormatError: (C) =>
     new (C as unknown as typeof datasets.DatasetFormatError)({ file: 'f', field: 'magic', expected: '2051', found: '0' }, 'f: bad magic.'),

@@ -62,8 +62,14 @@ export interface Harness {
   close: () => Promise<void>;
 }
 
-/** Serves the built app (run `pnpm build` first; turbo does) and launches Chromium. */
-export async function startHarness(): Promise<Harness> {
+/**
+ * The flag that offers WebGPU in the project's Chromium: with no GPU, its fallback adapter
+ * (SwiftShader), which renders in software.
+ */
+export const WEBGPU_FLAG = '--enable-unsafe-webgpu';
+
+/** Serves the built app (run `pnpm build` first; turbo does) and launches Chromium with the flags and any `extraFlags`. */
+export async function startHarness(extraFlags: readonly string[] = []): Promise<Harness> {
   if (!existsSync(join(APP_DIRECTORY, 'dist', 'index.html')))
     throw new Error(`The app is not built: run \`vite build\` in ${APP_DIRECTORY} first.`);
   const port = await freePort();
@@ -72,7 +78,7 @@ export async function startHarness(): Promise<Harness> {
     logLevel: 'warn',
     preview: { port, strictPort: true, host: '127.0.0.1', open: false },
   });
-  const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_FLAGS, headless: true });
+  const browser = await chromium.launch({ executablePath: chromiumPath(), args: [...CHROMIUM_FLAGS, ...extraFlags], headless: true });
   mkdirSync(SCREENSHOT_DIRECTORY, { recursive: true });
   return {
     browser,
@@ -89,10 +95,10 @@ export async function startHarness(): Promise<Harness> {
  * Starts the harness before a test file's tests and closes it after them. Call it at the top of
  * the file; the returned object is filled in once the harness has started.
  */
-export function useHarness(): Harness {
+export function useHarness(extraFlags: readonly string[] = []): Harness {
   const harness = {} as Harness;
   beforeAll(async () => {
-    Object.assign(harness, await startHarness());
+    Object.assign(harness, await startHarness(extraFlags));
   });
   afterAll(async () => harness.close?.());
   return harness;

@@ -103,6 +103,17 @@ export function drawFilterGrid(canvas: HTMLCanvasElement, filters: ArrayLike<num
   drawGreyImage(canvas, tileRasterImages(filters));
 }
 
+/**
+ * Runs a panel's redraws one after another and returns the function that asks for one; its
+ * promise resolves once that redraw is on screen. Redraws read tensors with `await data()`: a
+ * synchronous read stalls a GPU backend, and WebGPU on a software adapter cannot read
+ * synchronously at all. A failed redraw goes to `onError` and does not stop the next.
+ */
+export function redrawQueue(redraw: () => Promise<void>, onError: (error: Error) => void): () => Promise<void> {
+  let last = Promise.resolve();
+  return () => (last = last.then(redraw).catch((error: unknown) => onError(error as Error)));
+}
+
 /** A container for an SVG chart made by @sdae/vis. */
 export function showSvg(container: HTMLElement, svg: string): void {
   container.innerHTML = svg;

@@ -1,13 +1,13 @@
 // Saving a trained model to a file and loading it back, in the format of @sdae/layers
-// (modelToBytes), which the Node API (loadModel's bytes form) and the CLI read too.
-import { modelFromBytes, modelToBytes, type AnyModel, type Model } from '@sdae/layers/browser';
+// (modelToBytes, here readModelBytes), which the Node API (loadModel's bytes form) and the CLI read too.
+import { modelFromBytes, readModelBytes, type AnyModel, type Model } from '@sdae/layers/browser';
 
 /** The file ending of saved models. */
 export const MODEL_FILE_EXTENSION = '.sdae';
 
-/** Offers the model as a file download named `<name>.sdae`. */
-export function downloadModel(model: Model, name: string): void {
-  const bytes = modelToBytes(model);
+/** Offers the model as a file download named `<name>.sdae` (its weights read without blocking the page). */
+export async function downloadModel(model: Model, name: string): Promise<void> {
+  const bytes = await readModelBytes(model);
   const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }));
   const link = document.createElement('a');
   link.href = url;

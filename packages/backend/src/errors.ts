@@ -35,3 +35,22 @@ export class UnsupportedKernelError extends SdaeError {
     this.detail = detail;
   }
 }
+
+/**
+ * A synchronous read (`dataSync`, `arraySync`, `bufferSync`) of a tensor on a WebGPU adapter that
+ * renders in software. tfjs-backend-webgpu reads synchronously by drawing through a WebGPU
+ * canvas, which Chromium cannot back on its fallback (SwiftShader) adapter: the page would lose
+ * every WebGPU device. `adapter` names the adapter.
+ */
+export class SynchronousReadError extends SdaeError {
+  readonly adapter: string;
+
+  constructor(adapter: string) {
+    super(
+      `dataSync/arraySync: the webgpu backend cannot read a tensor synchronously on this adapter (${adapter}): tfjs reads ` +
+        `synchronously through a WebGPU canvas, which this browser cannot back on a software adapter, and the page would lose its ` +
+        `WebGPU device. Read it with await tensor.data() or await tensor.array(), or choose the wasm backend.`,
+    );
+    this.adapter = adapter;
+  }
+}

@@ -62,10 +62,20 @@ export async function webgpuRenderer(): Promise<GpuRenderer | undefined> {
   const adapter = await gpu?.requestAdapter().catch(() => null);
   if (adapter === null || adapter === undefined) return undefined;
   const info = adapter.info ?? (await adapter.requestAdapterInfo?.().catch(() => undefined)) ?? {};
+  return describeWebgpuAdapter(info, adapter.isFallbackAdapter === true);
+}
+
+/**
+ * A WebGPU adapter's (or device's `adapterInfo`) vendor, architecture, device and description,
+ * and the software renderer they name: SwiftShader and the like, or any fallback adapter.
+ *
+ * @example describeWebgpuAdapter({ vendor: 'google', architecture: 'swiftshader' }).software; // 'SwiftShader'
+ */
+export function describeWebgpuAdapter(info: Record<string, unknown>, fallback = false): GpuRenderer {
   const renderer = ['vendor', 'architecture', 'device', 'description']
     .map((key) => info[key])
     .filter((value) => typeof value === 'string' && value !== '')
     .join(' ');
-  const fallback = adapter.isFallbackAdapter === true || info.isFallbackAdapter === true;
-  return { renderer, software: softwareRendererName(renderer) ?? (fallback ? 'a fallback (software) adapter' : undefined) };
+  const isFallback = fallback || info.isFallbackAdapter === true;
+  return { renderer, software: softwareRendererName(renderer) ?? (isFallback ? 'a fallback (software) adapter' : undefined) };
 }

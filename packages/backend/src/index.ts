@@ -24,7 +24,7 @@ export type {
   RendererNote,
   ProbeTiming,
 } from './select-backend';
-export { BackendUnavailableError, UnsupportedKernelError } from './errors';
+export { BackendUnavailableError, SynchronousReadError, UnsupportedKernelError } from './errors';
 export { loadNativeEngine } from './native/runtime/native-engine';
 export type {
   NativeEngine,

@@ -3,7 +3,7 @@ import { InvalidArgumentError } from '@sdae/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BackendUnavailableError } from './errors';
 import './register';
-import { softwareRendererName } from './gpu-renderer';
+import { describeWebgpuAdapter, softwareRendererName } from './gpu-renderer';
 import { formatBackendReport, listBackends, rankSoftwareBelowWasm, selectBackend } from './select-backend';
 
 afterEach(() => {
@@ -155,6 +155,20 @@ describe('softwareRendererName', () => {
     expect(softwareRendererName('mesa lavapipe cpu')).toBe('lavapipe');
     expect(softwareRendererName('ANGLE (NVIDIA, NVIDIA GeForce RTX 3080 Direct3D11 vs_5_0 ps_5_0, D3D11)')).toBeUndefined();
     expect(softwareRendererName('Mesa Intel(R) UHD Graphics 620 (KBL GT2)')).toBeUndefined();
+  });
+});
+
+describe('describeWebgpuAdapter', () => {
+  it("names Chromium's SwiftShader adapter and any fallback adapter as software, and a hardware adapter as not", () => {
+    // Chromium 156's fallback adapter (its device.adapterInfo), as the web app's end-to-end tests see it.
+    expect(describeWebgpuAdapter({ vendor: 'google', architecture: 'swiftshader', device: '', description: '' })).toEqual({
+      renderer: 'google swiftshader',
+      software: 'SwiftShader',
+    });
+    expect(describeWebgpuAdapter({ vendor: 'mesa', architecture: '', description: 'llvmpipe' }, true).software).toBe('llvmpipe');
+    expect(describeWebgpuAdapter({ vendor: 'acme', isFallbackAdapter: true }).software).toBe('a fallback (software) adapter');
+    expect(describeWebgpuAdapter({ vendor: 'acme' }, true).software).toBe('a fallback (software) adapter');
+    expect(describeWebgpuAdapter({ vendor: 'nvidia', architecture: 'ampere' })).toEqual({ renderer: 'nvidia ampere', software: undefined });
   });
 });
 

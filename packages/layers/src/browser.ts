@@ -38,12 +38,12 @@ export { LogisticRegression, resolveLogisticRegressionOptions } from './logistic
 export type { LogisticRegressionOptions, LogisticRegressionConfig } from './logistic-regression';
 export { Mlp, resolveMlpOptions } from './mlp';
 export type { MlpOptions, MlpConfig } from './mlp';
-export { filterRows } from './filter-rows';
+export { filterRows, readFilterRows } from './filter-rows';
 export { initializeFrom } from './transfer';
 export type { InitializeFromOptions, InitializeFromReport } from './transfer';
 export { encodeBundle, decodeBundle, packTensors, unpackTensors } from './bundle';
 export type { TensorBundle, BundleTensor, ManifestEntry } from './bundle';
-export { modelToBytes, modelFromBytes, modelToBundle, modelFromBundle, modelFromConfig } from './model-io';
+export { modelToBytes, readModelBytes, modelFromBytes, modelToBundle, modelFromBundle, modelFromConfig } from './model-io';
 export type { AnyModel } from './model-io';
 export { ModelFormatError } from './errors';
 export { exportLayersModel, importLayersModel } from './layers-model-io';

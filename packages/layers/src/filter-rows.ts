@@ -22,6 +22,24 @@ export function filterRows(source: DenoisingAutoencoder | StackedDenoisingAutoen
   return tf.tidy(() => tf.transpose(weights).dataSync() as Float32Array);
 }
 
+/**
+ * {@link filterRows} without a synchronous read (`await data()`), for GPU backends in browsers:
+ * WebGPU on a software adapter cannot read synchronously.
+ *
+ * @example drawFilterGrid(canvas, await readFilterRows(da));
+ */
+export async function readFilterRows(
+  source: DenoisingAutoencoder | StackedDenoisingAutoencoder | tf.Tensor2D,
+  layer = 0,
+): Promise<Float32Array> {
+  const rows = tf.transpose(filterWeights(source, layer));
+  try {
+    return (await rows.data()) as Float32Array;
+  } finally {
+    rows.dispose();
+  }
+}
+
 function filterWeights(source: DenoisingAutoencoder | StackedDenoisingAutoencoder | tf.Tensor2D, layer: number): tf.Tensor2D {
   if (source instanceof StackedDenoisingAutoencoder) return source.autoencoder(layer).W as tf.Tensor2D;
   if (layer !== 0) {

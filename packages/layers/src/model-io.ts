@@ -38,8 +38,12 @@ export function modelFromConfig(className: string, config: ModelConfig): AnyMode
 
 /** A model as metadata (class, configuration, random states) and its weights. */
 export function modelToBundle(model: Model): TensorBundle {
+  return bundleOf(model, model.getWeights());
+}
+
+function bundleOf(model: Model, weights: ReturnType<Model['getWeights']>): TensorBundle {
   const tensors: BundleTensor[] = [];
-  for (const [name, { shape, values }] of model.getWeights()) tensors.push({ name, shape, values });
+  for (const [name, { shape, values }] of weights) tensors.push({ name, shape, values });
   return {
     meta: { format: MODEL_FORMAT, className: model.className, config: model.getConfig(), randomStates: model.getRandomStates() },
     tensors,
@@ -150,6 +154,16 @@ export function modelFromBundle(bundle: TensorBundle, file = '<bytes>'): AnyMode
  */
 export function modelToBytes(model: Model): Uint8Array {
   return encodeBundle(modelToBundle(model));
+}
+
+/**
+ * {@link modelToBytes} without synchronous reads (the weights are read with `await data()`), for
+ * GPU backends in browsers: WebGPU on a software adapter cannot read synchronously.
+ *
+ * @example const bytes = await readModelBytes(cnn);
+ */
+export async function readModelBytes(model: Model): Promise<Uint8Array> {
+  return encodeBundle(bundleOf(model, await model.readWeights()));
 }
 
 /**

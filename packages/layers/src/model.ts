@@ -205,6 +205,24 @@ export abstract class Model<Config extends ModelConfig = ModelConfig> {
   }
 
   /**
+   * {@link getWeights} without blocking the page: every weight is read with `await data()`. Use it
+   * on GPU backends, where a synchronous read stalls the GPU's queue, and where WebGPU on a
+   * software adapter cannot read synchronously at all (@sdae/backend's SynchronousReadError).
+   */
+  async readWeights(): Promise<Map<string, { shape: number[]; values: Float32Array }>> {
+    this.assertUsable('readWeights');
+    this.externalWeights?.sync();
+    const variables = [...this.variableMap];
+    const values = await Promise.all(variables.map(([, variable]) => variable.data()));
+    return new Map(
+      variables.map(([name, variable], index) => [
+        name,
+        { shape: [...variable.shape], values: Float32Array.from(values[index] as Float32Array) },
+      ]),
+    );
+  }
+
+  /**
    * Overwrites some or all weights, given by name as a plain object or a Map (another model's
    * `getWeights()` copies them all). Every value is checked against the variable's shape before
    * any is written, so a wrong one leaves the model unchanged.

@@ -7,7 +7,7 @@ import { NOTEBOOK_CNN, OPTIMIZER_NAMES, confusionMatrix, evaluate, sampledTraini
 import { confusionMatrixChart, enlarge, tileRasterImages } from '@sdae/vis';
 import { startBlocker, type AppContext } from '../app-context';
 import { costChart } from '../charts';
-import { drawGreyImage, field, h, imageCanvas, numberInput, panelColumns, readNumber, select, showSvg } from '../dom';
+import { drawGreyImage, field, h, imageCanvas, numberInput, panelColumns, readNumber, redrawQueue, select, showSvg } from '../dom';
 import { DrawPad } from '../draw-pad';
 import { RunControls } from '../run-controls';
 import { modelButtons } from './model-buttons';
@@ -55,57 +55,63 @@ export function cnnPanel(app: AppContext): { element: HTMLElement; state: CnnPan
   const bars = h('ol', { id: 'cnn-probabilities', class: 'probabilities', start: '0' });
   let drawn: Float32Array | undefined;
 
-  const classify = (): void => {
-    const model = state.model;
-    if (drawn === undefined || model === undefined) {
-      state.probabilities = undefined;
-      prediction.textContent = model === undefined ? 'Train or load a model first' : '?';
-      bars.replaceChildren();
-      return;
-    }
-    const input = drawn;
-    const probabilities = Array.from(
-      tf.tidy(() =>
-        model.predict(model.inputLayout === 'image' ? tf.tensor4d(input, [1, 28, 28, 1]) : tf.tensor2d(input, [1, 784])).dataSync(),
-      ),
-    );
-    state.probabilities = probabilities;
-    const best = probabilities.indexOf(Math.max(...probabilities));
-    prediction.textContent = String(best);
-    prediction.dataset.digit = String(best);
-    bars.replaceChildren(
-      ...probabilities.map((probability, digit) =>
-        h(
-          'li',
-          { 'data-digit': String(digit), 'data-probability': probability.toFixed(6), class: digit === best ? 'best' : '' },
-          h('span', { class: 'digit' }, String(digit)),
-          h('span', { class: 'bar', style: `width: ${(100 * probability).toFixed(1)}%` }),
-          h('span', { class: 'value' }, `${(100 * probability).toFixed(1)} %`),
+  const classify = redrawQueue(
+    async () => {
+      const model = state.model;
+      if (drawn === undefined || model === undefined) {
+        state.probabilities = undefined;
+        prediction.textContent = model === undefined ? 'Train or load a model first' : '?';
+        bars.replaceChildren();
+        return;
+      }
+      const input = drawn;
+      const output = tf.tidy(() =>
+        model.predict(model.inputLayout === 'image' ? tf.tensor4d(input, [1, 28, 28, 1]) : tf.tensor2d(input, [1, 784])),
+      );
+      const probabilities = Array.from(await output.data().finally(() => output.dispose()));
+      state.probabilities = probabilities;
+      const best = probabilities.indexOf(Math.max(...probabilities));
+      prediction.textContent = String(best);
+      prediction.dataset.digit = String(best);
+      bars.replaceChildren(
+        ...probabilities.map((probability, digit) =>
+          h(
+            'li',
+            { 'data-digit': String(digit), 'data-probability': probability.toFixed(6), class: digit === best ? 'best' : '' },
+            h('span', { class: 'digit' }, String(digit)),
+            h('span', { class: 'bar', style: `width: ${(100 * probability).toFixed(1)}%` }),
+            h('span', { class: 'value' }, `${(100 * probability).toFixed(1)} %`),
+          ),
         ),
-      ),
-    );
-  };
+      );
+    },
+    (error) => controls.say(`Classifying failed: ${error.message}`, 'error'),
+  );
   const pad = new DrawPad('cnn-draw', (input) => {
     drawn = input;
-    classify();
+    void classify();
   });
 
-  const drawFilters = (): void => {
-    if (!(state.model instanceof ReluCnn)) return;
-    const kernels = state.model.convolutionFilters(0);
-    const [count, height, width, channels] = kernels.shape;
-    // One tile per filter of the first input channel, 8 pixels per weight.
-    const values = tf.tidy(() => tf.transpose(tf.slice(kernels, [0, 0, 0, 0], [count, height, width, 1]), [0, 3, 1, 2]).dataSync());
-    kernels.dispose();
-    const columns = Math.min(count, 10);
-    const grid = tileRasterImages(values, {
-      imageShape: [height, width],
-      tileShape: [Math.ceil(count / columns), columns],
-      tileSpacing: [1, 1],
-    });
-    drawGreyImage(filters, enlarge(grid, 8));
-    filters.title = `${count} filter${count === 1 ? '' : 's'} of ${height}x${width}${channels > 1 ? ` (channel 0 of ${channels})` : ''}`;
-  };
+  const drawFilters = redrawQueue(
+    async () => {
+      if (!(state.model instanceof ReluCnn)) return;
+      const kernels = state.model.convolutionFilters(0);
+      const [count, height, width, channels] = kernels.shape;
+      // One tile per filter of the first input channel, 8 pixels per weight.
+      const firstChannel = tf.tidy(() => tf.transpose(tf.slice(kernels, [0, 0, 0, 0], [count, height, width, 1]), [0, 3, 1, 2]));
+      kernels.dispose();
+      const values = await firstChannel.data().finally(() => firstChannel.dispose());
+      const columns = Math.min(count, 10);
+      const grid = tileRasterImages(values, {
+        imageShape: [height, width],
+        tileShape: [Math.ceil(count / columns), columns],
+        tileSpacing: [1, 1],
+      });
+      drawGreyImage(filters, enlarge(grid, 8));
+      filters.title = `${count} filter${count === 1 ? '' : 's'} of ${height}x${width}${channels > 1 ? ` (channel 0 of ${channels})` : ''}`;
+    },
+    (error) => controls.say(`Drawing failed: ${error.message}`, 'error'),
+  );
   const drawChart = (): void =>
     showSvg(
       chart,
@@ -134,8 +140,7 @@ export function cnnPanel(app: AppContext): { element: HTMLElement; state: CnnPan
       state.model?.dispose();
       Object.assign(state, { model, losses: [], accuracies: [], stepMilliseconds: session.stepMilliseconds, testAccuracy: undefined });
       confusion.replaceChildren();
-      drawFilters();
-      classify();
+      await Promise.all([drawFilters(), classify()]);
       const name = `${inputs.preset.value} CNN (${model.parameterCount().toLocaleString('en')} parameters)`;
       let lastDraw = performance.now();
       const training = sampledTraining(model, mnist.train, {
@@ -156,14 +161,13 @@ export function cnnPanel(app: AppContext): { element: HTMLElement; state: CnnPan
         }
         if (performance.now() - lastDraw > REDRAW_INTERVAL) {
           drawChart();
-          drawFilters();
-          classify();
+          void drawFilters();
+          void classify();
           lastDraw = performance.now();
         }
       });
       drawChart();
-      drawFilters();
-      classify();
+      await Promise.all([drawFilters(), classify()]);
       controls.say(
         `${name}: ${result.stopReason === 'aborted' ? 'stopped' : 'finished'} after ${state.losses.length} iterations; measuring test accuracy…`,
       );
@@ -185,7 +189,7 @@ export function cnnPanel(app: AppContext): { element: HTMLElement; state: CnnPan
     fileName: 'cnn',
     controls,
     current: () => state.model,
-    accept: (model: AnyModel) => {
+    accept: async (model: AnyModel) => {
       if (!(model instanceof Classifier) || model.numClasses !== 10)
         return `this is a ${model.constructor.name}; the CNN panel takes a classifier of the 10 digits.`;
       try {
@@ -196,8 +200,7 @@ export function cnnPanel(app: AppContext): { element: HTMLElement; state: CnnPan
       state.model?.dispose();
       Object.assign(state, { model, losses: [], accuracies: [], testAccuracy: undefined });
       if (model instanceof ReluCnn) inputs.preset.value = model.getConfig().preset ?? inputs.preset.value;
-      drawFilters();
-      classify();
+      await Promise.all([drawFilters(), classify()]);
       return undefined;
     },
   });

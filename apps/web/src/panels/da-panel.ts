@@ -1,12 +1,24 @@
 // The dA panel: a denoising autoencoder trained as in the Theano tutorial, with its filters,
 // reconstructions and cost updated live.
 import * as tf from '@tensorflow/tfjs-core';
-import { ACTIVATION_NAMES, DenoisingAutoencoder, filterRows, type ActivationName, type AnyModel } from '@sdae/layers/browser';
+import { ACTIVATION_NAMES, DenoisingAutoencoder, readFilterRows, type ActivationName, type AnyModel } from '@sdae/layers/browser';
 import { TUTORIAL_DA, autoencoderTraining, formatEpochLog, type EpochLog } from '@sdae/train/browser';
 import { reconstructionGrid } from '@sdae/vis';
 import { startBlocker, type AppContext } from '../app-context';
 import { costChart } from '../charts';
-import { drawFilterGrid, drawGreyImage, field, h, imageCanvas, numberInput, panelColumns, readNumber, select, showSvg } from '../dom';
+import {
+  drawFilterGrid,
+  drawGreyImage,
+  field,
+  h,
+  imageCanvas,
+  numberInput,
+  panelColumns,
+  readNumber,
+  redrawQueue,
+  select,
+  showSvg,
+} from '../dom';
 import { RunControls } from '../run-controls';
 import { modelButtons } from './model-buttons';
 
@@ -52,26 +64,41 @@ export function daPanel(app: AppContext): { element: HTMLElement; state: DaPanel
   const chart = h('div', { id: 'da-chart', class: 'chart' });
   const log = h('pre', { id: 'da-log', class: 'log' });
 
-  const draw = (): void => {
-    const model = state.model;
-    const mnist = app.mnist;
-    if (model === undefined) return;
-    drawFilterGrid(filters, filterRows(model));
-    state.draws++;
-    if (mnist !== undefined) {
-      const count = Math.min(10, mnist.test.count);
-      const [originals, corrupted, reconstructed] = tf.tidy(() => {
-        const x = tf.tensor2d(mnist.test.images.subarray(0, count * 784), [count, 784]);
-        const noisy = model.corrupt(x);
-        return [x.dataSync(), noisy.dataSync(), model.reconstruct(noisy).dataSync()];
-      });
-      drawGreyImage(
-        reconstructions,
-        reconstructionGrid({ originals: originals!, corrupted: corrupted!, reconstructions: reconstructed! }, { count }),
-      );
-    }
-    showSvg(chart, costChart([{ name: 'minibatch cost', values: state.costs }], 'Training cost', 'cost (cross-entropy)'));
-  };
+  const draw = redrawQueue(
+    async () => {
+      const model = state.model;
+      const mnist = app.mnist;
+      if (model === undefined) return;
+      const rows = readFilterRows(model);
+      const count = mnist === undefined ? 0 : Math.min(10, mnist.test.count);
+      const pictures =
+        mnist === undefined
+          ? []
+          : tf.tidy(() => {
+              const x = tf.tensor2d(mnist.test.images.subarray(0, count * 784), [count, 784]);
+              // The noise of the next training step, its stream put back: training draws the same
+              // noise (and so gives the same costs) however often the page redraws.
+              const streams = model.getRandomStates();
+              const noisy = model.corrupt(x);
+              model.setRandomStates(streams);
+              return [x, noisy, model.reconstruct(noisy)];
+            });
+      try {
+        const [originals, corrupted, reconstructed] = await Promise.all(pictures.map((tensor) => tensor.data()));
+        drawFilterGrid(filters, await rows);
+        state.draws++;
+        if (reconstructed !== undefined)
+          drawGreyImage(
+            reconstructions,
+            reconstructionGrid({ originals: originals!, corrupted: corrupted!, reconstructions: reconstructed }, { count }),
+          );
+      } finally {
+        tf.dispose(pictures);
+      }
+      showSvg(chart, costChart([{ name: 'minibatch cost', values: state.costs }], 'Training cost', 'cost (cross-entropy)'));
+    },
+    (error) => controls.say(`Drawing failed: ${error.message}`, 'error'),
+  );
 
   const controls: RunControls = new RunControls({
     id: 'da',
@@ -89,7 +116,7 @@ export function daPanel(app: AppContext): { element: HTMLElement; state: DaPanel
       state.model?.dispose();
       Object.assign(state, { model, costs: [], epochs: [], stepMilliseconds: session.stepMilliseconds });
       log.textContent = '';
-      draw();
+      await draw();
       controls.say(`Training dA 784-${hiddenSize} on ${mnist.train.count} images (${app.backend?.backend})…`);
       let lastDraw = performance.now();
       const result = await session.drive(
@@ -106,12 +133,12 @@ export function daPanel(app: AppContext): { element: HTMLElement; state: DaPanel
             log.textContent += `${formatEpochLog(event.log)} (${event.log.seconds.toFixed(1)} s)\n`;
           }
           if (event.type === 'epoch-end' || performance.now() - lastDraw > REDRAW_INTERVAL) {
-            draw();
+            void draw();
             lastDraw = performance.now();
           }
         },
       );
-      draw();
+      await draw();
       const ending = result.stopReason === 'aborted' ? 'Stopped' : 'Finished';
       controls.say(
         `${ending} after ${state.costs.length} minibatches: last cost ${state.costs.at(-1)?.toFixed(2) ?? '-'}, ${session.medianStepMilliseconds().toFixed(1)} ms per minibatch on ${app.backend?.backend}.`,
@@ -124,7 +151,7 @@ export function daPanel(app: AppContext): { element: HTMLElement; state: DaPanel
     fileName: 'denoising-autoencoder',
     controls,
     current: () => state.model,
-    accept: (model: AnyModel) => {
+    accept: async (model: AnyModel) => {
       if (!(model instanceof DenoisingAutoencoder))
         return `this is a ${model.constructor.name}; the dA panel takes a DenoisingAutoencoder.`;
       const config = model.getConfig();
@@ -132,7 +159,7 @@ export function daPanel(app: AppContext): { element: HTMLElement; state: DaPanel
       state.model?.dispose();
       Object.assign(state, { model, costs: [], epochs: [] });
       inputs.hidden.value = String(config.hiddenSize);
-      draw();
+      await draw();
       return undefined;
     },
   });

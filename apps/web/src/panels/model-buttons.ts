@@ -11,8 +11,8 @@ export interface ModelButtonsOptions {
   fileName: string;
   /** The panel's model to save, or undefined when there is none yet. */
   current: () => Model | undefined;
-  /** Takes a loaded model; returns an error message when the panel cannot use it. */
-  accept: (model: AnyModel) => string | undefined;
+  /** Takes a loaded model and shows it; resolves to an error message when the panel cannot use it. */
+  accept: (model: AnyModel) => Promise<string | undefined>;
   controls: RunControls;
 }
 
@@ -22,12 +22,16 @@ export function modelButtons(options: ModelButtonsOptions): HTMLElement {
   const save = h('button', { id: `${id}-save`, type: 'button' }, 'Save model');
   const file = h('input', { id: `${id}-load`, type: 'file', accept: MODEL_FILE_EXTENSION, class: 'visually-hidden' });
   const load = h('label', { class: 'button', for: `${id}-load` }, 'Load model…');
-  save.addEventListener('click', () => {
+  save.addEventListener('click', async () => {
     const model = options.current();
     if (model === undefined) controls.say('There is no model to save yet: train one or load one.', 'error');
     else {
-      downloadModel(model, options.fileName);
-      controls.say(`Saved ${options.fileName}${MODEL_FILE_EXTENSION} (${model.parameterCount().toLocaleString('en')} parameters).`);
+      try {
+        await downloadModel(model, options.fileName);
+        controls.say(`Saved ${options.fileName}${MODEL_FILE_EXTENSION} (${model.parameterCount().toLocaleString('en')} parameters).`);
+      } catch (error) {
+        controls.say(`Saving failed: ${(error as Error).message}`, 'error');
+      }
     }
   });
   file.addEventListener('change', async () => {
@@ -41,7 +45,7 @@ export function modelButtons(options: ModelButtonsOptions): HTMLElement {
     }
     try {
       const model = await readModelFile(chosen);
-      const refusal = options.accept(model);
+      const refusal = await options.accept(model);
       if (refusal !== undefined) {
         model.dispose();
         controls.say(`${chosen.name}: ${refusal}`, 'error');

@@ -1,11 +1,23 @@
 // The SdA panel: greedy layer-wise pretraining, then supervised fine-tuning with the tutorial's
 // early stopping; the pretraining costs, the error curves and the first-layer filters before and
 // after fine-tuning.
-import { StackedDenoisingAutoencoder, filterRows, type AnyModel } from '@sdae/layers/browser';
+import { StackedDenoisingAutoencoder, readFilterRows, type AnyModel } from '@sdae/layers/browser';
 import { classifierTraining, formatEpochLog, pretrainingTraining, type EpochLog } from '@sdae/train/browser';
 import { startBlocker, type AppContext } from '../app-context';
 import { chartOf, costChart } from '../charts';
-import { drawFilterGrid, field, h, imageCanvas, numberInput, panelColumns, readNumber, readNumberList, showSvg, textInput } from '../dom';
+import {
+  drawFilterGrid,
+  field,
+  h,
+  imageCanvas,
+  numberInput,
+  panelColumns,
+  readNumber,
+  readNumberList,
+  redrawQueue,
+  showSvg,
+  textInput,
+} from '../dom';
 import { RunControls } from '../run-controls';
 import { modelButtons } from './model-buttons';
 
@@ -42,11 +54,15 @@ export function sdaPanel(app: AppContext): { element: HTMLElement; state: SdaPan
   const errorChart = h('div', { id: 'sda-error-chart', class: 'chart' });
   const log = h('pre', { id: 'sda-log', class: 'log' });
 
-  const drawFilters = (canvas: HTMLCanvasElement): void => {
-    const model = state.model;
-    if (model === undefined) return;
-    drawFilterGrid(canvas, filterRows(model));
-  };
+  const filtersOn = (canvas: HTMLCanvasElement): (() => Promise<void>) =>
+    redrawQueue(
+      async () => {
+        const model = state.model;
+        if (model !== undefined) drawFilterGrid(canvas, await readFilterRows(model));
+      },
+      (error) => controls.say(`Drawing failed: ${error.message}`, 'error'),
+    );
+  const drawFilters = { before: filtersOn(before), after: filtersOn(after) };
   const drawCharts = (): void => {
     showSvg(
       pretrainChart,
@@ -121,12 +137,12 @@ export function sdaPanel(app: AppContext): { element: HTMLElement; state: SdaPan
           redraw(event.type === 'epoch-end');
         });
         if (result.stopReason === 'aborted') {
-          drawFilters(before);
+          await drawFilters.before();
           controls.say(`Stopped during pretraining, after ${state.pretrainingCosts.flat().length} minibatches.`);
           return;
         }
       }
-      drawFilters(before);
+      await drawFilters.before();
       const finetuning = classifierTraining(
         model,
         { train: mnist.train, validation: mnist.validation, test: mnist.test },
@@ -145,12 +161,12 @@ export function sdaPanel(app: AppContext): { element: HTMLElement; state: SdaPan
         else if (event.type === 'epoch-end') {
           state.finetuning.push(event.log);
           log.textContent += `${formatEpochLog(event.log)}\n`;
-          drawFilters(after);
+          void drawFilters.after();
         }
         redraw(event.type === 'epoch-end');
       });
       state.testError = result.testErrorAtBest;
-      drawFilters(after);
+      await drawFilters.after();
       drawCharts();
       const error =
         result.testErrorAtBest === undefined
@@ -167,13 +183,13 @@ export function sdaPanel(app: AppContext): { element: HTMLElement; state: SdaPan
     fileName: 'stacked-denoising-autoencoder',
     controls,
     current: () => state.model,
-    accept: (model: AnyModel) => {
+    accept: async (model: AnyModel) => {
       if (!(model instanceof StackedDenoisingAutoencoder))
         return `this is a ${model.constructor.name}; the SdA panel takes a StackedDenoisingAutoencoder.`;
       state.model?.dispose();
       Object.assign(state, { model, pretrainingCosts: [], finetuning: [], testError: undefined });
       inputs.hidden.value = model.getConfig().hiddenSizes.join(',');
-      drawFilters(after);
+      await drawFilters.after();
       return undefined;
     },
   });

@@ -14,15 +14,15 @@ beforeAll(async () => {
 });
 
 describe('DivergenceGuard', () => {
-  function context() {
+  async function context() {
     const model = new LogisticRegression({ inputSize: 2, numClasses: 2 });
-    const lastGood = snapshotWeights(model);
+    const lastGood = await snapshotWeights(model);
     const optimizer = new Optimizer({ learningRate: 0.5 });
     return { model, context: { caller: 'f', owner: model, variables: model.variables, optimizer, lastGood, epoch: 3, batch: 7 } };
   }
 
-  it('accepts costs up to a million times the first and refuses one above, putting back the last good weights', () => {
-    const { model, context: stepContext } = context();
+  it('accepts costs up to a million times the first and refuses one above, putting back the last good weights', async () => {
+    const { model, context: stepContext } = await context();
     const guard = new DivergenceGuard();
     guard.check(stepContext, 10);
     guard.check(stepContext, 10 * DIVERGENCE_GROWTH);
@@ -42,8 +42,8 @@ describe('DivergenceGuard', () => {
     model.dispose();
   });
 
-  it('reports an infinite cost after a first one as infinite, not as growth', () => {
-    const { model, context: stepContext } = context();
+  it('reports an infinite cost after a first one as infinite, not as growth', async () => {
+    const { model, context: stepContext } = await context();
     const guard = new DivergenceGuard();
     guard.check(stepContext, 1);
     expect(() => guard.check(stepContext, Number.POSITIVE_INFINITY)).toThrow(
@@ -52,8 +52,8 @@ describe('DivergenceGuard', () => {
     model.dispose();
   });
 
-  it('refuses NaN as before, without a first cost', () => {
-    const { model, context: stepContext } = context();
+  it('refuses NaN as before, without a first cost', async () => {
+    const { model, context: stepContext } = await context();
     expect(() => new DivergenceGuard().check(stepContext, Number.NaN)).toThrow(
       /^f: the cost became NaN at epoch 3, batch 7; training diverged\./,
     );

@@ -156,7 +156,7 @@ export async function* classifierTraining(
       if (validation !== undefined && stopReason === 'completed') {
         log.validationError = (await evaluate(model, validation)).errorRate;
         if (stopping === undefined || stopping.observe(state.iterations - 1, log.validationError)) {
-          if (stopping !== undefined && restoreBest) best = snapshotWeights(model);
+          if (stopping !== undefined && restoreBest) best = await snapshotWeights(model);
           if (test !== undefined && stopping !== undefined) {
             log.testError = (await evaluate(model, test)).errorRate;
             state.testErrorAtBest = log.testError;

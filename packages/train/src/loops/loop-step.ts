@@ -84,9 +84,13 @@ export function scheduleEpoch(options: ResolvedCommonOptions, optimizer: Optimiz
   return optimizer.learningRate;
 }
 
-/** Copies of a model's weights, to restore after divergence or to keep the best model. */
-export function snapshotWeights(model: Model): BundleTensor[] {
-  return [...model.getWeights()].map(([name, { shape, values }]) => ({ name, shape, values }));
+/**
+ * Copies of a model's weights, to restore after divergence or to keep the best model. Read with
+ * `await data()`: a synchronous read would stall a GPU backend, and WebGPU on a software adapter
+ * cannot read synchronously at all.
+ */
+export async function snapshotWeights(model: Model): Promise<BundleTensor[]> {
+  return [...(await model.readWeights())].map(([name, { shape, values }]) => ({ name, shape, values }));
 }
 
 /** Writes a snapshot back into the model. */

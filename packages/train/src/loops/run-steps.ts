@@ -116,7 +116,7 @@ export async function* runEpoch(run: EpochRun, epoch: number): AsyncGenerator<Tr
     batches: state.batchInEpoch ?? 0,
     started: performance.now() - (state.epochSeconds ?? 0) * 1000,
   };
-  const lastGood = snapshotWeights(run.owner);
+  const lastGood = await snapshotWeights(run.owner);
   const context = { caller: run.caller, owner: run.owner, variables: run.variables, optimizer: run.optimizer, lastGood, epoch };
   let submitted = progress.batches;
   function* planned(): Generator<PlannedStep & { iteration: number }> {

@@ -83,7 +83,7 @@ export async function* sampledTraining(
     runner = await createStepRunner(caller, resolved, classifierStepSpec(model, optimizer, true, gradientReduction), optimizer);
     yield { type: 'engine', stage: 'sampled', ...runner.report };
     let stopReason: StopReason = 'completed';
-    let lastGood = snapshotWeights(model);
+    let lastGood = await snapshotWeights(model);
     const remaining = iterations - state.nextEpoch;
     let groupStarted = performance.now();
     // The batches submitted and not completed yet, by iteration.
@@ -157,7 +157,7 @@ export async function* sampledTraining(
           yield* completed(await runner!.flush());
           runner!.sync();
           const written = (await writeCheckpoint(resolved, model, optimizer, { state, settings }))!;
-          lastGood = snapshotWeights(model);
+          lastGood = await snapshotWeights(model);
           yield { type: 'checkpoint', stage: 'sampled', epoch: iteration, bytes: written };
         }
       },
