@@ -39,3 +39,25 @@ export class UnsupportedKernelError extends SdaeError {
     this.kernelName = kernelName;
   }
 }
+
+const DEVICE_UNAVAILABLE_MARKER = 'sdae.error.DeviceUnavailableError';
+const DEVICE_UNAVAILABLE_SYMBOL = Symbol.for(DEVICE_UNAVAILABLE_MARKER);
+
+/**
+ * A device asked for by name (`device: 'cuda'`, `--device webgpu`) cannot start here. `backend` is
+ * the device, `reason` why it cannot start and `installHint` what to install for it.
+ */
+export class DeviceUnavailableError extends BackendUnavailableError {
+  protected readonly [DEVICE_UNAVAILABLE_SYMBOL] = true;
+  readonly installHint: string;
+
+  constructor(device: string, reason: string, installHint: string, message: string) {
+    super(device, reason, message);
+    this.installHint = installHint;
+  }
+
+  /** True when `value` is a {@link DeviceUnavailableError}, from this copy of `@sdae/backend` or any other. */
+  static override isInstance(value: unknown): value is DeviceUnavailableError {
+    return SdaeError.hasMarker(value, DEVICE_UNAVAILABLE_MARKER);
+  }
+}

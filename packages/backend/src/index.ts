@@ -24,9 +24,21 @@ export type {
   RendererNote,
   ProbeTiming,
 } from './select-backend';
-export { BackendUnavailableError, UnsupportedKernelError } from './errors';
-export { loadNativeEngine } from './native/native-engine';
-export type { NativeEngine, NativeStep, NativeEngineOptions, NativeEngineStatus, StepFeed, StepOutputs } from './native/native-engine';
+export { BackendUnavailableError, DeviceUnavailableError, UnsupportedKernelError } from './errors';
+export { resolveEngine, ENGINE_NAMES, DEVICE_NAMES } from './resolve-engine';
+export type { EngineName, DeviceName, DeviceRule, DeviceAttempt, ResolvedEngine, ResolveEngineOptions } from './resolve-engine';
+export { loadNativeEngine, formatAdapter, deviceTensorCount } from './native/native-engine';
+export type {
+  NativeEngine,
+  NativeStep,
+  NativeEngineOptions,
+  NativeEngineStatus,
+  StepFeed,
+  StepOutputs,
+  PrepareOptions,
+  AdapterInfo,
+  ExecutionProvider,
+} from './native/native-engine';
 export { KERNEL_MAPPINGS } from './native/onnx-kernels';
 export type { StepDefinition, TracedStep, StepValue } from './native/trace-step';
 export { registerTrainingKernels, unregisterTrainingKernels, filledKernels } from './kernels/training-kernels';

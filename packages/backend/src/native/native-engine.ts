@@ -4,8 +4,9 @@ import { InvalidArgumentError, SdaeError, requireKnownKeys, requirePositiveInteg
 import { encodeOnnxModel } from './onnx-proto';
 import { traceStep, type StepDefinition, type TracedStep } from './trace-step';
 import { INSTALL_HINTS, importOnnxRuntime, startProvider, type ExecutionProvider, type Ort, type OrtSession, type OrtTensor } from './onnxruntime';
-import { findAdapter, formatAdapter, type AdapterInfo } from './adapter';
-import { StepState } from './device-state';
+import { findAdapter } from './adapter';
+import { formatAdapter, type AdapterInfo } from './adapter-info';
+import { StepState, deviceTensorCount } from './device-state';
 
 /**
  * What {@link loadNativeEngine} found: the engine, or why there is none. `device` is set when
@@ -345,3 +346,14 @@ function unrolled(definition: StepDefinition, count: number): StepDefinition {
     },
   };
 }
+
+/**
+ * The adapter a GPU execution provider would run on here, read without starting it (see
+ * {@link findAdapter}); undefined on the CPU or where the system does not say.
+ */
+export function deviceAdapter(device: ExecutionProvider): AdapterInfo | undefined {
+  return device === 'cpu' ? undefined : findAdapter(device);
+}
+
+export { formatAdapter, deviceTensorCount };
+export type { AdapterInfo, ExecutionProvider };
