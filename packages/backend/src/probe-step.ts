@@ -43,7 +43,14 @@ export async function timeNativeProbeStep(engine: NativeEngine): Promise<number>
     name: 'probe',
     state: new Map([['weights', weights]]),
     step: ({ x }) => {
-      const { value, grads } = tf.variableGrads(() => tf.sigmoid(tf.matMul(x as tf.Tensor2D, weights)).square().mean() as tf.Scalar, [weights]);
+      const { value, grads } = tf.variableGrads(
+        () =>
+          tf
+            .sigmoid(tf.matMul(x as tf.Tensor2D, weights))
+            .square()
+            .mean() as tf.Scalar,
+        [weights],
+      );
       weights.assign(tf.sub(weights, tf.mul(grads[weights.name]!, 0.1)));
       return { loss: value };
     },

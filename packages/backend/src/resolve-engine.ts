@@ -30,8 +30,14 @@ export type DeviceName = 'auto' | ExecutionProvider;
 /** Every valid {@link DeviceName}. */
 export const DEVICE_NAMES: readonly DeviceName[] = ['auto', 'cpu', 'webgpu', 'cuda', 'coreml', 'dml'];
 
-/** The GPU providers `device: 'auto'` considers, in order of preference. */
+/** The GPU providers `device: 'auto'` considers, in order of preference, and the platforms it considers them on. */
 const AUTO_DEVICES: readonly Exclude<ExecutionProvider, 'cpu'>[] = ['cuda', 'dml', 'webgpu'];
+const AUTO_PLATFORMS: Record<Exclude<ExecutionProvider, 'cpu'>, readonly string[]> = {
+  cuda: ['linux', 'win32'],
+  dml: ['win32'],
+  webgpu: ['linux', 'darwin', 'win32'],
+  coreml: [],
+};
 
 /**
  * The rule that chose the device: `'requested'` (by name), `'no-gpu'` (no GPU provider started),
@@ -112,7 +118,9 @@ export async function resolveEngine(options: ResolveEngineOptions = {}): Promise
   const engine = resolveChoice('resolveEngine', 'engine', options.engine ?? 'auto', ENGINE_NAMES);
   const fromEnvironment = globalThis.process?.env?.SDAE_DEVICE;
   const [argument, value] =
-    options.device !== undefined || fromEnvironment === undefined || fromEnvironment === '' ? ['device', options.device ?? 'auto'] : ['SDAE_DEVICE', fromEnvironment];
+    options.device !== undefined || fromEnvironment === undefined || fromEnvironment === ''
+      ? ['device', options.device ?? 'auto']
+      : ['SDAE_DEVICE', fromEnvironment];
   const device = resolveChoice('resolveEngine', argument, value, DEVICE_NAMES);
   const threads = options.threads === undefined ? undefined : requirePositiveInteger('resolveEngine', 'threads', options.threads);
   if (engine === 'tfjs' && device !== 'auto' && device !== 'cpu')
@@ -151,7 +159,8 @@ async function choose(engine: EngineName, device: DeviceName, threads: number | 
       throw new BackendUnavailableError(
         'native',
         cpu.reason,
-        `engine 'native' (--engine native) cannot start here: ${cpu.reason}. Use engine 'auto' (the native engine where it loads, else tfjs) or 'tfjs'.`,
+        `engine 'native' (--engine native) cannot start here: ${cpu.reason}. ` +
+          `Use engine 'auto' (--engine auto: the native engine where it loads, else tfjs) or 'tfjs' (--engine tfjs).`,
       );
     return tfjs('tfjs', `the native engine is unavailable: ${cpu.reason}`);
   }
@@ -175,11 +184,17 @@ async function choose(engine: EngineName, device: DeviceName, threads: number | 
   }
   const tried: DeviceAttempt[] = [];
   let cpuTime: number | undefined;
-  for (const candidate of AUTO_DEVICES) {
+  const platform = globalThis.process?.platform;
+  for (const candidate of AUTO_DEVICES.filter((name) => AUTO_PLATFORMS[name].includes(platform ?? ''))) {
     const adapter = deviceAdapter(candidate);
     // A software adapter is known from the system, without starting the provider.
     if (adapter?.software !== undefined) {
-      tried.push({ device: candidate, ok: false, adapter, reason: `its adapter renders in software (${formatAdapter(adapter)}), slower than the CPU` });
+      tried.push({
+        device: candidate,
+        ok: false,
+        adapter,
+        reason: `its adapter renders in software (${formatAdapter(adapter)}): slower than the CPU`,
+      });
       continue;
     }
     const status = await loadNativeEngine({ ...withThreads, device: candidate });
@@ -189,21 +204,40 @@ async function choose(engine: EngineName, device: DeviceName, threads: number | 
     }
     if (!probe) {
       tried.push(attempt(status.engine));
-      return native(status.engine, 'hardware-adapter', `device auto: ${candidate} started on a hardware GPU (${adapterWords(status.engine)})`, tried);
+      return native(
+        status.engine,
+        'hardware-adapter',
+        `device auto: ${candidate} started on a hardware GPU (${adapterWords(status.engine)})`,
+        tried,
+      );
     }
     cpuTime ??= await timeNativeProbeStep(cpu.engine);
     const milliseconds = await timeNativeProbeStep(status.engine);
     tried.push({ ...attempt(status.engine), milliseconds, ok: milliseconds < cpuTime });
     if (milliseconds < cpuTime)
-      return native(status.engine, 'probe', `device auto: ${candidate}'s probe step took ${ms(milliseconds)} against the CPU's ${ms(cpuTime)}`, tried);
+      return native(
+        status.engine,
+        'probe',
+        `device auto: ${candidate}'s probe step took ${ms(milliseconds)} against the CPU's ${ms(cpuTime)}`,
+        tried,
+      );
   }
-  const rule: DeviceRule = cpuTime !== undefined ? 'probe' : tried.some((entry) => entry.adapter?.software !== undefined) ? 'software-adapter' : 'no-gpu';
-  const skipped = tried.map((entry) => `${entry.device}: ${entry.milliseconds === undefined ? entry.reason : `probe step ${ms(entry.milliseconds)}, the CPU's ${ms(cpuTime!)}`}`);
+  const rule: DeviceRule =
+    cpuTime !== undefined ? 'probe' : tried.some((entry) => entry.adapter?.software !== undefined) ? 'software-adapter' : 'no-gpu';
+  const skipped = tried.map(
+    (entry) =>
+      `${entry.device}: ${entry.milliseconds === undefined ? entry.reason : `probe step ${ms(entry.milliseconds)}, the CPU's ${ms(cpuTime!)}`}`,
+  );
   return native(cpu.engine, rule, `device auto stays on the CPU (${skipped.join('; ')})`, tried);
 }
 
 function attempt(engine: NativeEngine): DeviceAttempt {
-  return { device: engine.device, ok: true, reason: `started (${adapterWords(engine)})`, ...(engine.adapter === undefined ? {} : { adapter: engine.adapter }) };
+  return {
+    device: engine.device,
+    ok: true,
+    reason: `started (${adapterWords(engine)})`,
+    ...(engine.adapter === undefined ? {} : { adapter: engine.adapter }),
+  };
 }
 
 function adapterWords(engine: NativeEngine): string {

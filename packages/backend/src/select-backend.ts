@@ -176,8 +176,16 @@ export interface NativeEngineSummary {
 export async function summarizeNativeEngine(options: ResolveEngineOptions = {}): Promise<NativeEngineSummary> {
   try {
     const resolved = await resolveEngine(options.engine === undefined ? { ...options, engine: 'auto' } : options);
-    if (resolved.engine === 'tfjs') return { available: false, description: resolved.reason, rule: resolved.rule, reason: resolved.reason, resolved };
-    return { available: true, description: resolved.description, device: resolved.device, rule: resolved.rule, reason: resolved.reason, resolved };
+    if (resolved.engine === 'tfjs')
+      return { available: false, description: resolved.reason, rule: resolved.rule, reason: resolved.reason, resolved };
+    return {
+      available: true,
+      description: resolved.description,
+      device: resolved.device,
+      rule: resolved.rule,
+      reason: resolved.reason,
+      resolved,
+    };
   } catch (error) {
     if (!SdaeError.isInstance(error)) throw error;
     return { available: false, description: error.message };
@@ -505,7 +513,9 @@ export function formatBackendReport(report: BackendReport): string {
   const devices = (report.native.resolved?.tried ?? []).map(
     (attempt) => `  device ${attempt.ok ? 'ok  ' : 'no  '} ${attempt.device.padEnd(7)} ${attempt.reason}`,
   );
-  const deviceLines = report.native.available ? [`  device: ${report.native.device} (${report.native.rule}: ${report.native.reason})`, ...devices] : [];
+  const deviceLines = report.native.available
+    ? [`  device: ${report.native.device} (${report.native.rule}: ${report.native.reason})`, ...devices]
+    : [];
   const lines = [native, ...deviceLines, `backend: ${report.backend} on ${report.platform}`, `  ${report.explanation}`];
   for (const attempt of report.tried) lines.push(`  ${attempt.ok ? 'ok  ' : 'no  '} ${attempt.name.padEnd(14)} ${attempt.reason}`);
   for (const note of report.renderers)

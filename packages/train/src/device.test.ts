@@ -63,7 +63,14 @@ describe('the native engine on WebGPU against the CPU provider', () => {
     if (skip !== undefined) return context.skip(skip);
     const build = () => new DenoisingAutoencoder({ visibleSize: 16, hiddenSize: 8, corruptionLevel: 0.3, seed: 1 });
     await expectSameOnWebgpu(build, (model, device, onEngine) =>
-      trainAutoencoder(model as DenoisingAutoencoder, flat, { epochs: 2, batchSize: 8, learningRate: 0.1, engine: 'native', device, onEngine }),
+      trainAutoencoder(model as DenoisingAutoencoder, flat, {
+        epochs: 2,
+        batchSize: 8,
+        learningRate: 0.1,
+        engine: 'native',
+        device,
+        onEngine,
+      }),
     );
     await expectSameOnWebgpu(build, (model, device, onEngine) =>
       trainAutoencoder(model as DenoisingAutoencoder, flat, {
@@ -83,7 +90,15 @@ describe('the native engine on WebGPU against the CPU provider', () => {
     if (skip !== undefined) return context.skip(skip);
     const training = { epochs: 1, batchSize: 8, learningRate: 0.1, optimizer: 'momentum' as const, engine: 'native' as const };
     await expectSameOnWebgpu(
-      () => new StackedDenoisingAutoencoder({ inputSize: 16, hiddenSizes: [12, 8], corruptionLevels: [0.1, 0.2], numClasses: 2, dropout: 0.2, seed: 4 }),
+      () =>
+        new StackedDenoisingAutoencoder({
+          inputSize: 16,
+          hiddenSizes: [12, 8],
+          corruptionLevels: [0.1, 0.2],
+          numClasses: 2,
+          dropout: 0.2,
+          seed: 4,
+        }),
       async (model, device, onEngine) => {
         const sda = model as StackedDenoisingAutoencoder;
         const pretraining = await pretrainStack(sda, flat, { ...training, device, onEngine });
@@ -99,7 +114,11 @@ describe('the native engine on WebGPU against the CPU provider', () => {
     await expectSameOnWebgpu(
       () => new LogisticRegression({ inputSize: 16, numClasses: 2 }),
       (model, device, onEngine) =>
-        fitClassifier(model as LogisticRegression, { train: flat }, { ...options, learningRate: 0.01, optimizer: 'adam', device, onEngine }),
+        fitClassifier(
+          model as LogisticRegression,
+          { train: flat },
+          { ...options, learningRate: 0.01, optimizer: 'adam', device, onEngine },
+        ),
     );
     await expectSameOnWebgpu(
       () => new Mlp({ inputSize: 16, hiddenSizes: [10, 6], activation: 'relu', numClasses: 2, dropout: 0.5, seed: 5 }),
@@ -115,7 +134,8 @@ describe('the native engine on WebGPU against the CPU provider', () => {
   it("trains the notebook's CNN and a two-convolution CNN with max pooling identically", async (context) => {
     if (skip !== undefined) return context.skip(skip);
     await expectSameOnWebgpu(
-      () => new ReluCnn({ inputShape: [8, 8, 1], convolutions: [{ filters: 1, kernelSize: 5, bias: 'per-position' }], numClasses: 2, seed: 6 }),
+      () =>
+        new ReluCnn({ inputShape: [8, 8, 1], convolutions: [{ filters: 1, kernelSize: 5, bias: 'per-position' }], numClasses: 2, seed: 6 }),
       (model, device, onEngine) =>
         trainSampled(model as ReluCnn, images, { iterations: 20, batchSize: 10, learningRate: 0.1, engine: 'native', device, onEngine }),
     );

@@ -1,5 +1,13 @@
 import { resolveChoice } from '@sdae/core';
-import { DEVICE_NAMES, ENGINE_NAMES, type AdapterInfo, type DeviceName, type DeviceRule, type EngineName, type ResolvedEngine } from '@sdae/backend';
+import {
+  DEVICE_NAMES,
+  ENGINE_NAMES,
+  type AdapterInfo,
+  type DeviceName,
+  type DeviceRule,
+  type EngineName,
+  type ResolvedEngine,
+} from '@sdae/backend';
 
 export { ENGINE_NAMES, DEVICE_NAMES };
 export type { EngineName, DeviceName };

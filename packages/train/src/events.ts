@@ -100,8 +100,7 @@ export async function runWithHooks(
     if (event.type === 'engine') {
       const { type: _type, stage: _stage, layer: _layer, ...report } = event;
       await hooks.onEngine?.(report);
-    }
-    else if (event.type === 'epoch-begin') await hooks.onEpochBegin?.(event);
+    } else if (event.type === 'epoch-begin') await hooks.onEpochBegin?.(event);
     else if (event.type === 'batch-end') await hooks.onBatchEnd?.(event);
     else if (event.type === 'epoch-end') await hooks.onEpochEnd?.(event.log);
     else if (event.type === 'train-end') await hooks.onTrainEnd?.(event.result);

@@ -1,11 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  UnsupportedKernelError,
-  resolveEngine,
-  type NativeStep,
-  type StepDefinition,
-  type StepFeed,
-} from '@sdae/backend';
+import { UnsupportedKernelError, resolveEngine, type NativeStep, type StepDefinition, type StepFeed } from '@sdae/backend';
 import { oneHot, type Batch } from '@sdae/datasets';
 import type { Classifier, DenoisingAutoencoder, LossAndGradients, Model } from '@sdae/layers';
 import { DivergenceGuard, applyStep, type StepContext } from './loop-step';
@@ -217,7 +211,10 @@ export async function createStepRunner(
   const report: EngineReport = {
     engine: 'native',
     description: resolved.description,
-    reason: resolved.requested.engine === 'native' ? `engine 'native' was asked for; ${resolved.reason}` : `each step compiled to one ONNX graph; ${resolved.reason}`,
+    reason:
+      resolved.requested.engine === 'native'
+        ? `engine 'native' was asked for; ${resolved.reason}`
+        : `each step compiled to one ONNX graph; ${resolved.reason}`,
     device: resolved.device,
     ...(resolved.adapter === undefined ? {} : { adapter: resolved.adapter }),
     rule: resolved.rule,

@@ -4,7 +4,7 @@
 export interface AdapterInfo {
   /** E.g. 'NVIDIA', 'AMD', 'Intel', 'Mesa'. */
   vendor: string;
-  /** E.g. 'NVIDIA H100 80GB HBM3', 'amdgpu device 0x73bf', 'lavapipe (llvmpipe: Vulkan on the CPU)'. */
+  /** E.g. 'NVIDIA H100 80GB HBM3', 'amdgpu device 0x73bf', 'lavapipe (Vulkan on the CPU)'. */
   architecture: string;
   /** E.g. 'NVIDIA driver 550.54.14', 'Mesa 25.0.7-2~bpo12+1'. */
   driver: string;
@@ -12,8 +12,7 @@ export interface AdapterInfo {
   software: string | undefined;
 }
 
-/** One line for reports: "Mesa lavapipe (...), Mesa 25.0.7 (software)". */
+/** One line for reports: "Mesa lavapipe (Vulkan on the CPU), Mesa 25.0.7, software". */
 export function formatAdapter(adapter: AdapterInfo): string {
-  return `${adapter.vendor} ${adapter.architecture}, ${adapter.driver}${adapter.software === undefined ? '' : ` (software: ${adapter.software})`}`;
+  return `${adapter.vendor} ${adapter.architecture}, ${adapter.driver}${adapter.software === undefined ? '' : ', software'}`;
 }
-

@@ -73,7 +73,14 @@ function drmAdapters(): AdapterInfo[] {
     }
     const version = read(join('/sys/module', module, 'version'));
     const id = read(join(device, 'device')) ?? 'unknown';
-    return [{ vendor, architecture: `${module} device ${id}`, driver: `${module}${version === undefined ? '' : ` ${version}`}`, software: undefined }];
+    return [
+      {
+        vendor,
+        architecture: `${module} device ${id}`,
+        driver: `${module}${version === undefined ? '' : ` ${version}`}`,
+        software: undefined,
+      },
+    ];
   });
 }
 
@@ -102,7 +109,7 @@ function lavapipeAdapter(icds: readonly string[]): AdapterInfo | undefined {
   } catch {
     // An unreadable manifest: the default library name.
   }
-  return { vendor: 'Mesa', architecture: 'lavapipe (llvmpipe: Vulkan on the CPU)', driver: mesaVersion(library), software: 'lavapipe' };
+  return { vendor: 'Mesa', architecture: 'lavapipe (Vulkan on the CPU)', driver: mesaVersion(library), software: 'lavapipe' };
 }
 
 /**
@@ -111,7 +118,7 @@ function lavapipeAdapter(icds: readonly string[]): AdapterInfo | undefined {
  * whose Vulkan driver is installed (Dawn prefers a GPU to a CPU adapter), else lavapipe.
  */
 export function findAdapter(provider: 'webgpu' | 'cuda' | 'coreml' | 'dml'): AdapterInfo | undefined {
-  if (process.platform !== 'linux') return undefined;
+  if (process.platform !== 'linux' || provider === 'dml' || provider === 'coreml') return undefined;
   const nvidia = nvidiaAdapter();
   if (provider === 'cuda') return nvidia;
   const icds = vulkanIcds();

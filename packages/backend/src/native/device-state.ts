@@ -93,7 +93,10 @@ export class StepState {
   async pull(): Promise<void> {
     if (!this.onDevice || !this.stale || this.current === undefined) return;
     const names = [...this.current.keys()];
-    this.reader ??= { session: this.ort.InferenceSession.create(encodeOnnxModel(readGraph(this.current)), { executionProviders: [...this.providers] }), names };
+    this.reader ??= {
+      session: this.ort.InferenceSession.create(encodeOnnxModel(readGraph(this.current)), { executionProviders: [...this.providers] }),
+      names,
+    };
     const session = await this.reader.session;
     const inputs = Object.fromEntries(this.reader.names.map((name, index) => [`s${index}`, this.current!.get(name)!]));
     const results = await session.run(inputs);

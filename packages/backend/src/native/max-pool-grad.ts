@@ -62,9 +62,13 @@ export function maxPoolGradByComparison(
   const contributions = recorder.emit('Mul', [recorder.emit('Mul', [equal, firstOnly]), windowDy]);
   const flatContributions = recorder.emit('Reshape', [contributions, recorder.int64Constant([batch, windows * size, channels])]);
   // One zero row at the end: the positions no window element reaches read it.
-  const withZero = recorder.emit('Concat', [flatContributions, recorder.constant('float32', [batch, 1, channels], new Float32Array(batch * channels))], {
-    axis: { int: 1 },
-  });
+  const withZero = recorder.emit(
+    'Concat',
+    [flatContributions, recorder.constant('float32', [batch, 1, channels], new Float32Array(batch * channels))],
+    {
+      axis: { int: 1 },
+    },
+  );
   const spread = recorder.emit('Gather', [withZero, recorder.constant('int32', [size, positions], scatterIndex)], { axis: { int: 1 } });
   const summed = recorder.emit('ReduceSum', [spread, recorder.int64Constant([1])], { keepdims: { int: 0 } });
   const dxPadded = recorder.emit('Reshape', [summed, recorder.int64Constant([batch, paddedHeight, paddedWidth, channels])]);

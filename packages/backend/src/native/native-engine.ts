@@ -3,7 +3,15 @@ import { availableParallelism } from 'node:os';
 import { InvalidArgumentError, SdaeError, requireKnownKeys, requirePositiveInteger, type KnownKeys } from '@sdae/core';
 import { encodeOnnxModel } from './onnx-proto';
 import { traceStep, type StepDefinition, type TracedStep } from './trace-step';
-import { INSTALL_HINTS, importOnnxRuntime, startProvider, type ExecutionProvider, type Ort, type OrtSession, type OrtTensor } from './onnxruntime';
+import {
+  INSTALL_HINTS,
+  importOnnxRuntime,
+  startProvider,
+  type ExecutionProvider,
+  type Ort,
+  type OrtSession,
+  type OrtTensor,
+} from './onnxruntime';
 import { findAdapter } from './adapter';
 import { formatAdapter, type AdapterInfo } from './adapter-info';
 import { StepState, deviceTensorCount } from './device-state';
@@ -13,8 +21,7 @@ import { StepState, deviceTensorCount } from './device-state';
  * onnxruntime-node loads but the asked-for execution provider cannot start, with how to install it.
  */
 export type NativeEngineStatus =
-  | { ok: true; engine: NativeEngine }
-  | { ok: false; reason: string; device?: { name: ExecutionProvider; installHint: string } };
+  { ok: true; engine: NativeEngine } | { ok: false; reason: string; device?: { name: ExecutionProvider; installHint: string } };
 
 /** Options of {@link loadNativeEngine}. */
 export interface NativeEngineOptions {

@@ -258,14 +258,8 @@ function feedsFor(testCase: KernelCase, seed: number): Record<string, StepFeed> 
   );
 }
 
-
 /** Runs a case's step natively and compares every output with tfjs's cpu backend. */
-async function expectCaseMatches(
-  native: NativeEngine,
-  title: string,
-  testCase: KernelCase,
-  options: PrepareOptions = {},
-): Promise<void> {
+async function expectCaseMatches(native: NativeEngine, title: string, testCase: KernelCase, options: PrepareOptions = {}): Promise<void> {
   const feeds = feedsFor(testCase, title.length);
   const expected = tf.tidy(() => {
     const inputs = Object.fromEntries(Object.entries(feeds).map(([name, feed]) => [name, tf.tensor(feed.values, [...feed.shape])]));

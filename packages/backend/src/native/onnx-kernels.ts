@@ -361,7 +361,8 @@ const maxPoolGrad: KernelMapping = (context) => {
   const { recorder } = context;
   const inputShape = context.inputInfos.input!.shape;
   const info = poolInfo(context, inputShape);
-  if (recorder.maxPoolGradient === 'compare') return [maxPoolGradByComparison(recorder, context.inputs.input!, inputShape, context.inputs.dy!, info)];
+  if (recorder.maxPoolGradient === 'compare')
+    return [maxPoolGradByComparison(recorder, context.inputs.input!, inputShape, context.inputs.dy!, info)];
   const [, indices] = recorder.emitMany(
     'MaxPool',
     [transpose(recorder, context.inputs.input!, inputShape, NHWC_TO_NCHW)],

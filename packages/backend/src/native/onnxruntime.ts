@@ -47,11 +47,11 @@ export const INSTALL_HINTS: Record<Exclude<ExecutionProvider, 'cpu'>, string> = 
     'WebGPU runs on Vulkan (Linux), Metal (macOS) or Direct3D 12 (Windows): install the GPU driver with its Vulkan ICD ' +
     '(on Debian without a GPU, Mesa >= 24 software Vulkan: apt-get install -t bookworm-backports mesa-vulkan-drivers)',
   cuda:
-    'CUDA needs an NVIDIA GPU and driver, the CUDA 12 and cuDNN 9 libraries on the library path, and onnxruntime-node\'s CUDA provider ' +
+    "CUDA needs an NVIDIA GPU and driver, the CUDA 12 and cuDNN 9 libraries on the library path, and onnxruntime-node's CUDA provider " +
     'files (libonnxruntime_providers_cuda.so, libonnxruntime_providers_shared.so), which its postinstall fetches on linux x64 unless ' +
     'ONNXRUNTIME_NODE_INSTALL=skip was set: reinstall it with npm install onnxruntime-node (internet access needed)',
-  coreml: 'CoreML runs on macOS only, with onnxruntime-node\'s macOS build',
-  dml: 'DirectML runs on Windows only (Direct3D 12 GPU), with onnxruntime-node\'s Windows build',
+  coreml: "CoreML runs on macOS only, with onnxruntime-node's macOS build",
+  dml: "DirectML runs on Windows only (Direct3D 12 GPU), with onnxruntime-node's Windows build",
 };
 
 /** The platforms whose onnxruntime-node build carries each provider. */
@@ -96,7 +96,8 @@ async function tryProvider(ort: Ort, provider: ExecutionProvider): Promise<strin
   if (provider === 'cuda' && process.platform === 'linux') {
     const folder = bindingFolder();
     const missing = folder === undefined ? CUDA_FILES : CUDA_FILES.filter((file) => !existsSync(join(folder, file)));
-    if (missing.length > 0) return `onnxruntime-node's CUDA provider files are missing (${missing.join(', ')}${folder === undefined ? '' : ` in ${folder}`})`;
+    if (missing.length > 0)
+      return `onnxruntime-node's CUDA provider files are missing (${missing.join(', ')}${folder === undefined ? '' : ` in ${folder.slice(folder.lastIndexOf('onnxruntime-node'))}`})`;
   }
   try {
     const session = await ort.InferenceSession.create(PROBE_GRAPH, { executionProviders: [provider], logSeverityLevel: 4 });
@@ -104,7 +105,9 @@ async function tryProvider(ort: Ort, provider: ExecutionProvider): Promise<strin
       const x = new ort.Tensor('float32', Float32Array.of(1, 2, 3, 4), [4]);
       const { y } = await session.run({ x });
       const values = Array.from(y!.data as Float32Array);
-      return values.join() === '2,4,6,8' ? undefined : `${provider} ran the probe graph wrongly (x + x of 1,2,3,4 gave ${values.join(', ')})`;
+      return values.join() === '2,4,6,8'
+        ? undefined
+        : `${provider} ran the probe graph wrongly (x + x of 1,2,3,4 gave ${values.join(', ')})`;
     } finally {
       await session.release();
     }
