@@ -2,12 +2,13 @@
 // The README's two commands, on a machine that has only Node 20 and npm:
 //   npm start  -> node scripts/run.mjs main   (install, build, run the main job: a short dA experiment)
 //   npm test   -> node scripts/run.mjs test   (install, Chromium for the browser tests and
-//                                             redis-server for the sweep queue tests when they
-//                                             are missing, prettier's check, build, lint, typecheck, every test, the
+//                                             redis-server for the sweep queue tests and Mesa's
+//                                             software Vulkan (bookworm-backports) for the WebGPU
+//                                             tests when they are missing, prettier's check, build, lint, typecheck, every test, the
 //                                             packaging test, then `tests: N passed, N failed`)
 // pnpm comes through npx at the version pinned in package.json (corepack is not needed).
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -75,6 +76,62 @@ function ensureRedis() {
   ensureDebianPackage({ program: 'redis-server', pkg: 'redis-server', needs: 'the sweep queue tests' });
 }
 
+/** Mesa's Vulkan driver version (Debian's mesa-vulkan-drivers), or undefined when it is not installed. */
+function mesaVulkanVersion() {
+  const query = spawnSync('dpkg-query', ['-W', '-f=${Version}', 'mesa-vulkan-drivers'], { encoding: 'utf8' });
+  return query.status === 0 && query.stdout.trim() !== '' ? query.stdout.trim() : undefined;
+}
+
+/** The Debian mirror apt already uses (deb822 .sources or a one-line sources.list). */
+function debianMirror() {
+  for (const file of ['/etc/apt/sources.list.d/debian.sources', '/etc/apt/sources.list']) {
+    if (!existsSync(file)) continue;
+    const text = readFileSync(file, 'utf8');
+    const match = /^URIs:\s*(\S+)/m.exec(text) ?? /^deb\s+(?:\[[^\]]*\]\s+)?(\S+)\s+bookworm\s/m.exec(text);
+    if (match) return match[1];
+  }
+  return 'http://deb.debian.org/debian';
+}
+
+/**
+ * The native engine's WebGPU tests run on lavapipe, Mesa's software Vulkan, which Dawn accepts
+ * from Mesa 24 on: Debian bookworm has 22.3, bookworm-backports has 25. Adds that suite of the
+ * mirror apt already uses and installs mesa-vulkan-drivers from it; elsewhere the tests skip
+ * with the reason.
+ */
+function ensureMesaVulkan() {
+  const version = mesaVulkanVersion();
+  if (version !== undefined && Number(version.split('.')[0]) >= 24) return;
+  const needs = "the native engine's WebGPU tests (they skip without it)";
+  const advice = 'apt-get install -t bookworm-backports mesa-vulkan-drivers, after adding bookworm-backports to apt';
+  const root = typeof process.getuid === 'function' && process.getuid() === 0;
+  const release = existsSync('/etc/os-release') ? readFileSync('/etc/os-release', 'utf8') : '';
+  if (!root || spawnSync('which', ['apt-get']).status !== 0 || !/^VERSION_CODENAME=bookworm$/m.test(release)) {
+    console.warn(`Mesa >= 24's Vulkan driver is missing (${version ?? 'not installed'}): ${needs}. Install it (${advice}).`);
+    return;
+  }
+  const sources = '/etc/apt/sources.list.d/sdae-bookworm-backports.sources';
+  const listed = spawnSync('grep', ['-rqs', 'bookworm-backports', '/etc/apt/sources.list', '/etc/apt/sources.list.d']).status === 0;
+  if (!listed) {
+    console.log(`Adding bookworm-backports of ${debianMirror()} to apt (${sources}) for mesa-vulkan-drivers...`);
+    writeFileSync(
+      sources,
+      `Types: deb\nURIs: ${debianMirror()}\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n`,
+    );
+  }
+  const aptEnv = { ...env, DEBIAN_FRONTEND: 'noninteractive' };
+  for (const args of [
+    ['update', '-qq'],
+    ['install', '-y', '-qq', '-t', 'bookworm-backports', 'mesa-vulkan-drivers'],
+  ]) {
+    const result = spawnSync('apt-get', args, { stdio: 'inherit', env: aptEnv });
+    if (result.status !== 0) {
+      console.warn(`apt-get ${args.join(' ')} failed (exit ${result.status}): ${needs}.`);
+      return;
+    }
+  }
+}
+
 function workspaceDirectories() {
   return ['packages', 'apps'].flatMap((group) =>
     existsSync(join(root, group))
@@ -138,6 +195,7 @@ if (task === 'main') {
   install();
   ensureChromium();
   ensureRedis();
+  ensureMesaVulkan();
   for (const dir of [root, ...workspaceDirectories()]) rmSync(join(dir, '.reports'), { recursive: true, force: true });
   // Formatting is part of lint: prettier checks the whole tree (its config: .prettierrc.json).
   const formatCode = pnpm('exec', 'prettier', '--check', '--log-level', 'warn', '.');

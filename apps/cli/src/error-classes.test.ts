@@ -15,6 +15,8 @@ const MAKERS: Record<string, (errorClass: ErrorClass) => core.SdaeError> = {
   SdaeError: (C) => new (C as unknown as typeof core.SdaeError)('f: failed.'),
   InvalidArgumentError: (C) => new (C as unknown as typeof core.InvalidArgumentError)('size', 0, 'f: size must be >= 1.'),
   BackendUnavailableError: (C) => new (C as unknown as typeof backend.BackendUnavailableError)('webgpu', 'no adapter', 'f: no adapter.'),
+  DeviceUnavailableError: (C) =>
+    new (C as unknown as typeof backend.DeviceUnavailableError)('cuda', 'no CUDA', 'install CUDA 12', 'f: cuda cannot start.'),
   SynchronousReadError: (C) => new (C as unknown as typeof backend.SynchronousReadError)('SwiftShader'),
   UnsupportedKernelError: (C) => new (C as unknown as typeof backend.UnsupportedKernelError)('Conv2D', 'dataFormat NCHW'),
   DatasetFormatError: (C) =>

@@ -1,5 +1,5 @@
 import { InvalidArgumentError as InvalidFlagError, Option, type Command, type OptionValues } from 'commander';
-import { BACKEND_NAMES, DEFAULT_PREFERENCE, type BackendName } from '@sdae/backend';
+import { BACKEND_NAMES, DEFAULT_PREFERENCE, DEVICE_NAMES, type BackendName, type DeviceName } from '@sdae/backend';
 import { InvalidArgumentError, requireNumber, requirePositiveInteger, resolveChoice, type NumberRange } from '@sdae/core';
 import { MNIST_SPLIT_NAMES, type MnistSplitName } from '@sdae/datasets';
 import { ACTIVATION_NAMES, requireDenseLayersFit, type ActivationName } from '@sdae/layers';
@@ -397,6 +397,12 @@ export const engineFlags = {
   ),
   threads: flag<number | undefined>(() =>
     new Option('--threads <n>', 'threads of the native engine (default: every core, or SDAE_NATIVE_THREADS)').argParser(positiveInteger),
+  ),
+  device: flag<DeviceName | undefined>(() =>
+    new Option(
+      '--device <name>',
+      "the native engine's device: auto (a hardware GPU where its provider starts, else cpu), cpu, webgpu, cuda, coreml (macOS) or dml (Windows) (default: auto, or SDAE_DEVICE)",
+    ).argParser(choiceParser('--device', DEVICE_NAMES)),
   ),
 };
 

@@ -2,8 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BackendUnavailableError } from '@sdae/backend';
-import { EXIT, exitCodeFor, inCliTerms } from './output';
+import { EXIT } from './output';
 import { sdae, snapshot } from './test-cli';
 
 // Messages in the CLI's own terms: flags, never the API's option names.
@@ -78,12 +77,12 @@ describe('--engine native where onnxruntime-node cannot load', { timeout: 120_00
   const register = `import { register } from 'node:module'; register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hook)}));`;
   const withoutOnnxRuntime = { NODE_OPTIONS: `--import=data:text/javascript,${encodeURIComponent(register)}` };
 
-  it('is refused naming --engine and its choices, not the API option, before the data loads', () => {
+  it('is refused naming --engine and its choices before the data loads', () => {
     const result = sdae(['da', '--engine', 'native', ...tiny, '--out', join(cwd, 'run')], { cwd, env: withoutOnnxRuntime });
+    // Worded once, by resolveEngine, naming the option and the flag.
     expect(result.err).toMatch(
-      /^sdae: --engine native cannot start here: onnxruntime-node is not installed .*\. Use --engine auto \(the native engine where it loads, else tfjs\) or --engine tfjs\.\n$/m,
+      /^sdae: engine 'native' \(--engine native\) cannot start here: onnxruntime-node is not installed .*\. Use engine 'auto' \(--engine auto: the native engine where it loads, else tfjs\) or 'tfjs' \(--engine tfjs\)\.\n$/m,
     );
-    expect(result.err).not.toMatch(/engine 'auto'|engine 'native'/);
     expect(result.out).not.toMatch(/^dA 784/m);
     expect(result.code).toBe(EXIT.failed);
     expect(snapshot(cwd)).toEqual({});
@@ -102,24 +101,13 @@ describe('--engine native where onnxruntime-node cannot load', { timeout: 120_00
   });
 });
 
-describe('inCliTerms', () => {
-  it("puts the training loops' refusal of engine 'native' in the terms of --engine", () => {
-    // The error the loops throw for engine 'native' where it cannot start (createStepRunner's).
-    const loops = new BackendUnavailableError(
-      'native',
-      'onnxruntime-node failed to load: libonnxruntime.so.1: cannot open shared object file',
-      "trainAutoencoder: engine 'native' cannot start here: onnxruntime-node failed to load: libonnxruntime.so.1: cannot open shared object file. Use engine 'auto' or 'tfjs'.",
+describe('a --device that cannot start here', { timeout: 120_000 }, () => {
+  it('--device cuda is a usage error naming what to install, before the data loads', () => {
+    const result = sdae(['da', '--device', 'cuda', ...tiny, '--out', join(cwd, 'run')], { cwd });
+    expect(result.err).toMatch(
+      /^sdae: device 'cuda' \(--device cuda\) cannot start here: .*To use it: CUDA needs an NVIDIA GPU .*CUDA 12 and cuDNN 9 .*ONNXRUNTIME_NODE_INSTALL=skip.*Or use device 'auto'/m,
     );
-    let printed = '';
-    expect(exitCodeFor(loops, { out: () => {}, err: (text) => (printed += text) })).toBe(EXIT.failed);
-    expect(printed).toBe(
-      'sdae: --engine native cannot start here: onnxruntime-node failed to load: libonnxruntime.so.1: cannot open shared object file. ' +
-        'Use --engine auto (the native engine where it loads, else tfjs) or --engine tfjs.\n',
-    );
-    const mapped = inCliTerms(loops);
-    expect(BackendUnavailableError.isInstance(mapped) && [mapped.backend, mapped.reason]).toEqual(['native', loops.reason]);
-    // A --backend refusal (a tfjs backend's name) is left as it is.
-    const backend = new BackendUnavailableError('wasm', 'no WebAssembly', '--backend wasm cannot start here: no WebAssembly.');
-    expect(inCliTerms(backend)).toBe(backend);
+    expect(result.code).toBe(EXIT.usage);
+    expect(result.out).not.toMatch(/^dA 784/m);
   });
 });

@@ -1,5 +1,5 @@
 import { CommanderError } from 'commander';
-import { BackendUnavailableError } from '@sdae/backend';
+import { DeviceUnavailableError } from '@sdae/backend';
 import { InvalidArgumentError, SdaeError } from '@sdae/core';
 import { fileSystemFailure, isSystemError } from './writable';
 
@@ -47,26 +47,6 @@ export class RunInterrupted extends SdaeError {
 }
 
 /**
- * An API error in the CLI's terms. The training loops refuse `engine: 'native'` where it cannot
- * start with a `BackendUnavailableError` whose `backend` is `'native'` (an engine's name, never a
- * tfjs backend's) and whose message speaks of their `engine` option; the CLI names --engine.
- *
- * @example inCliTerms(error).message; // "--engine native cannot start here: ... Use --engine auto ..."
- */
-export function inCliTerms(error: SdaeError): SdaeError {
-  return BackendUnavailableError.isInstance(error) && error.backend === 'native' ? nativeEngineUnavailable(error.reason) : error;
-}
-
-/** `--engine native` cannot start here, for `reason`: the flag's refusal in the CLI's terms. */
-export function nativeEngineUnavailable(reason: string): BackendUnavailableError {
-  return new BackendUnavailableError(
-    'native',
-    reason,
-    `--engine native cannot start here: ${reason}. Use --engine auto (the native engine where it loads, else tfjs) or --engine tfjs.`,
-  );
-}
-
-/**
  * The exit code for an error a command threw. Commander has already printed its own usage errors
  * (help and version requests are not failures); an sdae error is printed here on one line,
  * prefixed with `sdae:`, and so is a file system error (a disk filling up, a file removed under
@@ -79,11 +59,13 @@ export function exitCodeFor(error: unknown, output: Output): ExitCode {
   }
   if (RunInterrupted.isInstance(error)) return EXIT.interrupted;
   const debug = process.env['SDAE_DEBUG'] === '1';
-  const known = SdaeError.isInstance(error) ? inCliTerms(error) : isSystemError(error) ? fileSystemFailure(error) : undefined;
+  const known = SdaeError.isInstance(error) ? error : isSystemError(error) ? fileSystemFailure(error) : undefined;
   if (known !== undefined) {
     output.err(`sdae: ${known.message}\n`);
     if (debug && error instanceof Error && error.stack !== undefined) output.err(`${error.stack}\n`);
     // A flag or argument (`IMAGE`) the command refused after parsing (two flags that contradict) is a usage error too.
+    // So is a --device that cannot start here (it names what to install).
+    if (DeviceUnavailableError.isInstance(known)) return EXIT.usage;
     return InvalidArgumentError.isInstance(known) && /^(--|[A-Z]+$)/.test(known.argument) ? EXIT.usage : EXIT.failed;
   }
   const message = error instanceof Error ? error.message : String(error);

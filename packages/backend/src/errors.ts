@@ -54,3 +54,16 @@ export class SynchronousReadError extends SdaeError {
     this.adapter = adapter;
   }
 }
+
+/**
+ * A device asked for by name (`device: 'cuda'`, `--device webgpu`) cannot start here. `backend` is
+ * the device, `reason` why it cannot start and `installHint` what to install for it.
+ */
+export class DeviceUnavailableError extends BackendUnavailableError {
+  readonly installHint: string;
+
+  constructor(device: string, reason: string, installHint: string, message: string) {
+    super(device, reason, message);
+    this.installHint = installHint;
+  }
+}

@@ -24,8 +24,10 @@ export type {
   RendererNote,
   ProbeTiming,
 } from './select-backend';
-export { BackendUnavailableError, SynchronousReadError, UnsupportedKernelError } from './errors';
-export { loadNativeEngine } from './native/runtime/native-engine';
+export { BackendUnavailableError, DeviceUnavailableError, SynchronousReadError, UnsupportedKernelError } from './errors';
+export { resolveEngine, ENGINE_NAMES, DEVICE_NAMES } from './resolve-engine';
+export type { EngineName, DeviceName, DeviceRule, DeviceAttempt, ResolvedEngine, ResolveEngineOptions } from './resolve-engine';
+export { loadNativeEngine, formatAdapter, deviceTensorCount } from './native/runtime/native-engine';
 export type {
   NativeEngine,
   NativeStep,
@@ -33,6 +35,9 @@ export type {
   NativeEngineStatus,
   StepFeed,
   StepOutputs,
+  PrepareOptions,
+  AdapterInfo,
+  ExecutionProvider,
 } from './native/runtime/native-engine';
 export { KERNEL_MAPPINGS } from './native/compiler/lower';
 export type { StepDefinition, TracedStep, StepValue } from './native/compiler/trace';

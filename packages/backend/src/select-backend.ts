@@ -4,7 +4,8 @@ import { prepareWasmThreads, resolveWasmThreads, wasmThreadsInUse, wasmThreadsUn
 import { requireKnownKeys, resolveChoice, type KnownKeys } from '@sdae/core';
 import { BackendUnavailableError } from './errors';
 import { filledKernels, type FilledKernel } from './kernels/training-kernels';
-import { loadNativeEngine } from './native/runtime/native-engine';
+import { resolveEngine, type DeviceRule, type ResolveEngineOptions, type ResolvedEngine } from './resolve-engine';
+import { SdaeError } from '@sdae/core';
 import { webglRenderer, webgpuRenderer, type GpuRenderer } from './gpu-renderer';
 import { timeProbeStep } from './probe-step';
 
@@ -153,17 +154,42 @@ export interface BackendReport {
   native: NativeEngineSummary;
 }
 
-/** Whether the native engine loads here: what it is, or why not. */
+/** Whether the native engine loads here: what it is and on which device, or why not ({@link resolveEngine}'s answer). */
 export interface NativeEngineSummary {
   available: boolean;
   /** E.g. "onnxruntime-node 1.30.0 (native, 2 threads)"; the reason it is missing otherwise. */
   description: string;
+  /** The device the native engine trains on ('cpu', 'webgpu'...), undefined when it is unavailable. */
+  device?: string;
+  /** The rule that chose the device, and why, in words. */
+  rule?: DeviceRule;
+  reason?: string;
+  /** The resolver's full answer (devices tried, adapters), undefined when it refused. */
+  resolved?: ResolvedEngine;
 }
 
-/** Loads the native engine to say whether it is available (it is loaded once per process). */
-export async function summarizeNativeEngine(threads?: number): Promise<NativeEngineSummary> {
-  const status = await loadNativeEngine(threads === undefined ? {} : { threads });
-  return status.ok ? { available: true, description: status.engine.describe() } : { available: false, description: status.reason };
+/**
+ * Says whether the native engine is available and on which device, from {@link resolveEngine}
+ * (which loads onnxruntime-node once per process). A refusal (a named device that cannot start)
+ * is reported, not thrown.
+ */
+export async function summarizeNativeEngine(options: ResolveEngineOptions = {}): Promise<NativeEngineSummary> {
+  try {
+    const resolved = await resolveEngine(options.engine === undefined ? { ...options, engine: 'auto' } : options);
+    if (resolved.engine === 'tfjs')
+      return { available: false, description: resolved.reason, rule: resolved.rule, reason: resolved.reason, resolved };
+    return {
+      available: true,
+      description: resolved.description,
+      device: resolved.device,
+      rule: resolved.rule,
+      reason: resolved.reason,
+      resolved,
+    };
+  } catch (error) {
+    if (!SdaeError.isInstance(error)) throw error;
+    return { available: false, description: error.message };
+  }
 }
 
 /** Options of {@link selectBackend}. */
@@ -484,7 +510,13 @@ export function formatBackendReport(report: BackendReport): string {
   const native = report.native.available
     ? `engine: ${report.native.description}, each training step compiled to one ONNX graph; tfjs ${report.backend} runs the rest`
     : `engine: tfjs ${report.backend} (no native engine: ${report.native.description})`;
-  const lines = [native, `backend: ${report.backend} on ${report.platform}`, `  ${report.explanation}`];
+  const devices = (report.native.resolved?.tried ?? []).map(
+    (attempt) => `  device ${attempt.ok ? 'ok  ' : 'no  '} ${attempt.device.padEnd(7)} ${attempt.reason}`,
+  );
+  const deviceLines = report.native.available
+    ? [`  device: ${report.native.device} (${report.native.rule}: ${report.native.reason})`, ...devices]
+    : [];
+  const lines = [native, ...deviceLines, `backend: ${report.backend} on ${report.platform}`, `  ${report.explanation}`];
   for (const attempt of report.tried) lines.push(`  ${attempt.ok ? 'ok  ' : 'no  '} ${attempt.name.padEnd(14)} ${attempt.reason}`);
   for (const note of report.renderers)
     lines.push(

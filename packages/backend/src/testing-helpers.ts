@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect } from 'vitest';
 import { selectBackend, type BackendName } from './select-backend';
+import { resolveEngine } from './resolve-engine';
+import { BackendUnavailableError } from './errors';
 
 /** The backends every unit suite runs on: both work in Node and in browsers without a GPU. */
 export const TEST_BACKENDS: readonly BackendName[] = ['cpu', 'wasm'];
@@ -52,5 +54,22 @@ export function expectArraysClose(actual: Numbers, expected: Numbers, tolerance 
   }
   if (worst >= 0) {
     expect.fail(`element ${worst}: ${a[worst]} differs from ${b[worst]} by more than ${tolerance} (relative beyond 1)`);
+  }
+}
+
+/**
+ * Why the native engine cannot train on WebGPU here (no onnxruntime-node, no Vulkan driver Dawn
+ * accepts: Mesa >= 24's lavapipe on a machine without a GPU), or undefined when it can. Device
+ * tests skip with this reason, printed once.
+ */
+export async function webgpuSkipReason(): Promise<string | undefined> {
+  try {
+    await resolveEngine({ engine: 'native', device: 'webgpu' });
+    return undefined;
+  } catch (error) {
+    if (!BackendUnavailableError.isInstance(error)) throw error;
+    const reason = `skipped: the native engine cannot start on WebGPU here (${error.reason}); install Mesa >= 24's software Vulkan (scripts/run.mjs does) or run on a GPU`;
+    console.warn(reason);
+    return reason;
   }
 }

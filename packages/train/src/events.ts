@@ -97,8 +97,10 @@ export async function runWithHooks(
     const next = await events.next();
     if (next.done === true) return next.value;
     const event = next.value;
-    if (event.type === 'engine') await hooks.onEngine?.({ engine: event.engine, description: event.description, reason: event.reason });
-    else if (event.type === 'epoch-begin') await hooks.onEpochBegin?.(event);
+    if (event.type === 'engine') {
+      const { type: _type, stage: _stage, layer: _layer, ...report } = event;
+      await hooks.onEngine?.(report);
+    } else if (event.type === 'epoch-begin') await hooks.onEpochBegin?.(event);
     else if (event.type === 'batch-end') await hooks.onBatchEnd?.(event);
     else if (event.type === 'epoch-end') await hooks.onEpochEnd?.(event.log);
     else if (event.type === 'train-end') await hooks.onTrainEnd?.(event.result);

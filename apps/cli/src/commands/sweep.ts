@@ -79,6 +79,7 @@ const SHORTHAND_FLAGS = [
   'limit',
   'engine',
   'threads',
+  'device',
 ] as const;
 
 /** `sdae sweep --learning-rates ...` / `--hidden-sizes ...` as the grid of `sdae da` it stands for. */

@@ -14,6 +14,7 @@ const FLAGS = {
     ).default('runs/worker'),
   ),
   threads: engineFlags.threads,
+  device: engineFlags.device,
 };
 
 /** The flags of `sdae worker`. */
@@ -28,6 +29,8 @@ export async function workerCommand(flags: WorkerFlags, output: Output): Promise
       '--queue is required: the Redis of the sweeps, such as --queue redis://127.0.0.1:6379/0.',
     );
   }
+  // The trials are child processes: they read the device from the environment, as they read threads.
+  if (flags.device !== undefined) process.env.SDAE_DEVICE = flags.device;
   await runWorker({ url: flags.queue, results: flags.results, threads: flags.threads ?? availableParallelism(), output });
 }
 

@@ -4,10 +4,11 @@ import { join, resolve } from 'node:path';
 import {
   BackendUnavailableError,
   formatBackendReport,
-  loadNativeEngine,
+  resolveEngine,
   selectBackend,
   type BackendName,
   type BackendReport,
+  type ResolvedEngine,
 } from '@sdae/backend';
 import { loadMnist, sliceImageSet, type ImageSet, type Mnist } from '@sdae/datasets';
 import { encodePng, enlarge, greyToRgba, htmlReport, tileRasterImages, type ReportOptions, type TileRasterImagesOptions } from '@sdae/vis';
@@ -28,7 +29,7 @@ import type { CheckpointFlags, EngineFlags, ExperimentFlags } from '../flags';
 import { eventLine, type CliEvent } from './events';
 import { ProgressTracker, formatProgress, type BatchEnd, type ProgressPlan } from './progress';
 import { lockOutDirectory } from './out-lock';
-import { EXIT, RunInterrupted, nativeEngineUnavailable, type Output } from '../output';
+import { EXIT, RunInterrupted, type Output } from '../output';
 import { trialProgressChannel } from '../sweep/trial-process';
 import { requireWritable, type OutputPath } from '../writable';
 
@@ -59,9 +60,10 @@ export interface TrainingControls {
   };
 }
 
-/** The loop options that choose the engine (--engine, --threads) and print which one trains. */
+/** The loop options that choose the engine (--engine, --device, --threads) and print which one trains. */
 export interface EngineLoopOptions {
-  engine: EngineName;
+  /** What `resolveEngine` chose for --engine, --device and --threads, once for the run. */
+  engine: ResolvedEngine;
   /** The native engine's thread count (--threads, else its default, resolved); undefined when tfjs trains. */
   threads: number | undefined;
   onEngine: (report: EngineReport) => void;
@@ -110,7 +112,10 @@ export function backendDetail(backend: BackendReport): string | undefined {
 export function engineSummary(report: EngineReport, backend: BackendReport, requested: EngineName): string {
   const detail = backendDetail(backend);
   const withDetail = (text: string) => (detail === undefined ? text : `${text} (${detail})`);
-  if (report.engine === 'native') return `engine: ${report.description}; tfjs backend: ${withDetail(backend.backend)}`;
+  // How --device auto decided is said when a GPU was considered (not on machines without any).
+  const decided = report.rule === 'software-adapter' || report.rule === 'hardware-adapter' || report.rule === 'probe';
+  const device = decided ? ` (${report.reason.replace(/^.*?; /, '')})` : '';
+  if (report.engine === 'native') return `engine: ${report.description}${device}; tfjs backend: ${withDetail(backend.backend)}`;
   return `engine: ${withDetail(report.description)}${requested === 'auto' ? `: ${report.reason}` : ''}`;
 }
 
@@ -167,21 +172,6 @@ export function checkpointPath(flags: { out: string; checkpoint?: string | undef
 }
 
 /**
- * The threads the native engine trains with: --threads, else its default (every core, or
- * SDAE_NATIVE_THREADS) as the engine resolves it; undefined when tfjs trains (--engine tfjs, or
- * auto where the native engine cannot load). Checkpoints record it: other counts give other
- * native results, bit for bit.
- *
- * @throws {BackendUnavailableError} naming --engine when --engine native cannot load.
- */
-async function nativeThreads(flags: EngineFlags): Promise<number | undefined> {
-  if (flags.engine === 'tfjs') return undefined;
-  const status = await loadNativeEngine(flags.threads === undefined ? {} : { threads: flags.threads });
-  if (!status.ok && flags.engine === 'native') throw nativeEngineUnavailable(status.reason);
-  return status.ok ? status.engine.threads : undefined;
-}
-
-/**
  * Checks that --out (and, for commands that take it, --checkpoint) can be written, then selects
  * the backend, loads MNIST (cut to --limit) and creates the output directory.
  */
@@ -202,8 +192,15 @@ export async function startExperiment(
   // Before the data is loaded: a directory in use by another run is refused at once.
   const directory = resolve(flags.out);
   lockOutDirectory(directory, output.commandLine ?? [], await mkdir(directory, { recursive: true }));
+  // Once per run, first (a --device that cannot start is refused at once): every loop of the
+  // command trains on this answer, and checkpoints record its threads and device.
+  const engine = await resolveEngine({
+    engine: flags.engine,
+    ...(flags.device === undefined ? {} : { device: flags.device }),
+    ...(flags.threads === undefined ? {} : { threads: flags.threads }),
+  });
   const backend = await selectCliBackend(flags.backend);
-  const threads = await nativeThreads(flags);
+  const threads = engine.engine === 'native' ? engine.native.threads : undefined;
   const loaded = await loadMnist({ split: flags.split });
   const cut = (set: ImageSet) => (flags.limit === undefined || flags.limit >= set.count ? set : sliceImageSet(set, 0, flags.limit));
   const mnist: Mnist = {
@@ -233,13 +230,15 @@ export async function startExperiment(
       engine: report.engine,
       description: report.description,
       reason: report.reason,
+      ...(report.device === undefined ? {} : { device: report.device }),
+      ...(report.adapter === undefined ? {} : { adapter: report.adapter }),
       backend: backend.backend,
       ...(detail === undefined ? {} : { backendDetail: detail }),
     });
   };
   return {
     backend,
-    engine: { engine: flags.engine, threads, onEngine },
+    engine: { engine, threads, onEngine },
     mnist,
     directory,
     log,
@@ -266,8 +265,8 @@ export async function startExperiment(
 /**
  * Flags that do not shape training: where files go, how progress prints, what the pictures show
  * (--grid, --enlarge), and the epoch counts (the
- * loops record and compare those themselves: they may grow). --threads as typed is not recorded:
- * the count the native engine resolves is (see {@link nativeThreads}).
+ * loops record and compare those themselves: they may grow). --threads and --device as typed are
+ * not recorded: the thread count and device the engine resolved are.
  */
 const UNRECORDED_FLAGS = new Set([
   'out',
@@ -276,6 +275,7 @@ const UNRECORDED_FLAGS = new Set([
   'json',
   'verbose',
   'threads',
+  'device',
   'epochs',
   'pretrainEpochs',
   'finetuneEpochs',
@@ -322,6 +322,8 @@ export async function trainingControls(
         .map(([name, value]) => [name, (value ?? null) as SettingValue]),
     ),
     threads: experiment.engine.threads ?? null,
+    // Compared on resume only to say so: a run may continue on another device (see settingsDifferences).
+    device: experiment.engine.engine.engine === 'native' ? experiment.engine.engine.device : 'tfjs',
   };
   const path = checkpointPath(flags);
   let resume: Checkpoint | undefined;
@@ -340,6 +342,12 @@ export async function trainingControls(
   if (resume !== undefined) {
     const earlier = resume.state.history.filter((log) => plan.logsEpoch?.(log) ?? true);
     experiment.log(`Resuming from ${flags.resume}: ${resume.state.history.length} ${plan.unit}(s) done (in the report's log).`);
+    const device = resume.settings.caller.device;
+    if (device !== undefined && device !== settings.device)
+      experiment.log(
+        `The checkpoint was trained on ${String(device)} and continues on ${String(settings.device)}: ` +
+          'the results differ from an uninterrupted run in the last bits.',
+      );
     // The report's log covers the whole run: the earlier runs' epochs as they were logged.
     experiment.lines.push(...earlier.map((log) => formatEpochLog(log)));
   }

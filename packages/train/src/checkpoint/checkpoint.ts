@@ -251,6 +251,8 @@ export function settingsDifferences(
   const differences: string[] = [];
   for (const name of new Set([...Object.keys(saved), ...Object.keys(current)])) {
     if (JSON.stringify(saved[name] ?? null) === JSON.stringify(current[name] ?? null)) continue;
+    // A run may continue on another device (the caller says so): the same steps, other last bits.
+    if (name === 'device') continue;
     const [before, now] = [saved[name], current[name]].map(formatSetting);
     if (
       GROWABLE_SETTINGS.has(name) &&

@@ -1,12 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  BackendUnavailableError,
-  UnsupportedKernelError,
-  loadNativeEngine,
-  type NativeStep,
-  type StepDefinition,
-  type StepFeed,
-} from '@sdae/backend';
+import { UnsupportedKernelError, resolveEngine, type NativeStep, type StepDefinition, type StepFeed } from '@sdae/backend';
 import { oneHot, type Batch } from '@sdae/datasets';
 import type { Classifier, DenoisingAutoencoder, LossAndGradients, Model } from '@sdae/layers';
 import { DivergenceGuard, applyStep, type StepContext } from '../loops/loop-step';
@@ -190,41 +183,45 @@ const LARGE_MODEL_VALUES = 100_000;
 const LARGE_MODEL_STEPS_PER_RUN = 8;
 
 /**
- * Chooses the engine for a loop and prepares its step. `'auto'` takes the native engine when
- * onnxruntime-node loads, else tfjs; `'native'` throws when it cannot load.
+ * Prepares a loop's step on the engine `resolveEngine` chose (passed in the options, or resolved
+ * here from `engine`, `device` and `threads`): the native engine on its device, or tfjs. On
+ * WebGPU the state stays on the GPU, so one step runs at a time; elsewhere large models run
+ * {@link defaultStepsPerRun} steps a run.
  *
- * @throws {BackendUnavailableError} for `engine: 'native'` where the native engine cannot start.
+ * @throws {BackendUnavailableError} for `engine: 'native'` where the native engine cannot start
+ * (a {@link DeviceUnavailableError} for a named device), worded by `resolveEngine`.
  */
 export async function createStepRunner(
   caller: string,
-  { engine, threads, stepsPerRun }: Pick<ResolvedCommonOptions, 'engine' | 'threads' | 'stepsPerRun'>,
+  {
+    engine,
+    device,
+    threads,
+    stepsPerRun,
+    resolvedEngine,
+  }: Pick<ResolvedCommonOptions, 'engine' | 'device' | 'threads' | 'stepsPerRun' | 'resolvedEngine'>,
   spec: StepSpec,
   optimizer: Optimizer,
 ): Promise<StepRunner> {
   const tfjsReport = (reason: string): EngineReport => ({ engine: 'tfjs', description: `tfjs ${tf.getBackend()}`, reason });
-  if (engine === 'tfjs') return new TfjsRunner(spec, optimizer, tfjsReport("engine 'tfjs' was asked for"));
-  const status = await loadNativeEngine(threads === undefined ? {} : { threads });
-  if (!status.ok) {
-    if (engine === 'native') {
-      throw new BackendUnavailableError(
-        'native',
-        status.reason,
-        `${caller}: engine 'native' cannot start here: ${status.reason}. Use engine 'auto' or 'tfjs'.`,
-      );
-    }
-    return new TfjsRunner(spec, optimizer, tfjsReport(`the native engine is unavailable: ${status.reason}`));
-  }
-  const native = status.engine;
+  const resolved = resolvedEngine ?? (await resolveEngine({ engine, device, ...(threads === undefined ? {} : { threads }) }));
+  if (resolved.engine === 'tfjs') return new TfjsRunner(spec, optimizer, tfjsReport(resolved.reason));
   const state = spec.state();
   const definition: StepDefinition = { name: caller, state, step: (inputs) => spec.native(inputs, state) };
   const report: EngineReport = {
     engine: 'native',
-    description: native.describe(),
-    reason: engine === 'native' ? "engine 'native' was asked for" : 'each step compiled to one ONNX graph (faster than tfjs here)',
+    description: resolved.description,
+    reason:
+      resolved.requested.engine === 'native'
+        ? `engine 'native' was asked for; ${resolved.reason}`
+        : `each step compiled to one ONNX graph; ${resolved.reason}`,
+    device: resolved.device,
+    ...(resolved.adapter === undefined ? {} : { adapter: resolved.adapter }),
+    rule: resolved.rule,
   };
   const stateValues = [...state.values()].reduce((sum, variable) => sum + variable.size, 0);
-  const runSize = stepsPerRun ?? defaultStepsPerRun(stateValues);
-  return new NativeRunner(spec, optimizer, native.prepare(definition), runSize, report, tfjsReport);
+  const runSize = stepsPerRun ?? (resolved.device === 'webgpu' ? 1 : defaultStepsPerRun(stateValues));
+  return new NativeRunner(spec, optimizer, resolved.native.prepare(definition), runSize, report, tfjsReport);
 }
 
 class TfjsRunner implements StepRunner {
@@ -294,7 +291,7 @@ class NativeRunner implements StepRunner {
     };
     const key = JSON.stringify(shapes);
     // Steps of another shape (an epoch's last, smaller batch) run apart.
-    const completed = this.pending.length > 0 && this.pending[0]!.shapes !== key ? await this.flush() : [];
+    const completed = this.pending.length > 0 && this.pending[0]!.shapes !== key ? await this.runPending() : [];
     try {
       // Compiled (once per shape) before the optimiser counts the step, so a fallback loses nothing.
       if (!this.compiledShapes.has(key)) await this.step.compileFor(shapes);
@@ -315,11 +312,19 @@ class NativeRunner implements StepRunner {
     Object.assign(feeds, this.spec.noise(batch));
     for (const [name, value] of Object.entries(this.optimizer.advance())) feeds[name] = { values: Float32Array.of(value), shape: [] };
     this.pending.push({ feeds, context, shapes: key });
-    if (this.pending.length === this.stepsPerRun) completed.push(...(await this.flush()));
+    if (this.pending.length === this.stepsPerRun) completed.push(...(await this.runPending()));
     return completed;
   }
 
+  /** Runs what is pending, then reads the state back from a GPU (the only read between steps). */
   async flush(): Promise<StepOutcome[]> {
+    if (this.fallback !== undefined) return [];
+    const completed = await this.runPending();
+    await this.step.pull();
+    return completed;
+  }
+
+  private async runPending(): Promise<StepOutcome[]> {
     const steps = this.pending;
     this.pending = [];
     // A full group runs as one graph; fewer steps (an epoch's end) one by one, with no graph to compile.
@@ -353,6 +358,7 @@ class NativeRunner implements StepRunner {
   }
 
   private async release(): Promise<void> {
+    await this.step.pull();
     this.step.syncToVariables();
     for (const model of this.spec.models) model.bindExternalWeights(undefined);
     await this.step.dispose();

@@ -10,7 +10,8 @@ import {
 } from '@sdae/core';
 import type { BatchOrder, ImageSet } from '@sdae/datasets';
 import { toCheckpoint, type Checkpoint, type CheckpointSettings, type SettingValue } from '../checkpoint/checkpoint';
-import { resolveEngineName, type EngineName } from '../engine/engine-options';
+import type { ResolvedEngine } from '@sdae/backend';
+import { isResolvedEngine, resolveDeviceName, resolveEngineName, type DeviceName, type EngineName } from '../engine/engine-options';
 import type { TrainingHooks } from '../events';
 import { resolveLearningRateSchedule, scheduleSetting, type LearningRateSchedule } from '../optim/learning-rate-schedule';
 import { resolveOptimizerOptions, type OptimizerConfig, type OptimizerName, type OptimizerOptions } from '../optim/optimizers';
@@ -72,10 +73,17 @@ export interface CommonTrainingOptions {
   batchesPerEpoch?: number;
   /**
    * What runs the steps: `'native'` (each step compiled to one ONNX graph for onnxruntime-node,
-   * Node only), `'tfjs'` (the active tfjs backend) or `'auto'` (native when it loads).
+   * Node only), `'tfjs'` (the active tfjs backend) or `'auto'` (native when it loads); or what
+   * `resolveEngine` from @sdae/backend chose (an app resolves once and passes it to every loop).
    * @default 'auto'
    */
-  engine?: EngineName;
+  engine?: EngineName | ResolvedEngine;
+  /**
+   * The native engine's execution provider: `'auto'` (a hardware GPU's provider where one starts,
+   * else the CPU), `'cpu'`, `'webgpu'`, `'cuda'`, `'coreml'` or `'dml'`. Ignored when `engine` is a
+   * resolved engine. @default 'auto'
+   */
+  device?: DeviceName;
   /** Threads of the native engine. @default every core, or `SDAE_NATIVE_THREADS` */
   threads?: number;
   /**
@@ -100,6 +108,7 @@ const COMMON_TRAINING_OPTION_KEYS: KnownKeys<CommonTrainingOptions> = {
   resume: true,
   batchesPerEpoch: true,
   engine: true,
+  device: true,
   threads: true,
   stepsPerRun: true,
   settings: true,
@@ -129,6 +138,9 @@ export interface ResolvedCommonOptions {
   settings: Record<string, SettingValue>;
   batchesPerEpoch: number | undefined;
   engine: EngineName;
+  device: DeviceName;
+  /** The engine `resolveEngine` chose, when the caller passed it; else the loop resolves `engine` and `device`. */
+  resolvedEngine: ResolvedEngine | undefined;
   threads: number | undefined;
   stepsPerRun: number | undefined;
 }
@@ -183,6 +195,8 @@ export function resolveCommonOptions(
     batchesPerEpoch:
       options.batchesPerEpoch === undefined ? undefined : requirePositiveInteger(caller, 'batchesPerEpoch', options.batchesPerEpoch),
     engine: resolveEngineName(caller, options.engine),
+    device: resolveDeviceName(caller, options.device, options.engine),
+    resolvedEngine: isResolvedEngine(options.engine) ? options.engine : undefined,
     threads: options.threads === undefined ? undefined : requirePositiveInteger(caller, 'threads', options.threads),
     stepsPerRun: options.stepsPerRun === undefined ? undefined : requirePositiveInteger(caller, 'stepsPerRun', options.stepsPerRun),
   };

@@ -32,6 +32,8 @@ export class GraphRecorder {
   /** For a 4-D NHWC value, the name of the same value in NCHW, where the graph has it. */
   private readonly channelsFirst = new Map<string, string>();
   private counter = 0;
+  /** How max pooling's gradient is lowered (see `PrepareOptions.maxPoolGradient`). */
+  maxPoolGradient: 'indices' | 'compare' = 'indices';
 
   constructor(
     private readonly resolveExternal: ExternalResolver,

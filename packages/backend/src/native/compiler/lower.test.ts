@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import '../../register';
 import { Random } from '@sdae/core';
 import { UnsupportedKernelError } from '../../errors';
-import { loadNativeEngine, type NativeEngine, type StepFeed } from '../runtime/native-engine';
+import { loadNativeEngine, type NativeEngine, type PrepareOptions, type StepFeed } from '../runtime/native-engine';
 import { KERNEL_MAPPINGS, reducedTranspose } from './lower';
 
 type Inputs = Record<string, tf.Tensor>;
@@ -258,6 +258,39 @@ function feedsFor(testCase: KernelCase, seed: number): Record<string, StepFeed> 
   );
 }
 
+/** Runs a case's step natively and compares every output with tfjs's cpu backend. */
+async function expectCaseMatches(native: NativeEngine, title: string, testCase: KernelCase, options: PrepareOptions = {}): Promise<void> {
+  const feeds = feedsFor(testCase, title.length);
+  const expected = tf.tidy(() => {
+    const inputs = Object.fromEntries(Object.entries(feeds).map(([name, feed]) => [name, tf.tensor(feed.values, [...feed.shape])]));
+    return Object.fromEntries(
+      Object.entries(testCase.step(inputs)).map(([name, tensor]) => [name, { shape: tensor.shape, values: tensor.dataSync() }]),
+    );
+  });
+  const step = native.prepare({ name: title, state: new Map(), step: testCase.step }, options);
+  try {
+    const actual = await step.run(feeds);
+    const [traced] = await step.graphs();
+    expect(
+      testCase.kernels.filter((kernel) => !traced!.kernels.includes(kernel)),
+      'kernels that did not run',
+    ).toEqual([]);
+    for (const [name, { shape, values }] of Object.entries(expected)) {
+      expect(traced!.outputs.get(name)!.shape, name).toEqual(shape);
+      const got = Array.from(actual[name]!, Number);
+      const want = Array.from(values as ArrayLike<number>, Number);
+      expect(got.length, name).toBe(want.length);
+      got.forEach((value, index) =>
+        Number.isNaN(want[index])
+          ? expect(value, `${name}[${index}]`).toBeNaN()
+          : expect(value, `${name}[${index}]`).toBeCloseTo(want[index]!, 4),
+      );
+    }
+  } finally {
+    await step.dispose();
+  }
+}
+
 let engine: NativeEngine;
 
 beforeAll(async () => {
@@ -278,38 +311,11 @@ describe('KERNEL_MAPPINGS', () => {
   });
 
   for (const [title, testCase] of Object.entries(CASES)) {
-    it(`computes ${title} as tfjs's cpu backend does`, async () => {
-      const feeds = feedsFor(testCase, title.length);
-      const expected = tf.tidy(() => {
-        const inputs = Object.fromEntries(Object.entries(feeds).map(([name, feed]) => [name, tf.tensor(feed.values, [...feed.shape])]));
-        return Object.fromEntries(
-          Object.entries(testCase.step(inputs)).map(([name, tensor]) => [name, { shape: tensor.shape, values: tensor.dataSync() }]),
-        );
-      });
-      const step = engine.prepare({ name: title, state: new Map(), step: testCase.step });
-      try {
-        const actual = await step.run(feeds);
-        const [traced] = await step.graphs();
-        expect(
-          testCase.kernels.filter((kernel) => !traced!.kernels.includes(kernel)),
-          'kernels that did not run',
-        ).toEqual([]);
-        for (const [name, { shape, values }] of Object.entries(expected)) {
-          expect(traced!.outputs.get(name)!.shape, name).toEqual(shape);
-          const got = Array.from(actual[name]!, Number);
-          const want = Array.from(values as ArrayLike<number>, Number);
-          expect(got.length, name).toBe(want.length);
-          got.forEach((value, index) =>
-            Number.isNaN(want[index])
-              ? expect(value, `${name}[${index}]`).toBeNaN()
-              : expect(value, `${name}[${index}]`).toBeCloseTo(want[index]!, 4),
-          );
-        }
-      } finally {
-        await step.dispose();
-      }
-    });
+    it(`computes ${title} as tfjs's cpu backend does`, () => expectCaseMatches(engine, title, testCase));
   }
+
+  it("computes max pooling's gradient without MaxPool's Indices output as tfjs's cpu backend does (ties, overlap, padding)", () =>
+    expectCaseMatches(engine, 'max pooling and its gradient', CASES['max pooling and its gradient']!, { maxPoolGradient: 'compare' }));
 
   it('keeps a convolution block in NCHW: no activation goes to NHWC and back', async () => {
     // A training step's part of the block: the weights' gradients (no NHWC output is asked for).

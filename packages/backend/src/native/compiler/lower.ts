@@ -1,6 +1,7 @@
 import { backend_util, type DataType, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { GraphRecorder } from './graph-builder';
 import { UnsupportedKernelError } from '../../errors';
+import { maxPoolGradByComparison } from '../max-pool-grad';
 import { ONNX_TYPES, toOnnxType } from './encode-onnx';
 
 /** What a kernel mapping sees: the recorded names of its inputs, its attributes, and tfjs's own outputs. */
@@ -357,12 +358,15 @@ const maxPool: KernelMapping = (context) => {
 /**
  * The gradient of max pooling: each window's dy goes to the position of its maximum (the first
  * in row-major order on ties, as tfjs's cpu kernel picks it), added up where windows overlap.
- * MaxPool's Indices output gives those positions; ScatterElements adds dy there.
+ * MaxPool's Indices output gives those positions; ScatterElements adds dy there. GPU providers
+ * without that output get {@link maxPoolGradByComparison}.
  */
 const maxPoolGrad: KernelMapping = (context) => {
   const { recorder } = context;
   const inputShape = context.inputInfos.input!.shape;
   const info = poolInfo(context, inputShape);
+  if (recorder.maxPoolGradient === 'compare')
+    return [maxPoolGradByComparison(recorder, context.inputs.input!, inputShape, context.inputs.dy!, info)];
   const [, indices] = recorder.emitMany(
     'MaxPool',
     [transpose(recorder, context.inputs.input!, inputShape, NHWC_TO_NCHW)],

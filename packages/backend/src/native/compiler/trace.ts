@@ -99,7 +99,11 @@ const valueInfo = (value: StepValue): OnnxValueInfo => ({ name: value.graphName,
  * @param inputShapes the shape of each fed input (their values during the trace are zeros).
  * @throws {UnsupportedKernelError} when the step runs a kernel the native engine cannot express.
  */
-export async function traceStep(definition: StepDefinition, inputShapes: Record<string, readonly number[]>): Promise<TracedStep> {
+export async function traceStep(
+  definition: StepDefinition,
+  inputShapes: Record<string, readonly number[]>,
+  options: { maxPoolGradient?: 'indices' | 'compare' } = {},
+): Promise<TracedStep> {
   registerTraceBackend();
   const stateByData = new Map<DataId, string>();
   const saved = new Map<string, { dataId: DataId; values: Float32Array }>();
@@ -126,6 +130,7 @@ export async function traceStep(definition: StepDefinition, inputShapes: Record<
     },
     (dataId) => backend.readSync(dataId) as Float32Array | Int32Array | Uint8Array,
   );
+  active.maxPoolGradient = options.maxPoolGradient ?? 'indices';
   const kernels = new Set<string>();
   const inputs = new Map<string, StepValue>();
   const outputs = new Map<string, StepValue>();

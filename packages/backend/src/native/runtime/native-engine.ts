@@ -3,19 +3,25 @@ import { availableParallelism } from 'node:os';
 import { InvalidArgumentError, SdaeError, requireKnownKeys, requirePositiveInteger, type KnownKeys } from '@sdae/core';
 import { encodeOnnxModel } from '../compiler/encode-onnx';
 import { traceStep, type StepDefinition, type TracedStep } from '../compiler/trace';
+import {
+  INSTALL_HINTS,
+  importOnnxRuntime,
+  startProvider,
+  type ExecutionProvider,
+  type Ort,
+  type OrtSession,
+  type OrtTensor,
+} from '../onnxruntime';
+import { findAdapter } from '../adapter';
+import { formatAdapter, type AdapterInfo } from '../adapter-info';
+import { StepState, deviceTensorCount } from '../device-state';
 
-// onnxruntime-node is an optional peer: only its types are imported statically.
-import type * as OnnxRuntime from 'onnxruntime-node';
-
-type Ort = typeof OnnxRuntime;
-type OrtSession = OnnxRuntime.InferenceSession;
-type OrtTensor = OnnxRuntime.Tensor;
-
-/** A specifier in a variable keeps bundlers from resolving the optional package. */
-const ONNXRUNTIME_NODE = 'onnxruntime-node';
-
-/** What {@link loadNativeEngine} found: the engine, or why there is none. */
-export type NativeEngineStatus = { ok: true; engine: NativeEngine } | { ok: false; reason: string };
+/**
+ * What {@link loadNativeEngine} found: the engine, or why there is none. `device` is set when
+ * onnxruntime-node loads but the asked-for execution provider cannot start, with how to install it.
+ */
+export type NativeEngineStatus =
+  { ok: true; engine: NativeEngine } | { ok: false; reason: string; device?: { name: ExecutionProvider; installHint: string } };
 
 /** Options of {@link loadNativeEngine}. */
 export interface NativeEngineOptions {
@@ -24,25 +30,14 @@ export interface NativeEngineOptions {
    * overrides the default. @default every core (`os.availableParallelism()`)
    */
   threads?: number;
+  /**
+   * The execution provider the steps run on; onnxruntime's CPU provider runs any node the GPU
+   * provider cannot. @default 'cpu'
+   */
+  device?: ExecutionProvider;
 }
 
-const NATIVE_ENGINE_OPTION_KEYS: KnownKeys<NativeEngineOptions> = { threads: true };
-
-let loaded: Promise<Ort | string> | undefined;
-
-/** Imports onnxruntime-node once; resolves with the module or the reason it cannot load. */
-function importOnnxRuntime(): Promise<Ort | string> {
-  loaded ??= import(/* @vite-ignore */ ONNXRUNTIME_NODE).then(
-    (module: Ort & { default?: Ort }) => (module.InferenceSession === undefined && module.default !== undefined ? module.default : module),
-    (error: unknown) => {
-      const message = (error as Error).message ?? String(error);
-      return /Cannot find (package|module)/.test(message)
-        ? 'onnxruntime-node is not installed (npm install onnxruntime-node; npm users may set ONNXRUNTIME_NODE_INSTALL=skip)'
-        : `onnxruntime-node failed to load: ${message.split('\n')[0]}`;
-    },
-  );
-  return loaded;
-}
+const NATIVE_ENGINE_OPTION_KEYS: KnownKeys<NativeEngineOptions> = { threads: true, device: true };
 
 function resolveThreads(options: NativeEngineOptions): number {
   const fromEnvironment = globalThis.process?.env?.SDAE_NATIVE_THREADS;
@@ -66,7 +61,11 @@ export async function loadNativeEngine(options: NativeEngineOptions = {}): Promi
   const threads = resolveThreads(options);
   const ort = await importOnnxRuntime();
   if (typeof ort === 'string') return { ok: false, reason: ort };
-  return { ok: true, engine: new NativeEngine(ort, threads) };
+  const device = options.device ?? 'cpu';
+  if (device === 'cpu') return { ok: true, engine: new NativeEngine(ort, threads, 'cpu', undefined) };
+  const refused = await startProvider(ort, device);
+  if (refused !== undefined) return { ok: false, reason: refused, device: { name: device, installHint: INSTALL_HINTS[device] } };
+  return { ok: true, engine: new NativeEngine(ort, threads, device, findAdapter(device)) };
 }
 
 /** onnxruntime-node, running compiled training steps on one pool of threads. */
@@ -79,22 +78,45 @@ export class NativeEngine {
   constructor(
     private readonly ort: Ort,
     readonly threads: number,
+    /** The execution provider the steps run on. */
+    readonly device: ExecutionProvider,
+    /** The GPU adapter the provider runs on, where the system says; undefined on the CPU. */
+    readonly adapter: AdapterInfo | undefined,
   ) {
     this.version = (ort.env as { versions?: { common?: string } }).versions?.common ?? 'unknown';
   }
 
-  /** One line for reports: what runs the steps and on how many threads. */
+  /** The execution providers a session is given, in order: the device's, then the CPU's for the rest. */
+  get executionProviders(): ExecutionProvider[] {
+    return this.device === 'cpu' ? ['cpu'] : [this.device, 'cpu'];
+  }
+
+  /** One line for reports: what runs the steps, on which device and how many threads. */
   describe(): string {
-    return `onnxruntime-node ${this.version} (native, ${this.threads} thread${this.threads === 1 ? '' : 's'})`;
+    const threads = `${this.threads} thread${this.threads === 1 ? '' : 's'}`;
+    if (this.device === 'cpu') return `onnxruntime-node ${this.version} (native, ${threads})`;
+    const adapter = this.adapter === undefined ? 'adapter not reported here' : formatAdapter(this.adapter);
+    return `onnxruntime-node ${this.version} (native on ${this.device}: ${adapter}; cpu behind it, ${threads})`;
   }
 
   /**
    * Prepares a step for native training. Nothing is traced until the first {@link NativeStep.run},
    * which compiles the step for the shapes it is fed (and again for each new set of shapes).
    */
-  prepare(definition: StepDefinition): NativeStep {
-    return new NativeStep(this.ort, this.threads, definition);
+  prepare(definition: StepDefinition, options: PrepareOptions = {}): NativeStep {
+    return new NativeStep(this.ort, this.threads, this.executionProviders, definition, options);
   }
+}
+
+/** Options of {@link NativeEngine.prepare}. */
+export interface PrepareOptions {
+  /**
+   * How max pooling's gradient is compiled: `'indices'` from MaxPool's Indices output (the CPU
+   * provider's fastest), `'compare'` by comparing each window with its maximum (GPU providers:
+   * WebGPU's MaxPool has no Indices output). Both give tfjs's result (the first maximum of a window).
+   * @default 'indices' on the CPU, else 'compare'
+   */
+  maxPoolGradient?: 'indices' | 'compare';
 }
 
 /**
@@ -103,8 +125,12 @@ export class NativeEngine {
  * them from it (the notebook CNN's 1 ms steps ran 15-25 % faster without; the dA's and SdA's
  * steps, which run eight steps per call, the same).
  */
-function sessionOptions(threads: number) {
+function sessionOptions(threads: number, providers: readonly ExecutionProvider[], deviceOutputs: readonly string[]) {
   return {
+    executionProviders: [...providers],
+    ...(deviceOutputs.length === 0
+      ? {}
+      : { preferredOutputLocation: Object.fromEntries(deviceOutputs.map((name) => [name, 'gpu-buffer' as const])) }),
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
     executionMode: 'sequential' as const,
@@ -132,19 +158,28 @@ interface CompiledShape {
  */
 export class NativeStep {
   private readonly compiled = new Map<string, Promise<CompiledShape>>();
-  /** The state as native tensors, by state name; undefined until the first run. */
-  private state: Map<string, OrtTensor> | undefined;
-  /** For each updated state tensor, the buffer its next value is written into (the one read last step). */
-  private spare = new Map<string, OrtTensor>();
+  private readonly state: StepState;
   private dirty = false;
   private disposed = false;
 
   /** @internal Use {@link NativeEngine.prepare}. */
   constructor(
-    private readonly ort: Ort,
+    ort: Ort,
     private readonly threads: number,
+    private readonly providers: readonly ExecutionProvider[],
     private readonly definition: StepDefinition,
-  ) {}
+    private readonly options: PrepareOptions,
+  ) {
+    this.ort = ort;
+    this.state = new StepState(ort, providers, definition.state, providers[0] === 'webgpu');
+  }
+
+  private readonly ort: Ort;
+
+  /** How many times the state was copied back from the device (0 on the CPU provider, whose state is host memory). */
+  get stateReads(): number {
+    return this.state.reads;
+  }
 
   /** The graphs compiled so far (one per set of input shapes), for reports and tests. */
   async graphs(): Promise<TracedStep[]> {
@@ -167,7 +202,7 @@ export class NativeStep {
    * {@link NativeStep.run} calls; it is faster because onnxruntime-node copies every output into a
    * new JavaScript buffer, so a run that hands back the new weights costs about 1 ms per 4 MB of
    * state: eight steps of a 784-1000-1000-1000 network took 3.4-4.1 ms each this way, 9.8-10.9 ms
-   * one by one.
+   * one by one. On WebGPU the state stays on the GPU between runs, so one step a run costs no copy.
    *
    * @throws {UnsupportedKernelError} (at the first run of a shape) when the step cannot be compiled.
    */
@@ -175,7 +210,7 @@ export class NativeStep {
     if (this.disposed) throw new SdaeError(`NativeStep.run: the step "${this.definition.name}" has been disposed.`);
     const feeds = unrolledFeeds(steps);
     const { traced, session } = await this.compileShapes(steps.length, shapesOf(feeds));
-    const state = this.loadState();
+    const state = this.state.load();
     const inputs: Record<string, OrtTensor> = {};
     for (const [name, value] of traced.inputs) {
       const feed = feeds[name];
@@ -183,22 +218,12 @@ export class NativeStep {
       inputs[value.graphName] = new this.ort.Tensor('float32', feed.values, value.shape);
     }
     for (const [name, value] of traced.stateInputs) inputs[value.graphName] = state.get(name)!;
-    // The new state is written into preallocated buffers, two per state tensor used in turn, so a
-    // step allocates (and the garbage collector frees) no weight-sized arrays.
-    const fetches: Record<string, OrtTensor | null> = {};
+    // On the CPU the new state is written into preallocated buffers, two per state tensor used in
+    // turn, so a step allocates (and the garbage collector frees) no weight-sized arrays.
+    const fetches: Record<string, OrtTensor | null> = this.state.fetches(traced.stateOutputs);
     for (const value of traced.outputs.values()) fetches[value.graphName] = null;
-    for (const [name, value] of traced.stateOutputs) {
-      let spare = this.spare.get(name);
-      if (spare === undefined || spare.data.length !== state.get(name)!.data.length) {
-        spare = new this.ort.Tensor('float32', new Float32Array(state.get(name)!.data.length), value.shape);
-      }
-      fetches[value.graphName] = spare;
-    }
     const results = await session.run(inputs, fetches);
-    for (const [name, value] of traced.stateOutputs) {
-      this.spare.set(name, state.get(name)!);
-      state.set(name, results[value.graphName]!);
-    }
+    this.state.commit(traced.stateOutputs, results);
     if (traced.stateOutputs.size > 0) this.dirty = true;
     const outputs = steps.map((): StepOutputs => ({}));
     for (const [name, value] of traced.outputs) {
@@ -208,44 +233,45 @@ export class NativeStep {
     return outputs;
   }
 
-  /** Writes the native state into the tfjs variables (nothing when they are current). */
+  /**
+   * Copies the state back from the GPU (WebGPU) so that {@link NativeStep.syncToVariables} can
+   * write it; nothing on the CPU provider or when nothing changed since the last pull.
+   */
+  async pull(): Promise<void> {
+    await this.state.pull();
+  }
+
+  /**
+   * Writes the native state into the tfjs variables (nothing when they are current).
+   *
+   * @throws {SdaeError} on WebGPU when the GPU holds newer state than the last {@link NativeStep.pull}.
+   */
   syncToVariables(): void {
-    if (!this.dirty || this.state === undefined) return;
+    if (!this.dirty) return;
+    const values = this.state.values(this.definition.name);
     for (const [name, variable] of this.definition.state) {
-      const tensor = this.state.get(name);
+      const tensor = values.get(name);
       if (tensor === undefined) continue;
       // A copy: the native buffer is written again by a later step.
-      tf.tidy(() => variable.assign(tf.tensor((tensor.data as Float32Array).slice(), variable.shape, 'float32')));
+      tf.tidy(() => variable.assign(tf.tensor(tensor.slice(), variable.shape, 'float32')));
     }
     this.dirty = false;
   }
 
   /** Takes the state from the tfjs variables again (after they were restored or set in tfjs). */
   reloadFromVariables(): void {
-    this.state = undefined;
-    this.spare.clear();
+    this.state.clear();
     this.dirty = false;
   }
 
-  /** Frees the sessions. The tfjs variables keep the values of the last sync. */
+  /** Frees the sessions and the device buffers. The tfjs variables keep the values of the last sync. */
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
-    this.state = undefined;
-    this.spare.clear();
+    await this.state.dispose();
     const entries = await Promise.allSettled(this.compiled.values());
     for (const entry of entries) if (entry.status === 'fulfilled') await entry.value.session.release();
     this.compiled.clear();
-  }
-
-  private loadState(): Map<string, OrtTensor> {
-    if (this.state === undefined) {
-      this.state = new Map();
-      for (const [name, variable] of this.definition.state) {
-        this.state.set(name, new this.ort.Tensor('float32', Float32Array.from(variable.dataSync() as Float32Array), [...variable.shape]));
-      }
-    }
-    return this.state;
   }
 
   /**
@@ -265,9 +291,15 @@ export class NativeStep {
     if (entry === undefined) {
       entry = (async () => {
         // The trace reads the tfjs variables: they must hold the current state first.
+        await this.pull();
         this.syncToVariables();
-        const traced = await traceStep(unrolled(this.definition, count), shapes);
-        const session = await this.ort.InferenceSession.create(encodeOnnxModel(traced.graph), sessionOptions(this.threads));
+        const maxPoolGradient = this.options.maxPoolGradient ?? (this.providers[0] === 'cpu' ? 'indices' : 'compare');
+        const traced = await traceStep(unrolled(this.definition, count), shapes, { maxPoolGradient });
+        const onDevice = this.state.onDevice ? [...traced.stateOutputs.values()].map((value) => value.graphName) : [];
+        const session = await this.ort.InferenceSession.create(
+          encodeOnnxModel(traced.graph),
+          sessionOptions(this.threads, this.providers, onDevice),
+        );
         return { traced, session };
       })();
       this.compiled.set(key, entry);
@@ -321,3 +353,14 @@ function unrolled(definition: StepDefinition, count: number): StepDefinition {
     },
   };
 }
+
+/**
+ * The adapter a GPU execution provider would run on here, read without starting it (see
+ * {@link findAdapter}); undefined on the CPU or where the system does not say.
+ */
+export function deviceAdapter(device: ExecutionProvider): AdapterInfo | undefined {
+  return device === 'cpu' ? undefined : findAdapter(device);
+}
+
+export { formatAdapter, deviceTensorCount };
+export type { AdapterInfo, ExecutionProvider };
