@@ -29,6 +29,15 @@ const MAKERS: Record<string, (errorClass: ErrorClass) => core.SdaeError> = {
     new (C as unknown as typeof FileAccessError)({ what: 'output', path: '/x', reason: 'denied', fix: 'fix it', code: 'EACCES' }),
 };
 
+/** The names of a class and of each class above it, up to Error. */
+function ancestry(errorClass: ErrorClass): string[] {
+  const names: string[] = [];
+  for (let current: unknown = errorClass; typeof current === 'function' && current !== Error; current = Object.getPrototypeOf(current)) {
+    names.push((current as ErrorClass).name);
+  }
+  return names;
+}
+
 /** Every class a module exports that derives from `base` (and `base` itself). */
 function errorClassesOf(modules: readonly object[], base: ErrorClass): ErrorClass[] {
   const found = new Set<ErrorClass>();
@@ -64,12 +73,12 @@ describe('every error class', () => {
     for (const C of first) expect(Object.keys(MAKERS), C.name).toContain(C.name);
   });
 
-  it("accepts its own instances from either copy, and refuses every other class's", () => {
+  it("accepts its own instances and its subclasses' from either copy, and refuses every other class's", () => {
     for (const C of [...first, ...second]) expect(MAKERS[C.name], C.name).toBeTypeOf('function');
     const instances = [...first, ...second].map((C) => ({ C, error: MAKERS[C.name]!(C) }));
     for (const checker of [...first, ...second]) {
       for (const { C, error } of instances) {
-        const expected = C.name === checker.name || checker.name === 'SdaeError';
+        const expected = ancestry(C).includes(checker.name);
         expect(checker.isInstance(error), `${checker.name}.isInstance(new ${C.name})`).toBe(expected);
       }
       for (const value of [new Error('x'), new TypeError('x'), null, undefined, 'SdaeError', {}])
