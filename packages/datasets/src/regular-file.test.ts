@@ -56,7 +56,7 @@ describe('readRegularFile', () => {
 
   it('names a missing file with its error code', async () => {
     const error = await refusal(join(scratch, 'missing'));
-    expect(error.message).toContain('cannot be read (ENOENT)');
+    expect(error.message).toBe(`test: cannot read ${join(scratch, 'missing')} (ENOENT). Pass another file.`);
   });
 
   it('refuses a symbolic link leaving the directory it must stay in, and follows one that stays', async () => {

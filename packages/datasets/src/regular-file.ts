@@ -92,9 +92,12 @@ export async function openRegularFile(path: string, options: RegularFileOptions)
   const refuse = (field: string, expected: string, found: string, problem: string): never => {
     throw makeError({ file: path, field, expected, found }, `${caller}: ${path} ${problem}. ${fix}`);
   };
-  const linked = await lstat(path).catch((error: NodeJS.ErrnoException) =>
-    refuse('file', `${kind} that exists and can be read`, error.code ?? error.message, `cannot be read (${error.code ?? error.message})`),
-  );
+  const linked = await lstat(path).catch((error: NodeJS.ErrnoException) => {
+    throw makeError(
+      { file: path, field: 'file', expected: `${kind} that exists and can be read`, found: error.code ?? error.message },
+      `${caller}: cannot read ${path} (${error.code ?? error.message}). ${fix}`,
+    );
+  });
   if (within !== undefined) {
     const [directory, target] = await Promise.all([realpath(within), realpath(path)]).catch((error: NodeJS.ErrnoException) =>
       refuse('file', `${kind} inside ${within}`, error.code ?? error.message, `cannot be resolved (${error.code ?? error.message})`),

@@ -100,6 +100,22 @@ export function packTensors(tensors: readonly BundleTensor[]): { manifest: Manif
 }
 
 /**
+ * The bytes a manifest's tensors fill (4 per float32 value), or undefined when `manifest` is not
+ * a list of `{ name, shape }` ({@link unpackTensors} says why): what a weights file must hold,
+ * known before it is read.
+ */
+export function manifestBytes(manifest: unknown): number | undefined {
+  if (!Array.isArray(manifest)) return undefined;
+  let total = 0;
+  for (const entry of manifest as { name?: unknown; shape?: unknown }[]) {
+    if (typeof entry?.name !== 'string' || !Array.isArray(entry.shape)) return undefined;
+    if (!entry.shape.every((d: unknown) => Number.isSafeInteger(d) && (d as number) >= 0)) return undefined;
+    total += sizeOf(entry.shape as number[]) * 4;
+  }
+  return total;
+}
+
+/**
  * Reads values packed by {@link packTensors} for the tensors named in `manifest`, checking the
  * manifest, that `data` holds exactly the bytes it describes (before anything is allocated) and
  * each tensor's checksum. A manifest with no checksums at all (written by an older sdae) is read
