@@ -266,6 +266,7 @@ class RowAssembler {
   private pass = 0;
   private y = 0;
   private row: Uint8Array;
+  private spare: Uint8Array;
   private previous: Uint8Array;
   private filled = 0;
 
@@ -279,6 +280,7 @@ class RowAssembler {
     this.expected = this.passes.reduce((total, pass) => total + pass.height * (1 + rowBytes(header, pass.width)), 0);
     this.step = Math.max(1, (header.channels * header.depth) >> 3);
     this.row = new Uint8Array(1 + rowBytes(header, this.passes[0]!.width));
+    this.spare = new Uint8Array(this.row.length);
     this.previous = new Uint8Array(this.row.length - 1);
   }
 
@@ -309,12 +311,15 @@ class RowAssembler {
     writeRow(this.header, row, pass, this.y, this.image, this.palette, this.transparency);
     this.filled = 0;
     if (++this.y < pass.height) {
-      [this.previous, this.row] = [row.slice(), this.row];
+      // The finished row is the next one's previous row; the older buffer takes the next row.
+      [this.row, this.spare] = [this.spare, this.row];
+      this.previous = row;
       return;
     }
     this.y = 0;
     if (++this.pass < this.passes.length) {
       this.row = new Uint8Array(1 + rowBytes(this.header, this.passes[this.pass]!.width));
+      this.spare = new Uint8Array(this.row.length);
       this.previous = new Uint8Array(this.row.length - 1);
     }
   }
