@@ -101,12 +101,18 @@ export function decodeDigitImage(bytes: Uint8Array, file: string, flagName = 'IM
     if (format === 'PNG') return { ...decodePng(bytes, { maxPixels: MAX_PIXELS.PNG }), format };
     const frame = jpegFrameSize(bytes);
     if (frame !== undefined && frame.width * frame.height > MAX_PIXELS.JPEG) tooLarge(frame.width, frame.height);
-    const jpeg = decodeJpeg(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_PIXELS.JPEG / 1e6, maxMemoryUsageInMB: JPEG_MEMORY_MB });
+    const jpeg = decodeJpeg(bytes, {
+      useTArray: true,
+      formatAsRGBA: true,
+      maxResolutionInMP: MAX_PIXELS.JPEG / 1e6,
+      maxMemoryUsageInMB: JPEG_MEMORY_MB,
+    });
     return { data: jpeg.data, width: jpeg.width, height: jpeg.height, format };
   } catch (error) {
     if (InvalidArgumentError.isInstance(error) && error.argument === flagName) throw error;
     const value = InvalidArgumentError.isInstance(error) ? (error.value as { width?: number; height?: number } | undefined) : undefined;
-    if (value?.width !== undefined && value.height !== undefined && value.width * value.height > MAX_PIXELS.PNG) tooLarge(value.width, value.height);
+    if (value?.width !== undefined && value.height !== undefined && value.width * value.height > MAX_PIXELS.PNG)
+      tooLarge(value.width, value.height);
     const reason = (error as Error).message.replace(/^decodePng: /, '').replace(/\.$/, '');
     return refuse(`starts as a ${format} file but cannot be decoded (${reason}); save the picture again as PNG or JPEG.`);
   }
