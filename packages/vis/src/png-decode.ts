@@ -4,7 +4,7 @@
 // are unfiltered one at a time straight into 8-bit RGBA (a 16-bit picture costs no more memory
 // than an 8-bit one), and ancillary chunks (colour profiles, compressed text) are never inflated.
 import { Unzlib } from 'fflate';
-import { InvalidArgumentError, crc32 } from '@sdae/core';
+import { InvalidArgumentError, crc32, requireKnownKeys, requirePositiveInteger, type KnownKeys } from '@sdae/core';
 import type { RgbaImage } from './png';
 
 /** Options of {@link decodePng}. */
@@ -188,7 +188,8 @@ function writeRow(
  * @example const { data, width, height } = decodePng(await readFile('digit.png'), { maxPixels: 8_000_000 });
  */
 export function decodePng(bytes: Uint8Array, options: DecodePngOptions = {}): RgbaImage {
-  const maxPixels = options.maxPixels ?? 25_000_000;
+  requireKnownKeys('decodePng', 'options', options, { maxPixels: true } satisfies KnownKeys<DecodePngOptions>);
+  const maxPixels = requirePositiveInteger('decodePng', 'options.maxPixels', options.maxPixels ?? 25_000_000);
   if (bytes.length < 8 || !SIGNATURE.every((byte, index) => bytes[index] === byte))
     fail('the bytes are not a valid PNG (no PNG signature).', bytes.length);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
