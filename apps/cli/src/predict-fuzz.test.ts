@@ -21,6 +21,8 @@ const COUNT = Number(process.env['SDAE_FUZZ_COUNT'] ?? 2000);
 const SEED = 27;
 /** The few mutations also given to the built command, which must end with exit 0 or 2 under 300 MB. */
 const SPAWNED = 3;
+/** A cap for larger SDAE_FUZZ_COUNTs on a busy machine (a JPEG mutation takes up to about 5 ms). */
+const TIMEOUT_MS = Math.max(60_000, COUNT * 20);
 
 /** Bytes 4-byte-field values that often find bugs: zero, one, the largest signed and unsigned. */
 const EXTREMES = [0x00000000, 0x00000001, 0x7fffffff, 0xffffffff, 0x00010000, 0x0000ffff];
@@ -113,7 +115,7 @@ describe.each(['PNG', 'JPEG'] as const)('predict on %s mutations', (format) => {
     expect(outcomes.refused).toBeGreaterThan(0);
     // This test file runs in a process of its own: its high-water mark bounds every decoding above.
     expect(process.resourceUsage().maxRSS * 1024).toBeLessThan(MAX_PEAK_RSS_BYTES);
-  });
+  }, TIMEOUT_MS);
 
   it(`ends the built command with exit 0 or 2, never an internal error, for ${SPAWNED} mutations`, async () => {
     const random = new Random(SEED + 100 + (format === 'PNG' ? 0 : 1));
