@@ -23,8 +23,7 @@ export interface MeasuredRun {
 }
 
 function withoutWasmThreads(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const { SDAE_WASM_THREADS: _threads, ...rest } = env;
-  return rest;
+  return Object.fromEntries(Object.entries(env).filter(([name]) => name !== 'SDAE_WASM_THREADS'));
 }
 
 /**
