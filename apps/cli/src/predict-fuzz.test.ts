@@ -84,38 +84,42 @@ beforeAll(async () => {
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe.each(['PNG', 'JPEG'] as const)('predict on %s mutations', (format) => {
-  it(`gives an MNIST input or a named error for each of ${COUNT} mutations, in bounded memory`, () => {
-    const random = new Random(SEED + (format === 'PNG' ? 0 : 1));
-    const outcomes = { decoded: 0, refused: 0, noDigit: 0 };
-    for (let index = 0; index < COUNT; index++) {
-      const bytes = mutate(originals[format], random, format === 'PNG');
-      const file = `mutation-${index}`;
-      let picture: ReturnType<typeof decodeDigitImage>;
-      try {
-        picture = decodeDigitImage(bytes, file);
-      } catch (error) {
-        expect(InvalidArgumentError.isInstance(error), `${file}: ${String(error)}`).toBe(true);
-        expect((error as InvalidArgumentError).argument).toBe('IMAGE');
-        expect((error as Error).message).toMatch(new RegExp(`^IMAGE ${file} `));
-        outcomes.refused++;
-        continue;
+  it(
+    `gives an MNIST input or a named error for each of ${COUNT} mutations, in bounded memory`,
+    () => {
+      const random = new Random(SEED + (format === 'PNG' ? 0 : 1));
+      const outcomes = { decoded: 0, refused: 0, noDigit: 0 };
+      for (let index = 0; index < COUNT; index++) {
+        const bytes = mutate(originals[format], random, format === 'PNG');
+        const file = `mutation-${index}`;
+        let picture: ReturnType<typeof decodeDigitImage>;
+        try {
+          picture = decodeDigitImage(bytes, file);
+        } catch (error) {
+          expect(InvalidArgumentError.isInstance(error), `${file}: ${String(error)}`).toBe(true);
+          expect((error as InvalidArgumentError).argument).toBe('IMAGE');
+          expect((error as Error).message).toMatch(new RegExp(`^IMAGE ${file} `));
+          outcomes.refused++;
+          continue;
+        }
+        expect(picture.width * picture.height).toBeLessThanOrEqual(MAX_PIXELS[picture.format]);
+        expect(picture.data.length).toBe(picture.width * picture.height * 4);
+        try {
+          expect(digitInput(picture).input.length).toBe(784);
+          outcomes.decoded++;
+        } catch (error) {
+          expect(InvalidArgumentError.isInstance(error), `${file}: ${String(error)}`).toBe(true);
+          outcomes.noDigit++;
+        }
       }
-      expect(picture.width * picture.height).toBeLessThanOrEqual(MAX_PIXELS[picture.format]);
-      expect(picture.data.length).toBe(picture.width * picture.height * 4);
-      try {
-        expect(digitInput(picture).input.length).toBe(784);
-        outcomes.decoded++;
-      } catch (error) {
-        expect(InvalidArgumentError.isInstance(error), `${file}: ${String(error)}`).toBe(true);
-        outcomes.noDigit++;
-      }
-    }
-    // The mutations reach both ends: some still decode, some are refused.
-    expect(outcomes.decoded).toBeGreaterThan(0);
-    expect(outcomes.refused).toBeGreaterThan(0);
-    // This test file runs in a process of its own: its high-water mark bounds every decoding above.
-    expect(process.resourceUsage().maxRSS * 1024).toBeLessThan(MAX_PEAK_RSS_BYTES);
-  }, TIMEOUT_MS);
+      // The mutations reach both ends: some still decode, some are refused.
+      expect(outcomes.decoded).toBeGreaterThan(0);
+      expect(outcomes.refused).toBeGreaterThan(0);
+      // This test file runs in a process of its own: its high-water mark bounds every decoding above.
+      expect(process.resourceUsage().maxRSS * 1024).toBeLessThan(MAX_PEAK_RSS_BYTES);
+    },
+    TIMEOUT_MS,
+  );
 
   it(`ends the built command with exit 0 or 2, never an internal error, for ${SPAWNED} mutations`, async () => {
     const random = new Random(SEED + 100 + (format === 'PNG' ? 0 : 1));
