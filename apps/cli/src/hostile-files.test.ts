@@ -135,7 +135,7 @@ describe('sdae predict on hostile pictures (case 2)', () => {
     }
   });
 
-  it('refuses a FIFO and a device as pictures at once, by their type', async () => {
+  it('refuses a FIFO and a device as pictures at once, by their type, and a 1.9 GB sparse file by its size', async () => {
     const fifo = join(root, 'picture.fifo');
     execFileSync('mkfifo', [fifo]);
     expectRefused(
@@ -149,6 +149,15 @@ describe('sdae predict on hostile pictures (case 2)', () => {
       EXIT.usage,
       'InvalidArgumentError',
       'IMAGE: /dev/zero is a character device, not a PNG or JPEG picture',
+    );
+    const sparse = join(root, 'sparse.png');
+    writeFileSync(sparse, '');
+    truncateSync(sparse, 1_900_000_000);
+    expectRefused(
+      await predict(sparse),
+      EXIT.usage,
+      'InvalidArgumentError',
+      `IMAGE: ${sparse} holds 1.8 GiB (1900000000 bytes), more than the 32.0 MiB (33554432 bytes) a PNG or JPEG picture may hold; it was not read.`,
     );
   });
 });
