@@ -236,7 +236,7 @@ describe('sdae predict refuses', () => {
     writeFileSync(blank, encodePng({ data: new Uint8ClampedArray(20 * 20 * 4).fill(255), width: 20, height: 20 }));
     const cases: [string, string][] = [
       [damaged, `IMAGE ${damaged} starts as a PNG file but cannot be decoded`],
-      [join(root, 'missing.png'), `IMAGE ${join(root, 'missing.png')} cannot be read (ENOENT)`],
+      [join(root, 'missing.png'), `IMAGE: cannot read ${join(root, 'missing.png')} (ENOENT)`],
       [blank, `IMAGE ${blank}: the 20 x 20 picture holds no digit: no pixel stands out from its light background`],
     ];
     for (const [file, message] of cases) {

@@ -162,7 +162,8 @@ export function digitInput(picture: RgbaPixels): DigitInput {
   const inverted = background > 0.5;
   const level = inverted ? 1 - background : background;
   const range = 1 - level;
-  const ink = new Float32Array(grey.length);
+  // In place: each pixel's ink depends on its own grey level only, and a large picture needs one array, not two.
+  const ink = grey;
   let strongest = 0;
   for (let pixel = 0; pixel < grey.length; pixel++) {
     const value = inverted ? 1 - grey[pixel]! : grey[pixel]!;

@@ -1,4 +1,4 @@
-import { access, readFile } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { constants as bufferConstants } from 'node:buffer';
@@ -6,6 +6,7 @@ import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { InvalidArgumentError, SdaeError, requireKnownKeys, type KnownKeys } from '@sdae/core';
 import { DatasetFormatError } from './errors';
 import { idxInflateLimit, inflatedPastHeader, isGzip, implausibleIdxSize } from './idx';
+import { openRegularFile } from './regular-file';
 import {
   MNIST_FILE_NAMES,
   MNIST_FILE_ROLES,
@@ -116,8 +117,34 @@ function gunzipIdx(bytes: Uint8Array, path: string): Uint8Array {
   }
 }
 
+/** The largest MNIST file read (MNIST's largest is 47 MB; an IDX of unsigned bytes past this is not MNIST). */
+const MAX_FILE_BYTES = 1 << 30;
+
+/**
+ * Reads an MNIST file, raw or gzip-compressed, in bounded pieces: a regular file of at most 1 GiB,
+ * whose raw IDX header is read first and must promise exactly the file's size before the rest is
+ * read (a huge sparse or foreign file is refused from its first bytes).
+ */
 async function readMaybeGzipped(path: string): Promise<Uint8Array> {
-  const bytes = new Uint8Array(await readFile(path));
+  const file = await openRegularFile(path, { caller: 'loadMnist', kind: 'an MNIST IDX file', maxBytes: MAX_FILE_BYTES, fix: FIX });
+  let bytes: Uint8Array;
+  try {
+    const head = await file.read(0, Math.min(file.size, 4 + 4 * 255));
+    const idx = head.length >= 4 && head[0] === 0 && head[1] === 0 && head[2] === 0x08;
+    const promised = idx ? idxInflateLimit(head) : undefined;
+    // A raw file that is not IDX, or shorter than its header: parseIdx names the problem from these first bytes;
+    // a shorter one than its header promises is read (parseIdx says where it ends), a longer one is not.
+    if (!isGzip(head) && (!idx || promised === undefined)) return head;
+    if (!isGzip(head) && promised! < file.size) {
+      throw new DatasetFormatError(
+        { file: path, field: 'data', offset: 0, expected: `${promised} bytes (what its IDX header promises)`, found: `${file.size} bytes` },
+        `loadMnist: ${path}: its IDX header promises ${promised} bytes but the file holds ${file.size} (trailing bytes, or not this file); it was not read further. ${FIX}`,
+      );
+    }
+    bytes = await file.read(0, file.size);
+  } finally {
+    await file.close();
+  }
   if (!isGzip(bytes)) return bytes;
   try {
     return gunzipIdx(bytes, path);

@@ -100,6 +100,22 @@ export function packTensors(tensors: readonly BundleTensor[]): { manifest: Manif
 }
 
 /**
+ * The bytes a manifest's tensors fill (4 per float32 value), or undefined when `manifest` is not
+ * a list of `{ name, shape }` ({@link unpackTensors} says why): what a weights file must hold,
+ * known before it is read.
+ */
+export function manifestBytes(manifest: unknown): number | undefined {
+  if (!Array.isArray(manifest)) return undefined;
+  let total = 0;
+  for (const entry of manifest as { name?: unknown; shape?: unknown }[]) {
+    if (typeof entry?.name !== 'string' || !Array.isArray(entry.shape)) return undefined;
+    if (!entry.shape.every((d: unknown) => Number.isSafeInteger(d) && (d as number) >= 0)) return undefined;
+    total += sizeOf(entry.shape as number[]) * 4;
+  }
+  return total;
+}
+
+/**
  * Reads values packed by {@link packTensors} for the tensors named in `manifest`, checking the
  * manifest, that `data` holds exactly the bytes it describes (before anything is allocated) and
  * each tensor's checksum. A manifest with no checksums at all (written by an older sdae) is read
@@ -224,4 +240,56 @@ export function decodeBundle(bytes: Uint8Array, file = '<bytes>'): TensorBundle 
     throw formatError(file, 'tensor list', 'a dtype and crc32 for every tensor', 'none', fix);
   }
   return { meta, tensors, verified: version === FORMAT_VERSION };
+}
+
+/**
+ * Reads a bundle ({@link encodeBundle}'s format) of `size` bytes through `read`, checking what its
+ * start promises before reading the rest: the header first, then the metadata, whose tensor list
+ * says how many bytes of values follow; a bundle of another size is refused unread. A start that
+ * is not a well-formed bundle is returned as it is, so that {@link decodeBundle} names what is
+ * wrong from those bytes alone (a 2 GB file of zeros is read for 16 bytes).
+ *
+ * @throws {ModelFormatError} when the file's size differs from what its header and metadata promise.
+ * @example const bytes = await readBundleBytes(file.size, (offset, length) => file.read(offset, length), path);
+ */
+export async function readBundleBytes(
+  size: number,
+  read: (offset: number, length: number) => Promise<Uint8Array>,
+  file: string,
+): Promise<Uint8Array> {
+  const head = await read(0, Math.min(size, HEADER_BYTES));
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  const version = head.length >= LEGACY_HEADER_BYTES ? view.getUint32(4, true) : undefined;
+  const headerBytes = version === FORMAT_VERSION ? HEADER_BYTES : LEGACY_HEADER_BYTES;
+  if (!MAGIC.every((byte, index) => head[index] === byte) || (version !== FORMAT_VERSION && version !== LEGACY_VERSION)) return head;
+  if (head.length < headerBytes) return head;
+  const jsonLength = view.getUint32(8, true);
+  if (headerBytes + jsonLength > size) {
+    throw formatError(
+      file,
+      'metadata length',
+      `at most ${size - headerBytes} bytes (the file's size)`,
+      `${jsonLength}`,
+      'The file is truncated; save it again.',
+    );
+  }
+  const start = await read(0, headerBytes + jsonLength);
+  let promised: number | undefined;
+  try {
+    promised = manifestBytes((JSON.parse(new TextDecoder().decode(start.subarray(headerBytes))) as { tensors?: unknown }).tensors);
+  } catch {
+    return start;
+  }
+  if (promised === undefined) return start;
+  const found = size - headerBytes - jsonLength;
+  if (found !== promised) {
+    throw formatError(
+      file,
+      'size of the weight data',
+      `${promised} bytes (what its tensor list holds)`,
+      `${found} bytes`,
+      'The file is truncated, corrupt or not an sdae model/checkpoint; it was not read further. Save it again.',
+    );
+  }
+  return read(0, size);
 }

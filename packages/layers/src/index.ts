@@ -3,3 +3,4 @@
 export * from './browser';
 export { saveModel, loadModel, recoverModelDirectory, MODEL_FILES } from './save-load-node';
 export { exportLayersModel, importLayersModel, layersModelDirectory } from './layers-model-node';
+export { readBundleBytes } from './bundle';

@@ -604,9 +604,12 @@ describe('importLayersModel refusals', () => {
     const { directory, json } = await exported(new LogisticRegression({ inputSize: 4, numClasses: 2 }));
     const shard = join(directory, 'group1-shard1of1.bin');
     await writeFile(shard, (await readFile(shard)).subarray(0, 8));
-    expect((await refusal(directory)).message).toContain('size of the weight data is wrong: expected 40 bytes, found 8 bytes');
+    expect((await refusal(directory)).message).toContain(
+      "size of the weight files is wrong: expected 40 bytes in all (what the weights' shapes and dtypes fill), found 8 bytes in 1 file",
+    );
     json.weightsManifest[0]!.weights[0]!.quantization = { dtype: 'uint8', scale: 1, min: 0 };
     await writeFile(join(directory, 'model.json'), JSON.stringify(json));
+    await writeFile(shard, new Uint8Array(4 * 2 + 2 * 4)); // a uint8 kernel [4, 2] and a float32 bias [2]
     expect((await refusal(directory)).message).toContain(
       'weight output/kernel is wrong: expected float32 weights, found quantized uint8 weights',
     );

@@ -13,7 +13,9 @@ import {
 } from './layers-model-io';
 import type { LayersModelPart } from './layers-format';
 import type { AnyModel } from './model-io';
-import { readModelFile, recoverModelDirectory, writeDirectoryAtomically } from './save-load-node';
+import { MAX_MODEL_JSON_BYTES, MAX_WEIGHT_BYTES, readModelFile, recoverModelDirectory, writeDirectoryAtomically } from './save-load-node';
+import { openRegularFile, readRegularFile, type RegularFileOptions } from '@sdae/datasets';
+import { ModelFormatError } from './errors';
 
 /** The size of one weight file, as tensorflowjs_converter splits them (4 MiB). */
 const SHARD_BYTES = 4 * 1024 * 1024;
@@ -68,7 +70,9 @@ export function layersModelDirectory(directory: string): tf.io.IOHandler {
       await recoverModelDirectory(directory, false);
       const file = join(directory, MODEL_JSON);
       const fix = 'Pass a directory written by exportLayersModel, model.save or tensorflowjs_converter.';
-      const text = (await readModelFile('importLayersModel', file, fix)).toString('utf8');
+      const text = new TextDecoder().decode(
+        await readModelFile('importLayersModel', file, fix, { kind: 'a model.json', maxBytes: MAX_MODEL_JSON_BYTES, within: directory }),
+      );
       let json: unknown;
       try {
         json = JSON.parse(text);
@@ -93,23 +97,103 @@ export function layersModelDirectory(directory: string): tf.io.IOHandler {
           fix,
         );
       return tf.io.getModelArtifactsForJSON(json as tf.io.ModelJSON, async (groups) => {
-        const buffers: Uint8Array[] = [];
-        for (const path of groups.flatMap((group) => group.paths)) {
-          if (isAbsolute(path) || normalize(path).split(/[\\/]/).includes('..')) {
-            throw formatError(file, 'weightsManifest paths', 'file names inside the directory', JSON.stringify(path), fix);
-          }
-          buffers.push(await readModelFile('importLayersModel', join(directory, path), fix));
-        }
-        const data = new Uint8Array(buffers.reduce((total, buffer) => total + buffer.length, 0));
+        const shards = await checkShards(directory, file, groups, fix);
+        const data = new Uint8Array(shards.reduce((total, shard) => total + shard.size, 0));
         let offset = 0;
-        for (const buffer of buffers) {
-          data.set(buffer, offset);
-          offset += buffer.length;
+        for (const shard of shards) {
+          // Read with the size checked above as its budget: a file that grew since is refused.
+          const bytes = await readRegularFile(shard.path, { ...shard.options, maxBytes: shard.size });
+          if (bytes.length !== shard.size) {
+            throw formatError(shard.path, 'size', `${shard.size} bytes`, `${bytes.length} bytes (it changed while being read)`, fix);
+          }
+          data.set(bytes, offset);
+          offset += shard.size;
         }
         return [groups.flatMap((group) => group.weights), data.buffer];
       });
     },
   };
+}
+
+/** A weight file, checked, and how to read it. */
+interface WeightShard {
+  path: string;
+  size: number;
+  options: RegularFileOptions;
+}
+
+/** Bytes per stored value of each weight dtype (or quantized dtype) of the layers format. */
+const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, complex64: 8, uint8: 1, uint16: 2, float16: 2 };
+
+/**
+ * The weight shards a manifest lists, with their sizes, checking the manifest against itself and the files
+ * before any byte of weights is read: each path a file name inside `directory` listed once, each
+ * shard a regular file there (links followed), and their sizes summing to what the weights'
+ * shapes and dtypes fill.
+ */
+async function checkShards(directory: string, file: string, groups: tf.io.WeightsManifestConfig, fix: string): Promise<WeightShard[]> {
+  const paths = groups.flatMap((group) => group.paths);
+  const listed = new Set<string>();
+  for (const path of paths) {
+    if (isAbsolute(path) || normalize(path).split(/[\\/]/).includes('..')) {
+      throw formatError(file, 'weightsManifest paths', 'file names inside the directory', JSON.stringify(path), fix);
+    }
+    const name = normalize(path);
+    if (listed.has(name)) {
+      throw formatError(
+        file,
+        'weightsManifest paths',
+        'each weight file listed once',
+        `${JSON.stringify(path)} listed again (${paths.length} paths in all)`,
+        fix,
+      );
+    }
+    listed.add(name);
+  }
+  let promised = 0;
+  for (const spec of groups.flatMap((group) => group.weights)) {
+    const dtype = spec.quantization?.dtype ?? spec.dtype;
+    const shapeValid = Array.isArray(spec.shape) && spec.shape.every((d) => Number.isSafeInteger(d) && d >= 0);
+    if (!shapeValid || DTYPE_BYTES[dtype] === undefined) {
+      throw formatError(
+        file,
+        `weight ${spec.name}`,
+        'a shape of whole sizes and a numeric dtype',
+        JSON.stringify({ shape: spec.shape, dtype }),
+        fix,
+      );
+    }
+    promised += spec.shape.reduce((product, d) => product * d, 1) * DTYPE_BYTES[dtype]!;
+  }
+  if (promised > MAX_WEIGHT_BYTES) {
+    throw formatError(file, 'weightsManifest', `at most ${MAX_WEIGHT_BYTES} bytes of weights`, `weights filling ${promised} bytes`, fix);
+  }
+  const options: RegularFileOptions = {
+    caller: 'importLayersModel',
+    kind: 'a weight file of this model',
+    maxBytes: promised,
+    within: directory,
+    fix,
+    makeError: (details, message) => new ModelFormatError(details, message),
+  };
+  // Each shard is opened only to learn its type and size (closed at once: thousands may be listed).
+  const shards: WeightShard[] = [];
+  for (const path of paths) {
+    const shard = await openRegularFile(join(directory, path), options);
+    await shard.close();
+    shards.push({ path: shard.path, size: shard.size, options });
+  }
+  const found = shards.reduce((total, shard) => total + shard.size, 0);
+  if (found !== promised) {
+    throw formatError(
+      file,
+      'size of the weight files',
+      `${promised} bytes in all (what the weights' shapes and dtypes fill)`,
+      `${found} bytes in ${shards.length} file${shards.length === 1 ? '' : 's'}`,
+      fix,
+    );
+  }
+  return shards;
 }
 
 /** A directory for a string location that is not a URL of another scheme (`file://` URLs are directories). */

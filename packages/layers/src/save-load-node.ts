@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { formatError, packTensors, unpackTensors } from './bundle';
+import { readRegularFile } from '@sdae/datasets';
+import { formatError, manifestBytes, packTensors, unpackTensors } from './bundle';
 import { ModelFormatError } from './errors';
 import type { Model } from './model';
 import { modelFromBundle, modelToBundle, type AnyModel } from './model-io';
@@ -95,20 +96,31 @@ export async function writeDirectoryAtomically(directory: string, files: Record<
   }
 }
 
+/** The largest model.json read: its configuration and weight manifest (a model's weights are in other files). */
+export const MAX_MODEL_JSON_BYTES = 32 * 1024 * 1024;
+
+/** The most bytes a model's weights may hold once read (2 GiB, about what one typed array holds). */
+export const MAX_WEIGHT_BYTES = 2 ** 31 - 1;
+
+/** What {@link readModelFile} accepts: the file's kind for messages, its byte budget, the directory it stays in. */
+export interface ModelFileLimits {
+  /** What the file should be, for messages: `'a model.json'`. */
+  kind: string;
+  /** The most bytes it may hold (what its manifest promises, or a budget). */
+  maxBytes: number;
+  /** The model's directory: the file, links followed, must lie inside it. */
+  within: string;
+}
+
 /**
- * Reads one file of a saved model.
+ * Reads one file of a saved model, bounded and typed: a regular file inside the model's
+ * directory (links followed) of at most `limits.maxBytes`; a FIFO, a device, a link out of the
+ * directory or a larger file is refused before it is read.
  *
- * @throws {ModelFormatError} naming `caller` and the file when it cannot be read, ending with `fix`.
+ * @throws {ModelFormatError} naming `caller` and the file when it cannot or must not be read, ending with `fix`.
  */
-export async function readModelFile(caller: string, file: string, fix: string): Promise<Buffer> {
-  try {
-    return await readFile(file);
-  } catch (error) {
-    throw new ModelFormatError(
-      { file, field: 'file', expected: 'a readable file', found: (error as NodeJS.ErrnoException).code ?? 'an error' },
-      `${caller}: cannot read ${file} (${(error as Error).message}). ${fix}`,
-    );
-  }
+export async function readModelFile(caller: string, file: string, fix: string, limits: ModelFileLimits): Promise<Uint8Array> {
+  return readRegularFile(file, { caller, fix, ...limits, makeError: (details, message) => new ModelFormatError(details, message) });
 }
 
 /**
@@ -122,26 +134,39 @@ export async function loadModel(directory: string): Promise<AnyModel> {
   await recoverModelDirectory(directory, false);
   const configFile = join(directory, MODEL_FILES.config);
   const weightsFile = join(directory, MODEL_FILES.weights);
-  const read = (file: string) => readModelFile('loadModel', file, 'Pass the directory written by saveModel.');
-  const [json, weights] = await Promise.allSettled([read(configFile), read(weightsFile)]);
-  // model.json's error first, whichever read failed first: a missing directory always names it.
-  if (json.status === 'rejected') throw json.reason;
-  if (weights.status === 'rejected') throw weights.reason;
-  const [jsonBytes, weightBytes] = [json.value, weights.value];
+  const fix = 'Pass the directory written by saveModel.';
+  const jsonBytes = await readModelFile('loadModel', configFile, fix, {
+    kind: 'a model.json',
+    maxBytes: MAX_MODEL_JSON_BYTES,
+    within: directory,
+  });
   let meta: Record<string, unknown>;
   try {
-    meta = JSON.parse(jsonBytes.toString('utf8')) as Record<string, unknown>;
+    meta = JSON.parse(new TextDecoder().decode(jsonBytes)) as Record<string, unknown>;
   } catch (error) {
     throw formatError(configFile, 'content', 'valid JSON', (error as Error).message, 'Save the model again.');
   }
   if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) {
     throw formatError(configFile, 'content', 'a JSON object', JSON.stringify(meta)?.slice(0, 80) ?? 'nothing', 'Save the model again.');
   }
-  const { tensors, verified } = unpackTensors(
-    meta.weights,
-    new Uint8Array(weightBytes.buffer, weightBytes.byteOffset, weightBytes.byteLength),
-    weightsFile,
-  );
+  // The manifest says how many bytes weights.bin holds: a file of another size is refused before it is read.
+  const promised = manifestBytes(meta.weights);
+  if (promised === undefined) unpackTensors(meta.weights, new Uint8Array(0), weightsFile);
+  if (promised! > MAX_WEIGHT_BYTES) {
+    throw formatError(
+      configFile,
+      'weight manifest',
+      `at most ${MAX_WEIGHT_BYTES} bytes of weights`,
+      `${promised} bytes`,
+      'Save the model again.',
+    );
+  }
+  const weightBytes = await readModelFile('loadModel', weightsFile, fix, {
+    kind: 'the weights.bin its model.json describes',
+    maxBytes: promised!,
+    within: directory,
+  });
+  const { tensors, verified } = unpackTensors(meta.weights, weightBytes, weightsFile);
   delete meta.weights;
   return modelFromBundle({ meta, tensors, verified }, configFile);
 }

@@ -4,7 +4,7 @@ export type { TileRasterImagesOptions, GreyImage } from './tile-raster-images';
 export { reconstructionGrid, activationGrid, enlarge } from './image-grids';
 export type { ReconstructionGridOptions, ActivationGridOptions } from './image-grids';
 export { greyToRgba, encodePng, decodePng, toImageData } from './png';
-export type { RgbaImage } from './png';
+export type { RgbaImage, DecodePngOptions } from './png';
 export { lineChart, niceTicks, logTicks, smoothEma, escapeXml, SERIES_COLORS } from './svg-chart';
 export type { LineSeries, LineChartOptions } from './svg-chart';
 export { confusionMatrixChart } from './confusion-chart';

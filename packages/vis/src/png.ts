@@ -1,4 +1,4 @@
-import { convertIndexedToRgb, decode, encode } from 'fast-png';
+import { encode } from 'fast-png';
 import { InvalidArgumentError } from '@sdae/core';
 import type { GreyImage } from './tile-raster-images';
 
@@ -59,51 +59,5 @@ export function encodePng(image: RgbaImage): Uint8Array {
   return encode({ width, height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), channels: 4, depth: 8 });
 }
 
-/**
- * Decodes a PNG of any kind (grey, grey+alpha, RGB, RGBA or a palette; 1, 2, 4, 8 or 16 bits per
- * sample) into 8-bit RGBA: to check a written file, or to read a picture someone saved.
- *
- * @throws {InvalidArgumentError} for bytes that are not a valid PNG.
- * @example const { data, width, height } = decodePng(await readFile('digit.png'));
- */
-export function decodePng(bytes: Uint8Array): RgbaImage {
-  let png: ReturnType<typeof decode>;
-  let samples: Uint8Array;
-  try {
-    png = decode(bytes);
-    samples = png.palette === undefined ? eightBitSamples(png) : convertIndexedToRgb(png);
-  } catch (error) {
-    throw new InvalidArgumentError('bytes', bytes.length, `decodePng: the bytes are not a valid PNG (${(error as Error).message}).`);
-  }
-  const { width, height } = png;
-  const channels = png.palette === undefined ? png.channels : png.palette[0]!.length;
-  const data = new Uint8ClampedArray(width * height * 4);
-  for (let pixel = 0; pixel < width * height; pixel++) {
-    const source = pixel * channels;
-    const grey = channels <= 2;
-    data[4 * pixel] = samples[source]!;
-    data[4 * pixel + 1] = samples[grey ? source : source + 1]!;
-    data[4 * pixel + 2] = samples[grey ? source : source + 2]!;
-    data[4 * pixel + 3] = channels === 2 || channels === 4 ? samples[source + channels - 1]! : 255;
-  }
-  return { data, width, height };
-}
-
-/** A decoded PNG's samples at 8 bits each, one per channel: 16-bit ones keep their high byte, packed 1/2/4-bit ones are spread to 0-255. */
-function eightBitSamples(png: ReturnType<typeof decode>): Uint8Array {
-  const { width, height, channels, depth, data } = png;
-  if (depth === 8) return data as Uint8Array;
-  if (depth === 16) return Uint8Array.from(data as Uint16Array, (sample) => sample >> 8);
-  // Rows of 1, 2 or 4-bit samples are packed, most significant bits first, each row starting on a byte.
-  const samples = new Uint8Array(width * height * channels);
-  const rowBytes = Math.ceil((width * channels * depth) / 8);
-  const maximum = (1 << depth) - 1;
-  for (let y = 0; y < height; y++) {
-    for (let index = 0; index < width * channels; index++) {
-      const bit = index * depth;
-      const byte = data[y * rowBytes + (bit >> 3)]!;
-      samples[y * width * channels + index] = Math.round((((byte >> (8 - depth - (bit & 7))) & maximum) * 255) / maximum);
-    }
-  }
-  return samples;
-}
+export { decodePng } from './png-decode';
+export type { DecodePngOptions } from './png-decode';

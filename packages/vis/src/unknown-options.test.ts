@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { confusionMatrixChart } from './confusion-chart';
 import { htmlReport } from './html-report';
 import { reconstructionGrid } from './image-grids';
+import { decodePng } from './png';
 import { lineChart } from './svg-chart';
 import { tileRasterImages } from './tile-raster-images';
 
@@ -29,6 +30,7 @@ describe('unknown option keys', () => {
       () => reconstructionGrid({ originals: new Float32Array(4) }, { shape: [2, 2] } as never),
       /^reconstructionGrid: unknown option 'shape' in options\./,
     ],
+    ['decodePng', () => decodePng(new Uint8Array(8), { maxPixel: 1 } as never), /^decodePng: unknown option 'maxPixel' in options\./],
   ])('%s refuses an unknown key, listing the valid ones', (_, call, message) => {
     expect(call).toThrow(InvalidArgumentError);
     expect(call).toThrow(message);

@@ -109,21 +109,32 @@ async function predictTest(model: Classifier, flags: PredictFlags, output: Outpu
   );
 }
 
-/** `sdae predict IMAGE...`: each picture as an MNIST input, and the model's most probable classes for it. */
-async function predictImages(model: Classifier, images: string[], flags: PredictFlags, output: Output): Promise<void> {
-  // Every file is read and checked before any is classified: a bad one is refused without half the output.
-  const pictures: ({ image: string; picture: Awaited<ReturnType<typeof readDigitImage>> } & DigitInput)[] = [];
+/** A picture read for `sdae predict`: its file, format and size, and the MNIST input made of it (its pixels are not kept). */
+type DigitPicture = { image: string; picture: { format: string; width: number; height: number } } & DigitInput;
+
+/**
+ * Reads every picture and makes each an MNIST input, before the model is loaded: a bad file is
+ * refused without half the output, and the decoding of a large picture does not add to the
+ * memory the backend and the model take (its pixels are dropped once it is an input).
+ */
+async function readPictures(images: string[]): Promise<DigitPicture[]> {
+  const pictures: DigitPicture[] = [];
   for (const image of images) {
-    const picture = await readDigitImage(image);
+    const { format, width, height, data } = await readDigitImage(image);
     let digit: DigitInput;
     try {
-      digit = digitInput(picture);
+      digit = digitInput({ data, width, height });
     } catch (error) {
       if (!InvalidArgumentError.isInstance(error)) throw error;
       throw new InvalidArgumentError('IMAGE', image, `IMAGE ${image}: ${error.message.replace(/^digitInput: /, '')}`);
     }
-    pictures.push({ image, picture, ...digit });
+    pictures.push({ image, picture: { format, width, height }, ...digit });
   }
+  return pictures;
+}
+
+/** `sdae predict IMAGE...`: the model's most probable classes for each picture read by {@link readPictures}. */
+async function predictImages(model: Classifier, pictures: DigitPicture[], flags: PredictFlags, output: Output): Promise<void> {
   const probabilities = tf.tidy(() => {
     const x = tf.tensor2d(Float32Array.from(pictures.flatMap(({ input }) => Array.from(input))), [pictures.length, 784]);
     return model.predict(model.inputLayout === 'image' ? tf.reshape(x, [pictures.length, 28, 28, 1]) : x);
@@ -181,10 +192,11 @@ export async function predictCommand(flags: PredictFlags, images: string[], outp
     await requireWritable([{ flag: '--out', path: flags.out, kind: 'directory' }]);
     await mkdir(flags.out, { recursive: true });
   }
+  const pictures = flags.test ? [] : await readPictures(images);
   await selectCliBackend(flags.backend);
   const model = await loadClassifier(flags.model);
   try {
-    await (flags.test ? predictTest(model, flags, output) : predictImages(model, images, flags, output));
+    await (flags.test ? predictTest(model, flags, output) : predictImages(model, pictures, flags, output));
   } finally {
     model.dispose();
   }

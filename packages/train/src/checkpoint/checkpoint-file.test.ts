@@ -1,4 +1,5 @@
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readdir, readFile, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { barsAndStripes } from '@sdae/datasets';
@@ -41,6 +42,54 @@ describe('fileCheckpoint and readCheckpointFile', () => {
     await writeFile(path, (await readFile(path)).subarray(0, 100));
     expect(() => decodeCheckpoint(new Uint8Array(Buffer.from('SDAE')), path)).toThrow(/da.ckpt: header is wrong/);
     da.dispose();
+  });
+});
+
+describe('readCheckpointFile on hostile files', () => {
+  const refusal = (path: string) =>
+    readCheckpointFile(path).then(
+      () => undefined,
+      (caught: unknown) => caught as ModelFormatError,
+    );
+
+  it('refuses /dev/zero by its type without reading it', async () => {
+    const error = await refusal('/dev/zero');
+    expect(ModelFormatError.isInstance(error)).toBe(true);
+    expect(error!.message).toBe(
+      'readCheckpointFile: /dev/zero is a character device, not a checkpoint file; it was not read. Pass the file given to fileCheckpoint.',
+    );
+  });
+
+  it('refuses a FIFO at once', async () => {
+    const path = join(await mkdtemp(join(tmpdir(), 'sdae-ckpt-')), 'fifo.ckpt');
+    execFileSync('mkfifo', [path]);
+    expect((await refusal(path))!.found).toBe('a FIFO (named pipe)');
+  });
+
+  it('reads only the header of a 1.9 GB sparse file of zeros, whose signature decodeCheckpoint then refuses', async () => {
+    const path = join(await mkdtemp(join(tmpdir(), 'sdae-ckpt-')), 'zeros.ckpt');
+    await writeFile(path, '');
+    await truncate(path, 1_900_000_000);
+    const bytes = await readCheckpointFile(path);
+    expect(bytes.length).toBe(16);
+    expect(() => decodeCheckpoint(bytes, path)).toThrow(
+      `${path}: header is wrong: expected the "SDAE" signature and a 16-byte header, found bytes 00 00 00 00`,
+    );
+  });
+
+  it('refuses a checkpoint longer than its tensor list promises before reading its values', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'sdae-ckpt-'));
+    const path = join(directory, 'da.ckpt');
+    const da = new DenoisingAutoencoder({ visibleSize: 16, hiddenSize: 4 });
+    await trainAutoencoder(da, barsAndStripes({ size: 4, count: 8 }), { epochs: 1, batchSize: 8, checkpoint: fileCheckpoint(path) });
+    da.dispose();
+    const size = (await readFile(path)).length;
+    await truncate(path, size + 1_000_000_000);
+    const error = await refusal(path);
+    expect(error!.field).toBe('size of the weight data');
+    expect(error!.message).toMatch(
+      /da\.ckpt: size of the weight data is wrong: expected \d+ bytes \(what its tensor list holds\), found \d+ bytes\. .*it was not read further/,
+    );
   });
 });
 

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { ModelFormatError } from '@sdae/layers';
+import { openRegularFile } from '@sdae/datasets';
+import { ModelFormatError, readBundleBytes } from '@sdae/layers';
 import type { CheckpointOptions } from '../loops/loop-options';
 
 /**
@@ -58,19 +59,28 @@ export function fileCheckpoint(path: string, options: { every?: number } = {}): 
   };
 }
 
+/** The largest checkpoint read (2 GiB, about what one typed array holds). */
+const MAX_CHECKPOINT_BYTES = 2 ** 31 - 1;
+
 /**
- * Reads a checkpoint file for the `resume` option.
+ * Reads a checkpoint file for the `resume` option, bounded and typed: a regular file (not a FIFO
+ * or device) whose header is read first, and whose size must be what its header and tensor list
+ * promise before the rest is read.
  *
- * @throws {ModelFormatError} naming the file when it cannot be read.
+ * @throws {ModelFormatError} naming the file when it cannot be read, is not a regular file, or its
+ *   size differs from what it promises.
  */
 export async function readCheckpointFile(path: string): Promise<Uint8Array> {
+  const file = await openRegularFile(path, {
+    caller: 'readCheckpointFile',
+    kind: 'a checkpoint file',
+    maxBytes: MAX_CHECKPOINT_BYTES,
+    fix: 'Pass the file given to fileCheckpoint.',
+    makeError: (details, message) => new ModelFormatError(details, message),
+  });
   try {
-    const buffer = await readFile(path);
-    return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
-  } catch (error) {
-    throw new ModelFormatError(
-      { file: path, field: 'file', expected: 'a readable checkpoint file', found: (error as NodeJS.ErrnoException).code ?? 'an error' },
-      `readCheckpointFile: cannot read ${path} (${(error as Error).message}). Pass the file given to fileCheckpoint.`,
-    );
+    return await readBundleBytes(file.size, (offset, length) => file.read(offset, length), path);
+  } finally {
+    await file.close();
   }
 }
