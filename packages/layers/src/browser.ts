@@ -50,3 +50,5 @@ export { exportLayersModel, importLayersModel } from './layers-model-io';
 export type { LayersModelLocation, ExportedLayersModel } from './layers-model-io';
 export { layersModelArtifacts, modelFromLayersArtifacts } from './layers-format';
 export type { LayersModelPart, LayersModelArtifacts } from './layers-format';
+export { modelToOnnx, onnxSignature, inferenceOf } from './onnx/onnx-export';
+export type { OnnxExportOptions, OnnxSignature, OnnxTensorDescription } from './onnx/onnx-export';
