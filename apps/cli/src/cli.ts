@@ -9,6 +9,7 @@ import * as exportCommand from './commands/export';
 import * as mlp from './commands/mlp';
 import * as predict from './commands/predict';
 import * as sda from './commands/sda';
+import * as summary from './commands/summary';
 import * as sweep from './commands/sweep';
 import * as transfer from './commands/transfer';
 import * as worker from './commands/worker';
@@ -22,7 +23,7 @@ export { EXIT, type Output } from './output';
 export const VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
 /** Every command, in the order `sdae --help` lists them. */
-const COMMANDS = [data, backends, da, sda, cnn, compareNoise, transfer, sweep, worker, mlp, predict, exportCommand];
+const COMMANDS = [data, backends, da, sda, cnn, compareNoise, transfer, sweep, worker, mlp, predict, exportCommand, summary];
 
 function buildProgram(output: Output): Command {
   const program = new Command('sdae')

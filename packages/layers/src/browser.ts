@@ -52,3 +52,7 @@ export { layersModelArtifacts, modelFromLayersArtifacts } from './layers-format'
 export type { LayersModelPart, LayersModelArtifacts } from './layers-format';
 export { modelToOnnx, onnxSignature, inferenceOf } from './onnx/onnx-export';
 export type { OnnxExportOptions, OnnxSignature, OnnxTensorDescription } from './onnx/onnx-export';
+export { formatSummary, formatCount } from './summary/model-summary';
+export type { ModelSummary, SummaryRow, SummaryLayer, SummaryOptions } from './summary/model-summary';
+export { layersModelCounts } from './summary/export-count';
+export type { LayersModelCount, LayersModelCounts } from './summary/export-count';

@@ -3,7 +3,7 @@ import { join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { selectBackend } from '@sdae/backend';
 import { InvalidArgumentError } from '@sdae/core';
-import { exportLayersModel, exportOnnx, type AnyModel } from '@sdae/layers';
+import { exportLayersModel, exportOnnx, formatCount, layersModelCounts, type AnyModel } from '@sdae/layers';
 import { addCommand, exportFormatFlag, jsonFlag, modelFlag, outFlag, type FlagValues } from '../flags';
 import type { Output } from '../output';
 import { loadSavedModel } from '../saved-model';
@@ -69,15 +69,19 @@ export async function exportCommand(flags: ExportFlags, output: Output): Promise
 async function exportAsTfjs(model: AnyModel, flags: ExportFlags, output: Output): Promise<void> {
   const exported = await exportLayersModel(model, flags.out);
   const files = exported.map(({ part, location }) => ({ part, file: join(location, 'model.json') }));
+  const counts = layersModelCounts(model);
   if (flags.json) {
     output.out(
-      `${JSON.stringify({ type: 'export', format: flags.format, model: flags.model, className: model.className, parameters: model.parameterCount(), files })}\n`,
+      `${JSON.stringify({ type: 'export', format: flags.format, model: flags.model, className: model.className, parameters: model.parameterCount(), files, layersModelParameters: counts.total, layersModelDifferences: counts.differences })}\n`,
     );
     return;
   }
   const lines = [
     `Exported the ${model.className} in ${flags.model} (${model.parameterCount()} parameters) as a TensorFlow.js layers model:`,
     ...files.map(({ part, file }) => `  ${part === 'model' ? '' : `${part}: `}${file}`),
+    ...(counts.differences.length === 0
+      ? []
+      : [`tfjs-layers' summary() counts ${formatCount(counts.total)} parameters in the export: ${counts.differences.join('; ')}.`]),
     'Load it with tf.loadLayersModel from @tensorflow/tfjs-layers (in Node, with layersModelDirectory from @sdae/layers or ' +
       'file:// and tfjs-node), or back into sdae with importLayersModel.',
   ];
