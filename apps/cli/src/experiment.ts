@@ -72,6 +72,8 @@ export interface Experiment {
   backend: BackendReport;
   /** Spread into every training loop's options (trainingControls' loopOptions include them). */
   engine: EngineLoopOptions;
+  /** What trained the run's loops so far, once each: `onnxruntime-node 1.30.0 (native, 2 threads)`, `tfjs wasm (SIMD on)`. */
+  trainedBy: string[];
   mnist: Mnist;
   directory: string;
   /**
@@ -112,6 +114,13 @@ export function engineSummary(report: EngineReport, backend: BackendReport, requ
   const withDetail = (text: string) => (detail === undefined ? text : `${text} (${detail})`);
   if (report.engine === 'native') return `engine: ${report.description}; tfjs backend: ${withDetail(backend.backend)}`;
   return `engine: ${withDetail(report.description)}${requested === 'auto' ? `: ${report.reason}` : ''}`;
+}
+
+/** What trained a loop, for the report's summary: the native engine's description, or `tfjs <backend> (<detail>)`. */
+function trainedEngine(report: EngineReport, backend: BackendReport): string {
+  if (report.engine === 'native') return report.description;
+  const detail = backendDetail(backend);
+  return `tfjs ${backend.backend}${detail === undefined ? '' : ` (${detail})`}`;
 }
 
 /**
@@ -223,7 +232,10 @@ export async function startExperiment(
   if (flags.verbose && !flags.json) output.out(`${backendLines(backend).join('\n')}\n`);
   // Printed when a loop starts and again only when the engine changes (not for every SdA layer or run).
   let lastEngine: string | undefined;
+  const trainedBy: string[] = [];
   const onEngine = (report: EngineReport) => {
+    const engine = trainedEngine(report, backend);
+    if (!trainedBy.includes(engine)) trainedBy.push(engine);
     const line = flags.verbose ? engineLine(report) : engineSummary(report, backend, flags.engine);
     if (line === lastEngine) return;
     lastEngine = line;
@@ -240,6 +252,7 @@ export async function startExperiment(
   return {
     backend,
     engine: { engine: flags.engine, threads, onEngine },
+    trainedBy,
     mnist,
     directory,
     log,
@@ -499,7 +512,11 @@ export async function writeReport(
   for (const [name, content] of Object.entries(files)) await experiment.write(name, content);
   const engines = experiment.lines.filter((line) => line.startsWith('engine: '));
   const backendReport = [...engines, ...backendLines(experiment.backend)].join('\n');
-  const path = await experiment.write('report.html', htmlReport({ log: experiment.lines, ...report, backendReport }));
+  // The summary names what trained (the native engine, or tfjs on its backend), not only the tfjs backend.
+  const { backend, ...summary } = report.summary ?? {};
+  const engine = experiment.trainedBy.length > 0 ? experiment.trainedBy.join(', ') : backend === undefined ? undefined : `tfjs ${backend}`;
+  const withEngine = report.summary === undefined ? {} : { summary: { ...summary, ...(engine === undefined ? {} : { engine }) } };
+  const path = await experiment.write('report.html', htmlReport({ log: experiment.lines, ...report, ...withEngine, backendReport }));
   experiment.log(`Report: ${path}`, { type: 'report', path });
   return path;
 }
