@@ -52,7 +52,7 @@ describe('the training reports in Chromium', () => {
       const window = document.documentElement.clientWidth;
       // Elements inside a box that scrolls sideways may be wider: the box, not the page, scrolls.
       const scrolls = (element: Element) => element.closest('.scroll, pre') !== null && !element.matches('.scroll, pre');
-      const wider = [...document.body.querySelectorAll('*')]
+      const wider = Array.from(document.body.querySelectorAll('*'))
         .filter((element) => !scrolls(element))
         .map((element) => ({ tag: element.tagName, right: element.getBoundingClientRect().right }))
         .filter(({ right }) => right > window + 0.5);
