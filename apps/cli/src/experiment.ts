@@ -26,7 +26,15 @@ import {
 } from '@sdae/train';
 import type { CheckpointFlags, EngineFlags, ExperimentFlags } from './flags';
 import { eventLine, type CliEvent } from './events';
-import { ProgressTracker, formatProgress, type BatchEnd, type ProgressPlan } from './progress';
+import {
+  EpochSteps,
+  ProgressTracker,
+  epochMetrics,
+  formatEpochClosing,
+  formatProgress,
+  type BatchEnd,
+  type ProgressPlan,
+} from './progress';
 import { lockOutDirectory } from './out-lock';
 import { EXIT, RunInterrupted, nativeEngineUnavailable, type Output } from './output';
 import { trialProgressChannel } from './trial-process';
@@ -233,6 +241,7 @@ export async function startExperiment(
   // Printed when a loop starts and again only when the engine changes (not for every SdA layer or run).
   let lastEngine: string | undefined;
   const trainedBy: string[] = [];
+  const epochSteps = new EpochSteps();
   const onEngine = (report: EngineReport) => {
     const engine = trainedEngine(report, backend);
     if (!trainedBy.includes(engine)) trainedBy.push(engine);
@@ -261,11 +270,15 @@ export async function startExperiment(
     logEpoch: (epochLog, run) => {
       // Clear the progress bar's line first.
       if (output.isTTY === true && !flags.json) output.out('\r\u001b[K');
-      log(`${run === undefined ? '' : `${run}: `}${formatEpochLog(epochLog)}`, {
+      const prefix = run === undefined ? '' : `${run}: `;
+      log(`${prefix}${formatEpochLog(epochLog)}`, {
         type: 'epoch',
         ...(run === undefined ? {} : { run }),
         ...epochLog,
       });
+      // Keras' closing line beside the tutorial's (the epoch event already carries its figures for --json).
+      const closing = `${' '.repeat(prefix.length)}${formatEpochClosing(epochSteps.of(epochLog, run), epochLog.seconds, epochMetrics(epochLog))}`;
+      if (!flags.json) log(closing);
     },
     write: async (name, content) => {
       const path = join(directory, name);
