@@ -55,9 +55,9 @@ describe('sdae sda --preset dlt', () => {
     for (const row of ['test error', 'test accuracy', 'training time', 'Confusion matrix']) expect(report).toContain(row);
   });
 
-  it('lets flags given on the command line override the preset (--corruption-levels 0,0: the 9.33 % case)', async () => {
+  it('lets flags given on the command line override the preset (--corruption 0,0: the 9.33 % case)', async () => {
     const result = await runCaptured([
-      ...'sda --preset dlt --corruption-levels 0,0 --hidden 12,8'.split(' '),
+      ...'sda --preset dlt --corruption 0,0 --hidden 12,8'.split(' '),
       ...tiny,
       '--out',
       freshOut(),

@@ -19,7 +19,7 @@ const RUNS: [string, string[], string][] = [
   ['da', ['da', '--hidden', '10', '--epochs', '1'], 'DenoisingAutoencoder'],
   [
     'sda',
-    ['sda', '--hidden', '10,8', '--corruption-levels', '0.1,0.2', '--pretrain-epochs', '1', '--finetune-epochs', '1'],
+    ['sda', '--hidden', '10,8', '--corruption', '0.1,0.2', '--pretrain-epochs', '1', '--finetune-epochs', '1'],
     'StackedDenoisingAutoencoder',
   ],
   ['notebook cnn', ['cnn', '--preset', 'notebook', '--iterations', '10'], 'ReluCnn'],
