@@ -14,6 +14,7 @@ import * as sweep from './commands/sweep';
 import * as transfer from './commands/transfer';
 import * as worker from './commands/worker';
 import { errorEvent, eventLine, wantsJson } from './events';
+import { addHelpExamples } from './help-examples';
 import { releaseOutLocks } from './out-lock';
 import { EXIT, STANDARD_OUTPUT, exitCodeFor, type Output } from './output';
 
@@ -25,7 +26,8 @@ export const VERSION: string = (createRequire(import.meta.url)('../package.json'
 /** Every command, in the order `sdae --help` lists them. */
 const COMMANDS = [data, backends, da, sda, cnn, compareNoise, transfer, sweep, worker, mlp, predict, exportCommand, summary];
 
-function buildProgram(output: Output): Command {
+/** The sdae program with every command, writing to `output` (exported for tests that parse command lines). */
+export function buildProgram(output: Output): Command {
   const program = new Command('sdae')
     .description('Denoising autoencoders, stacked denoising autoencoders and ReLU CNNs on TensorFlow.js')
     .version(VERSION, '-V, --version', 'print the version of sdae')
@@ -35,6 +37,7 @@ function buildProgram(output: Output): Command {
     .configureOutput({ writeOut: output.out, writeErr: output.err })
     .showHelpAfterError('(run with --help for the flags and their defaults)');
   for (const command of COMMANDS) command.register(program, output);
+  addHelpExamples(program);
   return program;
 }
 
