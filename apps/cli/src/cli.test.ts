@@ -487,7 +487,7 @@ describe('sdae compare-noise and transfer (sweep: sweep.test.ts)', () => {
     [['compare-noise', '--hidden', '50,50'], /argument '50,50' is invalid\. 50, 50 are all the value 50: list each value once\./],
     [['compare-noise', '--corruption', '0.3,0.30'], /0\.3, 0\.30 are all the value 0\.3: list each value once\./],
     [['compare-noise', '--corruption', '0,1'], /argument '0,1' is invalid\. Expected a number in \[0, 1\)/],
-    [['compare-noise', '--hidden', '50'], /unknown option '--hidden'/],
+    [['compare-noise', '--corruption-level', '0.1'], /unknown option '--corruption-level'/],
     [
       ['transfer', '--target-scales', 'tanh=1'],
       /argument 'tanh=1' is invalid\. transfer trains sigmoid and relu targets from the sigmoid source; "tanh" is not one of them\./,
