@@ -72,7 +72,13 @@ describe('ProgressTracker', () => {
     tracker.batchEnd({ stage: 'train', epoch: 0, batch: 2, loss: 3 }, 7000);
     const fourth = tracker.batchEnd({ stage: 'train', epoch: 0, batch: 3, loss: 3 }, 8000);
     // Three timed steps of 1 s (the 5 s start-up left out): 1 s a step, 10 images/s; 0 left in this epoch, 2 x 4 after it.
-    expect(fourth).toMatchObject({ done: 4, loss: 3, imagesPerSecond: expect.closeTo(10, 9), epochSeconds: expect.closeTo(0, 9), runSeconds: expect.closeTo(8, 9) });
+    expect(fourth).toMatchObject({
+      done: 4,
+      loss: 3,
+      imagesPerSecond: expect.closeTo(10, 9),
+      epochSeconds: expect.closeTo(0, 9),
+      runSeconds: expect.closeTo(8, 9),
+    });
     expect(formatProgress(fourth)).toMatch(/ETA 0 s, run 8 s$/);
   });
 
@@ -90,7 +96,10 @@ describe('ProgressTracker', () => {
       loss: 1,
       imagesPerSecond: expect.closeTo(10, 9),
     });
-    expect(tracker.batchEnd({ stage: 'train', epoch: 1, batch: 1, loss: 3 }, 7000)).toMatchObject({ loss: 2, imagesPerSecond: expect.closeTo(10, 9) });
+    expect(tracker.batchEnd({ stage: 'train', epoch: 1, batch: 1, loss: 3 }, 7000)).toMatchObject({
+      loss: 2,
+      imagesPerSecond: expect.closeTo(10, 9),
+    });
   });
 
   it('smooths the step time: a slower step moves the rate by a twentieth of the difference', () => {
