@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { exportOnnx } from './onnx-export-node';
@@ -70,6 +71,14 @@ describe('exportOnnx', () => {
     expect(written.inputs).toEqual([{ name: 'x', shape: [3, 10] }]);
     await expect(runOnnx(file, randomBatch([3, 10], 1), [3, 10])).resolves.toHaveProperty('probabilities');
     await expect(runOnnx(file, randomBatch([2, 10], 1), [2, 10])).rejects.toThrow(/dimension|shape/i);
+    model.dispose();
+  });
+
+  it('leaves the number of tensors and the backend as they were', async () => {
+    const model = new LogisticRegression({ inputSize: 10, numClasses: 4, seed: 5 });
+    const [tensors, backend] = [tf.memory().numTensors, tf.getBackend()];
+    await modelToOnnx(model);
+    expect([tf.memory().numTensors, tf.getBackend()]).toEqual([tensors, backend]);
     model.dispose();
   });
 
