@@ -55,13 +55,8 @@ describe('sdae sda --preset dlt', () => {
     for (const row of ['test error', 'test accuracy', 'training time', 'Confusion matrix']) expect(report).toContain(row);
   });
 
-  it('lets flags given on the command line override the preset (--corruption-levels 0,0: the 9.33 % case)', async () => {
-    const result = await runCaptured([
-      ...'sda --preset dlt --corruption-levels 0,0 --hidden 12,8'.split(' '),
-      ...tiny,
-      '--out',
-      freshOut(),
-    ]);
+  it('lets flags given on the command line override the preset (--corruption 0,0: the 9.33 % case)', async () => {
+    const result = await runCaptured([...'sda --preset dlt --corruption 0,0 --hidden 12,8'.split(' '), ...tiny, '--out', freshOut()]);
     expect(result.code).toBe(EXIT.ok);
     expect(result.out).toContain('SdA 784-12-8-10 (preset dlt), corruption 0/0, untied squared-error dAs');
     const model = await loadModel(join(out, 'model'));

@@ -281,7 +281,7 @@ describe('sdae sda', () => {
         '100',
         '--hidden',
         '12,8',
-        '--corruption-levels',
+        '--corruption',
         '0.1,0.2',
         '--pretrain-epochs',
         '1',
@@ -322,7 +322,7 @@ describe('sdae sda', () => {
       'sda',
       '--hidden',
       '10,10',
-      '--corruption-levels',
+      '--corruption',
       '0.1',
       '--limit',
       '20',
@@ -332,7 +332,7 @@ describe('sdae sda', () => {
       NEVER_WRITTEN,
     ]);
     expect(result.code).toBe(EXIT.usage);
-    expect(result.err).toContain('--corruption-levels needs one level per hidden layer: 2 for --hidden 10,10; received 1 (0.1).');
+    expect(result.err).toContain('--corruption needs one level per hidden layer: 2 for --hidden 10,10; received 1 (0.1).');
   });
 });
 
@@ -406,7 +406,7 @@ describe('sdae compare-noise and transfer (sweep: sweep.test.ts)', () => {
   const tiny = ['--split', 'mini', '--limit', '60', '--epochs', '2', '--backend', 'cpu'];
 
   it.each([
-    ['compare-noise', ['--hidden-sizes', '8'], ['hidden 8, corruption 0', 'hidden 8, corruption 0.3']],
+    ['compare-noise', ['--hidden', '8'], ['hidden 8, corruption 0', 'hidden 8, corruption 0.3']],
     [
       'transfer',
       ['--hidden', '8', '--target-scales', 'sigmoid=1,relu=0.1'],
@@ -435,9 +435,9 @@ describe('sdae compare-noise and transfer (sweep: sweep.test.ts)', () => {
     try {
       const result = await runCaptured([
         'compare-noise',
-        '--hidden-sizes',
+        '--hidden',
         '8,5',
-        '--corruption-levels',
+        '--corruption',
         '0,0.5',
         '--grid',
         '2x3',
@@ -484,10 +484,10 @@ describe('sdae compare-noise and transfer (sweep: sweep.test.ts)', () => {
       /option '--grid <rows>x<columns>' argument '0x3' is invalid\. Expected ROWSxCOLUMNS, two whole numbers >= 1/,
     ],
     [['compare-noise', '--grid', 'ten'], /argument 'ten' is invalid\. Expected ROWSxCOLUMNS/],
-    [['compare-noise', '--hidden-sizes', '50,50'], /argument '50,50' is invalid\. 50, 50 are all the value 50: list each value once\./],
-    [['compare-noise', '--corruption-levels', '0.3,0.30'], /0\.3, 0\.30 are all the value 0\.3: list each value once\./],
-    [['compare-noise', '--corruption-levels', '0,1'], /argument '0,1' is invalid\. Expected a number in \[0, 1\)/],
-    [['compare-noise', '--hidden', '50'], /unknown option '--hidden'/],
+    [['compare-noise', '--hidden', '50,50'], /argument '50,50' is invalid\. 50, 50 are all the value 50: list each value once\./],
+    [['compare-noise', '--corruption', '0.3,0.30'], /0\.3, 0\.30 are all the value 0\.3: list each value once\./],
+    [['compare-noise', '--corruption', '0,1'], /argument '0,1' is invalid\. Expected a number in \[0, 1\)/],
+    [['compare-noise', '--corruption-level', '0.1'], /unknown option '--corruption-level'/],
     [
       ['transfer', '--target-scales', 'tanh=1'],
       /argument 'tanh=1' is invalid\. transfer trains sigmoid and relu targets from the sigmoid source; "tanh" is not one of them\./,
@@ -795,7 +795,7 @@ describe('--engine and --threads', () => {
         '60',
         '--hidden',
         '6,4',
-        '--corruption-levels',
+        '--corruption',
         '0.1,0.2',
         '--pretrain-epochs',
         '1',

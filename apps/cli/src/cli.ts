@@ -9,11 +9,13 @@ import * as exportCommand from './commands/export';
 import * as mlp from './commands/mlp';
 import * as predict from './commands/predict';
 import * as sda from './commands/sda';
+import * as summary from './commands/summary';
 import * as sweep from './commands/sweep';
 import * as transfer from './commands/transfer';
 import * as worker from './commands/worker';
 import { errorEvent, eventLine, wantsJson } from './run/events';
 import { releaseOutLocks } from './run/out-lock';
+import { addHelpExamples } from './help-examples';
 import { EXIT, STANDARD_OUTPUT, exitCodeFor, type Output } from './output';
 
 export { EXIT, type Output } from './output';
@@ -22,9 +24,10 @@ export { EXIT, type Output } from './output';
 export const VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
 /** Every command, in the order `sdae --help` lists them. */
-const COMMANDS = [data, backends, da, sda, cnn, compareNoise, transfer, sweep, worker, mlp, predict, exportCommand];
+const COMMANDS = [data, backends, da, sda, cnn, compareNoise, transfer, sweep, worker, mlp, predict, exportCommand, summary];
 
-function buildProgram(output: Output): Command {
+/** The sdae program with every command, writing to `output` (exported for tests that parse command lines). */
+export function buildProgram(output: Output): Command {
   const program = new Command('sdae')
     .description('Denoising autoencoders, stacked denoising autoencoders and ReLU CNNs on TensorFlow.js')
     .version(VERSION, '-V, --version', 'print the version of sdae')
@@ -34,6 +37,7 @@ function buildProgram(output: Output): Command {
     .configureOutput({ writeOut: output.out, writeErr: output.err })
     .showHelpAfterError('(run with --help for the flags and their defaults)');
   for (const command of COMMANDS) command.register(program, output);
+  addHelpExamples(program);
   return program;
 }
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import * as ort from 'onnxruntime-node';
 import { Random } from '@sdae/core';
 import { DenoisingAutoencoder, layersModelDirectory, loadModel, type AnyModel } from '@sdae/layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,7 +19,7 @@ const RUNS: [string, string[], string][] = [
   ['da', ['da', '--hidden', '10', '--epochs', '1'], 'DenoisingAutoencoder'],
   [
     'sda',
-    ['sda', '--hidden', '10,8', '--corruption-levels', '0.1,0.2', '--pretrain-epochs', '1', '--finetune-epochs', '1'],
+    ['sda', '--hidden', '10,8', '--corruption', '0.1,0.2', '--pretrain-epochs', '1', '--finetune-epochs', '1'],
     'StackedDenoisingAutoencoder',
   ],
   ['notebook cnn', ['cnn', '--preset', 'notebook', '--iterations', '10'], 'ReluCnn'],
@@ -105,6 +106,50 @@ describe('sdae export', () => {
     },
   );
 
+  it.each(RUNS)('exports the %s as ONNX, which onnxruntime-node runs with the same predictions', async (name, _training, className) => {
+    const out = join(root, name.replace(/ /g, '-'));
+    const exported = join(out, 'onnx');
+    const result = await runCaptured(['export', '--model', join(out, 'model'), '--format', 'onnx', '--out', exported]);
+    expect(result.code, result.err).toBe(EXIT.ok);
+    expect(result.out).toContain(`Exported the ${className} in ${join(out, 'model')} (`);
+    expect(result.out).toContain(`as an ONNX model (opset 17, `);
+    expect(result.out).toContain(`  ${join(exported, 'model.onnx')}\n`);
+    expect(readdirSync(exported)).toEqual(['model.onnx']);
+    const model = await loadModel(join(out, 'model'));
+    const x = images(5);
+    const input = model.className === 'ReluCnn' ? tf.reshape(x, [5, 28, 28, 1]) : x;
+    const session = await ort.InferenceSession.create(join(exported, 'model.onnx'));
+    const results = await session.run({ x: new ort.Tensor('float32', input.dataSync() as Float32Array, input.shape) });
+    await session.release();
+    const expected =
+      model instanceof DenoisingAutoencoder
+        ? { hidden: model.encode(x), reconstruction: model.reconstruct(x) }
+        : { [model.output === 'softmax' ? 'probabilities' : 'scores']: model.predict(input) };
+    expect(Object.keys(results).sort()).toEqual(Object.keys(expected).sort());
+    for (const [output, tensor] of Object.entries(expected))
+      expect(largestDifference(results[output]!.data as Float32Array, tensor)).toBeLessThanOrEqual(1e-5);
+    if (input !== x) input.dispose();
+    x.dispose();
+    model.dispose();
+  });
+
+  it('describes an ONNX export as JSON: its file, inputs and outputs', async () => {
+    const exported = join(root, 'onnx-json');
+    const result = await runCaptured(['export', '--model', join(root, 'da', 'model'), '--format', 'onnx', '--out', exported, '--json']);
+    expect(result.code, result.err).toBe(EXIT.ok);
+    expect(JSON.parse(result.out)).toMatchObject({
+      type: 'export',
+      format: 'onnx',
+      className: 'DenoisingAutoencoder',
+      files: [{ part: 'model', file: join(exported, 'model.onnx') }],
+      inputs: [{ name: 'x', shape: ['batch', 784] }],
+      outputs: [
+        { name: 'hidden', shape: ['batch', 10] },
+        { name: 'reconstruction', shape: ['batch', 784] },
+      ],
+    });
+  });
+
   it("exports a checkpoint's model and describes the export as JSON", async () => {
     const out = join(root, 'mlp');
     const exported = join(root, 'from-checkpoint');
@@ -130,9 +175,9 @@ describe('sdae export', () => {
   });
 
   it('exits with 2 and lists the formats for an unknown --format', async () => {
-    const result = await runCaptured(['export', '--model', join(root, 'mlp', 'model'), '--format', 'onnx', '--out', join(root, 'never')]);
+    const result = await runCaptured(['export', '--model', join(root, 'mlp', 'model'), '--format', 'keras', '--out', join(root, 'never')]);
     expect(result.code).toBe(EXIT.usage);
-    expect(result.err).toContain('--format must be one of \'tfjs\'; received "onnx".');
+    expect(result.err).toContain("--format must be one of 'tfjs', 'onnx'; received \"keras\".");
   });
 
   it('exits with 2 without --model or --out', async () => {

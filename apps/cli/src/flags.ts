@@ -281,15 +281,18 @@ export const modelFlag = flag<string>(() =>
   ).makeOptionMandatory(),
 );
 
-/** The formats `sdae export` writes: `tfjs`, the TensorFlow.js layers format that tf.loadLayersModel reads. */
-export const EXPORT_FORMATS = ['tfjs'] as const;
+/** The formats `sdae export` writes: `tfjs`, the TensorFlow.js layers format that tf.loadLayersModel reads; `onnx`, a .onnx file. */
+export const EXPORT_FORMATS = ['tfjs', 'onnx'] as const;
 
 /** One of {@link EXPORT_FORMATS}. */
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 /** `--format <name>`: what `sdae export` writes. */
 export const exportFormatFlag = flag<ExportFormat>(() =>
-  new Option('--format <name>', 'tfjs: model.json + weight shards for tf.loadLayersModel (a dA: encoder/ and decoder/)')
+  new Option(
+    '--format <name>',
+    'tfjs: model.json + weight shards for tf.loadLayersModel (a dA: encoder/ and decoder/); onnx: model.onnx for onnxruntime',
+  )
     .argParser(choiceParser('--format', EXPORT_FORMATS))
     .default('tfjs'),
 );

@@ -88,7 +88,7 @@ describe('sdae compare-noise and transfer and Ctrl-C (a real process)', () => {
     // alone, and how the report names the stopped run's filters.
     [
       'compare-noise',
-      ['--hidden-sizes', '16'],
+      ['--hidden', '16'],
       'hidden 16, corruption 0',
       'hidden 16, corruption 0.3',
       ['--hidden', '16', '--corruption', '0'],

@@ -53,7 +53,7 @@ describe('a size that cannot fit in memory', { timeout: 120_000 }, () => {
     ['da', ['da', '--hidden', '100000000'], '--hidden', '[784, 100000000]'],
     ['sweep', ['sweep', '--hidden-sizes', '10,400000'], '--hidden-sizes', '[784, 400000]'],
     ['mlp', ['mlp', '--hidden', '500,1000000'], '--hidden', '[500, 1000000]'],
-    ['sda', ['sda', '--hidden', '100,100000000', '--corruption-levels', '0.1,0.2'], '--hidden', '[100, 100000000]'],
+    ['sda', ['sda', '--hidden', '100,100000000', '--corruption', '0.1,0.2'], '--hidden', '[100, 100000000]'],
   ])('is a usage error of %s naming the flag, before the data loads, and writes nothing', (_, args, flag, shape) => {
     // Refused while the flags are parsed: no --out directory (made before the data loads) exists.
     const result = sdae([...args, ...tiny, '--out', join(cwd, 'run')], { cwd });

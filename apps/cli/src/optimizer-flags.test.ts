@@ -125,7 +125,7 @@ describe('training with the optimizer flags', { timeout: 120_000 }, () => {
     const result = await sdae([
       'sda',
       ...tiny,
-      ...['--hidden', '8,6', '--corruption-levels', '0.1,0.2', '--pretrain-epochs', '2', '--finetune-epochs', '2', '--batch-size', '10'],
+      ...['--hidden', '8,6', '--corruption', '0.1,0.2', '--pretrain-epochs', '2', '--finetune-epochs', '2', '--batch-size', '10'],
       ...['--finetune-learning-rate', '0.02', '--lr-schedule', 'step:1:0.5', '--dropout', '0.2', '--weight-decay', '0.001'],
       '--out',
       out,

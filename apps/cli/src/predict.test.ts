@@ -137,7 +137,7 @@ describe('sdae predict IMAGE...', () => {
   it("prints a sigmoid-output model's scores as scores, not as probabilities in %", async () => {
     const out = join(root, 'sigmoid');
     const trained = await runCaptured([
-      ...['sda', '--hidden', '10', '--corruption-levels', '0.1', '--pretrain-epochs', '1', '--finetune-epochs', '1'],
+      ...['sda', '--hidden', '10', '--corruption', '0.1', '--pretrain-epochs', '1', '--finetune-epochs', '1'],
       ...['--output', 'sigmoid-squared-error', '--split', 'mini', '--limit', '60', '--backend', 'cpu', '--out', out],
     ]);
     expect(trained.code, trained.err).toBe(EXIT.ok);

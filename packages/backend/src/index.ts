@@ -45,3 +45,7 @@ export { registerTrainingKernels, unregisterTrainingKernels, filledKernels } fro
 export type { FilledKernel } from './kernels/training-kernels';
 export { im2col } from './kernels/im2col';
 export type { Conv2DInfo } from './kernels/im2col';
+export { traceInference, inferenceToOnnx, DynamicBatchError, BATCH_DIMENSION } from './native/trace-inference';
+export type { InferenceDefinition, TraceInferenceOptions } from './native/trace-inference';
+export { encodeOnnxModel } from './native/compiler/encode-onnx';
+export type { OnnxGraph, OnnxNode, OnnxTensor, OnnxValueInfo } from './native/compiler/encode-onnx';

@@ -16,6 +16,7 @@ import { uniformBound, uniformValues } from './initializers';
 import { affine, requireDenseLayersFit } from './dense';
 import { Model, type LossAndGradients } from './model';
 import { requireTensor } from './tensor-checks';
+import { denseLayer, type SummaryLayer } from './summary/model-summary';
 
 /**
  * The reconstruction loss of a dA, summed over the visible units and averaged over the batch:
@@ -156,6 +157,17 @@ export class DenoisingAutoencoder extends Model<DenoisingAutoencoderConfig> {
       this.corruptionRandom = this.addRandomStream('corruption', shared.corruptionRandom);
     }
     if (!config.tiedWeights && shared === undefined) this.addVariable('WPrime', [h, d], () => uniformValues(h * d, bound, initRandom));
+  }
+
+  protected summaryLayers(): SummaryLayer[] {
+    const { visibleSize, hiddenSize, tiedWeights } = this.config;
+    return [
+      denseLayer('encoder', hiddenSize, ['W', 'b']),
+      {
+        ...denseLayer('decoder', visibleSize, tiedWeights ? ['bPrime'] : ['WPrime', 'bPrime']),
+        type: tiedWeights ? 'Dense, tied W^T' : 'Dense',
+      },
+    ];
   }
 
   /** The encoder weights W (d x h); row i of W^T is hidden unit i's filter. */

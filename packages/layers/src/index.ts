@@ -4,3 +4,5 @@ export * from './browser';
 export { saveModel, loadModel, recoverModelDirectory, MODEL_FILES } from './save-load-node';
 export { exportLayersModel, importLayersModel, layersModelDirectory } from './layers-model-node';
 export { readBundleBytes } from './bundle';
+export { exportOnnx } from './onnx/onnx-export-node';
+export type { ExportedOnnxModel } from './onnx/onnx-export-node';

@@ -630,14 +630,33 @@ describe('importLayersModel refusals', () => {
     );
   });
 
-  it('refuses a layer sdae has no counterpart for, such as Dropout', async () => {
+  it('reads a Keras MLP with Dropout layers as an Mlp (dropout is the identity at inference), with the same predictions', async () => {
     const keras = tfl.sequential({
-      layers: [tfl.layers.dense({ inputShape: [3], units: 2, name: 'hidden' }), tfl.layers.dropout({ rate: 0.5, name: 'drop' })],
+      layers: [
+        tfl.layers.dense({ inputShape: [4], units: 5, activation: 'relu', name: 'hidden' }),
+        tfl.layers.dropout({ rate: 0.5, name: 'drop' }),
+        tfl.layers.dense({ units: 3, activation: 'softmax', name: 'out' }),
+        tfl.layers.dropout({ rate: 0.2, name: 'drop_after' }),
+      ],
     });
     const directory = freshDirectory();
     await keras.save(layersModelDirectory(directory));
+    const imported = (await importLayersModel(directory)) as Mlp;
+    expect(imported.className).toBe('Mlp');
+    expect(imported.getConfig()).toMatchObject({ inputSize: 4, hiddenSizes: [5], activation: 'relu', numClasses: 3 });
+    const x = inputs([6, 4], 5);
+    expectClose(take(imported.predict(x)), take(keras.predict(x) as tf.Tensor));
+    x.dispose();
     keras.dispose();
-    expect((await refusal(directory)).message).toContain('layer "drop" (Dropout) is wrong: expected one of InputLayer, Dense, Conv2D');
+    imported.dispose();
+  });
+
+  it('names every layer it cannot map, not only the first', async () => {
+    const { directory, json } = await exported(new Mlp({ inputSize: 4, hiddenSizes: [3], numClasses: 2 }));
+    json.modelTopology.config.layers[0]!.class_name = 'LSTM';
+    json.modelTopology.config.layers[1]!.class_name = 'Embedding';
+    await writeFile(join(directory, 'model.json'), JSON.stringify(json));
+    expect((await refusal(directory)).message).toContain('found 2 layers sdae cannot map: "layer0" (LSTM), "output" (Embedding)');
   });
 
   it("refuses a dA decoder that does not map back to the encoder's input size", async () => {

@@ -38,6 +38,9 @@ const HIDDEN_ACTIVATIONS = ['sigmoid', 'tanh', 'relu'] as const;
 /** The layer classes {@link modelFromLayersArtifacts} reads. */
 const SUPPORTED_LAYERS = ['InputLayer', 'Dense', 'Conv2D', 'MaxPooling2D', 'Flatten', 'Activation', 'BatchNormalization', 'Reshape'];
 
+/** Layers that only act in training (noise, dropout): the identity at inference, so an import skips them. */
+const INFERENCE_IDENTITY_LAYERS = ['Dropout', 'SpatialDropout1D', 'SpatialDropout2D', 'GaussianDropout', 'GaussianNoise', 'AlphaDropout'];
+
 /**
  * The per-position bias of a convolution (the numpy notebook's CNN) as a BatchNormalization after
  * a Flatten: in inference, `(x - movingMean) / sqrt(movingVariance + epsilon) + beta` (no scale) is
@@ -259,7 +262,7 @@ function layerError(file: string, layer: ReadLayer | { className: string; name: 
     `layer "${layer.name}" (${layer.className})`,
     expected,
     found,
-    'sdae imports Sequential (or chain-shaped Functional) models of Dense, Conv2D, MaxPooling2D, Flatten and Activation layers ' +
+    'sdae imports Sequential (or chain-shaped Functional) models of Dense, Conv2D, MaxPooling2D, Flatten and Activation layers, Dropout skipped, ' +
       "(and the Flatten + BatchNormalization of a per-position bias) that make a LogisticRegression, Mlp, SdA, ReluCnn or a dA's encoder and decoder.",
   );
 }
@@ -385,13 +388,23 @@ function readModel(artifacts: tf.io.ModelArtifacts, file: string): ReadModel {
   const listed = layerList(artifacts.modelTopology, file);
   let inputShape: number[] | undefined;
   const layers: ReadLayer[] = [];
+  const unmapped = listed.filter(
+    ({ class_name: className }) => !SUPPORTED_LAYERS.includes(className) && !INFERENCE_IDENTITY_LAYERS.includes(className),
+  );
+  if (unmapped.length > 0) {
+    const [first] = unmapped;
+    const names = unmapped.map(({ class_name: className, config }) => `"${String(config.name)}" (${className})`).join(', ');
+    throw layerError(
+      file,
+      { className: first!.class_name, name: String(first!.config.name) },
+      `one of ${SUPPORTED_LAYERS.join(', ')} (or ${INFERENCE_IDENTITY_LAYERS.join(', ')}, skipped as the identity at inference)`,
+      `${unmapped.length === 1 ? 'a layer' : `${unmapped.length} layers`} sdae cannot map: ${names}`,
+    );
+  }
   for (const { class_name: className, config } of listed) {
     const name = String(config.name);
     inputShape ??= declaredInputShape(config);
-    if (!SUPPORTED_LAYERS.includes(className)) {
-      throw layerError(file, { className, name }, `one of ${SUPPORTED_LAYERS.join(', ')}`, `a ${className} layer`);
-    }
-    if (className === 'InputLayer') continue;
+    if (className === 'InputLayer' || INFERENCE_IDENTITY_LAYERS.includes(className)) continue;
     const previous = layers.at(-1);
     const activation =
       className === 'Activation' ? String(config.activation) : typeof config.activation === 'string' ? config.activation : 'linear';

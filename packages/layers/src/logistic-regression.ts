@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { requireKnownKeys, requireNumber, requirePositiveInteger, type KnownKeys } from '@sdae/core';
 import { Classifier } from './classifier';
 import { affine, flattenInput, requireDenseLayersFit, requireFlatInput } from './dense';
+import { denseLayer, type SummaryLayer } from './summary/model-summary';
 
 /** Options of {@link LogisticRegression}. */
 export interface LogisticRegressionOptions {
@@ -56,6 +57,10 @@ export class LogisticRegression extends Classifier<LogisticRegressionConfig> {
     this.numClasses = config.numClasses;
     this.addVariable('W', [config.inputSize, config.numClasses], () => new Float32Array(config.inputSize * config.numClasses));
     this.addVariable('b', [config.numClasses], () => new Float32Array(config.numClasses));
+  }
+
+  protected summaryLayers(): SummaryLayer[] {
+    return [denseLayer('output', this.numClasses, ['W', 'b'])];
   }
 
   protected requireInput(method: string, x: unknown): tf.Tensor {

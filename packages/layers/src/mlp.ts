@@ -12,6 +12,7 @@ import { resolveActivation, type Activation, type ActivationName } from './activ
 import { Classifier } from './classifier';
 import { resolveDropout } from './dropout';
 import { affine, forwardHiddenLayers, hiddenLayerValues, requireDenseLayersFit, requireFlatInput, requireLayerSizes } from './dense';
+import { denseLayer, type SummaryLayer } from './summary/model-summary';
 
 /** Options of {@link Mlp}. */
 export interface MlpOptions {
@@ -107,6 +108,10 @@ export class Mlp extends Classifier<MlpConfig> {
     });
     this.addVariable('output.W', [fanIn, config.numClasses], () => new Float32Array(fanIn * config.numClasses));
     this.addVariable('output.b', [config.numClasses], () => new Float32Array(config.numClasses));
+  }
+
+  protected summaryLayers(): SummaryLayer[] {
+    return [...this.config.hiddenSizes.map((size, layer) => denseLayer(`layer${layer}`, size)), denseLayer('output', this.numClasses)];
   }
 
   /** The output of hidden layer `layer` (0-based), `[n, hiddenSizes[layer]]`; the last one by default. */

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, SdaeError, describeValue, type Random } from '@sdae/core';
+import { formatSummary, type ModelSummary, type SummaryLayer, type SummaryOptions } from './summary/model-summary';
 
 /** The model classes that can be saved and loaded. */
 export type ModelClassName = 'DenoisingAutoencoder' | 'StackedDenoisingAutoencoder' | 'ReluCnn' | 'LogisticRegression' | 'Mlp';
@@ -274,6 +275,55 @@ export abstract class Model<Config extends ModelConfig = ModelConfig> {
     let count = 0;
     for (const variable of this.variables.values()) count += variable.size;
     return count;
+  }
+
+  /** The layers {@link Model.summary} lists, in forward order, each naming the variables it holds. */
+  protected abstract summaryLayers(): SummaryLayer[];
+
+  /** Lines under a summary's totals that explain them; none by default. */
+  protected summaryNotes(): string[] {
+    return [];
+  }
+
+  /**
+   * The model's layers, output shapes and parameter counts as data (what {@link Model.summary}
+   * prints): trainable parameters are {@link Model.parameterCount}, the rest are weights saved
+   * with the model that its own loss does not train.
+   */
+  layerSummary(): ModelSummary {
+    this.assertUsable('layerSummary');
+    const weights = this.getWeights();
+    const rows = this.summaryLayers().map((layer) => ({
+      ...layer,
+      parameters: layer.weights.reduce((sum, name) => sum + weights.get(name)!.values.length, 0),
+    }));
+    let total = 0;
+    for (const { values } of weights.values()) total += values.length;
+    const trainableParameters = this.parameterCount();
+    return {
+      name: this.className,
+      rows,
+      totalParameters: total,
+      trainableParameters,
+      nonTrainableParameters: total - trainableParameters,
+      notes: this.summaryNotes(),
+    };
+  }
+
+  /**
+   * Prints the model as Keras' `model.summary()` does: one row per layer (name and type, output
+   * shape, parameters), then the total, trainable and non-trainable parameter counts. Returns the
+   * text.
+   *
+   * @example
+   * mlp.summary(); // Model: "Mlp" ... Total params: 9,550
+   * const text = cnn.summary({ printFn: null });
+   */
+  summary(options: SummaryOptions = {}): string {
+    const lines = formatSummary(this.layerSummary(), options.lineLength);
+    const print = options.printFn === undefined ? (line: string) => console.log(line) : options.printFn;
+    if (print !== null) for (const line of lines) print(line);
+    return lines.join('\n');
   }
 
   /** The state of each random stream (corruption noise), to save in a checkpoint. */

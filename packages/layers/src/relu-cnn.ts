@@ -5,6 +5,7 @@ import { Classifier } from './classifier';
 import { applyDropout } from './dropout';
 import { uniformBound, uniformValues } from './initializers';
 import { layerShapes, resolveReluCnnOptions, type ReluCnnConfig, type ReluCnnOptions } from './relu-cnn-options';
+import { denseLayer, type SummaryLayer } from './summary/model-summary';
 
 /**
  * A convolutional classifier with ReLU units: convolution layers (NHWC convolution, a bias per
@@ -59,6 +60,28 @@ export class ReluCnn extends Classifier<ReluCnnConfig> {
       uniformValues(fanIn * numClasses, uniformBound(fanIn, numClasses, 'tanh'), random),
     );
     this.addVariable('output.b', [numClasses], () => new Float32Array(numClasses));
+  }
+
+  protected summaryLayers(): SummaryLayer[] {
+    const { inputShape, convolutions, denseSizes } = this.config;
+    const layers: SummaryLayer[] = [];
+    layerShapes('ReluCnn', inputShape, convolutions).forEach(({ convolution, output }, index) => {
+      layers.push({
+        name: `conv${index}`,
+        type: 'Conv2D',
+        outputShape: [null, ...convolution],
+        weights: [`conv${index}.filter`, `conv${index}.bias`],
+      });
+      if (convolutions[index]!.pool > 1)
+        layers.push({ name: `conv${index}_pool`, type: 'MaxPooling2D', outputShape: [null, ...output], weights: [] });
+    });
+    const flat = layerShapes('ReluCnn', inputShape, convolutions)
+      .at(-1)!
+      .output.reduce((product, size) => product * size, 1);
+    layers.push({ name: 'flatten', type: 'Flatten', outputShape: [null, flat], weights: [] });
+    denseSizes.forEach((size, index) => layers.push(denseLayer(`dense${index}`, size)));
+    layers.push(denseLayer('output', this.numClasses));
+    return layers;
   }
 
   /**

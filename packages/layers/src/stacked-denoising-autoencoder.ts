@@ -17,6 +17,7 @@ import { resolveCorruption, type CorruptionKind } from './corruption';
 import { affine, forwardHiddenLayers, hiddenLayerValues, requireDenseLayersFit, requireFlatInput, requireLayerSizes } from './dense';
 import { DenoisingAutoencoder, RECONSTRUCTION_LOSSES, type ReconstructionLoss } from './denoising-autoencoder';
 import { uniformBound, uniformValues } from './initializers';
+import { denseLayer, type SummaryLayer } from './summary/model-summary';
 
 /** DeepLearnToolbox's bound for every layer: 4 sqrt(6/(in+out)). */
 function sigmoidBound(fanIn: number, fanOut: number): number {
@@ -198,6 +199,19 @@ export class StackedDenoisingAutoencoder extends Classifier<StackedDenoisingAuto
       toolbox ? uniformValues(fanIn * classes, sigmoidBound(fanIn, classes), random) : new Float32Array(fanIn * classes),
     );
     this.addVariable('output.b', [classes], () => bias(fanIn, classes, classes));
+  }
+
+  protected summaryLayers(): SummaryLayer[] {
+    return [
+      ...this.config.hiddenSizes.map((size, layer) =>
+        denseLayer(`layer${layer}`, size, [`layer${layer}.W`, `layer${layer}.b`, `layer${layer}.bPrime`]),
+      ),
+      denseLayer('output', this.numClasses),
+    ];
+  }
+
+  protected override summaryNotes(): string[] {
+    return ["Non-trainable: each layer's dA decoder bias (layerN.bPrime), which only pretraining trains; saved with the model."];
   }
 
   override get output(): ClassifierOutput {

@@ -63,11 +63,11 @@ function cellHtml(cell: ReportCell): string {
 function tableHtml(table: ReportTable): string[] {
   return [
     `<h2>${escapeXml(table.title)}</h2>`,
-    '<table class="sortable"><thead><tr>',
+    '<div class="scroll"><table class="sortable"><thead><tr>',
     ...table.columns.map((column) => `<th title="click to sort">${escapeXml(column)}</th>`),
     '</tr></thead><tbody>',
     ...table.rows.map((row) => `<tr>${row.map(cellHtml).join('')}</tr>`),
-    '</tbody></table>',
+    '</tbody></table></div>',
   ];
 }
 
@@ -99,17 +99,22 @@ export function htmlReport(options: ReportOptions): string {
     '<!doctype html>',
     '<html lang="en"><head><meta charset="utf-8">',
     `<title>${escapeXml(options.title)}</title>`,
-    '<style>body{font-family:sans-serif;margin:2rem;max-width:1100px}figure{display:inline-block;margin:0 1.5rem 1.5rem 0;vertical-align:top}',
-    'figcaption{font-size:.9rem;color:#444}img{image-rendering:pixelated}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.25rem .6rem;text-align:left}pre{background:#f6f6f6;padding:.8rem;overflow:auto}</style>',
+    // Fits any window from 360 px up: figures wrap and shrink (SVGs and PNGs scale to the width),
+    // wide tables and preformatted text scroll inside their own box, long words break.
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    '<style>*{box-sizing:border-box}body{font-family:sans-serif;margin:0 auto;padding:1rem;max-width:1100px}h1,h2,th,td{overflow-wrap:anywhere}',
+    '.figures{display:flex;flex-wrap:wrap;gap:1.5rem;margin-bottom:1.5rem}figure{margin:0;min-width:0;max-width:100%}figure svg,figure img{display:block;max-width:100%;height:auto}',
+    'figcaption{font-size:.9rem;color:#444}img{image-rendering:pixelated}.scroll{max-width:100%;overflow-x:auto}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.25rem .6rem;text-align:left}pre{background:#f6f6f6;padding:.8rem;overflow:auto;max-width:100%}</style>',
     '</head><body>',
     `<h1>${escapeXml(options.title)}</h1>`,
   ];
   if (options.summary !== undefined) {
-    parts.push('<table class="summary">');
+    parts.push('<div class="scroll"><table class="summary">');
     for (const [name, value] of Object.entries(options.summary))
       parts.push(`<tr><th>${escapeXml(name)}</th><td>${escapeXml(String(value))}</td></tr>`);
-    parts.push('</table>');
+    parts.push('</table></div>');
   }
+  if ((options.figures ?? []).length > 0) parts.push('<div class="figures">');
   for (const [index, figure] of (options.figures ?? []).entries()) {
     if ((figure.svg === undefined) === (figure.png === undefined)) {
       throw new InvalidArgumentError(
@@ -123,6 +128,7 @@ export function htmlReport(options: ReportOptions): string {
       `<figure><h2>${escapeXml(figure.title)}</h2>${body}${figure.caption === undefined ? '' : `<figcaption>${escapeXml(figure.caption)}</figcaption>`}</figure>`,
     );
   }
+  if ((options.figures ?? []).length > 0) parts.push('</div>');
   for (const table of options.tables ?? []) parts.push(...tableHtml(table));
   if ((options.tables ?? []).length > 0) parts.push(`<script>${SORT_SCRIPT}</script>`);
   if (options.config !== undefined)

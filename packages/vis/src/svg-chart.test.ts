@@ -1,6 +1,7 @@
 import { DOMParser } from '@xmldom/xmldom';
 import { describe, expect, it } from 'vitest';
 import { escapeXml, lineChart, logTicks, niceTicks, smoothEma, wrapText } from './svg-chart';
+import { axisDomain, formatTicks } from './ticks';
 
 function parseSvg(svg: string) {
   const errors: string[] = [];
@@ -66,7 +67,7 @@ describe('lineChart', () => {
       { name: 'one epoch', points: [[0, 478.6]] },
       { name: 'long', points: Array.from({ length: 31 }, (_, index): [number, number] => [index, 400 - index]) },
     ]);
-    const circles = Array.from(parseSvg(svg).getElementsByTagName('circle'));
+    const circles = Array.from(parseSvg(svg).getElementsByTagName('circle')).filter((circle) => circle.getAttribute('class') !== 'hover');
     expect(circles).toHaveLength(1);
     expect(circles[0]!.getAttribute('fill')).toBe('#4e79a7');
     // x runs 0..30 over 64..616: x = 0 is at 64; y runs 370..478.6, so 478.6 is the plot's top, 40.
@@ -301,5 +302,124 @@ describe('lineChart options', () => {
 describe('escapeXml', () => {
   it('escapes the five XML specials', () => {
     expect(escapeXml(`<a href="x">'&'</a>`)).toBe('&#60;a href=&#34;x&#34;&#62;&#39;&#38;&#39;&#60;/a&#62;');
+  });
+});
+
+/** The text of every tick label of a chart: x, left and right axes. */
+function tickLabels(svg: string): string[] {
+  return Array.from(parseSvg(svg).getElementsByTagName('text'))
+    .filter((text) => ['middle', 'end', 'start'].includes(text.getAttribute('text-anchor') ?? '') && !text.hasAttribute('transform'))
+    .filter((text) => text.getAttribute('font-size') === null && text.getAttribute('class') !== 'legend')
+    .map((text) => text.textContent ?? '')
+    .filter((text) => text !== '' && text !== 'epoch');
+}
+
+describe('lineChart ticks on every domain', () => {
+  it('gives a one-point chart (a one-epoch run) round y ticks around the value, never the raw value', () => {
+    const labels = tickLabels(lineChart([{ name: 'cost', points: [[0, 0.3969378304481506]] }], { xLabel: 'epoch' }));
+    expect(labels).not.toContain('0.3969378304481506');
+    // x: the one epoch; y: 0.36 to 0.42 around 0.397 (+-10 %).
+    expect(labels).toEqual(['0', '0.36', '0.38', '0.40', '0.42']);
+  });
+
+  it('gives a constant series several ticks, and a constant 0 the range 0 to 1', () => {
+    expect(
+      tickLabels(
+        lineChart([
+          {
+            name: 'flat',
+            points: [
+              [0, 5],
+              [1, 5],
+              [2, 5],
+            ],
+          },
+        ]),
+      ),
+    ).toEqual(['0', '1', '2', '4.6', '4.8', '5.0', '5.2', '5.4']);
+    expect(
+      tickLabels(
+        lineChart([
+          {
+            name: 'zero',
+            points: [
+              [0, 0],
+              [1, 0],
+            ],
+          },
+        ]),
+      ).slice(2),
+    ).toEqual(['0.0', '0.2', '0.4', '0.6', '0.8', '1.0']);
+  });
+
+  it('labels a tiny range with the decimals its step needs, all alike, and widens the margin to hold them', () => {
+    const svg = lineChart([
+      {
+        name: 'tiny',
+        points: [
+          [0, 1000.0001],
+          [1, 1000.0003],
+        ],
+      },
+    ]);
+    const labels = tickLabels(svg).slice(2);
+    expect(labels).toEqual(['1000.00010', '1000.00015', '1000.00020', '1000.00025', '1000.00030']);
+    const plot = Array.from(parseSvg(svg).getElementsByTagName('rect')).find((rect) => rect.getAttribute('fill') === 'none')!;
+    // 10 characters of at most 7.44 px, plus the axis label's room: the plot starts at 109 px, not 64.
+    expect(Number(plot.getAttribute('x'))).toBe(109);
+  });
+});
+
+describe('lineChart hover values', () => {
+  it('puts each point’s series, value and x in an SVG <title> on its marker', () => {
+    const svg = lineChart(
+      [
+        {
+          name: 'cost',
+          points: [
+            [0, 81.234567],
+            [1, 70.5],
+          ],
+        },
+      ],
+      { xLabel: 'epoch' },
+    );
+    const titles = Array.from(parseSvg(svg).getElementsByTagName('title')).map((title) => title.textContent);
+    expect(titles).toEqual(['cost: 81.235 at epoch 0', 'cost: 70.5 at epoch 1']);
+  });
+
+  it('gives a long series invisible hover targets, at most about 100 of them, the last point included', () => {
+    const points = Array.from({ length: 1000 }, (_, index): [number, number] => [index, index / 10]);
+    const hovers = Array.from(parseSvg(lineChart([{ name: 'loss', points }])).getElementsByTagName('circle'));
+    expect(hovers.every((circle) => circle.getAttribute('class') === 'hover' && circle.getAttribute('fill') === 'transparent')).toBe(true);
+    expect(hovers).toHaveLength(101);
+    expect(hovers.at(-1)!.getElementsByTagName('title')[0]!.textContent).toBe('loss: 99.9 at x 999');
+  });
+});
+
+describe('formatTicks', () => {
+  it('gives every tick the decimals of the step', () => {
+    expect(formatTicks([0, 0.5, 1])).toEqual(['0.0', '0.5', '1.0']);
+    expect(formatTicks([0.3, 0.35, 0.4])).toEqual(['0.30', '0.35', '0.40']);
+    expect(formatTicks([55, 60, 65])).toEqual(['55', '60', '65']);
+  });
+
+  it('uses exponents for very large and very small magnitudes, and four digits for one tick', () => {
+    expect(formatTicks([0, 500000, 1000000])).toEqual(['0', '5.0e+5', '1.0e+6']);
+    expect(formatTicks([0.0001, 0.0002])).toEqual(['1.0e-4', '2.0e-4']);
+    expect(formatTicks([0.3969378304481506])).toEqual(['0.3969']);
+  });
+
+  it('writes log ticks in their shortest form', () => {
+    expect(formatTicks([0.01, 0.1, 1, 10, 100], 'log')).toEqual(['0.01', '0.1', '1', '10', '100']);
+  });
+});
+
+describe('axisDomain', () => {
+  it('keeps a real range and pads a constant one', () => {
+    expect(axisDomain(1, 2)).toEqual([1, 2]);
+    expect(axisDomain(10, 10)).toEqual([9, 11]);
+    expect(axisDomain(0, 0)).toEqual([0, 1]);
+    expect(axisDomain(4, 4, 'log')).toEqual([2, 8]);
   });
 });

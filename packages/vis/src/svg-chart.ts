@@ -1,4 +1,7 @@
 import { InvalidArgumentError, requireKnownKeys, requireNumber, requirePositiveInteger, resolveChoice, type KnownKeys } from '@sdae/core';
+import { axisDomain, formatTicks, logTicks, niceTicks } from './ticks';
+
+export { logTicks, niceTicks } from './ticks';
 
 /** One line of a chart: a name for the legend and its points. */
 export interface LineSeries {
@@ -76,56 +79,6 @@ export function escapeXml(text: string): string {
 }
 
 /**
- * Round tick positions inside [min, max]: steps of 1, 2 or 5 times a power of ten, about
- * `count` of them; with `integer`, steps of at least 1 (epochs, iterations).
- *
- * @example niceTicks(0, 1, 5); // [0, 0.2, 0.4, 0.6, 0.8, 1]
- */
-export function niceTicks(min: number, max: number, count = 5, integer = false): number[] {
-  if (!(Number.isFinite(min) && Number.isFinite(max))) return [];
-  if (min === max) return [min];
-  const rough = (max - min) / count;
-  const power = 10 ** Math.floor(Math.log10(rough));
-  // d3's rule: the factor whose step is nearest the rough step on a log scale.
-  const error = rough / power;
-  const nice = power * (error >= Math.sqrt(50) ? 10 : error >= Math.sqrt(10) ? 5 : error >= Math.sqrt(2) ? 2 : 1);
-  const step = integer ? Math.max(1, nice) : nice;
-  const ticks: number[] = [];
-  for (let tick = Math.ceil(min / step - 1e-9) * step; tick <= max + step * 1e-9; tick += step) {
-    // Round away binary noise (0.30000000000000004).
-    ticks.push(Number(tick.toPrecision(12)));
-  }
-  return ticks;
-}
-
-/**
- * Tick positions for a log10 axis over [min, max] (both > 0): the powers of ten inside it (every
- * second or more when there are many), else 1-2-5 steps, else round linear steps (a range inside
- * one decade, such as a cost falling from 70 to 60).
- *
- * @example logTicks(0.01, 100); // [0.01, 0.1, 1, 10, 100]
- * @example logTicks(3, 70); // [5, 10, 20, 50]
- */
-export function logTicks(min: number, max: number): number[] {
-  if (!(Number.isFinite(min) && Number.isFinite(max) && min > 0 && max >= min)) return [];
-  const inside = (value: number) => value >= min * (1 - 1e-9) && value <= max * (1 + 1e-9);
-  const low = Math.floor(Math.log10(min));
-  const high = Math.ceil(Math.log10(max));
-  const at = (mantissa: number, power: number) => Number((mantissa * 10 ** power).toPrecision(12));
-  const powers: number[] = [];
-  for (let power = low; power <= high; power++) if (inside(at(1, power))) powers.push(at(1, power));
-  if (powers.length >= 2) {
-    const step = Math.ceil(powers.length / 7);
-    return powers.filter((_, index) => index % step === 0);
-  }
-  const steps: number[] = [];
-  for (let power = low; power <= high; power++)
-    for (const mantissa of [1, 2, 5]) if (inside(at(mantissa, power))) steps.push(at(mantissa, power));
-  if (steps.length >= 3) return steps;
-  return niceTicks(min, max, 4).filter((tick) => tick > 0);
-}
-
-/**
  * TensorBoard's smoothing: an exponential moving average with weight `weight` in [0, 1),
  * debiased so that early values are not pulled towards 0. A non-finite value stays NaN (the line
  * breaks) and leaves the average as it was.
@@ -154,12 +107,10 @@ function extent(values: readonly number[]): [number, number] {
   return [min, max];
 }
 
-function formatTick(value: number): string {
-  return Math.abs(value) >= 1e5 || (value !== 0 && Math.abs(value) < 1e-3) ? value.toExponential(1) : String(value);
-}
-
 /** Series of at most this many points get a marker at each. */
 const MARKED_SERIES_POINTS = 30;
+/** Longer series get this many invisible hover targets, evenly spread. */
+const HOVER_POINTS = 100;
 
 const FONT_SIZE = 12;
 /** A generous width of one character of 12 px sans-serif (most glyphs are narrower), so estimated text never overflows. */
@@ -290,7 +241,21 @@ export function lineChart(series: readonly LineSeries[], options: LineChartOptio
   }
   const bothAxes = left.length > 0 && right.length > 0;
   const legend: LegendEntry[] = [];
-  const margin = { left: 64, right: right.length > 0 ? 64 : 24, top: 40 };
+  /** A y axis' domain (a constant series padded, see axisDomain), ticks and their labels. */
+  const axisTicks = (lines: readonly LineSeries[], scale: 'linear' | 'log') => {
+    const [min, max] = axisDomain(...extent(lines.flatMap(allPoints).map(([, y]) => y)), scale);
+    const ticks = lines.length === 0 ? [] : scale === 'log' ? logTicks(min, max) : niceTicks(min, max);
+    return { min, max, scale, ticks, labels: formatTicks(ticks, scale) };
+  };
+  const leftTicks = axisTicks(left, yScale);
+  const rightTicks = axisTicks(right, 'linear');
+  // Each margin holds its tick labels and the rotated axis label beside them.
+  const labelRoom = (labels: string[]) => Math.ceil(Math.max(0, ...labels.map((label) => label.length)) * CHARACTER_WIDTH) + 34;
+  const margin = {
+    left: Math.max(64, labelRoom(leftTicks.labels)),
+    right: right.length > 0 ? Math.max(64, labelRoom(rightTicks.labels)) : 24,
+    top: 40,
+  };
   const maxCharacters = Math.max(4, Math.floor((width - 32 - SWATCH_WIDTH) / CHARACTER_WIDTH));
   const addEntry = (text: string, color: string, dashed: boolean) => {
     const lines = wrapText(text, maxCharacters);
@@ -319,40 +284,41 @@ export function lineChart(series: readonly LineSeries[], options: LineChartOptio
     5,
     finite.every(([x]) => Number.isInteger(x)),
   );
+  const xLabels = formatTicks(xTicks);
   const px = (x: number) => margin.left + (xMax === xMin ? plotWidth / 2 : ((x - xMin) / (xMax - xMin)) * plotWidth);
-  /** A y axis: where a value lands (pixels) and its ticks. */
-  const axis = (lines: readonly LineSeries[], scale: 'linear' | 'log') => {
+  /** A y axis: where a value lands (pixels), its ticks and their labels. */
+  const axis = ({ min, max, scale, ticks, labels }: ReturnType<typeof axisTicks>) => {
     const transform = scale === 'log' ? Math.log10 : (value: number) => value;
-    const [min, max] = extent(lines.flatMap(allPoints).map(([, y]) => y));
     const [low, high] = [transform(min), transform(max)];
     return {
       py: (y: number) => margin.top + plotHeight - (high === low ? plotHeight / 2 : ((transform(y) - low) / (high - low)) * plotHeight),
-      ticks: lines.length === 0 ? [] : scale === 'log' ? logTicks(min, max) : niceTicks(min, max),
+      ticks,
+      labels,
     };
   };
-  const leftAxis = axis(left, yScale);
-  const rightAxis = axis(right, 'linear');
+  const leftAxis = axis(leftTicks);
+  const rightAxis = axis(rightTicks);
   const round = (value: number) => Number(value.toFixed(2));
   const parts: string[] = [
     ...svgOpening(width, svgHeight, FONT_SIZE),
     `<text x="${round(margin.left + plotWidth / 2)}" y="24" text-anchor="middle" font-size="15" font-weight="bold">${escapeXml(options.title ?? '')}</text>`,
   ];
-  for (const tick of xTicks) {
+  for (const [index, tick] of xTicks.entries()) {
     const x = round(px(tick));
     parts.push(`<line x1="${x}" y1="${margin.top}" x2="${x}" y2="${margin.top + plotHeight}" stroke="#e5e5e5"/>`);
-    parts.push(`<text x="${x}" y="${margin.top + plotHeight + 16}" text-anchor="middle">${formatTick(tick)}</text>`);
+    parts.push(`<text x="${x}" y="${margin.top + plotHeight + 16}" text-anchor="middle">${xLabels[index]}</text>`);
   }
-  for (const tick of leftAxis.ticks) {
+  for (const [index, tick] of leftAxis.ticks.entries()) {
     const y = round(leftAxis.py(tick));
     parts.push(`<line x1="${margin.left}" y1="${y}" x2="${margin.left + plotWidth}" y2="${y}" stroke="#e5e5e5"/>`);
-    parts.push(`<text x="${margin.left - 6}" y="${round(y + 4)}" text-anchor="end">${formatTick(tick)}</text>`);
+    parts.push(`<text x="${margin.left - 6}" y="${round(y + 4)}" text-anchor="end">${leftAxis.labels[index]}</text>`);
   }
-  for (const tick of rightAxis.ticks) {
+  for (const [index, tick] of rightAxis.ticks.entries()) {
     const y = round(rightAxis.py(tick));
     // No grid line: the left axis' grid would be crossed by a second one at other heights.
     parts.push(`<line x1="${margin.left + plotWidth}" y1="${y}" x2="${margin.left + plotWidth + 4}" y2="${y}" stroke="#333"/>`);
     parts.push(
-      `<text class="y2-tick" x="${margin.left + plotWidth + 7}" y="${round(y + 4)}" text-anchor="start">${formatTick(tick)}</text>`,
+      `<text class="y2-tick" x="${margin.left + plotWidth + 7}" y="${round(y + 4)}" text-anchor="start">${rightAxis.labels[index]}</text>`,
     );
   }
   parts.push(`<rect x="${margin.left}" y="${margin.top}" width="${plotWidth}" height="${plotHeight}" fill="none" stroke="#333"/>`);
@@ -379,12 +345,21 @@ export function lineChart(series: readonly LineSeries[], options: LineChartOptio
     }
     flush();
   };
-  const drawMarkers = (points: Points, py: (y: number) => number, fill: string, stroke: string) => {
+  const xName = options.xLabel === undefined || options.xLabel === '' ? 'x' : options.xLabel;
+  /** What hovering a point shows (an SVG <title>): the series, its value and where. */
+  const hover = (name: string, [x, y]: readonly [number, number]) =>
+    `<title>${escapeXml(`${name}: ${Number(y.toPrecision(5))} at ${xName} ${Number(x.toPrecision(6))}`)}</title>`;
+  const drawMarkers = (name: string, points: Points, py: (y: number) => number, fill: string, stroke: string) => {
     // A short series (a run of one or a few epochs) also gets a marker at each point: a single
-    // point draws no line at all.
+    // point draws no line at all. A long one gets invisible hover targets at up to HOVER_POINTS points.
     const drawn = points.filter(isFinitePoint);
-    if (drawn.length > MARKED_SERIES_POINTS) return;
-    for (const [x, y] of drawn) parts.push(`<circle cx="${round(px(x))}" cy="${round(py(y))}" r="3.5" fill="${fill}" stroke="${stroke}"/>`);
+    const marked = drawn.length <= MARKED_SERIES_POINTS;
+    const every = marked ? 1 : Math.ceil(drawn.length / HOVER_POINTS);
+    const style = marked ? `r="3.5" fill="${fill}" stroke="${stroke}"` : 'r="4" fill="transparent" class="hover"';
+    drawn.forEach((point, index) => {
+      if (index % every === 0 || index === drawn.length - 1)
+        parts.push(`<circle cx="${round(px(point[0]))}" cy="${round(py(point[1]))}" ${style}>${hover(name, point)}</circle>`);
+    });
   };
   series.forEach((line, index) => {
     const color = SERIES_COLORS[index % SERIES_COLORS.length]!;
@@ -403,10 +378,10 @@ export function lineChart(series: readonly LineSeries[], options: LineChartOptio
         `stroke="${color}" stroke-width="2" class="smoothed"`,
       );
     } else drawLine(line.points, py, `stroke="${color}" stroke-width="2"`);
-    drawMarkers(line.points, py, color, 'none');
+    drawMarkers(line.name, line.points, py, color, 'none');
     if (line.validation !== undefined) {
       drawLine(line.validation, py, `stroke="${color}" stroke-width="2" stroke-dasharray="6 4" class="validation"`);
-      drawMarkers(line.validation, py, 'white', color);
+      drawMarkers(`${line.name} (validation)`, line.validation, py, 'white', color);
     }
   });
   const legendX = 16;

@@ -17,6 +17,7 @@ import {
   type FlagValues,
 } from '../flags';
 import type { Experiment } from '../run/experiment';
+import { keepOldFlagName } from '../flag-aliases';
 import type { Output } from '../output';
 import { digitPictures, greyPng, requireGridFits, testDigits } from '../pictures';
 
@@ -25,12 +26,12 @@ const { learningRate, epochs, batchSize } = daTrainingFlags({ epochs: 5 });
 
 const FLAGS = {
   hiddenSizes: flag<number[]>(() =>
-    new Option('--hidden-sizes <sizes>', 'hidden units of each model, comma-separated')
-      .argParser(distinctList(daHiddenSize('--hidden-sizes')))
+    new Option('--hidden <sizes>', 'hidden units of each model, comma-separated (old name: --hidden-sizes)')
+      .argParser(distinctList(daHiddenSize('--hidden')))
       .default([500], '500'),
   ),
   corruptionLevels: flag<number[]>(() =>
-    new Option('--corruption-levels <levels>', 'masking levels, comma-separated (0 is a plain autoencoder)')
+    new Option('--corruption <levels>', 'masking levels, comma-separated (0 is a plain autoencoder; old name: --corruption-levels)')
       .argParser(distinctList(unitInterval))
       .default([0, 0.3], '0,0.3'),
   ),
@@ -148,7 +149,7 @@ function noiseReport(flags: CompareNoiseFlags, runs: readonly DaRun[], pictures:
 
 /** Adds `sdae compare-noise` to the program. */
 export function register(program: Command, output: Output): void {
-  addCommand(
+  const command = addCommand(
     program,
     'compare-noise',
     'one dA per (hidden size, corruption level) from the same seed: filter grids in a table, one cost chart, reconstructions of the same test digits, noise masks',
@@ -156,4 +157,6 @@ export function register(program: Command, output: Output): void {
     (flags) => compareNoiseCommand(flags, output),
     (flags, command) => refuseOptimizerFlags(command, flags.optimizer),
   );
+  keepOldFlagName(command, '--hidden-sizes <sizes>', '--hidden', output.err);
+  keepOldFlagName(command, '--corruption-levels <levels>', '--corruption', output.err);
 }

@@ -41,6 +41,7 @@ import {
   unitInterval,
   type FlagValues,
 } from '../flags';
+import { keepOldFlagName } from '../flag-aliases';
 import { EXIT, type Output } from '../output';
 import type { ProgressPlan } from '../run/progress';
 
@@ -63,7 +64,7 @@ const FLAGS = {
   ),
   hidden: hiddenSizesFlag([500, 500]),
   corruptionLevels: flag<number[]>(() =>
-    new Option('--corruption-levels <levels>', 'one masking level per layer, comma-separated')
+    new Option('--corruption <levels>', 'one masking level per layer, comma-separated (old name: --corruption-levels)')
       .argParser(list(unitInterval))
       .default([0.2, 0.3]),
   ),
@@ -307,7 +308,7 @@ export async function sdaCommand(flags: SdaFlags, output: Output): Promise<void>
 
 /** Adds `sdae sda` to the program; one corruption level per hidden layer is a usage rule. */
 export function register(program: Command, output: Output): void {
-  addCommand(
+  const command = addCommand(
     program,
     'sda',
     "pretrain a stacked denoising autoencoder layer by layer, fine-tune it with early stopping (--preset dlt: DeepLearnToolbox's SAE); writes filters and product filters before/after fine-tuning, activations, error curves, confusion matrix, report.html",
@@ -316,7 +317,7 @@ export function register(program: Command, output: Output): void {
       const flags = withPreset(given, command);
       if (flags.corruptionLevels.length !== flags.hidden.length) {
         command.error(
-          `error: --corruption-levels needs one level per hidden layer: ${flags.hidden.length} for --hidden ${flags.hidden.join(',')}; ` +
+          `error: --corruption needs one level per hidden layer: ${flags.hidden.length} for --hidden ${flags.hidden.join(',')}; ` +
             `received ${flags.corruptionLevels.length} (${flags.corruptionLevels.join(',')}).`,
           { exitCode: EXIT.usage, code: 'sdae.usage' },
         );
@@ -325,4 +326,5 @@ export function register(program: Command, output: Output): void {
     },
     (flags, command) => refuseOptimizerFlags(command, flags.optimizer),
   );
+  keepOldFlagName(command, '--corruption-levels <levels>', '--corruption', output.err);
 }

@@ -27,7 +27,15 @@ import {
 } from '@sdae/train';
 import type { CheckpointFlags, EngineFlags, ExperimentFlags } from '../flags';
 import { eventLine, type CliEvent } from './events';
-import { ProgressTracker, formatProgress, type BatchEnd, type ProgressPlan } from './progress';
+import {
+  EpochSteps,
+  ProgressTracker,
+  epochMetrics,
+  formatEpochClosing,
+  formatProgress,
+  type BatchEnd,
+  type ProgressPlan,
+} from './progress';
 import { lockOutDirectory } from './out-lock';
 import { EXIT, RunInterrupted, type Output } from '../output';
 import { trialProgressChannel } from '../sweep/trial-process';
@@ -74,6 +82,8 @@ export interface Experiment {
   backend: BackendReport;
   /** Spread into every training loop's options (trainingControls' loopOptions include them). */
   engine: EngineLoopOptions;
+  /** What trained the run's loops so far, once each: `onnxruntime-node 1.30.0 (native, 2 threads)`, `tfjs wasm (SIMD on)`. */
+  trainedBy: string[];
   mnist: Mnist;
   directory: string;
   /**
@@ -117,6 +127,13 @@ export function engineSummary(report: EngineReport, backend: BackendReport, requ
   const device = decided ? ` (${report.reason.replace(/^.*?; /, '')})` : '';
   if (report.engine === 'native') return `engine: ${report.description}${device}; tfjs backend: ${withDetail(backend.backend)}`;
   return `engine: ${withDetail(report.description)}${requested === 'auto' ? `: ${report.reason}` : ''}`;
+}
+
+/** What trained a loop, for the report's summary: the native engine's description, or `tfjs <backend> (<detail>)`. */
+function trainedEngine(report: EngineReport, backend: BackendReport): string {
+  if (report.engine === 'native') return report.description;
+  const detail = backendDetail(backend);
+  return `tfjs ${backend.backend}${detail === undefined ? '' : ` (${detail})`}`;
 }
 
 /**
@@ -220,7 +237,11 @@ export async function startExperiment(
   if (flags.verbose && !flags.json) output.out(`${backendLines(backend).join('\n')}\n`);
   // Printed when a loop starts and again only when the engine changes (not for every SdA layer or run).
   let lastEngine: string | undefined;
+  const trainedBy: string[] = [];
+  const epochSteps = new EpochSteps();
   const onEngine = (report: EngineReport) => {
+    const engine = trainedEngine(report, backend);
+    if (!trainedBy.includes(engine)) trainedBy.push(engine);
     const line = flags.verbose ? engineLine(report) : engineSummary(report, backend, flags.engine);
     if (line === lastEngine) return;
     lastEngine = line;
@@ -239,6 +260,7 @@ export async function startExperiment(
   return {
     backend,
     engine: { engine, threads, onEngine },
+    trainedBy,
     mnist,
     directory,
     log,
@@ -247,11 +269,15 @@ export async function startExperiment(
     logEpoch: (epochLog, run) => {
       // Clear the progress bar's line first.
       if (output.isTTY === true && !flags.json) output.out('\r\u001b[K');
-      log(`${run === undefined ? '' : `${run}: `}${formatEpochLog(epochLog)}`, {
+      const prefix = run === undefined ? '' : `${run}: `;
+      log(`${prefix}${formatEpochLog(epochLog)}`, {
         type: 'epoch',
         ...(run === undefined ? {} : { run }),
         ...epochLog,
       });
+      // Keras' closing line beside the tutorial's (the epoch event already carries its figures for --json).
+      const closing = `${' '.repeat(prefix.length)}${formatEpochClosing(epochSteps.of(epochLog, run), epochLog.seconds, epochMetrics(epochLog))}`;
+      if (!flags.json) log(closing);
     },
     write: async (name, content) => {
       const path = join(directory, name);
@@ -507,7 +533,11 @@ export async function writeReport(
   for (const [name, content] of Object.entries(files)) await experiment.write(name, content);
   const engines = experiment.lines.filter((line) => line.startsWith('engine: '));
   const backendReport = [...engines, ...backendLines(experiment.backend)].join('\n');
-  const path = await experiment.write('report.html', htmlReport({ log: experiment.lines, ...report, backendReport }));
+  // The summary names what trained (the native engine, or tfjs on its backend), not only the tfjs backend.
+  const { backend, ...summary } = report.summary ?? {};
+  const engine = experiment.trainedBy.length > 0 ? experiment.trainedBy.join(', ') : backend === undefined ? undefined : `tfjs ${backend}`;
+  const withEngine = report.summary === undefined ? {} : { summary: { ...summary, ...(engine === undefined ? {} : { engine }) } };
+  const path = await experiment.write('report.html', htmlReport({ log: experiment.lines, ...report, ...withEngine, backendReport }));
   experiment.log(`Report: ${path}`, { type: 'report', path });
   return path;
 }

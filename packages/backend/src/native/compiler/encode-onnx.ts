@@ -45,6 +45,8 @@ export interface OnnxValueInfo {
   name: string;
   type: OnnxType;
   shape: readonly number[];
+  /** Dimensions written as symbols (`dim_param`, such as a batch of any size) instead of `shape`'s sizes, by position. */
+  dimParams?: readonly (string | undefined)[];
 }
 
 /** A whole graph, as the compiler builds it. */
@@ -138,7 +140,10 @@ function writeValueInfo(writer: Writer, info: OnnxValueInfo): void {
     type.message(1, (tensorType) => {
       tensorType.int(1, ONNX_TYPES[info.type]);
       tensorType.message(2, (shape) => {
-        for (const size of info.shape) shape.message(1, (dim) => dim.int(1, size));
+        info.shape.forEach((size, index) => {
+          const symbol = info.dimParams?.[index];
+          shape.message(1, (dim) => (symbol === undefined ? dim.int(1, size) : dim.string(2, symbol)));
+        });
       });
     }),
   );
