@@ -54,7 +54,12 @@ export class RunInterrupted extends SdaeError {
  * @example inCliTerms(error).message; // "--engine native cannot start here: ... Use --engine auto ..."
  */
 export function inCliTerms(error: SdaeError): SdaeError {
-  return BackendUnavailableError.isInstance(error) && error.backend === 'native' ? nativeEngineUnavailable(error.reason) : error;
+  if (BackendUnavailableError.isInstance(error) && error.backend === 'native') return nativeEngineUnavailable(error.reason);
+  // A loop refusing its `resume` option (fewer epochs, another model or loop) refuses --resume: a usage error like the CLI's own refusals.
+  if (InvalidArgumentError.isInstance(error) && error.argument === 'resume') {
+    return new InvalidArgumentError('--resume', error.value, `--resume ${error.message.replace(/^resume: /, '')}`);
+  }
+  return error;
 }
 
 /** `--engine native` cannot start here, for `reason`: the flag's refusal in the CLI's terms. */
@@ -83,8 +88,9 @@ export function exitCodeFor(error: unknown, output: Output): ExitCode {
   if (known !== undefined) {
     output.err(`sdae: ${known.message}\n`);
     if (debug && error instanceof Error && error.stack !== undefined) output.err(`${error.stack}\n`);
-    // A flag or argument (`IMAGE`) the command refused after parsing (two flags that contradict) is a usage error too.
-    return InvalidArgumentError.isInstance(known) && /^(--|[A-Z]+$)/.test(known.argument) ? EXIT.usage : EXIT.failed;
+    // A flag, argument (`IMAGE`) or environment variable (`SDAE_NATIVE_THREADS`) refused after parsing
+    // (two flags that contradict) is a usage error too.
+    return InvalidArgumentError.isInstance(known) && /^(--|[A-Z][A-Z_]*$)/.test(known.argument) ? EXIT.usage : EXIT.failed;
   }
   const message = error instanceof Error ? error.message : String(error);
   output.err(

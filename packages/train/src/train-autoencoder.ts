@@ -12,6 +12,7 @@ import {
   type CommonTrainingOptions,
   type ResolvedCommonOptions,
 } from './loop-options';
+import { requireTrainingImages } from './data-checks';
 import { checkpointIfDue, eventLoopYielder, once, scheduleEpoch, snapshotWeights, writeCheckpoint } from './loop-step';
 import { Optimizer } from './optimizers';
 import { autoencoderStepSpec, createStepRunner, type StepOutcome } from './step-engine';
@@ -66,6 +67,14 @@ export function unsupervisedSettings(options: ResolvedCommonOptions, epochs: num
 export async function* unsupervisedEpochs(run: UnsupervisedRun): AsyncGenerator<TrainingEvent, StopReason> {
   const { caller, stage, layer, trainee, owner, set, epochs, options, optimizer, state } = run;
   const imageSize = set.height * set.width;
+  // The pixels are the dA's input only without a transform (a dA, or an SdA's first layer).
+  const crossEntropyOnPixels = trainee.getConfig().loss === 'cross-entropy' && run.transform === undefined;
+  requireTrainingImages(
+    caller,
+    'set',
+    set,
+    crossEntropyOnPixels ? "the dA's cross-entropy loss, -sum(x log z + (1 - x) log(1 - z)), needs inputs in [0, 1]" : undefined,
+  );
   const runner = await createStepRunner(caller, options, autoencoderStepSpec(trainee, owner, optimizer, run.transform), optimizer);
   // Read once: reading a model's variables syncs the weights a native engine holds.
   const variables = trainee.variables;

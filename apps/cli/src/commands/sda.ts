@@ -42,6 +42,7 @@ import {
   type FlagValues,
 } from '../flags';
 import { EXIT, type Output } from '../output';
+import { requireEnlargeFits } from '../picture-bounds';
 import type { ProgressPlan } from '../progress';
 
 /** The recipes `--preset` names. */
@@ -86,6 +87,7 @@ const FLAGS = {
     new Option('--enlarge <factor>', 'magnify the product filter images W1...Wk this many times (pixels repeated)')
       .argParser(positiveInteger)
       .default(3),
+    // Bounded by the picture's pixels, which depend on --hidden: see requireEnlargeFits.
   ),
   untied: flag<boolean>(() => new Option('--untied', "pretrain each dA with its own decoder matrix W' instead of W^T").default(false)),
   loss: flag<ReconstructionLoss>(() =>
@@ -323,6 +325,10 @@ export function register(program: Command, output: Output): void {
       }
       await sdaCommand(flags, output);
     },
-    (flags, command) => refuseOptimizerFlags(command, flags.optimizer),
+    (flags, command) => {
+      refuseOptimizerFlags(command, flags.optimizer);
+      // The product filters have one tile per unit of the last hidden layer.
+      requireEnlargeFits('--enlarge', flags.enlarge, withPreset(flags, command).hidden.at(-1)!);
+    },
   );
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { availableParallelism } from 'node:os';
-import { InvalidArgumentError, SdaeError, requireKnownKeys, requirePositiveInteger, type KnownKeys } from '@sdae/core';
+import { InvalidArgumentError, SdaeError, environmentInteger, requireKnownKeys, requirePositiveInteger, type KnownKeys } from '@sdae/core';
 import { encodeOnnxModel } from './onnx-proto';
 import { traceStep, type StepDefinition, type TracedStep } from './trace-step';
 
@@ -44,12 +44,19 @@ function importOnnxRuntime(): Promise<Ort | string> {
   return loaded;
 }
 
+/** The most threads per core SDAE_NATIVE_THREADS may ask for (the CLI's --threads has the same bound). */
+const NATIVE_THREADS_PER_CORE = 4;
+
 function resolveThreads(options: NativeEngineOptions): number {
-  const fromEnvironment = globalThis.process?.env?.SDAE_NATIVE_THREADS;
   if (options.threads !== undefined) return requirePositiveInteger('loadNativeEngine', 'threads', options.threads);
-  if (fromEnvironment !== undefined && fromEnvironment !== '')
-    return requirePositiveInteger('loadNativeEngine', 'SDAE_NATIVE_THREADS', Number(fromEnvironment));
-  return availableParallelism();
+  const fromEnvironment = environmentInteger(
+    'loadNativeEngine',
+    'SDAE_NATIVE_THREADS',
+    globalThis.process?.env?.SDAE_NATIVE_THREADS,
+    availableParallelism() * NATIVE_THREADS_PER_CORE,
+    `${NATIVE_THREADS_PER_CORE} per core of the ${availableParallelism()} here: more only wait on each other and each costs memory`,
+  );
+  return fromEnvironment ?? availableParallelism();
 }
 
 /**
