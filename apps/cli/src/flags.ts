@@ -67,7 +67,10 @@ function refuseRepeats(command: Command, option: Option): void {
   // Runs before commander's own listener stores the value: a value already from the command line is a repeat.
   command.prependListener(`option:${option.name()}`, (value: string | undefined) => {
     if (command.getOptionValueSource(option.attributeName()) !== 'cli') return;
-    const given = value === undefined ? '' : ` (${JSON.stringify(String(command.getOptionValue(option.attributeName())))}, then ${JSON.stringify(value)})`;
+    const given =
+      value === undefined
+        ? ''
+        : ` (${JSON.stringify(String(command.getOptionValue(option.attributeName())))}, then ${JSON.stringify(value)})`;
     command.error(`error: option '${option.flags}' was given twice${given}; give it once.`, { exitCode: 2, code: 'sdae.repeatedOption' });
   });
 }

@@ -353,8 +353,12 @@ class NativeRunner implements StepRunner {
   }
 
   private async release(): Promise<void> {
-    this.step.syncToVariables();
-    for (const model of this.spec.models) model.bindExternalWeights(undefined);
-    await this.step.dispose();
+    try {
+      // A model disposed mid-training has no variables to write back into: writing would bring them back, leaked.
+      if (!this.spec.models.some((model) => model.isDisposed)) this.step.syncToVariables();
+    } finally {
+      for (const model of this.spec.models) model.bindExternalWeights(undefined);
+      await this.step.dispose();
+    }
   }
 }

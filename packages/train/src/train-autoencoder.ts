@@ -13,6 +13,7 @@ import {
   type ResolvedCommonOptions,
 } from './loop-options';
 import { requireTrainingImages } from './data-checks';
+import { claimTraining } from './exclusive-training';
 import { checkpointIfDue, eventLoopYielder, once, scheduleEpoch, snapshotWeights, writeCheckpoint } from './loop-step';
 import { Optimizer } from './optimizers';
 import { autoencoderStepSpec, createStepRunner, type StepOutcome } from './step-engine';
@@ -75,7 +76,13 @@ export async function* unsupervisedEpochs(run: UnsupervisedRun): AsyncGenerator<
     set,
     crossEntropyOnPixels ? "the dA's cross-entropy loss, -sum(x log z + (1 - x) log(1 - z)), needs inputs in [0, 1]" : undefined,
   );
-  const runner = await createStepRunner(caller, options, autoencoderStepSpec(trainee, owner, optimizer, run.transform), optimizer);
+  const release = claimTraining(caller, owner);
+  const runner = await createStepRunner(caller, options, autoencoderStepSpec(trainee, owner, optimizer, run.transform), optimizer).catch(
+    (error: unknown) => {
+      release();
+      throw error;
+    },
+  );
   // Read once: reading a model's variables syncs the weights a native engine holds.
   const variables = trainee.variables;
   const pause = eventLoopYielder();
@@ -141,6 +148,7 @@ export async function* unsupervisedEpochs(run: UnsupervisedRun): AsyncGenerator<
     return 'completed';
   } finally {
     await runner.finish();
+    release();
   }
 }
 

@@ -83,10 +83,11 @@ const FLAGS = {
   ...optimizerFlags({ optimizer: 'momentum', momentum: 0.9, stage: 'fine-tuning' }),
   dropout: dropoutFlag('fraction of hidden units dropped at each fine-tuning step, in [0, 1) (inverted dropout; none at evaluation)'),
   batchSize: batchSizeFlag({ description: 'minibatch size', default: 20 }),
-  enlarge: flag<number>(() =>
-    new Option('--enlarge <factor>', 'magnify the product filter images W1...Wk this many times (pixels repeated)')
-      .argParser(positiveInteger)
-      .default(3),
+  enlarge: flag<number>(
+    () =>
+      new Option('--enlarge <factor>', 'magnify the product filter images W1...Wk this many times (pixels repeated)')
+        .argParser(positiveInteger)
+        .default(3),
     // Bounded by the picture's pixels, which depend on --hidden: see requireEnlargeFits.
   ),
   untied: flag<boolean>(() => new Option('--untied', "pretrain each dA with its own decoder matrix W' instead of W^T").default(false)),
