@@ -1,4 +1,5 @@
 import { InvalidArgumentError as InvalidFlagError, Option, type Command, type OptionValues } from 'commander';
+import type { EventEmitter } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { BACKEND_NAMES, DEFAULT_PREFERENCE, type BackendName } from '@sdae/backend';
 import {
@@ -65,7 +66,7 @@ export function readFlags<S extends FlagSet>(values: OptionValues, flags: S): Fl
 function refuseRepeats(command: Command, option: Option): void {
   if (option.variadic || (option.parseArg?.length ?? 0) >= 2) return;
   // Runs before commander's own listener stores the value: a value already from the command line is a repeat.
-  command.prependListener(`option:${option.name()}`, (value: string | undefined) => {
+  (command as unknown as EventEmitter).prependListener(`option:${option.name()}`, (value: string | undefined) => {
     if (command.getOptionValueSource(option.attributeName()) !== 'cli') return;
     const given =
       value === undefined
@@ -148,20 +149,22 @@ function rangeParser(expected: string, range: NumberRange): (text: string) => nu
 }
 
 /**
+ * A parser of whole numbers >= 1 and at most `max`: below 1 or not whole it expects "a whole
+ * number >= 1"; past `max` it says the bound and `reason`.
+ */
+export function boundedInteger(max: number, reason: string): (text: string) => number {
+  return numberParser('a whole number >= 1', (value) => {
+    requirePositiveInteger('sdae', 'flag', value);
+    if (value > max) throw new InvalidFlagError(`Expected a whole number from 1 to ${max} (${reason}).`);
+    return value;
+  });
+}
+
+/**
  * A whole number >= 1 and at most 2^53 - 1: a count (epochs, iterations, a batch size) past it
  * cannot be told from its neighbours, so `--epochs 1e300` would not run the epochs it says.
  */
-export const positiveInteger = numberParser(
-  'a whole number from 1 to 2^53 - 1 (9007199254740991, the largest count kept exactly)',
-  (value) => requireNumber('sdae', 'flag', requirePositiveInteger('sdae', 'flag', value), { max: Number.MAX_SAFE_INTEGER }),
-);
-
-/** A parser of whole numbers from 1 to `max`; `reason` says why the bound, in the refusal. */
-export function boundedInteger(max: number, reason: string): (text: string) => number {
-  return numberParser(`a whole number from 1 to ${max} (${reason})`, (value) =>
-    requireNumber('sdae', 'flag', requirePositiveInteger('sdae', 'flag', value), { max }),
-  );
-}
+export const positiveInteger = boundedInteger(Number.MAX_SAFE_INTEGER, '2^53 - 1, the largest count kept exactly');
 
 /** A seed: a whole number the random streams keep as given (core's {@link SEED_RANGE}). */
 export const seedNumber = numberParser(
