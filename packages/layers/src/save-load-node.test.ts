@@ -86,7 +86,8 @@ describe('loadModel integrity', () => {
     const config = json.config as Record<string, unknown>;
     // 784 x 100,000 weights are within what one weight matrix may hold, but not in the file; without
     // the metadata checksum (an older file), so that the size check itself is what refuses it.
-    const { metadataCrc32: _checksum, ...older } = json;
+    const older = { ...json };
+    delete older.metadataCrc32;
     await writeFile(configFile, JSON.stringify({ ...older, config: { ...config, visibleSize: 784, hiddenSize: 1e5 } }));
     const rss = process.memoryUsage().rss;
     const tensors = tf.memory().numTensors;
@@ -102,7 +103,8 @@ describe('loadModel integrity', () => {
 describe('loadModel and the metadata checksum of model.json', () => {
   it('refuses an edited configuration (config.activation deleted) by name, before building the model', async () => {
     const { directory, configFile, json } = await savedDa();
-    const { activation: _activation, ...config } = json.config as Record<string, unknown>;
+    const config = { ...(json.config as Record<string, unknown>) };
+    delete config.activation;
     await writeFile(configFile, JSON.stringify({ ...json, config }, null, 2));
     const tensors = tf.memory().numTensors;
     const error = await loadError(directory);
@@ -124,7 +126,8 @@ describe('loadModel and the metadata checksum of model.json', () => {
 
   it('loads a model.json saved before the metadata checksum with a warning naming the file', async () => {
     const { directory, configFile, json } = await savedDa();
-    const { metadataCrc32: _checksum, ...older } = json;
+    const older = { ...json };
+    delete older.metadataCrc32;
     await writeFile(configFile, JSON.stringify(older));
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     try {

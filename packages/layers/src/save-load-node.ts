@@ -183,7 +183,10 @@ export async function loadModel(directory: string): Promise<AnyModel> {
     new Uint8Array(weightBytes.buffer, weightBytes.byteOffset, weightBytes.byteLength),
     weightsFile,
   );
-  const { weights: _manifest, [METADATA_CHECKSUM]: checksum, ...described } = meta;
+  const checksum = meta[METADATA_CHECKSUM];
+  const described = { ...meta };
+  delete described.weights;
+  delete described[METADATA_CHECKSUM];
   // A model.json with neither kind of checksum gets the weights' warning alone.
   if (checksum !== undefined || verified) checkMetadata(described, checksum, configFile);
   return modelFromBundle({ meta: described, tensors, verified }, configFile);
