@@ -1,7 +1,7 @@
 import { InvalidArgumentError as InvalidFlagError, Option, type Command, type OptionValues } from 'commander';
 import type { EventEmitter } from 'node:events';
 import { availableParallelism } from 'node:os';
-import { BACKEND_NAMES, DEFAULT_PREFERENCE, type BackendName } from '@sdae/backend';
+import { BACKEND_NAMES, DEFAULT_PREFERENCE, NATIVE_THREADS_PER_CORE, type BackendName } from '@sdae/backend';
 import {
   InvalidArgumentError,
   isNonDecimalNumber,
@@ -172,8 +172,6 @@ export const seedNumber = numberParser(
   (value) => requireSeed('sdae', '--seed', value),
 );
 
-/** Threads beyond this many per core only wait on each other (and each costs memory): the bound of --threads. */
-export const THREADS_PER_CORE = 4;
 /** Any finite number. */
 export const anyNumber = rangeParser('a number', {});
 /** A finite number > 0. */
@@ -451,8 +449,8 @@ export const engineFlags = {
   threads: flag<number | undefined>(() =>
     new Option('--threads <n>', 'threads of the native engine (default: every core, or SDAE_NATIVE_THREADS)').argParser(
       boundedInteger(
-        availableParallelism() * THREADS_PER_CORE,
-        `${THREADS_PER_CORE} per core of the ${availableParallelism()} here: more only wait on each other and each costs memory`,
+        availableParallelism() * NATIVE_THREADS_PER_CORE,
+        `${NATIVE_THREADS_PER_CORE} per core of the ${availableParallelism()} here: more only wait on each other and each costs memory`,
       ),
     ),
   ),

@@ -26,6 +26,7 @@ export type {
 } from './select-backend';
 export { BackendUnavailableError, UnsupportedKernelError } from './errors';
 export { loadNativeEngine } from './native/native-engine';
+export { NATIVE_THREADS_PER_CORE } from './native/native-threads';
 export type { NativeEngine, NativeStep, NativeEngineOptions, NativeEngineStatus, StepFeed, StepOutputs } from './native/native-engine';
 export { KERNEL_MAPPINGS } from './native/onnx-kernels';
 export type { StepDefinition, TracedStep, StepValue } from './native/trace-step';

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { availableParallelism } from 'node:os';
 import { InvalidArgumentError, SdaeError, environmentInteger, requireKnownKeys, requirePositiveInteger, type KnownKeys } from '@sdae/core';
 import { encodeOnnxModel } from './onnx-proto';
+import { NATIVE_THREADS_PER_CORE } from './native-threads';
 import { traceStep, type StepDefinition, type TracedStep } from './trace-step';
 
 // onnxruntime-node is an optional peer: only its types are imported statically.
@@ -43,9 +44,6 @@ function importOnnxRuntime(): Promise<Ort | string> {
   );
   return loaded;
 }
-
-/** The most threads per core SDAE_NATIVE_THREADS may ask for (the CLI's --threads has the same bound). */
-const NATIVE_THREADS_PER_CORE = 4;
 
 function resolveThreads(options: NativeEngineOptions): number {
   if (options.threads !== undefined) return requirePositiveInteger('loadNativeEngine', 'threads', options.threads);
