@@ -180,7 +180,9 @@ describe('case 11: sda --enlarge is bounded by the picture it makes, before trai
 
   it('bounds by the last hidden layer: 10 filters make one row, so a larger factor fits', () => {
     const refusedLarge = refused(['sda', '--hidden', '20,10', '--corruption-levels', '0.1,0.1', '--enlarge', '56', '--out', 'run']);
-    expect(refusedLarge.err).toMatch(/^sdae: --enlarge 56 would make the 289 x 28 picture of 10 filters 16184 x 1568 pixels, .* Use --enlarge 55 or less\.$/m);
+    expect(refusedLarge.err).toMatch(
+      /^sdae: --enlarge 56 would make the 289 x 28 picture of 10 filters 16184 x 1568 pixels, .* Use --enlarge 55 or less\.$/m,
+    );
     const accepted = refused([
       'sda',
       '--hidden',
@@ -226,7 +228,10 @@ describe('case 13: Ctrl-C before training, and the messages', { timeout: 300_000
   });
 
   it('refuses fewer --epochs on resume as a usage error (exit 2), as other refused flags are', async () => {
+    const before = snapshot(daOut);
     const result = await runCaptured([...DA_FLAGS, '--epochs', '1', '--out', daOut, '--resume', join(daOut, 'checkpoint.sdae')]);
+    // Nothing lost: the checkpoint, model and report of the run are as they were.
+    expect(snapshot(daOut)).toEqual(before);
     expect(result.err).toMatch(
       /^sdae: --resume .*checkpoint\.sdae was written by a run with other settings: epochs 2 in the checkpoint, 1 now\./m,
     );
