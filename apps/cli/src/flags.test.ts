@@ -29,7 +29,10 @@ describe('number flags', { timeout: 120_000 }, () => {
       /option '--learning-rate <rate>' argument '0x10' is invalid\. Expected a number > 0, in decimal notation/,
     ],
     [['da', '--hidden', '0b101'], /option '--hidden <n>' argument '0b101' is invalid\. Expected a whole number >= 1, in decimal notation/],
-    [['da', '--seed', '0o7'], /option '--seed <n>' argument '0o7' is invalid\. Expected a number, in decimal notation/],
+    [
+      ['da', '--seed', '0o7'],
+      /option '--seed <n>' argument '0o7' is invalid\. Expected a whole number from 0 to 4294967295 .*, in decimal notation/,
+    ],
     [['da', '--epochs', 'Infinity'], /option '--epochs <n>' argument 'Infinity' is invalid\. Expected a whole number >= 1\./],
   ])('refuses %j as a usage error', (args, message) => expectUsageError(args, message));
 

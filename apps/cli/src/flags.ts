@@ -1,6 +1,18 @@
 import { InvalidArgumentError as InvalidFlagError, Option, type Command, type OptionValues } from 'commander';
-import { BACKEND_NAMES, DEFAULT_PREFERENCE, DEVICE_NAMES, type BackendName, type DeviceName } from '@sdae/backend';
-import { InvalidArgumentError, requireNumber, requirePositiveInteger, resolveChoice, type NumberRange } from '@sdae/core';
+import type { EventEmitter } from 'node:events';
+import { availableParallelism } from 'node:os';
+import { BACKEND_NAMES, DEFAULT_PREFERENCE, DEVICE_NAMES, NATIVE_THREADS_PER_CORE, type BackendName, type DeviceName } from '@sdae/backend';
+import {
+  InvalidArgumentError,
+  isNonDecimalNumber,
+  parseDecimal,
+  requireNumber,
+  requirePositiveInteger,
+  requireSeed,
+  resolveChoice,
+  SEED_RANGE,
+  type NumberRange,
+} from '@sdae/core';
 import { MNIST_SPLIT_NAMES, type MnistSplitName } from '@sdae/datasets';
 import { ACTIVATION_NAMES, requireDenseLayersFit, type ActivationName } from '@sdae/layers';
 import {
@@ -46,6 +58,25 @@ export function readFlags<S extends FlagSet>(values: OptionValues, flags: S): Fl
   return Object.fromEntries(Object.entries(flags).map(([name, declared]) => [name, declared.read(values)])) as FlagValues<S>;
 }
 
+/**
+ * Makes a second `option` on one command line a usage error (exit 2) rather than letting the last
+ * silently win: `--epochs 5 ... --epochs 50`. Flags meant to repeat are exempt: variadic ones and
+ * those whose parser takes the previous value (`(text, previous) => [...previous, item]`, as
+ * sweep's `--grid`).
+ */
+function refuseRepeats(command: Command, option: Option): void {
+  if (option.variadic || (option.parseArg?.length ?? 0) >= 2) return;
+  // Runs before commander's own listener stores the value: a value already from the command line is a repeat.
+  (command as unknown as EventEmitter).prependListener(`option:${option.name()}`, (value: string | undefined) => {
+    if (command.getOptionValueSource(option.attributeName()) !== 'cli') return;
+    const given =
+      value === undefined
+        ? ''
+        : ` (${JSON.stringify(String(command.getOptionValue(option.attributeName())))}, then ${JSON.stringify(value)})`;
+    command.error(`error: option '${option.flags}' was given twice${given}; give it once.`, { exitCode: 2, code: 'sdae.repeatedOption' });
+  });
+}
+
 /** The commands {@link checkFlags} is parsing, each with the typed values its parse read. */
 const checking = new Map<Command, Record<string, unknown> | undefined>();
 
@@ -66,7 +97,7 @@ export function addCommand<S extends FlagSet>(
   refuse?: (values: FlagValues<S>, command: Command) => void,
 ): Command {
   const command = program.command(name).description(description);
-  for (const declared of Object.values(flags)) command.addOption(declared.option());
+  for (const declared of Object.values(flags)) refuseRepeats(command, command.addOption(declared.option()).options.at(-1)!);
   // Commander passes the command's arguments first (when it declares any), then its options and itself.
   return command.action(async (...parameters: unknown[]) => {
     const self = parameters.at(-1) as Command;
@@ -101,22 +132,12 @@ export async function checkFlags(command: Command, argv: readonly string[]): Pro
 // error, so a bad value is a usage error (exit 2) with "option '--x <n>' argument 'y' is invalid."
 // followed by what is expected.
 
-/**
- * Numbers in decimal notation, with an optional exponent: `20`, `-1`, `0.1`, `.5`, `1e-3`.
- * `Number()` also reads `0x10`, `0b1`, `0o7` and `Infinity`, which a flag never means.
- */
-const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
-
-/** A parser of numbers checked by `check` (one of core's validators); `expected` says what it accepts. */
+/** A parser of numbers checked by `check` (one of core's validators); `expected` says what it accepts. Decimal notation only (core's `parseDecimal`). */
 function numberParser(expected: string, check: (value: number) => number): (text: string) => number {
   return (text) => {
-    const trimmed = text.trim();
-    if (trimmed !== '' && !DECIMAL.test(trimmed) && Number.isFinite(Number(trimmed))) {
-      throw new InvalidFlagError(`Expected ${expected}, in decimal notation (such as 16 or 0.5).`);
-    }
-    const value = DECIMAL.test(trimmed) ? Number(trimmed) : Number.NaN;
+    if (isNonDecimalNumber(text)) throw new InvalidFlagError(`Expected ${expected}, in decimal notation (such as 16 or 0.5).`);
     try {
-      return check(value);
+      return check(parseDecimal(text));
     } catch (error) {
       if (InvalidArgumentError.isInstance(error)) throw new InvalidFlagError(`Expected ${expected}.`);
       throw error;
@@ -128,8 +149,30 @@ function rangeParser(expected: string, range: NumberRange): (text: string) => nu
   return numberParser(expected, (value) => requireNumber('sdae', 'flag', value, range));
 }
 
-/** A whole number >= 1. */
-export const positiveInteger = numberParser('a whole number >= 1', (value) => requirePositiveInteger('sdae', 'flag', value));
+/**
+ * A parser of whole numbers >= 1 and at most `max`: below 1 or not whole it expects "a whole
+ * number >= 1"; past `max` it says the bound and `reason`.
+ */
+export function boundedInteger(max: number, reason: string): (text: string) => number {
+  return numberParser('a whole number >= 1', (value) => {
+    requirePositiveInteger('sdae', 'flag', value);
+    if (value > max) throw new InvalidFlagError(`Expected a whole number from 1 to ${max} (${reason}).`);
+    return value;
+  });
+}
+
+/**
+ * A whole number >= 1 and at most 2^53 - 1: a count (epochs, iterations, a batch size) past it
+ * cannot be told from its neighbours, so `--epochs 1e300` would not run the epochs it says.
+ */
+export const positiveInteger = boundedInteger(Number.MAX_SAFE_INTEGER, '2^53 - 1, the largest count kept exactly');
+
+/** A seed: a whole number the random streams keep as given (core's {@link SEED_RANGE}). */
+export const seedNumber = numberParser(
+  `a whole number from ${SEED_RANGE.min} to ${SEED_RANGE.max} (2^32 - 1: the random streams keep 32 bits of a seed, so 0.5 or 2^32 would train as another seed)`,
+  (value) => requireSeed('sdae', '--seed', value),
+);
+
 /** Any finite number. */
 export const anyNumber = rangeParser('a number', {});
 /** A finite number > 0. */
@@ -265,20 +308,29 @@ export function jsonFlag(description: string): Flag<boolean> {
   return flag<boolean>(() => new Option('--json', description).default(false));
 }
 
+/**
+ * A path given to a flag: `--out ''` would otherwise write into the current directory (an empty
+ * path resolves to it), and `--model ''` read it.
+ */
+export function nonEmptyPath(text: string): string {
+  if (text.trim() === '')
+    throw new InvalidFlagError('Expected a path; an empty one would stand for the current directory. Name a directory or file.');
+  return text;
+}
+
 /** `--out <dir>`: the directory a command writes; without a default the flag is required. */
 export function outFlag(description: string, defaultOut?: string): Flag<string> {
   return flag<string>(() => {
-    const option = new Option('--out <dir>', description);
+    const option = new Option('--out <dir>', description).argParser(nonEmptyPath);
     return defaultOut === undefined ? option.makeOptionMandatory() : option.default(defaultOut);
   });
 }
 
 /** `--model <path>`: a model a training command saved, its `<out>/model` directory or a checkpoint file (`<out>/checkpoint.sdae`). */
 export const modelFlag = flag<string>(() =>
-  new Option(
-    '--model <path>',
-    'a saved model: the model directory a training command wrote (<out>/model) or a checkpoint file',
-  ).makeOptionMandatory(),
+  new Option('--model <path>', 'a saved model: the model directory a training command wrote (<out>/model) or a checkpoint file')
+    .argParser(nonEmptyPath)
+    .makeOptionMandatory(),
 );
 
 /** The formats `sdae export` writes: `tfjs`, the TensorFlow.js layers format that tf.loadLayersModel reads; `onnx`, a .onnx file. */
@@ -372,7 +424,7 @@ export function batchSizeFlag<D extends number | undefined>(settings: NumberFlag
 export function experimentFlags(defaultOut: string) {
   return {
     backend: backendFlag,
-    seed: flag<number>(() => new Option('--seed <n>', 'seed of the weights and noise').argParser(anyNumber).default(0)),
+    seed: flag<number>(() => new Option('--seed <n>', 'seed of the weights and noise, 0 to 2^32 - 1').argParser(seedNumber).default(0)),
     out: outFlag('where to write the pictures, model and report', defaultOut),
     split: splitFlag,
     /** Use only the first N images of each set (quick runs and tests). */
@@ -399,7 +451,12 @@ export const engineFlags = {
       .default('auto'),
   ),
   threads: flag<number | undefined>(() =>
-    new Option('--threads <n>', 'threads of the native engine (default: every core, or SDAE_NATIVE_THREADS)').argParser(positiveInteger),
+    new Option('--threads <n>', 'threads of the native engine (default: every core, or SDAE_NATIVE_THREADS)').argParser(
+      boundedInteger(
+        availableParallelism() * NATIVE_THREADS_PER_CORE,
+        `${NATIVE_THREADS_PER_CORE} per core of the ${availableParallelism()} here: more only wait on each other and each costs memory`,
+      ),
+    ),
   ),
   device: flag<DeviceName | undefined>(() =>
     new Option(
@@ -415,12 +472,16 @@ export type EngineFlags = FlagValues<typeof engineFlags>;
 /** `--checkpoint` and `--resume`, for the commands that train one model. */
 export const checkpointFlags = {
   /** Where to write a checkpoint after every epoch; default `<out>/checkpoint.sdae`. */
-  checkpoint: flag<string | undefined>(
-    () =>
-      new Option('--checkpoint <file>', 'checkpoint written after every epoch (default: <out>/checkpoint.sdae); Ctrl-C stops and names it'),
+  checkpoint: flag<string | undefined>(() =>
+    new Option(
+      '--checkpoint <file>',
+      'checkpoint written after every epoch (default: <out>/checkpoint.sdae); Ctrl-C stops and names it',
+    ).argParser(nonEmptyPath),
   ),
   /** A checkpoint to continue from. */
-  resume: flag<string | undefined>(() => new Option('--resume <file>', 'continue exactly from a checkpoint written with the same flags')),
+  resume: flag<string | undefined>(() =>
+    new Option('--resume <file>', 'continue exactly from a checkpoint written with the same flags').argParser(nonEmptyPath),
+  ),
 };
 
 /** The values of {@link checkpointFlags}. */

@@ -155,9 +155,12 @@ describe('training with the optimizer flags', { timeout: 120_000 }, () => {
     ['--lr-schedule constant instead', ['--lr-schedule', 'constant'], Array<number>(7).fill(0.001)],
   ])('cnn --preset lenet trains with LENET_CNN %s', async (_, flags, rates) => {
     const out = join(cwd, 'run');
+    // tiny's --limit and --backend replaced (a flag is given once).
     const result = await sdae([
       'cnn',
-      ...tiny,
+      '--split',
+      'mini',
+      '--json',
       '--preset',
       'lenet',
       '--limit',

@@ -47,6 +47,17 @@ export class RunInterrupted extends SdaeError {
 }
 
 /**
+ * An API error in the CLI's terms: a loop refusing its `resume` option (fewer epochs, another model
+ * or loop) refuses --resume, a usage error like the CLI's own refusals.
+ */
+export function inCliTerms(error: SdaeError): SdaeError {
+  if (InvalidArgumentError.isInstance(error) && error.argument === 'resume') {
+    return new InvalidArgumentError('--resume', error.value, `--resume ${error.message.replace(/^resume: /, '')}`);
+  }
+  return error;
+}
+
+/**
  * The exit code for an error a command threw. Commander has already printed its own usage errors
  * (help and version requests are not failures); an sdae error is printed here on one line,
  * prefixed with `sdae:`, and so is a file system error (a disk filling up, a file removed under
@@ -59,14 +70,14 @@ export function exitCodeFor(error: unknown, output: Output): ExitCode {
   }
   if (RunInterrupted.isInstance(error)) return EXIT.interrupted;
   const debug = process.env['SDAE_DEBUG'] === '1';
-  const known = SdaeError.isInstance(error) ? error : isSystemError(error) ? fileSystemFailure(error) : undefined;
+  const known = SdaeError.isInstance(error) ? inCliTerms(error) : isSystemError(error) ? fileSystemFailure(error) : undefined;
   if (known !== undefined) {
     output.err(`sdae: ${known.message}\n`);
     if (debug && error instanceof Error && error.stack !== undefined) output.err(`${error.stack}\n`);
-    // A flag or argument (`IMAGE`) the command refused after parsing (two flags that contradict) is a usage error too.
-    // So is a --device that cannot start here (it names what to install).
+    // A flag, argument (`IMAGE`) or environment variable (`SDAE_NATIVE_THREADS`) refused after parsing
+    // (two flags that contradict) is a usage error too. So is a --device that cannot start here (it names what to install).
     if (DeviceUnavailableError.isInstance(known)) return EXIT.usage;
-    return InvalidArgumentError.isInstance(known) && /^(--|[A-Z]+$)/.test(known.argument) ? EXIT.usage : EXIT.failed;
+    return InvalidArgumentError.isInstance(known) && /^(--|[A-Z][A-Z_]*$)/.test(known.argument) ? EXIT.usage : EXIT.failed;
   }
   const message = error instanceof Error ? error.message : String(error);
   output.err(

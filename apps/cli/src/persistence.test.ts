@@ -85,7 +85,9 @@ describe('--out in use by another run', () => {
   it('is refused while that run lives, naming its pid, and its lock is taken over once it is killed', async () => {
     const out = mkdtempSync(join(tmpdir(), 'sdae-lock-'));
     try {
-      const running = start(['da', ...TINY, '--limit', '1000', '--batch-size', '1', '--epochs', '50', '--out', out]);
+      // TINY with a larger --limit and --batch-size 1 (a flag is given once).
+      const long = ['--split', 'mini', '--limit', '1000', '--hidden', '8', '--batch-size', '1', '--backend', 'cpu', '--engine', 'tfjs'];
+      const running = start(['da', ...long, '--epochs', '50', '--out', out]);
       await running.started;
       let err = '';
       const refused = await run(['da', ...TINY, '--epochs', '1', '--out', out], { out: () => {}, err: (text) => (err += text) });

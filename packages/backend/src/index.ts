@@ -41,6 +41,7 @@ export type {
 } from './native/runtime/native-engine';
 export { KERNEL_MAPPINGS } from './native/compiler/lower';
 export type { StepDefinition, TracedStep, StepValue } from './native/compiler/trace';
+export { NATIVE_THREADS_PER_CORE } from './native/native-threads';
 export { registerTrainingKernels, unregisterTrainingKernels, filledKernels } from './kernels/training-kernels';
 export type { FilledKernel } from './kernels/training-kernels';
 export { im2col } from './kernels/im2col';

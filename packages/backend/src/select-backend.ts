@@ -302,7 +302,17 @@ async function tryBackend(name: BackendName, platform: Platform, options: Select
     restore?.();
   }
   if (!initialised) return attempt(false, `initialisation failed (tfjs could not start the ${spec.tfjsName} backend here)`);
+  silenceNodeAdvice(spec.tfjsName);
   return attempt(true, describeStarted(name, noThreads));
+}
+
+/**
+ * Keeps tfjs's cpu backend from printing its "install tfjs-node" banner on first use: the
+ * backend was chosen here, and the report (and `sdae backends`) says which ones there are.
+ */
+function silenceNodeAdvice(tfjsName: string): void {
+  const backend = tf.findBackend(tfjsName) as { firstUse?: boolean } | null;
+  if (backend !== null && backend.firstUse === true) backend.firstUse = false;
 }
 
 /** Whether tfjs has already initialised this backend in this process. */

@@ -34,6 +34,9 @@ describe('resolveWasmThreads', () => {
     expect(() => resolveWasmThreads(9)).toThrow(/wasmThreads .*9/);
     process.env.SDAE_WASM_THREADS = 'many';
     expect(() => resolveWasmThreads(undefined)).toThrow('selectBackend: SDAE_WASM_THREADS must be a whole number >= 1; received "many".');
+    // Decimal notation only, as the command's flags read numbers: Number() would read 0x2 as 2.
+    process.env.SDAE_WASM_THREADS = '0x2';
+    expect(() => resolveWasmThreads(undefined)).toThrow('selectBackend: SDAE_WASM_THREADS must be a whole number >= 1; received "0x2".');
   });
 });
 

@@ -17,7 +17,7 @@ import os from 'node:os';
 import { Worker as NodeWorker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { setThreadsCount, version_wasm } from '@tensorflow/tfjs-backend-wasm';
-import { requireNumber, requirePositiveInteger } from '@sdae/core';
+import { parseDecimal, requireNumber, requirePositiveInteger } from '@sdae/core';
 import { BackendUnavailableError } from './errors';
 
 /** The tfjs-backend-wasm version whose bundle layout this module knows. */
@@ -59,7 +59,7 @@ export function resolveWasmThreads(option: number | undefined): number {
     return Math.min(os.availableParallelism(), MAX_WASM_THREADS);
   const argument = option !== undefined ? 'wasmThreads' : 'SDAE_WASM_THREADS';
   // An unparsable SDAE_WASM_THREADS is shown as the text it was.
-  const value = option ?? (Number.isFinite(Number(fromEnvironment)) ? Number(fromEnvironment) : fromEnvironment);
+  const value = option ?? (Number.isFinite(parseDecimal(fromEnvironment!)) ? parseDecimal(fromEnvironment!) : fromEnvironment);
   requirePositiveInteger('selectBackend', argument, value);
   return requireNumber('selectBackend', argument, value, { min: 1, max: MAX_WASM_THREADS });
 }

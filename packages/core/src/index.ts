@@ -8,7 +8,10 @@ export {
   requireBoolean,
   resolveChoice,
   requireKnownKeys,
+  parseDecimal,
+  isNonDecimalNumber,
+  environmentInteger,
 } from './validate';
 export type { NumberRange, KnownKeys } from './validate';
-export { Random, deriveSeed } from './random';
+export { Random, deriveSeed, SEED_RANGE, requireSeed } from './random';
 export { crc32 } from './checksum';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from './errors';
-import { Random, deriveSeed } from './random';
+import { Random, SEED_RANGE, deriveSeed, requireSeed } from './random';
 
 describe('Random', () => {
   it('produces the xoshiro128** reference sequence from state [1, 2, 3, 4]', () => {
@@ -78,5 +78,22 @@ describe('deriveSeed', () => {
     expect(seeds.size).toBe(1000);
     expect(deriveSeed(1, 5)).toBe(deriveSeed(1, 5));
     expect(deriveSeed(1, 5)).not.toBe(deriveSeed(2, 5));
+  });
+});
+
+describe('requireSeed', () => {
+  it('accepts the whole numbers a stream keeps as given, 0 to 2^32 - 1', () => {
+    expect([0, 1, 42, SEED_RANGE.max].map((seed) => requireSeed('f', 'seed', seed))).toEqual([0, 1, 42, 4294967295]);
+  });
+
+  it('refuses seeds that would silently train as another: 0.5 and 2^32 as 0, -1 as 2^32 - 1', () => {
+    // Why: a stream keeps the low 32 bits, so these seeds draw exactly what another seed draws.
+    expect(new Random(0.5).next()).toBe(new Random(0).next());
+    expect(new Random(2 ** 32).next()).toBe(new Random(0).next());
+    for (const seed of [0.5, 0.9, 2 ** 32, 2 ** 53, 1e308, -1, Number.NaN, '1']) {
+      expect(() => requireSeed('sdae', '--seed', seed), String(seed)).toThrow(
+        `sdae: --seed must be a whole number from 0 to 4294967295 (2^32 - 1; the random streams keep 32 bits of a seed, so other values would train as some other seed); received`,
+      );
+    }
   });
 });

@@ -126,3 +126,28 @@ export class Random {
 function rotateLeft(value: number, bits: number): number {
   return ((value << bits) | (value >>> (32 - bits))) >>> 0;
 }
+
+/**
+ * The seeds the random streams tell apart: whole numbers from 0 to 2^32 - 1 (a stream keeps the
+ * low 32 bits of its seed, so 0.5, 2^32 or 2^53 would silently train as another seed).
+ */
+export const SEED_RANGE = { min: 0, max: 0xffffffff } as const;
+
+/**
+ * Checks that `value` is a seed the random streams use as given: a whole number in
+ * {@link SEED_RANGE}.
+ *
+ * @throws {InvalidArgumentError} naming caller and argument, with the range.
+ * @example const seed = requireSeed('sdae', '--seed', 42);
+ */
+export function requireSeed(caller: string, argument: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < SEED_RANGE.min || value > SEED_RANGE.max) {
+    throw new InvalidArgumentError(
+      argument,
+      value,
+      `${caller}: ${argument} must be a whole number from ${SEED_RANGE.min} to ${SEED_RANGE.max} (2^32 - 1; the random streams keep ` +
+        `32 bits of a seed, so other values would train as some other seed); received ${describeValue(value)}.`,
+    );
+  }
+  return value;
+}

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from './errors';
-import { requireBoolean, requireKnownKeys, requireNumber, resolveChoice } from './validate';
+import {
+  environmentInteger,
+  isNonDecimalNumber,
+  parseDecimal,
+  requireBoolean,
+  requireKnownKeys,
+  requireNumber,
+  resolveChoice,
+} from './validate';
 
 describe('requireNumber', () => {
   it('accepts a number inside the interval and refuses NaN, infinities and the excluded end', () => {
@@ -71,5 +79,39 @@ describe('requireKnownKeys', () => {
       'Mlp: options must be an object of options; received [1].',
     );
     expect(() => requireKnownKeys('Mlp', 'options', null as never, keys)).toThrow(InvalidArgumentError);
+  });
+});
+
+describe('parseDecimal', () => {
+  it('reads decimal notation with an optional sign, fraction and exponent, spaces around allowed', () => {
+    expect(['20', '-1', '+3', '0.1', '.5', '5.', '1e-3', '2E+2', ' 16 '].map(parseDecimal)).toEqual([
+      20, -1, 3, 0.1, 0.5, 5, 0.001, 200, 16,
+    ]);
+  });
+
+  it('gives NaN for what Number() reads but no one means: hex, binary, octal, Infinity, an empty string, words', () => {
+    for (const text of ['0x2', '0b1', '0o7', 'Infinity', '-Infinity', '', '  ', 'many', '1_000', '1,5', '2^53']) {
+      expect(parseDecimal(text), text).toBeNaN();
+    }
+  });
+
+  it('isNonDecimalNumber tells a number in another notation from a word', () => {
+    expect(['0x2', '0b1', '0o7', 'Infinity'].map(isNonDecimalNumber)).toEqual([true, true, true, false]);
+    expect(['many', '', '12'].map(isNonDecimalNumber)).toEqual([false, false, false]);
+  });
+});
+
+describe('environmentInteger', () => {
+  it('reads a decimal whole number within the bound, and nothing from an unset or empty variable', () => {
+    expect(environmentInteger('f', 'N', ' 4 ', 8, 'why')).toBe(4);
+    expect(environmentInteger('f', 'N', undefined, 8, 'why')).toBeUndefined();
+    expect(environmentInteger('f', 'N', '', 8, 'why')).toBeUndefined();
+  });
+
+  it.each(['0x2', '0', '9', '2.5', 'two'])('refuses %j, naming the variable, the bound and its reason', (text) => {
+    expect(() => environmentInteger('loadNativeEngine', 'SDAE_NATIVE_THREADS', text, 8, '4 per core')).toThrow(
+      `loadNativeEngine: SDAE_NATIVE_THREADS must be a whole number from 1 to 8 in decimal notation (4 per core); it holds ${JSON.stringify(text)}. ` +
+        'Set it to such a number, or unset it for the default.',
+    );
   });
 });

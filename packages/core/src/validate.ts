@@ -150,3 +150,56 @@ export function requireKnownKeys<T extends object>(
   }
   return value;
 }
+
+/**
+ * Numbers in decimal notation, with an optional exponent: `20`, `-1`, `0.1`, `.5`, `1e-3`.
+ * `Number()` also reads `0x10`, `0b1`, `0o7`, `Infinity` and `''` (as 0), which a flag or an
+ * environment variable never means.
+ */
+const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+
+/**
+ * Reads `text` (a flag's value, an environment variable) as a number written in decimal notation,
+ * surrounding spaces allowed; anything else (hex, binary, octal, `Infinity`, an empty string,
+ * words) is NaN, which every `require*` validator refuses. The one parser of numbers given as text.
+ *
+ * @example parseDecimal('0.5'); // 0.5
+ * @example parseDecimal('0x2'); // NaN
+ */
+export function parseDecimal(text: string): number {
+  const trimmed = text.trim();
+  return DECIMAL.test(trimmed) ? Number(trimmed) : Number.NaN;
+}
+
+/** Whether `text` is a number `Number()` reads that is not written in decimal (`0x2`, `0b1`, `0o7`). */
+export function isNonDecimalNumber(text: string): boolean {
+  const trimmed = text.trim();
+  return trimmed !== '' && !DECIMAL.test(trimmed) && Number.isFinite(Number(trimmed));
+}
+
+/**
+ * Reads a positive whole number from the environment variable `name` (decimal notation only, at
+ * most `max`, with `reason` saying why in the refusal); undefined when it is unset or empty.
+ *
+ * @throws {InvalidArgumentError} naming the variable, what it holds and what it accepts.
+ * @example const threads = environmentInteger('loadNativeEngine', 'SDAE_NATIVE_THREADS', process.env.SDAE_NATIVE_THREADS, 64, 'at most 4 threads per core');
+ */
+export function environmentInteger(
+  caller: string,
+  name: string,
+  text: string | undefined,
+  max: number,
+  reason: string,
+): number | undefined {
+  if (text === undefined || text.trim() === '') return undefined;
+  const value = parseDecimal(text);
+  if (!Number.isInteger(value) || value < 1 || value > max) {
+    throw new InvalidArgumentError(
+      name,
+      text,
+      `${caller}: ${name} must be a whole number from 1 to ${max} in decimal notation (${reason}); it holds ${describeValue(text)}. ` +
+        `Set it to such a number, or unset it for the default.`,
+    );
+  }
+  return value;
+}

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, Random, deriveSeed, resolveChoice } from '@sdae/core';
 import { dropoutMaskValues } from './dropout';
 import { Model, type LossAndGradients, type ModelConfig } from './model';
-import { requireOneHot, requireOneHotValues } from './tensor-checks';
+import { requireExamplesPresent, requireOneHot, requireOneHotValues } from './tensor-checks';
 
 /** How a classifier wants its images: rows `[n, 784]` or NHWC `[n, 28, 28, 1]`. */
 export type InputLayout = 'flat' | 'image';
@@ -151,14 +151,14 @@ export abstract class Classifier<Config extends ModelConfig = ModelConfig> exten
    */
   predict(x: tf.Tensor): tf.Tensor2D {
     this.assertUsable('predict');
-    this.requireInput('predict', x);
+    requireExamplesPresent(`${this.className}.predict`, this.requireInput('predict', x));
     return tf.tidy(() => OUTPUT_UNITS[this.output].outputs(this.logits(x)));
   }
 
   /** The most probable class of each example, `[n]` int32. */
   predictClasses(x: tf.Tensor): tf.Tensor1D {
     this.assertUsable('predictClasses');
-    this.requireInput('predictClasses', x);
+    requireExamplesPresent(`${this.className}.predictClasses`, this.requireInput('predictClasses', x));
     return tf.tidy(() => tf.argMax(this.logits(x), 1));
   }
 

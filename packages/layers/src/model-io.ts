@@ -21,6 +21,14 @@ const MODEL_CLASSES: Record<ModelClassName, (config: ModelConfig) => AnyModel> =
   Mlp: (config) => new Mlp(config),
 };
 
+/** The first value that is NaN or infinite among `tensors`, with its tensor and index; undefined when all are finite. */
+export function firstNonFinite(tensors: readonly BundleTensor[]): { name: string; index: number; value: number } | undefined {
+  for (const { name, values } of tensors) {
+    for (let index = 0; index < values.length; index++) if (!Number.isFinite(values[index])) return { name, index, value: values[index]! };
+  }
+  return undefined;
+}
+
 /** Builds a model of the named class from its configuration, with fresh weights. */
 export function modelFromConfig(className: string, config: ModelConfig): AnyModel {
   const build = MODEL_CLASSES[className as ModelClassName];
@@ -55,12 +63,19 @@ function bundleOf(model: Model, weights: ReturnType<Model['getWeights']>): Tenso
  * files still load, so that older runs stay usable, and saving them again adds the checksums.
  */
 function warnUnverified(file: string): void {
-  if (warned.has(file)) return;
-  warned.add(file);
-  console.warn(
+  warnOnce(
+    file,
     `sdae: ${file} was saved by an older sdae without checksums, so damage to its weights cannot be detected. ` +
       'Save the model again (saveModel or modelToBytes) to add them.',
   );
+}
+
+/** Prints `message` as a warning unless it was printed for `file` already. */
+export function warnOnce(file: string, message: string): void {
+  const key = `${file}\n${message}`;
+  if (warned.has(key)) return;
+  warned.add(key);
+  console.warn(message);
 }
 const warned = new Set<string>();
 
@@ -124,6 +139,16 @@ export function modelFromBundle(bundle: TensorBundle, file = '<bytes>'): AnyMode
           fix,
         );
       }
+    }
+    const notFinite = firstNonFinite(tensors);
+    if (notFinite !== undefined) {
+      throw formatError(
+        file,
+        `weight ${notFinite.name}`,
+        'finite numbers',
+        `${notFinite.value} at index ${notFinite.index} (a model saved after training diverged, or an edited file)`,
+        'Use a model saved before training diverged, or train it again with a lower learning rate.',
+      );
     }
     const extra = tensors.find((tensor) => !expected.has(tensor.name));
     if (extra !== undefined)

@@ -230,7 +230,7 @@ export abstract class Model<Config extends ModelConfig = ModelConfig> {
    *
    * @throws {InvalidArgumentError} for weights that are neither a plain object nor a Map, an
    *   unknown name, or a value that is not a tensor, a Float32Array or `{ shape, values }`, or
-   *   has the wrong shape or size.
+   *   has the wrong shape or size, or holds a value that is not finite (NaN, an infinity).
    */
   setWeights(weights: WeightValues): void {
     this.assertUsable('setWeights');
@@ -259,6 +259,18 @@ export abstract class Model<Config extends ModelConfig = ModelConfig> {
           given,
           `${method}: ${name} must have shape [${variable.shape.join(', ')}] ` + `(${variable.size} values); received ${received}.`,
         );
+      }
+      if (value instanceof Float32Array) {
+        // Every load path (saved models, checkpoints, imported Keras files) ends here.
+        const index = value.findIndex((entry) => !Number.isFinite(entry));
+        if (index >= 0) {
+          throw new InvalidArgumentError(
+            name,
+            given,
+            `${method}: ${name} must hold finite numbers; received ${value[index]} at index ${index}. Load weights saved before ` +
+              'training diverged, or train again with a lower learning rate.',
+          );
+        }
       }
       updates.push([variable, value]);
     }

@@ -84,15 +84,100 @@ describe('loadModel integrity', () => {
   it('refuses a configuration claiming more weights than the file holds before allocating them', async () => {
     const { directory, configFile, json } = await savedDa();
     const config = json.config as Record<string, unknown>;
-    // 784 x 100,000 weights are within what one weight matrix may hold, but not in the file.
-    await writeFile(configFile, JSON.stringify({ ...json, config: { ...config, visibleSize: 784, hiddenSize: 1e5 } }));
+    // 784 x 100,000 weights are within what one weight matrix may hold, but not in the file; without
+    // the metadata checksum (an older file), so that the size check itself is what refuses it.
+    const older = { ...json };
+    delete older.metadataCrc32;
+    await writeFile(configFile, JSON.stringify({ ...older, config: { ...config, visibleSize: 784, hiddenSize: 1e5 } }));
     const rss = process.memoryUsage().rss;
     const tensors = tf.memory().numTensors;
-    const error = await loadError(directory);
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const error = await loadError(directory).finally(() => warn.mockRestore());
     expect(error.message).toContain(`${configFile}: config is wrong: expected a configuration whose weights fit the 45 values`);
     expect(error.message).toContain('W [784, 100000]');
     expect(process.memoryUsage().rss - rss).toBeLessThan(100 * 1024 * 1024);
     expect(tf.memory().numTensors).toBe(tensors);
+  });
+});
+
+describe('loadModel and the metadata checksum of model.json', () => {
+  it('refuses an edited configuration (config.activation deleted) by name, before building the model', async () => {
+    const { directory, configFile, json } = await savedDa();
+    const config = { ...(json.config as Record<string, unknown>) };
+    delete config.activation;
+    await writeFile(configFile, JSON.stringify({ ...json, config }, null, 2));
+    const tensors = tf.memory().numTensors;
+    const error = await loadError(directory);
+    expect(error.field).toBe('metadata');
+    expect(error.message).toBe(
+      `${configFile}: the model's class, configuration or random states fail their checksum (metadataCrc32): the file was edited ` +
+        'or damaged since it was saved, and would load another model. Use an intact copy or save the model again.',
+    );
+    expect(tf.memory().numTensors).toBe(tensors);
+  });
+
+  it('loads a model.json reformatted (other spacing) but unchanged', async () => {
+    const { directory, configFile, json } = await savedDa();
+    await writeFile(configFile, JSON.stringify(json));
+    const model = await loadModel(directory);
+    expect(model.getConfig()).toEqual(json.config);
+    model.dispose();
+  });
+
+  it('loads a model.json saved before the metadata checksum with a warning naming the file', async () => {
+    const { directory, configFile, json } = await savedDa();
+    const older = { ...json };
+    delete older.metadataCrc32;
+    await writeFile(configFile, JSON.stringify(older));
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const model = await loadModel(directory);
+      model.dispose();
+      expect(warn).toHaveBeenCalledWith(
+        expect.stringContaining(`sdae: ${configFile} was saved by an older sdae without a checksum of its configuration`),
+      );
+    } finally {
+      warn.mockRestore();
+    }
+  });
+});
+
+describe('loading NaN weights', () => {
+  async function nanDa(): Promise<DenoisingAutoencoder> {
+    const da = new DenoisingAutoencoder({ visibleSize: 6, hiddenSize: 3, seed: 1 });
+    const values = new Float32Array(18);
+    values[4] = Number.NaN;
+    // Bypasses setWeights' own check, as a diverged run's saved weights or an edited file would.
+    da.getVariable('W').assign(tf.tensor2d(values, [6, 3]));
+    return da;
+  }
+
+  it('refuses NaN weights with a valid checksum in a saved model, naming the file, the weight and the index', async () => {
+    const da = await nanDa();
+    const directory = join(await mkdtemp(join(tmpdir(), 'sdae-nan-')), 'model');
+    await saveModel(da, directory);
+    da.dispose();
+    const error = await loadError(directory);
+    expect(error.message).toMatch(/model\.json: weight W is wrong: expected finite numbers, found NaN at index 4/);
+  });
+
+  it('refuses them in modelFromBytes too', async () => {
+    const da = await nanDa();
+    const bytes = modelToBytes(da);
+    da.dispose();
+    expect(() => modelFromBytes(bytes, 'da.sdae')).toThrow(/^da\.sdae: weight W is wrong: expected finite numbers, found NaN at index 4/);
+  });
+
+  it('setWeights, where every load path ends, refuses an infinite weight and leaves the model unchanged', () => {
+    const da = new DenoisingAutoencoder({ visibleSize: 6, hiddenSize: 3, seed: 1 });
+    const before = da.getWeights().get('W')!.values;
+    const values = new Float32Array(18).fill(0.5);
+    values[7] = Number.POSITIVE_INFINITY;
+    expect(() => da.setWeights({ W: values })).toThrow(
+      'DenoisingAutoencoder.setWeights: W must hold finite numbers; received Infinity at index 7.',
+    );
+    expect(da.getWeights().get('W')!.values).toEqual(before);
+    da.dispose();
   });
 });
 

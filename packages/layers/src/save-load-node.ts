@@ -1,14 +1,50 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { crc32 } from '@sdae/core';
 import { readRegularFile } from '@sdae/datasets';
 import { formatError, manifestBytes, packTensors, unpackTensors } from './bundle';
 import { ModelFormatError } from './errors';
 import type { Model } from './model';
-import { modelFromBundle, modelToBundle, type AnyModel } from './model-io';
+import { modelFromBundle, modelToBundle, warnOnce, type AnyModel } from './model-io';
 
 /** The file names inside a saved model's directory. */
 export const MODEL_FILES = { config: 'model.json', weights: 'weights.bin' } as const;
+
+/**
+ * The field of model.json holding the CRC-32 of everything in it but the weight manifest (which
+ * has a CRC-32 per tensor): the class, configuration and random states, as compact JSON in the
+ * order written. An edit (deleting `config.activation`) would otherwise load another model.
+ */
+const METADATA_CHECKSUM = 'metadataCrc32';
+
+function metadataChecksum(meta: Record<string, unknown>): number {
+  return crc32(new TextEncoder().encode(JSON.stringify(meta)));
+}
+
+/**
+ * Checks model.json's metadata (without `weights` and the checksum) against its checksum. A
+ * model.json without one was saved by an older sdae: it loads, with a warning once per file.
+ *
+ * @throws {ModelFormatError} naming the file when the metadata changed since it was saved.
+ */
+function checkMetadata(meta: Record<string, unknown>, checksum: unknown, file: string): void {
+  if (checksum === undefined) {
+    warnOnce(
+      file,
+      `sdae: ${file} was saved by an older sdae without a checksum of its configuration, so an edit to it cannot be detected. ` +
+        'Save the model again (saveModel) to add one.',
+    );
+    return;
+  }
+  if (checksum !== metadataChecksum(meta)) {
+    throw new ModelFormatError(
+      { file, field: 'metadata', expected: `${METADATA_CHECKSUM} ${JSON.stringify(checksum)}`, found: 'other content' },
+      `${file}: the model's class, configuration or random states fail their checksum (${METADATA_CHECKSUM}): the file was edited ` +
+        'or damaged since it was saved, and would load another model. Use an intact copy or save the model again.',
+    );
+  }
+}
 
 /** Writes a file and flushes it to disk, so that a rename after it publishes complete content. */
 async function writeDurably(path: string, content: Uint8Array | string): Promise<void> {
@@ -16,6 +52,11 @@ async function writeDurably(path: string, content: Uint8Array | string): Promise
   try {
     await handle.writeFile(content);
     await handle.sync();
+  } catch (error) {
+    // A write to an open file (ENOSPC) carries no path: name the file.
+    const system = error as NodeJS.ErrnoException;
+    if (error instanceof Error && typeof system.code === 'string' && system.path === undefined) system.path = path;
+    throw error;
   } finally {
     await handle.close();
   }
@@ -65,7 +106,7 @@ export async function saveModel(model: Model, directory: string): Promise<void> 
   const { manifest, data } = packTensors(tensors);
   await writeDirectoryAtomically(directory, {
     [MODEL_FILES.weights]: data,
-    [MODEL_FILES.config]: `${JSON.stringify({ ...meta, weights: manifest }, null, 2)}\n`,
+    [MODEL_FILES.config]: `${JSON.stringify({ ...meta, [METADATA_CHECKSUM]: metadataChecksum(meta), weights: manifest }, null, 2)}\n`,
   });
 }
 
@@ -167,6 +208,11 @@ export async function loadModel(directory: string): Promise<AnyModel> {
     within: directory,
   });
   const { tensors, verified } = unpackTensors(meta.weights, weightBytes, weightsFile);
-  delete meta.weights;
-  return modelFromBundle({ meta, tensors, verified }, configFile);
+  const checksum = meta[METADATA_CHECKSUM];
+  const described = { ...meta };
+  delete described.weights;
+  delete described[METADATA_CHECKSUM];
+  // A model.json with neither kind of checksum gets the weights' warning alone.
+  if (checksum !== undefined || verified) checkMetadata(described, checksum, configFile);
+  return modelFromBundle({ meta: described, tensors, verified }, configFile);
 }

@@ -65,6 +65,24 @@ export function requireTensor(caller: string, argument: string, value: unknown, 
 }
 
 /**
+ * Refuses a batch of no examples (`[0, ...]`): a prediction of nothing is a caller's mistake (an
+ * empty file list, a filter that kept nothing), and tfjs would answer it with an empty result or
+ * its own error.
+ *
+ * @throws {InvalidArgumentError} naming the method and x.
+ */
+export function requireExamplesPresent(caller: string, x: tf.Tensor): tf.Tensor {
+  if (x.shape[0] === 0) {
+    throw new InvalidArgumentError(
+      'x',
+      x.shape,
+      `${caller}: x is an empty batch (shape [${x.shape.join(', ')}]); pass at least one example.`,
+    );
+  }
+  return x;
+}
+
+/**
  * Checks a classifier's targets: one-hot rows `[n, numClasses]`, one per example of `x`.
  *
  * @throws {InvalidArgumentError} for another shape (a `[n]` label vector, a single `[1, numClasses]` row) or dtype.

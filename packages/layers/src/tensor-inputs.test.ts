@@ -223,3 +223,21 @@ describeBackends(TEST_BACKENDS, 'tensor inputs of DenoisingAutoencoder', () => {
     da.dispose();
   });
 });
+
+describeBackends(TEST_BACKENDS, 'an empty batch given to predict', () => {
+  it.each([
+    ['Mlp', () => new Mlp({ inputSize: 4, hiddenSizes: [3], numClasses: 2 }), [0, 4]],
+    ['LogisticRegression', () => new LogisticRegression({ inputSize: 4, numClasses: 2 }), [0, 4]],
+    ['ReluCnn', () => new ReluCnn({ inputShape: [4, 4, 1], convolutions: [{ filters: 1, kernelSize: 3 }], numClasses: 2 }), [0, 4, 4, 1]],
+  ] as const)('%s.predict and predictClasses refuse x of shape [0, ...] by name', (name, build, shape) => {
+    const model = build();
+    for (const method of ['predict', 'predictClasses'] as const) {
+      expectRefused(
+        () => [tf.zeros([...shape])],
+        (x) => model[method](x!),
+        new RegExp(`^${name}\\.${method}: x is an empty batch \\(shape \\[${shape.join(', ')}\\]\\); pass at least one example\\.$`),
+      );
+    }
+    model.dispose();
+  });
+});

@@ -1,3 +1,3 @@
 // The Node entry of @sdae/train: everything in the browser entry, plus checkpoint files.
 export * from './browser';
-export { fileCheckpoint, readCheckpointFile, removeWriteLeftovers, writeFileAtomic } from './checkpoint/checkpoint-file';
+export { fileCheckpoint, namingPath, readCheckpointFile, removeWriteLeftovers, writeFileAtomic } from './checkpoint/checkpoint-file';

@@ -43,6 +43,7 @@ import {
 } from '../flags';
 import { keepOldFlagName } from '../flag-aliases';
 import { EXIT, type Output } from '../output';
+import { requireEnlargeFits } from '../picture-bounds';
 import type { ProgressPlan } from '../run/progress';
 
 /** The recipes `--preset` names. */
@@ -83,10 +84,12 @@ const FLAGS = {
   ...optimizerFlags({ optimizer: 'momentum', momentum: 0.9, stage: 'fine-tuning' }),
   dropout: dropoutFlag('fraction of hidden units dropped at each fine-tuning step, in [0, 1) (inverted dropout; none at evaluation)'),
   batchSize: batchSizeFlag({ description: 'minibatch size', default: 20 }),
-  enlarge: flag<number>(() =>
-    new Option('--enlarge <factor>', 'magnify the product filter images W1...Wk this many times (pixels repeated)')
-      .argParser(positiveInteger)
-      .default(3),
+  enlarge: flag<number>(
+    () =>
+      new Option('--enlarge <factor>', 'magnify the product filter images W1...Wk this many times (pixels repeated)')
+        .argParser(positiveInteger)
+        .default(3),
+    // Bounded by the picture's pixels, which depend on --hidden: see requireEnlargeFits.
   ),
   untied: flag<boolean>(() => new Option('--untied', "pretrain each dA with its own decoder matrix W' instead of W^T").default(false)),
   loss: flag<ReconstructionLoss>(() =>
@@ -324,7 +327,11 @@ export function register(program: Command, output: Output): void {
       }
       await sdaCommand(flags, output);
     },
-    (flags, command) => refuseOptimizerFlags(command, flags.optimizer),
+    (flags, command) => {
+      refuseOptimizerFlags(command, flags.optimizer);
+      // The product filters have one tile per unit of the last hidden layer.
+      requireEnlargeFits('--enlarge', flags.enlarge, withPreset(flags, command).hidden.at(-1)!);
+    },
   );
   keepOldFlagName(command, '--corruption-levels <levels>', '--corruption', output.err);
 }

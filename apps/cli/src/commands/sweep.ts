@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { InvalidArgumentError, SdaeError } from '@sdae/core';
+import { InvalidArgumentError, SdaeError, parseDecimal } from '@sdae/core';
 import {
   addCommand,
   daHiddenSize,
@@ -114,7 +114,7 @@ async function splitSweepFlags(
 /** The trials side by side and the threads of each: the cores shared out, at least one of each. */
 function localParallelism(plan: SweepPlan, workers: number | undefined): { workers: number; threads: number } {
   const cores = availableParallelism();
-  const fromEnvironment = Number(process.env['SDAE_NATIVE_THREADS']);
+  const fromEnvironment = parseDecimal(process.env['SDAE_NATIVE_THREADS'] ?? '');
   const threads =
     plan.threads ??
     (workers !== undefined

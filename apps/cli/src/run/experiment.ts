@@ -16,6 +16,7 @@ import {
   decodeCheckpoint,
   fileCheckpoint,
   formatEpochLog,
+  namingPath,
   readCheckpointFile,
   settingsDifferences,
   type Checkpoint,
@@ -40,6 +41,7 @@ import { lockOutDirectory } from './out-lock';
 import { EXIT, RunInterrupted, type Output } from '../output';
 import { trialProgressChannel } from '../sweep/trial-process';
 import { requireWritable, type OutputPath } from '../writable';
+import { filterTileShape } from '../picture-bounds';
 
 /** What a training loop of a command needs: Ctrl-C, checkpoints, resume and progress. */
 export interface TrainingControls {
@@ -282,7 +284,7 @@ export async function startExperiment(
     write: async (name, content) => {
       const path = join(directory, name);
       await mkdir(directory, { recursive: true });
-      await writeFile(path, content);
+      await writeFile(path, content).catch((error: unknown) => Promise.reject(namingPath(error, path)));
       return path;
     },
   };
@@ -517,9 +519,8 @@ export function positionAfter({ epoch, batch }: { epoch: number; batch: number }
 /** A grid of filters (one per row of `rows`, 10 per grid row, at most 10 grid rows unless `tileShape` says otherwise) as PNG bytes; `enlargeBy` magnifies small kernels. */
 export function filtersPng(rows: ArrayLike<number>, options: TileRasterImagesOptions & { enlargeBy?: number } = {}): Uint8Array {
   const { enlargeBy, ...tiling } = options;
-  // Rows of 10 filters, as many as the filters fill up to 10 (the tutorial's 10 x 10 of 500).
   const [height, width] = tiling.imageShape ?? [28, 28];
-  const tileShape = tiling.tileShape ?? [Math.min(10, Math.max(1, Math.ceil(rows.length / (height * width) / 10))), 10];
+  const tileShape = tiling.tileShape ?? filterTileShape(rows.length / (height * width));
   const grid = tileRasterImages(rows, { ...tiling, tileShape });
   return encodePng(greyToRgba(enlargeBy === undefined ? grid : enlarge(grid, enlargeBy)));
 }

@@ -24,8 +24,18 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
     await rename(temporary, target);
   } catch (error) {
     await rm(temporary, { force: true });
-    throw error;
+    throw namingPath(error, target);
   }
+}
+
+/**
+ * `error` with `path` as its path when it is a file system error without one: a write to an open
+ * file (a disk filling up, ENOSPC) carries no path, and the message would not say which file.
+ */
+export function namingPath(error: unknown, path: string): unknown {
+  const system = error as NodeJS.ErrnoException;
+  if (error instanceof Error && typeof system.code === 'string' && system.path === undefined) system.path = path;
+  return error;
 }
 
 /**

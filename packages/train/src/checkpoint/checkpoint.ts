@@ -227,8 +227,10 @@ function formatSetting(value: unknown): string {
   if (typeof value === 'object' && value !== null && 'kind' in value) {
     const { epochs, ...schedule } = value as { kind?: unknown; epochs?: unknown };
     try {
-      if (schedule.kind === 'cosine')
-        return `${formatLearningRateSchedule(resolveLearningRateSchedule('resume', schedule))} over ${String(epochs)} epochs`;
+      // A cosine schedule records the run's length when the loop knows it; the CLI's flag does not.
+      if (schedule.kind === 'cosine' && typeof epochs === 'number')
+        return `${formatLearningRateSchedule(resolveLearningRateSchedule('resume', schedule))} over ${epochs} epochs`;
+      if (schedule.kind === 'cosine') return formatLearningRateSchedule(resolveLearningRateSchedule('resume', schedule));
       return formatLearningRateSchedule(resolveLearningRateSchedule('resume', value));
     } catch {
       // Not a schedule this version reads: shown as it is.

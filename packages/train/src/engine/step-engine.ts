@@ -358,9 +358,15 @@ class NativeRunner implements StepRunner {
   }
 
   private async release(): Promise<void> {
-    await this.step.pull();
-    this.step.syncToVariables();
-    for (const model of this.spec.models) model.bindExternalWeights(undefined);
-    await this.step.dispose();
+    try {
+      // A model disposed mid-training has no variables to write back into: writing would bring them back, leaked.
+      if (!this.spec.models.some((model) => model.isDisposed)) {
+        await this.step.pull();
+        this.step.syncToVariables();
+      }
+    } finally {
+      for (const model of this.spec.models) model.bindExternalWeights(undefined);
+      await this.step.dispose();
+    }
   }
 }

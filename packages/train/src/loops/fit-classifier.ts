@@ -1,3 +1,4 @@
+import { claimTraining } from './exclusive-training';
 import type { KnownKeys } from '@sdae/core';
 import { InvalidArgumentError, requireBoolean } from '@sdae/core';
 import { batchCount, type ImageSet } from '@sdae/datasets';
@@ -102,6 +103,7 @@ export async function* classifierTraining(
       },
     }),
   );
+  const release = claimTraining(caller, model);
   try {
     if (resolved.resume !== undefined) {
       const checkpoint = resolved.resume;
@@ -189,6 +191,7 @@ export async function* classifierTraining(
   } finally {
     await runner?.finish();
     optimizer.dispose();
+    release();
   }
 }
 

@@ -1,6 +1,7 @@
 import {
   InvalidArgumentError,
   crc32,
+  describeValue,
   requireKnownKeys,
   requireNonNegativeInteger,
   requireNumber,
@@ -9,6 +10,7 @@ import {
   type KnownKeys,
 } from '@sdae/core';
 import type { BatchOrder, ImageSet } from '@sdae/datasets';
+import { requireTrainingImages } from './data-checks';
 import { toCheckpoint, type Checkpoint, type CheckpointSettings, type SettingValue } from '../checkpoint/checkpoint';
 import type { ResolvedEngine } from '@sdae/backend';
 import { isResolvedEngine, resolveDeviceName, resolveEngineName, type DeviceName, type EngineName } from '../engine/engine-options';
@@ -218,6 +220,15 @@ export function requireClassifierSet(caller: string, argument: string, set: Imag
         `build the model with numClasses: ${set.numClasses}, or give the set numClasses ${numClasses} if its labels are a subset.`,
     );
   }
+  if (!(set.labels instanceof Uint8Array)) {
+    throw new InvalidArgumentError(
+      `${argument}.labels`,
+      set.labels,
+      `${caller}: ${argument}.labels must be a Uint8Array of class indices, one per image; received ${describeValue(set.labels)}. ` +
+        `Convert them with Uint8Array.from(labels).`,
+    );
+  }
+  requireTrainingImages(caller, argument, set);
   let largest = 0;
   for (let index = 0; index < set.labels.length; index++) largest = Math.max(largest, set.labels[index]!);
   if (largest >= numClasses || set.labels.length !== set.count) {

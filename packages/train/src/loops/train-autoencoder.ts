@@ -12,6 +12,8 @@ import {
   type CommonTrainingOptions,
   type ResolvedCommonOptions,
 } from './loop-options';
+import { requireTrainingImages } from './data-checks';
+import { claimTraining } from './exclusive-training';
 import { checkpointIfDue, once, scheduleEpoch, writeCheckpoint } from './loop-step';
 import { midEpochState, runEpoch, type EpochRun } from './run-steps';
 import { DEFAULT_LEARNING_RATE, Optimizer } from '../optim/optimizers';
@@ -67,7 +69,21 @@ export function unsupervisedSettings(options: ResolvedCommonOptions, epochs: num
 export async function* unsupervisedEpochs(run: UnsupervisedRun): AsyncGenerator<TrainingEvent, StopReason> {
   const { caller, stage, layer, trainee, owner, set, epochs, options, optimizer, state } = run;
   const imageSize = set.height * set.width;
-  const runner = await createStepRunner(caller, options, autoencoderStepSpec(trainee, owner, optimizer, run.transform), optimizer);
+  // The pixels are the dA's input only without a transform (a dA, or an SdA's first layer).
+  const crossEntropyOnPixels = trainee.getConfig().loss === 'cross-entropy' && run.transform === undefined;
+  requireTrainingImages(
+    caller,
+    'set',
+    set,
+    crossEntropyOnPixels ? "the dA's cross-entropy loss, -sum(x log z + (1 - x) log(1 - z)), needs inputs in [0, 1]" : undefined,
+  );
+  const release = claimTraining(caller, owner);
+  const runner = await createStepRunner(caller, options, autoencoderStepSpec(trainee, owner, optimizer, run.transform), optimizer).catch(
+    (error: unknown) => {
+      release();
+      throw error;
+    },
+  );
   // Read once: reading a model's variables syncs the weights a native engine holds.
   const variables = trainee.variables;
   try {
@@ -115,6 +131,7 @@ export async function* unsupervisedEpochs(run: UnsupervisedRun): AsyncGenerator<
     return 'completed';
   } finally {
     await runner.finish();
+    release();
   }
 }
 

@@ -1,3 +1,4 @@
+import { claimTraining } from './exclusive-training';
 import type { KnownKeys } from '@sdae/core';
 import { requireNonNegativeInteger, resolveChoice } from '@sdae/core';
 import { sampledBatches, type Batch, type ImageSet } from '@sdae/datasets';
@@ -75,6 +76,7 @@ export async function* sampledTraining(
       data: dataFingerprint(set),
     }),
   );
+  const release = claimTraining(caller, model);
   try {
     if (resolved.resume !== undefined)
       state = restoreCheckpoint(resolved.resume, model, optimizer, { loop: 'sampled', settings: settings() });
@@ -169,6 +171,7 @@ export async function* sampledTraining(
   } finally {
     await runner?.finish();
     optimizer.dispose();
+    release();
   }
 }
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { availableParallelism } from 'node:os';
-import { InvalidArgumentError, SdaeError, requireKnownKeys, requirePositiveInteger, type KnownKeys } from '@sdae/core';
+import { InvalidArgumentError, SdaeError, environmentInteger, requireKnownKeys, requirePositiveInteger, type KnownKeys } from '@sdae/core';
 import { encodeOnnxModel } from '../compiler/encode-onnx';
 import { traceStep, type StepDefinition, type TracedStep } from '../compiler/trace';
 import {
@@ -15,6 +15,7 @@ import {
 import { findAdapter } from '../adapter';
 import { formatAdapter, type AdapterInfo } from '../adapter-info';
 import { StepState, deviceTensorCount } from '../device-state';
+import { NATIVE_THREADS_PER_CORE } from '../native-threads';
 
 /**
  * What {@link loadNativeEngine} found: the engine, or why there is none. `device` is set when
@@ -40,11 +41,15 @@ export interface NativeEngineOptions {
 const NATIVE_ENGINE_OPTION_KEYS: KnownKeys<NativeEngineOptions> = { threads: true, device: true };
 
 function resolveThreads(options: NativeEngineOptions): number {
-  const fromEnvironment = globalThis.process?.env?.SDAE_NATIVE_THREADS;
   if (options.threads !== undefined) return requirePositiveInteger('loadNativeEngine', 'threads', options.threads);
-  if (fromEnvironment !== undefined && fromEnvironment !== '')
-    return requirePositiveInteger('loadNativeEngine', 'SDAE_NATIVE_THREADS', Number(fromEnvironment));
-  return availableParallelism();
+  const fromEnvironment = environmentInteger(
+    'loadNativeEngine',
+    'SDAE_NATIVE_THREADS',
+    globalThis.process?.env?.SDAE_NATIVE_THREADS,
+    availableParallelism() * NATIVE_THREADS_PER_CORE,
+    `${NATIVE_THREADS_PER_CORE} per core of the ${availableParallelism()} here: more only wait on each other and each costs memory`,
+  );
+  return fromEnvironment ?? availableParallelism();
 }
 
 /**

@@ -4,12 +4,12 @@ import { webgpuSkipReason } from '@sdae/backend/testing';
 import { barsAndStripes } from '@sdae/datasets';
 import { DenoisingAutoencoder, LogisticRegression, Mlp, ReluCnn, StackedDenoisingAutoencoder, type Model } from '@sdae/layers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { EngineReport } from './engine/engine-options';
-import type { TrainingResult } from './events';
-import { fitClassifier } from './loops/fit-classifier';
-import { pretrainStack } from './loops/pretrain-stack';
-import { trainAutoencoder } from './loops/train-autoencoder';
-import { trainSampled } from './loops/train-sampled';
+import type { EngineReport } from './engine-options';
+import type { TrainingResult } from '../events';
+import { fitClassifier } from '../loops/fit-classifier';
+import { pretrainStack } from '../loops/pretrain-stack';
+import { trainAutoencoder } from '../loops/train-autoencoder';
+import { trainSampled } from '../loops/train-sampled';
 
 // The native engine on WebGPU (lavapipe here: Mesa's software Vulkan) against onnxruntime's CPU
 // provider: the same compiled steps, so the same losses and weights within 1e-4 relative. Runs are
