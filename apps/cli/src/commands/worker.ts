@@ -3,7 +3,7 @@ import { Option, type Command } from 'commander';
 import { InvalidArgumentError } from '@sdae/core';
 import { addCommand, engineFlags, flag, queueFlag, type FlagValues } from '../flags';
 import type { Output } from '../output';
-import { runWorker } from '../sweep-queue';
+import { importSweepQueue } from '../optional-dependency';
 
 const FLAGS = {
   queue: queueFlag,
@@ -28,6 +28,7 @@ export async function workerCommand(flags: WorkerFlags, output: Output): Promise
       '--queue is required: the Redis of the sweeps, such as --queue redis://127.0.0.1:6379/0.',
     );
   }
+  const { runWorker } = await importSweepQueue('sdae worker');
   await runWorker({ url: flags.queue, results: flags.results, threads: flags.threads ?? availableParallelism(), output });
 }
 
