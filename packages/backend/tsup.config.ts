@@ -32,7 +32,13 @@ export default defineConfig([
   // dependencies and peers, so the tests' own vitest runs them.
   {
     ...common,
-    entry: { index: 'src/index.ts', testing: 'src/testing.ts', webgl: 'src/webgl.ts', webgpu: 'src/webgpu.ts' },
+    entry: {
+      index: 'src/index.ts',
+      testing: 'src/testing.ts',
+      webgl: 'src/webgl.ts',
+      webgpu: 'src/webgpu.ts',
+      'wasm-files': 'src/wasm-files.ts',
+    },
     format: ['esm'],
     platform: 'node',
     external: ['vitest'],
@@ -41,8 +47,10 @@ export default defineConfig([
   // The webgl and webgpu entries only import their tfjs package: one file serves Node and browsers.
   {
     ...common,
-    entry: { index: 'src/index.ts', webgl: 'src/webgl.ts', webgpu: 'src/webgpu.ts' },
+    entry: { index: 'src/index.ts', webgl: 'src/webgl.ts', webgpu: 'src/webgpu.ts', 'wasm-files': 'src/wasm-files.ts' },
     format: ['cjs'],
+    // wasm-files finds tfjs-backend-wasm from its own location (import.meta.url, shimmed in CJS).
+    shims: true,
     platform: 'node',
     noExternal: [tfjsInternals],
   },
