@@ -1,4 +1,5 @@
 import { SdaeError } from '@sdae/core';
+import type * as SweepQueue from './sweep-queue';
 
 const MISSING_DEPENDENCY_MARKER = 'sdae.error.MissingDependencyError';
 const MISSING_DEPENDENCY_SYMBOL = Symbol.for(MISSING_DEPENDENCY_MARKER);
@@ -28,7 +29,7 @@ export class MissingDependencyError extends SdaeError {
 }
 
 /** True for Node's "cannot find" error about `dependency` itself (not about a file inside it). */
-function isMissing(error: unknown, dependency: string): boolean {
+export function isMissingPackage(error: unknown, dependency: string): boolean {
   const { code, message } = error as { code?: string; message?: string };
   return (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && String(message).includes(`'${dependency}'`);
 }
@@ -39,11 +40,11 @@ function isMissing(error: unknown, dependency: string): boolean {
  *
  * @throws {MissingDependencyError} when bullmq is not installed.
  */
-export async function importSweepQueue(feature: string): Promise<typeof import('./sweep-queue')> {
+export async function importSweepQueue(feature: string): Promise<typeof SweepQueue> {
   try {
     return await import('./sweep-queue');
   } catch (error) {
-    if (isMissing(error, 'bullmq')) throw new MissingDependencyError('bullmq', feature, 'is not installed here');
+    if (isMissingPackage(error, 'bullmq')) throw new MissingDependencyError('bullmq', feature, 'is not installed here');
     throw error;
   }
 }
