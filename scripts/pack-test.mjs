@@ -152,7 +152,12 @@ function typecheckConsumer(project, published) {
   } catch (error) {
     throw new Error(`tsc found errors in a consumer of ${specifiers.join(', ')}:\n${error.stdout}`);
   }
-  console.log(`       | type-checked: ${specifiers.join(', ')}`);
+  const skipped = Object.entries(published.exports ?? {}).filter(
+    ([subpath, entry]) => !subpath.endsWith('.json') && needsMissingPeer(entry),
+  );
+  console.log(
+    `       | type-checked: ${specifiers.join(', ')}${skipped.length === 0 ? '' : `; not ${skipped.map(([subpath]) => subpath).join(', ')} (optional peer not installed)`}`,
+  );
 }
 
 /** publint --strict, attw and `npm publish --dry-run` on a tarball, as `changeset publish` would publish it. */
