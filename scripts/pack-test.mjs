@@ -5,7 +5,13 @@
 // `pack-smoke.cjs` (not published) that run inside that project. Then each package README's
 // install line and first ```js example run as written, in a fresh npm project holding exactly
 // that line's packages, and the packed CLI (@sdae/cli) with its @sdae tarballs is installed into
-// another empty project and run with `npx sdae` as a user would. Writes .reports/pack-test.json.
+// another empty project and run with `npx sdae` as a user would. Each README project is also
+// type-checked as a strict nodenext consumer (no skipLibCheck, no onnxruntime-node installed) and
+// measured (du of node_modules); every tarball goes through publint --strict, attw (node16
+// profile: Node >= 20 resolves subpaths through "exports") and `npm publish --dry-run`. The CLI is
+// installed three ways: as its README says (ONNXRUNTIME_NODE_INSTALL=skip), with the network of
+// onnxruntime-node's postinstall blocked (it must still install), and with --omit=optional (its
+// commands must say what is missing). Writes .reports/pack-test.json, install sizes included.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -18,6 +24,9 @@ const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const { packageManager } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const scratch = mkdtempSync(join(tmpdir(), 'sdae-pack-'));
 const results = [];
+const installSizes = {};
+/** A file of a root devDependency (the workspace's own typescript, publint, attw). */
+const bin = (name, path) => join(root, 'node_modules', name, path);
 
 function check(name, action) {
   try {
@@ -84,6 +93,7 @@ function runReadmeExample(name, example, tarballs) {
     stdio: 'pipe',
     env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' },
   });
+  installSizes[name] = megabytes(project);
   writeFileSync(join(project, 'example.mjs'), example.code);
   const output = execFileSync('node', ['example.mjs'], { cwd: project, encoding: 'utf8', stdio: 'pipe', timeout: 60_000 });
   if (output.trim() === '') throw new Error('the example printed nothing');
@@ -95,6 +105,83 @@ function runReadmeExample(name, example, tarballs) {
       .map((line) => `       | ${line.slice(0, 120)}`)
       .join('\n'),
   );
+  return project;
+}
+
+/** The size of a project's node_modules in MB (du), as a user would measure an install. */
+function megabytes(project) {
+  return Number(execFileSync('du', ['-sm', join(project, 'node_modules')], { encoding: 'utf8' }).split('\t')[0]);
+}
+
+/**
+ * Type-checks, in a README example's project, a strict TypeScript consumer (module and
+ * moduleResolution nodenext, no skipLibCheck) that imports every entry of the package from ESM
+ * (.mts) and CommonJS (.cts); onnxruntime-node must not be installed there.
+ */
+function typecheckConsumer(project, published) {
+  if (existsSync(join(project, 'node_modules', 'onnxruntime-node')))
+    throw new Error('onnxruntime-node is installed in the project: it must type-check without it');
+  // An entry that only wraps an optional peer (`@sdae/backend/webgl`) needs that peer installed.
+  const optionalPeers = Object.keys(published.peerDependenciesMeta ?? {}).filter((peer) => published.peerDependenciesMeta[peer].optional);
+  const needsMissingPeer = (entry) => {
+    const types = entry?.import?.types ?? entry?.types;
+    if (types === undefined) return false;
+    const declarations = readFileSync(join(project, 'node_modules', published.name, types), 'utf8');
+    return optionalPeers.some((peer) => declarations.includes(`'${peer}'`) && !existsSync(join(project, 'node_modules', peer)));
+  };
+  const specifiers = Object.entries(published.exports ?? { '.': null })
+    .filter(([subpath, entry]) => !subpath.endsWith('.json') && !needsMissingPeer(entry))
+    .map(([subpath]) => (subpath === '.' ? published.name : `${published.name}/${subpath.slice(2)}`));
+  const consumer = (kind) =>
+    specifiers.map((specifier, index) => `import type * as entry${index} from '${specifier}';\n`).join('') +
+    `export type Entries${kind} = [${specifiers.map((_, index) => `keyof typeof entry${index}`).join(', ')}];\n`;
+  writeFileSync(join(project, 'consumer.mts'), consumer('Esm'));
+  writeFileSync(join(project, 'consumer.cts'), consumer('Cjs'));
+  const compilerOptions = {
+    strict: true,
+    module: 'nodenext',
+    moduleResolution: 'nodenext',
+    target: 'es2022',
+    lib: ['es2022', 'dom'],
+    skipLibCheck: false,
+    noEmit: true,
+  };
+  writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['consumer.mts', 'consumer.cts'] }));
+  try {
+    execFileSync('node', [bin('typescript', 'bin/tsc'), '-p', project], { cwd: project, encoding: 'utf8', stdio: 'pipe' });
+  } catch (error) {
+    throw new Error(`tsc found errors in a consumer of ${specifiers.join(', ')}:\n${error.stdout}`);
+  }
+  const skipped = Object.entries(published.exports ?? {}).filter(
+    ([subpath, entry]) => !subpath.endsWith('.json') && needsMissingPeer(entry),
+  );
+  console.log(
+    `       | type-checked: ${specifiers.join(', ')}${skipped.length === 0 ? '' : `; not ${skipped.map(([subpath]) => subpath).join(', ')} (optional peer not installed)`}`,
+  );
+}
+
+/** publint --strict, attw and `npm publish --dry-run` on a tarball, as `changeset publish` would publish it. */
+function checkPublishable(name, tarball) {
+  check(`${name} publint --strict`, () => {
+    execFileSync('node', [bin('publint', 'src/cli.js'), 'run', '--strict', tarball], { encoding: 'utf8', stdio: 'pipe' });
+  });
+  check(`${name} attw (node16 profile)`, () =>
+    execFileSync(
+      'node',
+      [bin('@arethetypeswrong/cli', 'dist/index.js'), tarball, '--profile', 'node16', '--format', 'ascii', '--no-color'],
+      {
+        encoding: 'utf8',
+        stdio: 'pipe',
+      },
+    ),
+  );
+  check(`${name} npm publish --dry-run`, () => {
+    const out = execFileSync('npm', ['publish', '--dry-run', '--access', 'public', '--loglevel=notice', tarball], {
+      encoding: 'utf8',
+      stdio: 'pipe',
+    });
+    if (!out.includes(`+ ${name}@`)) throw new Error(`npm did not report the publish:\n${out}`);
+  });
 }
 
 /**
@@ -191,8 +278,12 @@ try {
     env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' },
   });
 
+  const publishedManifests = new Map();
   for (const { dir, manifest } of packages) {
-    const published = checkPublishedFiles(manifest.name, tarballs[packages.findIndex((entry) => entry.dir === dir)]);
+    const tarball = tarballs[packages.findIndex((entry) => entry.dir === dir)];
+    const published = checkPublishedFiles(manifest.name, tarball);
+    publishedManifests.set(manifest.name, published);
+    checkPublishable(manifest.name, tarball);
     const subpaths = Object.keys(published.exports ?? { '.': null }).filter((subpath) => !subpath.endsWith('.json'));
     for (const subpath of subpaths) {
       const specifier = subpath === '.' ? manifest.name : `${manifest.name}/${subpath.slice(2)}`;
@@ -241,20 +332,34 @@ try {
   };
   const cliTarball = pack(cliPackage);
   checkPublishedFiles(cliPackage.manifest.name, cliTarball);
-  const cliProject = join(scratch, 'cli-app');
-  mkdirSync(cliProject);
-  writeFileSync(join(cliProject, 'package.json'), JSON.stringify({ name: 'pack-test-cli', private: true, version: '1.0.0' }));
+  checkPublishable(cliPackage.manifest.name, cliTarball);
   const sdaeTarballs = packages
     .map(({ manifest }, index) => ({ name: manifest.name, tarball: tarballs[index] }))
     .filter(({ name }) => name in cliPackage.manifest.dependencies)
     .map(({ tarball }) => tarball);
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', cliTarball, ...sdaeTarballs], {
-    cwd: cliProject,
-    stdio: 'inherit',
-    env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' },
-  });
+  /** Installs the packed CLI into a new project `name` with npm's `flags` and `env`; returns the project. */
+  const installCli = (name, flags, env) => {
+    const project = join(scratch, name);
+    mkdirSync(project);
+    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'pack-test-cli', private: true, version: '1.0.0' }));
+    execFileSync(
+      'npm',
+      ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', ...flags, cliTarball, ...sdaeTarballs],
+      {
+        cwd: project,
+        stdio: 'pipe',
+        // An env value undefined removes the variable.
+        env: Object.fromEntries(Object.entries({ ...process.env, ...env }).filter(([, value]) => value !== undefined)),
+      },
+    );
+    installSizes[`${cliPackage.manifest.name} (${name})`] = megabytes(project);
+    return project;
+  };
   // `npx --no --` runs the installed bin (never fetching a package) and passes every flag to it.
-  const npx = (...args) => execFileSync('npx', ['--no', '--', ...args], { cwd: cliProject, encoding: 'utf8', stdio: 'pipe' });
+  const npxIn = (project, ...args) => execFileSync('npx', ['--no', '--', ...args], { cwd: project, encoding: 'utf8', stdio: 'pipe' });
+  // As the CLI README says: onnxruntime-node's postinstall (it downloads optional CUDA files) skipped.
+  const cliProject = installCli('cli-app', [], { ONNXRUNTIME_NODE_INSTALL: 'skip' });
+  const npx = (...args) => npxIn(cliProject, ...args);
   check('npx sdae --version prints the version of @sdae/cli', () => {
     const printed = npx('sdae', '--version').trim();
     if (printed !== cliPackage.manifest.version) throw new Error(`printed '${printed}', expected '${cliPackage.manifest.version}'`);
@@ -265,12 +370,53 @@ try {
     if (!existsSync(join(cliProject, 'runs', 'da', 'report.html'))) throw new Error(`no runs/da/report.html; printed:\n${out}`);
   });
 
+  check('npx sdae backends finds the native engine where ONNXRUNTIME_NODE_INSTALL=skip installed it', () => {
+    const out = npx('sdae', 'backends');
+    if (!/onnxruntime-node \d/.test(out)) throw new Error(`no onnxruntime-node version in:\n${out}`);
+  });
+  // The network of onnxruntime-node's postinstall blocked (its https requests go through
+  // global-agent, here to a port that refuses connections; npm's own registry traffic is not
+  // affected): the postinstall fails, and npm must drop the optional package and go on.
+  check('the CLI installs when onnxruntime-node cannot download its files, and says how to add it', () => {
+    const blocked = installCli('cli-blocked', [], { GLOBAL_AGENT_HTTPS_PROXY: 'http://127.0.0.1:9', ONNXRUNTIME_NODE_INSTALL: undefined });
+    const out = npxIn(blocked, 'sdae', 'backends');
+    if (existsSync(join(blocked, 'node_modules', 'onnxruntime-node'))) return; // the download got through after all
+    if (!/onnxruntime-node is not installed \(npm install onnxruntime-node/.test(out))
+      throw new Error(`the native engine's absence is not explained:\n${out}`);
+  });
+  check('with --omit=optional the CLI trains on tfjs, and sdae worker names bullmq and how to add it', () => {
+    const lean = installCli('cli-omit-optional', ['--omit=optional'], { ONNXRUNTIME_NODE_INSTALL: 'skip' });
+    for (const name of ['onnxruntime-node', 'bullmq', 'ioredis'])
+      if (existsSync(join(lean, 'node_modules', name))) throw new Error(`${name} was installed despite --omit=optional`);
+    const out = npxIn(lean, 'sdae', 'da', '--split', 'mini', '--limit', '100', '--epochs', '1', '--hidden', '10', '--out', 'runs/da');
+    if (!/^engine: tfjs .*onnxruntime-node is not installed/m.test(out)) throw new Error(`no tfjs engine line with the reason in:\n${out}`);
+    let refused;
+    try {
+      npxIn(lean, 'sdae', 'worker', '--queue', 'redis://127.0.0.1:9/0');
+    } catch (error) {
+      refused = error;
+    }
+    const message = `${refused?.stderr ?? ''}${refused?.stdout ?? ''}`;
+    if (refused?.status !== 1 || !/sdae worker needs bullmq, an optional dependency of @sdae\/cli .*npm install bullmq/.test(message))
+      throw new Error(`sdae worker did not refuse with the missing bullmq (exit ${refused?.status}):\n${message}`);
+  });
+
   check('a browser bundle of @sdae/layers + @sdae/backend carries only the backends it imports', () => checkBundles(project));
 
   for (const { dir, manifest } of packages) {
     const example = readmeExample(join(dir, 'README.md'));
-    check(`${manifest.name} README example runs as written`, () => runReadmeExample(manifest.name, example, tarballs));
+    let readmeProject;
+    check(`${manifest.name} README example runs as written`, () => (readmeProject = runReadmeExample(manifest.name, example, tarballs)));
+    if (readmeProject !== undefined)
+      check(`${manifest.name} type-checks in a strict nodenext consumer without skipLibCheck or onnxruntime-node`, () =>
+        typecheckConsumer(readmeProject, publishedManifests.get(manifest.name)),
+      );
   }
+  console.log(
+    `install sizes (du -sm node_modules): ${Object.entries(installSizes)
+      .map(([name, mb]) => `${name} ${mb} MB`)
+      .join(', ')}`,
+  );
 } catch (error) {
   results.push({ name: 'pack and install', ok: false, error: String(error.message) });
   console.log(`  FAIL pack and install: ${error.message}`);
@@ -281,6 +427,6 @@ try {
 const passed = results.filter((result) => result.ok).length;
 const failed = results.length - passed;
 mkdirSync(join(root, '.reports'), { recursive: true });
-writeFileSync(join(root, '.reports', 'pack-test.json'), JSON.stringify({ passed, failed, results }, null, 2));
+writeFileSync(join(root, '.reports', 'pack-test.json'), JSON.stringify({ passed, failed, installSizes, results }, null, 2));
 console.log(`packaging: ${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

@@ -7,5 +7,7 @@ export default defineConfig({
   clean: true,
   target: 'node20',
   platform: 'node',
+  // tsup leaves dependencies and peers external, not optional dependencies: the CLI loads them at run time.
+  external: ['bullmq', 'onnxruntime-node'],
   banner: { js: '#!/usr/bin/env node' },
 });

@@ -7,7 +7,9 @@ import { defineConfig, type Options } from 'tsup';
 // globals, so this adds code, not a second engine. The browser build leaves them to the app's
 // bundler, which resolves tfjs-core's ESM directly (one copy).
 const tfjsInternals = /^@tensorflow\/tfjs-core\/dist\//;
-const common = { dts: true, sourcemap: true, target: 'es2022' } as const;
+// stripInternal: the native engine's @internal constructors take onnxruntime-node's module, whose
+// types would otherwise make every consumer install onnxruntime-node to type-check.
+const common = { dts: { compilerOptions: { stripInternal: true } }, sourcemap: true, target: 'es2022' } as const;
 
 // Threads for wasm in Node patch Node's workers, and the native engine loads a Node addon; the
 // browser build takes the browser modules instead.
@@ -30,7 +32,13 @@ export default defineConfig([
   // dependencies and peers, so the tests' own vitest runs them.
   {
     ...common,
-    entry: { index: 'src/index.ts', testing: 'src/testing.ts', webgl: 'src/webgl.ts', webgpu: 'src/webgpu.ts' },
+    entry: {
+      index: 'src/index.ts',
+      testing: 'src/testing.ts',
+      webgl: 'src/webgl.ts',
+      webgpu: 'src/webgpu.ts',
+      'wasm-files': 'src/wasm-files.ts',
+    },
     format: ['esm'],
     platform: 'node',
     external: ['vitest'],
@@ -39,8 +47,10 @@ export default defineConfig([
   // The webgl and webgpu entries only import their tfjs package: one file serves Node and browsers.
   {
     ...common,
-    entry: { index: 'src/index.ts', webgl: 'src/webgl.ts', webgpu: 'src/webgpu.ts' },
+    entry: { index: 'src/index.ts', webgl: 'src/webgl.ts', webgpu: 'src/webgpu.ts', 'wasm-files': 'src/wasm-files.ts' },
     format: ['cjs'],
+    // wasm-files finds tfjs-backend-wasm from its own location (import.meta.url, shimmed in CJS).
+    shims: true,
     platform: 'node',
     noExternal: [tfjsInternals],
   },

@@ -5,6 +5,7 @@ import * as core from '@sdae/core';
 import * as datasets from '@sdae/datasets';
 import * as layers from '@sdae/layers';
 import * as train from '@sdae/train';
+import { MissingDependencyError } from './optional-dependency';
 import { RunInterrupted } from './output';
 import { FileAccessError } from './writable';
 
@@ -24,6 +25,8 @@ const MAKERS: Record<string, (errorClass: ErrorClass) => core.SdaeError> = {
   ModelFormatError: (C) =>
     new (C as unknown as typeof layers.ModelFormatError)({ file: 'f', field: 'config', expected: 'json', found: 'text' }, 'f: bad.'),
   DivergenceError: (C) => new (C as unknown as typeof train.DivergenceError)('f', 0, 1, Number.NaN, 0.1),
+  DynamicBatchError: (C) => new (C as unknown as typeof backend.DynamicBatchError)('da', 'shape'),
+  MissingDependencyError: (C) => new (C as unknown as typeof MissingDependencyError)('bullmq', 'sdae worker', 'is not installed'),
   RunInterrupted: (C) => new (C as unknown as typeof RunInterrupted)(undefined),
   FileAccessError: (C) =>
     new (C as unknown as typeof FileAccessError)({ what: 'output', path: '/x', reason: 'denied', fix: 'fix it', code: 'EACCES' }),
@@ -51,13 +54,21 @@ function errorClassesOf(modules: readonly object[], base: ErrorClass): ErrorClas
   return [...found];
 }
 
+/** The CLI's own classes, in one copy (the CLI is an application, not a library). */
+const CLI_ONLY = ['RunInterrupted', 'FileAccessError', 'MissingDependencyError'];
+
 // The CommonJS builds are a second, separately loaded copy of every package (with its own
 // @sdae/core), as two installed versions or a dual ESM/CJS load would give.
 const require = createRequire(import.meta.url);
 const secondCopy = ['@sdae/core', '@sdae/backend', '@sdae/datasets', '@sdae/layers', '@sdae/train'].map(
   (name) => require(name) as Record<string, unknown>,
 );
-const first = [...errorClassesOf([core, backend, datasets, layers, train], core.SdaeError as ErrorClass), RunInterrupted, FileAccessError];
+const first = [
+  ...errorClassesOf([core, backend, datasets, layers, train], core.SdaeError as ErrorClass),
+  RunInterrupted,
+  FileAccessError,
+  MissingDependencyError,
+];
 const second = errorClassesOf(secondCopy, secondCopy[0]!['SdaeError'] as ErrorClass);
 
 describe('every error class', () => {
@@ -66,7 +77,7 @@ describe('every error class', () => {
     expect(second.map((C) => C.name).sort()).toEqual(
       first
         .map((C) => C.name)
-        .filter((name) => name !== 'RunInterrupted' && name !== 'FileAccessError')
+        .filter((name) => !CLI_ONLY.includes(name))
         .sort(),
     );
     expect(second.every((C) => !first.includes(C))).toBe(true);

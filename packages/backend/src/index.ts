@@ -12,6 +12,7 @@ export {
   DEFAULT_PREFERENCE,
 } from './select-backend';
 export { softwareRendererName } from './gpu-renderer';
+export { WASM_FILE_NAMES } from './wasm-check';
 export type {
   BackendName,
   Platform,

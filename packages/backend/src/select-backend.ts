@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { describeMissingWasmFiles } from './wasm-check';
 import { prepareWasmThreads, resolveWasmThreads, wasmThreadsInUse, wasmThreadsUnsupported } from './wasm-threads';
 import { requireKnownKeys, resolveChoice, type KnownKeys } from '@sdae/core';
 import { BackendUnavailableError } from './errors';
@@ -301,7 +302,10 @@ async function tryBackend(name: BackendName, platform: Platform, options: Select
   } finally {
     restore?.();
   }
-  if (!initialised) return attempt(false, `initialisation failed (tfjs could not start the ${spec.tfjsName} backend here)`);
+  if (!initialised) {
+    const missing = name === 'wasm' && platform === 'browser' ? await describeMissingWasmFiles(options.wasmPaths) : undefined;
+    return attempt(false, missing ?? `initialisation failed (tfjs could not start the ${spec.tfjsName} backend here)`);
+  }
   silenceNodeAdvice(spec.tfjsName);
   return attempt(true, describeStarted(name, noThreads));
 }

@@ -23,7 +23,7 @@ import { lockOutDirectory } from '../run/out-lock';
 import { RunInterrupted, type Output } from '../output';
 import { runTrialsLocally } from '../sweep/local';
 import { SWEEPABLE_COMMANDS, parseGridAxis, planSweep, type GridAxis, type SweepPlan } from '../sweep/plan';
-import { attachSweep, submitSweep } from '../sweep/queue';
+import { importSweepQueue } from '../optional-dependency';
 import { writeSweepSummary, type TrialRow } from '../sweep/summary';
 import { requireWritable } from '../writable';
 
@@ -148,6 +148,7 @@ export async function sweepCommand(flags: SweepFlags, command: Command, output: 
     if (flags.queue === undefined)
       throw new InvalidArgumentError('--attach', flags.attach, '--attach needs the --queue the sweep was submitted to.');
     const out = command.getOptionValueSource('out') === 'cli' ? flags.out : undefined;
+    const { attachSweep } = await importSweepQueue('sdae sweep --attach');
     reportRows(await attachSweep(flags.attach, { url: flags.queue, out, output }), out ?? flags.out, output);
     return;
   }
@@ -191,6 +192,7 @@ export async function sweepCommand(flags: SweepFlags, command: Command, output: 
   const out = resolve(sweep.out);
   lockOutDirectory(out, output.commandLine ?? [], await mkdir(out, { recursive: true }));
   if (sweep.queue !== undefined) {
+    const { submitSweep } = await importSweepQueue('sdae sweep --queue');
     reportRows(await submitSweep(plan, { url: sweep.queue, out, output }), out, output);
     return;
   }

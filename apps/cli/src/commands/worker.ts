@@ -3,7 +3,7 @@ import { Option, type Command } from 'commander';
 import { InvalidArgumentError } from '@sdae/core';
 import { addCommand, engineFlags, flag, queueFlag, type FlagValues } from '../flags';
 import type { Output } from '../output';
-import { runWorker } from '../sweep/queue';
+import { importSweepQueue } from '../optional-dependency';
 
 const FLAGS = {
   queue: queueFlag,
@@ -31,6 +31,7 @@ export async function workerCommand(flags: WorkerFlags, output: Output): Promise
   }
   // The trials are child processes: they read the device from the environment, as they read threads.
   if (flags.device !== undefined) process.env.SDAE_DEVICE = flags.device;
+  const { runWorker } = await importSweepQueue('sdae worker');
   await runWorker({ url: flags.queue, results: flags.results, threads: flags.threads ?? availableParallelism(), output });
 }
 
