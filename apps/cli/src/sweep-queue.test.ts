@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from './output';
-import { requireRedis } from './sweep-queue';
+import { requireRedis } from './redis-connection';
 import type { TrialRow } from './sweep-summary';
 import { sdae, startSdae, type StartedCli } from './test-cli';
 
