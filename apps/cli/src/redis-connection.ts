@@ -133,7 +133,7 @@ export async function requireRedis(url: string): Promise<void> {
     throw new RedisUnavailableError(
       printed,
       reason.startsWith('it ')
-        ? `cannot use ${printed}: ${reason}, then run again.`
+        ? `cannot use ${printed}: ${reason}.`
         : `cannot reach ${printed}: ${reason}. Start redis-server there (or pass the --queue of a running one), then run again.`,
     );
   }

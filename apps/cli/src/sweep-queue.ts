@@ -78,7 +78,7 @@ function openQueue(id: string, url: string): Queue<TrialJob, TrialResult> {
 
 /** Closes `queue`, or drops its connection at once where Redis is gone (closing would wait for it). */
 async function closeQueue(queue: Queue, error: unknown): Promise<void> {
-  if (RedisUnavailableError.isInstance(error)) await queue.disconnect();
+  if (RedisUnavailableError.isInstance(error)) (await queue.client).disconnect();
   else await queue.close();
 }
 

@@ -55,9 +55,9 @@ function storedReason(error: string | undefined): string {
 
 /** A BullMQ error as one line for the terminal: what happened to which sweep, never its stack. */
 function describeQueueError(sweep: string, error: Error, results: string): string {
-  const missing = /Missing key for job (\S+?)\.? /.exec(`${error.message} `);
+  const missing = /(?:Missing key for job|could not renew lock for job) (\S+?)\.? /.exec(`${error.message} `);
   if (missing !== null) {
-    return `sweep ${sweep}: the job of trial ${missing[1]} is gone from Redis (flushed, or restarted without its data). Its files stay in ${join(results, missing[1]!)} and are used, not run again, when the sweep is submitted again.`;
+    return `sweep ${sweep}: trial ${missing[1]}'s job is no longer held in Redis (flushed, restarted, or unreachable). The trial goes on; its files stay in ${join(results, missing[1]!)} and are used, not run again, when the sweep is submitted again.`;
   }
   return `sweep ${sweep}: ${error.message.split('\n')[0]}`;
 }
@@ -130,7 +130,7 @@ export async function runWorker(options: WorkerOptions): Promise<never> {
       plan = await planSweep(command, record.grid, record.fixed);
     } catch (error) {
       throw refuse(
-        `its record does not plan as a sweep of sdae ${record.command} (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`,
+        `its record does not plan as a sweep of sdae ${record.command} (${(error instanceof Error ? error.message.split('\n')[0]! : String(error)).replace(/\.$/, '')})`,
       );
     }
     if (plan.id !== id) throw refuse(`its record plans sweep ${plan.id}, not ${id}`);
@@ -237,7 +237,11 @@ export async function runWorker(options: WorkerOptions): Promise<never> {
         maxStalledCount: 2,
         name,
       });
-      worker.on('error', (error) => report(describeQueueError(id, error, results)));
+      worker.on('error', (error) => {
+        // While Redis is away, the lost connection has been reported once.
+        if (!connected && /ECONNREFUSED|ECONNRESET|Connection is closed/.test(error.message)) return;
+        report(describeQueueError(id, error, results));
+      });
       workers.set(id, worker);
     }
     for (const [id, worker] of workers) {

@@ -24,6 +24,7 @@ import { lockOutDirectory } from '../out-lock';
 import { RunInterrupted, type Output } from '../output';
 import { runTrialsLocally } from '../sweep-local';
 import { SWEEPABLE_COMMANDS, parseGridAxis, planSweep, type GridAxis, type SweepPlan } from '../sweep-plan';
+import { requireRedis } from '../redis-connection';
 import { attachSweep, submitSweep } from '../sweep-queue';
 import { writeSweepSummary, type TrialRow } from '../sweep-summary';
 import { requireWritable } from '../writable';
@@ -191,6 +192,8 @@ export async function sweepCommand(flags: SweepFlags, command: Command, output: 
   }
   const swept = command.parent!.commands.find((candidate) => candidate.name() === (target ?? 'da'))!;
   const plan = await planSweep(swept, axes, fixed);
+  // A Redis that cannot be used is refused before --out is made.
+  if (sweep.queue !== undefined) await requireRedis(sweep.queue);
   await requireWritable([{ flag: '--out', path: sweep.out, kind: 'directory' }]);
   const out = resolve(sweep.out);
   lockOutDirectory(out, output.commandLine ?? [], await mkdir(out, { recursive: true }));
