@@ -6,7 +6,7 @@
 //
 //   node scripts/stress-test.mjs                          # npm test once, beside 2 busy processes
 //   node scripts/stress-test.mjs --runs 3                 # three times in a row; stops at the first failure
-//   node scripts/stress-test.mjs --burners 4 -- npx vitest run src/interrupt.test.ts
+//   cd apps/cli && node ../../scripts/stress-test.mjs --burners 4 -- npx vitest run src/interrupt.test.ts
 //
 // Exits with the first failing run's exit code (0 when every run passed) and prints each run's
 // result and time. The busy processes are ended however this one ends.
@@ -18,7 +18,7 @@ const root = dirname(dirname(fileURLToPath(import.meta.url)));
 
 /** `--runs N`, `--burners N` and the command after `--` (or the first argument that is not a flag). */
 function parseArguments(argv) {
-  const options = { runs: 1, burners: 2, command: ['npm', 'test'] };
+  const options = { runs: 1, burners: 2, command: ['npm', 'test'], cwd: root };
   for (let index = 0; index < argv.length; index++) {
     const argument = argv[index];
     if (argument === '--runs' || argument === '--burners') {
@@ -35,7 +35,8 @@ function parseArguments(argv) {
       process.exit(0);
     } else {
       const rest = argv.slice(argument === '--' ? index + 1 : index);
-      if (rest.length > 0) options.command = rest;
+      // A command of one's own runs where this script was started (a package's folder, say).
+      if (rest.length > 0) Object.assign(options, { command: rest, cwd: process.cwd() });
       break;
     }
   }
@@ -58,7 +59,7 @@ for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exi
 /** Runs the command once; resolves with its exit code (1 for a signal). */
 function runOnce() {
   return new Promise((resolve) => {
-    const child = spawn(options.command[0], options.command.slice(1), { cwd: root, stdio: 'inherit' });
+    const child = spawn(options.command[0], options.command.slice(1), { cwd: options.cwd, stdio: 'inherit' });
     child.on('error', (error) => {
       console.error(`stress-test: cannot run ${options.command.join(' ')}: ${error.message}`);
       resolve(127);
