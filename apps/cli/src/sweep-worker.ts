@@ -118,7 +118,7 @@ export async function runWorker(options: WorkerOptions): Promise<never> {
     const refuse = (what: string) => new QueueJobRefusedError(id, `sweep ${id}: ${what}; its trials are refused.`);
     if (record.version !== version) {
       throw refuse(
-        `it was submitted by sdae ${record.version}, this worker is sdae ${version}; run the same sdae version on every machine`,
+        `it was submitted by sdae ${record.version.slice(0, 40)}, this worker is sdae ${version}; run the same sdae version on every machine`,
       );
     }
     const command = options.commands.find((candidate) => candidate.name() === record.command);
@@ -224,7 +224,7 @@ export async function runWorker(options: WorkerOptions): Promise<never> {
       if (record !== undefined && record.version !== version) {
         refused.add(id);
         output.err(
-          `sdae worker: refusing sweep ${id}: it was submitted by sdae ${record.version}, this worker is sdae ${version}; run the same sdae version on every machine.\n`,
+          `sdae worker: refusing sweep ${id}: it was submitted by sdae ${record.version.slice(0, 40)}, this worker is sdae ${version}; run the same sdae version on every machine.\n`,
         );
         continue;
       }
