@@ -7,6 +7,8 @@ import * as layers from '@sdae/layers';
 import * as train from '@sdae/train';
 import { MissingDependencyError } from './optional-dependency';
 import { RunInterrupted } from './output';
+import { QueueJobRefusedError, SweepLostError } from './sweep/job';
+import { RedisUnavailableError } from './sweep/redis-connection';
 import { FileAccessError } from './writable';
 
 type ErrorClass = (new (...args: never[]) => core.SdaeError) & { isInstance(value: unknown): boolean; name: string };
@@ -27,6 +29,9 @@ const MAKERS: Record<string, (errorClass: ErrorClass) => core.SdaeError> = {
   DivergenceError: (C) => new (C as unknown as typeof train.DivergenceError)('f', 0, 1, Number.NaN, 0.1),
   DynamicBatchError: (C) => new (C as unknown as typeof backend.DynamicBatchError)('da', 'shape'),
   MissingDependencyError: (C) => new (C as unknown as typeof MissingDependencyError)('bullmq', 'sdae worker', 'is not installed'),
+  QueueJobRefusedError: (C) => new (C as unknown as typeof QueueJobRefusedError)('0123456789ab', 'refused.'),
+  SweepLostError: (C) => new (C as unknown as typeof SweepLostError)('0123456789ab', 'gone.'),
+  RedisUnavailableError: (C) => new (C as unknown as typeof RedisUnavailableError)('redis://h:1', 'down.'),
   RunInterrupted: (C) => new (C as unknown as typeof RunInterrupted)(undefined),
   FileAccessError: (C) =>
     new (C as unknown as typeof FileAccessError)({ what: 'output', path: '/x', reason: 'denied', fix: 'fix it', code: 'EACCES' }),
@@ -55,7 +60,14 @@ function errorClassesOf(modules: readonly object[], base: ErrorClass): ErrorClas
 }
 
 /** The CLI's own classes, in one copy (the CLI is an application, not a library). */
-const CLI_ONLY = ['RunInterrupted', 'FileAccessError', 'MissingDependencyError'];
+const CLI_ONLY = [
+  'RunInterrupted',
+  'FileAccessError',
+  'MissingDependencyError',
+  'QueueJobRefusedError',
+  'SweepLostError',
+  'RedisUnavailableError',
+];
 
 // The CommonJS builds are a second, separately loaded copy of every package (with its own
 // @sdae/core), as two installed versions or a dual ESM/CJS load would give.

@@ -606,7 +606,11 @@ export function refuseOptimizerFlags(command: Command, optimizer: OptimizerName,
   );
 }
 
-/** `redis://HOST:PORT[/DB]`, as `redis://host:port/db` (port 6379 and database 0 when left out). */
+/**
+ * `redis://[USER[:PASSWORD]@]HOST:PORT[/DB]` (an IPv6 host in brackets, `redis://[::1]:6379`), as
+ * `redis://[USER[:PASSWORD]@]host:port/db` (port 6379 and database 0 when left out). Whether the
+ * server accepts the user, the password and the database is checked when it is reached.
+ */
 export function redisUrl(text: string): string {
   let url: URL | undefined;
   try {
@@ -614,14 +618,41 @@ export function redisUrl(text: string): string {
   } catch {
     url = undefined;
   }
-  const database = url === undefined ? undefined : /^\/?(\d*)$/.exec(url.pathname)?.[1];
-  if (url === undefined || url.protocol !== 'redis:' || url.hostname === '' || database === undefined || url.search !== '') {
-    throw new InvalidFlagError('Expected redis://HOST:PORT[/DB], such as redis://127.0.0.1:6379/0.');
+  const database = url === undefined ? undefined : /^\/?(\d{0,9})$/.exec(url.pathname)?.[1];
+  if (
+    url === undefined ||
+    url.protocol !== 'redis:' ||
+    url.hostname === '' ||
+    database === undefined ||
+    url.search !== '' ||
+    url.hash !== ''
+  ) {
+    throw new InvalidFlagError(
+      'Expected redis://[USER[:PASSWORD]@]HOST:PORT[/DB] with a database index of at most 9 digits, such as redis://127.0.0.1:6379/0 or redis://:secret@[::1]:6379/2.',
+    );
   }
-  return `redis://${url.hostname}:${url.port === '' ? 6379 : url.port}/${database === '' ? 0 : Number(database)}`;
+  const credentials = url.username === '' && url.password === '' ? '' : `${url.username}${url.password === '' ? '' : `:${url.password}`}@`;
+  return `redis://${credentials}${url.hostname}:${url.port === '' ? 6379 : url.port}/${database === '' ? 0 : Number(database)}`;
 }
 
 /** `--queue <url>`: the Redis that holds a sweep's BullMQ queue (`sdae sweep` and `sdae worker`). */
 export const queueFlag = flag<string | undefined>(() =>
-  new Option('--queue <url>', 'Redis holding the BullMQ queue of the sweep: redis://HOST:PORT[/DB]').argParser(redisUrl),
+  new Option('--queue <url>', 'Redis holding the BullMQ queue of the sweep: redis://[USER[:PASSWORD]@]HOST:PORT[/DB]').argParser(redisUrl),
+);
+
+/**
+ * `--queue-secret <secret>` (or SDAE_QUEUE_SECRET): signs a queued sweep's record, jobs and results
+ * with HMAC-SHA256, so that workers run only what a holder of the secret queued.
+ */
+export const queueSecretFlag = flag<string | undefined>(() =>
+  new Option(
+    '--queue-secret <secret>',
+    'sign the queued sweep and its trials (workers refuse unsigned ones); prefer the environment variable, which ps does not show',
+  )
+    .env('SDAE_QUEUE_SECRET')
+    .argParser((text: string) => {
+      if (text.length < 16)
+        throw new InvalidFlagError('Expected a secret of at least 16 characters, such as the output of openssl rand -hex 32.');
+      return text;
+    }),
 );

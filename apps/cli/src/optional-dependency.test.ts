@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { SdaeError } from '@sdae/core';
 import { describe, expect, it } from 'vitest';
-import { MissingDependencyError, importSweepQueue, isMissingPackage } from './optional-dependency';
+import { MissingDependencyError, importSweepQueue, importSweepWorker, isMissingPackage } from './optional-dependency';
 
 describe('isMissingPackage', () => {
   it("recognises Node's errors for a package that is not installed, from import and from require", async () => {
@@ -42,10 +42,12 @@ describe('MissingDependencyError', () => {
   });
 });
 
-describe('importSweepQueue', () => {
-  it('loads the sweep queue where bullmq is installed', async () => {
-    const queue = await importSweepQueue('sdae worker');
-    expect(typeof queue.runWorker).toBe('function');
+describe('importSweepQueue and importSweepWorker', () => {
+  it('load the sweep queue and the worker where bullmq is installed', async () => {
+    const queue = await importSweepQueue('sdae sweep --queue');
     expect(typeof queue.submitSweep).toBe('function');
+    expect(typeof queue.attachSweep).toBe('function');
+    const worker = await importSweepWorker('sdae worker');
+    expect(typeof worker.runWorker).toBe('function');
   });
 });

@@ -1,5 +1,6 @@
 import { SdaeError } from '@sdae/core';
 import type * as SweepQueue from './sweep/queue';
+import type * as SweepWorker from './sweep/worker';
 
 /**
  * A feature needs one of the CLI's optional dependencies (bullmq for `--queue` and `sdae worker`),
@@ -31,9 +32,22 @@ export function isMissingPackage(error: unknown, dependency: string): boolean {
  *
  * @throws {MissingDependencyError} when bullmq is not installed.
  */
-export async function importSweepQueue(feature: string): Promise<typeof SweepQueue> {
+export function importSweepQueue(feature: string): Promise<typeof SweepQueue> {
+  return withBullmq(feature, () => import('./sweep/queue'));
+}
+
+/**
+ * The sweep worker (BullMQ on Redis), loaded on first use as {@link importSweepQueue} is.
+ *
+ * @throws {MissingDependencyError} when bullmq is not installed.
+ */
+export function importSweepWorker(feature: string): Promise<typeof SweepWorker> {
+  return withBullmq(feature, () => import('./sweep/worker'));
+}
+
+async function withBullmq<T>(feature: string, load: () => Promise<T>): Promise<T> {
   try {
-    return await import('./sweep/queue');
+    return await load();
   } catch (error) {
     if (isMissingPackage(error, 'bullmq')) throw new MissingDependencyError('bullmq', feature, 'is not installed here');
     throw error;

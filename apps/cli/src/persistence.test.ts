@@ -40,18 +40,30 @@ describe('kill -9 during training and saving (real processes)', () => {
   it('leaves only valid checkpoints and models, and the next run removes every leftover', async () => {
     const out = mkdtempSync(join(tmpdir(), 'sdae-kill-'));
     try {
-      // The kills are spread over the time a whole 4-epoch run takes on this machine.
-      const timed = performance.now();
-      expect((await start(['da', ...TINY, '--epochs', '4', '--out', out]).exited).code).toBe(0);
-      const runMs = performance.now() - timed;
+      // Each run is killed at a point it has reached, whatever the machine's speed: as it starts,
+      // after its first line (data loading), after the engine line, after an epoch's line (while
+      // the checkpoint is written or the next epoch trains), or after the last epoch's line (while
+      // the model and report are saved: the run may finish first).
       let kills = 0;
+      let certain = 0;
       for (let attempt = 0; attempt < 26; attempt++) {
-        // Varying points: during start-up, training, checkpoint writes, the model save and the report.
-        const delay = 50 + (((attempt * 487) % 1000) / 1000) * (runMs - 100);
-        const { child, exited } = start(['da', ...TINY, '--epochs', String(4 + (attempt % 5)), '--out', out]);
-        const timer = setTimeout(() => child.kill('SIGKILL'), delay);
+        const epochs = 4 + (attempt % 5);
+        const points = [
+          /^/,
+          /^dA /m,
+          /^engine: /m,
+          ...Array.from({ length: epochs }, (_, epoch) => new RegExp(`^Training epoch ${epoch},`, 'm')),
+        ];
+        const point = (attempt * 7) % points.length;
+        const { child, started, exited } = start(['da', ...TINY, '--epochs', String(epochs), '--out', out], points[point]);
+        if (point === 0) child.once('spawn', () => child.kill('SIGKILL'));
+        else void started.then(() => child.kill('SIGKILL'));
         const { signal } = await exited;
-        clearTimeout(timer);
+        // Before the last epoch's line the run is still going when the kill comes.
+        if (point < points.length - 1) {
+          certain++;
+          expect(signal).toBe('SIGKILL');
+        }
         if (signal === 'SIGKILL') kills++;
         const names = readdirSync(out);
         if (names.includes('checkpoint.sdae')) {
@@ -65,7 +77,8 @@ describe('kill -9 during training and saving (real processes)', () => {
           model.dispose();
         }
       }
-      expect(kills).toBeGreaterThanOrEqual(20);
+      expect(certain).toBeGreaterThanOrEqual(20);
+      expect(kills).toBeGreaterThanOrEqual(certain);
       // Whatever the kills left, plus every kind of leftover for certain: the next run removes them all.
       writeFileSync(join(out, 'checkpoint.sdae.tmp-0badc0de'), 'half a checkpoint');
       mkdirSync(join(out, 'model.partial-0badc0de'));

@@ -28,16 +28,25 @@ export interface CliRun {
 }
 
 /**
- * Runs `node dist/main.js ...args` (as another user with `uid`/`gid`). Killed after 90 s (a hang;
- * a refused command ends in well under a second, but a loaded machine can starve it for a while).
+ * Runs `node dist/main.js ...args`. With `unprivileged`, a process of root runs it without the
+ * capabilities that let root ignore file permissions (CAP_DAC_OVERRIDE and the rest, dropped
+ * with util-linux's setpriv), so that a directory root made read-only refuses it as it refuses
+ * any user. Unlike running it as `nobody`, this works from a checkout other users cannot enter.
+ * Killed after 90 s (a hang; a refused command ends in well under a second, but a loaded machine
+ * can starve it for a while).
  */
-export function sdae(args: string[], options: { env?: Record<string, string>; uid?: number; gid?: number; cwd?: string } = {}): CliRun {
-  const result = spawnSync(process.execPath, [MAIN, ...args], {
+export function sdae(args: string[], options: { env?: Record<string, string>; unprivileged?: boolean; cwd?: string } = {}): CliRun {
+  const dropCapabilities = options.unprivileged === true && process.getuid?.() === 0;
+  const command = [process.execPath, MAIN, ...args];
+  if (dropCapabilities && spawnSync('setpriv', ['--inh-caps=-all', '--bounding-set=-all', '--', 'true']).status !== 0) {
+    throw new Error('setpriv (util-linux) must be installed and allowed to drop capabilities to run the command as root without them.');
+  }
+  const [file, ...rest] = dropCapabilities ? ['setpriv', '--inh-caps=-all', '--bounding-set=-all', '--', ...command] : command;
+  const result = spawnSync(file!, rest, {
     encoding: 'utf8',
     timeout: 90_000,
     cwd: options.cwd,
     env: { ...process.env, SDAE_DEBUG: '', ...options.env },
-    ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.gid }),
   });
   return { code: result.status, signal: result.signal, out: result.stdout, err: result.stderr };
 }

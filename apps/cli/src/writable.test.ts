@@ -6,8 +6,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EXIT, exitCodeFor } from './output';
 import { sdae, snapshot } from './test-cli';
 
-// root writes anywhere, so the unwritable-directory case runs the command as nobody.
-const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+// root writes anywhere, so the unwritable-directory case runs the command without root's
+// capabilities (a run as nobody could not reach the command in a private checkout).
+const unprivileged = { unprivileged: true };
 
 let root: string;
 beforeEach(() => {
@@ -61,7 +62,7 @@ describe('sdae checks --out and --checkpoint before it loads data', { timeout: 1
       new RegExp(
         `^sdae: --out directory ${out}: cannot mkdir ${out}: permission denied \\(EACCES\\)\\. Pass --out a directory you can write`,
       ),
-      asNobody,
+      unprivileged,
     );
   });
 

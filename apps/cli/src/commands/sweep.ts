@@ -14,6 +14,7 @@ import {
   positiveInteger,
   positiveNumber,
   queueFlag,
+  queueSecretFlag,
   readFlags,
   refuseInapplicable,
   type FlagValues,
@@ -25,6 +26,7 @@ import { runTrialsLocally } from '../sweep/local';
 import { SWEEPABLE_COMMANDS, parseGridAxis, planSweep, type GridAxis, type SweepPlan } from '../sweep/plan';
 import { importSweepQueue } from '../optional-dependency';
 import { writeSweepSummary, type TrialRow } from '../sweep/summary';
+import { requireRedis } from '../sweep/redis-connection';
 import { requireWritable } from '../writable';
 
 /** The flags of the sweep itself, before or after the command it sweeps. */
@@ -41,6 +43,7 @@ const SWEEP_FLAGS = {
     ),
   ),
   queue: queueFlag,
+  queueSecret: queueSecretFlag,
   attach: flag<string | undefined>(
     () => new Option('--attach <sweep-id>', 'follow a sweep submitted to --queue earlier and write its summary when it finishes'),
   ),
@@ -149,12 +152,14 @@ export async function sweepCommand(flags: SweepFlags, command: Command, output: 
       throw new InvalidArgumentError('--attach', flags.attach, '--attach needs the --queue the sweep was submitted to.');
     const out = command.getOptionValueSource('out') === 'cli' ? flags.out : undefined;
     const { attachSweep } = await importSweepQueue('sdae sweep --attach');
-    reportRows(await attachSweep(flags.attach, { url: flags.queue, out, output }), out ?? flags.out, output);
+    const commands = command.parent!.commands;
+    const attached = await attachSweep(flags.attach, { url: flags.queue, out, output, secret: flags.queueSecret, commands });
+    reportRows(attached, out ?? flags.out, output);
     return;
   }
   let axes: GridAxis[];
   let fixed: string[];
-  let sweep = { grid: flags.grid, workers: flags.workers, queue: flags.queue, out: flags.out };
+  let sweep = { grid: flags.grid, workers: flags.workers, queue: flags.queue, out: flags.out, secret: flags.queueSecret };
   if (target === undefined) {
     if (flags.grid !== undefined)
       throw new InvalidArgumentError('--grid', '--grid', '--grid needs the command to sweep: sdae sweep da --grid learning-rate=0.05,0.1.');
@@ -183,17 +188,20 @@ export async function sweepCommand(flags: SweepFlags, command: Command, output: 
       workers: split.values.workers ?? flags.workers,
       queue: split.values.queue ?? flags.queue,
       out: split.values.out ?? flags.out,
+      secret: split.values.queueSecret ?? flags.queueSecret,
     };
     axes = sweep.grid ?? [];
   }
   const swept = command.parent!.commands.find((candidate) => candidate.name() === (target ?? 'da'))!;
   const plan = await planSweep(swept, axes, fixed);
+  // A Redis that cannot be used is refused before --out is made.
+  if (sweep.queue !== undefined) await requireRedis(sweep.queue);
   await requireWritable([{ flag: '--out', path: sweep.out, kind: 'directory' }]);
   const out = resolve(sweep.out);
   lockOutDirectory(out, output.commandLine ?? [], await mkdir(out, { recursive: true }));
   if (sweep.queue !== undefined) {
     const { submitSweep } = await importSweepQueue('sdae sweep --queue');
-    reportRows(await submitSweep(plan, { url: sweep.queue, out, output }), out, output);
+    reportRows(await submitSweep(plan, { url: sweep.queue, out, output, secret: sweep.secret }), out, output);
     return;
   }
   const { interrupted } = await runTrialsLocally(plan, { out, ...localParallelism(plan, sweep.workers), output });

@@ -1,12 +1,13 @@
 import { availableParallelism } from 'node:os';
 import { Option, type Command } from 'commander';
 import { InvalidArgumentError } from '@sdae/core';
-import { addCommand, engineFlags, flag, queueFlag, type FlagValues } from '../flags';
+import { addCommand, engineFlags, flag, queueFlag, queueSecretFlag, type FlagValues } from '../flags';
 import type { Output } from '../output';
-import { importSweepQueue } from '../optional-dependency';
+import { importSweepWorker } from '../optional-dependency';
 
 const FLAGS = {
   queue: queueFlag,
+  queueSecret: queueSecretFlag,
   results: flag<string>(() =>
     new Option(
       '--results <dir>',
@@ -21,7 +22,7 @@ const FLAGS = {
 export type WorkerFlags = FlagValues<typeof FLAGS>;
 
 /** `sdae worker --queue redis://...`: runs the trials that `sdae sweep --queue` puts on Redis, until Ctrl-C. */
-export async function workerCommand(flags: WorkerFlags, output: Output): Promise<void> {
+export async function workerCommand(flags: WorkerFlags, command: Command, output: Output): Promise<void> {
   if (flags.queue === undefined) {
     throw new InvalidArgumentError(
       '--queue',
@@ -31,8 +32,15 @@ export async function workerCommand(flags: WorkerFlags, output: Output): Promise
   }
   // The trials are child processes: they read the device from the environment, as they read threads.
   if (flags.device !== undefined) process.env.SDAE_DEVICE = flags.device;
-  const { runWorker } = await importSweepQueue('sdae worker');
-  await runWorker({ url: flags.queue, results: flags.results, threads: flags.threads ?? availableParallelism(), output });
+  const { runWorker } = await importSweepWorker('sdae worker');
+  await runWorker({
+    url: flags.queue,
+    results: flags.results,
+    threads: flags.threads ?? availableParallelism(),
+    secret: flags.queueSecret,
+    commands: command.parent!.commands,
+    output,
+  });
 }
 
 /** Adds `sdae worker` to the program. */
@@ -42,6 +50,6 @@ export function register(program: Command, output: Output): void {
     'worker',
     'run the trials of sweeps submitted with sdae sweep --queue, one at a time, each in its own process, until Ctrl-C',
     FLAGS,
-    (flags) => workerCommand(flags, output),
+    (flags, command) => workerCommand(flags, command, output),
   );
 }

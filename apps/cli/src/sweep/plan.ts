@@ -43,6 +43,15 @@ const UNHASHED_FLAGS = new Set(['out', 'json', 'threads', 'checkpoint', 'resume'
 /** Flags a sweep cannot vary or fix: it gives each trial its own directory and checkpoint. */
 const SWEEP_OWNED_FLAGS = ['--out', '--checkpoint', '--resume'];
 
+/** Flags that name files or directories: never among a sweep's fixed flags (a worker writes only under its --results). */
+const PATH_FLAGS = [...SWEEP_OWNED_FLAGS, '--results'];
+
+/**
+ * The most trials a sweep may have. Each is a run of a training command; past this a grid is a
+ * mistake (or a hostile record), and expanding it would take the memory of the whole machine.
+ */
+export const MAX_TRIALS = 10_000;
+
 /** A short stable hash of JSON-able `value`: 12 hex digits of its SHA-256. */
 function shortHash(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 12);
@@ -149,14 +158,24 @@ function axisArguments(option: Option, axis: GridAxis, value: string): string[] 
  */
 export async function planSweep(command: Command, axes: readonly GridAxis[], fixed: readonly string[]): Promise<SweepPlan> {
   const name = command.name();
-  for (const owned of SWEEP_OWNED_FLAGS.slice(1)) {
+  for (const owned of PATH_FLAGS) {
     if (fixed.some((argument) => argument === owned || argument.startsWith(`${owned}=`))) {
       throw new InvalidArgumentError(
         owned,
         owned,
-        `${owned} does not apply to a sweep, which gives each trial its own checkpoint in its directory; drop it.`,
+        owned === '--out'
+          ? '--out among the flags of the swept command: give it to the sweep itself, which writes each trial into <out>/trials/<trial-id>.'
+          : `${owned} does not apply to a sweep: each trial writes only into its own directory (<out>/trials/<trial-id>, or a worker's <results>/<trial-id>) and keeps its checkpoint there; drop it.`,
       );
     }
+  }
+  const count = axes.reduce((product, axis) => product * axis.values.length, 1);
+  if (count > MAX_TRIALS) {
+    throw new InvalidArgumentError(
+      '--grid',
+      count,
+      `--grid: ${axes.map((axis) => axis.values.length).join(' x ')} = ${count} trials, more than a sweep may have (${MAX_TRIALS}). Drop values or axes, or split the grid into several sweeps.`,
+    );
   }
   const options = axes.map((axis) => axisOption(command, axis));
   for (const [index, axis] of axes.entries()) {

@@ -1,14 +1,13 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../output';
-import { requireRedis } from './queue';
 import type { TrialRow } from './summary';
 import { sdae, startSdae, type StartedCli } from '../test-cli';
+import { freePort, startRedis, type TestRedis } from './test-redis';
 
 // Real Redis (Debian's redis-server, which scripts/run.mjs installs when it is missing) on a free
 // port of 127.0.0.1, without persistence, and real `sdae worker` processes.
@@ -18,48 +17,17 @@ const TINY = ['--split', 'mini', '--limit', '50', '--epochs', '2', '--batch-size
 const WORKER_ENV = { SDAE_QUEUE_LOCK_MS: '1500' };
 
 let root: string;
-let redis: ChildProcess;
+let redis: TestRedis;
 let url: string;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'sdae-queue-'));
-  if (spawnSync('which', ['redis-server']).status !== 0) {
-    throw new Error('redis-server is missing: install it with apt-get install redis-server (npm test does, run as root).');
-  }
-  const port = await freePort();
-  mkdirSync(join(root, 'redis'));
-  redis = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', join(root, 'redis')],
-    {
-      stdio: 'ignore',
-    },
-  );
-  url = `redis://127.0.0.1:${port}/0`;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await requireRedis(url);
-      break;
-    } catch (error) {
-      if (attempt === 50) throw error;
-      await new Promise((wake) => setTimeout(wake, 100));
-    }
-  }
+  redis = await startRedis(join(root, 'redis'));
+  url = redis.url;
 });
 
-afterAll(() => {
-  redis?.kill('SIGKILL');
+afterAll(async () => {
+  await redis?.stop();
   rmSync(root, { recursive: true, force: true });
 });
 
@@ -72,14 +40,14 @@ function comparable(rows: readonly TrialRow[]) {
   return rows.map(({ seconds: _seconds, worker: _worker, ...row }) => row);
 }
 
-/**
- * Runs `sdae ...args` to its end without blocking this process (the workers' output keeps
- * arriving), then leaves their last lines half a second to arrive.
- */
-async function settled(args: string[]) {
-  const result = await startSdae(args).exited;
-  await new Promise((wake) => setTimeout(wake, 500));
-  return result;
+/** Runs `sdae ...args` to its end without blocking this process (the workers' output keeps arriving). */
+function settled(args: string[]) {
+  return startSdae(args).exited;
+}
+
+/** Resolves once one of `workers` has printed a line matching `pattern` (a worker prints before its job ends). */
+function printedByAny(workers: readonly StartedCli[], pattern: RegExp): Promise<void> {
+  return Promise.any(workers.map((worker) => worker.printed(pattern)));
 }
 
 /** Stops workers (Ctrl-C) and waits for them. */
@@ -100,17 +68,15 @@ function otherVersionMain(): string {
 }
 
 describe('sdae sweep --queue and sdae worker (real Redis, real processes)', { timeout: 120_000 }, () => {
-  it('says it cannot reach an unreachable Redis and exits 1 within a few seconds', async () => {
+  it('says it cannot reach an unreachable Redis and exits 1', async () => {
     const closed = `redis://127.0.0.1:${await freePort()}`;
     for (const argv of [
       ['sweep', 'da', '--grid', 'hidden=4', '--queue', closed, '--out', join(root, 'never')],
       ['worker', '--queue', closed],
     ]) {
-      const started = performance.now();
       const result = sdae(argv);
       expect(result.err).toMatch(new RegExp(`^sdae: cannot reach ${closed}/0: connect ECONNREFUSED`));
       expect(result.code).toBe(EXIT.failed);
-      expect(performance.now() - started).toBeLessThan(5000);
     }
   });
 
@@ -128,6 +94,7 @@ describe('sdae sweep --queue and sdae worker (real Redis, real processes)', { ti
       const rows = readRows(join(root, 'grid'));
       expect(rows.map((row) => row.status)).toEqual(['done', 'done', 'done', 'done']);
       for (const row of rows) {
+        await printedByAny(workers, new RegExp(`^trial ${row.id} of sweep \\w+: done in`, 'm'));
         const output = readFileSync(join(root, 'grid', 'trials', row.id, 'output.txt'), 'utf8');
         expect(output.match(/^Training epoch 1, cost/gm)).toHaveLength(1);
         // Ran on one worker once, and nowhere else.
@@ -190,6 +157,7 @@ describe('sdae sweep --queue and sdae worker (real Redis, real processes)', { ti
         [{ 'batch-size': '100', hidden: '8' }, 'failed'],
       ]);
       for (const row of rows.filter((candidate) => candidate.status === 'failed')) {
+        await printedByAny(workers, new RegExp(`^trial ${row.id} of sweep \\w+: failed`, 'm'));
         expect(row.error).toMatch(/^sdae: --batch-size 100 is larger than the 50 training images .* \(exit code 2\)$/);
         // Not retried: one worker printed it running, then failed, and that is all.
         const lines = workers

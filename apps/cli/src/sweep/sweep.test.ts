@@ -6,7 +6,7 @@ import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT, run } from '../cli';
 import { register as registerDa } from '../commands/da';
-import { cartesianProduct, parseGridAxis, planSweep, trialId } from './plan';
+import { MAX_TRIALS, cartesianProduct, parseGridAxis, planSweep, trialId } from './plan';
 import { historyCurves, type TrialRow } from './summary';
 import { sdae, startSdae, runCaptured } from '../test-cli';
 
@@ -148,6 +148,30 @@ describe('sdae sweep: bad input, refused before anything runs', () => {
     expect(result.code).toBe(EXIT.usage);
     expect(result.out).toBe('');
     expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe('sdae sweep: the size of the grid', () => {
+  it('refuses five axes of 40 values (102,400,000 trials) before expanding them: exit 2, the count, nothing written', () => {
+    const out = join(root, 'huge');
+    const values = (scale: number) => Array.from({ length: 40 }, (_, index) => String((index + 1) * scale)).join(',');
+    const axes = ['hidden', 'batch-size', 'epochs', 'seed', 'limit'].flatMap((name) => ['--grid', `${name}=${values(1)}`]);
+    // The built command, a process of its own: expanding this grid would abort V8 (exit 134), not exit 2.
+    const result = sdae(['sweep', 'da', ...axes, '--split', 'mini', '--out', out]);
+    expect(result.err).toBe(
+      'sdae: --grid: 40 x 40 x 40 x 40 x 40 = 102400000 trials, more than a sweep may have (10000). Drop values or axes, or split the grid into several sweeps.\n',
+    );
+    expect(result.code).toBe(EXIT.usage);
+    expect(result.out).toBe('');
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('counts the trials before planning them: 101 x 100 is refused at once', async () => {
+    const axis = (name: string, count: number) => ({ name, values: Array.from({ length: count }, (_, index) => String(index + 1)) });
+    await expect(planSweep(daCommand(), [axis('hidden', 101), axis('seed', 100)], [])).rejects.toThrow(
+      '--grid: 101 x 100 = 10100 trials, more than a sweep may have (10000).',
+    );
+    expect(MAX_TRIALS).toBe(10_000);
   });
 });
 
