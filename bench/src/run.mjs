@@ -29,17 +29,7 @@ import { BACKEND_NAMES, filledKernels, listBackends, loadNativeEngine } from '@s
 import { mnistDataDirectory } from '@sdae/datasets';
 import { comparisonTable, fastestPeer, interleave, ratios, runRounds, statistics } from './compare.mjs';
 import { PEER_VARIANT_NAMES, findPeers, peerConfigurations, runPeer } from './peer.mjs';
-import {
-  QUIET_LOAD,
-  TABLE_HEADER,
-  loadWarning,
-  markdownTable,
-  runLabel,
-  stageTable,
-  summarizeRun,
-  tableRows,
-  targetTable,
-} from './report.mjs';
+import { QUIET_LOAD, TABLE_HEADER, loadWarning, markdownTable, stageTable, summarizeRun, tableRows, targetTable } from './report.mjs';
 import { WORKLOADS, WORKLOAD_NAMES } from './workloads.mjs';
 
 /** What --backends accepts: the native engine and the tfjs backends. */
