@@ -29,6 +29,7 @@ import { eventLine, type CliEvent } from './events';
 import { ProgressTracker, formatProgress, type BatchEnd, type ProgressPlan } from './progress';
 import { lockOutDirectory } from './out-lock';
 import { EXIT, RunInterrupted, nativeEngineUnavailable, type Output } from './output';
+import { markPhase, startupLine } from './phases';
 import { trialProgressChannel } from './trial-process';
 import { requireWritable, type OutputPath } from './writable';
 
@@ -196,6 +197,7 @@ export async function startExperiment(
       `--threads sizes the native engine's pool, but --engine tfjs trains on tfjs; drop --threads (SDAE_WASM_THREADS sizes wasm's pool) or use --engine native.`,
     );
   }
+  markPhase('args');
   const targets: OutputPath[] = [{ flag: '--out', path: flags.out, kind: 'directory' }];
   if ('checkpoint' in flags) targets.push({ flag: '--checkpoint', path: flags.checkpoint ?? checkpointPath(flags), kind: 'file' });
   await requireWritable(targets);
@@ -203,8 +205,11 @@ export async function startExperiment(
   const directory = resolve(flags.out);
   lockOutDirectory(directory, output.commandLine ?? [], await mkdir(directory, { recursive: true }));
   const backend = await selectCliBackend(flags.backend);
+  markPhase('tfjs backend');
   const threads = await nativeThreads(flags);
+  markPhase('engine loaded');
   const loaded = await loadMnist({ split: flags.split });
+  markPhase('data loaded');
   const cut = (set: ImageSet) => (flags.limit === undefined || flags.limit >= set.count ? set : sliceImageSet(set, 0, flags.limit));
   const mnist: Mnist = {
     ...loaded,
@@ -224,6 +229,7 @@ export async function startExperiment(
   // Printed when a loop starts and again only when the engine changes (not for every SdA layer or run).
   let lastEngine: string | undefined;
   const onEngine = (report: EngineReport) => {
+    markPhase('graph compiled');
     const line = flags.verbose ? engineLine(report) : engineSummary(report, backend, flags.engine);
     if (line === lastEngine) return;
     lastEngine = line;
@@ -420,6 +426,11 @@ export function progressReporter(
     batchEnd: (event) => {
       const { stage, layer, epoch, batch, loss } = event;
       const now = performance.now();
+      if (flags.verbose && !flags.json) {
+        markPhase('first step');
+        const startup = startupLine();
+        if (startup !== undefined) output.out(`${drawn ? '\r\u001b[K' : ''}${startup}\n`);
+      }
       const snapshot = tracker.batchEnd(event, now);
       if (toSweep !== undefined && (now - lastToSweep >= 500 || snapshot.done === snapshot.total)) {
         lastToSweep = now;
