@@ -5,7 +5,10 @@
 // other checkouts), it runs them in turn, round after round, to compare them on a shared machine.
 // Not a test: nothing fails on timing.
 //
-//   node src/startup.mjs [--cli ../apps/cli/dist/main.js]... [--repeat 5] [--limit 1000] [--threads 2]
+//   node src/startup.mjs [--cli ../apps/cli/dist/main.js]... [--repeat 5] [--limit 1000] [--threads 2] [--command "cnn --preset lenet --epochs 1 --split theano"]
+//
+// --command replaces `da --split theano --epochs 1 --hidden 500 --corruption 0.3` (--limit,
+// --verbose and --out are added to it).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -22,6 +25,7 @@ const { values } = parseArgs({
     repeat: { type: 'string', default: '5' },
     limit: { type: 'string', default: '1000' },
     threads: { type: 'string', default: '2' },
+    command: { type: 'string', default: 'da --split theano --epochs 1 --hidden 500 --corruption 0.3' },
   },
 });
 const builds = values.cli.map((path) => resolve(path));
@@ -99,6 +103,6 @@ const rows = builds.map((cli, build) => {
   ];
 });
 console.log(
-  `\n\`sdae da\` with --limit ${values.limit}, ${repeat} rounds in turn; 1-minute load ${loadAtStart.toFixed(2)} at the start, ${os.loadavg()[0].toFixed(2)} at the end; ms since process start, best / median:\n`,
+  `\n\`sdae ${values.command}\` with --limit ${values.limit}, ${repeat} rounds in turn; 1-minute load ${loadAtStart.toFixed(2)} at the start, ${os.loadavg()[0].toFixed(2)} at the end; ms since process start, best / median:\n`,
 );
 console.log(markdownTable(['build', 'runs', ...phaseNames.map((phase) => `${phase} ms`), 'whole process s'], rows));
