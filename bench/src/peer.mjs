@@ -91,22 +91,31 @@ export function probePeer(python = DEFAULT_PYTHON, extraEnv = {}) {
   return { available: true, version, blas };
 }
 
+/** The installs `--peers` picks from: Debian's python3-torch and the pip wheels in /opt/wheels (each --python always runs). */
+export const PEER_KINDS = ['debian', 'wheel'];
+
 /**
- * Every PyTorch found: `{ installs, skipped }`, installs as `{ name, python, extraEnv, version,
+ * Every PyTorch found (of `kinds`, and each of `extraPythons`): `{ installs, skipped }`, installs as `{ name, python, extraEnv, version,
  * blas }` (Debian's, the wheel's, each `--python`), skipped as lines saying why one is missing.
  */
-export function findPeers(extraPythons = []) {
+export function findPeers(extraPythons = [], kinds = PEER_KINDS) {
   const installs = [];
   const skipped = [];
+  if (!kinds.includes('debian')) skipped.push('torch (Debian): left out by --peers');
+  if (!kinds.includes('wheel')) skipped.push('torch (pip wheel): left out by --peers');
   const add = (name, python, extraEnv = {}) => {
     const status = probePeer(python, extraEnv);
     if (status.available)
       installs.push({ name: `torch ${status.version} (${name})`, python, extraEnv, version: status.version, blas: status.blas });
     else skipped.push(`torch (${name}): ${status.reason}`);
   };
-  add('Debian', DEFAULT_PYTHON);
-  const wheels = existsSync(WHEEL_DIRECTORY) ? readdirSync(WHEEL_DIRECTORY).filter((file) => /^torch-.*\.whl$/.test(file)) : [];
-  if (wheels.length === 0) skipped.push(`torch (pip wheel): no torch-*.whl in ${WHEEL_DIRECTORY}`);
+  if (kinds.includes('debian')) add('Debian', DEFAULT_PYTHON);
+  const wheels = !kinds.includes('wheel')
+    ? []
+    : existsSync(WHEEL_DIRECTORY)
+      ? readdirSync(WHEEL_DIRECTORY).filter((file) => /^torch-.*\.whl$/.test(file))
+      : [];
+  if (wheels.length === 0 && kinds.includes('wheel')) skipped.push(`torch (pip wheel): no torch-*.whl in ${WHEEL_DIRECTORY}`);
   for (const wheel of wheels) {
     const python = pathPython();
     const unpacked = unpackWheel(join(WHEEL_DIRECTORY, wheel), python);

@@ -10,7 +10,7 @@
 // onnxruntime's included). The 1-minute load average is recorded at the start and after each run.
 //
 //   node src/run.mjs [--workloads W1,W2,W3,W4] [--backends native,wasm,cpu] [--threads 2] [--fraction 0.05]
-//                    [--w4-fraction F] [--no-peer] [--no-stock] [--repeat 5] [--python P]... [--peer-variants default,pinned,passive]
+//                    [--w4-fraction F] [--no-peer] [--no-stock] [--repeat 5] [--python P]... [--peers debian,wheel] [--peer-variants default,pinned,passive]
 //                    [--quick] [--out results/latest.json] [--note "..."]
 //
 // --quick: 2 rounds, small fractions, W3 5 steps, the `passive` peer variant only: checks the
@@ -28,7 +28,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { BACKEND_NAMES, filledKernels, listBackends, loadNativeEngine } from '@sdae/backend';
 import { mnistDataDirectory } from '@sdae/datasets';
 import { comparisonTable, fastestPeer, interleave, ratios, runRounds, statistics } from './compare.mjs';
-import { PEER_VARIANT_NAMES, findPeers, peerConfigurations, runPeer } from './peer.mjs';
+import { PEER_KINDS, PEER_VARIANT_NAMES, findPeers, peerConfigurations, runPeer } from './peer.mjs';
 import { QUIET_LOAD, TABLE_HEADER, loadWarning, markdownTable, stageTable, summarizeRun, tableRows, targetTable } from './report.mjs';
 import { WORKLOADS, WORKLOAD_NAMES } from './workloads.mjs';
 
@@ -61,6 +61,7 @@ function parseSettings() {
       peer: { type: 'boolean', default: true },
       'no-peer': { type: 'boolean', default: false },
       python: { type: 'string', multiple: true, default: [] },
+      peers: { type: 'string', default: PEER_KINDS.join(',') },
       'peer-variants': { type: 'string', default: PEER_VARIANT_NAMES.join(',') },
       threads: { type: 'string', default: '2' },
       repeat: { type: 'string', default: '5' },
@@ -121,6 +122,7 @@ function parseSettings() {
     stock: values.stock && !values['no-stock'],
     peer: values.peer && !values['no-peer'],
     pythons: values.python,
+    peers: values.peers.split(',').map((name) => name.trim()),
     peerVariants,
     quick: values.quick,
     threads: whole('threads', values.threads, 1),
@@ -200,7 +202,7 @@ const startWarning = loadWarning(info.loadAverageAtStart[0]);
 if (startWarning !== undefined) console.log(startWarning);
 const { backends, native: nativeEngine } = await chooseBackends(settings.backends, settings.threads);
 if (nativeEngine !== undefined) info.nativeEngine = nativeEngine;
-const peers = settings.peer ? findPeers(settings.pythons) : { installs: [], skipped: ['PyTorch: disabled with --no-peer'] };
+const peers = settings.peer ? findPeers(settings.pythons, settings.peers) : { installs: [], skipped: ['PyTorch: disabled with --no-peer'] };
 for (const line of peers.skipped) console.log(`skipped ${line}.`);
 const threadCounts = [...new Set([1, settings.threads])];
 const peerConfigs = peerConfigurations(peers.installs, threadCounts, settings.peerVariants);

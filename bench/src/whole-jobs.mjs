@@ -2,7 +2,7 @@
 // loading MNIST, building the model, compiling the native steps and writing the outputs included
 // (run.mjs times steady-state steps only). Not a test: nothing fails on timing.
 //
-//   node src/whole-jobs.mjs [--jobs da,cnn,lenet] [--repeat 5] [--threads 2] [--python P]... [--peer-variants default,pinned,passive]
+//   node src/whole-jobs.mjs [--jobs da,cnn,lenet] [--repeat 5] [--threads 2] [--python P]... [--peers debian,wheel] [--peer-variants default,pinned,passive]
 //                           [--quick] [--note TEXT]
 //
 // The jobs (ours is the `sdae` command, apps/cli/dist/main.js, on its default engine 'auto', which
@@ -29,7 +29,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { mnistDataDirectory } from '@sdae/datasets';
 import { comparisonTable, interleave, runRounds, statistics } from './compare.mjs';
-import { PEER_VARIANT_NAMES, findPeers, peerConfigurations } from './peer.mjs';
+import { PEER_KINDS, PEER_VARIANT_NAMES, findPeers, peerConfigurations } from './peer.mjs';
 import { loadWarning } from './report.mjs';
 
 const CLI = fileURLToPath(new URL('../../apps/cli/dist/main.js', import.meta.url));
@@ -87,6 +87,7 @@ function parseSettings() {
         repeat: { type: 'string' },
         threads: { type: 'string', default: '2' },
         python: { type: 'string', multiple: true, default: [] },
+        peers: { type: 'string', default: PEER_KINDS.join(',') },
         'peer-variants': { type: 'string' },
         quick: { type: 'boolean', default: false },
         note: { type: 'string', default: '' },
@@ -119,6 +120,7 @@ function parseSettings() {
     repeat: whole('repeat', values.repeat ?? (values.quick ? '2' : '5')),
     threads: whole('threads', values.threads),
     pythons: values.python,
+    peers: values.peers.split(',').map((name) => name.trim()),
     variants,
     quick: values.quick,
     note: values.note,
@@ -144,7 +146,7 @@ const loadAtStart = Number(os.loadavg()[0].toFixed(2));
 console.log(`1-minute load average at the start: ${loadAtStart}`);
 const startWarning = loadWarning(loadAtStart);
 if (startWarning !== undefined) console.log(startWarning);
-const peers = findPeers(settings.pythons);
+const peers = findPeers(settings.pythons, settings.peers);
 for (const line of peers.skipped) console.log(`skipped ${line}.`);
 if (peers.installs.length === 0) fail('PyTorch is needed: none of the interpreters imports torch.');
 const threadCounts = [...new Set([1, settings.threads])];
