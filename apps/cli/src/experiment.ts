@@ -29,7 +29,7 @@ import { eventLine, type CliEvent } from './events';
 import { ProgressTracker, formatProgress, type BatchEnd, type ProgressPlan } from './progress';
 import { lockOutDirectory } from './out-lock';
 import { EXIT, RunInterrupted, nativeEngineUnavailable, type Output } from './output';
-import { markPhase, startupLine } from './phases';
+import { markPhase, startPhases, startupLine } from './phases';
 import { trialProgressChannel } from './trial-process';
 import { requireWritable, type OutputPath } from './writable';
 
@@ -197,7 +197,7 @@ export async function startExperiment(
       `--threads sizes the native engine's pool, but --engine tfjs trains on tfjs; drop --threads (SDAE_WASM_THREADS sizes wasm's pool) or use --engine native.`,
     );
   }
-  markPhase('args');
+  startPhases();
   const targets: OutputPath[] = [{ flag: '--out', path: flags.out, kind: 'directory' }];
   if ('checkpoint' in flags) targets.push({ flag: '--checkpoint', path: flags.checkpoint ?? checkpointPath(flags), kind: 'file' });
   await requireWritable(targets);

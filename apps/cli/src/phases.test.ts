@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { markPhase, startupLine } from './phases';
+import { markPhase, startPhases, startupLine } from './phases';
 
 describe('start-up phases', () => {
   it('lists each phase once, in the order first marked, and gives the line once per process', () => {
@@ -14,5 +14,11 @@ describe('start-up phases', () => {
     expect(args).toBeLessThanOrEqual(data!);
     expect(data).toBeLessThanOrEqual(first!);
     expect(startupLine()).toBeUndefined();
+  });
+
+  it('starts afresh for the next run in the same process', () => {
+    startPhases();
+    markPhase('first step');
+    expect(startupLine()).toMatch(/^start-up \(ms since process start\): args \d+, first step \d+$/);
   });
 });
