@@ -295,50 +295,56 @@ for (const name of settings.workloads) {
     middle.repeatsMsPerStep = ok.map(msPerStep);
     runs.push(middle);
   }
+  await writeResults(settings.workloads.slice(0, settings.workloads.indexOf(name) + 1));
 }
-info.loadAverageAtEnd = os.loadavg().map((load) => Number(load.toFixed(2)));
-info.minutes = Number(((performance.now() - started) / 60_000).toFixed(1));
 
-const heading = [
-  `## sdae benchmark, ${info.date.slice(0, 10)}`,
-  '',
-  `${info.cpu}, ${info.cores} cores, ${info.memoryGb} GB, ${info.platform}; Node ${info.node}, tfjs-core ${info.tfjsCore}` +
-    `${nativeEngine === undefined ? '' : `, ${nativeEngine}`}; PyTorch: ${peers.installs.map((install) => `${install.name} with ${install.blas}`).join(', ') || 'none'}.`,
-  `fraction ${settings.fraction} of W1's epoch and W2's iterations, ${settings.w4Fraction} of W4's epochs; warm-up ${settings.warmup} steps, W3 ${settings.w3Steps} timed steps, ` +
-    `stock kernels ${settings.stockSteps} timed steps; every configuration run ${settings.repeat} times, all in turn (ours and PyTorch alternating); ${info.minutes} min in all; ` +
-    `**1-minute load average ${info.loadAverageAtStart[0]} at the start**, ${info.loadAverageAtEnd[0]} at the end (2 means both cores busy).`,
-  ...(settings.quick ? ['**--quick: a check that the bench works, not a measurement.**'] : []),
-  ...(startWarning === undefined ? [] : [`**${startWarning.replace(/^warning/, 'Warning')}**`]),
-  ...(settings.note === '' ? [] : [`Note: ${settings.note}`]),
-  '',
-  ...settings.workloads.map((name) => `- ${name}: ${WORKLOADS[name].title}`),
-  '',
-];
-const fastestMedianRun = (name) => {
-  const stat = fastestPeer(comparisons[name] ?? []).byMedian;
-  return stat === undefined ? undefined : runs.find((run) => run.workload === name && run.label === stat.label);
-};
-const tables = settings.workloads.map((name) =>
-  comparisonTable(`${name} ms per step:`, comparisons[name], { unit: 'ms/step', digits: 2 }).join('\n'),
-);
-tables.push(markdownTable(TABLE_HEADER, tableRows(runs, WORKLOADS, fastestMedianRun)));
-for (const name of settings.workloads) {
-  const stages = stageTable(runs, name);
-  if (stages !== undefined) tables.push(stages);
+/**
+ * Writes the JSON and the markdown tables of the workloads `done` so far (after each workload, so
+ * that an interrupted bench keeps what it measured), and prints the tables when all are done.
+ */
+async function writeResults(done) {
+  info.loadAverageAtEnd = os.loadavg().map((load) => Number(load.toFixed(2)));
+  info.minutes = Number(((performance.now() - started) / 60_000).toFixed(1));
+
+  const heading = [
+    `## sdae benchmark, ${info.date.slice(0, 10)}${done.length < settings.workloads.length ? ` (partial: ${done.join(', ')} of ${settings.workloads.join(', ')})` : ''}`,
+    '',
+    `${info.cpu}, ${info.cores} cores, ${info.memoryGb} GB, ${info.platform}; Node ${info.node}, tfjs-core ${info.tfjsCore}` +
+      `${nativeEngine === undefined ? '' : `, ${nativeEngine}`}; PyTorch: ${peers.installs.map((install) => `${install.name} with ${install.blas}`).join(', ') || 'none'}.`,
+    `fraction ${settings.fraction} of W1's epoch and W2's iterations, ${settings.w4Fraction} of W4's epochs; warm-up ${settings.warmup} steps, W3 ${settings.w3Steps} timed steps, ` +
+      `stock kernels ${settings.stockSteps} timed steps; every configuration run ${settings.repeat} times, all in turn (ours and PyTorch alternating); ${info.minutes} min in all; ` +
+      `**1-minute load average ${info.loadAverageAtStart[0]} at the start**, ${info.loadAverageAtEnd[0]} at the end (2 means both cores busy).`,
+    ...(settings.quick ? ['**--quick: a check that the bench works, not a measurement.**'] : []),
+    ...(startWarning === undefined ? [] : [`**${startWarning.replace(/^warning/, 'Warning')}**`]),
+    ...(settings.note === '' ? [] : [`Note: ${settings.note}`]),
+    '',
+    ...done.map((name) => `- ${name}: ${WORKLOADS[name].title}`),
+    '',
+  ];
+  const fastestMedianRun = (name) => {
+    const stat = fastestPeer(comparisons[name] ?? []).byMedian;
+    return stat === undefined ? undefined : runs.find((run) => run.workload === name && run.label === stat.label);
+  };
+  const tables = done.map((name) => comparisonTable(`${name} ms per step:`, comparisons[name], { unit: 'ms/step', digits: 2 }).join('\n'));
+  tables.push(markdownTable(TABLE_HEADER, tableRows(runs, WORKLOADS, fastestMedianRun)));
+  for (const name of done) {
+    const stages = stageTable(runs, name);
+    if (stages !== undefined) tables.push(stages);
+  }
+  const targets = targetTable(comparisons, done, {
+    repeat: settings.repeat,
+    loadAtStart: info.loadAverageAtStart[0],
+    quietLoad: QUIET_LOAD,
+    ratios,
+    fastestPeer,
+  });
+  if (targets !== undefined) tables.push(targets);
+  const text = [...heading, tables.join('\n\n'), ''].join('\n');
+  if (done.length === settings.workloads.length) console.log(`\n${text}`);
+
+  await mkdir(dirname(settings.out), { recursive: true });
+  const summaries = runs.map((run) => ({ ...run, summary: summarizeRun(run) }));
+  await writeFile(settings.out, `${JSON.stringify({ machine: info, settings, peers, backends, comparisons, runs: summaries }, null, 2)}\n`);
+  await writeFile(settings.out.replace(/\.json$/, '') + '.md', text);
+  console.log(`written ${settings.out} and its .md`);
 }
-const targets = targetTable(comparisons, settings.workloads, {
-  repeat: settings.repeat,
-  loadAtStart: info.loadAverageAtStart[0],
-  quietLoad: QUIET_LOAD,
-  ratios,
-  fastestPeer,
-});
-if (targets !== undefined) tables.push(targets);
-const text = [...heading, tables.join('\n\n'), ''].join('\n');
-console.log(`\n${text}`);
-
-await mkdir(dirname(settings.out), { recursive: true });
-const summaries = runs.map((run) => ({ ...run, summary: summarizeRun(run) }));
-await writeFile(settings.out, `${JSON.stringify({ machine: info, settings, peers, backends, comparisons, runs: summaries }, null, 2)}\n`);
-await writeFile(settings.out.replace(/\.json$/, '') + '.md', text);
-console.log(`written ${settings.out} and its .md`);
