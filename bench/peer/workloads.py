@@ -3,7 +3,7 @@
 Same shapes, initial-weight ranges, optimiser (plain SGD), learning rates, batch sizes, batch
 order and step counts; the dA's masking noise is drawn per batch, its weights are tied and its
 cost is the cross-entropy summed over pixels and averaged over the batch. run.mjs starts one
-process per workload and passes the plan (stage names and step counts) it measures itself:
+process per workload (and whole-jobs.mjs LENET, the lenet preset's epoch) and passes the plan (stage names and step counts) it measures itself:
 
     /usr/bin/python3 peer/workloads.py --workload W1 --data DIR --plan '{"stages":[{"name":"train","steps":125}]}'
 
@@ -181,6 +181,42 @@ def train_sampled(model, data, plan, clock, generator):
     return baseline
 
 
+class LeNet(nn.Module):
+    """The lenet preset: conv 5x5x20 + ReLU + max-pool 2, conv 5x5x50 + ReLU + max-pool 2, dense 500 + ReLU, dense 10."""
+
+    def __init__(self):
+        super().__init__()
+        self.first = nn.Conv2d(1, 20, 5)
+        self.second = nn.Conv2d(20, 50, 5)
+        self.hidden = nn.Linear(800, 500)
+        self.output = nn.Linear(500, 10)
+
+    def forward(self, x):
+        x = F.max_pool2d(F.relu(self.first(x)), 2)
+        x = F.max_pool2d(F.relu(self.second(x)), 2)
+        return self.output(F.relu(self.hidden(x.flatten(1))))
+
+
+def train_lenet(data, plan, clock, generator):
+    """`sdae cnn --preset lenet`'s epoch: shuffled minibatches of 50 of the first 50,000 images, Adam 1e-3, the loss read each step."""
+    x, y = load_train(data, 50_000)
+    baseline = current_rss_mb()
+    images = x.view(-1, 1, 28, 28)
+    model = LeNet()
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    order = torch.randperm(len(images), generator=generator)
+    clock.begin('train')
+    for index in range(plan['stages'][0]['steps']):
+        batch = order[(index * 50) % len(images):(index * 50) % len(images) + 50]
+        optimizer.zero_grad()
+        loss = F.cross_entropy(model(images[batch]), y[batch])
+        loss.backward()
+        optimizer.step()
+        loss.item()
+        clock.step()
+    return baseline
+
+
 def train_w4(data, plan, clock, generator):
     """SdA 784-1000-1000-1000-10: greedy pretraining (SGD 0.001, masking 0.1/0.2/0.3) then fine-tuning (SGD 0.1), batch 20, sequential batches."""
     x, y = load_train(data, 50_000)
@@ -225,7 +261,7 @@ def train_w4(data, plan, clock, generator):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--workload', required=True, choices=['W1', 'W2', 'W3', 'W4'])
+    parser.add_argument('--workload', required=True, choices=['W1', 'W2', 'W3', 'W4', 'LENET'])
     parser.add_argument('--data', required=True, help='the directory of the MNIST IDX files')
     parser.add_argument('--plan', required=True, help='JSON {"stages": [{"name", "steps"}]} from run.mjs')
     parser.add_argument('--warmup', type=int, default=3)
@@ -242,6 +278,8 @@ def main():
         baseline = train_sampled(NotebookCnn(), arguments.data, plan, clock, generator)
     elif arguments.workload == 'W3':
         baseline = train_sampled(SmallCnn(), arguments.data, plan, clock, generator)
+    elif arguments.workload == 'LENET':
+        baseline = train_lenet(arguments.data, plan, clock, generator)
     else:
         baseline = train_w4(arguments.data, plan, clock, generator)
     result = {

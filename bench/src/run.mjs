@@ -1,22 +1,20 @@
-// The benchmark (not a test): runs each workload on the native engine (onnxruntime-node) and on
-// every tfjs backend that starts in Node, the latter with the sdae kernels and, where sdae's
-// kernels make a difference, with the stock tfjs kernels, and the same workloads in PyTorch;
-// prints a table, the ratios against the targets, and writes it all as JSON. Each run is its own
-// process, so peak RSS is per run (process maxRSS: wasm's memory and onnxruntime's included).
+// The benchmark (not a test): runs each workload on the native engine (onnxruntime-node, on 1 and
+// --threads threads) and on every tfjs backend that starts in Node, the latter with the sdae
+// kernels and, where sdae's kernels make a difference, with the stock tfjs kernels; and the same
+// workloads in PyTorch in every configuration peer.mjs finds (Debian's torch, the pip wheel, each
+// --python; 1 and --threads threads; OpenBLAS's pool as torch leaves it and pinned; OpenMP
+// spinning or passive). Every configuration runs --repeat times (5 by default), all of them in
+// turn, ours and PyTorch alternating; the tables give each configuration's best and median ms per
+// step and ours against the fastest PyTorch configuration, best to best and median to median.
+// Each run is its own process, so peak RSS is per run (process maxRSS: wasm's memory and
+// onnxruntime's included). The 1-minute load average is recorded at the start and after each run.
 //
-//   pnpm bench                                    (at the root: every package's bench, this one included)
 //   node src/run.mjs [--workloads W1,W2,W3,W4] [--backends native,wasm,cpu] [--threads 2] [--fraction 0.05]
-//                    [--w4-fraction F] [--no-peer] [--no-stock] [--repeat 3] [--out results/latest.json] [--note "..."]
+//                    [--w4-fraction F] [--no-peer] [--no-stock] [--repeat 5] [--python P]... [--peers debian,wheel] [--peer-variants default,pinned,passive]
+//                    [--quick] [--out results/latest.json] [--note "..."]
 //
-// --backends names what runs our side: `native` (every loop with engine 'native', onnxruntime-node
-// on --threads threads) and tfjs backends (every loop with engine 'tfjs' on that backend); by
-// default native when onnxruntime-node loads and every tfjs backend that starts. --threads is
-// both PyTorch's threads and the native engine's, so the two get the same cores.
-// --repeat N runs every configuration N times in turn (native, wasm sdae, wasm stock, ...,
-// PyTorch, native, ...) and keeps the median run (the machine's neighbours move single runs by
-// 10-30 %). The 1-minute load average is recorded at the start and after each run; above 0.5 at
-// the start the bench warns that other work is running (PyTorch's 2 threads suffer more from it
-// than our runs do, so the ratios flatter sdae).
+// --quick: 2 rounds, small fractions, W3 5 steps, the `passive` peer variant only: checks the
+// bench works in a few minutes; not a measurement.
 // --fraction scales W1's epoch, W4's epochs (or --w4-fraction) and W2's 3,000 iterations; W3 is
 // always --warmup steps then --w3-steps timed steps. ms/step is the steady state after --warmup
 // steps; a workload's time is projected from it when only a fraction ran.
@@ -29,29 +27,22 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { BACKEND_NAMES, filledKernels, listBackends, loadNativeEngine } from '@sdae/backend';
 import { mnistDataDirectory } from '@sdae/datasets';
-import { DEFAULT_PYTHON, probePeer, runPeer } from './peer.mjs';
-import {
-  QUIET_LOAD,
-  TABLE_HEADER,
-  loadWarning,
-  markdownTable,
-  runLabel,
-  stageTable,
-  summarizeRun,
-  tableRows,
-  targetTable,
-} from './report.mjs';
+import { comparisonTable, fastestPeer, interleave, ratios, runRounds, statistics } from './compare.mjs';
+import { PEER_KINDS, PEER_VARIANT_NAMES, findPeers, peerConfigurations, runPeer } from './peer.mjs';
+import { QUIET_LOAD, TABLE_HEADER, loadWarning, markdownTable, stageTable, summarizeRun, tableRows, targetTable } from './report.mjs';
 import { WORKLOADS, WORKLOAD_NAMES } from './workloads.mjs';
 
 /** What --backends accepts: the native engine and the tfjs backends. */
 const NATIVE = 'native';
 const BACKEND_CHOICES = [NATIVE, ...BACKEND_NAMES];
 const USAGE = `usage: node src/run.mjs [--workloads ${WORKLOAD_NAMES.join(',')}] [--backends native,wasm,cpu] [--threads 2] [--fraction 0.05]
-       [--w4-fraction F] [--warmup 3] [--w3-steps 20] [--stock-steps 5] [--no-stock] [--no-peer] [--python ${DEFAULT_PYTHON}]
-       [--repeat 1] [--out results/latest.json] [--note TEXT]
+       [--w4-fraction F] [--warmup 3] [--w3-steps 20] [--stock-steps 5] [--no-stock] [--no-peer] [--python P]...
+       [--peer-variants ${PEER_VARIANT_NAMES.join(',')}] [--repeat 5] [--quick] [--out results/latest.json] [--note TEXT]
   --backends: any of ${BACKEND_CHOICES.join(', ')} (native: onnxruntime-node; the others: tfjs backends);
               default native and every tfjs backend that starts here
-  --threads:  threads of PyTorch and of the native engine`;
+  --threads:  threads of PyTorch and of the native engine (both also run on 1 thread)
+  --python:   another interpreter with torch, besides Debian's and the pip wheel in /opt/wheels (repeatable)
+  --quick:    2 rounds, fraction 0.01, W3 5 steps, peer variant passive only: a check that the bench works`;
 const CHILD = fileURLToPath(new URL('./run-workload.mjs', import.meta.url));
 const DEFAULT_OUT = fileURLToPath(new URL('../results/latest.json', import.meta.url));
 
@@ -69,9 +60,12 @@ function parseSettings() {
       'no-stock': { type: 'boolean', default: false },
       peer: { type: 'boolean', default: true },
       'no-peer': { type: 'boolean', default: false },
-      python: { type: 'string', default: DEFAULT_PYTHON },
+      python: { type: 'string', multiple: true, default: [] },
+      peers: { type: 'string', default: PEER_KINDS.join(',') },
+      'peer-variants': { type: 'string', default: PEER_VARIANT_NAMES.join(',') },
       threads: { type: 'string', default: '2' },
-      repeat: { type: 'string', default: '1' },
+      repeat: { type: 'string', default: '5' },
+      quick: { type: 'boolean', default: false },
       out: { type: 'string', default: DEFAULT_OUT },
       note: { type: 'string', default: '' },
       help: { type: 'boolean', default: false },
@@ -85,6 +79,20 @@ function parseSettings() {
     console.error(`bench: ${message}\n${USAGE}`);
     process.exit(2);
   };
+  if (values.quick) {
+    // Only what the command line leaves at its default: --quick --repeat 3 still runs 3 rounds.
+    const given = (flag) => process.argv.some((argument) => argument === `--${flag}` || argument.startsWith(`--${flag}=`));
+    if (!given('repeat')) values.repeat = '2';
+    if (!given('fraction')) values.fraction = '0.01';
+    if (!given('w4-fraction')) values['w4-fraction'] = '0.002';
+    if (!given('w3-steps')) values['w3-steps'] = '5';
+    if (!given('warmup')) values.warmup = '2';
+    if (!given('peer-variants')) values['peer-variants'] = 'passive';
+  }
+  const peerVariants = values['peer-variants'].split(',').map((name) => name.trim());
+  const unknownVariant = peerVariants.find((name) => !PEER_VARIANT_NAMES.includes(name));
+  if (unknownVariant !== undefined)
+    fail(`--peer-variants: unknown variant '${unknownVariant}'; expected some of ${PEER_VARIANT_NAMES.join(', ')}, comma-separated.`);
   const workloads = values.workloads.split(',').map((name) => name.trim().toUpperCase());
   const unknown = workloads.find((name) => !(name in WORKLOADS));
   if (unknown !== undefined) fail(`--workloads: unknown workload '${unknown}'; the workloads are ${WORKLOAD_NAMES.join(', ')}.`);
@@ -113,7 +121,10 @@ function parseSettings() {
     stockSteps: whole('stock-steps', values['stock-steps'], 1),
     stock: values.stock && !values['no-stock'],
     peer: values.peer && !values['no-peer'],
-    python: values.python,
+    pythons: values.python,
+    peers: values.peers.split(',').map((name) => name.trim()),
+    peerVariants,
+    quick: values.quick,
     threads: whole('threads', values.threads, 1),
     repeat: whole('repeat', values.repeat, 1),
     out: resolve(values.out),
@@ -175,136 +186,165 @@ function machine() {
   };
 }
 
-function progress(run) {
+function progress(configuration, run, round) {
   const summary = summarizeRun(run);
   const figures =
     run.status === 'ok'
-      ? `${summary.msPerStep.toFixed(1)} ms/step, ${summary.steps} steps in ${run.seconds.toFixed(1)} s, peak RSS ${run.peakRssMb.toFixed(0)} MB`
+      ? `${summary.msPerStep.toFixed(2)} ms/step, ${summary.steps} steps in ${run.seconds.toFixed(1)} s, peak RSS ${run.peakRssMb.toFixed(0)} MB`
       : `${run.status}: ${String(run.error).split('\n')[0]}`;
-  console.log(`  ${run.workload} ${runLabel(run)}: ${figures} (load ${run.loadAverage.toFixed(1)})`);
+  console.log(`  ${run.workload} #${round + 1} ${configuration.label}: ${figures} (load ${run.loadAverage.toFixed(1)})`);
 }
 
 const settings = parseSettings();
 const info = machine();
+console.log(`1-minute load average at the start: ${info.loadAverageAtStart[0]}`);
 const startWarning = loadWarning(info.loadAverageAtStart[0]);
 if (startWarning !== undefined) console.log(startWarning);
 const { backends, native: nativeEngine } = await chooseBackends(settings.backends, settings.threads);
 if (nativeEngine !== undefined) info.nativeEngine = nativeEngine;
-const peerStatus = settings.peer ? probePeer(settings.python) : { available: false, reason: 'disabled with --no-peer' };
-if (!peerStatus.available) console.log(`PyTorch peer skipped: ${peerStatus.reason}.`);
+const peers = settings.peer ? findPeers(settings.pythons, settings.peers) : { installs: [], skipped: ['PyTorch: disabled with --no-peer'] };
+for (const line of peers.skipped) console.log(`skipped ${line}.`);
+const threadCounts = [...new Set([1, settings.threads])];
+const peerConfigs = peerConfigurations(peers.installs, threadCounts, settings.peerVariants);
 const dataDirectory = mnistDataDirectory();
 console.log(
-  `workloads ${settings.workloads.join(', ')} on ${backends.map((name) => (name === NATIVE ? nativeEngine : name)).join(', ')}${peerStatus.available ? ` and PyTorch ${peerStatus.version}` : ''}, fraction ${settings.fraction}`,
+  `workloads ${settings.workloads.join(', ')} on ${backends.map((name) => (name === NATIVE ? nativeEngine : name)).join(', ')}; ` +
+    `${peerConfigs.length} PyTorch configurations; ${settings.repeat} rounds; fraction ${settings.fraction}`,
 );
 
 const started = performance.now();
+/** Every run's result, and per workload the configurations' statistics (ms per step). */
 const runs = [];
-const measure = (run) => {
-  run.loadAverage = os.loadavg()[0];
-  progress(run);
-  return run;
-};
-/**
- * Keeps the run with the median ms per step of the repeats of one configuration (an odd count
- * gives a real run), with every repeat's ms per step and the load kept for the notes: this
- * 2-core machine's neighbours move single runs by 10-30 %.
- */
-const record = (repeats) => {
-  const ok = repeats.filter((run) => run.status === 'ok');
-  if (ok.length === 0) return runs.push(repeats[0]);
-  const sorted = ok.map((run) => [summarizeRun(run).msPerStep, run]).sort((a, b) => a[0] - b[0]);
-  const median = sorted[Math.floor((sorted.length - 1) / 2)][1];
-  if (repeats.length > 1) median.repeatsMsPerStep = ok.map((run) => summarizeRun(run).msPerStep);
-  runs.push(median);
-};
+const comparisons = {};
+const msPerStep = (run) => (run.status === 'ok' ? summarizeRun(run).msPerStep : Number.NaN);
 for (const name of settings.workloads) {
   const workload = WORKLOADS[name];
   const fraction = name === 'W4' ? settings.w4Fraction : settings.fraction;
   const plan = workload.plan({ ...settings, fraction });
   const base = { workload: name, fraction, warmup: settings.warmup, w3Steps: settings.w3Steps };
-  // One configuration after the other, repeated in turn (native, sdae, stock, PyTorch, native, ...),
-  // so that a slow spell of the machine falls on all of them.
-  const configurations = [];
+  const ours = [];
+  const labelled = (result, label) => Object.assign(result, { label });
   for (const backend of backends) {
     if (backend === NATIVE) {
-      configurations.push(() => runChild({ ...base, backend, kernels: 'sdae', threads: settings.threads }));
+      for (const threads of threadCounts) {
+        const label = `native (onnxruntime, ${threads} thread${threads === 1 ? '' : 's'})`;
+        ours.push({
+          key: `native|${threads}`,
+          label,
+          side: 'ours',
+          run: () => labelled(runChild({ ...base, backend, kernels: 'sdae', threads }), label),
+        });
+      }
       continue;
     }
-    configurations.push(() => runChild({ ...base, backend, kernels: 'sdae' }));
+    ours.push({
+      key: `${backend}|sdae`,
+      label: `${backend}, sdae`,
+      side: 'ours',
+      run: () => labelled(runChild({ ...base, backend, kernels: 'sdae' }), `${backend}, sdae`),
+    });
     // Stock tfjs differs from sdae only where sdae fills kernels: the convolutions' gradients and
     // the matrix products (wasm). Stock kernels take seconds per step on cpu: a few steps, the
     // workload's time projected from them.
     const touched = workload.convolutional || filledKernels(backend).some((kernel) => kernel.kernelName === 'BatchMatMul');
     if (settings.stock && touched) {
       const stockWarmup = Math.min(settings.warmup, 1);
-      configurations.push(() =>
-        runChild({
-          ...base,
-          backend,
-          kernels: 'stock',
-          warmup: stockWarmup,
-          w3Steps: settings.stockSteps,
-          maxSteps: stockWarmup + settings.stockSteps,
-        }),
-      );
+      const spec = {
+        ...base,
+        backend,
+        kernels: 'stock',
+        warmup: stockWarmup,
+        w3Steps: settings.stockSteps,
+        maxSteps: stockWarmup + settings.stockSteps,
+      };
+      ours.push({
+        key: `${backend}|stock`,
+        label: `${backend}, stock tfjs`,
+        side: 'ours',
+        run: () => labelled(runChild(spec), `${backend}, stock tfjs`),
+      });
     }
   }
-  if (peerStatus.available) {
-    configurations.push(() => {
-      const peer = runPeer({
-        python: settings.python,
-        workload: name,
-        dataDirectory,
-        plan,
-        warmup: settings.warmup,
-        threads: settings.threads,
-      });
+  const theirs = peerConfigs.map((configuration) => ({
+    key: configuration.key,
+    label: configuration.label,
+    side: 'peer',
+    run: () => {
+      const peer = runPeer({ configuration, workload: name, dataDirectory, plan, warmup: settings.warmup });
+      peer.label = configuration.label;
       peer.stages = peer.stages?.map((stage, index) => ({
         ...plan.stages[index],
         ...stage,
         gflops: plan.stages[index].flopsPerStep / stage.msPerStep / 1e6,
       }));
       return peer;
-    });
+    },
+  }));
+  const collected = runRounds(interleave(ours, theirs), settings.repeat, progress);
+  const stats = statistics(collected, msPerStep);
+  comparisons[name] = stats;
+  // The detailed table keeps each configuration's median run.
+  for (const { results } of collected) {
+    const ok = results.filter((run) => Number.isFinite(msPerStep(run)));
+    if (ok.length === 0) {
+      runs.push(results[0]);
+      continue;
+    }
+    const sorted = [...ok].sort((a, b) => msPerStep(a) - msPerStep(b));
+    const middle = sorted[Math.floor((sorted.length - 1) / 2)];
+    middle.repeatsMsPerStep = ok.map(msPerStep);
+    runs.push(middle);
   }
-  const repeats = configurations.map(() => []);
-  for (let round = 0; round < settings.repeat; round++) configurations.forEach((run, index) => repeats[index].push(measure(run())));
-  repeats.forEach(record);
+  await writeResults(settings.workloads.slice(0, settings.workloads.indexOf(name) + 1));
 }
-info.loadAverageAtEnd = os.loadavg().map((load) => Number(load.toFixed(2)));
-info.minutes = Number(((performance.now() - started) / 60_000).toFixed(1));
 
-const heading = [
-  `## sdae benchmark, ${info.date.slice(0, 10)}`,
-  '',
-  `${info.cpu}, ${info.cores} cores, ${info.memoryGb} GB, ${info.platform}; Node ${info.node}, tfjs-core ${info.tfjsCore}` +
-    `${nativeEngine === undefined ? '' : `, ${nativeEngine}`}${peerStatus.available ? `, PyTorch ${peerStatus.version} (${settings.threads} threads)` : ''}.`,
-  `fraction ${settings.fraction} of W1's epoch and W2's iterations, ${settings.w4Fraction} of W4's epochs; warm-up ${settings.warmup} steps, W3 ${settings.w3Steps} timed steps, ` +
-    `stock kernels ${settings.stockSteps} timed steps; ${info.minutes} min in all; 1-minute load average ${info.loadAverageAtStart[0]} at the start, ` +
-    `${info.loadAverageAtEnd[0]} at the end (2 means both cores busy)` +
-    `${settings.repeat > 1 ? `; each configuration run ${settings.repeat} times in turn, the median run shown` : ''}.`,
-  ...(startWarning === undefined ? [] : [`**${startWarning.replace(/^warning/, 'Warning')}**`]),
-  ...(settings.note === '' ? [] : [`Note: ${settings.note}`]),
-  '',
-  ...settings.workloads.map((name) => `- ${name}: ${WORKLOADS[name].title}`),
-  '',
-];
-const tables = [markdownTable(TABLE_HEADER, tableRows(runs, WORKLOADS))];
-for (const name of settings.workloads) {
-  const stages = stageTable(runs, name);
-  if (stages !== undefined) tables.push(stages);
+/**
+ * Writes the JSON and the markdown tables of the workloads `done` so far (after each workload, so
+ * that an interrupted bench keeps what it measured), and prints the tables when all are done.
+ */
+async function writeResults(done) {
+  info.loadAverageAtEnd = os.loadavg().map((load) => Number(load.toFixed(2)));
+  info.minutes = Number(((performance.now() - started) / 60_000).toFixed(1));
+
+  const heading = [
+    `## sdae benchmark, ${info.date.slice(0, 10)}${done.length < settings.workloads.length ? ` (partial: ${done.join(', ')} of ${settings.workloads.join(', ')})` : ''}`,
+    '',
+    `${info.cpu}, ${info.cores} cores, ${info.memoryGb} GB, ${info.platform}; Node ${info.node}, tfjs-core ${info.tfjsCore}` +
+      `${nativeEngine === undefined ? '' : `, ${nativeEngine}`}; PyTorch: ${peers.installs.map((install) => `${install.name} with ${install.blas}`).join(', ') || 'none'}.`,
+    `fraction ${settings.fraction} of W1's epoch and W2's iterations, ${settings.w4Fraction} of W4's epochs; warm-up ${settings.warmup} steps, W3 ${settings.w3Steps} timed steps, ` +
+      `stock kernels ${settings.stockSteps} timed steps; every configuration run ${settings.repeat} times, all in turn (ours and PyTorch alternating); ${info.minutes} min in all; ` +
+      `**1-minute load average ${info.loadAverageAtStart[0]} at the start**, ${info.loadAverageAtEnd[0]} at the end (2 means both cores busy).`,
+    ...(settings.quick ? ['**--quick: a check that the bench works, not a measurement.**'] : []),
+    ...(startWarning === undefined ? [] : [`**${startWarning.replace(/^warning/, 'Warning')}**`]),
+    ...(settings.note === '' ? [] : [`Note: ${settings.note}`]),
+    '',
+    ...done.map((name) => `- ${name}: ${WORKLOADS[name].title}`),
+    '',
+  ];
+  const fastestMedianRun = (name) => {
+    const stat = fastestPeer(comparisons[name] ?? []).byMedian;
+    return stat === undefined ? undefined : runs.find((run) => run.workload === name && run.label === stat.label);
+  };
+  const tables = done.map((name) => comparisonTable(`${name} ms per step:`, comparisons[name], { unit: 'ms/step', digits: 2 }).join('\n'));
+  tables.push(markdownTable(TABLE_HEADER, tableRows(runs, WORKLOADS, fastestMedianRun)));
+  for (const name of done) {
+    const stages = stageTable(runs, name);
+    if (stages !== undefined) tables.push(stages);
+  }
+  const targets = targetTable(comparisons, done, {
+    repeat: settings.repeat,
+    loadAtStart: info.loadAverageAtStart[0],
+    quietLoad: QUIET_LOAD,
+    ratios,
+    fastestPeer,
+  });
+  if (targets !== undefined) tables.push(targets);
+  const text = [...heading, tables.join('\n\n'), ''].join('\n');
+  if (done.length === settings.workloads.length) console.log(`\n${text}`);
+
+  await mkdir(dirname(settings.out), { recursive: true });
+  const summaries = runs.map((run) => ({ ...run, summary: summarizeRun(run) }));
+  await writeFile(settings.out, `${JSON.stringify({ machine: info, settings, peers, backends, comparisons, runs: summaries }, null, 2)}\n`);
+  await writeFile(settings.out.replace(/\.json$/, '') + '.md', text);
+  console.log(`written ${settings.out} and its .md`);
 }
-const targets = targetTable(runs, settings.workloads, {
-  repeat: settings.repeat,
-  loadAtStart: info.loadAverageAtStart[0],
-  quietLoad: QUIET_LOAD,
-});
-if (targets !== undefined) tables.push(targets);
-const text = [...heading, tables.join('\n\n'), ''].join('\n');
-console.log(`\n${text}`);
-
-await mkdir(dirname(settings.out), { recursive: true });
-const summaries = runs.map((run) => ({ ...run, summary: summarizeRun(run) }));
-await writeFile(settings.out, `${JSON.stringify({ machine: info, settings, peer: peerStatus, backends, runs: summaries }, null, 2)}\n`);
-await writeFile(settings.out.replace(/\.json$/, '') + '.md', text);
-console.log(`written ${settings.out} and its .md`);

@@ -777,6 +777,9 @@ describe('--engine and --threads', () => {
         '  ok   cpu            started',
       ]);
       expect(engineLines(result.out)).toEqual([expect.stringMatching(/^engine: onnxruntime-node .*: engine 'native' was asked for$/)]);
+      expect(result.out).toMatch(
+        /^start-up \(ms since process start\): args \d+, engine loaded \d+, data loaded \d+, tfjs backend \d+, graph compiled \d+, first step \d+$/m,
+      );
     } finally {
       rmSync(out, { recursive: true, force: true });
     }

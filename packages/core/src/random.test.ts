@@ -79,6 +79,23 @@ describe('deriveSeed', () => {
     expect(deriveSeed(1, 5)).toBe(deriveSeed(1, 5));
     expect(deriveSeed(1, 5)).not.toBe(deriveSeed(2, 5));
   });
+
+  it('fillMask draws exactly the mask next() < level would, and leaves the state where next() would', () => {
+    for (const level of [0, 0.1, 0.3, 0.5, 1]) {
+      const fast = new Random(7);
+      const slow = new Random(7);
+      const mask = fast.fillMask(new Float32Array(15_680), level);
+      const expected = Float32Array.from({ length: 15_680 }, () => (slow.next() < level ? 0 : 1));
+      expect(mask).toEqual(expected);
+      expect(fast.getState()).toEqual(slow.getState());
+      expect(fast.nextUint32()).toBe(slow.nextUint32());
+    }
+    const ones = new Random(3).fillMask(new Float32Array(1000), 0);
+    expect(ones.every((value) => value === 1)).toBe(true);
+    const share = new Random(3).fillMask(new Float32Array(100_000), 0.3).reduce((sum, value) => sum + (1 - value), 0) / 100_000;
+    expect(share).toBeGreaterThan(0.29);
+    expect(share).toBeLessThan(0.31);
+  });
 });
 
 describe('requireSeed', () => {

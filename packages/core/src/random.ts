@@ -93,6 +93,36 @@ export class Random {
     return result;
   }
 
+  /**
+   * Fills `out` with a masking-noise mask: each entry 0 where the next draw is below `level`, else
+   * 1; exactly `out[i] = this.next() < level ? 0 : 1` in turn (`next()` is the draw over 2^32, so
+   * comparing the draw with `level * 2^32` is the same test), with the state kept in locals: a
+   * 784x20 dA batch's mask is drawn several times faster than with `next()`.
+   */
+  fillMask(out: Float32Array, level: number): Float32Array {
+    const threshold = level * 0x1_0000_0000;
+    const s = this.state;
+    // The words as int32 (the same bits): xor, shifts and rotations stay in small integers.
+    let [s0, s1, s2, s3] = [s[0] | 0, s[1] | 0, s[2] | 0, s[3] | 0];
+    for (let index = 0; index < out.length; index++) {
+      const times5 = Math.imul(s1, 5);
+      const result = Math.imul((times5 << 7) | (times5 >>> 25), 9) >>> 0;
+      const shifted = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= shifted;
+      s3 = (s3 << 11) | (s3 >>> 21);
+      out[index] = result < threshold ? 0 : 1;
+    }
+    s[0] = s0;
+    s[1] = s1;
+    s[2] = s2;
+    s[3] = s3;
+    return out;
+  }
+
   /** A number in [0, 1). */
   next(): number {
     return this.nextUint32() / 0x1_0000_0000;

@@ -31,9 +31,7 @@ export function resolveCorruption(
  * Drawn from `random` so that runs repeat exactly and can be resumed.
  */
 export function maskValues(count: number, level: number, random: Random): Float32Array {
-  const mask = new Float32Array(count);
-  for (let index = 0; index < count; index++) mask[index] = random.next() < level ? 0 : 1;
-  return mask;
+  return random.fillMask(new Float32Array(count), level);
 }
 
 /**

@@ -42,6 +42,7 @@ import { EXIT, RunInterrupted, type Output } from '../output';
 import { trialProgressChannel } from '../sweep/trial-process';
 import { requireWritable, type OutputPath } from '../writable';
 import { filterTileShape } from '../picture-bounds';
+import { markPhase, startPhases, startupLine } from './phases';
 
 /** What a training loop of a command needs: Ctrl-C, checkpoints, resume and progress. */
 export interface TrainingControls {
@@ -205,12 +206,18 @@ export async function startExperiment(
       `--threads sizes the native engine's pool, but --engine tfjs trains on tfjs; drop --threads (SDAE_WASM_THREADS sizes wasm's pool) or use --engine native.`,
     );
   }
+  startPhases();
   const targets: OutputPath[] = [{ flag: '--out', path: flags.out, kind: 'directory' }];
   if ('checkpoint' in flags) targets.push({ flag: '--checkpoint', path: flags.checkpoint ?? checkpointPath(flags), kind: 'file' });
   await requireWritable(targets);
   // Before the data is loaded: a directory in use by another run is refused at once.
   const directory = resolve(flags.out);
   lockOutDirectory(directory, output.commandLine ?? [], await mkdir(directory, { recursive: true }));
+  // The tfjs backend (wasm: compiling its module, starting its threads) starts while onnxruntime
+  // loads and MNIST is read; awaited before anything uses tfjs. The no-op catch keeps a failure
+  // from counting as unhandled until it is awaited (where it throws).
+  const backendStarted = selectCliBackend(flags.backend);
+  backendStarted.catch(() => {});
   // Once per run, first (a --device that cannot start is refused at once): every loop of the
   // command trains on this answer, and checkpoints record its threads and device.
   const engine = await resolveEngine({
@@ -218,9 +225,12 @@ export async function startExperiment(
     ...(flags.device === undefined ? {} : { device: flags.device }),
     ...(flags.threads === undefined ? {} : { threads: flags.threads }),
   });
-  const backend = await selectCliBackend(flags.backend);
   const threads = engine.engine === 'native' ? engine.native.threads : undefined;
+  markPhase('engine loaded');
   const loaded = await loadMnist({ split: flags.split });
+  markPhase('data loaded');
+  const backend = await backendStarted;
+  markPhase('tfjs backend');
   const cut = (set: ImageSet) => (flags.limit === undefined || flags.limit >= set.count ? set : sliceImageSet(set, 0, flags.limit));
   const mnist: Mnist = {
     ...loaded,
@@ -242,6 +252,7 @@ export async function startExperiment(
   const trainedBy: string[] = [];
   const epochSteps = new EpochSteps();
   const onEngine = (report: EngineReport) => {
+    markPhase('graph compiled');
     const engine = trainedEngine(report, backend);
     if (!trainedBy.includes(engine)) trainedBy.push(engine);
     const line = flags.verbose ? engineLine(report) : engineSummary(report, backend, flags.engine);
@@ -456,6 +467,11 @@ export function progressReporter(
     batchEnd: (event) => {
       const { stage, layer, epoch, batch, loss } = event;
       const now = performance.now();
+      if (flags.verbose && !flags.json) {
+        markPhase('first step');
+        const startup = startupLine();
+        if (startup !== undefined) output.out(`${drawn ? '\r\u001b[K' : ''}${startup}\n`);
+      }
       const snapshot = tracker.batchEnd(event, now);
       if (toSweep !== undefined && (now - lastToSweep >= 500 || snapshot.done === snapshot.total)) {
         lastToSweep = now;
