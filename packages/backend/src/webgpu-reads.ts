@@ -33,8 +33,9 @@ export function guardWebgpuSynchronousReads(): void {
 
 /** The backend, its `readSync` refusing values not on the CPU when the adapter renders in software. */
 export function refuseSynchronousReadsOnSoftware(backend: WebGPUBackend): WebGPUBackend {
+  // The device's adapterInfo where the browser has it, else what tfjs kept of the adapter's (vendor, architecture).
   const info = (backend.device as unknown as { adapterInfo?: Record<string, unknown> }).adapterInfo;
-  const adapter = describeWebgpuAdapter(info ?? {});
+  const adapter = describeWebgpuAdapter(info ?? ((backend.adapterInfo ?? {}) as unknown as Record<string, unknown>));
   if (adapter.software === undefined) return backend;
   const stockRead = backend.readSync.bind(backend);
   backend.readSync = (dataId: object) => {
