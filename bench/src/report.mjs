@@ -12,6 +12,8 @@ export function loadWarning(loadAtStart) {
 /** How a run is labelled in the table: backend (or the native engine), and the kernels it ran with. */
 export function runLabel(run) {
   if (run.backend === 'pytorch') return `pytorch (${run.threads ?? '?'} threads)`;
+  if (run.backend === 'native' && (run.device ?? 'cpu') !== 'cpu')
+    return `native on ${run.device} (${run.adapter ?? 'adapter not reported'}; onnxruntime, ${run.threads ?? '?'} threads)`;
   if (run.backend === 'native') return `native (onnxruntime, ${run.threads ?? '?'} threads)`;
   return run.kernels === 'stock' ? `${run.backend}, stock tfjs` : `${run.backend}, sdae`;
 }

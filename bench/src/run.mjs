@@ -27,7 +27,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
-import { BACKEND_NAMES, filledKernels, listBackends, loadNativeEngine } from '@sdae/backend';
+import { BACKEND_NAMES, DEVICE_NAMES, filledKernels, listBackends, resolveEngine } from '@sdae/backend';
 import { mnistDataDirectory } from '@sdae/datasets';
 import { DEFAULT_PYTHON, probePeer, runPeer } from './peer.mjs';
 import {
@@ -51,7 +51,8 @@ const USAGE = `usage: node src/run.mjs [--workloads ${WORKLOAD_NAMES.join(',')}]
        [--repeat 1] [--out results/latest.json] [--note TEXT]
   --backends: any of ${BACKEND_CHOICES.join(', ')} (native: onnxruntime-node; the others: tfjs backends);
               default native and every tfjs backend that starts here
-  --threads:  threads of PyTorch and of the native engine`;
+  --threads:  threads of PyTorch and of the native engine
+  --devices:  the native engine's devices, any of cpu, webgpu, cuda, coreml, dml (default cpu); each that starts is a row, with its adapter`;
 const CHILD = fileURLToPath(new URL('./run-workload.mjs', import.meta.url));
 const DEFAULT_OUT = fileURLToPath(new URL('../results/latest.json', import.meta.url));
 
@@ -71,6 +72,7 @@ function parseSettings() {
       'no-peer': { type: 'boolean', default: false },
       python: { type: 'string', default: DEFAULT_PYTHON },
       threads: { type: 'string', default: '2' },
+      devices: { type: 'string', default: 'cpu' },
       repeat: { type: 'string', default: '1' },
       out: { type: 'string', default: DEFAULT_OUT },
       note: { type: 'string', default: '' },
@@ -115,6 +117,12 @@ function parseSettings() {
     peer: values.peer && !values['no-peer'],
     python: values.python,
     threads: whole('threads', values.threads, 1),
+    devices: values.devices.split(',').map((name) => {
+      const device = name.trim().toLowerCase();
+      if (!DEVICE_NAMES.includes(device) || device === 'auto')
+        fail(`--devices: unknown device '${device}'; expected some of cpu, webgpu, cuda, coreml, dml.`);
+      return device;
+    }),
     repeat: whole('repeat', values.repeat, 1),
     out: resolve(values.out),
     note: values.note,
@@ -126,13 +134,20 @@ function parseSettings() {
  * else native when it loads and every tfjs backend that starts in Node, native first) and the
  * native engine's description (undefined when it does not run).
  */
-async function chooseBackends(requested, threads) {
+async function chooseBackends(requested, threads, devices) {
   const wanted = (name) => requested === undefined || requested.includes(name);
   let native;
+  const nativeDevices = [];
   if (wanted(NATIVE)) {
-    const status = await loadNativeEngine({ threads });
-    if (status.ok) native = status.engine.describe();
-    else console.log(`skipping backend native: ${status.reason}`);
+    for (const device of devices) {
+      try {
+        const resolved = await resolveEngine({ engine: 'native', device, threads });
+        native ??= resolved.description;
+        nativeDevices.push({ device, description: resolved.description });
+      } catch (error) {
+        console.log(`skipping backend native on ${device}: ${error.message}`);
+      }
+    }
   }
   const statuses = await listBackends();
   const available = statuses.filter((status) => status.available).map((status) => status.name);
@@ -142,7 +157,7 @@ async function chooseBackends(requested, threads) {
     }
   }
   const tfjs = requested === undefined ? available : requested.filter((name) => available.includes(name));
-  return { backends: [...(native === undefined ? [] : [NATIVE]), ...tfjs], native };
+  return { backends: [...(native === undefined ? [] : [NATIVE]), ...tfjs], native, nativeDevices };
 }
 
 function runChild(spec) {
@@ -188,7 +203,7 @@ const settings = parseSettings();
 const info = machine();
 const startWarning = loadWarning(info.loadAverageAtStart[0]);
 if (startWarning !== undefined) console.log(startWarning);
-const { backends, native: nativeEngine } = await chooseBackends(settings.backends, settings.threads);
+const { backends, native: nativeEngine, nativeDevices } = await chooseBackends(settings.backends, settings.threads, settings.devices);
 if (nativeEngine !== undefined) info.nativeEngine = nativeEngine;
 const peerStatus = settings.peer ? probePeer(settings.python) : { available: false, reason: 'disabled with --no-peer' };
 if (!peerStatus.available) console.log(`PyTorch peer skipped: ${peerStatus.reason}.`);
@@ -227,7 +242,8 @@ for (const name of settings.workloads) {
   const configurations = [];
   for (const backend of backends) {
     if (backend === NATIVE) {
-      configurations.push(() => runChild({ ...base, backend, kernels: 'sdae', threads: settings.threads }));
+      for (const { device } of nativeDevices)
+        configurations.push(() => runChild({ ...base, backend, kernels: 'sdae', threads: settings.threads, device }));
       continue;
     }
     configurations.push(() => runChild({ ...base, backend, kernels: 'sdae' }));
