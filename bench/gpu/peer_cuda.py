@@ -23,7 +23,10 @@ spec = importlib.util.spec_from_file_location('workloads', script)
 workloads = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(workloads)
 
-torch.set_default_device(device)
+if hasattr(torch, 'set_default_device'):
+    torch.set_default_device(device)
+elif device == 'cuda':
+    sys.exit(f'peer_cuda.py: torch {torch.__version__} is older than 2.0 (no torch.set_default_device); install a CUDA build of torch 2.')
 load_train = workloads.load_train
 workloads.load_train = lambda directory, count: tuple(tensor.to(device) for tensor in load_train(directory, count))
 cpu_generator = torch.Generator

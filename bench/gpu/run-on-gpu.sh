@@ -12,8 +12,8 @@
 set -u
 tarball=$(realpath "${1:-bench/gpu/out/sdae-gpu-bench.tar.xz}")
 work=${SDAE_GPU_WORK:-/tmp/sdae-gpu-bench}
-rm -rf "$work" && mkdir -p "$(dirname "$work")"
-tar -C "$(dirname "$work")" -xJf "$tarball" || exit 1
+rm -rf "$work" && mkdir -p "$work"
+tar -C "$work" --strip-components=1 -xJf "$tarball" || exit 1
 cd "$work" || exit 1
 lib=bench/node_modules/onnxruntime-node/bin/napi-v6/linux/x64
 xz -d -T0 "$lib/libonnxruntime.so.1.xz" || exit 1
