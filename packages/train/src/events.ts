@@ -102,6 +102,7 @@ export async function runWithHooks(
       if (event.device !== undefined) report.device = event.device;
       if (event.adapter !== undefined) report.adapter = event.adapter;
       if (event.rule !== undefined) report.rule = event.rule;
+      if (event.deviceReason !== undefined) report.deviceReason = event.deviceReason;
       await hooks.onEngine?.(report);
     } else if (event.type === 'epoch-begin') await hooks.onEpochBegin?.(event);
     else if (event.type === 'batch-end') await hooks.onBatchEnd?.(event);
