@@ -13,6 +13,8 @@ export function loadWarning(loadAtStart) {
 export function runLabel(run) {
   if (run.label !== undefined) return run.label;
   if (run.backend === 'pytorch') return `pytorch (${run.threads ?? '?'} threads)`;
+  if (run.backend === 'native' && (run.device ?? 'cpu') !== 'cpu')
+    return `native on ${run.device} (${run.adapter ?? 'adapter not reported'}; onnxruntime, ${run.threads ?? '?'} threads)`;
   if (run.backend === 'native') return `native (onnxruntime, ${run.threads ?? '?'} threads)`;
   return run.kernels === 'stock' ? `${run.backend}, stock tfjs` : `${run.backend}, sdae`;
 }

@@ -42,7 +42,7 @@ async function main(spec) {
     kernels: spec.kernels,
     engine: native ? 'native' : 'tfjs',
     tfjsBackend,
-    ...(native ? { threads: spec.threads } : {}),
+    ...(native ? { threads: spec.threads, device: spec.device ?? 'cpu' } : {}),
     backendDetail: report.tried.find((attempt) => attempt.name === report.backend)?.reason,
     filledKernels: filledKernels(tfjsBackend).map((kernel) => `${kernel.kernelName} (${kernel.reason})`),
     engines: [],
@@ -56,13 +56,20 @@ async function main(spec) {
   try {
     clock.start();
     const hooks = { ...clock.hooks, onEngine: (engine) => void result.engines.push(engine) };
-    await workload.train(model, mnist, plan, native ? { hooks, engine: 'native', threads: spec.threads } : { hooks, engine: 'tfjs' });
+    await workload.train(
+      model,
+      mnist,
+      plan,
+      native ? { hooks, engine: 'native', threads: spec.threads, device: spec.device ?? 'cpu' } : { hooks, engine: 'tfjs' },
+    );
   } catch (error) {
     const missing = /Kernel '(\w+)' not registered for backend '(\w+)'/.exec(String(error?.message ?? error));
     result.status = missing === null ? 'error' : 'missing kernel';
     result.error = missing === null ? String(error?.stack ?? error) : `${missing[1]} is not registered for ${missing[2]}`;
   }
   result.seconds = (performance.now() - started) / 1000;
+  const adapter = result.engines.find((engine) => engine.adapter !== undefined)?.adapter;
+  if (adapter !== undefined) result.adapter = `${adapter.vendor} ${adapter.architecture}, ${adapter.driver}`;
   result.numTensorsAfter = tf.memory().numTensors;
   result.numBytesAfter = tf.memory().numBytes;
   model.dispose();

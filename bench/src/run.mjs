@@ -25,7 +25,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
-import { BACKEND_NAMES, filledKernels, listBackends, loadNativeEngine } from '@sdae/backend';
+import { BACKEND_NAMES, DEVICE_NAMES, filledKernels, listBackends, resolveEngine } from '@sdae/backend';
 import { mnistDataDirectory } from '@sdae/datasets';
 import { comparisonTable, fastestPeer, interleave, ratios, runRounds, statistics } from './compare.mjs';
 import { PEER_KINDS, PEER_VARIANT_NAMES, findPeers, peerConfigurations, runPeer } from './peer.mjs';
@@ -42,6 +42,7 @@ const USAGE = `usage: node src/run.mjs [--workloads ${WORKLOAD_NAMES.join(',')}]
               default native and every tfjs backend that starts here
   --threads:  threads of PyTorch and of the native engine (both also run on 1 thread)
   --python:   another interpreter with torch, besides Debian's and the pip wheel in /opt/wheels (repeatable)
+  --devices:  the native engine's devices, any of cpu, webgpu, cuda, coreml, dml (default cpu); each that starts is a row, with its adapter
   --quick:    2 rounds, fraction 0.01, W3 5 steps, peer variant passive only: a check that the bench works`;
 const CHILD = fileURLToPath(new URL('./run-workload.mjs', import.meta.url));
 const DEFAULT_OUT = fileURLToPath(new URL('../results/latest.json', import.meta.url));
@@ -64,6 +65,7 @@ function parseSettings() {
       peers: { type: 'string', default: PEER_KINDS.join(',') },
       'peer-variants': { type: 'string', default: PEER_VARIANT_NAMES.join(',') },
       threads: { type: 'string', default: '2' },
+      devices: { type: 'string', default: 'cpu' },
       repeat: { type: 'string', default: '5' },
       quick: { type: 'boolean', default: false },
       out: { type: 'string', default: DEFAULT_OUT },
@@ -126,6 +128,12 @@ function parseSettings() {
     peerVariants,
     quick: values.quick,
     threads: whole('threads', values.threads, 1),
+    devices: values.devices.split(',').map((name) => {
+      const device = name.trim().toLowerCase();
+      if (!DEVICE_NAMES.includes(device) || device === 'auto')
+        fail(`--devices: unknown device '${device}'; expected some of cpu, webgpu, cuda, coreml, dml.`);
+      return device;
+    }),
     repeat: whole('repeat', values.repeat, 1),
     out: resolve(values.out),
     note: values.note,
@@ -137,13 +145,20 @@ function parseSettings() {
  * else native when it loads and every tfjs backend that starts in Node, native first) and the
  * native engine's description (undefined when it does not run).
  */
-async function chooseBackends(requested, threads) {
+async function chooseBackends(requested, threads, devices) {
   const wanted = (name) => requested === undefined || requested.includes(name);
   let native;
+  const nativeDevices = [];
   if (wanted(NATIVE)) {
-    const status = await loadNativeEngine({ threads });
-    if (status.ok) native = status.engine.describe();
-    else console.log(`skipping backend native: ${status.reason}`);
+    for (const device of devices) {
+      try {
+        const resolved = await resolveEngine({ engine: 'native', device, threads });
+        native ??= resolved.description;
+        nativeDevices.push({ device, description: resolved.description });
+      } catch (error) {
+        console.log(`skipping backend native on ${device}: ${error.message}`);
+      }
+    }
   }
   const statuses = await listBackends();
   const available = statuses.filter((status) => status.available).map((status) => status.name);
@@ -153,7 +168,7 @@ async function chooseBackends(requested, threads) {
     }
   }
   const tfjs = requested === undefined ? available : requested.filter((name) => available.includes(name));
-  return { backends: [...(native === undefined ? [] : [NATIVE]), ...tfjs], native };
+  return { backends: [...(native === undefined ? [] : [NATIVE]), ...tfjs], native, nativeDevices };
 }
 
 function runChild(spec) {
@@ -200,7 +215,7 @@ const info = machine();
 console.log(`1-minute load average at the start: ${info.loadAverageAtStart[0]}`);
 const startWarning = loadWarning(info.loadAverageAtStart[0]);
 if (startWarning !== undefined) console.log(startWarning);
-const { backends, native: nativeEngine } = await chooseBackends(settings.backends, settings.threads);
+const { backends, native: nativeEngine, nativeDevices } = await chooseBackends(settings.backends, settings.threads, settings.devices);
 if (nativeEngine !== undefined) info.nativeEngine = nativeEngine;
 const peers = settings.peer ? findPeers(settings.pythons, settings.peers) : { installs: [], skipped: ['PyTorch: disabled with --no-peer'] };
 for (const line of peers.skipped) console.log(`skipped ${line}.`);
@@ -226,14 +241,17 @@ for (const name of settings.workloads) {
   const labelled = (result, label) => Object.assign(result, { label });
   for (const backend of backends) {
     if (backend === NATIVE) {
-      for (const threads of threadCounts) {
-        const label = `native (onnxruntime, ${threads} thread${threads === 1 ? '' : 's'})`;
-        ours.push({
-          key: `native|${threads}`,
-          label,
-          side: 'ours',
-          run: () => labelled(runChild({ ...base, backend, kernels: 'sdae', threads }), label),
-        });
+      for (const { device, description } of nativeDevices) {
+        for (const threads of threadCounts) {
+          const on = device === 'cpu' ? '' : `, ${device}: ${description}`;
+          const label = `native (onnxruntime, ${threads} thread${threads === 1 ? '' : 's'}${on})`;
+          ours.push({
+            key: `native|${device}|${threads}`,
+            label,
+            side: 'ours',
+            run: () => labelled(runChild({ ...base, backend, kernels: 'sdae', threads, device }), label),
+          });
+        }
       }
       continue;
     }

@@ -18,12 +18,12 @@ export const BENCH_ENGINES = ['tfjs', 'native'];
  * threads. Throws when the engine is missing or 'auto', so that a row never runs on an engine it
  * does not name.
  */
-function loopOptions({ hooks, engine, threads }) {
+function loopOptions({ hooks, engine, threads, device }) {
   if (!BENCH_ENGINES.includes(engine))
     throw new Error(
       `workloads: engine must be one of ${BENCH_ENGINES.join(', ')}; received ${JSON.stringify(engine)}. Pass the run's engine explicitly.`,
     );
-  return engine === 'native' ? { ...hooks, engine, threads } : { ...hooks, engine };
+  return engine === 'native' ? { ...hooks, engine, threads, device: device ?? 'cpu' } : { ...hooks, engine };
 }
 
 /** Minibatches in one epoch of the Theano split's 50,000 training images at batch 20. */

@@ -41,7 +41,9 @@ describe('--backend in Node', () => {
     const { code, out } = await runCaptured(['da', '--help']);
     expect(code).toBe(EXIT.ok);
     expect(out.replace(/\s+/g, ' ')).toContain('(choices: "auto", "tensorflow-gpu", "tensorflow", "wasm", "cpu", default: "auto")');
-    expect(out).not.toMatch(/webgl|webgpu/);
+    // --device names onnxruntime's webgpu provider; --backend offers no browser backend.
+    const backendHelp = /--backend <name>[\s\S]*?(?=\n {2}--)/.exec(out)![0];
+    expect(backendHelp).not.toMatch(/webgl|webgpu/);
   });
 });
 
@@ -899,6 +901,12 @@ describe('sdae backends', () => {
 
   it('puts the native engine into --json', async () => {
     const { native } = JSON.parse((await runCaptured(['backends', '--json'])).out);
-    expect(native).toEqual({ available: true, description: expect.stringMatching(/^onnxruntime-node .* \(native, \d+ threads?\)$/) });
+    expect(native).toMatchObject({
+      available: true,
+      description: expect.stringMatching(/^onnxruntime-node .* \(native(, | on )/),
+      device: expect.stringMatching(/^(cpu|webgpu|cuda)$/),
+      reason: expect.any(String),
+    });
+    expect(Array.isArray(native.devices)).toBe(true);
   });
 });

@@ -98,7 +98,11 @@ export async function runWithHooks(
     if (next.done === true) return next.value;
     const event = next.value;
     if (event.type === 'engine') {
-      const { type: _type, stage: _stage, layer: _layer, ...report } = event;
+      const report: EngineReport = { engine: event.engine, description: event.description, reason: event.reason };
+      if (event.device !== undefined) report.device = event.device;
+      if (event.adapter !== undefined) report.adapter = event.adapter;
+      if (event.rule !== undefined) report.rule = event.rule;
+      if (event.deviceReason !== undefined) report.deviceReason = event.deviceReason;
       await hooks.onEngine?.(report);
     } else if (event.type === 'epoch-begin') await hooks.onEpochBegin?.(event);
     else if (event.type === 'batch-end') await hooks.onBatchEnd?.(event);

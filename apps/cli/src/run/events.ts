@@ -1,4 +1,5 @@
 import type { EngineName, EpochLog } from '@sdae/train';
+import type { AdapterInfo } from '@sdae/backend';
 import { EXIT, type ExitCode } from '../output';
 
 /**
@@ -14,6 +15,10 @@ export type CliEvent =
       engine: Exclude<EngineName, 'auto'>;
       description: string;
       reason: string;
+      /** The native engine's device, its adapter and why (`resolveEngine`'s answer); absent on tfjs. */
+      device?: string;
+      adapter?: AdapterInfo;
+      deviceReason?: string;
       backend: string;
       backendDetail?: string;
     }

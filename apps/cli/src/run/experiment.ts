@@ -122,12 +122,11 @@ export function backendDetail(backend: BackendReport): string | undefined {
  * followed by why when --engine auto fell back to it (the native engine is unavailable or cannot
  * compile the step).
  */
-export function engineSummary(report: EngineReport, backend: BackendReport, requested: EngineName): string {
+export function engineSummary(report: EngineReport, backend: BackendReport, requested: EngineName, deviceAsked = false): string {
   const detail = backendDetail(backend);
   const withDetail = (text: string) => (detail === undefined ? text : `${text} (${detail})`);
-  // How --device auto decided is said when a GPU was considered (not on machines without any).
-  const decided = report.rule === 'software-adapter' || report.rule === 'hardware-adapter' || report.rule === 'probe';
-  const device = decided ? ` (${report.reason.replace(/^.*?; /, '')})` : '';
+  // How --device decided is said when it was given (--verbose and sdae backends say it always).
+  const device = deviceAsked && report.deviceReason !== undefined ? ` (${report.deviceReason})` : '';
   if (report.engine === 'native') return `engine: ${report.description}${device}; tfjs backend: ${withDetail(backend.backend)}`;
   return `engine: ${withDetail(report.description)}${requested === 'auto' ? `: ${report.reason}` : ''}`;
 }
@@ -140,13 +139,13 @@ function trainedEngine(report: EngineReport, backend: BackendReport): string {
 }
 
 /**
- * The backend report without its `engine:` line: the training loop says which engine trains
- * (which --engine may change), so a command prints that line once, from the loop.
+ * The backend report without its `engine:` and device lines: the training loop says which engine
+ * and device train (which --engine and --device may change), so a command prints that once, from the loop.
  */
 function backendLines(backend: BackendReport): string[] {
   return formatBackendReport(backend)
     .split('\n')
-    .filter((line) => !line.startsWith('engine: '));
+    .filter((line) => !line.startsWith('engine: ') && !line.startsWith('  device'));
 }
 
 /**
@@ -255,7 +254,9 @@ export async function startExperiment(
     markPhase('graph compiled');
     const engine = trainedEngine(report, backend);
     if (!trainedBy.includes(engine)) trainedBy.push(engine);
-    const line = flags.verbose ? engineLine(report) : engineSummary(report, backend, flags.engine);
+    const line = flags.verbose
+      ? `${engineLine(report)}${report.deviceReason === undefined ? '' : `\n  device ${report.device}: ${report.deviceReason}`}`
+      : engineSummary(report, backend, flags.engine, flags.device !== undefined);
     if (line === lastEngine) return;
     lastEngine = line;
     const detail = backendDetail(backend);
@@ -264,7 +265,7 @@ export async function startExperiment(
       engine: report.engine,
       description: report.description,
       reason: report.reason,
-      ...(report.device === undefined ? {} : { device: report.device }),
+      ...(report.device === undefined ? {} : { device: report.device, deviceReason: report.deviceReason }),
       ...(report.adapter === undefined ? {} : { adapter: report.adapter }),
       backend: backend.backend,
       ...(detail === undefined ? {} : { backendDetail: detail }),

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import { SdaeError } from '@sdae/core';
 import { encodeOnnxModel } from './compiler/encode-onnx';
 import type { ExecutionProvider, Ort, OrtSession, OrtTensor } from './onnxruntime';

@@ -10,6 +10,7 @@ import { fitClassifier } from '../loops/fit-classifier';
 import { pretrainStack } from '../loops/pretrain-stack';
 import { trainAutoencoder } from '../loops/train-autoencoder';
 import { trainSampled } from '../loops/train-sampled';
+import { decodeCheckpoint } from '../checkpoint/checkpoint';
 
 // The native engine on WebGPU (lavapipe here: Mesa's software Vulkan) against onnxruntime's CPU
 // provider: the same compiled steps, so the same losses and weights within 1e-4 relative. Runs are
@@ -183,5 +184,41 @@ describe('the native engine on WebGPU against the CPU provider', () => {
     expect(new Set(buffers).size, `GPU buffers after each epoch: ${buffers.join(', ')}`).toBe(1);
     expect(deviceTensorCount(), 'GPU buffers after training').toBe(0);
     da.dispose();
+  });
+});
+
+describe('checkpoints on WebGPU', () => {
+  it('stops at an abort with a checkpoint of the device state, records the device and resumes it exactly', async (context) => {
+    if (skip !== undefined) return context.skip(skip);
+    const build = () => new DenoisingAutoencoder({ visibleSize: 16, hiddenSize: 8, corruptionLevel: 0.3, seed: 1 });
+    const options = { epochs: 2, batchSize: 8, optimizer: 'momentum' as const, engine: 'native' as const, device: 'webgpu' as const };
+    const weights = (model: Model) => [...model.getWeights().values()].map(({ values }) => Array.from(values));
+    const wholeModel = build();
+    await trainAutoencoder(wholeModel, flat, options);
+    const whole = weights(wholeModel);
+    wholeModel.dispose();
+    const controller = new AbortController();
+    let checkpoint: Uint8Array | undefined;
+    let batches = 0;
+    const first = build();
+    await trainAutoencoder(first, flat, {
+      ...options,
+      signal: controller.signal,
+      checkpoint: { every: 1000, write: async (bytes) => void (checkpoint = bytes) },
+      onBatchEnd: () => {
+        if (++batches === 13) controller.abort();
+      },
+    });
+    first.dispose();
+    expect(decodeCheckpoint(checkpoint!).settings.loop.device).toBe('webgpu');
+    const second = build();
+    await trainAutoencoder(second, flat, { ...options, resume: checkpoint });
+    expect(weights(second)).toEqual(whole);
+    second.dispose();
+    // A checkpoint of the GPU continues on the CPU provider (allowed: the device is recorded, not compared).
+    const third = build();
+    await expect(trainAutoencoder(third, flat, { ...options, device: 'cpu', resume: checkpoint })).resolves.toBeDefined();
+    third.dispose();
+    expect(deviceTensorCount()).toBe(0);
   });
 });

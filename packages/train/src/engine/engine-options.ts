@@ -25,6 +25,8 @@ export interface EngineReport {
   adapter?: AdapterInfo;
   /** The rule that chose the device. */
   rule?: DeviceRule;
+  /** Why this device, in words (`resolveEngine`'s reason). */
+  deviceReason?: string;
 }
 
 /** Resolves an engine: a name (the `engine` option), or {@link ResolvedEngine} as `resolveEngine` gave it, once per loop. */

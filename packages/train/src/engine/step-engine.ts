@@ -213,8 +213,9 @@ export async function createStepRunner(
     description: resolved.description,
     reason:
       resolved.requested.engine === 'native'
-        ? `engine 'native' was asked for; ${resolved.reason}`
-        : `each step compiled to one ONNX graph; ${resolved.reason}`,
+        ? "engine 'native' was asked for"
+        : 'each step compiled to one ONNX graph (faster than tfjs here)',
+    deviceReason: resolved.reason,
     device: resolved.device,
     ...(resolved.adapter === undefined ? {} : { adapter: resolved.adapter }),
     rule: resolved.rule,

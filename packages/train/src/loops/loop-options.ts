@@ -290,6 +290,8 @@ export function loopSettings(options: ResolvedCommonOptions, extra: Record<strin
       engine: options.engine,
       // Other thread counts give other native results, bit for bit (null: the engine's default).
       threads: options.threads ?? null,
+      // Where the steps ran: recorded, not compared (a resume may move to another device).
+      device: options.resolvedEngine?.engine === 'native' ? options.resolvedEngine.device : options.device,
       batchesPerEpoch: options.batchesPerEpoch ?? null,
       ...extra,
     },
