@@ -42,12 +42,12 @@ export type {
 } from './native/runtime/native-engine';
 export { KERNEL_MAPPINGS } from './native/compiler/lower';
 export type { StepDefinition, TracedStep, StepValue } from './native/compiler/trace';
-export { NATIVE_THREADS_PER_CORE } from './native/native-threads';
+export { NATIVE_THREADS_PER_CORE } from './native/runtime/native-threads';
 export { registerTrainingKernels, unregisterTrainingKernels, filledKernels } from './kernels/training-kernels';
 export type { FilledKernel } from './kernels/training-kernels';
 export { im2col } from './kernels/im2col';
 export type { Conv2DInfo } from './kernels/im2col';
-export { traceInference, inferenceToOnnx, DynamicBatchError, BATCH_DIMENSION } from './native/trace-inference';
-export type { InferenceDefinition, TraceInferenceOptions } from './native/trace-inference';
+export { traceInference, inferenceToOnnx, DynamicBatchError, BATCH_DIMENSION } from './native/compiler/trace-inference';
+export type { InferenceDefinition, TraceInferenceOptions } from './native/compiler/trace-inference';
 export { encodeOnnxModel } from './native/compiler/encode-onnx';
 export type { OnnxGraph, OnnxNode, OnnxTensor, OnnxValueInfo } from './native/compiler/encode-onnx';

@@ -1,7 +1,7 @@
 import { backend_util, type DataType, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { GraphRecorder } from './graph-builder';
 import { UnsupportedKernelError } from '../../errors';
-import { maxPoolGradByComparison } from '../max-pool-grad';
+import { maxPoolGradByComparison } from './max-pool-grad';
 import { ONNX_TYPES, toOnnxType } from './encode-onnx';
 
 /** What a kernel mapping sees: the recorded names of its inputs, its attributes, and tfjs's own outputs. */

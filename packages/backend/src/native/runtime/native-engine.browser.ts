@@ -2,7 +2,7 @@
 // tsup's browser build resolves ./native/native-engine to this module.
 import type { AdapterInfo, ExecutionProvider, NativeEngineOptions, NativeEngineStatus } from './native-engine';
 
-export { formatAdapter } from '../adapter-info';
+export { formatAdapter } from './adapter-info';
 
 export type {
   NativeEngine,

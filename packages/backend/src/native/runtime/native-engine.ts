@@ -11,11 +11,11 @@ import {
   type Ort,
   type OrtSession,
   type OrtTensor,
-} from '../onnxruntime';
-import { findAdapter } from '../adapter';
-import { formatAdapter, type AdapterInfo } from '../adapter-info';
-import { StepState, deviceTensorCount } from '../device-state';
-import { NATIVE_THREADS_PER_CORE } from '../native-threads';
+} from './onnxruntime';
+import { findAdapter } from './adapter';
+import { formatAdapter, type AdapterInfo } from './adapter-info';
+import { StepState, deviceTensorCount } from './device-state';
+import { NATIVE_THREADS_PER_CORE } from './native-threads';
 
 /**
  * What {@link loadNativeEngine} found: the engine, or why there is none. `device` is set when

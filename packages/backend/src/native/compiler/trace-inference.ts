@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, SdaeError, requirePositiveInteger } from '@sdae/core';
-import { encodeOnnxModel, type OnnxGraph, type OnnxTensor } from './compiler/encode-onnx';
-import { traceStep, type TracedStep } from './compiler/trace';
+import { encodeOnnxModel, type OnnxGraph, type OnnxTensor } from './encode-onnx';
+import { traceStep, type TracedStep } from './trace';
 
 /** An inference function written with tfjs ops (a model's `predict`), to write as one ONNX graph. */
 export interface InferenceDefinition {

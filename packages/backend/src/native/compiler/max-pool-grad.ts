@@ -1,5 +1,5 @@
 import type { backend_util } from '@tensorflow/tfjs-core';
-import type { GraphRecorder } from './compiler/graph-builder';
+import type { GraphRecorder } from './graph-builder';
 
 /**
  * Max pooling's gradient without MaxPool's Indices output (which onnxruntime's WebGPU provider

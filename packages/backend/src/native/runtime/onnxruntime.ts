@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Module from 'node:module';
 import type * as OnnxRuntime from 'onnxruntime-node';
-import { encodeOnnxModel } from './compiler/encode-onnx';
+import { encodeOnnxModel } from '../compiler/encode-onnx';
 
 export type Ort = typeof OnnxRuntime;
 export type OrtSession = OnnxRuntime.InferenceSession;

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import '../register';
+import '../../register';
 import { SdaeError } from '@sdae/core';
 import { DynamicBatchError, inferenceToOnnx, traceInference, type InferenceDefinition } from './trace-inference';
 
