@@ -5,16 +5,16 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { Random } from '@sdae/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DenoisingAutoencoder } from './denoising-autoencoder';
-import { ModelFormatError } from './errors';
-import { layersModelArtifacts } from './layers-format';
-import { exportLayersModel, importLayersModel, layersModelDirectory } from './layers-model-node';
-import { LogisticRegression } from './logistic-regression';
-import { Mlp } from './mlp';
-import type { AnyModel } from './model-io';
-import { ReluCnn } from './relu-cnn';
-import type { ReluCnnOptions } from './relu-cnn-options';
-import { StackedDenoisingAutoencoder } from './stacked-denoising-autoencoder';
+import { DenoisingAutoencoder } from '../denoising-autoencoder';
+import { ModelFormatError } from '../errors';
+import { layersModelArtifacts } from './index';
+import { exportLayersModel, importLayersModel, layersModelDirectory } from '../layers-model-node';
+import { LogisticRegression } from '../logistic-regression';
+import { Mlp } from '../mlp';
+import type { AnyModel } from '../model-io';
+import { ReluCnn } from '../relu-cnn';
+import type { ReluCnnOptions } from '../relu-cnn-options';
+import { StackedDenoisingAutoencoder } from '../stacked-denoising-autoencoder';
 
 const TOLERANCE = 1e-5;
 
