@@ -28,6 +28,7 @@ import {
   engineFlags,
   experimentFlags,
   flag,
+  iterationsFlag,
   learningRateFlag,
   optimizerFlags,
   optimizerOptions,
@@ -42,9 +43,7 @@ import { epochPlan, iterationPlan } from '../run/progress';
 // Unset training flags take the preset's defaults.
 const FLAGS = {
   preset: flag<'notebook' | 'lenet'>(() => new Option('--preset <name>', 'the network').choices(['notebook', 'lenet']).default('notebook')),
-  iterations: flag<number | undefined>(() =>
-    new Option('--iterations <n>', 'random minibatches to train on (notebook; default 3000)').argParser(positiveInteger),
-  ),
+  iterations: iterationsFlag('random minibatches to train on (notebook; default 3000)'),
   epochs: epochsFlag({ description: 'epochs over the training set instead (default 8 for lenet)', default: undefined }),
   ...optimizerFlags({
     optimizer: undefined,

@@ -17,6 +17,7 @@ import {
   experimentFlags,
   flag,
   hiddenSizesFlag,
+  iterationsFlag,
   learningRateFlag,
   optimizerFlags,
   optimizerOptions,
@@ -33,12 +34,7 @@ const FLAGS = {
   hidden: hiddenSizesFlag([500]),
   activation: activationFlag('tanh'),
   epochs: epochsFlag({ description: 'most epochs (early stopping may end sooner)', default: 20 }),
-  iterations: flag<number | undefined>(() =>
-    new Option(
-      '--iterations <n>',
-      "train on n minibatches drawn at random instead of epochs (the numpy notebook's loop; no early stopping)",
-    ).argParser(positiveInteger),
-  ),
+  iterations: iterationsFlag("train on n minibatches drawn at random instead of epochs (the numpy notebook's loop; no early stopping)"),
   evaluateEvery: flag<number | undefined>(() =>
     new Option(
       '--evaluate-every <n>',

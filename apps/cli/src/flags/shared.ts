@@ -1,276 +1,35 @@
-import { InvalidArgumentError as InvalidFlagError, Option, type Command, type OptionValues } from 'commander';
-import type { EventEmitter } from 'node:events';
+import { InvalidArgumentError as InvalidFlagError, Option, type Command } from 'commander';
 import { availableParallelism } from 'node:os';
 import { BACKEND_NAMES, DEFAULT_PREFERENCE, DEVICE_NAMES, NATIVE_THREADS_PER_CORE, type BackendName, type DeviceName } from '@sdae/backend';
-import {
-  InvalidArgumentError,
-  isNonDecimalNumber,
-  parseDecimal,
-  requireNumber,
-  requirePositiveInteger,
-  requireSeed,
-  resolveChoice,
-  SEED_RANGE,
-  type NumberRange,
-} from '@sdae/core';
 import { MNIST_SPLIT_NAMES, type MnistSplitName } from '@sdae/datasets';
-import { ACTIVATION_NAMES, requireDenseLayersFit, type ActivationName } from '@sdae/layers';
+import { ACTIVATION_NAMES, type ActivationName } from '@sdae/layers';
 import {
   DEFAULT_LEARNING_RATE,
   ENGINE_NAMES,
   OPTIMIZER_NAMES,
   formatLearningRateSchedule,
-  parseLearningRateSchedule,
   type EngineName,
   type LearningRateSchedule,
   type OptimizerName,
   type OptimizerOptions,
 } from '@sdae/train';
-
-// Every flag of the sdae command is declared here or, when only one command has it, in that
-// command's module, always through `flag()` and the parsers below.
-
-/** A command-line flag: its commander option (built fresh for each command) and the typed reader of its value. */
-export interface Flag<T> {
-  option: () => Option;
-  read: (values: OptionValues) => T;
-}
-
-/** Flags by the name their value takes in a command's typed flags. */
-export type FlagSet = Record<string, Flag<unknown>>;
-
-/** The typed values of a {@link FlagSet}, as {@link readFlags} returns them. */
-export type FlagValues<S extends FlagSet> = { [K in keyof S]: ReturnType<S[K]['read']> };
-
-/**
- * Declares a flag whose parsed value has type `T`. The option's parser (or choices) is what makes
- * the value a `T`; the reader only picks it from commander's parsed values.
- *
- * @example const seed = flag<number>(() => new Option('--seed <n>', 'seed').argParser(anyNumber).default(0));
- */
-export function flag<T>(build: () => Option): Flag<T> {
-  const attribute = build().attributeName();
-  return { option: build, read: (values) => values[attribute] as T };
-}
-
-/** Reads the parsed values of `flags` from commander's options, each with its type. */
-export function readFlags<S extends FlagSet>(values: OptionValues, flags: S): FlagValues<S> {
-  return Object.fromEntries(Object.entries(flags).map(([name, declared]) => [name, declared.read(values)])) as FlagValues<S>;
-}
-
-/**
- * Makes a second `option` on one command line a usage error (exit 2) rather than letting the last
- * silently win: `--epochs 5 ... --epochs 50`. Flags meant to repeat are exempt: variadic ones and
- * those whose parser takes the previous value (`(text, previous) => [...previous, item]`, as
- * sweep's `--grid`).
- */
-function refuseRepeats(command: Command, option: Option): void {
-  if (option.variadic || (option.parseArg?.length ?? 0) >= 2) return;
-  // Runs before commander's own listener stores the value: a value already from the command line is a repeat.
-  (command as unknown as EventEmitter).prependListener(`option:${option.name()}`, (value: string | undefined) => {
-    if (command.getOptionValueSource(option.attributeName()) !== 'cli') return;
-    const given =
-      value === undefined
-        ? ''
-        : ` (${JSON.stringify(String(command.getOptionValue(option.attributeName())))}, then ${JSON.stringify(value)})`;
-    command.error(`error: option '${option.flags}' was given twice${given}; give it once.`, { exitCode: 2, code: 'sdae.repeatedOption' });
-  });
-}
-
-/** The commands {@link checkFlags} is parsing, each with the typed values its parse read. */
-const checking = new Map<Command, Record<string, unknown> | undefined>();
-
-/**
- * Adds a command taking `flags` (in their order) to `program`; `action` receives their typed
- * values and the command (for usage errors and its arguments). `refuse` throws for flags that
- * contradict each other (see {@link refuseInapplicable}); it runs before `action`, and alone when
- * {@link checkFlags} checks a command line (as `sdae sweep` does for every trial before it runs any).
- *
- * @example addCommand(program, 'data', 'load MNIST', { split: splitFlag }, async (flags) => dataCommand(flags, output));
- */
-export function addCommand<S extends FlagSet>(
-  program: Command,
-  name: string,
-  description: string,
-  flags: S,
-  action: (values: FlagValues<S>, command: Command) => Promise<void>,
-  refuse?: (values: FlagValues<S>, command: Command) => void,
-): Command {
-  const command = program.command(name).description(description);
-  for (const declared of Object.values(flags)) refuseRepeats(command, command.addOption(declared.option()).options.at(-1)!);
-  // Commander passes the command's arguments first (when it declares any), then its options and itself.
-  return command.action(async (...parameters: unknown[]) => {
-    const self = parameters.at(-1) as Command;
-    const values = readFlags(self.opts(), flags);
-    refuse?.(values, self);
-    if (checking.has(self)) checking.set(self, values);
-    else await action(values, self);
-  });
-}
-
-/**
- * Parses `argv` as the flags of `command` (one that {@link addCommand} made) without running it:
- * commander's errors (an unknown flag, a refused value) and the command's own refusals are thrown
- * as they would be by the real run, and the typed values (defaults included) are returned.
- *
- * @throws {CommanderError} or {@link InvalidArgumentError}, as the command would (exit 2).
- * @example const values = await checkFlags(daCommand, ['--learning-rate', '0.5']);
- */
-export async function checkFlags(command: Command, argv: readonly string[]): Promise<Record<string, unknown>> {
-  checking.set(command, undefined);
-  try {
-    await command.parseAsync([...argv], { from: 'user' });
-    const values = checking.get(command);
-    if (values === undefined) throw new Error(`checkFlags: ${command.name()} was not made by addCommand`);
-    return values;
-  } finally {
-    checking.delete(command);
-  }
-}
-
-// Flag parsers. @sdae/core's validators decide what is accepted; a refusal becomes commander's
-// error, so a bad value is a usage error (exit 2) with "option '--x <n>' argument 'y' is invalid."
-// followed by what is expected.
-
-/** A parser of numbers checked by `check` (one of core's validators); `expected` says what it accepts. Decimal notation only (core's `parseDecimal`). */
-function numberParser(expected: string, check: (value: number) => number): (text: string) => number {
-  return (text) => {
-    if (isNonDecimalNumber(text)) throw new InvalidFlagError(`Expected ${expected}, in decimal notation (such as 16 or 0.5).`);
-    try {
-      return check(parseDecimal(text));
-    } catch (error) {
-      if (InvalidArgumentError.isInstance(error)) throw new InvalidFlagError(`Expected ${expected}.`);
-      throw error;
-    }
-  };
-}
-
-function rangeParser(expected: string, range: NumberRange): (text: string) => number {
-  return numberParser(expected, (value) => requireNumber('sdae', 'flag', value, range));
-}
-
-/**
- * A parser of whole numbers >= 1 and at most `max`: below 1 or not whole it expects "a whole
- * number >= 1"; past `max` it says the bound and `reason`.
- */
-export function boundedInteger(max: number, reason: string): (text: string) => number {
-  return numberParser('a whole number >= 1', (value) => {
-    requirePositiveInteger('sdae', 'flag', value);
-    if (value > max) throw new InvalidFlagError(`Expected a whole number from 1 to ${max} (${reason}).`);
-    return value;
-  });
-}
-
-/**
- * A whole number >= 1 and at most 2^53 - 1: a count (epochs, iterations, a batch size) past it
- * cannot be told from its neighbours, so `--epochs 1e300` would not run the epochs it says.
- */
-export const positiveInteger = boundedInteger(Number.MAX_SAFE_INTEGER, '2^53 - 1, the largest count kept exactly');
-
-/** A seed: a whole number the random streams keep as given (core's {@link SEED_RANGE}). */
-export const seedNumber = numberParser(
-  `a whole number from ${SEED_RANGE.min} to ${SEED_RANGE.max} (2^32 - 1: the random streams keep 32 bits of a seed, so 0.5 or 2^32 would train as another seed)`,
-  (value) => requireSeed('sdae', '--seed', value),
-);
-
-/** Any finite number. */
-export const anyNumber = rangeParser('a number', {});
-/** A finite number > 0. */
-export const positiveNumber = rangeParser('a number > 0', { min: 0, excludeMin: true });
-/** A number in [0, 1): corruption levels, momentum. */
-export const unitInterval = rangeParser('a number in [0, 1)', { min: 0, max: 1, excludeMax: true });
-/** A finite number >= 0. */
-export const nonNegativeNumber = rangeParser('a number >= 0', { min: 0 });
-
-/** A learning-rate schedule in @sdae/train's command-line form: `constant`, `step:EPOCHS:FACTOR`, `exponential:GAMMA`, `cosine`. */
-export function learningRateSchedule(text: string): LearningRateSchedule {
-  try {
-    return parseLearningRateSchedule(text, '--lr-schedule');
-  } catch (error) {
-    if (InvalidArgumentError.isInstance(error)) throw new InvalidFlagError(error.message);
-    throw error;
-  }
-}
-
-/** A parser of one of `choices`; core's `resolveChoice` refuses anything else, naming `flagName` and every choice. */
-function choiceParser<T extends string>(flagName: string, choices: readonly T[]): (text: string) => T {
-  return (text) => {
-    try {
-      return resolveChoice('sdae', flagName, text, choices);
-    } catch (error) {
-      if (InvalidArgumentError.isInstance(error)) throw new InvalidFlagError(error.message);
-      throw error;
-    }
-  };
-}
-
-/** MNIST's pixels and classes: the outer sizes of every dense chain the commands build. */
-const MNIST_INPUTS = 784;
-const MNIST_CLASSES = 10;
-
-/**
- * A parser of layer sizes whose weight matrices can be allocated: `chains(value)` gives the
- * `[input, hidden..., output]` chains the command builds, each checked by @sdae/layers'
- * `requireDenseLayersFit`, so `--hidden 100000000` is a usage error before the data loads.
- */
-function fittingLayers<T>(flagName: string, parse: (text: string) => T, chains: (value: T) => number[][]): (text: string) => T {
-  return (text) => {
-    const value = parse(text);
-    try {
-      for (const sizes of chains(value)) requireDenseLayersFit(flagName, flagName, sizes);
-    } catch (error) {
-      if (InvalidArgumentError.isInstance(error)) throw new InvalidFlagError(error.message);
-      throw error;
-    }
-    return value;
-  };
-}
-
-/** `--hidden <n>` of a dA: its weight matrix is 784 x n. */
-export function daHiddenSize(flagName: string): (text: string) => number {
-  return fittingLayers(flagName, positiveInteger, (size) => [[MNIST_INPUTS, size]]);
-}
-
-/** A comma-separated list, each item read by `parse`. */
-export function list(parse: (text: string) => number): (text: string) => number[] {
-  return (text) => text.split(',').map((item) => parse(item.trim()));
-}
-
-/**
- * A comma-separated list of distinct values, each read by `parse`: `0.1,0.10,1e-1` is one value
- * written three ways, which a sweep would run once while the user asked for three runs.
- */
-export function distinctList(parse: (text: string) => number): (text: string) => number[] {
-  return (text) => {
-    const items = text.split(',').map((item) => item.trim());
-    const values = items.map(parse);
-    const repeated = values
-      .map((value, index) => [items[index], value] as const)
-      .filter(([, value], index) => values.indexOf(value) !== index);
-    if (repeated.length > 0) {
-      const [, value] = repeated[0]!;
-      const spellings = items.filter((_, index) => values[index] === value);
-      throw new InvalidFlagError(`${spellings.join(', ')} are all the value ${value}: list each value once.`);
-    }
-    return values;
-  };
-}
-
-/**
- * Refuses a flag the user gave (not its default) that has no effect in this run, instead of
- * ignoring it: `sdae cnn --preset lenet --iterations 10` would otherwise train lenet's epochs.
- *
- * @param flagName the long flag, `'--iterations'`.
- * @param applies whether the flag has an effect with the other flags given.
- * @param reason completes "`<flag> <reason>`": why it does not apply and what to do instead.
- * @throws {InvalidArgumentError} named after the flag (a usage error, exit 2).
- */
-export function refuseInapplicable(command: Command, flagName: string, applies: boolean, reason: string): void {
-  if (applies) return;
-  const option = command.options.find((candidate) => candidate.long === flagName);
-  if (option === undefined || command.getOptionValueSource(option.attributeName()) !== 'cli') return;
-  throw new InvalidArgumentError(flagName, command.getOptionValue(option.attributeName()), `${flagName} ${reason}`);
-}
+import { type Flag, type FlagValues, flag, refuseInapplicable } from './define';
+import {
+  MNIST_CLASSES,
+  MNIST_INPUTS,
+  boundedInteger,
+  choiceParser,
+  daHiddenSize,
+  fittingLayers,
+  learningRateSchedule,
+  list,
+  nonNegativeNumber,
+  positiveInteger,
+  positiveNumber,
+  redisUrl,
+  seedNumber,
+  unitInterval,
+} from './parsers';
 
 // Flags that several commands share, some with defaults of their own.
 
@@ -281,7 +40,7 @@ export const NODE_BACKENDS: readonly BackendName[] = DEFAULT_PREFERENCE.node;
  * A parser of `--backend`: `auto` or a backend that runs in Node. A browser backend (webgl,
  * webgpu) is refused with the reason and the Node ones, not as an unknown word.
  */
-function backendParser(text: string): BackendName | 'auto' {
+export function backendParser(text: string): BackendName | 'auto' {
   const choices = ['auto', ...NODE_BACKENDS];
   if ((choices as readonly string[]).includes(text)) return text as BackendName | 'auto';
   if ((BACKEND_NAMES as readonly string[]).includes(text)) {
@@ -384,12 +143,12 @@ export function activationFlag(defaultActivation: ActivationName): Flag<Activati
 }
 
 /** How a command describes (and defaults) a number flag; no default leaves it undefined. */
-interface NumberFlagSettings<D extends number | undefined> {
+export interface NumberFlagSettings<D extends number | undefined> {
   description: string;
   default: D;
 }
 
-function numberFlag<D extends number | undefined>(
+export function numberFlag<D extends number | undefined>(
   flags: string,
   parse: (text: string) => number,
   settings: NumberFlagSettings<D>,
@@ -606,33 +365,9 @@ export function refuseOptimizerFlags(command: Command, optimizer: OptimizerName,
   );
 }
 
-/**
- * `redis://[USER[:PASSWORD]@]HOST:PORT[/DB]` (an IPv6 host in brackets, `redis://[::1]:6379`), as
- * `redis://[USER[:PASSWORD]@]host:port/db` (port 6379 and database 0 when left out). Whether the
- * server accepts the user, the password and the database is checked when it is reached.
- */
-export function redisUrl(text: string): string {
-  let url: URL | undefined;
-  try {
-    url = new URL(text.trim());
-  } catch {
-    url = undefined;
-  }
-  const database = url === undefined ? undefined : /^\/?(\d{0,9})$/.exec(url.pathname)?.[1];
-  if (
-    url === undefined ||
-    url.protocol !== 'redis:' ||
-    url.hostname === '' ||
-    database === undefined ||
-    url.search !== '' ||
-    url.hash !== ''
-  ) {
-    throw new InvalidFlagError(
-      'Expected redis://[USER[:PASSWORD]@]HOST:PORT[/DB] with a database index of at most 9 digits, such as redis://127.0.0.1:6379/0 or redis://:secret@[::1]:6379/2.',
-    );
-  }
-  const credentials = url.username === '' && url.password === '' ? '' : `${url.username}${url.password === '' ? '' : `:${url.password}`}@`;
-  return `redis://${credentials}${url.hostname}:${url.port === '' ? 6379 : url.port}/${database === '' ? 0 : Number(database)}`;
+/** `--iterations <n>`: minibatches drawn at random (the numpy notebook's loop), in `cnn` and `mlp`, each with its own description. */
+export function iterationsFlag(description: string): Flag<number | undefined> {
+  return flag<number | undefined>(() => new Option('--iterations <n>', description).argParser(positiveInteger));
 }
 
 /** `--queue <url>`: the Redis that holds a sweep's BullMQ queue (`sdae sweep` and `sdae worker`). */

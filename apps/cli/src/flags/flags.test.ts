@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { EXIT } from './output';
-import { sdae, snapshot } from './test-cli';
+import { EXIT } from '../output';
+import { sdae, snapshot } from '../test-cli';
 
 // Each case is refused before anything is loaded or written: the run directory stays empty.
 let cwd: string;
