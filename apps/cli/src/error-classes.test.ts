@@ -7,8 +7,8 @@ import * as layers from '@sdae/layers';
 import * as train from '@sdae/train';
 import { MissingDependencyError } from './optional-dependency';
 import { RunInterrupted } from './output';
-import { QueueJobRefusedError, SweepLostError } from './sweep/job';
-import { RedisUnavailableError } from './sweep/redis-connection';
+import type { QueueJobRefusedError, SweepLostError } from './sweep/job';
+import type { RedisUnavailableError } from './sweep/redis-connection';
 import { FileAccessError } from './writable';
 
 type ErrorClass = (new (...args: never[]) => core.SdaeError) & { isInstance(value: unknown): boolean; name: string };

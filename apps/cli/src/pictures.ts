@@ -3,7 +3,7 @@ import { InvalidArgumentError } from '@sdae/core';
 import type { ImageSet } from '@sdae/datasets';
 import { filterRows, type DenoisingAutoencoder, type StackedDenoisingAutoencoder } from '@sdae/layers';
 import { activationGrid, encodePng, greyToRgba, type GreyImage } from '@sdae/vis';
-import { filtersPng } from './run/experiment';
+import { filtersPng } from './run/report-files';
 
 // The pictures the dA and SdA commands draw of a trained model, from plain data.
 

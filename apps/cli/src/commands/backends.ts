@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { formatAdapter, formatBackendReport, listBackends, summarizeNativeEngine } from '@sdae/backend';
-import { selectCliBackend } from '../run/experiment';
+import { selectCliBackend } from '../run/engine-lines';
 import { NODE_BACKENDS, addCommand, backendFlag, engineFlags, jsonFlag, type FlagValues } from '../flags';
 import type { Output } from '../output';
 

@@ -17,7 +17,9 @@ import {
 import { lineChart } from '@sdae/vis';
 import { batchCount } from '@sdae/datasets';
 import { classifierResult } from '../run/classifier-result';
-import { filtersPng, requireBatchFits, startExperiment, trainingControls, writeReport } from '../run/experiment';
+import { requireBatchFits, startExperiment } from '../run/experiment';
+import { filtersPng, writeReport } from '../run/report-files';
+import { trainingControls } from '../run/controls';
 import { reportSmoothing, trainingSeconds } from '../run/run-report';
 import {
   addCommand,

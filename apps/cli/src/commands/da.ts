@@ -3,7 +3,9 @@ import { DenoisingAutoencoder, filterRows, saveModel } from '@sdae/layers';
 import { trainAutoencoder } from '@sdae/train';
 import { lineChart, reconstructionGrid } from '@sdae/vis';
 import { batchCount } from '@sdae/datasets';
-import { filtersPng, requireBatchFits, startExperiment, trainingControls, writeReport } from '../run/experiment';
+import { requireBatchFits, startExperiment } from '../run/experiment';
+import { filtersPng, writeReport } from '../run/report-files';
+import { trainingControls } from '../run/controls';
 import {
   activationFlag,
   addCommand,

@@ -4,7 +4,9 @@ import { DEFAULT_LEARNING_RATE, evaluate, fitClassifier, trainSampled, type Trai
 import { lineChart } from '@sdae/vis';
 import { batchCount, type ImageSet } from '@sdae/datasets';
 import { classifierResult, splitCurves } from '../run/classifier-result';
-import { requireBatchFits, startExperiment, trainingControls, writeReport } from '../run/experiment';
+import { requireBatchFits, startExperiment } from '../run/experiment';
+import { trainingControls } from '../run/controls';
+import { writeReport } from '../run/report-files';
 import { fineTuningSeries, trainingSeconds } from '../run/run-report';
 import {
   activationFlag,

@@ -9,7 +9,7 @@ import { confusionMatrix, evaluate } from '@sdae/train';
 import { confusionMatrixChart, encodePng, enlarge, greyToRgba } from '@sdae/vis';
 import { readDigitImage } from '../digit-image';
 import { eventLine } from '../run/events';
-import { selectCliBackend } from '../run/experiment';
+import { selectCliBackend } from '../run/engine-lines';
 import {
   addCommand,
   backendFlag,

@@ -20,7 +20,9 @@ import {
 import { lineChart } from '@sdae/vis';
 import { batchCount, type MnistSplitName } from '@sdae/datasets';
 import { classifierResult } from '../run/classifier-result';
-import { filtersPng, requireBatchFits, startExperiment, trainingControls, writeReport } from '../run/experiment';
+import { requireBatchFits, startExperiment } from '../run/experiment';
+import { filtersPng, writeReport } from '../run/report-files';
+import { trainingControls } from '../run/controls';
 import { activationsFigure, productFiltersPng } from '../pictures';
 import { fineTuningSeries, trainingSeconds } from '../run/run-report';
 import {

@@ -19,7 +19,7 @@ import {
   refuseInapplicable,
   type FlagValues,
 } from '../flags';
-import { flagName } from '../run/experiment';
+import { flagName } from '../run/controls';
 import { lockOutDirectory } from '../run/out-lock';
 import { RunInterrupted, type Output } from '../output';
 import { runTrialsLocally } from '../sweep/local';

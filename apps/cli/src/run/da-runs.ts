@@ -2,18 +2,9 @@ import { batchCount, type ImageSet } from '@sdae/datasets';
 import { DenoisingAutoencoder, filterRows } from '@sdae/layers';
 import { DivergenceError, trainAutoencoder, type EpochLog, type TrainAutoencoderOptions } from '@sdae/train';
 import { lineChart, type ReportFigure, type ReportTable } from '@sdae/vis';
-import {
-  filtersPng,
-  positionAfter,
-  progressReporter,
-  requireBatchFits,
-  startExperiment,
-  stopOnCtrlC,
-  writeReport,
-  type CtrlC,
-  type Experiment,
-  type ProgressReporter,
-} from './experiment';
+import { requireBatchFits, startExperiment, type Experiment } from './experiment';
+import { filtersPng, writeReport } from './report-files';
+import { positionAfter, progressReporter, stopOnCtrlC, type CtrlC, type ProgressReporter } from './controls';
 import { optimizerOptions, type DaTrainingFlags, type EngineFlags, type ExperimentFlags, type OptimizerFlags } from '../flags';
 import { RunInterrupted, type Output } from '../output';
 import { epochPlan } from './progress';

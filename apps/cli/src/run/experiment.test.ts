@@ -1,6 +1,6 @@
 import type { BackendReport } from '@sdae/backend';
 import { describe, expect, it } from 'vitest';
-import { engineSummary } from './experiment';
+import { engineSummary } from './engine-lines';
 
 /** A backend report as selectBackend gives it, for `backend` started with `reason`. */
 function backendReport(backend: 'wasm' | 'cpu', reason: string): BackendReport {
