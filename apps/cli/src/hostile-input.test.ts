@@ -179,7 +179,7 @@ describe('case 11: sda --enlarge is bounded by the picture it makes, before trai
   });
 
   it('bounds by the last hidden layer: 10 filters make one row, so a larger factor fits', () => {
-    const refusedLarge = refused(['sda', '--hidden', '20,10', '--corruption-levels', '0.1,0.1', '--enlarge', '56', '--out', 'run']);
+    const refusedLarge = refused(['sda', '--hidden', '20,10', '--corruption', '0.1,0.1', '--enlarge', '56', '--out', 'run']);
     expect(refusedLarge.err).toMatch(
       /^sdae: --enlarge 56 would make the 289 x 28 picture of 10 filters 16184 x 1568 pixels, .* Use --enlarge 55 or less\.$/m,
     );
@@ -187,7 +187,7 @@ describe('case 11: sda --enlarge is bounded by the picture it makes, before trai
       'sda',
       '--hidden',
       '20,10',
-      '--corruption-levels',
+      '--corruption',
       '0.1,0.1',
       '--enlarge',
       '55',

@@ -250,7 +250,8 @@ describe('sdae sweep on local workers (real processes)', { timeout: 120_000 }, (
     const [row] = readSweep(out).trials;
     // The first minibatch's report draws the line; each status is a redraw of the same line.
     const redraws = printed.split('\r\u001b[K');
-    expect(redraws.some((status) => /^hidden=4: epoch 1\/2 \d+% loss [\d.]+ ETA \d+ s$/.test(status))).toBe(true);
+    // ETA ? until a few steps are timed (a tiny trial may never get there).
+    expect(redraws.some((status) => /^hidden=4: epoch 1\/2 \d+% loss [\d.]+ ETA (\d+ s|\?)$/.test(status))).toBe(true);
     expect(printed).toContain(`\r\u001b[Ktrial ${row!.id} (hidden=4): done in `);
     // No epoch lines on a terminal: the status line says where each trial is.
     expect(printed).not.toContain('[1/2]: Training epoch 0');
