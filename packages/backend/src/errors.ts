@@ -29,7 +29,7 @@ export class UnsupportedKernelError extends SdaeError {
     super(
       `compileStep: the step runs the tfjs kernel ${kernelName}${detail === undefined ? '' : ` with ${detail}`}, which the native ` +
         `engine cannot express yet, so it cannot be compiled; run it on tfjs (engine 'tfjs'), or add an ONNX mapping for ` +
-        `${kernelName} to @sdae/backend's native/compiler/lower.ts.`,
+        `${kernelName} to @sdae/backend's native/compiler/lower/ (its rule table is index.ts).`,
     );
     this.kernelName = kernelName;
     this.detail = detail;

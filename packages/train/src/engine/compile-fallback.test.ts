@@ -7,7 +7,7 @@ import type { EngineReport } from './engine-options';
 import { fitClassifier } from '../loops/fit-classifier';
 
 // Each way a step can reach a kernel the native engine cannot compile (an attribute or a dtype;
-// a state of another dtype is refused the same way, see backend's native/compiler/lower.test.ts) falls back to tfjs with the reason, through a real training loop,
+// a state of another dtype is refused the same way, see backend's native/compiler/lower/lower.test.ts) falls back to tfjs with the reason, through a real training loop,
 // instead of crashing the run. The extra work sits on the input's path (no gradient) and adds
 // zero, so the classifier trains as logistic regression does.
 

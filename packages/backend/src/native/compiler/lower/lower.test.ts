@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import '../../register';
+import '../../../register';
 import { Random } from '@sdae/core';
-import { UnsupportedKernelError } from '../../errors';
-import { loadNativeEngine, type NativeEngine, type PrepareOptions, type StepFeed } from '../runtime/native-engine';
-import { KERNEL_MAPPINGS, reducedTranspose } from './lower';
+import { UnsupportedKernelError } from '../../../errors';
+import { loadNativeEngine, type NativeEngine, type PrepareOptions, type StepFeed } from '../../runtime/native-engine';
+import { KERNEL_MAPPINGS, reducedTranspose } from './index';
 
 type Inputs = Record<string, tf.Tensor>;
 
