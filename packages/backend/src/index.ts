@@ -2,29 +2,22 @@
 // training kernels (./register); the rest are explicit re-exports.
 import './register';
 
-export {
-  selectBackend,
-  listBackends,
-  formatBackendReport,
-  detectPlatform,
-  summarizeNativeEngine,
-  BACKEND_NAMES,
-  DEFAULT_PREFERENCE,
-} from './select-backend';
+export { selectBackend, detectPlatform } from './select-backend';
+export { listBackends, formatBackendReport, summarizeNativeEngine } from './backend-report';
+export { BACKEND_NAMES, DEFAULT_PREFERENCE } from './backend-specs';
 export { softwareRendererName } from './gpu-renderer';
 export { WASM_FILE_NAMES } from './wasm-check';
+export type { SelectBackendOptions } from './select-backend';
+export type { BackendName, Platform } from './backend-specs';
 export type {
-  BackendName,
-  Platform,
   BackendAttempt,
   BackendReport,
   BackendStatus,
-  SelectBackendOptions,
   NativeEngineSummary,
   SelectionRule,
   RendererNote,
   ProbeTiming,
-} from './select-backend';
+} from './backend-report';
 export { BackendUnavailableError, DeviceUnavailableError, SynchronousReadError, UnsupportedKernelError } from './errors';
 export { resolveEngine, ENGINE_NAMES, DEVICE_NAMES } from './resolve-engine';
 export type { EngineName, DeviceName, DeviceRule, DeviceAttempt, ResolvedEngine, ResolveEngineOptions } from './resolve-engine';

@@ -4,7 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { BackendUnavailableError } from './errors';
 import './register';
 import { describeWebgpuAdapter, softwareRendererName } from './gpu-renderer';
-import { formatBackendReport, listBackends, rankSoftwareBelowWasm, selectBackend } from './select-backend';
+import { rankSoftwareBelowWasm, selectBackend } from './select-backend';
+import { formatBackendReport, listBackends } from './backend-report';
 
 afterEach(() => {
   delete process.env.SDAE_BACKEND;

@@ -4,194 +4,16 @@ import { describeMissingWasmFiles } from './wasm-check';
 import { prepareWasmThreads, resolveWasmThreads, wasmThreadsInUse, wasmThreadsUnsupported } from './wasm-threads';
 import { requireKnownKeys, resolveChoice, type KnownKeys } from '@sdae/core';
 import { BackendUnavailableError } from './errors';
-import { filledKernels, type FilledKernel } from './kernels/training-kernels';
-import { resolveEngine, type DeviceRule, type ResolveEngineOptions, type ResolvedEngine } from './resolve-engine';
-import { SdaeError } from '@sdae/core';
-import { webglRenderer, webgpuRenderer, type GpuRenderer } from './gpu-renderer';
 import { timeProbeStep } from './probe-step';
-
-/**
- * The backends sdae can run on. `'tensorflow-gpu'` and `'tensorflow'` are libtensorflow through
- * @tensorflow/tfjs-node-gpu and @tensorflow/tfjs-node (Node only); `'webgpu'` and `'webgl'` run in
- * browsers; `'wasm'` and `'cpu'` everywhere.
- */
-export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'webgpu' | 'webgl' | 'wasm' | 'cpu';
-
-/** Where the code runs. */
-export type Platform = 'node' | 'browser';
-
-/** The names {@link selectBackend} accepts, fastest first. */
-export const BACKEND_NAMES: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'webgpu', 'webgl', 'wasm', 'cpu'];
-
-/** The default order of preference on each platform. */
-export const DEFAULT_PREFERENCE: Record<Platform, readonly BackendName[]> = {
-  node: ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'],
-  browser: ['webgpu', 'webgl', 'wasm', 'cpu'],
-};
-
-interface BackendSpec {
-  /** The name tfjs registers the backend under. */
-  tfjsName: string;
-  platforms: readonly Platform[];
-  /** Loads the package that registers the backend; undefined when it is always registered. */
-  load?: () => Promise<unknown>;
-  /** The package, named in reasons. */
-  packageName?: string;
-  /**
-   * The sdae entry whose import registers the backend (browser backends: an app imports the ones
-   * it wants, so bundles carry only those); undefined when it is always registered or loaded here.
-   */
-  entry?: string;
-  /** Says why the backend cannot work here before it is loaded, or undefined when it may. */
-  precheck?: () => Promise<string | undefined>;
-  /** What renders this GPU backend here (read before it starts), or undefined without a GPU. */
-  renderer?: () => Promise<GpuRenderer | undefined>;
-}
-
-interface GpuLike {
-  requestAdapter: () => Promise<unknown>;
-}
-
-/** Why WebGPU cannot run here (no navigator.gpu, no adapter), or undefined when an adapter exists. */
-async function webgpuUnavailable(): Promise<string | undefined> {
-  const gpu = (globalThis as { navigator?: { gpu?: GpuLike } }).navigator?.gpu;
-  if (gpu === undefined)
-    return 'this browser has no WebGPU (navigator.gpu is undefined: it needs a browser with WebGPU and a secure context)';
-  try {
-    if ((await gpu.requestAdapter()) === null) return 'WebGPU found no adapter (no usable GPU here, or the GPU is blocklisted)';
-  } catch (error) {
-    return `the WebGPU adapter request failed: ${(error as Error).message}`;
-  }
-  return undefined;
-}
-
-// A specifier in a variable keeps bundlers from trying to resolve these optional packages.
-const TFJS_NODE_GPU = '@tensorflow/tfjs-node-gpu';
-const TFJS_NODE = '@tensorflow/tfjs-node';
-
-const SPECS: Record<BackendName, BackendSpec> = {
-  'tensorflow-gpu': {
-    tfjsName: 'tensorflow',
-    platforms: ['node'],
-    packageName: TFJS_NODE_GPU,
-    load: () => import(/* @vite-ignore */ TFJS_NODE_GPU),
-  },
-  tensorflow: { tfjsName: 'tensorflow', platforms: ['node'], packageName: TFJS_NODE, load: () => import(/* @vite-ignore */ TFJS_NODE) },
-  webgpu: {
-    tfjsName: 'webgpu',
-    platforms: ['browser'],
-    packageName: '@tensorflow/tfjs-backend-webgpu',
-    entry: '@sdae/backend/webgpu',
-    precheck: webgpuUnavailable,
-    renderer: webgpuRenderer,
-  },
-  webgl: {
-    tfjsName: 'webgl',
-    platforms: ['browser'],
-    packageName: '@tensorflow/tfjs-backend-webgl',
-    entry: '@sdae/backend/webgl',
-    renderer: async () => webglRenderer(),
-  },
-  wasm: { tfjsName: 'wasm', platforms: ['node', 'browser'] },
-  cpu: { tfjsName: 'cpu', platforms: ['node', 'browser'] },
-};
-
-/** One backend that was tried, and how it went. */
-export interface BackendAttempt {
-  name: BackendName;
-  ok: boolean;
-  /** Why it was chosen or why it could not start. */
-  reason: string;
-  /** How long loading and initialising took, in milliseconds. */
-  milliseconds: number;
-}
-
-/**
- * The rule that decided a choice: `'requested'` (by name), `'fallback'` (the named one could not
- * start), `'order'` (the first of the order that started), `'software-renderer'` (a GPU backend
- * that renders in software ranked below wasm, which started), `'probe'` (the fastest probe step).
- */
-export type SelectionRule = 'requested' | 'fallback' | 'order' | 'software-renderer' | 'probe';
-
-/** What renders a GPU backend here, as {@link selectBackend} found before ranking. */
-export interface RendererNote {
-  name: BackendName;
-  /** The WebGL renderer string or the WebGPU adapter's description. */
-  renderer: string;
-  /** The software renderer it names (e.g. 'SwiftShader'), undefined for a hardware GPU. */
-  software: string | undefined;
-}
-
-/** One probe step's time on a backend that started (`probe: true`). */
-export interface ProbeTiming {
-  name: BackendName;
-  /** The median of three timed steps after a warm-up, in milliseconds. */
-  milliseconds: number;
-}
-
-/** What {@link selectBackend} did and why. */
-export interface BackendReport {
-  /** The backend now active. */
-  backend: BackendName;
-  platform: Platform;
-  /** The backend asked for by name (option or SDAE_BACKEND), or undefined when chosen automatically. */
-  requested: BackendName | undefined;
-  /** Every backend tried, in order, with `ok` and a reason. */
-  tried: BackendAttempt[];
-  /** The kernels sdae registered for this backend's training. */
-  filledKernels: FilledKernel[];
-  /** One sentence for people: what was chosen and why. */
-  explanation: string;
-  /** The rule that decided. */
-  rule: SelectionRule;
-  /** What renders each GPU backend that was ranked (browsers, automatic choice). */
-  renderers: RendererNote[];
-  /** The probe step's time on each backend that started (`probe: true`); empty otherwise. */
-  probes: ProbeTiming[];
-  /**
-   * The native training engine (onnxruntime-node, Node only), which the training loops prefer to
-   * the tfjs backend when it loads; the tfjs backend still evaluates and runs everything else.
-   */
-  native: NativeEngineSummary;
-}
-
-/** Whether the native engine loads here: what it is and on which device, or why not ({@link resolveEngine}'s answer). */
-export interface NativeEngineSummary {
-  available: boolean;
-  /** E.g. "onnxruntime-node 1.30.0 (native, 2 threads)"; the reason it is missing otherwise. */
-  description: string;
-  /** The device the native engine trains on ('cpu', 'webgpu'...), undefined when it is unavailable. */
-  device?: string;
-  /** The rule that chose the device, and why, in words. */
-  rule?: DeviceRule;
-  reason?: string;
-  /** The resolver's full answer (devices tried, adapters), undefined when it refused. */
-  resolved?: ResolvedEngine;
-}
-
-/**
- * Says whether the native engine is available and on which device, from {@link resolveEngine}
- * (which loads onnxruntime-node once per process). A refusal (a named device that cannot start)
- * is reported, not thrown.
- */
-export async function summarizeNativeEngine(options: ResolveEngineOptions = {}): Promise<NativeEngineSummary> {
-  try {
-    const resolved = await resolveEngine(options.engine === undefined ? { ...options, engine: 'auto' } : options);
-    if (resolved.engine === 'tfjs')
-      return { available: false, description: resolved.reason, rule: resolved.rule, reason: resolved.reason, resolved };
-    return {
-      available: true,
-      description: resolved.description,
-      device: resolved.device,
-      rule: resolved.rule,
-      reason: resolved.reason,
-      resolved,
-    };
-  } catch (error) {
-    if (!SdaeError.isInstance(error)) throw error;
-    return { available: false, description: error.message };
-  }
-}
+import {
+  type BackendAttempt,
+  type BackendReport,
+  type ProbeTiming,
+  type RendererNote,
+  report,
+  summarizeNativeEngine,
+} from './backend-report';
+import { BACKEND_NAMES, type BackendName, DEFAULT_PREFERENCE, type Platform, SPECS } from './backend-specs';
 
 /** Options of {@link selectBackend}. */
 export interface SelectBackendOptions {
@@ -231,7 +53,7 @@ export interface SelectBackendOptions {
   probe?: boolean;
 }
 
-const SELECT_BACKEND_OPTION_KEYS: KnownKeys<SelectBackendOptions> = {
+export const SELECT_BACKEND_OPTION_KEYS: KnownKeys<SelectBackendOptions> = {
   backend: true,
   allowFallback: true,
   preference: true,
@@ -249,7 +71,7 @@ export function detectPlatform(): Platform {
 
 declare function importScripts(...urls: string[]): void;
 
-function moduleMissing(error: unknown): boolean {
+export function moduleMissing(error: unknown): boolean {
   const code = (error as { code?: string }).code;
   return (
     code === 'ERR_MODULE_NOT_FOUND' ||
@@ -258,7 +80,7 @@ function moduleMissing(error: unknown): boolean {
   );
 }
 
-function missingReason(name: BackendName, packageName: string): string {
+export function missingReason(name: BackendName, packageName: string): string {
   const gpu = name === 'tensorflow-gpu' ? ' with CUDA 11.2 and cuDNN 8.1' : '';
   return (
     `${packageName} is not installed (it is optional: its install script downloads libtensorflow, which needs internet access). ` +
@@ -266,7 +88,7 @@ function missingReason(name: BackendName, packageName: string): string {
   );
 }
 
-async function tryBackend(name: BackendName, platform: Platform, options: SelectBackendOptions): Promise<BackendAttempt> {
+export async function tryBackend(name: BackendName, platform: Platform, options: SelectBackendOptions): Promise<BackendAttempt> {
   const spec = SPECS[name];
   const started = performance.now();
   const attempt = (ok: boolean, reason: string): BackendAttempt => ({ name, ok, reason, milliseconds: performance.now() - started });
@@ -314,17 +136,17 @@ async function tryBackend(name: BackendName, platform: Platform, options: Select
  * Keeps tfjs's cpu backend from printing its "install tfjs-node" banner on first use: the
  * backend was chosen here, and the report (and `sdae backends`) says which ones there are.
  */
-function silenceNodeAdvice(tfjsName: string): void {
+export function silenceNodeAdvice(tfjsName: string): void {
   const backend = tf.findBackend(tfjsName) as { firstUse?: boolean } | null;
   if (backend !== null && backend.firstUse === true) backend.firstUse = false;
 }
 
 /** Whether tfjs has already initialised this backend in this process. */
-function startedBefore(tfjsName: string): boolean {
+export function startedBefore(tfjsName: string): boolean {
   return (tf.engine().registry as Record<string, unknown>)[tfjsName] !== undefined;
 }
 
-function describeStarted(name: BackendName, whyOneThread: string | undefined): string {
+export function describeStarted(name: BackendName, whyOneThread: string | undefined): string {
   if (name === 'wasm') {
     const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
     const threads = wasmThreadsInUse();
@@ -333,14 +155,14 @@ function describeStarted(name: BackendName, whyOneThread: string | undefined): s
   return 'started';
 }
 
-function readEnvironmentBackend(): string | undefined {
+export function readEnvironmentBackend(): string | undefined {
   if (typeof process === 'undefined' || process.env === undefined) return undefined;
   const value = process.env.SDAE_BACKEND;
   return value === undefined || value.trim() === '' ? undefined : value.trim();
 }
 
 /** The backend asked for by the option, else by SDAE_BACKEND; undefined for automatic choice. */
-function resolveRequest(options: SelectBackendOptions): BackendName | undefined {
+export function resolveRequest(options: SelectBackendOptions): BackendName | undefined {
   const [argument, value] = options.backend !== undefined ? ['backend', options.backend] : ['SDAE_BACKEND', readEnvironmentBackend()];
   if (value === undefined) return undefined;
   const choice = resolveChoice('selectBackend', argument, value, ['auto', ...BACKEND_NAMES] as const);
@@ -407,7 +229,7 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
 }
 
 /** What renders each registered GPU backend of the preference (browsers only). */
-async function readRenderers(preference: readonly BackendName[], platform: Platform): Promise<RendererNote[]> {
+export async function readRenderers(preference: readonly BackendName[], platform: Platform): Promise<RendererNote[]> {
   const notes: RendererNote[] = [];
   for (const name of preference) {
     const spec = SPECS[name];
@@ -432,114 +254,4 @@ export function rankSoftwareBelowWasm(order: readonly BackendName[], software: R
   const rest = order.filter((name) => !demoted.includes(name));
   const after = rest.indexOf('wasm') + 1;
   return [...rest.slice(0, after), ...demoted, ...rest.slice(after)];
-}
-
-function report(
-  chosen: BackendName,
-  platform: Platform,
-  requested: BackendName | undefined,
-  tried: BackendAttempt[],
-  ranking: { renderers: RendererNote[]; demoted: RendererNote[]; probes: ProbeTiming[] },
-  native: NativeEngineSummary,
-): BackendReport {
-  const { renderers, demoted, probes } = ranking;
-  const rule: SelectionRule =
-    requested === chosen
-      ? 'requested'
-      : requested !== undefined
-        ? 'fallback'
-        : probes.length > 0
-          ? 'probe'
-          : chosen === 'wasm' && demoted.length > 0
-            ? 'software-renderer'
-            : 'order';
-  return {
-    backend: chosen,
-    platform,
-    requested,
-    tried,
-    filledKernels: filledKernels(SPECS[chosen].tfjsName),
-    explanation: explain(chosen, rule, requested, tried, demoted, probes),
-    rule,
-    renderers,
-    probes,
-    native,
-  };
-}
-
-function explain(
-  chosen: BackendName,
-  rule: SelectionRule,
-  requested: BackendName | undefined,
-  tried: BackendAttempt[],
-  demoted: RendererNote[],
-  probes: ProbeTiming[],
-): string {
-  const failed = tried.filter((attempt) => !attempt.ok).map((attempt) => `${attempt.name}: ${attempt.reason}`);
-  const why = {
-    requested: 'asked for by name',
-    fallback: `fallback, '${requested}' could not start`,
-    order: 'the first backend of the order that started here',
-    'software-renderer': `${demoted.map((note) => `${note.name} renders in software on ${note.software} (${note.renderer})`).join(' and ')}, slower than wasm, so it ranks below wasm, which started`,
-    probe: `the fastest probe step (${probes.map((timing) => `${timing.name} ${timing.milliseconds.toFixed(1)} ms`).join(', ')})`,
-  }[rule];
-  return `${chosen}: ${why}${failed.length > 0 ? ` (skipped ${failed.join('; ')})` : ''}.`;
-}
-
-/** Whether a backend can run here, and why not. */
-export interface BackendStatus {
-  name: BackendName;
-  available: boolean;
-  reason: string;
-}
-
-/**
- * Says which backends work on this platform and why the others do not, by trying each one. The
- * backend active before the call is active again afterwards.
- *
- * @example (await listBackends()).map((status) => `${status.name}: ${status.available ? 'yes' : status.reason}`);
- */
-export async function listBackends(options: Pick<SelectBackendOptions, 'wasmPaths' | 'wasmThreads'> = {}): Promise<BackendStatus[]> {
-  const platform = detectPlatform();
-  const previous = activeBackendName();
-  const statuses: BackendStatus[] = [];
-  for (const name of BACKEND_NAMES) {
-    const attempt = await tryBackend(name, platform, options);
-    statuses.push({ name, available: attempt.ok, reason: attempt.reason });
-  }
-  if (previous !== undefined) await tf.setBackend(previous);
-  return statuses;
-}
-
-function activeBackendName(): string | undefined {
-  try {
-    return tf.getBackend() ?? undefined;
-  } catch {
-    return undefined; // No backend initialised yet.
-  }
-}
-
-/** Lists a report's attempts as lines for a terminal. */
-export function formatBackendReport(report: BackendReport): string {
-  const native = report.native.available
-    ? `engine: ${report.native.description}, each training step compiled to one ONNX graph; tfjs ${report.backend} runs the rest`
-    : `engine: tfjs ${report.backend} (no native engine: ${report.native.description})`;
-  const devices = (report.native.resolved?.tried ?? []).map(
-    (attempt) => `  device ${attempt.ok ? 'ok  ' : 'no  '} ${attempt.device.padEnd(7)} ${attempt.reason}`,
-  );
-  const deviceLines = report.native.available
-    ? [`  device: ${report.native.device} (${report.native.rule}: ${report.native.reason})`, ...devices]
-    : [];
-  const lines = [native, ...deviceLines, `backend: ${report.backend} on ${report.platform}`, `  ${report.explanation}`];
-  for (const attempt of report.tried) lines.push(`  ${attempt.ok ? 'ok  ' : 'no  '} ${attempt.name.padEnd(14)} ${attempt.reason}`);
-  for (const note of report.renderers)
-    lines.push(
-      `  renderer ${note.name}: ${note.renderer}${note.software === undefined ? '' : ` (software: ${note.software}, ranked below wasm)`}`,
-    );
-  for (const timing of report.probes) lines.push(`  probe ${timing.name}: ${timing.milliseconds.toFixed(1)} ms per step`);
-  for (const kernel of report.filledKernels)
-    lines.push(
-      `  kernel ${kernel.kernelName} on ${kernel.backendName}: ${kernel.reason === 'missing' ? 'added (missing in tfjs)' : 'replaced (stock one is slow)'}`,
-    );
-  return lines.join('\n');
 }

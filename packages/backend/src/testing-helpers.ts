@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect } from 'vitest';
-import { selectBackend, type BackendName } from './select-backend';
+import { selectBackend } from './select-backend';
+import { type BackendName } from './backend-specs';
 import { resolveEngine } from './resolve-engine';
 import { BackendUnavailableError } from './errors';
 
