@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { VERSION } from '../cli';
 import { EXIT } from '../output';
 import type { TrialRow } from './summary';
 import { sdae, startSdae, type StartedCli } from '../test-cli';
@@ -109,7 +110,7 @@ describe('sdae sweep --queue and sdae worker (real Redis, real processes)', { ti
       const id = /^sweep (\w+): /m.exec(submitted.out)![1];
       stranger.child.kill('SIGINT');
       expect((await stranger.exited).err).toContain(
-        `sdae worker: refusing sweep ${id}: it was submitted by sdae 0.0.0, this worker is sdae 99.0.0; run the same sdae version on every machine.`,
+        `sdae worker: refusing sweep ${id}: it was submitted by sdae ${VERSION}, this worker is sdae 99.0.0; run the same sdae version on every machine.`,
       );
       const again = await settled(['sweep', 'da', ...grid, '--queue', url, '--out', join(root, 'grid')]);
       expect(again.code, again.err).toBe(EXIT.ok);
