@@ -59,7 +59,13 @@ for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exi
 /** Runs the command once; resolves with its exit code (1 for a signal). */
 function runOnce() {
   return new Promise((resolve) => {
-    const child = spawn(options.command[0], options.command.slice(1), { cwd: options.cwd, stdio: 'inherit' });
+    // TURBO_FORCE: every run executes its tasks; turbo would otherwise replay the first run's
+    // cached test results and a second run under load would prove nothing.
+    const child = spawn(options.command[0], options.command.slice(1), {
+      cwd: options.cwd,
+      stdio: 'inherit',
+      env: { ...process.env, TURBO_FORCE: 'true' },
+    });
     child.on('error', (error) => {
       console.error(`stress-test: cannot run ${options.command.join(' ')}: ${error.message}`);
       resolve(127);
