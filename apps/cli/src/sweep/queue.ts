@@ -115,9 +115,14 @@ async function followSweep(queue: Queue<TrialJob, TrialResult>, plan: SweepPlan,
     while (remaining.size > 0 && !interrupted) {
       if ((await client.get(sweepKey(plan.id))) === null) throw lostSweep('its record is gone');
       for (const trial of plan.trials.filter((candidate) => remaining.has(candidate.id))) {
-        const job = (await queue.getJob(trial.id)) as Job<TrialJob, TrialResult> | undefined;
+        let job = (await queue.getJob(trial.id)) as Job<TrialJob, TrialResult> | undefined;
         if (job === undefined) throw lostSweep(`the job of trial ${trial.id} is gone`);
         const state = await job.getState();
+        // A job that completed between the read and the state query holds no return value in
+        // the copy read before: read it again (completion is final) before judging its result.
+        if (state === 'completed' && (job.returnvalue === null || job.returnvalue === undefined)) {
+          job = ((await queue.getJob(trial.id)) as Job<TrialJob, TrialResult> | undefined) ?? job;
+        }
         const directory = trialDirectory(out, trial.id);
         const problem = state === 'completed' ? resultProblem(plan.id, trial.id, job.returnvalue, secret) : undefined;
         if (state === 'completed' && problem === undefined) {
