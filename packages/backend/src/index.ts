@@ -34,7 +34,8 @@ export type {
   ExecutionProvider,
 } from './native/runtime/native-engine';
 export { KERNEL_MAPPINGS } from './native/compiler/lower';
-export type { StepDefinition, TracedStep, StepValue } from './native/compiler/trace';
+export type { StepDefinition } from './native/compiler/trace';
+export type { TracedStep, StepValue } from './native/compiler/ir';
 export { NATIVE_THREADS_PER_CORE } from './native/runtime/native-threads';
 export { registerTrainingKernels, unregisterTrainingKernels, filledKernels } from './kernels/training-kernels';
 export type { FilledKernel } from './kernels/training-kernels';
@@ -43,4 +44,4 @@ export type { Conv2DInfo } from './kernels/im2col';
 export { traceInference, inferenceToOnnx, DynamicBatchError, BATCH_DIMENSION } from './native/compiler/trace-inference';
 export type { InferenceDefinition, TraceInferenceOptions } from './native/compiler/trace-inference';
 export { encodeOnnxModel } from './native/compiler/encode-onnx';
-export type { OnnxGraph, OnnxNode, OnnxTensor, OnnxValueInfo } from './native/compiler/encode-onnx';
+export type { OnnxGraph, OnnxNode, OnnxTensor, OnnxValueInfo } from './native/compiler/ir';

@@ -1,65 +1,9 @@
-// A minimal writer of ONNX model files (protobuf), enough for the graphs the step compiler emits:
-// nodes with int, float, ints and tensor attributes, float32/int32/int64/bool initializers, and
-// inputs and outputs with static shapes. Field numbers follow onnx/onnx.proto (IR version 8).
+// The encoder, the compiler's last stage: the IR (ir.ts) written as an ONNX model file (protobuf),
+// enough for the graphs the step compiler emits: nodes with int, float, ints, string and tensor
+// attributes, float32/int32/int64/bool initializers, and inputs and outputs with static or symbolic
+// shapes. Field numbers follow onnx/onnx.proto (IR version 8).
 
-import { UnsupportedKernelError } from '../../errors';
-
-/** The ONNX element types the compiler uses (TensorProto.DataType). */
-export const ONNX_TYPES = { float32: 1, int32: 6, int64: 7, bool: 9 } as const;
-
-/** An element type the compiler handles. */
-export type OnnxType = keyof typeof ONNX_TYPES;
-
-/**
- * The ONNX element type of a tfjs dtype; `kernelName` and `what` name the kernel and the tensor in the error.
- *
- * @throws {UnsupportedKernelError} for a dtype the native engine does not handle (string, complex64).
- */
-export function toOnnxType(dtype: string, kernelName: string, what: string): OnnxType {
-  if (dtype === 'float32' || dtype === 'int32' || dtype === 'bool') return dtype;
-  throw new UnsupportedKernelError(kernelName, `${what} of dtype ${dtype} (the native engine handles float32, int32 and bool only)`);
-}
-
-/** A node attribute: a number (int unless `float` is used), a list of ints, or a tensor. */
-export type OnnxAttribute = { int: number } | { float: number } | { ints: readonly number[] } | { tensor: OnnxTensor } | { string: string };
-
-/** A constant tensor. */
-export interface OnnxTensor {
-  name: string;
-  type: OnnxType;
-  shape: readonly number[];
-  values: Float32Array | Int32Array | BigInt64Array | Uint8Array;
-}
-
-/** One node of the graph. */
-export interface OnnxNode {
-  opType: string;
-  inputs: readonly string[];
-  outputs: readonly string[];
-  attributes?: Readonly<Record<string, OnnxAttribute>>;
-  domain?: string;
-}
-
-/** A graph input or output: a name, an element type and a static shape. */
-export interface OnnxValueInfo {
-  name: string;
-  type: OnnxType;
-  shape: readonly number[];
-  /** Dimensions written as symbols (`dim_param`, such as a batch of any size) instead of `shape`'s sizes, by position. */
-  dimParams?: readonly (string | undefined)[];
-}
-
-/** A whole graph, as the compiler builds it. */
-export interface OnnxGraph {
-  name: string;
-  nodes: OnnxNode[];
-  initializers: OnnxTensor[];
-  inputs: OnnxValueInfo[];
-  outputs: OnnxValueInfo[];
-}
-
-/** The opset the compiler targets (onnxruntime 1.30 supports it fully). */
-export const OPSET = 17;
+import { ONNX_TYPES, OPSET, type OnnxAttribute, type OnnxGraph, type OnnxNode, type OnnxTensor, type OnnxValueInfo } from './ir';
 
 class Writer {
   private readonly chunks: Uint8Array[] = [];

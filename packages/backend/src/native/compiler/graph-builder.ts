@@ -1,6 +1,6 @@
 import type { DataId, DataType, TensorInfo } from '@tensorflow/tfjs-core';
 import { UnsupportedKernelError } from '../../errors';
-import { toOnnxType, type OnnxAttribute, type OnnxNode, type OnnxTensor, type OnnxType } from './encode-onnx';
+import { toOnnxType, type OnnxAttribute, type OnnxNode, type OnnxTensor, type OnnxType } from './ir';
 
 /** The value of a tensor that enters the graph from outside the traced function. */
 export interface ExternalValue {
@@ -21,7 +21,8 @@ const shapeKey = (shape: readonly number[]): string => shape.join('x');
  * Builds an ONNX graph while a function runs on the trace backend: every tensor the function
  * touches gets a value name, keyed by its data and its shape (tfjs reshapes share data), every
  * kernel adds nodes, and a tensor that comes from outside (a variable, a constant made from a
- * JS number) becomes a graph input or an initializer the first time a kernel reads it.
+ * JS number) becomes a graph input or an initializer the first time a kernel reads it. One
+ * builder serves one trace; the passes then take its nodes, initializers and shapes.
  */
 export class GraphRecorder {
   readonly nodes: OnnxNode[] = [];
@@ -29,8 +30,10 @@ export class GraphRecorder {
   /** Value names by data id, then by shape. */
   private readonly names = new Map<DataId, Map<string, string>>();
   private readonly dtypes = new Map<string, DataType>();
-  /** For a 4-D NHWC value, the name of the same value in NCHW, where the graph has it. */
-  private readonly channelsFirst = new Map<string, string>();
+  /** The node that makes each value, by value name. */
+  private readonly producers = new Map<string, OnnxNode>();
+  /** The static shape of every value a kernel made and every transpose's input and output, for the passes. */
+  readonly shapes = new Map<string, readonly number[]>();
   private counter = 0;
   /** How max pooling's gradient is lowered (see `PrepareOptions.maxPoolGradient`). */
   maxPoolGradient: 'indices' | 'compare' = 'indices';
@@ -54,6 +57,7 @@ export class GraphRecorder {
     }
     byShape.set(shapeKey(info.shape), name);
     this.dtypes.set(name, info.dtype);
+    this.recordShape(name, info.shape);
   }
 
   /** Whether this tensor already has a name in the graph. */
@@ -84,45 +88,33 @@ export class GraphRecorder {
     return dtype;
   }
 
-  /** Records that `nchw` holds the NHWC value `nhwc` in NCHW layout. */
-  setChannelsFirst(nhwc: string, nchw: string): void {
-    this.channelsFirst.set(nhwc, nchw);
+  /** Records the static shape of a value (its first record stands: a value has one shape). */
+  recordShape(name: string, shape: readonly number[]): void {
+    if (!this.shapes.has(name)) this.shapes.set(name, [...shape]);
   }
 
-  /** The NCHW form of an NHWC value, when the graph has one. */
-  channelsFirstOf(nhwc: string): string | undefined {
-    return this.channelsFirst.get(nhwc);
+  /** The node that makes `name`; undefined for graph inputs and initializers. */
+  producerOf(name: string): OnnxNode | undefined {
+    return this.producers.get(name);
   }
 
-  /**
-   * Removes the nodes and initializers that no output depends on (the NHWC forms of values that
-   * every consumer read in NCHW, for one).
-   */
-  prune(outputs: readonly string[]): void {
-    const needed = new Set(outputs);
-    const kept: OnnxNode[] = [];
-    for (let index = this.nodes.length - 1; index >= 0; index--) {
-      const node = this.nodes[index]!;
-      if (!node.outputs.some((output) => needed.has(output))) continue;
-      kept.push(node);
-      for (const input of node.inputs) needed.add(input);
-    }
-    this.nodes.splice(0, this.nodes.length, ...kept.reverse());
-    const initializers = this.initializers.filter((initializer) => needed.has(initializer.name));
-    this.initializers.splice(0, this.initializers.length, ...initializers);
+  /** Adds a node whose outputs are already named (the step's named outputs). */
+  addNode(node: OnnxNode): void {
+    this.nodes.push(node);
+    for (const output of node.outputs) this.producers.set(output, node);
   }
 
   /** Adds one node with one output and returns the output's name. */
   emit(opType: string, inputs: readonly string[], attributes?: Record<string, OnnxAttribute>): string {
     const output = this.fresh();
-    this.nodes.push({ opType, inputs, outputs: [output], attributes });
+    this.addNode({ opType, inputs, outputs: [output], attributes });
     return output;
   }
 
   /** Adds one node with several outputs (names returned in order). */
   emitMany(opType: string, inputs: readonly string[], outputCount: number, attributes?: Record<string, OnnxAttribute>): string[] {
     const outputs = Array.from({ length: outputCount }, () => this.fresh());
-    this.nodes.push({ opType, inputs, outputs, attributes });
+    this.addNode({ opType, inputs, outputs, attributes });
     return outputs;
   }
 
@@ -130,6 +122,7 @@ export class GraphRecorder {
   constant(type: OnnxType, shape: readonly number[], values: OnnxTensor['values']): string {
     const name = this.fresh('c');
     this.initializers.push({ name, type, shape: [...shape], values });
+    this.recordShape(name, shape);
     return name;
   }
 

@@ -1,7 +1,8 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, SdaeError, requirePositiveInteger } from '@sdae/core';
-import { encodeOnnxModel, type OnnxGraph, type OnnxTensor } from './encode-onnx';
-import { traceStep, type TracedStep } from './trace';
+import { encodeOnnxModel } from './encode-onnx';
+import type { OnnxGraph, OnnxTensor, TracedStep } from './ir';
+import { traceStep } from './trace';
 
 /** An inference function written with tfjs ops (a model's `predict`), to write as one ONNX graph. */
 export interface InferenceDefinition {

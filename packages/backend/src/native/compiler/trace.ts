@@ -3,8 +3,10 @@ import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { getKernelsForBackend, registerKernel, type DataId, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs-core';
 import { UnsupportedKernelError } from '../../errors';
 import { GraphRecorder, type ExternalValue } from './graph-builder';
+import { toOnnxType, type OnnxGraph, type OnnxValueInfo, type StepValue, type TracedStep } from './ir';
+import { optimizeLayout } from './layout';
 import { KERNEL_MAPPINGS, type KernelMapping } from './lower';
-import { toOnnxType, type OnnxGraph, type OnnxType, type OnnxValueInfo } from './encode-onnx';
+import { pruneGraph } from './prune';
 
 /** The backend a step runs on while it is traced: tfjs's cpu kernels, each one also recorded. */
 const TRACE_BACKEND = 'sdae-trace';
@@ -23,30 +25,19 @@ export interface StepDefinition {
   step: (inputs: Record<string, tf.Tensor>) => Record<string, tf.Tensor>;
 }
 
-/** One value the compiled graph is fed or returns. */
-export interface StepValue {
-  /** The name in the graph. */
-  graphName: string;
-  shape: number[];
-  dtype: OnnxType;
-}
-
-/** A traced step: its graph and how its inputs and outputs map to the definition's names. */
-export interface TracedStep {
-  graph: OnnxGraph;
-  /** Per-step inputs by the definition's names. */
-  inputs: Map<string, StepValue>;
-  /** State variables the graph reads, by state name. */
-  stateInputs: Map<string, StepValue>;
-  /** State variables the graph updates, by state name: the new values. */
-  stateOutputs: Map<string, StepValue>;
-  /** The step's own outputs, by name. */
-  outputs: Map<string, StepValue>;
-  /** The tfjs kernels the step ran, in first-use order. */
-  kernels: string[];
+/** One compile's trace: the graph being built and the kernels the step ran. Made per {@link traceStep}. */
+interface Trace {
+  builder: GraphRecorder;
+  kernels: Set<string>;
 }
 
 class TraceBackend extends MathBackendCPU {
+  /**
+   * The trace its kernels record into. Set and cleared by one {@link traceStep} within one
+   * synchronous block (the step runs synchronously), so two compiles never see each other's.
+   */
+  trace: Trace | undefined;
+
   constructor() {
     super();
     // Not a user's backend: no "install tfjs-node" advice.
@@ -95,22 +86,19 @@ const TRACED_SHAPES: Record<string, (inputs: Record<string, TensorInfo>, attrs: 
   Conv2DBackpropFilter: (_inputs, { filterShape }) => [...(filterShape as number[])],
 };
 
-let recorder: GraphRecorder | undefined;
-let seenKernels: Set<string> | undefined;
-let registered = false;
-
 function traced(config: KernelConfig, mapping: KernelMapping | undefined): KernelConfig['kernelFunc'] {
   return (args) => {
-    const active = recorder;
-    if (active === undefined) return config.kernelFunc(args);
+    const trace = (args.backend as TraceBackend).trace;
+    if (trace === undefined) return config.kernelFunc(args);
+    const { builder } = trace;
     const { kernelName } = config;
-    seenKernels?.add(kernelName);
+    trace.kernels.add(kernelName);
     if (mapping === undefined) throw new UnsupportedKernelError(kernelName);
     const inputs: Record<string, string> = {};
     const inputInfos: Record<string, TensorInfo> = {};
     for (const [key, info] of Object.entries(args.inputs as Record<string, TensorInfo | null | undefined>)) {
       if (info == null) continue;
-      inputs[key] = active.nameOf(info, kernelName);
+      inputs[key] = builder.nameOf(info, kernelName);
       inputInfos[key] = info;
     }
     const shape = TRACED_SHAPES[kernelName]?.(inputInfos, args.attrs ?? {});
@@ -119,27 +107,28 @@ function traced(config: KernelConfig, mapping: KernelMapping | undefined): Kerne
         ? config.kernelFunc(args)
         : (args.backend as TraceBackend).makeTensorInfo(shape, 'float32', new Float32Array(tf.util.sizeFromShape(shape)));
     const outputs = Array.isArray(result) ? result : [result];
-    const names = mapping({ kernelName, recorder: active, inputs, inputInfos, attrs: args.attrs ?? {}, outputs });
-    outputs.forEach((output, index) => active.define(output, names[index]!));
+    const names = mapping({ kernelName, recorder: builder, inputs, inputInfos, attrs: args.attrs ?? {}, outputs });
+    outputs.forEach((output, index) => builder.define(output, names[index]!));
     return result;
   };
 }
 
-/** Registers the trace backend and a recording twin of every cpu kernel (once). */
+/** Registers the trace backend and a recording twin of every cpu kernel, unless tfjs has them already. */
 function registerTraceBackend(): void {
-  if (registered) return;
+  if (tf.findBackendFactory(TRACE_BACKEND) !== null) return;
   tf.registerBackend(TRACE_BACKEND, () => new TraceBackend(), -100);
   for (const config of getKernelsForBackend('cpu')) {
     registerKernel({ ...config, backendName: TRACE_BACKEND, kernelFunc: traced(config, KERNEL_MAPPINGS[config.kernelName]) });
   }
-  registered = true;
 }
 
 const valueInfo = (value: StepValue): OnnxValueInfo => ({ name: value.graphName, type: value.dtype, shape: value.shape });
 
 /**
  * Runs `definition.step` once on tfjs's cpu kernels with every kernel call recorded, and returns
- * the graph of the whole step. The state variables are put back to their values before the trace.
+ * the graph of the whole step after the layout pass ({@link optimizeLayout}) and pruning
+ * ({@link pruneGraph}). The state variables are put back to their values before the trace. Each
+ * call builds its own graph: two traces, even interleaved, never share state.
  *
  * @param inputShapes the shape of each fed input (their values during the trace are zeros).
  * @throws {UnsupportedKernelError} when the step runs a kernel the native engine cannot express.
@@ -162,10 +151,12 @@ export async function traceStep(
     saved.set(name, { dataId: variable.dataId, values: (await variable.data()) as Float32Array });
   }
   const stateInputs = new Map<string, StepValue>();
+  // The switch to the trace backend, the step and the switch back run as one synchronous block
+  // (setBackend is synchronous for a backend whose factory is), so no other code runs on it meanwhile.
   const previousBackend = tf.getBackend();
-  await tf.setBackend(TRACE_BACKEND);
+  const switches = [tf.setBackend(TRACE_BACKEND)];
   const backend = tf.backend() as TraceBackend;
-  const active = new GraphRecorder(
+  const builder = new GraphRecorder(
     (value: ExternalValue) => {
       const name = stateByData.get(value.dataId);
       if (name === undefined) return undefined;
@@ -175,28 +166,27 @@ export async function traceStep(
     },
     (dataId) => backend.readSync(dataId) as Float32Array | Int32Array | Uint8Array,
   );
-  active.maxPoolGradient = options.maxPoolGradient ?? 'indices';
-  const kernels = new Set<string>();
+  builder.maxPoolGradient = options.maxPoolGradient ?? 'indices';
+  const trace: Trace = { builder, kernels: new Set() };
   const inputs = new Map<string, StepValue>();
   const outputs = new Map<string, StepValue>();
   const stateOutputs = new Map<string, StepValue>();
   try {
-    recorder = active;
-    seenKernels = kernels;
+    backend.trace = trace;
     tf.tidy(() => {
       const fed: Record<string, tf.Tensor> = {};
       for (const [name, shape] of Object.entries(inputShapes)) {
         const tensor = tf.zeros([...shape], 'float32');
         const value: StepValue = { graphName: `input:${name}`, shape: [...shape], dtype: 'float32' };
-        active.define(tensor, value.graphName);
+        builder.define(tensor, value.graphName);
         inputs.set(name, value);
         fed[name] = tensor;
       }
       const results = definition.step(fed);
       // Outputs get names of their own (Identity nodes, which onnxruntime removes).
       const output = (tensor: tf.Tensor, graphName: string): StepValue => {
-        const source = active.nameOf(tensor, 'output');
-        active.nodes.push({ opType: 'Identity', inputs: [source], outputs: [graphName] });
+        const source = builder.nameOf(tensor, 'output');
+        builder.addNode({ opType: 'Identity', inputs: [source], outputs: [graphName] });
         return { graphName, shape: [...tensor.shape], dtype: toOnnxType(tensor.dtype, 'Identity', `the step output ${graphName}`) };
       };
       for (const [name, tensor] of Object.entries(results)) outputs.set(name, output(tensor, `output:${name}`));
@@ -205,21 +195,21 @@ export async function traceStep(
       }
     });
   } finally {
-    recorder = undefined;
-    seenKernels = undefined;
-    await tf.setBackend(previousBackend);
+    backend.trace = undefined;
+    switches.push(tf.setBackend(previousBackend));
     for (const [name, variable] of definition.state) {
       const { values } = saved.get(name)!;
       tf.tidy(() => variable.assign(tf.tensor(values, variable.shape, 'float32')));
     }
   }
-  active.prune([...outputs.values(), ...stateOutputs.values()].map((value) => value.graphName));
-  const graph: OnnxGraph = {
+  await Promise.all(switches);
+  const built: OnnxGraph = {
     name: definition.name,
-    nodes: active.nodes,
-    initializers: active.initializers,
+    nodes: builder.nodes,
+    initializers: builder.initializers,
     inputs: [...inputs.values(), ...stateInputs.values()].map(valueInfo),
     outputs: [...outputs.values(), ...stateOutputs.values()].map(valueInfo),
   };
-  return { graph, inputs, stateInputs, stateOutputs, outputs, kernels: [...kernels] };
+  const graph = pruneGraph(optimizeLayout(built, builder.shapes));
+  return { graph, inputs, stateInputs, stateOutputs, outputs, kernels: [...trace.kernels] };
 }

@@ -2,7 +2,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { SdaeError } from '@sdae/core';
 import { encodeOnnxModel } from '../compiler/encode-onnx';
 import type { ExecutionProvider, Ort, OrtSession, OrtTensor } from './onnxruntime';
-import type { StepValue } from '../compiler/trace';
+import type { StepValue } from '../compiler/ir';
 
 /** Device tensors (GPU buffers) held by every step's state in this process, for leak tests. */
 let liveDeviceTensors = 0;

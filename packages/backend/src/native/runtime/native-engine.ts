@@ -2,7 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { availableParallelism } from 'node:os';
 import { InvalidArgumentError, SdaeError, environmentInteger, requireKnownKeys, requirePositiveInteger, type KnownKeys } from '@sdae/core';
 import { encodeOnnxModel } from '../compiler/encode-onnx';
-import { traceStep, type StepDefinition, type TracedStep } from '../compiler/trace';
+import type { TracedStep } from '../compiler/ir';
+import { traceStep, type StepDefinition } from '../compiler/trace';
+import { stepOf, unrollStep, unrolledFeeds } from '../compiler/unroll';
 import {
   INSTALL_HINTS,
   importOnnxRuntime,
@@ -163,6 +165,8 @@ interface CompiledShape {
  */
 export class NativeStep {
   private readonly compiled = new Map<string, Promise<CompiledShape>>();
+  /** The traced step for each set of input shapes; unrolled copies of it run several steps. */
+  private readonly traces = new Map<string, Promise<TracedStep>>();
   private readonly state: StepState;
   private dirty = false;
   private disposed = false;
@@ -214,7 +218,7 @@ export class NativeStep {
   async runSteps(steps: readonly Record<string, StepFeed>[]): Promise<StepOutputs[]> {
     if (this.disposed) throw new SdaeError(`NativeStep.run: the step "${this.definition.name}" has been disposed.`);
     const feeds = unrolledFeeds(steps);
-    const { traced, session } = await this.compileShapes(steps.length, shapesOf(feeds));
+    const { traced, session } = await this.compileShapes(steps.length, sharedShapes(steps));
     const state = this.state.load();
     const inputs: Record<string, OrtTensor> = {};
     for (const [name, value] of traced.inputs) {
@@ -277,6 +281,7 @@ export class NativeStep {
     const entries = await Promise.allSettled(this.compiled.values());
     for (const entry of entries) if (entry.status === 'fulfilled') await entry.value.session.release();
     this.compiled.clear();
+    this.traces.clear();
   }
 
   /**
@@ -289,17 +294,14 @@ export class NativeStep {
     await this.compileShapes(1, shapes);
   }
 
-  /** The graph of `count` steps with these (unrolled) input shapes, compiled once. */
+  /** The graph of `count` steps with these (one step's) input shapes, compiled once. */
   private compileShapes(count: number, shapes: Record<string, readonly number[]>): Promise<CompiledShape> {
-    const key = JSON.stringify(Object.entries(shapes).sort(([a], [b]) => (a < b ? -1 : 1)));
+    const shapesKey = JSON.stringify(Object.entries(shapes).sort(([a], [b]) => (a < b ? -1 : 1)));
+    const key = `${count} ${shapesKey}`;
     let entry = this.compiled.get(key);
     if (entry === undefined) {
       entry = (async () => {
-        // The trace reads the tfjs variables: they must hold the current state first.
-        await this.pull();
-        this.syncToVariables();
-        const maxPoolGradient = this.options.maxPoolGradient ?? (this.providers[0] === 'cpu' ? 'indices' : 'compare');
-        const traced = await traceStep(unrolled(this.definition, count), shapes, { maxPoolGradient });
+        const traced = unrollStep(await this.traceFor(shapesKey, shapes), count);
         const onDevice = this.state.onDevice ? [...traced.stateOutputs.values()].map((value) => value.graphName) : [];
         const session = await this.ort.InferenceSession.create(
           encodeOnnxModel(traced.graph),
@@ -312,51 +314,44 @@ export class NativeStep {
     }
     return entry;
   }
+
+  /** The step traced for these input shapes, once. */
+  private traceFor(key: string, shapes: Record<string, readonly number[]>): Promise<TracedStep> {
+    let entry = this.traces.get(key);
+    if (entry === undefined) {
+      entry = (async () => {
+        // The trace reads the tfjs variables: they must hold the current state first.
+        await this.pull();
+        this.syncToVariables();
+        const maxPoolGradient = this.options.maxPoolGradient ?? (this.providers[0] === 'cpu' ? 'indices' : 'compare');
+        return traceStep(this.definition, shapes, { maxPoolGradient });
+      })();
+      this.traces.set(key, entry);
+      entry.catch(() => this.traces.delete(key));
+    }
+    return entry;
+  }
 }
 
 /** One step's outputs by name. */
 export type StepOutputs = Record<string, Float32Array | Int32Array | Uint8Array>;
 
-/** Steps run as one graph name their inputs and outputs `name@k` (the k-th step's); one step keeps the plain names. */
-function unrolledFeeds(steps: readonly Record<string, StepFeed>[]): Record<string, StepFeed> {
-  if (steps.length === 1) return steps[0]!;
-  const feeds: Record<string, StepFeed> = {};
+/** The input shapes every one of `steps` has (steps run as one graph share them). */
+function sharedShapes(steps: readonly Record<string, StepFeed>[]): Record<string, readonly number[]> {
+  if (steps.length === 0) throw new InvalidArgumentError('steps', steps, 'NativeStep.runSteps: steps is empty; pass one or more steps.');
+  const shapes = Object.fromEntries(Object.entries(steps[0]!).map(([name, feed]) => [name, feed.shape]));
+  const key = JSON.stringify(shapes);
   steps.forEach((step, index) => {
-    for (const [name, feed] of Object.entries(step)) feeds[`${name}@${index}`] = feed;
+    const own = JSON.stringify(Object.fromEntries(Object.entries(step).map(([name, feed]) => [name, feed.shape])));
+    if (own !== key)
+      throw new InvalidArgumentError(
+        'steps',
+        own,
+        `NativeStep.runSteps: step ${index} is fed ${own}, step 0 ${key}; steps run as one graph need the same inputs and shapes, ` +
+          'so run steps of other shapes in a runSteps call of their own.',
+      );
   });
-  return feeds;
-}
-
-/** The name and step of an unrolled graph's input or output (see {@link unrolledFeeds}). */
-function stepOf(name: string, count: number): { base: string; step: number } {
-  if (count === 1) return { base: name, step: 0 };
-  const at = name.lastIndexOf('@');
-  return { base: name.slice(0, at), step: Number(name.slice(at + 1)) };
-}
-
-function shapesOf(feeds: Record<string, StepFeed>): Record<string, readonly number[]> {
-  return Object.fromEntries(Object.entries(feeds).map(([name, feed]) => [name, feed.shape]));
-}
-
-/** The definition run `count` times in a row, each run reading the state the one before assigned. */
-function unrolled(definition: StepDefinition, count: number): StepDefinition {
-  if (count === 1) return definition;
-  return {
-    name: definition.name,
-    state: definition.state,
-    step: (inputs) => {
-      const stepInputs = Array.from({ length: count }, (): Record<string, tf.Tensor> => ({}));
-      for (const [name, tensor] of Object.entries(inputs)) {
-        const { base, step } = stepOf(name, count);
-        stepInputs[step]![base] = tensor;
-      }
-      const outputs: Record<string, tf.Tensor> = {};
-      stepInputs.forEach((fed, index) => {
-        for (const [name, tensor] of Object.entries(definition.step(fed))) outputs[`${name}@${index}`] = tensor;
-      });
-      return outputs;
-    },
-  };
+  return shapes;
 }
 
 /**

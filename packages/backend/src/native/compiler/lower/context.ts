@@ -2,7 +2,7 @@
 // rule family shares.
 import { type DataType, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { GraphRecorder } from '../graph-builder';
-import { ONNX_TYPES, toOnnxType } from '../encode-onnx';
+import { ONNX_TYPES, toOnnxType } from '../ir';
 
 /** What a kernel mapping sees: the recorded names of its inputs, its attributes, and tfjs's own outputs. */
 export interface KernelContext {

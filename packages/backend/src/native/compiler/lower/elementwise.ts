@@ -3,7 +3,8 @@
 import { type NamedAttrMap } from '@tensorflow/tfjs-core';
 import type { GraphRecorder } from '../graph-builder';
 import { type KernelContext, type KernelMapping, firstKey } from './context';
-import { NCHW_TO_NHWC, NHWC_TO_NCHW, nchwOf, reducedTranspose, transpose } from './layout';
+import { reducedTranspose } from '../layout';
+import { NCHW_TO_NHWC, NHWC_TO_NCHW, channelsFirstOf, nchwOf, transpose } from './layout';
 
 /** A kernel of one input, elementwise: `build` emits it on the input's name (see {@link elementwise}). */
 export const elementwiseWith =
@@ -31,7 +32,7 @@ export function elementwise(context: KernelContext, keys: readonly string[], bui
   const names = keys.map((key) => context.inputs[key]!);
   const shapes = keys.map((key) => context.inputInfos[key]!.shape);
   const output = context.outputs[0]!.shape;
-  const forms = names.map((name, index) => (shapes[index]!.length === 4 ? recorder.channelsFirstOf(name) : undefined));
+  const forms = names.map((name, index) => (shapes[index]!.length === 4 ? channelsFirstOf(recorder, name) : undefined));
   // numpy broadcasting aligns trailing axes: a lower-rank input is padded with leading 1s.
   const padded = shapes.map((shape) => [...new Array<number>(Math.max(0, 4 - shape.length)).fill(1), ...shape]);
   const reshapes = (index: number) => reducedTranspose(padded[index]!, NHWC_TO_NCHW).perm.every((axis, position) => axis === position);

@@ -141,4 +141,4 @@ export const KERNEL_MAPPINGS: Readonly<Record<string, KernelMapping>> = {
 };
 
 export type { KernelContext, KernelMapping } from './context';
-export { reducedTranspose } from './layout';
+export { reducedTranspose } from '../layout';

@@ -1,5 +1,6 @@
 // Lowering of reductions (Sum, Max, Mean...), with ReduceSum of leading axes as a matrix product.
 import { type KernelContext, type KernelMapping, cast, castTo, first } from './context';
+import { channelsFirstOf } from './layout';
 
 /** Normalised axes of a reduction (tfjs allows negative and scalar axes). */
 export function axesOf(context: KernelContext, key = 'axis'): number[] {
@@ -39,7 +40,7 @@ export const reduction =
  */
 export function sumOfLeadingAxes(context: KernelContext, input: string, shape: readonly number[], count: number): string {
   const { recorder } = context;
-  const nchw = shape.length === 4 && count === 3 ? recorder.channelsFirstOf(input) : undefined;
+  const nchw = shape.length === 4 && count === 3 ? channelsFirstOf(recorder, input) : undefined;
   if (nchw !== undefined) {
     // dy in NCHW: summed over each channel's positions, then over the batch, as two products.
     const [batch, height, width, channels] = shape as [number, number, number, number];

@@ -1,0 +1,95 @@
+// The compiler's intermediate representation: an ONNX graph as plain data (nodes, values,
+// initializers, attributes, element types) and a traced step's interface to it. Tracing builds
+// it, the passes (layout, prune, unroll) map it to another, and encode-onnx.ts writes it out.
+import { UnsupportedKernelError } from '../../errors';
+
+/** The ONNX element types the compiler uses (TensorProto.DataType). */
+export const ONNX_TYPES = { float32: 1, int32: 6, int64: 7, bool: 9 } as const;
+
+/** An element type the compiler handles. */
+export type OnnxType = keyof typeof ONNX_TYPES;
+
+/** The opset the compiler targets (onnxruntime 1.30 supports it fully). */
+export const OPSET = 17;
+
+/**
+ * The ONNX element type of a tfjs dtype; `kernelName` and `what` name the kernel and the tensor in the error.
+ *
+ * @throws {UnsupportedKernelError} for a dtype the native engine does not handle (string, complex64).
+ */
+export function toOnnxType(dtype: string, kernelName: string, what: string): OnnxType {
+  if (dtype === 'float32' || dtype === 'int32' || dtype === 'bool') return dtype;
+  throw new UnsupportedKernelError(kernelName, `${what} of dtype ${dtype} (the native engine handles float32, int32 and bool only)`);
+}
+
+/** A node attribute: a number (int unless `float` is used), a list of ints, or a tensor. */
+export type OnnxAttribute = { int: number } | { float: number } | { ints: readonly number[] } | { tensor: OnnxTensor } | { string: string };
+
+/** A constant tensor. */
+export interface OnnxTensor {
+  name: string;
+  type: OnnxType;
+  shape: readonly number[];
+  values: Float32Array | Int32Array | BigInt64Array | Uint8Array;
+}
+
+/** One node of the graph. */
+export interface OnnxNode {
+  opType: string;
+  inputs: readonly string[];
+  outputs: readonly string[];
+  attributes?: Readonly<Record<string, OnnxAttribute>>;
+  domain?: string;
+}
+
+/** A graph input or output: a name, an element type and a static shape. */
+export interface OnnxValueInfo {
+  name: string;
+  type: OnnxType;
+  shape: readonly number[];
+  /** Dimensions written as symbols (`dim_param`, such as a batch of any size) instead of `shape`'s sizes, by position. */
+  dimParams?: readonly (string | undefined)[];
+}
+
+/** A whole graph: nodes in an order where every value is made before it is read. */
+export interface OnnxGraph {
+  name: string;
+  nodes: OnnxNode[];
+  initializers: OnnxTensor[];
+  inputs: OnnxValueInfo[];
+  outputs: OnnxValueInfo[];
+}
+
+/**
+ * The static shapes of a graph's values, where the compiler knows them (every value a traced
+ * tfjs kernel made, every transpose's input and output). Passes read them; they are not encoded.
+ */
+export type ValueShapes = ReadonlyMap<string, readonly number[]>;
+
+/** One value a compiled step is fed or returns. */
+export interface StepValue {
+  /** The name in the graph. */
+  graphName: string;
+  shape: number[];
+  dtype: OnnxType;
+}
+
+/** A traced step: its graph and how its inputs and outputs map to the definition's names. */
+export interface TracedStep {
+  graph: OnnxGraph;
+  /** Per-step inputs by the definition's names. */
+  inputs: Map<string, StepValue>;
+  /** State variables the graph reads, by state name. */
+  stateInputs: Map<string, StepValue>;
+  /** State variables the graph updates, by state name: the new values. */
+  stateOutputs: Map<string, StepValue>;
+  /** The step's own outputs, by name. */
+  outputs: Map<string, StepValue>;
+  /** The tfjs kernels the step ran, in first-use order. */
+  kernels: string[];
+}
+
+/** The node that makes each value of `nodes`, by value name. */
+export function producersOf(nodes: readonly OnnxNode[]): Map<string, OnnxNode> {
+  return new Map(nodes.flatMap((node) => node.outputs.map((output) => [output, node] as const)));
+}
