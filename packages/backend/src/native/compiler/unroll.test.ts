@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '@sdae/core';
 import { encodeOnnxModel } from './encode-onnx';
 import type { OnnxNode, StepValue, TracedStep } from './ir';
-import { stepOf, unrollStep, unrolledFeeds } from './unroll';
+import { sharedShapes, stepOf, unrollStep, unrolledFeeds } from './unroll';
 
 const node = (opType: string, inputs: string[], output: string, attributes?: OnnxNode['attributes']): OnnxNode => ({
   opType,
@@ -105,5 +105,15 @@ describe('unrolledFeeds', () => {
     expect(unrolledFeeds([{ x: 1 }])).toEqual({ x: 1 });
     expect(stepOf('loss@1', 2)).toEqual({ base: 'loss', step: 1 });
     expect(stepOf('loss', 1)).toEqual({ base: 'loss', step: 0 });
+  });
+});
+
+describe('sharedShapes', () => {
+  it('gives the shapes every step is fed and refuses steps whose shapes differ, naming the step', () => {
+    const feed = (shape: number[]) => ({ shape });
+    expect(sharedShapes([{ x: feed([2, 3]) }, { x: feed([2, 3]) }])).toEqual({ x: [2, 3] });
+    expect(() => sharedShapes([{ x: feed([2, 3]) }, { x: feed([1, 3]) }])).toThrow(InvalidArgumentError);
+    expect(() => sharedShapes([{ x: feed([2, 3]) }, { x: feed([1, 3]) }])).toThrow(/step 1 is fed \{"x":\[1,3\]\}, step 0 \{"x":\[2,3\]\}/);
+    expect(() => sharedShapes([])).toThrow(/steps is empty/);
   });
 });

@@ -1,6 +1,6 @@
 // The unrolling pass: k steps of a traced step as one graph, each step reading the state the one
 // before wrote, so that one run of onnxruntime trains k steps.
-import { requirePositiveInteger } from '@sdae/core';
+import { InvalidArgumentError, requirePositiveInteger } from '@sdae/core';
 import type { OnnxNode, OnnxValueInfo, StepValue, TracedStep } from './ir';
 import { pruneGraph } from './prune';
 
@@ -25,6 +25,30 @@ export function unrolledFeeds<Feed>(steps: readonly Readonly<Record<string, Feed
     for (const [name, feed] of Object.entries(step)) feeds[unrolledName(name, index)] = feed;
   });
   return feeds;
+}
+
+/**
+ * The input shapes of `steps` run as one unrolled graph: the shapes every step is fed.
+ *
+ * @throws {InvalidArgumentError} when `steps` is empty or two steps' inputs or shapes differ.
+ */
+export function sharedShapes(steps: readonly Readonly<Record<string, { shape: readonly number[] }>>[]): Record<string, readonly number[]> {
+  const shapesOf = (step: Readonly<Record<string, { shape: readonly number[] }>>) =>
+    Object.fromEntries(Object.entries(step).map(([name, feed]) => [name, feed.shape]));
+  if (steps.length === 0) throw new InvalidArgumentError('steps', steps, 'NativeStep.runSteps: steps is empty; pass one or more steps.');
+  const shapes = shapesOf(steps[0]!);
+  const key = JSON.stringify(shapes);
+  steps.forEach((step, index) => {
+    const own = JSON.stringify(shapesOf(step));
+    if (own !== key)
+      throw new InvalidArgumentError(
+        'steps',
+        own,
+        `NativeStep.runSteps: step ${index} is fed ${own}, step 0 ${key}; steps run as one graph need the same inputs and shapes, ` +
+          'so run steps of other shapes in a runSteps call of their own.',
+      );
+  });
+  return shapes;
 }
 
 /**

@@ -4,7 +4,7 @@ import { InvalidArgumentError, SdaeError, environmentInteger, requireKnownKeys, 
 import { encodeOnnxModel } from '../compiler/encode-onnx';
 import type { TracedStep } from '../compiler/ir';
 import { traceStep, type StepDefinition } from '../compiler/trace';
-import { stepOf, unrollStep, unrolledFeeds } from '../compiler/unroll';
+import { sharedShapes, stepOf, unrollStep, unrolledFeeds } from '../compiler/unroll';
 import {
   INSTALL_HINTS,
   importOnnxRuntime,
@@ -206,7 +206,7 @@ export class NativeStep {
   }
 
   /**
-   * Runs several steps in order as one graph (the step traced once per step, each reading the
+   * Runs several steps in order as one graph (the step's graph unrolled, each copy reading the
    * state the one before wrote) and returns each step's outputs. The result equals that many
    * {@link NativeStep.run} calls; it is faster because onnxruntime-node copies every output into a
    * new JavaScript buffer, so a run that hands back the new weights costs about 1 ms per 4 MB of
@@ -335,24 +335,6 @@ export class NativeStep {
 
 /** One step's outputs by name. */
 export type StepOutputs = Record<string, Float32Array | Int32Array | Uint8Array>;
-
-/** The input shapes every one of `steps` has (steps run as one graph share them). */
-function sharedShapes(steps: readonly Record<string, StepFeed>[]): Record<string, readonly number[]> {
-  if (steps.length === 0) throw new InvalidArgumentError('steps', steps, 'NativeStep.runSteps: steps is empty; pass one or more steps.');
-  const shapes = Object.fromEntries(Object.entries(steps[0]!).map(([name, feed]) => [name, feed.shape]));
-  const key = JSON.stringify(shapes);
-  steps.forEach((step, index) => {
-    const own = JSON.stringify(Object.fromEntries(Object.entries(step).map(([name, feed]) => [name, feed.shape])));
-    if (own !== key)
-      throw new InvalidArgumentError(
-        'steps',
-        own,
-        `NativeStep.runSteps: step ${index} is fed ${own}, step 0 ${key}; steps run as one graph need the same inputs and shapes, ` +
-          'so run steps of other shapes in a runSteps call of their own.',
-      );
-  });
-  return shapes;
-}
 
 /**
  * The adapter a GPU execution provider would run on here, read without starting it (see
