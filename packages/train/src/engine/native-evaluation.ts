@@ -1,0 +1,81 @@
+// A classifier's evaluation (its loss and predicted classes over a whole set) on the native engine,
+// and the engine an evaluation runs on.
+import * as tf from '@tensorflow/tfjs-core';
+import { UnsupportedKernelError, resolveEngine, type NativeEngine, type ResolvedEngine } from '@sdae/backend';
+import { epochBatches, type ImageSet } from '@sdae/datasets';
+import type { Classifier } from '@sdae/layers';
+import { isResolvedEngine, resolveEngineName, type EngineName } from './engine-options';
+import type { ResolvedCommonOptions } from '../loops/loop-options';
+import { classifierBatch, type StepRunner } from './step-engine';
+
+/** The loss summed over a set's examples and the predicted class of each, in the set's order. */
+export interface SetPredictions {
+  lossSum: number;
+  predictions: Int32Array;
+}
+
+/**
+ * The engine `evaluate` runs on: a name (`'auto'`: native where onnxruntime-node loads) resolved
+ * as a loop resolves it, or an engine `resolveEngine` already chose.
+ */
+export async function resolveEvaluationEngine(engine: EngineName | ResolvedEngine | undefined): Promise<ResolvedEngine> {
+  return isResolvedEngine(engine) ? engine : resolveEngine({ engine: resolveEngineName('evaluate', engine) });
+}
+
+/**
+ * The engine a loop's evaluations run on: the one its steps run on (tfjs after a fallback), so a
+ * natively trained model is evaluated natively with the weights the engine holds.
+ */
+export async function loopEvaluationEngine(options: ResolvedCommonOptions, runner: StepRunner): Promise<EngineName | ResolvedEngine> {
+  if (runner.report.engine === 'tfjs') return 'tfjs';
+  return (
+    options.resolvedEngine ??
+    resolveEngine({
+      engine: options.engine,
+      device: options.device,
+      ...(options.threads === undefined ? {} : { threads: options.threads }),
+    })
+  );
+}
+
+/**
+ * Runs the model's loss and classes over `set` in batches of `batchSize` (the last, smaller one
+ * included) as compiled ONNX graphs: one forward pass per batch (`Classifier.lossAndClasses`),
+ * reading the model's current weights. The small CNN's and LeNet's evaluations of 10,000 images
+ * took 9.7 s on tfjs wasm and 3 s here, compilation included.
+ *
+ * @returns undefined when the native engine cannot compile the model's forward pass (the caller
+ *   evaluates on tfjs then).
+ */
+export async function evaluateNatively(
+  native: NativeEngine,
+  model: Classifier,
+  set: ImageSet,
+  batchSize: number,
+): Promise<SetPredictions | undefined> {
+  // Reading the variables syncs the weights a training engine holds into them.
+  const step = native.prepare({
+    name: 'evaluate',
+    state: model.variables,
+    step: ({ x, y }) => {
+      const { loss, classes } = model.lossAndClasses(x!, y as tf.Tensor2D);
+      return { loss: tf.mul(loss, x!.shape[0]!), classes };
+    },
+  });
+  try {
+    const predictions = new Int32Array(set.count);
+    let lossSum = 0;
+    for (const batch of epochBatches(set, { batchSize, partialBatch: 'keep' })) {
+      const { x, xShape, y, yShape } = classifierBatch(batch, model.inputLayout);
+      const outputs = await step.run({ x: { values: x, shape: xShape }, y: { values: y!, shape: yShape! } });
+      lossSum += outputs.loss![0]!;
+      predictions.set(outputs.classes!, batch.indices[0]);
+    }
+    return { lossSum, predictions };
+  } catch (error) {
+    if (UnsupportedKernelError.isInstance(error)) return undefined;
+    throw error;
+  } finally {
+    await step.dispose();
+  }
+}
