@@ -73,7 +73,7 @@ export interface Evaluation {
 
 /** Options of {@link evaluate}. */
 export interface EvaluateOptions {
-  /** Examples per forward pass. @default 1000 */
+  /** Examples per forward pass (on the native engine at most 100: its compile cost grows with the batch). @default 1000 */
   batchSize?: number;
   /**
    * What runs the forward passes: `'native'` (compiled to ONNX graphs for onnxruntime-node, Node

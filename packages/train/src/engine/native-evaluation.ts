@@ -39,10 +39,19 @@ export async function loopEvaluationEngine(options: ResolvedCommonOptions, runne
 }
 
 /**
- * Runs the model's loss and classes over `set` in batches of `batchSize` (the last, smaller one
- * included) as compiled ONNX graphs: one forward pass per batch (`Classifier.lossAndClasses`),
- * reading the model's current weights. The small CNN's and LeNet's evaluations of 10,000 images
- * took 9.7 s on tfjs wasm and 3 s here, compilation included.
+ * The most examples a native evaluation runs at once. Compiling a graph traces one batch on tfjs's
+ * cpu backend, at a cost in proportion to the batch (LeNet: about 0.8 s at 1,000 examples), while
+ * onnxruntime's time per example hardly depends on it: LeNet's 10,000 validation images took
+ * 2.7-3.2 s in batches of 100 and 3.0-6.0 s in batches of 1,000, compilation included.
+ */
+export const NATIVE_EVALUATION_BATCH = 100;
+
+/**
+ * Runs the model's loss and classes over `set` in batches of `batchSize`, at most
+ * {@link NATIVE_EVALUATION_BATCH} (the last, smaller one included), as compiled ONNX graphs: one
+ * forward pass per batch (`Classifier.lossAndClasses`), reading the model's current weights.
+ * LeNet's evaluation of 10,000 images took 9.7 s on tfjs wasm (two forward passes a batch) and
+ * about 3 s here, compilation included.
  *
  * @returns undefined when the native engine cannot compile the model's forward pass (the caller
  *   evaluates on tfjs then).
@@ -65,7 +74,7 @@ export async function evaluateNatively(
   try {
     const predictions = new Int32Array(set.count);
     let lossSum = 0;
-    for (const batch of epochBatches(set, { batchSize, partialBatch: 'keep' })) {
+    for (const batch of epochBatches(set, { batchSize: Math.min(batchSize, NATIVE_EVALUATION_BATCH), partialBatch: 'keep' })) {
       const { x, xShape, y, yShape } = classifierBatch(batch, model.inputLayout);
       const outputs = await step.run({ x: { values: x, shape: xShape }, y: { values: y!, shape: yShape! } });
       lossSum += outputs.loss![0]!;
