@@ -212,6 +212,22 @@ export abstract class Classifier<Config extends ModelConfig = ModelConfig> exten
     });
   }
 
+  /**
+   * The loss of the one-hot targets `y` (as {@link loss}) and the predicted class of each example
+   * (as {@link predictClasses}) from one forward pass, without dropout: what an evaluation needs.
+   * Checks the shapes as {@link loss} does but not y's values (the native engine compiles it with
+   * placeholder targets; evaluations build y from labels they check first).
+   *
+   * @example const { loss, classes } = cnn.lossAndClasses(x, y);
+   */
+  lossAndClasses(x: tf.Tensor, y: tf.Tensor2D): { loss: tf.Scalar; classes: tf.Tensor1D } {
+    this.requireExamples('lossAndClasses', x, y);
+    return tf.tidy(() => {
+      const logits = this.logits(x);
+      return { loss: this.outputLoss(logits, y), classes: tf.argMax(logits, 1) as tf.Tensor1D };
+    });
+  }
+
   private outputLoss(logits: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar {
     return OUTPUT_UNITS[this.output].loss(logits, y);
   }

@@ -147,6 +147,24 @@ describeBackends(TEST_BACKENDS, 'model conformance', () => {
         },
       );
 
+      it.skipIf(name.startsWith('DenoisingAutoencoder'))(
+        'gives the loss and the predicted classes of an evaluation from one forward pass without leaking tensors',
+        () => {
+          const model = build();
+          if (!(model instanceof Classifier)) throw new Error(`${name} is not a Classifier`);
+          const { x, y } = inputs(model);
+          const expectedLoss = model.loss(x, y);
+          const expectedClasses = model.predictClasses(x);
+          const before = tf.memory().numTensors;
+          const { loss, classes } = model.lossAndClasses(x, y);
+          expect(tf.memory().numTensors).toBe(before + 2);
+          expectArraysClose(loss, expectedLoss.dataSync(), 1e-6);
+          expect(Array.from(classes.dataSync())).toEqual(Array.from(expectedClasses.dataSync()));
+          tf.dispose([x, y, loss, classes, expectedLoss, expectedClasses]);
+          model.dispose();
+        },
+      );
+
       it('rebuilds the same architecture from getConfig', () => {
         const model = build();
         const copy = modelFromConfig(model.className, model.getConfig());

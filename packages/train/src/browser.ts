@@ -12,7 +12,7 @@ export type { LearningRateSchedule, LearningRateScheduleKind } from './optim/lea
 export { EarlyStopping } from './loops/early-stopping';
 export type { EarlyStoppingOptions, EarlyStoppingState } from './loops/early-stopping';
 export { errorRate, accuracy, confusionMatrix, evaluate } from './metrics';
-export type { Evaluation, EvaluationOptions } from './metrics';
+export type { Evaluation, EvaluationOptions, EvaluateOptions } from './metrics';
 export { formatEpochLog, runWithHooks } from './events';
 export type { EpochLog, SetEvaluation, StopReason, TrainingResult, TrainingEvent, TrainingHooks } from './events';
 export { DivergenceError } from './errors';

@@ -2,9 +2,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, requireKnownKeys, requirePositiveInteger, type KnownKeys } from '@sdae/core';
 import { epochBatches, type ImageSet } from '@sdae/datasets';
 import { batchToTensors } from '@sdae/datasets/tensors';
+import type { ResolvedEngine } from '@sdae/backend';
 import type { Classifier } from '@sdae/layers';
 import type { SetEvaluation } from './events';
 import { requireClassifierSet } from './loops/loop-options';
+import type { EngineName } from './engine/engine-options';
+import { evaluateNatively, resolveEvaluationEngine, type SetPredictions } from './engine/native-evaluation';
 
 function requireSameLength(caller: string, predicted: ArrayLike<number>, labels: ArrayLike<number>): void {
   if (predicted.length !== labels.length || labels.length === 0) {
@@ -64,30 +67,59 @@ export interface Evaluation {
   accuracy: number;
   /** The predicted class of every example, in the set's order. */
   predictions: Int32Array;
+  /** What ran the forward passes: the native engine, or tfjs (asked for, or the native engine could not compile the model). */
+  engine: 'native' | 'tfjs';
 }
+
+/** Options of {@link evaluate}. */
+export interface EvaluateOptions {
+  /** Examples per forward pass (on the native engine at most 100: its compile cost grows with the batch). @default 1000 */
+  batchSize?: number;
+  /**
+   * What runs the forward passes: `'native'` (compiled to ONNX graphs for onnxruntime-node, Node
+   * only), `'tfjs'` (the active tfjs backend) or `'auto'` (native where it loads), as the loops'
+   * `engine` option; or what `resolveEngine` from @sdae/backend chose. A model the native engine
+   * cannot compile is evaluated on tfjs. @default 'auto'
+   */
+  engine?: EngineName | ResolvedEngine;
+}
+
+const EVALUATE_OPTION_KEYS: KnownKeys<EvaluateOptions> = { batchSize: true, engine: true };
 
 /**
  * Classifies every example of `set` in batches (the last, smaller one included) and measures the
- * model's mean loss (see `Classifier.loss`), error rate and accuracy.
+ * model's mean loss (see `Classifier.loss`), error rate and accuracy, from one forward pass per
+ * batch (`Classifier.lossAndClasses`).
  *
+ * @throws {InvalidArgumentError} for unknown options, a batch size that is not a whole number >= 1,
+ *   an unknown engine, or a set that is not a labelled image set of the model's classes.
  * @example const { errorRate } = await evaluate(model, mnist.test);
  */
-export async function evaluate(model: Classifier, set: ImageSet, options: { batchSize?: number } = {}): Promise<Evaluation> {
-  requireKnownKeys('evaluate', 'options', options, { batchSize: true } satisfies KnownKeys<{ batchSize?: number }>);
+export async function evaluate(model: Classifier, set: ImageSet, options: EvaluateOptions = {}): Promise<Evaluation> {
+  requireKnownKeys('evaluate', 'options', options, EVALUATE_OPTION_KEYS);
   requireClassifierSet('evaluate', 'set', set, model.numClasses);
+  const batchSize = requirePositiveInteger('evaluate', 'batchSize', options.batchSize ?? 1000);
+  const engine = await resolveEvaluationEngine(options.engine);
+  const native = engine.engine === 'native' ? await evaluateNatively(engine.native, model, set, batchSize) : undefined;
+  const { lossSum, predictions } = native ?? (await evaluateOnTfjs(model, set, batchSize));
+  const rate = errorRate(predictions, set.labels);
+  return { loss: lossSum / set.count, errorRate: rate, accuracy: 1 - rate, predictions, engine: native === undefined ? 'tfjs' : 'native' };
+}
+
+async function evaluateOnTfjs(model: Classifier, set: ImageSet, batchSize: number): Promise<SetPredictions> {
   const predictions = new Int32Array(set.count);
   let lossSum = 0;
-  for (const batch of epochBatches(set, { batchSize: options.batchSize ?? 1000, partialBatch: 'keep' })) {
-    const [loss, classes] = tf.tidy(() => {
+  for (const batch of epochBatches(set, { batchSize, partialBatch: 'keep' })) {
+    const { loss, classes } = tf.tidy(() => {
       const { x, y } = batchToTensors(batch, { layout: model.inputLayout });
-      return [tf.mul(model.loss(x, y), batch.size), model.predictClasses(x)];
+      const evaluated = model.lossAndClasses(x, y);
+      return { loss: tf.mul(evaluated.loss, batch.size), classes: evaluated.classes };
     });
-    lossSum += (await loss.data())[0];
+    lossSum += (await loss.data())[0]!;
     predictions.set(await classes.data(), batch.indices[0]);
     tf.dispose([loss, classes]);
   }
-  const rate = errorRate(predictions, set.labels);
-  return { loss: lossSum / set.count, errorRate: rate, accuracy: 1 - rate, predictions };
+  return { lossSum, predictions };
 }
 
 /**
@@ -140,11 +172,15 @@ export function evaluationDue(evaluation: ResolvedEvaluation | undefined, index:
   return evaluation !== undefined && ((index + 1) % evaluation.every === 0 || index + 1 === count);
 }
 
-/** The loss and accuracy of `model` on each set, by name. */
-export async function evaluateSets(model: Classifier, evaluation: ResolvedEvaluation): Promise<Record<string, SetEvaluation>> {
+/** The loss and accuracy of `model` on each set, by name, on `engine` (see {@link EvaluateOptions.engine}). */
+export async function evaluateSets(
+  model: Classifier,
+  evaluation: ResolvedEvaluation,
+  engine?: EngineName | ResolvedEngine,
+): Promise<Record<string, SetEvaluation>> {
   const results: Record<string, SetEvaluation> = {};
   for (const [name, set] of evaluation.sets) {
-    const { loss, accuracy } = await evaluate(model, set);
+    const { loss, accuracy } = await evaluate(model, set, engine === undefined ? {} : { engine });
     results[name] = { loss, accuracy };
   }
   return results;

@@ -63,7 +63,7 @@ describeBackends(TEST_BACKENDS, 'unknown option keys of the loops', () => {
     );
     const model = new LogisticRegression({ inputSize: 16, numClasses: 2 });
     await expect(evaluate(model, set, { batch: 5 } as never)).rejects.toThrow(
-      "evaluate: unknown option 'batch' in options. Valid options: 'batchSize'.",
+      "evaluate: unknown option 'batch' in options. Valid options: 'batchSize', 'engine'.",
     );
     model.dispose();
   });

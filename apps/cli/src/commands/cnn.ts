@@ -172,7 +172,7 @@ export async function cnnCommand(flags: CnnFlags, output: Output): Promise<void>
     controls.stopIfInterrupted();
     const test = classifierResult(
       experiment,
-      await evaluate(cnn, mnist.test, { batchSize: 500 }),
+      await evaluate(cnn, mnist.test, { batchSize: 500, engine: experiment.engine.engine }),
       mnist.test,
       trainingSeconds(result.history),
     );

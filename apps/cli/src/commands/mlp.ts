@@ -100,7 +100,12 @@ export async function mlpCommand(flags: MlpFlags, output: Output): Promise<void>
           )
     ).finally(controls.release);
     controls.stopIfInterrupted();
-    const test = classifierResult(experiment, await evaluate(model, mnist.test), mnist.test, trainingSeconds(result.history));
+    const test = classifierResult(
+      experiment,
+      await evaluate(model, mnist.test, { engine: experiment.engine.engine }),
+      mnist.test,
+      trainingSeconds(result.history),
+    );
     const curves = splitCurves(result.history, 'cross-entropy');
     const series = fineTuningSeries(result.history);
     const files: Record<string, string | Uint8Array> = {

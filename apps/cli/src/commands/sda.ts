@@ -234,7 +234,7 @@ export async function sdaCommand(flags: SdaFlags, output: Output): Promise<void>
     const pretrainHistory = pretraining?.history ?? [];
     const result = classifierResult(
       experiment,
-      await evaluate(sda, mnist.test),
+      await evaluate(sda, mnist.test, { engine: experiment.engine.engine }),
       mnist.test,
       trainingSeconds([...pretrainHistory, ...finetuning.history]),
     );

@@ -9,6 +9,7 @@ import { dataFingerprint, loopSettings, requireClassifierSet, resolveCommonOptio
 import { checkpointDue, once, scheduleEpoch, snapshotWeights, writeCheckpoint } from './loop-step';
 import { runSteps, type PlannedStep } from './run-steps';
 import { evaluateSets, evaluationDue, resolveEvaluation, type EvaluationOptions } from '../metrics';
+import { loopEvaluationEngine } from '../engine/native-evaluation';
 import { DEFAULT_LEARNING_RATE, Optimizer } from '../optim/optimizers';
 import {
   GRADIENT_REDUCTIONS,
@@ -150,7 +151,7 @@ export async function* sampledTraining(
           // Measured on this iteration's weights: run what is pending (this step last), then read them.
           steps.push(...(await runner!.flush()));
           runner!.sync();
-          yield* completed(steps, await evaluateSets(model, evaluation!));
+          yield* completed(steps, await evaluateSets(model, evaluation!, await loopEvaluationEngine(resolved, runner!)));
         } else {
           yield* completed(steps);
         }
