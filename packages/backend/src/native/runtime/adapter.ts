@@ -105,8 +105,8 @@ const MESA_VERSION = /^Mesa \d+\.\d+[\w.~+-]*/;
 
 /**
  * The first `Mesa <major>.<minor>...` in a library's bytes: found with a byte search, since
- * decoding lavapipe's 10 MB library to a string for a regular expression cost 60-90 ms of every
- * `--device auto` start.
+ * decoding lavapipe's 10 MB library to a string for a regular expression cost 8 ms of every
+ * `--device auto` start on a quiet machine, several times that under load.
  */
 export function findMesaVersion(bytes: Buffer): string | undefined {
   for (let at = bytes.indexOf(MESA); at !== -1; at = bytes.indexOf(MESA, at + 1)) {
