@@ -2,7 +2,7 @@ import { InvalidArgumentError } from '@sdae/core';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { resolveEngine, type BackendReport, type ResolvedEngine } from '@sdae/backend';
-import { loadMnist, sliceImageSet, type ImageSet, type Mnist } from '@sdae/datasets';
+import { loadMnist, type Mnist } from '@sdae/datasets';
 import {
   formatEpochLog,
   namingPath,
@@ -140,17 +140,11 @@ export async function startExperiment(
   });
   const threads = engine.engine === 'native' ? engine.native.threads : undefined;
   markPhase('engine loaded');
-  const loaded = await loadMnist({ split: flags.split });
+  // Each set's pixels are converted when a command first reads them, and only the first --limit.
+  const mnist = await loadMnist({ split: flags.split, ...(flags.limit === undefined ? {} : { limit: flags.limit }) });
   markPhase('data loaded');
   const backend = await backendStarted;
   markPhase('tfjs backend');
-  const cut = (set: ImageSet) => (flags.limit === undefined || flags.limit >= set.count ? set : sliceImageSet(set, 0, flags.limit));
-  const mnist: Mnist = {
-    ...loaded,
-    train: cut(loaded.train),
-    validation: loaded.validation && cut(loaded.validation),
-    test: cut(loaded.test),
-  };
   const lines: string[] = [];
   const log = (text: string, event: CliEvent = { type: 'message', message: text }) => {
     lines.push(text);
