@@ -127,10 +127,14 @@ export async function startExperiment(
   const directory = resolve(flags.out);
   lockOutDirectory(directory, output.commandLine ?? [], await mkdir(directory, { recursive: true }));
   // The tfjs backend (wasm: compiling its module, starting its threads) starts while onnxruntime
-  // loads and MNIST is read; awaited before anything uses tfjs. The no-op catch keeps a failure
-  // from counting as unhandled until it is awaited (where it throws).
+  // loads and MNIST is read; awaited before anything uses tfjs. The no-op catches keep a failure
+  // from counting as unhandled until it is awaited (where it throws, after the engine's).
   const backendStarted = selectCliBackend(flags.backend);
   backendStarted.catch(() => {});
+  // MNIST's files are read while onnxruntime loads, too (each set's pixels are converted when a
+  // command first reads them, and only the first --limit).
+  const mnistRead = loadMnist({ split: flags.split, ...(flags.limit === undefined ? {} : { limit: flags.limit }) });
+  mnistRead.catch(() => {});
   // Once per run, first (a --device that cannot start is refused at once): every loop of the
   // command trains on this answer, and checkpoints record its threads and device.
   const engine = await resolveEngine({
@@ -140,8 +144,7 @@ export async function startExperiment(
   });
   const threads = engine.engine === 'native' ? engine.native.threads : undefined;
   markPhase('engine loaded');
-  // Each set's pixels are converted when a command first reads them, and only the first --limit.
-  const mnist = await loadMnist({ split: flags.split, ...(flags.limit === undefined ? {} : { limit: flags.limit }) });
+  const mnist = await mnistRead;
   markPhase('data loaded');
   const backend = await backendStarted;
   markPhase('tfjs backend');
