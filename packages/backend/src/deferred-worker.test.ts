@@ -46,6 +46,18 @@ describe('DeferredWorker', () => {
     await worker.terminate();
   });
 
+  it('keeps the process alive no more than a loaded pthread worker does (unreferenced once started)', async () => {
+    const referenced = () => process.getActiveResourcesInfo().filter((kind) => kind === 'MessagePort' || kind === 'Worker').length;
+    const before = referenced();
+    const worker = new DeferredWorker(() => new Worker(ECHO_WORKER, { eval: true }));
+    worker.postMessage({ cmd: 'load' });
+    await once(worker, 'message');
+    worker.postMessage({ cmd: 'run' });
+    await once(worker, 'message');
+    expect(referenced()).toBe(before);
+    await worker.terminate();
+  });
+
   it('passes on an error of the started worker', async () => {
     const worker = new DeferredWorker(
       () => new Worker("require('node:worker_threads').parentPort.once('message', () => { throw new Error('boom'); });", { eval: true }),

@@ -5,7 +5,7 @@
 // threads - 1 of them. Each worker evaluates the whole main script, 100-250 ms of CPU, so on a
 // 2-core machine the idle ones took the cores from the rest of start-up (`sdae da` reached its
 // first step about 250 ms later with 8 workers than with none). wasm-threads.ts fills the pool
-// past the threads asked for with these stand-ins, in the places Emscripten hands out last.
+// past the threads - 1 pthreads with these stand-ins, in the places Emscripten hands out last.
 import { EventEmitter } from 'node:events';
 import type { Worker as NodeWorker } from 'node:worker_threads';
 
@@ -51,14 +51,15 @@ export class DeferredWorker extends EventEmitter {
   private startWorker(): void {
     const worker = this.start();
     this.worker = worker;
-    // Emscripten unrefs a worker when it reports loaded, which this one's answer did not reach.
-    worker.unref();
     let loaded = false;
     worker.on('message', (message: unknown) => {
       if (!loaded && commandOf(message) === 'loaded') loaded = true;
       else this.emit('message', message);
     });
     worker.on('error', (error: unknown) => this.emit('error', error));
+    // Emscripten unrefs a worker when it reports loaded, which this one's answer does not reach.
+    // After the listeners: a 'message' listener refs the worker's port again.
+    worker.unref();
     if (this.load !== undefined) worker.postMessage(this.load.message, this.load.transferList);
   }
 

@@ -12,8 +12,8 @@
 // 2. tfjs caps the pool at half the logical cores (it assumes two hyperthreads per core), which
 //    on a 2-core machine is one thread. While the module instantiates, os.cpus() reports twice
 //    the threads asked for.
-// 3. Emscripten starts 8 pthread workers whatever the thread count; those past the threads asked
-//    for are deferred (see deferred-worker.ts), started only if they are given a thread.
+// 3. Emscripten starts 8 pthread workers whatever the thread count; those past the pthreads the
+//    threads asked for need are deferred (see deferred-worker.ts), started only if given a thread.
 // Every patch is removed once the backend has started.
 import os from 'node:os';
 import { Worker as NodeWorker } from 'node:worker_threads';
@@ -91,8 +91,10 @@ export function prepareWasmThreads(threads: number): () => void {
   const nativeCpus = os.cpus;
   const hadWorker = Object.getOwnPropertyDescriptor(globalThis, 'Worker');
   let assignedWorker: unknown;
-  // Emscripten hands out the pool's last workers first: the first ones made are deferred.
-  let deferredLeft = MAX_WASM_THREADS - threads;
+  // XNNPACK's pool runs on threads - 1 pthreads (the main thread is the other), and Emscripten
+  // hands out the pool's last workers first: the first ones made are deferred. With 2, 4 and 8
+  // threads no deferred worker was ever started.
+  let deferredLeft = MAX_WASM_THREADS - (threads - 1);
 
   class RememberingBlob extends NativeBlob {
     constructor(parts?: BlobPart[], options?: BlobPropertyBag) {
