@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { getKernelsForBackend, registerKernel, type DataId, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs-core';
 import { UnsupportedKernelError } from '../../errors';
+import { elementwiseOutputShape } from './elementwise-shape';
 import { GraphRecorder, type ExternalValue } from './graph-builder';
 import { KERNEL_MAPPINGS, type KernelMapping } from './lower';
 import { toOnnxType, type OnnxGraph, type OnnxType, type OnnxValueInfo } from './encode-onnx';
@@ -61,7 +62,7 @@ class TraceBackend extends MathBackendCPU {
  * read (the fed inputs are zeros too; only external tensors' values become initializers), so
  * only shapes matter.
  */
-const TRACED_SHAPES: Record<string, (inputs: Record<string, TensorInfo>, attrs: Record<string, unknown>) => number[] | undefined> = {
+const TRACED_SHAPES: Record<string, (inputs: Record<string, TensorInfo>, attrs: Record<string, unknown>) => number[]> = {
   BatchMatMul: ({ a, b }, { transposeA, transposeB }) => {
     const [rankA, rankB] = [a!.shape.length, b!.shape.length];
     const batch = tf.broadcast_util.assertAndGetBroadcastShape(a!.shape.slice(0, -2), b!.shape.slice(0, -2));
@@ -91,53 +92,9 @@ const TRACED_SHAPES: Record<string, (inputs: Record<string, TensorInfo>, attrs: 
     ).outShape,
   // A LeNet step's trace spent 6.6 of its 12 s in tfjs's cpu max-pool gradient.
   MaxPoolGrad: ({ input }) => [...input!.shape],
-  Sum: ({ x }, { axis, keepDims }) => {
-    if (x!.dtype !== 'float32') return undefined;
-    const axes = tf.util.parseAxisParam(axis as number | number[], x!.shape);
-    const [outShape] = tf.backend_util.computeOutAndReduceShapes(x!.shape, axes);
-    return keepDims === true ? tf.backend_util.expandShapeToKeepDim(outShape, axes) : outShape;
-  },
   Conv2DBackpropInput: (_inputs, { inputShape }) => [...(inputShape as number[])],
   Conv2DBackpropFilter: (_inputs, { filterShape }) => [...(filterShape as number[])],
 };
-
-/**
- * Elementwise kernels: of float32 operands, their output is float32 of the operands' broadcast
- * shape, so the trace gives them zeros as it does products. A dA step's SGD update (Sub and
- * Multiply over its 784 x 500 weights, on tfjs's cpu kernels) took 180 of the 260 ms that its
- * two traces (one step, then eight) spent in kernels before the first step.
- */
-const ELEMENTWISE_KERNELS = new Set([
-  'Abs',
-  'Add',
-  'Elu',
-  'Exp',
-  'Log',
-  'Log1p',
-  'Maximum',
-  'Minimum',
-  'Multiply',
-  'Neg',
-  'Pow',
-  'RealDiv',
-  'Reciprocal',
-  'Relu',
-  'Relu6',
-  'Rsqrt',
-  'Sigmoid',
-  'Softplus',
-  'Sqrt',
-  'Square',
-  'SquaredDifference',
-  'Sub',
-  'Tanh',
-]);
-
-function elementwiseShape(kernelName: string, inputs: Record<string, TensorInfo>): number[] | undefined {
-  const operands = Object.values(inputs);
-  if (!ELEMENTWISE_KERNELS.has(kernelName) || operands.some((operand) => operand.dtype !== 'float32')) return undefined;
-  return operands.map((operand) => operand.shape).reduce((a, b) => tf.broadcast_util.assertAndGetBroadcastShape(a, b), []);
-}
 
 let recorder: GraphRecorder | undefined;
 let seenKernels: Set<string> | undefined;
@@ -157,7 +114,8 @@ function traced(config: KernelConfig, mapping: KernelMapping | undefined): Kerne
       inputs[key] = active.nameOf(info, kernelName);
       inputInfos[key] = info;
     }
-    const shape = TRACED_SHAPES[kernelName]?.(inputInfos, args.attrs ?? {}) ?? elementwiseShape(kernelName, inputInfos);
+    const shape =
+      TRACED_SHAPES[kernelName]?.(inputInfos, args.attrs ?? {}) ?? elementwiseOutputShape(kernelName, inputInfos, args.attrs ?? {});
     const result =
       shape === undefined
         ? config.kernelFunc(args)

@@ -5,7 +5,7 @@ import { traceStep } from './trace';
 
 await tf.setBackend('cpu');
 
-describe('traceStep', () => {
+describe('traceStep with elementwiseOutputShape', () => {
   it('gives elementwise kernels and sums of float32 operands zeros of their output shape instead of computing them', async () => {
     const bias = tf.tensor1d([1, 2, 3]);
     const seen: Record<string, { shape: number[]; values: number[] }> = {};
