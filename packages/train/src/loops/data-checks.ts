@@ -27,14 +27,8 @@ export function requireTrainingImages(caller: string, argument: string, set: Ima
   }
   const pixelsPerImage = height * width;
   const where = (index: number) => `image ${Math.floor(index / pixelsPerImage)}, pixel ${index % pixelsPerImage}`;
-  // The plain loops first: findIndex with a callback took 0.85 s over MNIST's 50,000 training images.
-  if (unitInterval !== undefined && !unitSets.has(set) && allInUnitInterval(images)) {
-    finiteSets.add(set);
-    unitSets.add(set);
-    return;
-  }
   if (!finiteSets.has(set)) {
-    const index = allFinite(images) ? -1 : images.findIndex((pixel) => !Number.isFinite(pixel));
+    const index = images.findIndex((pixel) => !Number.isFinite(pixel));
     if (index >= 0) {
       throw new InvalidArgumentError(
         `${argument}.images`,
@@ -56,18 +50,4 @@ export function requireTrainingImages(caller: string, argument: string, set: Ima
     );
   }
   unitSets.add(set);
-}
-
-function allFinite(images: Float32Array): boolean {
-  for (let index = 0; index < images.length; index++) if (!Number.isFinite(images[index])) return false;
-  return true;
-}
-
-/** Whether every pixel lies in [0, 1] (so is finite: NaN fails both comparisons). */
-function allInUnitInterval(images: Float32Array): boolean {
-  for (let index = 0; index < images.length; index++) {
-    const pixel = images[index]!;
-    if (!(pixel >= 0 && pixel <= 1)) return false;
-  }
-  return true;
 }
