@@ -12,6 +12,8 @@
 // 2. tfjs caps the pool at half the logical cores (it assumes two hyperthreads per core), which
 //    on a 2-core machine is one thread. While the module instantiates, os.cpus() reports twice
 //    the threads asked for.
+// 3. Emscripten starts 8 pthread workers whatever the thread count; those past the pthreads the
+//    threads asked for need are deferred (see deferred-worker.ts), started only if given a thread.
 // Every patch is removed once the backend has started.
 import os from 'node:os';
 import { Worker as NodeWorker } from 'node:worker_threads';
@@ -19,6 +21,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { setThreadsCount, version_wasm } from '@tensorflow/tfjs-backend-wasm';
 import { parseDecimal, requireNumber, requirePositiveInteger } from '@sdae/core';
 import { BackendUnavailableError } from './errors';
+import { DeferredWorker } from './deferred-worker';
 
 /** The tfjs-backend-wasm version whose bundle layout this module knows. */
 const KNOWN_VERSION = '4.22.0';
@@ -88,6 +91,10 @@ export function prepareWasmThreads(threads: number): () => void {
   const nativeCpus = os.cpus;
   const hadWorker = Object.getOwnPropertyDescriptor(globalThis, 'Worker');
   let assignedWorker: unknown;
+  // XNNPACK's pool runs on threads - 1 pthreads (the main thread is the other), and Emscripten
+  // hands out the pool's last workers first: the first ones made are deferred. With 2, 4 and 8
+  // threads no deferred worker was ever started.
+  let deferredLeft = MAX_WASM_THREADS - (threads - 1);
 
   class RememberingBlob extends NativeBlob {
     constructor(parts?: BlobPart[], options?: BlobPropertyBag) {
@@ -151,10 +158,18 @@ export function prepareWasmThreads(threads: number): () => void {
     const cpus = nativeCpus();
     return Array.from({ length: 2 * threads }, (_, index) => cpus[index % cpus.length]!);
   };
+  // A constructor that returns a deferred worker for the first pthread workers asked for.
+  const PoolWorker = function (url: string | URL, options?: ConstructorParameters<typeof NodeWorker>[1]) {
+    if (byUrl.has(String(url)) && deferredLeft > 0) {
+      deferredLeft -= 1;
+      return new DeferredWorker(() => new PthreadWorker(url, options));
+    }
+    return new PthreadWorker(url, options);
+  } as unknown as typeof NodeWorker;
   // Emscripten assigns global.Worker = worker_threads.Worker, then creates its workers.
   Object.defineProperty(globalThis, 'Worker', {
     configurable: true,
-    get: () => PthreadWorker,
+    get: () => PoolWorker,
     set: (value) => (assignedWorker = value),
   });
 

@@ -5,7 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '@sdae/core';
 import { DatasetFormatError } from './errors';
-import { classCounts, meanPixel, type ImageSet } from './image-set';
+import { classCounts, imageSetFromBytes, meanPixel, sliceImageSet, type ImageSet } from './image-set';
 import { loadMnist, mnistDataDirectory } from './load-mnist-node';
 import type { Mnist } from './mnist';
 import { expectSameElements, tinyMnistFiles } from './tiny-mnist.test-helper';
@@ -62,6 +62,42 @@ describe('loadMnist', () => {
     const [low, high] = theano.test.images.reduce(([min, max], pixel) => [Math.min(min, pixel), Math.max(max, pixel)], [1, 0]);
     expect([low, high]).toEqual([0, 1]);
     expect(meanPixel(theano.test)).toBeCloseTo(264923200 / (10_000 * 784 * 255), 6);
+  });
+
+  it('converts each set when its images are first read, to what imageSetFromBytes gives for the same bytes', async () => {
+    const fresh = await loadMnist();
+    const unread = (set: ImageSet) => Object.getOwnPropertyDescriptor(set, 'images')!.get !== undefined;
+    expect([fresh.train, fresh.validation!, fresh.test].map(unread)).toEqual([true, true, true]);
+    const bytes = (name: string) => new Uint8Array(readFileSync(join(mnistDataDirectory(), name)));
+    const [trainPixels, trainLabels] = [bytes('train-images-idx3-ubyte').subarray(16), bytes('train-labels-idx1-ubyte').subarray(8)];
+    const geometry = { height: 28, width: 28, numClasses: 10 };
+    const eager = imageSetFromBytes(trainPixels, trainLabels, { start: 50_000, count: 10_000, ...geometry });
+    expectSameElements(fresh.validation!.images, eager.images);
+    expect([fresh.train, fresh.validation!, fresh.test].map(unread)).toEqual([true, false, true]);
+    const { images, labels, ...geometryAndCount } = fresh.validation!;
+    expect(Object.keys(fresh.validation!)).toEqual(Object.keys(eager));
+    expect(geometryAndCount).toEqual({ count: 10_000, ...geometry });
+    expectSameElements(labels, eager.labels);
+    expect(images).toBe(fresh.validation!.images);
+    expectSameElements(fresh.train.images, imageSetFromBytes(trainPixels, trainLabels, { start: 0, count: 50_000, ...geometry }).images);
+  });
+
+  it('takes the first limit images of each set with limit, as sliceImageSet does, converting only those', async () => {
+    const limited = await loadMnist({ limit: 1_000 });
+    expect([limited.train.count, limited.validation?.count, limited.test.count]).toEqual([1_000, 1_000, 1_000]);
+    for (const name of ['train', 'validation', 'test'] as const) {
+      const expected = sliceImageSet(theano[name]!, 0, 1_000);
+      expectSameElements(limited[name]!.images, expected.images);
+      expectSameElements(limited[name]!.labels, expected.labels);
+      expect(limited[name]!.images.length).toBe(1_000 * 784);
+    }
+    const beyond = await loadMnist({ split: 'mini', limit: 2_000 });
+    expect([beyond.train.count, beyond.validation?.count, beyond.test.count]).toEqual([2_000, 1_000, 1_000]);
+  });
+
+  it('refuses a limit that is not a whole number >= 1, naming loadMnist and limit', async () => {
+    await expect(loadMnist({ limit: 0 })).rejects.toThrow(InvalidArgumentError);
+    await expect(loadMnist({ limit: 2.5 })).rejects.toThrow('loadMnist: limit must be a whole number >= 1; received 2.5.');
   });
 
   it('gives all 60,000 training images and no validation set with the standard split', async () => {

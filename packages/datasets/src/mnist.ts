@@ -1,7 +1,7 @@
 import { DatasetFormatError } from './errors';
 import { parseIdx, type IdxArray } from './idx';
-import { imageSetFromBytes, type ImageSet } from './image-set';
-import { resolveChoice } from '@sdae/core';
+import { imageSetFromBytesOnRead, type ImageSet } from './image-set';
+import { requirePositiveInteger, resolveChoice } from '@sdae/core';
 
 /** The four MNIST files, by role. */
 export interface MnistFiles<T> {
@@ -71,7 +71,10 @@ const SPLIT_PLANS: Record<MnistSplitName, { train: SplitPart; validation?: Split
   },
 };
 
-/** MNIST divided into its splits; `validation` is undefined for the `'standard'` split. */
+/**
+ * MNIST divided into its splits; `validation` is undefined for the `'standard'` split. Each set's
+ * pixels are converted from the files' bytes when its `images` are first read.
+ */
 export interface Mnist {
   split: MnistSplitName;
   train: ImageSet;
@@ -86,6 +89,12 @@ export interface MnistSplitOptions {
    * @default 'theano'
    */
   split?: MnistSplitName;
+  /**
+   * At most this many images of each set, its first ones (only those are converted): what
+   * `sliceImageSet(set, 0, limit)` gives for each set, without converting the rest.
+   * @default every image of the split
+   */
+  limit?: number;
 }
 
 /** The context a loader gives to {@link mnistFromBytes} for its error messages. */
@@ -112,6 +121,7 @@ const MNIST_CLASSES = 10;
 export function mnistFromBytes(bytes: MnistFiles<Uint8Array>, sources: MnistSources, options: MnistSplitOptions = {}): Mnist {
   const { names, caller, fix } = sources;
   const split = resolveChoice(caller, 'split', options.split ?? 'theano', MNIST_SPLIT_NAMES);
+  const limit = options.limit === undefined ? Number.POSITIVE_INFINITY : requirePositiveInteger(caller, 'limit', options.limit);
   const parse = (role: MnistFileRole, rank: number): IdxArray => parseIdx(bytes[role], { file: names[role], caller, rank, fix });
 
   const parsed = {
@@ -151,7 +161,14 @@ export function mnistFromBytes(bytes: MnistFiles<Uint8Array>, sources: MnistSour
           `Use the full MNIST files, or a split that fits.`,
       );
     }
-    return imageSetFromBytes(source.images.data, source.labels.data, { ...part, height, width, numClasses: MNIST_CLASSES });
+    const count = Math.min(part.count, limit);
+    return imageSetFromBytesOnRead(source.images.data, source.labels.data, {
+      start: part.start,
+      count,
+      height,
+      width,
+      numClasses: MNIST_CLASSES,
+    });
   };
   return {
     split,

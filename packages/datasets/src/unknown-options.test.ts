@@ -11,7 +11,7 @@ const set = barsAndStripes({ size: 4, count: 8 });
 describe('unknown option keys', () => {
   it('loadMnist refuses an unknown key before reading any file', async () => {
     await expect(loadMnist({ directory: '/nowhere' } as never)).rejects.toThrow(
-      "loadMnist: unknown option 'directory' in options. Valid options: 'split', 'dir'.",
+      "loadMnist: unknown option 'directory' in options. Valid options: 'split', 'limit', 'dir'.",
     );
   });
 

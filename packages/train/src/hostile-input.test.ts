@@ -64,6 +64,21 @@ describe('trainAutoencoder and its inputs', () => {
       da.dispose();
     }
   });
+
+  it('names a NaN pixel before an earlier pixel outside [0, 1] under a cross-entropy loss', async () => {
+    const images = set.images.slice();
+    images[2 * 16 + 1] = 2;
+    images[7 * 16 + 9] = Number.NaN;
+    const da = new DenoisingAutoencoder({ visibleSize: 16, hiddenSize: 4, seed: 1 });
+    try {
+      const error = await rejection(trainAutoencoder(da, { ...set, images }, { epochs: 1, batchSize: 8, engine: 'tfjs' }));
+      expect((error as Error).message).toMatch(
+        /^trainAutoencoder: set\.images holds NaN at image 7, pixel 9; every pixel must be a finite/,
+      );
+    } finally {
+      da.dispose();
+    }
+  });
 });
 
 describe('fitClassifier and its inputs', () => {

@@ -2,7 +2,7 @@ import { InvalidArgumentError } from '@sdae/core';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { resolveEngine, type BackendReport, type ResolvedEngine } from '@sdae/backend';
-import { loadMnist, sliceImageSet, type ImageSet, type Mnist } from '@sdae/datasets';
+import { loadMnist, type Mnist } from '@sdae/datasets';
 import {
   formatEpochLog,
   namingPath,
@@ -127,10 +127,14 @@ export async function startExperiment(
   const directory = resolve(flags.out);
   lockOutDirectory(directory, output.commandLine ?? [], await mkdir(directory, { recursive: true }));
   // The tfjs backend (wasm: compiling its module, starting its threads) starts while onnxruntime
-  // loads and MNIST is read; awaited before anything uses tfjs. The no-op catch keeps a failure
-  // from counting as unhandled until it is awaited (where it throws).
+  // loads and MNIST is read; awaited before anything uses tfjs. The no-op catches keep a failure
+  // from counting as unhandled until it is awaited (where it throws, after the engine's).
   const backendStarted = selectCliBackend(flags.backend);
   backendStarted.catch(() => {});
+  // MNIST's files are read while onnxruntime loads, too (each set's pixels are converted when a
+  // command first reads them, and only the first --limit).
+  const mnistRead = loadMnist({ split: flags.split, ...(flags.limit === undefined ? {} : { limit: flags.limit }) });
+  mnistRead.catch(() => {});
   // Once per run, first (a --device that cannot start is refused at once): every loop of the
   // command trains on this answer, and checkpoints record its threads and device.
   const engine = await resolveEngine({
@@ -140,17 +144,10 @@ export async function startExperiment(
   });
   const threads = engine.engine === 'native' ? engine.native.threads : undefined;
   markPhase('engine loaded');
-  const loaded = await loadMnist({ split: flags.split });
+  const mnist = await mnistRead;
   markPhase('data loaded');
   const backend = await backendStarted;
   markPhase('tfjs backend');
-  const cut = (set: ImageSet) => (flags.limit === undefined || flags.limit >= set.count ? set : sliceImageSet(set, 0, flags.limit));
-  const mnist: Mnist = {
-    ...loaded,
-    train: cut(loaded.train),
-    validation: loaded.validation && cut(loaded.validation),
-    test: cut(loaded.test),
-  };
   const lines: string[] = [];
   const log = (text: string, event: CliEvent = { type: 'message', message: text }) => {
     lines.push(text);

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { getKernelsForBackend, registerKernel, type DataId, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs-core';
 import { UnsupportedKernelError } from '../../errors';
+import { elementwiseOutputShape } from './elementwise-shape';
 import { GraphRecorder, type ExternalValue } from './graph-builder';
 import { toOnnxType, type OnnxGraph, type OnnxValueInfo, type StepValue, type TracedStep } from './ir';
 import { optimizeLayout } from './layout';
@@ -101,7 +102,8 @@ function traced(config: KernelConfig, mapping: KernelMapping | undefined): Kerne
       inputs[key] = builder.nameOf(info, kernelName);
       inputInfos[key] = info;
     }
-    const shape = TRACED_SHAPES[kernelName]?.(inputInfos, args.attrs ?? {});
+    const shape =
+      TRACED_SHAPES[kernelName]?.(inputInfos, args.attrs ?? {}) ?? elementwiseOutputShape(kernelName, inputInfos, args.attrs ?? {});
     const result =
       shape === undefined
         ? config.kernelFunc(args)
