@@ -155,6 +155,11 @@ export function classifierBatch(batch: Batch, layout: 'flat' | 'image'): StepBat
 export interface StepRunner {
   readonly report: EngineReport;
   /**
+   * The most submitted steps still waiting to run when {@link StepRunner.submit} returns: their
+   * batches' arrays are read later, so a loop that reuses batch arrays needs one set more.
+   */
+  readonly maxWaiting: number;
+  /**
    * Submits one step: its loss (and classes), with the optimiser's update applied, and resolves
    * with the steps this call completed (none, this one, or several). A NaN or infinite loss, or one
    * a million times the run's first, puts back `context.lastGood` and throws {@link DivergenceError}.
@@ -226,6 +231,8 @@ export async function createStepRunner(
 }
 
 class TfjsRunner implements StepRunner {
+  readonly maxWaiting = 0;
+
   constructor(
     private readonly spec: StepSpec,
     private readonly optimizer: Optimizer,
@@ -267,6 +274,7 @@ class NativeRunner implements StepRunner {
   /** The shape keys compiled so far: a step of a known shape skips the compile check. */
   private readonly compiledShapes = new Set<string>();
   private readonly guard = new DivergenceGuard();
+  readonly maxWaiting: number;
 
   constructor(
     private readonly spec: StepSpec,
@@ -277,6 +285,7 @@ class NativeRunner implements StepRunner {
     readonly report: EngineReport,
     private readonly tfjsReport: (reason: string) => EngineReport,
   ) {
+    this.maxWaiting = stepsPerRun - 1;
     const holder = { sync: () => step.syncToVariables(), reload: () => step.reloadFromVariables() };
     for (const model of spec.models) model.bindExternalWeights(holder);
   }

@@ -27,7 +27,9 @@ describe('requireTrainingImages', () => {
   });
 
   it('names the first NaN or infinite pixel by image and pixel', () => {
-    expect(refusal(setOf(0, 0, 0, 0, 0, 0, Number.NaN, 0, 0, 0, 0, 0))).toMatch(/holds NaN at image 1, pixel 2; every pixel must be a finite/);
+    expect(refusal(setOf(0, 0, 0, 0, 0, 0, Number.NaN, 0, 0, 0, 0, 0))).toMatch(
+      /holds NaN at image 1, pixel 2; every pixel must be a finite/,
+    );
     expect(refusal(setOf(0, 0, 0, 0, 0, 0, 0, 0, 0, -Infinity, 0, 0))).toMatch(/holds -Infinity at image 2, pixel 1;/);
   });
 
