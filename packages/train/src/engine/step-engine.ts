@@ -131,6 +131,9 @@ export function classifierStepSpec(
   };
 }
 
+const sameShape = (a: readonly number[] | undefined, b: readonly number[] | undefined): boolean =>
+  a === b || (a !== undefined && b !== undefined && a.length === b.length && a.every((size, axis) => size === b[axis]));
+
 function prefixed<T>(prefix: string, map: Map<string, T>): [string, T][] {
   return [...map].map(([name, value]) => [`${prefix}${name}`, value]);
 }
@@ -274,6 +277,8 @@ class NativeRunner implements StepRunner {
   /** The shape keys compiled so far: a step of a known shape skips the compile check. */
   private readonly compiledShapes = new Set<string>();
   private readonly guard = new DivergenceGuard();
+  /** The last step's batch shapes, its input shapes and their key (see {@link NativeRunner.inputShapes}). */
+  private lastShapes: (Pick<StepBatch, 'xShape' | 'yShape'> & { shapes: Record<string, readonly number[]>; key: string }) | undefined;
   readonly maxWaiting: number;
 
   constructor(
@@ -294,12 +299,7 @@ class NativeRunner implements StepRunner {
     if (this.fallback !== undefined) return this.fallback.submit(batch, context);
     const feeds: Record<string, StepFeed> = { x: { values: batch.x, shape: batch.xShape } };
     if (batch.y !== undefined) feeds.y = { values: batch.y, shape: batch.yShape! };
-    const shapes = {
-      ...Object.fromEntries(Object.entries(feeds).map(([name, feed]) => [name, feed.shape])),
-      ...this.spec.noiseShapes(batch),
-      ...Object.fromEntries(this.optimizer.hyperparameterNames.map((name) => [name, []])),
-    };
-    const key = JSON.stringify(shapes);
+    const { shapes, key } = this.inputShapes(batch);
     // Steps of another shape (an epoch's last, smaller batch) run apart.
     const completed = this.pending.length > 0 && this.pending[0]!.shapes !== key ? await this.runPending() : [];
     try {
@@ -324,6 +324,23 @@ class NativeRunner implements StepRunner {
     this.pending.push({ feeds, context, shapes: key });
     if (this.pending.length === this.stepsPerRun) completed.push(...(await this.runPending()));
     return completed;
+  }
+
+  /**
+   * The input shapes of a step on `batch` (images, labels, noise, the optimiser's settings) and
+   * their key, made again only when the batch's shapes differ from the last step's.
+   */
+  private inputShapes(batch: StepBatch): { shapes: Record<string, readonly number[]>; key: string } {
+    const last = this.lastShapes;
+    if (last !== undefined && sameShape(last.xShape, batch.xShape) && sameShape(last.yShape, batch.yShape)) return last;
+    const shapes = {
+      x: batch.xShape,
+      ...(batch.y === undefined ? {} : { y: batch.yShape! }),
+      ...this.spec.noiseShapes(batch),
+      ...Object.fromEntries(this.optimizer.hyperparameterNames.map((name) => [name, []])),
+    };
+    this.lastShapes = { xShape: [...batch.xShape], yShape: batch.yShape && [...batch.yShape], shapes, key: JSON.stringify(shapes) };
+    return this.lastShapes;
   }
 
   /** Runs what is pending, then reads the state back from a GPU (the only read between steps). */
