@@ -4,6 +4,8 @@ import { oneHot, type Batch } from '@sdae/datasets';
 import type { Classifier, DenoisingAutoencoder, LossAndGradients, Model } from '@sdae/layers';
 import { DivergenceGuard, applyStep, type StepContext } from '../loops/loop-step';
 import type { EngineReport } from './engine-options';
+import { InputBuffers } from './input-buffers';
+import { defaultStepsPerRun } from './steps-per-run';
 import type { ResolvedCommonOptions } from '../loops/loop-options';
 import type { Optimizer } from '../optim/optimizers';
 
@@ -34,8 +36,8 @@ interface StepSpec {
   tfjs: (batch: StepBatch) => LossAndGradients & { classes?: tf.Tensor1D };
   /** The state the native engine carries: the trained variables and the optimiser's slots. */
   state: () => Map<string, tf.Variable>;
-  /** The per-step random inputs drawn on the JS side (the dA's noise), by input name. */
-  noise: (batch: StepBatch) => Record<string, { values: Float32Array; shape: number[] }>;
+  /** The per-step random inputs drawn on the JS side (the dA's noise), by input name, into `buffers` where it can. */
+  noise: (batch: StepBatch, buffers: InputBuffers) => Record<string, { values: Float32Array; shape: number[] }>;
   /** Their shapes, known without drawing. */
   noiseShapes: (batch: StepBatch) => Record<string, number[]>;
   /** The whole step, loss, gradients and update, as the native engine traces it. */
@@ -58,9 +60,9 @@ export function autoencoderStepSpec(
   return {
     tfjs: (batch) => trainee.lossAndGradients(input(tf.tensor2d(batch.x, batch.xShape as [number, number]))),
     state: () => new Map([...trained, ...prefixed('slot:', optimizer.slotsFor(trained))]),
-    noise: (batch): Record<string, { values: Float32Array; shape: number[] }> => {
-      const values = trainee.drawNoise(batch.xShape[0]!);
-      return values === undefined ? {} : { noise: { values, shape: [batch.xShape[0]!, visibleSize] } };
+    noise: (batch, buffers): Record<string, { values: Float32Array; shape: number[] }> => {
+      const shape = [batch.xShape[0]!, visibleSize];
+      return corrupts ? { noise: { values: trainee.drawNoise(shape[0]!, buffers.get('noise', shape[0]! * visibleSize))!, shape } } : {};
     },
     noiseShapes: (batch): Record<string, number[]> => (corrupts ? { noise: [batch.xShape[0]!, visibleSize] } : {}),
     native: ({ x, noise, ...hyperparameters }) => {
@@ -177,20 +179,6 @@ export interface StepRunner {
 }
 
 /**
- * The native engine's default steps per run: onnxruntime-node copies every output of a run into a
- * new JavaScript buffer, about 1 ms per 4 MB of weights handed back, so large models run
- * {@link LARGE_MODEL_STEPS_PER_RUN} steps at once. Eight steps of the SdA's fine-tuning (2.8 M
- * weights) took 3.4-4.1 ms each, 9.8-10.9 ms one by one, and the tutorial dA's (393 k) 1.3
- * against 2.0 ms; small CNNs (10 k) gain nothing and their larger graphs ran 5-10 % slower.
- */
-export function defaultStepsPerRun(stateValues: number): number {
-  return stateValues >= LARGE_MODEL_VALUES ? LARGE_MODEL_STEPS_PER_RUN : 1;
-}
-
-const LARGE_MODEL_VALUES = 100_000;
-const LARGE_MODEL_STEPS_PER_RUN = 8;
-
-/**
  * Prepares a loop's step on the engine `resolveEngine` chose (passed in the options, or resolved
  * here from `engine`, `device` and `threads`): the native engine on its device, or tfjs. On
  * WebGPU the state stays on the GPU, so one step runs at a time; elsewhere large models run
@@ -280,6 +268,8 @@ class NativeRunner implements StepRunner {
   /** The last step's batch shapes, its input shapes and their key (see {@link NativeRunner.inputShapes}). */
   private lastShapes: (Pick<StepBatch, 'xShape' | 'yShape'> & { shapes: Record<string, readonly number[]>; key: string }) | undefined;
   readonly maxWaiting: number;
+  /** The noise arrays of the steps not run yet and of the one being submitted. */
+  private readonly inputBuffers: InputBuffers;
 
   constructor(
     private readonly spec: StepSpec,
@@ -291,6 +281,7 @@ class NativeRunner implements StepRunner {
     private readonly tfjsReport: (reason: string) => EngineReport,
   ) {
     this.maxWaiting = stepsPerRun - 1;
+    this.inputBuffers = new InputBuffers(stepsPerRun);
     const holder = { sync: () => step.syncToVariables(), reload: () => step.reloadFromVariables() };
     for (const model of spec.models) model.bindExternalWeights(holder);
   }
@@ -319,7 +310,8 @@ class NativeRunner implements StepRunner {
       const [outcome] = await this.fallback.submit(batch, context);
       return [...completed, { ...outcome!, engineChange: this.fallback.report }];
     }
-    Object.assign(feeds, this.spec.noise(batch));
+    this.inputBuffers.next();
+    Object.assign(feeds, this.spec.noise(batch, this.inputBuffers));
     for (const [name, value] of Object.entries(this.optimizer.advance())) feeds[name] = { values: Float32Array.of(value), shape: [] };
     this.pending.push({ feeds, context, shapes: key });
     if (this.pending.length === this.stepsPerRun) completed.push(...(await this.runPending()));
