@@ -112,3 +112,46 @@ describe('sampledBatches', () => {
     expect(batches.map((batch) => batch.index)).toEqual([7, 8]);
   });
 });
+
+/** Each batch's contents, copied as the batch is yielded (a reused array changes later). */
+function contents(batches: Iterable<{ images: Float32Array; labels: Uint8Array; indices: Int32Array; index: number; size: number }>) {
+  return Array.from(batches, ({ images, labels, indices, index, size }) => ({
+    images: Array.from(images),
+    labels: Array.from(labels),
+    indices: Array.from(indices),
+    index,
+    size,
+  }));
+}
+
+describe('batch buffers', () => {
+  it('gives sampled batches the same contents with reused arrays as with new ones', () => {
+    const options = { batchSize: 4, iterations: 7, seed: 3 };
+    expect(contents(sampledBatches(tinySet(), { ...options, buffers: 2 }))).toEqual(contents(sampledBatches(tinySet(), options)));
+  });
+
+  it('gives shuffled epochs the same contents with reused arrays as with new ones, the smaller last batch included', () => {
+    const options = { batchSize: 4, order: 'shuffled' as const, seed: 2, epoch: 1, partialBatch: 'keep' as const };
+    expect(contents(epochBatches(tinySet(), { ...options, buffers: 3 }))).toEqual(contents(epochBatches(tinySet(), options)));
+  });
+
+  it('overwrites a batch only `buffers` batches later', () => {
+    const seen: ReturnType<typeof contents> = [];
+    const batches = [];
+    for (const batch of sampledBatches(tinySet(), { batchSize: 3, iterations: 5, seed: 1, buffers: 2 })) {
+      seen.push(...contents([batch]));
+      batches.push(batch);
+    }
+    expect(new Set(batches.map((batch) => batch.images.buffer)).size).toBe(2);
+    const now = contents(batches);
+    // The last two still hold what they held when yielded; batch 0 holds batch 4's examples.
+    expect(now.slice(3)).toEqual(seen.slice(3));
+    expect({ ...now[0]!, index: 4 }).toEqual(seen[4]);
+    expect(seen[0]!.indices).not.toEqual(seen[4]!.indices);
+  });
+
+  it('refuses a negative or fractional number of buffers', () => {
+    expect(() => [...sampledBatches(tinySet(), { iterations: 1, batchSize: 2, buffers: -1 })]).toThrow(InvalidArgumentError);
+    expect(() => [...epochBatches(tinySet(), { batchSize: 2, order: 'shuffled', buffers: 1.5 })]).toThrow(/buffers/);
+  });
+});

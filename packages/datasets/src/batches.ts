@@ -12,7 +12,7 @@ import type { ImageSet } from './image-set';
 
 /** A minibatch: a few images and their labels, with where they came from. */
 export interface Batch {
-  /** `size * height * width` pixels. For sequential batches a view into the set: do not modify. */
+  /** `size * height * width` pixels. For sequential batches a view into the set: do not modify; with `buffers`, overwritten by a later batch. */
   images: Float32Array;
   /** `size` labels. */
   labels: Uint8Array;
@@ -56,6 +56,13 @@ export interface EpochBatchOptions {
   epoch?: number;
   /** The fate of a last, smaller batch. @default 'drop' */
   partialBatch?: PartialBatchPolicy;
+  /**
+   * Copied batches take their arrays from this many sets, in turn, instead of new ones: batch
+   * `i`'s arrays are overwritten by batch `i + buffers`, so use (or copy) a batch before then. A
+   * long run then allocates no batch memory (allocating MNIST's 100-image batches took 0.2 ms a
+   * batch). 0 gives every batch its own arrays. Sequential batches are views of the set, never copied. @default 0
+   */
+  buffers?: number;
 }
 
 interface ResolvedEpochBatchOptions {
@@ -64,11 +71,25 @@ interface ResolvedEpochBatchOptions {
   seed: number;
   epoch: number;
   partialBatch: PartialBatchPolicy;
+  buffers: number;
 }
 
-const EPOCH_BATCH_OPTION_KEYS: KnownKeys<EpochBatchOptions> = { batchSize: true, order: true, seed: true, epoch: true, partialBatch: true };
+const EPOCH_BATCH_OPTION_KEYS: KnownKeys<EpochBatchOptions> = {
+  batchSize: true,
+  order: true,
+  seed: true,
+  epoch: true,
+  partialBatch: true,
+  buffers: true,
+};
 
-const SAMPLED_BATCH_OPTION_KEYS: KnownKeys<SampledBatchOptions> = { batchSize: true, iterations: true, seed: true, startIteration: true };
+const SAMPLED_BATCH_OPTION_KEYS: KnownKeys<SampledBatchOptions> = {
+  batchSize: true,
+  iterations: true,
+  seed: true,
+  startIteration: true,
+  buffers: true,
+};
 
 function resolveEpochBatchOptions(caller: string, count: number, options: EpochBatchOptions): ResolvedEpochBatchOptions {
   requireKnownKeys(caller, 'options', options, EPOCH_BATCH_OPTION_KEYS);
@@ -78,6 +99,7 @@ function resolveEpochBatchOptions(caller: string, count: number, options: EpochB
     seed: options.seed ?? 0,
     epoch: requireNonNegativeInteger(caller, 'epoch', options.epoch ?? 0),
     partialBatch: resolveChoice(caller, 'partialBatch', options.partialBatch ?? 'drop', PARTIAL_BATCH_POLICIES),
+    buffers: requireNonNegativeInteger(caller, 'buffers', options.buffers ?? 0),
   };
   if (resolved.partialBatch === 'drop' && resolved.batchSize > count) {
     throw new InvalidArgumentError(
@@ -122,9 +144,13 @@ export function epochOrder(count: number, options: Pick<EpochBatchOptions, 'orde
  * @example const batch = gatherBatch(mnist.test, Int32Array.of(0, 7, 42));
  */
 export function gatherBatch(set: ImageSet, indices: Int32Array, index = 0): Batch {
+  const images = new Float32Array(indices.length * set.height * set.width);
+  return fillBatch(set, indices, index, images, new Uint8Array(indices.length));
+}
+
+/** Copies the examples at `indices` into `images` and `labels` (sized for them) and returns them as a batch. */
+function fillBatch(set: ImageSet, indices: Int32Array, index: number, images: Float32Array, labels: Uint8Array): Batch {
   const imageSize = set.height * set.width;
-  const images = new Float32Array(indices.length * imageSize);
-  const labels = new Uint8Array(indices.length);
   for (let row = 0; row < indices.length; row++) {
     const example = indices[row];
     if (!(example >= 0 && example < set.count)) {
@@ -141,6 +167,29 @@ export function gatherBatch(set: ImageSet, indices: Int32Array, index = 0): Batc
 }
 
 /**
+ * Where the batches of a generator are copied: `buffers` sets of arrays taken in turn, or new
+ * arrays for every batch when `buffers` is 0.
+ */
+function batchFiller(set: ImageSet, batchSize: number, buffers: number): (indices: Int32Array, index: number) => Batch {
+  if (buffers === 0) return (indices, index) => gatherBatch(set, indices, index);
+  const imageSize = set.height * set.width;
+  const slots = Array.from({ length: buffers }, () => ({
+    images: new Float32Array(batchSize * imageSize),
+    labels: new Uint8Array(batchSize),
+    indices: new Int32Array(batchSize),
+  }));
+  let turn = 0;
+  return (indices, index) => {
+    const slot = slots[turn];
+    turn = (turn + 1) % buffers;
+    const size = indices.length;
+    slot.indices.set(indices);
+    const rows = slot.indices.subarray(0, size);
+    return fillBatch(set, rows, index, slot.images.subarray(0, size * imageSize), slot.labels.subarray(0, size));
+  };
+}
+
+/**
  * The minibatches of one epoch, in sequential or seeded shuffled order, with an explicit policy
  * for the last, smaller batch (dropped by default, as in the Theano tutorial).
  *
@@ -152,15 +201,17 @@ export function gatherBatch(set: ImageSet, indices: Int32Array, index = 0): Batc
  * }
  */
 export function* epochBatches(set: ImageSet, options: EpochBatchOptions = {}): Generator<Batch> {
-  const { batchSize, order, seed, epoch, partialBatch } = resolveEpochBatchOptions('epochBatches', set.count, options);
+  const { batchSize, order, seed, epoch, partialBatch, buffers } = resolveEpochBatchOptions('epochBatches', set.count, options);
   const batches = batchCount(set.count, batchSize, partialBatch);
   const permutation = order === 'shuffled' ? epochOrder(set.count, { order, seed, epoch }) : undefined;
+  const fill = batchFiller(set, batchSize, buffers);
   const imageSize = set.height * set.width;
   for (let batch = 0; batch < batches; batch++) {
     const start = batch * batchSize;
     const end = Math.min(start + batchSize, set.count);
     if (permutation !== undefined) {
-      yield gatherBatch(set, permutation.slice(start, end), batch);
+      // With buffers the indices are copied too, so a view of the permutation will do.
+      yield fill(buffers === 0 ? permutation.slice(start, end) : permutation.subarray(start, end), batch);
       continue;
     }
     const indices = new Int32Array(end - start);
@@ -188,6 +239,13 @@ export interface SampledBatchOptions {
   seed?: number;
   /** The first iteration's number, to resume a run exactly where it stopped. @default 0 */
   startIteration?: number;
+  /**
+   * Copied batches take their arrays from this many sets, in turn, instead of new ones: batch
+   * `i`'s arrays are overwritten by batch `i + buffers`, so use (or copy) a batch before then. A
+   * long run then allocates no batch memory (allocating MNIST's 100-image batches took 0.2 ms a
+   * batch). 0 gives every batch its own arrays. @default 0
+   */
+  buffers?: number;
 }
 
 /**
@@ -203,11 +261,14 @@ export function* sampledBatches(set: ImageSet, options: SampledBatchOptions): Ge
   const batchSize = requirePositiveInteger('sampledBatches', 'batchSize', options.batchSize ?? 100);
   const iterations = requireNonNegativeInteger('sampledBatches', 'iterations', options.iterations);
   const startIteration = requireNonNegativeInteger('sampledBatches', 'startIteration', options.startIteration ?? 0);
+  const buffers = requireNonNegativeInteger('sampledBatches', 'buffers', options.buffers ?? 0);
   const seed = options.seed ?? 0;
+  const fill = batchFiller(set, batchSize, buffers);
+  const drawn = new Int32Array(batchSize);
   for (let iteration = startIteration; iteration < startIteration + iterations; iteration++) {
     const random = new Random(deriveSeed(seed, 0x5a3b1e, iteration));
-    const indices = new Int32Array(batchSize);
+    const indices = buffers === 0 ? new Int32Array(batchSize) : drawn;
     for (let row = 0; row < batchSize; row++) indices[row] = Math.floor(random.next() * set.count);
-    yield gatherBatch(set, indices, iteration);
+    yield fill(indices, iteration);
   }
 }

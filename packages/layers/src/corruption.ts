@@ -28,20 +28,28 @@ export function resolveCorruption(
 
 /**
  * The multiplicative mask of masking noise: each entry is 1 with probability `1 - level`, else 0.
- * Drawn from `random` so that runs repeat exactly and can be resumed.
+ * Drawn from `random` so that runs repeat exactly and can be resumed. Written into `into` (of
+ * `count` values) when given, else into a new array.
  */
-export function maskValues(count: number, level: number, random: Random): Float32Array {
-  return random.fillMask(new Float32Array(count), level);
+export function maskValues(count: number, level: number, random: Random, into?: Float32Array): Float32Array {
+  return random.fillMask(into ?? new Float32Array(count), level);
 }
 
 /**
  * The noise of `count` corrupted values, drawn from `random`: the multiplicative 0/1 mask of
- * masking noise or the additive Gaussian noise; undefined at level 0 (nothing is drawn).
+ * masking noise or the additive Gaussian noise; undefined at level 0 (nothing is drawn). Written
+ * into `into` (of `count` values) when given, else into a new array.
  */
-export function drawNoise(count: number, kind: CorruptionKind, level: number, random: Random): Float32Array | undefined {
+export function drawNoise(
+  count: number,
+  kind: CorruptionKind,
+  level: number,
+  random: Random,
+  into?: Float32Array,
+): Float32Array | undefined {
   if (level === 0) return undefined;
-  if (kind === 'mask') return maskValues(count, level, random);
-  const noise = new Float32Array(count);
+  if (kind === 'mask') return maskValues(count, level, random, into);
+  const noise = into ?? new Float32Array(count);
   for (let index = 0; index < noise.length; index++) noise[index] = random.nextGaussian() * level;
   return noise;
 }

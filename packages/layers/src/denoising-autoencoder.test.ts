@@ -75,6 +75,31 @@ describe('DenoisingAutoencoder options', () => {
   });
 });
 
+describe('DenoisingAutoencoder.drawNoise', () => {
+  for (const corruption of ['mask', 'gaussian'] as const) {
+    it(`writes ${corruption} noise into a given array, the values a new array gets from the same seed`, () => {
+      const options = { visibleSize: 6, hiddenSize: 2, corruption, corruptionLevel: 0.4, seed: 3 };
+      const fresh = new DenoisingAutoencoder(options);
+      const reusing = new DenoisingAutoencoder(options);
+      const into = new Float32Array(12).fill(7);
+      for (let step = 0; step < 3; step++) {
+        const expected = fresh.drawNoise(2)!;
+        expect(reusing.drawNoise(2, into)).toBe(into);
+        expect(Array.from(into)).toEqual(Array.from(expected));
+      }
+      fresh.dispose();
+      reusing.dispose();
+    });
+  }
+
+  it('refuses an array of another length, naming the length it needs', () => {
+    const da = new DenoisingAutoencoder({ visibleSize: 6, hiddenSize: 2, corruptionLevel: 0.3, seed: 1 });
+    expect(() => da.drawNoise(2, new Float32Array(6))).toThrow(InvalidArgumentError);
+    expect(() => da.drawNoise(2, new Float32Array(6))).toThrow(/batchSize x visibleSize = 2 x 6 values; received 6 values/);
+    da.dispose();
+  });
+});
+
 describeBackends(TEST_BACKENDS, 'DenoisingAutoencoder', () => {
   it('computes the tutorial cost by hand on a 2-visible, 1-hidden example', () => {
     const da = new DenoisingAutoencoder({ visibleSize: 2, hiddenSize: 1 });

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   InvalidArgumentError,
+  describeValue,
   Random,
   deriveSeed,
   requireBoolean,
@@ -186,11 +187,23 @@ export class DenoisingAutoencoder extends Model<DenoisingAutoencoderConfig> {
    * The noise that {@link DenoisingAutoencoder.corrupt} would draw for a batch of `batchSize`
    * inputs, drawn from the same seeded stream (the mask of masking noise, or Gaussian noise), so
    * that a step compiled elsewhere corrupts exactly as this dA does. Undefined when the
-   * corruption level is 0 (nothing is drawn).
+   * corruption level is 0 (nothing is drawn). With `into` (`batchSize * visibleSize` values), the
+   * noise is written there instead of into a new array, for callers that reuse their buffers.
+   *
+   * @throws {InvalidArgumentError} when `into` does not hold `batchSize * visibleSize` values.
    */
-  drawNoise(batchSize: number): Float32Array | undefined {
+  drawNoise(batchSize: number, into?: Float32Array): Float32Array | undefined {
     this.assertUsable('drawNoise');
-    return drawNoise(batchSize * this.config.visibleSize, this.config.corruption, this.config.corruptionLevel, this.corruptionRandom);
+    const count = batchSize * this.config.visibleSize;
+    if (into !== undefined && !(into instanceof Float32Array && into.length === count)) {
+      throw new InvalidArgumentError(
+        'into',
+        into,
+        `${this.className}.drawNoise: into must be a Float32Array of batchSize x visibleSize = ${batchSize} x ${this.config.visibleSize} ` +
+          `values; received ${into instanceof Float32Array ? `${into.length} values` : describeValue(into)}. Pass an array of that length, or none for a new one.`,
+      );
+    }
+    return drawNoise(count, this.config.corruption, this.config.corruptionLevel, this.corruptionRandom, into);
   }
 
   /** Corrupts `x` with noise from {@link DenoisingAutoencoder.drawNoise}, given as a tensor of x's shape. */

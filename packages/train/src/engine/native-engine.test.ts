@@ -295,6 +295,39 @@ describe('the native engine against tfjs cpu', () => {
     );
   });
 
+  // The loops copy shuffled and sampled batches into arrays they reuse (datasets' `buffers`): a
+  // batch waiting in a run of several steps must still hold its own examples when the run starts.
+  it('trains on shuffled epochs identically while steps wait to run together in reused batch arrays', async () => {
+    await expectSameRun(
+      () => new Mlp({ inputSize: 16, hiddenSizes: [6], numClasses: 2, seed: 4 }),
+      (model, engine, onEngine) =>
+        fitClassifier(
+          model as Mlp,
+          { train: flat },
+          { epochs: 2, batchSize: 8, order: 'shuffled', earlyStopping: false, engine, onEngine, stepsPerRun: 3 },
+        ),
+    );
+  });
+
+  it('trains on sampled minibatches identically while steps wait to run together, with numTensors flat', async () => {
+    const counts: number[] = [];
+    await expectSameRun(
+      () => new ReluCnn({ inputShape: [8, 8, 1], convolutions: [{ filters: 2, kernelSize: 3 }], numClasses: 2, seed: 9 }),
+      (model, engine, onEngine) =>
+        trainSampled(model as ReluCnn, images, {
+          iterations: 13,
+          batchSize: 6,
+          learningRate: 0.1,
+          engine,
+          onEngine,
+          stepsPerRun: 5,
+          onEpochEnd: () => void (engine === 'native' && counts.push(tf.memory().numTensors)),
+        }),
+    );
+    expect(counts).toHaveLength(13);
+    expect(new Set(counts).size).toBe(1);
+  });
+
   it('keeps numTensors flat across epochs on the native engine', async () => {
     const da = new DenoisingAutoencoder({ visibleSize: 16, hiddenSize: 8, corruptionLevel: 0.3, seed: 1 });
     const counts: number[] = [];

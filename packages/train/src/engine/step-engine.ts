@@ -4,6 +4,8 @@ import { oneHot, type Batch } from '@sdae/datasets';
 import type { Classifier, DenoisingAutoencoder, LossAndGradients, Model } from '@sdae/layers';
 import { DivergenceGuard, applyStep, type StepContext } from '../loops/loop-step';
 import type { EngineReport } from './engine-options';
+import { InputBuffers } from './input-buffers';
+import { defaultStepsPerRun } from './steps-per-run';
 import type { ResolvedCommonOptions } from '../loops/loop-options';
 import type { Optimizer } from '../optim/optimizers';
 
@@ -34,8 +36,8 @@ interface StepSpec {
   tfjs: (batch: StepBatch) => LossAndGradients & { classes?: tf.Tensor1D };
   /** The state the native engine carries: the trained variables and the optimiser's slots. */
   state: () => Map<string, tf.Variable>;
-  /** The per-step random inputs drawn on the JS side (the dA's noise), by input name. */
-  noise: (batch: StepBatch) => Record<string, { values: Float32Array; shape: number[] }>;
+  /** The per-step random inputs drawn on the JS side (the dA's noise), by input name, into `buffers` where it can. */
+  noise: (batch: StepBatch, buffers: InputBuffers) => Record<string, { values: Float32Array; shape: number[] }>;
   /** Their shapes, known without drawing. */
   noiseShapes: (batch: StepBatch) => Record<string, number[]>;
   /** The whole step, loss, gradients and update, as the native engine traces it. */
@@ -58,9 +60,9 @@ export function autoencoderStepSpec(
   return {
     tfjs: (batch) => trainee.lossAndGradients(input(tf.tensor2d(batch.x, batch.xShape as [number, number]))),
     state: () => new Map([...trained, ...prefixed('slot:', optimizer.slotsFor(trained))]),
-    noise: (batch): Record<string, { values: Float32Array; shape: number[] }> => {
-      const values = trainee.drawNoise(batch.xShape[0]!);
-      return values === undefined ? {} : { noise: { values, shape: [batch.xShape[0]!, visibleSize] } };
+    noise: (batch, buffers): Record<string, { values: Float32Array; shape: number[] }> => {
+      const shape = [batch.xShape[0]!, visibleSize];
+      return corrupts ? { noise: { values: trainee.drawNoise(shape[0]!, buffers.get('noise', shape[0]! * visibleSize))!, shape } } : {};
     },
     noiseShapes: (batch): Record<string, number[]> => (corrupts ? { noise: [batch.xShape[0]!, visibleSize] } : {}),
     native: ({ x, noise, ...hyperparameters }) => {
@@ -131,6 +133,9 @@ export function classifierStepSpec(
   };
 }
 
+const sameShape = (a: readonly number[] | undefined, b: readonly number[] | undefined): boolean =>
+  a === b || (a !== undefined && b !== undefined && a.length === b.length && a.every((size, axis) => size === b[axis]));
+
 function prefixed<T>(prefix: string, map: Map<string, T>): [string, T][] {
   return [...map].map(([name, value]) => [`${prefix}${name}`, value]);
 }
@@ -155,6 +160,11 @@ export function classifierBatch(batch: Batch, layout: 'flat' | 'image'): StepBat
 export interface StepRunner {
   readonly report: EngineReport;
   /**
+   * The most submitted steps still waiting to run when {@link StepRunner.submit} returns: their
+   * batches' arrays are read later, so a loop that reuses batch arrays needs one set more.
+   */
+  readonly maxWaiting: number;
+  /**
    * Submits one step: its loss (and classes), with the optimiser's update applied, and resolves
    * with the steps this call completed (none, this one, or several). A NaN or infinite loss, or one
    * a million times the run's first, puts back `context.lastGood` and throws {@link DivergenceError}.
@@ -167,20 +177,6 @@ export interface StepRunner {
   /** Syncs, then releases the engine; the models read their own variables again. Unflushed steps are dropped. */
   finish(): Promise<void>;
 }
-
-/**
- * The native engine's default steps per run: onnxruntime-node copies every output of a run into a
- * new JavaScript buffer, about 1 ms per 4 MB of weights handed back, so large models run
- * {@link LARGE_MODEL_STEPS_PER_RUN} steps at once. Eight steps of the SdA's fine-tuning (2.8 M
- * weights) took 3.4-4.1 ms each, 9.8-10.9 ms one by one, and the tutorial dA's (393 k) 1.3
- * against 2.0 ms; small CNNs (10 k) gain nothing and their larger graphs ran 5-10 % slower.
- */
-export function defaultStepsPerRun(stateValues: number): number {
-  return stateValues >= LARGE_MODEL_VALUES ? LARGE_MODEL_STEPS_PER_RUN : 1;
-}
-
-const LARGE_MODEL_VALUES = 100_000;
-const LARGE_MODEL_STEPS_PER_RUN = 8;
 
 /**
  * Prepares a loop's step on the engine `resolveEngine` chose (passed in the options, or resolved
@@ -226,6 +222,8 @@ export async function createStepRunner(
 }
 
 class TfjsRunner implements StepRunner {
+  readonly maxWaiting = 0;
+
   constructor(
     private readonly spec: StepSpec,
     private readonly optimizer: Optimizer,
@@ -267,6 +265,11 @@ class NativeRunner implements StepRunner {
   /** The shape keys compiled so far: a step of a known shape skips the compile check. */
   private readonly compiledShapes = new Set<string>();
   private readonly guard = new DivergenceGuard();
+  /** The last step's batch shapes, its input shapes and their key (see {@link NativeRunner.inputShapes}). */
+  private lastShapes: (Pick<StepBatch, 'xShape' | 'yShape'> & { shapes: Record<string, readonly number[]>; key: string }) | undefined;
+  readonly maxWaiting: number;
+  /** The noise arrays of the steps not run yet and of the one being submitted. */
+  private readonly inputBuffers: InputBuffers;
 
   constructor(
     private readonly spec: StepSpec,
@@ -277,6 +280,8 @@ class NativeRunner implements StepRunner {
     readonly report: EngineReport,
     private readonly tfjsReport: (reason: string) => EngineReport,
   ) {
+    this.maxWaiting = stepsPerRun - 1;
+    this.inputBuffers = new InputBuffers(stepsPerRun);
     const holder = { sync: () => step.syncToVariables(), reload: () => step.reloadFromVariables() };
     for (const model of spec.models) model.bindExternalWeights(holder);
   }
@@ -285,12 +290,7 @@ class NativeRunner implements StepRunner {
     if (this.fallback !== undefined) return this.fallback.submit(batch, context);
     const feeds: Record<string, StepFeed> = { x: { values: batch.x, shape: batch.xShape } };
     if (batch.y !== undefined) feeds.y = { values: batch.y, shape: batch.yShape! };
-    const shapes = {
-      ...Object.fromEntries(Object.entries(feeds).map(([name, feed]) => [name, feed.shape])),
-      ...this.spec.noiseShapes(batch),
-      ...Object.fromEntries(this.optimizer.hyperparameterNames.map((name) => [name, []])),
-    };
-    const key = JSON.stringify(shapes);
+    const { shapes, key } = this.inputShapes(batch);
     // Steps of another shape (an epoch's last, smaller batch) run apart.
     const completed = this.pending.length > 0 && this.pending[0]!.shapes !== key ? await this.runPending() : [];
     try {
@@ -310,11 +310,29 @@ class NativeRunner implements StepRunner {
       const [outcome] = await this.fallback.submit(batch, context);
       return [...completed, { ...outcome!, engineChange: this.fallback.report }];
     }
-    Object.assign(feeds, this.spec.noise(batch));
+    this.inputBuffers.next();
+    Object.assign(feeds, this.spec.noise(batch, this.inputBuffers));
     for (const [name, value] of Object.entries(this.optimizer.advance())) feeds[name] = { values: Float32Array.of(value), shape: [] };
     this.pending.push({ feeds, context, shapes: key });
     if (this.pending.length === this.stepsPerRun) completed.push(...(await this.runPending()));
     return completed;
+  }
+
+  /**
+   * The input shapes of a step on `batch` (images, labels, noise, the optimiser's settings) and
+   * their key, made again only when the batch's shapes differ from the last step's.
+   */
+  private inputShapes(batch: StepBatch): { shapes: Record<string, readonly number[]>; key: string } {
+    const last = this.lastShapes;
+    if (last !== undefined && sameShape(last.xShape, batch.xShape) && sameShape(last.yShape, batch.yShape)) return last;
+    const shapes = {
+      x: batch.xShape,
+      ...(batch.y === undefined ? {} : { y: batch.yShape! }),
+      ...this.spec.noiseShapes(batch),
+      ...Object.fromEntries(this.optimizer.hyperparameterNames.map((name) => [name, []])),
+    };
+    this.lastShapes = { xShape: [...batch.xShape], yShape: batch.yShape && [...batch.yShape], shapes, key: JSON.stringify(shapes) };
+    return this.lastShapes;
   }
 
   /** Runs what is pending, then reads the state back from a GPU (the only read between steps). */

@@ -27,27 +27,43 @@ export function requireTrainingImages(caller: string, argument: string, set: Ima
   }
   const pixelsPerImage = height * width;
   const where = (index: number) => `image ${Math.floor(index / pixelsPerImage)}, pixel ${index % pixelsPerImage}`;
-  if (!finiteSets.has(set)) {
-    const index = images.findIndex((pixel) => !Number.isFinite(pixel));
-    if (index >= 0) {
-      throw new InvalidArgumentError(
-        `${argument}.images`,
-        images[index],
-        `${caller}: ${argument}.images holds ${images[index]} at ${where(index)}; every pixel must be a finite number (a NaN ` +
-          'pixel makes every cost NaN). Fix or drop that image.',
-      );
-    }
-    finiteSets.add(set);
-  }
-  if (unitInterval === undefined || unitSets.has(set)) return;
-  const index = images.findIndex((pixel) => pixel < 0 || pixel > 1);
-  if (index >= 0) {
+  const checksUnit = unitInterval !== undefined && !unitSets.has(set);
+  if (finiteSets.has(set) && !checksUnit) return;
+  const { notFinite, outside } = scanPixels(images);
+  if (notFinite >= 0) {
     throw new InvalidArgumentError(
       `${argument}.images`,
-      images[index],
-      `${caller}: ${argument}.images holds ${images[index]} at ${where(index)}, but ${unitInterval}. Scale the pixels to ` +
+      images[notFinite],
+      `${caller}: ${argument}.images holds ${images[notFinite]} at ${where(notFinite)}; every pixel must be a finite number (a NaN ` +
+        'pixel makes every cost NaN). Fix or drop that image.',
+    );
+  }
+  finiteSets.add(set);
+  if (!checksUnit) return;
+  if (outside >= 0) {
+    throw new InvalidArgumentError(
+      `${argument}.images`,
+      images[outside],
+      `${caller}: ${argument}.images holds ${images[outside]} at ${where(outside)}, but ${unitInterval}. Scale the pixels to ` +
         "[0, 1] (bytes divided by 255, as loadMnist and imageSetFromBytes do), or use loss: 'squared-error'.",
     );
   }
   unitSets.add(set);
+}
+
+/**
+ * The first pixel that is not a finite number and the first finite one outside [0, 1] (-1 where
+ * none), in one pass. A plain loop: `findIndex` with a callback took 0.25 s per scan of MNIST's
+ * 47 M training pixels, paid before the first step of every run.
+ */
+function scanPixels(images: Float32Array): { notFinite: number; outside: number } {
+  let outside = -1;
+  for (let index = 0; index < images.length; index++) {
+    const pixel = images[index];
+    if (pixel >= 0 && pixel <= 1) continue;
+    // NaN and the infinities give NaN here; a finite pixel gives 0.
+    if (pixel - pixel !== 0) return { notFinite: index, outside };
+    if (outside < 0) outside = index;
+  }
+  return { notFinite: -1, outside };
 }

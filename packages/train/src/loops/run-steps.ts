@@ -120,7 +120,9 @@ export async function* runEpoch(run: EpochRun, epoch: number): AsyncGenerator<Tr
   const context = { caller: run.caller, owner: run.owner, variables: run.variables, optimizer: run.optimizer, lastGood, epoch };
   let submitted = progress.batches;
   function* planned(): Generator<PlannedStep & { iteration: number }> {
-    for (const batch of epochBatches(run.set, { batchSize: options.batchSize, order: options.order, seed: options.seed, epoch })) {
+    const { batchSize, order, seed } = options;
+    // Shuffled batches are copies; each is done with once its step completed, then reused.
+    for (const batch of epochBatches(run.set, { batchSize, order, seed, epoch, buffers: run.runner.maxWaiting + 1 })) {
       if (batch.index < (state.batchInEpoch ?? 0)) continue;
       if (run.batchesPerEpoch !== undefined && submitted >= run.batchesPerEpoch) return;
       yield {

@@ -123,6 +123,8 @@ export async function* sampledTraining(
             iterations: remaining,
             seed: resolved.seed,
             startIteration: state.nextEpoch,
+            // A batch is done with once its step completed: reused after that, no batch allocates.
+            buffers: runner.maxWaiting + 1,
           })
         : [];
     function* planned(): Generator<PlannedStep> {
