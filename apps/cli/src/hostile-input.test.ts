@@ -202,22 +202,34 @@ describe('case 11: sda --enlarge is bounded by the picture it makes, before trai
 
 describe('case 13: Ctrl-C before training, and the messages', { timeout: 300_000 }, () => {
   it('exits 130 with a message for a Ctrl-C while the command loads, every time (20 tries), leaving no lock or directory', async () => {
-    // Preloaded before the command: reports on fd 3 the moment the command installs a SIGINT handler.
+    // Preloaded before the command: when main.ts installs its first SIGINT handler, reports on fd 3
+    // and blocks on standard input until the test has sent Ctrl-C, so that the signal always
+    // arrives while the command is still loading (the first listener arms the signal before
+    // 'newListener' runs; a signal during the blocking read is kept for the event loop).
     const preload = join(root, 'sigint-ready.mjs');
     writeFileSync(
       preload,
-      "import { writeSync } from 'node:fs';\n" +
-        "process.on('newListener', (event) => { if (event === 'SIGINT') setImmediate(() => writeSync(3, 'ready\\n')); });\n",
+      "import { readSync, writeSync } from 'node:fs';\n" +
+        'let first = true;\n' +
+        "process.on('newListener', (event) => {\n" +
+        "  if (event !== 'SIGINT' || !first) return;\n" +
+        '  first = false;\n' +
+        "  writeSync(3, 'ready\\n');\n" +
+        '  readSync(0, Buffer.alloc(1));\n' +
+        '});\n',
     );
     for (let attempt = 0; attempt < 20; attempt++) {
       const out = join(root, `early-${attempt}`);
       const child = spawn(process.execPath, ['--import', pathToFileURL(preload).href, MAIN, ...DA_FLAGS, '--epochs', '1', '--out', out], {
-        stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+        stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
         env: { ...process.env, SDAE_DEBUG: '' },
       });
       let err = '';
       child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
-      child.stdio[3]!.once('data', () => child.kill('SIGINT'));
+      child.stdio[3]!.once('data', () => {
+        child.kill('SIGINT');
+        child.stdin!.end('go');
+      });
       const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
         child.on('close', (exitCode, exitSignal) => resolve([exitCode, exitSignal])),
       );

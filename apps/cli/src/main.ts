@@ -1,8 +1,14 @@
+import { createRequire } from 'node:module';
 import { exitOnEarlyCtrlC } from './early-interrupt';
 
 // First: Ctrl-C while the rest loads exits 130 with a message rather than by the signal.
 exitOnEarlyCtrlC();
-const { exitWithParentWhenAsked } = await import('./sweep/trial-process');
-const { run } = await import('./cli');
+// The command and everything it imports load as CommonJS (dist/entry.cjs, required here): tfjs's
+// packages are CommonJS, and an ES-module import of them has Node scan each bundle's source for
+// its named exports first, which cost about 0.15 s of every start before the arguments were read.
+const { exitWithParentWhenAsked, run } = createRequire(import.meta.url)('./entry.cjs') as typeof import('./entry');
+// The require holds the event loop: a Ctrl-C pressed meanwhile is handled here, before the command
+// starts (and creates its --out), not after.
+await new Promise(setImmediate);
 exitWithParentWhenAsked();
 process.exitCode = await run(process.argv.slice(2));
