@@ -1,0 +1,98 @@
+import * as ort from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
+import { encodeOnnxModel } from './encode-onnx';
+import { foldUpdatesIntoProducts } from './fold-updates';
+import type { OnnxGraph, OnnxNode, OnnxValueInfo } from './ir';
+import { pruneGraph } from './prune';
+
+const node = (opType: string, inputs: string[], output: string, attributes?: OnnxNode['attributes']): OnnxNode => ({
+  opType,
+  inputs,
+  outputs: [output],
+  ...(attributes === undefined ? {} : { attributes }),
+});
+const input = (name: string, shape: number[]): OnnxValueInfo => ({ name, type: 'float32', shape });
+
+/** `S - (Aᵀ B) r`, as tfjs's SGD update of a weight whose gradient is one product: A [3, 4], B [3, 5], S [4, 5]. */
+const update = (extra: Partial<OnnxGraph> = {}, rateShape: number[] = []): OnnxGraph => ({
+  name: 'update',
+  nodes: [
+    node('Gemm', ['A', 'B'], 'G', { transA: { int: 1 }, transB: { int: 0 } }),
+    node('Mul', ['G', 'r'], 'M'),
+    node('Sub', ['S', 'M'], 'y'),
+  ],
+  initializers: [],
+  inputs: [input('A', [3, 4]), input('B', [3, 5]), input('S', [4, 5]), input('r', rateShape)],
+  outputs: [input('y', [4, 5])],
+  ...extra,
+});
+const shapes = new Map<string, number[]>([['G', [4, 5]]]);
+
+const ramp = (length: number, scale: number, offset: number) =>
+  Float32Array.from({ length }, (_, index) => ((index * 7) % 11) * scale + offset);
+const feeds = (rateShape: number[] = []) => ({
+  A: new ort.Tensor('float32', ramp(12, 0.25, -1), [3, 4]),
+  B: new ort.Tensor('float32', ramp(15, -0.5, 2), [3, 5]),
+  S: new ort.Tensor('float32', ramp(20, 0.125, 0.5), [4, 5]),
+  r: new ort.Tensor('float32', new Float32Array(rateShape.reduce((a, b) => a * b, 1)).fill(0.1), rateShape),
+});
+
+async function run(graph: OnnxGraph, rateShape: number[] = []): Promise<number[]> {
+  const session = await ort.InferenceSession.create(encodeOnnxModel(graph));
+  try {
+    const results = await session.run(feeds(rateShape));
+    return Array.from(results.y!.data as Float32Array);
+  } finally {
+    await session.release();
+  }
+}
+
+const opTypes = (graph: OnnxGraph) => pruneGraph(graph).nodes.map((each) => each.opType);
+
+describe('foldUpdatesIntoProducts', () => {
+  it('makes S - (Aᵀ B) r one Gemm with C, scaling the smaller operand by -r, and computes the same values', async () => {
+    const folded = pruneGraph(foldUpdatesIntoProducts(update(), shapes));
+    expect(folded.nodes.map((each) => `${each.opType}(${each.inputs.join(', ')})`)).toEqual([
+      'Neg(r)',
+      'Mul(A, r/negated)',
+      'Gemm(y/operand, B, S)',
+    ]);
+    expect(folded.nodes[2]!.attributes).toEqual({ transA: { int: 1 }, transB: { int: 0 }, beta: { float: 1 } });
+    // By hand: y[i][j] = S[i][j] - 0.1 * sum_k A[k][i] B[k][j].
+    const { A, B, S } = feeds();
+    const [a, b, s] = [A.data, B.data, S.data] as Float32Array[];
+    const expected = Array.from({ length: 20 }, (_, index) => {
+      const [i, j] = [Math.floor(index / 5), index % 5];
+      let sum = 0;
+      for (let k = 0; k < 3; k++) sum += a![k * 4 + i]! * b![k * 5 + j]!;
+      return s![index]! - 0.1 * sum;
+    });
+    const [before, after] = [await run(update()), await run(folded)];
+    for (const [index, value] of expected.entries()) {
+      expect(before[index]).toBeCloseTo(value, 5);
+      expect(after[index]).toBeCloseTo(value, 5);
+    }
+  });
+
+  it('leaves an update alone where the product, its scaling or the rate is more than a plain SGD step needs', () => {
+    const plain = ['Gemm', 'Mul', 'Sub'];
+    // The gradient is read elsewhere too (here: a graph output).
+    expect(opTypes(foldUpdatesIntoProducts(update({ outputs: [input('y', [4, 5]), input('G', [4, 5])] }), shapes))).toEqual(plain);
+    // A rate per element, not a scalar.
+    expect(opTypes(foldUpdatesIntoProducts(update({}, [4, 5]), shapes))).toEqual(plain);
+    // The product already adds a C, or scales by alpha.
+    const withC = update();
+    withC.nodes[0] = node('Gemm', ['A', 'B', 'S'], 'G', { transA: { int: 1 } });
+    expect(opTypes(foldUpdatesIntoProducts(withC, shapes))).toEqual(plain);
+    const scaledProduct = update();
+    scaledProduct.nodes[0] = node('Gemm', ['A', 'B'], 'G', { transA: { int: 1 }, alpha: { float: 2 } });
+    expect(opTypes(foldUpdatesIntoProducts(scaledProduct, shapes))).toEqual(plain);
+    // The state broadcasts against the gradient (a bias of another shape).
+    const broadcast = update({ inputs: [input('A', [3, 4]), input('B', [3, 5]), input('S', [5]), input('r', [])] });
+    expect(opTypes(foldUpdatesIntoProducts(broadcast, shapes))).toEqual(plain);
+    // The update's direction is r G - S, not S - r G.
+    const reversed = update();
+    reversed.nodes[2] = node('Sub', ['M', 'S'], 'y');
+    expect(opTypes(foldUpdatesIntoProducts(reversed, shapes))).toEqual(plain);
+  });
+});
