@@ -52,19 +52,35 @@ async function stopWorker(worker: StartedCli): Promise<void> {
   expect((await worker.exited).code).toBe(EXIT.interrupted);
 }
 
+/** A queue that {@link inject} put jobs on, and where its events stream stood before it did. */
+interface Injected {
+  queue: Queue;
+  /** The id of the stream's last event before the jobs were added ('0-0' when it had none). */
+  since: string;
+}
+
 /** A sweep's record and jobs written straight into Redis, as anyone who can reach it could. */
-async function inject(url: string, sweep: string, record: string | undefined, jobs: [string, unknown][]): Promise<Queue> {
+async function inject(url: string, sweep: string, record: string | undefined, jobs: [string, unknown][]): Promise<Injected> {
   const queue = new Queue(queueName(sweep), { connection: connectionOptions(url) });
   const client = await queue.client;
   if (record !== undefined) await client.set(sweepKey(sweep), record);
+  const { host, port } = connectionOptions(url);
+  const since = redisCli(port, ['XREVRANGE', queue.keys.events, '+', '-', 'COUNT', '1'], host).trim().split('\n')[0] || '0-0';
   for (const [jobId, data] of jobs) await queue.add('trial', data, { jobId, attempts: 1, removeOnFail: false });
   await client.hset(ACTIVE_SWEEPS, { [sweep]: sdaeVersion() });
-  return queue;
+  return { queue, since };
 }
 
-/** The reason each of `ids` failed with, once the worker has failed it (waiting on the queue's events). */
-async function failedReasons(queue: Queue, ids: readonly string[]): Promise<string[]> {
-  const events = new QueueEvents(queue.name, { connection: queue.opts.connection });
+/**
+ * The reason each of `ids` failed with, once the worker has failed it: waiting on the queue's
+ * events read from where the stream stood before the jobs were added, so that none is missed
+ * however soon the worker fails a job. (From its default, the stream's end, a QueueEvents reads
+ * only once its connection is set up, after `waitUntilReady()`: a failure between
+ * `waitUntilFinished`'s look at the job and that first read was never seen, and the test waited
+ * until its timeout.)
+ */
+async function failedReasons({ queue, since }: Injected, ids: readonly string[]): Promise<string[]> {
+  const events = new QueueEvents(queue.name, { connection: queue.opts.connection, lastEventId: since });
   await events.waitUntilReady();
   try {
     return await Promise.all(
@@ -108,7 +124,7 @@ describe('sdae worker and hostile queue content (real Redis, real processes)', {
       [t4.id, { sweep: plan.id, trial: t4.id, grid: { hidden: '4', resume: '/etc/passwd' } }],
       ['aaaaaaaaaaaa', { sweep: plan.id, trial: 'aaaaaaaaaaaa', grid: { hidden: '4' } }],
     ];
-    const queue = await inject(redis.url, plan.id, JSON.stringify(sweepRecord(plan, sdaeVersion(), out, undefined)), hostileJobs);
+    const hostile = await inject(redis.url, plan.id, JSON.stringify(sweepRecord(plan, sdaeVersion(), out, undefined)), hostileJobs);
     // Malformed and hostile records of other sweeps, each with a job.
     const job = (sweep: string): [string, unknown][] => [['dddddddddddd', { sweep, trial: 'dddddddddddd', grid: {} }]];
     const broken = {
@@ -118,14 +134,14 @@ describe('sdae worker and hostile queue content (real Redis, real processes)', {
       c0ffee000004: JSON.stringify({ version: sdaeVersion(), out, command: 'da', grid: [], fixed: ['--out', evil] }),
     };
     const brokenQueues = await Promise.all(Object.entries(broken).map(([id, text]) => inject(redis.url, id, text, job(id))));
-    await (await queue.client).hset(ACTIVE_SWEEPS, { '../x': '0.0.0' });
+    await (await hostile.queue.client).hset(ACTIVE_SWEEPS, { '../x': '0.0.0' });
     try {
       const refusal = (id: string) => new RegExp(`^sdae worker: sweep ${plan.id}: refused queued job ${escape(JSON.stringify(id))}: `, 'm');
       for (const [id] of hostileJobs) await worker.printed(refusal(id));
       for (const id of Object.keys(broken)) await worker.printed(new RegExp(`^sdae worker: sweep ${id}: its record`, 'm'));
       await worker.printed(/^sdae worker: refusing the active sweep "\.\.\/x": a sweep id is 12 hex digits$/m);
       const reasons = await failedReasons(
-        queue,
+        hostile,
         hostileJobs.map(([id]) => id),
       );
       expect(reasons).toEqual([
@@ -157,7 +173,7 @@ describe('sdae worker and hostile queue content (real Redis, real processes)', {
       expect(worker.out()).not.toContain('internal error');
     } finally {
       await stopWorker(worker);
-      await Promise.all([queue, ...brokenQueues].map((opened) => opened.close()));
+      await Promise.all([hostile, ...brokenQueues].map(({ queue }) => queue.close()));
     }
     // Files only under --results, by trial id, and nothing anywhere a job named.
     expect(readdirSync(results).sort()).toEqual([t4.id, t8.id].sort());
@@ -184,16 +200,16 @@ describe('sdae worker and hostile queue content (real Redis, real processes)', {
       const plan = await planSweep(daCommand(), [{ name: 'hidden', values: ['5', '6'] }], TINY);
       const record = JSON.stringify(sweepRecord(plan, sdaeVersion(), out, SECRET));
       const bare = trialJob(plan.id, plan.trials[0]!, undefined);
-      const queue = await (async () => {
+      const injected = await (async () => {
         const opened = new Queue(queueName(plan.id), { connection: connectionOptions(redis.url) });
         await (await opened.getJob(plan.trials[0]!.id))?.remove();
         await opened.close();
         return inject(redis.url, plan.id, record, [[plan.trials[0]!.id, bare]]);
       })();
-      expect(await failedReasons(queue, [plan.trials[0]!.id])).toEqual([
+      expect(await failedReasons(injected, [plan.trials[0]!.id])).toEqual([
         `sweep ${plan.id}: refused queued job "${plan.trials[0]!.id}": it is not signed, and this worker has a --queue-secret.`,
       ]);
-      await queue.close();
+      await injected.queue.close();
       const signed = await startSdae(['sweep', 'da', ...grid, '--queue', redis.url, '--out', out], { env: { SDAE_QUEUE_SECRET: SECRET } })
         .exited;
       expect(signed.code, signed.err).toBe(EXIT.ok);
