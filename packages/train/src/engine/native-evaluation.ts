@@ -5,8 +5,7 @@ import { UnsupportedKernelError, resolveEngine, type NativeEngine, type Resolved
 import { epochBatches, type ImageSet } from '@sdae/datasets';
 import type { Classifier } from '@sdae/layers';
 import { isResolvedEngine, resolveEngineName, type EngineName } from './engine-options';
-import type { ResolvedCommonOptions } from '../loops/loop-options';
-import { classifierBatch, type StepRunner } from './step-engine';
+import { classifierBatch } from './step-batch';
 
 /** The loss summed over a set's examples and the predicted class of each, in the set's order. */
 export interface SetPredictions {
@@ -20,22 +19,6 @@ export interface SetPredictions {
  */
 export async function resolveEvaluationEngine(engine: EngineName | ResolvedEngine | undefined): Promise<ResolvedEngine> {
   return isResolvedEngine(engine) ? engine : resolveEngine({ engine: resolveEngineName('evaluate', engine) });
-}
-
-/**
- * The engine a loop's evaluations run on: the one its steps run on (tfjs after a fallback), so a
- * natively trained model is evaluated natively with the weights the engine holds.
- */
-export async function loopEvaluationEngine(options: ResolvedCommonOptions, runner: StepRunner): Promise<EngineName | ResolvedEngine> {
-  if (runner.report.engine === 'tfjs') return 'tfjs';
-  return (
-    options.resolvedEngine ??
-    resolveEngine({
-      engine: options.engine,
-      device: options.device,
-      ...(options.threads === undefined ? {} : { threads: options.threads }),
-    })
-  );
 }
 
 /**

@@ -1,23 +1,20 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { UnsupportedKernelError, resolveEngine, type NativeStep, type StepDefinition, type StepFeed } from '@sdae/backend';
-import { oneHot, type Batch } from '@sdae/datasets';
+import {
+  UnsupportedKernelError,
+  resolveEngine,
+  type NativeStep,
+  type ResolvedEngine,
+  type StepDefinition,
+  type StepFeed,
+} from '@sdae/backend';
 import type { Classifier, DenoisingAutoencoder, LossAndGradients, Model } from '@sdae/layers';
 import { DivergenceGuard, applyStep, type StepContext } from '../loops/loop-step';
 import type { EngineReport } from './engine-options';
 import { InputBuffers } from './input-buffers';
+import type { StepBatch } from './step-batch';
 import { defaultStepsPerRun } from './steps-per-run';
 import type { ResolvedCommonOptions } from '../loops/loop-options';
 import type { Optimizer } from '../optim/optimizers';
-
-/** One minibatch as the step sees it. */
-export interface StepBatch {
-  /** The images, as the model wants them. */
-  x: Float32Array;
-  xShape: number[];
-  /** One-hot labels (classifiers). */
-  y?: Float32Array;
-  yShape?: number[];
-}
 
 /** What one step gives back. */
 export interface StepOutcome {
@@ -140,17 +137,6 @@ function prefixed<T>(prefix: string, map: Map<string, T>): [string, T][] {
   return [...map].map(([name, value]) => [`${prefix}${name}`, value]);
 }
 
-/** A classifier's minibatch as step inputs: images in the model's layout and one-hot labels. */
-export function classifierBatch(batch: Batch, layout: 'flat' | 'image'): StepBatch {
-  const count = batch.labels.length;
-  return {
-    x: batch.images,
-    xShape: layout === 'flat' ? [count, batch.height * batch.width] : [count, batch.height, batch.width, 1],
-    y: oneHot(batch.labels, batch.numClasses),
-    yShape: [count, batch.numClasses],
-  };
-}
-
 /**
  * Runs a loop's steps on the chosen engine; see {@link createStepRunner}. The native engine runs
  * several submitted steps at once (`stepsPerRun` steps as one graph), so a submitted step
@@ -164,6 +150,11 @@ export interface StepRunner {
    * batches' arrays are read later, so a loop that reuses batch arrays needs one set more.
    */
   readonly maxWaiting: number;
+  /**
+   * What the loop's evaluations run on, as `evaluate`'s `engine` option takes it: the engine the
+   * steps run on now (`'tfjs'` after a fallback), so a natively trained model is evaluated natively.
+   */
+  readonly evaluationEngine: ResolvedEngine | 'tfjs';
   /**
    * Submits one step: its loss (and classes), with the optimiser's update applied, and resolves
    * with the steps this call completed (none, this one, or several). A NaN or infinite loss, or one
@@ -218,11 +209,12 @@ export async function createStepRunner(
   };
   const stateValues = [...state.values()].reduce((sum, variable) => sum + variable.size, 0);
   const runSize = stepsPerRun ?? (resolved.device === 'webgpu' ? 1 : defaultStepsPerRun(stateValues));
-  return new NativeRunner(spec, optimizer, resolved.native.prepare(definition), runSize, report, tfjsReport);
+  return new NativeRunner(spec, optimizer, resolved, resolved.native.prepare(definition), runSize, report, tfjsReport);
 }
 
 class TfjsRunner implements StepRunner {
   readonly maxWaiting = 0;
+  readonly evaluationEngine = 'tfjs';
 
   constructor(
     private readonly spec: StepSpec,
@@ -274,6 +266,7 @@ class NativeRunner implements StepRunner {
   constructor(
     private readonly spec: StepSpec,
     private readonly optimizer: Optimizer,
+    private readonly engine: ResolvedEngine,
     private readonly step: NativeStep,
     /** Steps run as one graph. */
     private readonly stepsPerRun: number,
@@ -284,6 +277,10 @@ class NativeRunner implements StepRunner {
     this.inputBuffers = new InputBuffers(stepsPerRun);
     const holder = { sync: () => step.syncToVariables(), reload: () => step.reloadFromVariables() };
     for (const model of spec.models) model.bindExternalWeights(holder);
+  }
+
+  get evaluationEngine(): ResolvedEngine | 'tfjs' {
+    return this.fallback === undefined ? this.engine : 'tfjs';
   }
 
   async submit(batch: StepBatch, context: StepContext): Promise<StepOutcome[]> {

@@ -18,8 +18,8 @@ import { checkpointIfDue, once, restoreWeights, scheduleEpoch, snapshotWeights, 
 import { midEpochState, runEpoch, type EpochRun } from './run-steps';
 import { evaluate, evaluateSets, evaluationDue, resolveEvaluation, type EvaluationOptions } from '../metrics';
 import { DEFAULT_LEARNING_RATE, Optimizer } from '../optim/optimizers';
-import { classifierBatch, classifierStepSpec, createStepRunner, type StepRunner } from '../engine/step-engine';
-import { loopEvaluationEngine } from '../engine/native-evaluation';
+import { classifierBatch } from '../engine/step-batch';
+import { classifierStepSpec, createStepRunner, type StepRunner } from '../engine/step-engine';
 
 /** The sets of supervised training: validation drives early stopping, test is measured at each new best. */
 export interface ClassifierData {
@@ -157,11 +157,11 @@ export async function* classifierTraining(
       if (batches === 0) break;
       const log: EpochLog = { stage: 'finetune', epoch, iterations: state.iterations, cost: costSum / batches, learningRate, seconds: 0 };
       if (validation !== undefined && stopReason === 'completed') {
-        log.validationError = (await evaluate(model, validation, { engine: await loopEvaluationEngine(resolved, runner) })).errorRate;
+        log.validationError = (await evaluate(model, validation, { engine: runner.evaluationEngine })).errorRate;
         if (stopping === undefined || stopping.observe(state.iterations - 1, log.validationError)) {
           if (stopping !== undefined && restoreBest) best = await snapshotWeights(model);
           if (test !== undefined && stopping !== undefined) {
-            log.testError = (await evaluate(model, test, { engine: await loopEvaluationEngine(resolved, runner) })).errorRate;
+            log.testError = (await evaluate(model, test, { engine: runner.evaluationEngine })).errorRate;
             state.testErrorAtBest = log.testError;
           }
         }
@@ -169,7 +169,7 @@ export async function* classifierTraining(
       }
       log.seconds = (performance.now() - epochStarted) / 1000;
       if (evaluationDue(evaluation, epoch, epochs) || (evaluation !== undefined && stopReason === 'early-stopping')) {
-        log.evaluations = await evaluateSets(model, evaluation!, await loopEvaluationEngine(resolved, runner));
+        log.evaluations = await evaluateSets(model, evaluation!, runner.evaluationEngine);
       }
       state.history.push(log);
       state.nextEpoch = epoch + 1;

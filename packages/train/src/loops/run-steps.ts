@@ -4,7 +4,8 @@ import type { LoopState } from '../checkpoint/checkpoint';
 import type { TrainingEvent } from '../events';
 import type { ResolvedCommonOptions } from './loop-options';
 import { eventLoopYielder, snapshotWeights, type StepContext } from './loop-step';
-import type { StepBatch, StepOutcome, StepRunner } from '../engine/step-engine';
+import type { StepBatch } from '../engine/step-batch';
+import type { StepOutcome, StepRunner } from '../engine/step-engine';
 
 // The step machinery every training loop shares: submit steps to the engine, drain the ones it
 // completed into events, stop on an abort (after the submitted steps complete, so the checkpoint

@@ -8,12 +8,11 @@ import { runWithHooks, type EpochLog, type StopReason, type TrainingEvent, type 
 import { dataFingerprint, loopSettings, requireClassifierSet, resolveCommonOptions, type CommonTrainingOptions } from './loop-options';
 import { checkpointDue, once, scheduleEpoch, snapshotWeights, writeCheckpoint } from './loop-step';
 import { runSteps, type PlannedStep } from './run-steps';
+import { classifierBatch } from '../engine/step-batch';
 import { evaluateSets, evaluationDue, resolveEvaluation, type EvaluationOptions } from '../metrics';
-import { loopEvaluationEngine } from '../engine/native-evaluation';
 import { DEFAULT_LEARNING_RATE, Optimizer } from '../optim/optimizers';
 import {
   GRADIENT_REDUCTIONS,
-  classifierBatch,
   classifierStepSpec,
   createStepRunner,
   type GradientReduction,
@@ -153,7 +152,7 @@ export async function* sampledTraining(
           // Measured on this iteration's weights: run what is pending (this step last), then read them.
           steps.push(...(await runner!.flush()));
           runner!.sync();
-          yield* completed(steps, await evaluateSets(model, evaluation!, await loopEvaluationEngine(resolved, runner!)));
+          yield* completed(steps, await evaluateSets(model, evaluation!, runner!.evaluationEngine));
         } else {
           yield* completed(steps);
         }
