@@ -14,4 +14,4 @@ export {
 } from './validate';
 export type { NumberRange, KnownKeys } from './validate';
 export { Random, deriveSeed, SEED_RANGE, requireSeed } from './random';
-export { crc32 } from './checksum';
+export { crc32, crc32OfCodes } from './checksum';

@@ -5,6 +5,7 @@ export { parseIdx, encodeIdx, isGzip } from './idx';
 export type { IdxArray, ParseIdxOptions } from './idx';
 export { imageSetFromBytes, sliceImageSet, oneHot, classCounts, meanPixel } from './image-set';
 export type { ImageSet, RawImageRange } from './image-set';
+export { pixelBytesOf, pixelChecksum } from './pixel-sources';
 export { MNIST_FILE_NAMES, MNIST_SPLIT_NAMES, mnistFromBytes } from './mnist';
 export type { Mnist, MnistFiles, MnistFileRole, MnistSplitName, MnistSplitOptions, MnistSources } from './mnist';
 export { loadMnistFromUrls, mnistUrls } from './load-mnist-url';

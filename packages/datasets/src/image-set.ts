@@ -1,4 +1,5 @@
 import { InvalidArgumentError, requireNonNegativeInteger, requirePositiveInteger } from '@sdae/core';
+import { pixelBytesOf, recordPixelBytes } from './pixel-sources';
 
 /**
  * Labelled grey images, all in one flat array: image `i` is
@@ -39,13 +40,13 @@ export function imageSetFromBytes(pixels: Uint8Array, labels: Uint8Array, range:
   return { images: pixelsFromBytes(pixels, range), labels: labels.slice(start, start + count), count, height, width, numClasses };
 }
 
-/** Images `start` to `start + count - 1` of raw bytes, each pixel divided by 255. */
+/** Images `start` to `start + count - 1` of raw bytes, each pixel divided by 255 (recorded for pixelBytesOf). */
 function pixelsFromBytes(pixels: Uint8Array, { start, count, height, width }: RawImageRange): Float32Array {
   const imageSize = height * width;
   const source = pixels.subarray(start * imageSize, (start + count) * imageSize);
   const images = new Float32Array(source.length);
   for (let index = 0; index < source.length; index++) images[index] = source[index] / 255;
-  return images;
+  return recordPixelBytes(images, source);
 }
 
 /**
@@ -92,9 +93,12 @@ export function sliceImageSet(set: ImageSet, start: number, count: number): Imag
     );
   }
   const imageSize = set.height * set.width;
+  const images = set.images.subarray(start * imageSize, (start + count) * imageSize);
+  const bytes = pixelBytesOf(set.images);
+  if (bytes !== undefined) recordPixelBytes(images, bytes.subarray(start * imageSize, (start + count) * imageSize));
   return {
     ...set,
-    images: set.images.subarray(start * imageSize, (start + count) * imageSize),
+    images,
     labels: set.labels.subarray(start, start + count),
     count,
   };

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, describeValue } from '@sdae/core';
-import type { ImageSet } from '@sdae/datasets';
+import { pixelBytesOf, type ImageSet } from '@sdae/datasets';
 
 /** Sets whose images were found finite (and those found in [0, 1]): each is scanned once. */
 const finiteSets = new WeakSet<ImageSet>();
@@ -9,7 +9,8 @@ const unitSets = new WeakSet<ImageSet>();
  * Checks a training set's images before any tensor is made: a Float32Array of `count * height *
  * width` finite pixels and, with `unitInterval` (a cross-entropy loss on the pixels themselves),
  * every pixel in [0, 1]. A NaN pixel would otherwise surface as a "diverged" cost, and pixels of
- * 255 as a negative cross-entropy reported as success.
+ * 255 as a negative cross-entropy reported as success. Pixels that `imageSetFromBytes` or a loader
+ * divided from bytes (see `pixelBytesOf`) are both by construction and are not scanned.
  *
  * @param argument the set's name in the caller's parameters, `'set'` or `'data.train'`.
  * @param unitInterval why pixels must lie in [0, 1], completing "`<caller>: ... but <why>`"; undefined when they need not.
@@ -25,6 +26,8 @@ export function requireTrainingImages(caller: string, argument: string, set: Ima
         `received ${images instanceof Float32Array ? `${images.length} pixels` : describeValue(images)}. Build the set with imageSetFromBytes or loadMnist.`,
     );
   }
+  // Bytes divided by 255 (a loader's sets): finite and in [0, 1] by construction, not scanned (0.15 s for MNIST's training set).
+  if (pixelBytesOf(images) !== undefined) return;
   const pixelsPerImage = height * width;
   const where = (index: number) => `image ${Math.floor(index / pixelsPerImage)}, pixel ${index % pixelsPerImage}`;
   const checksUnit = unitInterval !== undefined && !unitSets.has(set);

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describeBackends, expectArraysClose, TEST_BACKENDS } from '@sdae/backend/testing';
-import { barsAndStripes } from '@sdae/datasets';
+import { InvalidArgumentError } from '@sdae/core';
+import { barsAndStripes, imageSetFromBytes, type ImageSet } from '@sdae/datasets';
 import { LogisticRegression, Mlp } from '@sdae/layers';
 import { describe, expect, it } from 'vitest';
 import { formatEpochLog } from '../events';
@@ -45,6 +46,33 @@ describe('trainSampled resume [cpu]', () => {
     expect(resumedResult.history.map((log) => log.cost)).toEqual(fullResult.history.map((log) => log.cost));
     full.dispose();
     resumed.dispose();
+  });
+
+  it("resumes a checkpoint of a set made elsewhere on the loader's set of the same bytes, and refuses other bytes", async () => {
+    // The set's pixels (0 and 1) as bytes: their loader-made set has the same pixels, fingerprinted from the bytes.
+    const bytes = Uint8Array.from(set.images, (pixel) => pixel * 255);
+    const fromBytes = (changed?: number): ImageSet => {
+      const source = bytes.slice();
+      if (changed !== undefined) source[changed] = 255 - source[changed];
+      return imageSetFromBytes(source, set.labels, { start: 0, count: set.count, height: 4, width: 4, numClasses: 2 });
+    };
+    const checkpoints: Uint8Array[] = [];
+    const options = { iterations: 20, batchSize: 10, seed: 3 } as const;
+    const full = new LogisticRegression({ inputSize: 16, numClasses: 2 });
+    const fullResult = await trainSampled(full, set, {
+      ...options,
+      checkpoint: { every: 10, write: async (written) => void checkpoints.push(written) },
+    });
+    const resumed = new LogisticRegression({ inputSize: 16, numClasses: 2 });
+    const resumedResult = await trainSampled(resumed, fromBytes(), { ...options, resume: checkpoints[0] });
+    expect(resumedResult.history.map((log) => log.cost)).toEqual(fullResult.history.map((log) => log.cost));
+    const other = new LogisticRegression({ inputSize: 16, numClasses: 2 });
+    const refused = await trainSampled(other, fromBytes(100), { ...options, resume: checkpoints[0] }).catch((error: unknown) => error);
+    expect(InvalidArgumentError.isInstance(refused)).toBe(true);
+    expect((refused as Error).message).toMatch(
+      /was written by a run with other settings: data "200 images of 4 x 4, crc32 [0-9a-f]{8}" in the checkpoint/,
+    );
+    for (const model of [full, resumed, other]) model.dispose();
   });
 });
 
