@@ -19,7 +19,7 @@ import { batchCount } from '@sdae/datasets';
 import { classifierResult } from '../run/classifier-result';
 import { requireBatchFits, startExperiment } from '../run/experiment';
 import { filtersPng, writeReport } from '../run/report-files';
-import { trainingControls } from '../run/controls';
+import { SAMPLED_CHECKPOINT_EVERY, trainingControls } from '../run/controls';
 import { reportSmoothing, trainingSeconds } from '../run/run-report';
 import {
   addCommand,
@@ -155,7 +155,7 @@ export async function cnnCommand(flags: CnnFlags, output: Output): Promise<void>
             ...common,
             iterations,
             gradientReduction: flags.gradients,
-            checkpoint: { ...controls.checkpoint, every: 100 },
+            checkpoint: { ...controls.checkpoint, every: SAMPLED_CHECKPOINT_EVERY },
           })
         : fitClassifier(
             cnn,

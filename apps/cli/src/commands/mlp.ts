@@ -5,7 +5,7 @@ import { lineChart } from '@sdae/vis';
 import { batchCount, type ImageSet } from '@sdae/datasets';
 import { classifierResult, splitCurves } from '../run/classifier-result';
 import { requireBatchFits, startExperiment } from '../run/experiment';
-import { trainingControls } from '../run/controls';
+import { SAMPLED_CHECKPOINT_EVERY, trainingControls } from '../run/controls';
 import { writeReport } from '../run/report-files';
 import { fineTuningSeries, trainingSeconds } from '../run/run-report';
 import {
@@ -90,7 +90,7 @@ export async function mlpCommand(flags: MlpFlags, output: Output): Promise<void>
             ...common,
             iterations: flags.iterations,
             seed: flags.seed,
-            checkpoint: { ...controls.checkpoint, every: 100 },
+            checkpoint: { ...controls.checkpoint, every: SAMPLED_CHECKPOINT_EVERY },
             evaluation: { every: flags.evaluateEvery ?? Math.max(1, Math.round(flags.iterations! / 20)), sets },
           })
         : fitClassifier(

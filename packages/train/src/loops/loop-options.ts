@@ -21,8 +21,9 @@ import { resolveOptimizerOptions, type OptimizerConfig, type OptimizerName, type
 /** Where and how often a loop writes checkpoints. */
 export interface CheckpointOptions {
   /**
-   * Write after every `every` epochs (iterations for sampled training). A loop stopped by its
-   * `signal` also writes one, holding the last completed minibatch, so a resume continues mid-epoch.
+   * Write after every `every` epochs (iterations for sampled training, and after its last
+   * iteration). A loop stopped by its `signal` also writes one, holding the last completed
+   * minibatch, so a resume continues mid-epoch.
    * @default 1
    */
   every?: number;

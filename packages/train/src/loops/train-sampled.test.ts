@@ -6,7 +6,7 @@ import { LogisticRegression, Mlp } from '@sdae/layers';
 import { describe, expect, it } from 'vitest';
 import { formatEpochLog } from '../events';
 import { evaluate } from '../metrics';
-import { trainSampled } from './train-sampled';
+import { sampledTraining, trainSampled } from './train-sampled';
 
 const set = barsAndStripes({ size: 4, count: 200, seed: 6 });
 
@@ -46,6 +46,26 @@ describe('trainSampled resume [cpu]', () => {
     expect(resumedResult.history.map((log) => log.cost)).toEqual(fullResult.history.map((log) => log.cost));
     full.dispose();
     resumed.dispose();
+  });
+
+  it('checkpoints every `every` iterations and after the last, and a longer run continues from the last', async () => {
+    const checkpoints: Uint8Array[] = [];
+    const epochs: number[] = [];
+    const options = { batchSize: 10, seed: 3 } as const;
+    const model = new LogisticRegression({ inputSize: 16, numClasses: 2 });
+    const events = sampledTraining(model, set, {
+      ...options,
+      iterations: 25,
+      checkpoint: { every: 10, write: async (bytes) => void checkpoints.push(bytes) },
+    });
+    for await (const event of events) if (event.type === 'checkpoint') epochs.push(event.epoch);
+    expect(epochs).toEqual([9, 19, 24]);
+    const longer = new LogisticRegression({ inputSize: 16, numClasses: 2 });
+    const full = await trainSampled(longer, set, { ...options, iterations: 30 });
+    const extended = new LogisticRegression({ inputSize: 16, numClasses: 2 });
+    const continued = await trainSampled(extended, set, { ...options, iterations: 30, resume: checkpoints[2] });
+    expect(continued.history.map((log) => log.cost)).toEqual(full.history.map((log) => log.cost));
+    for (const each of [model, longer, extended]) each.dispose();
   });
 
   it("resumes a checkpoint of a set made elsewhere on the loader's set of the same bytes, and refuses other bytes", async () => {

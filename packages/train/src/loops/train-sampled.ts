@@ -51,7 +51,7 @@ const OPTION_KEYS: KnownKeys<Omit<TrainSampledOptions, keyof CommonTrainingOptio
  * iterations), takes one step, and logs the loss and the accuracy on that minibatch. Logs are
  * `stage: 'sampled'` with `epoch` holding the iteration. Defaults: 3,000 iterations of batch 100,
  * learning rate 0.1 on the mean loss (the notebook's 0.001 on summed gradients). Checkpoints
- * count iterations.
+ * count iterations; the last iteration is checkpointed too.
  */
 export async function* sampledTraining(
   model: Classifier,
@@ -156,7 +156,8 @@ export async function* sampledTraining(
         } else {
           yield* completed(steps);
         }
-        if (checkpointDue(resolved, iteration + 1)) {
+        // The last iteration too, so that a run given more iterations later continues from its end.
+        if (checkpointDue(resolved, iteration + 1) || (resolved.writeCheckpoint !== undefined && iteration + 1 === iterations)) {
           // The checkpoint holds this iteration's weights and slots: run what is pending, then read them.
           yield* completed(await runner!.flush());
           runner!.sync();
