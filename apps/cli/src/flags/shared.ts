@@ -192,9 +192,10 @@ export function experimentFlags(defaultOut: string) {
     ),
     json: jsonFlag('print one JSON object per line instead of text'),
     verbose: flag<boolean>(() =>
-      new Option('--verbose', 'print the full backend report (every backend tried, kernels added) and why the engine was chosen').default(
-        false,
-      ),
+      new Option(
+        '--verbose',
+        'print the full backend report (every backend tried, kernels added), why the engine was chosen, and where the time before the first step and after the last went',
+      ).default(false),
     ),
   };
 }

@@ -2,6 +2,7 @@ import type { ImageSet } from '@sdae/datasets';
 import { confusionMatrix, type EpochLog, type Evaluation } from '@sdae/train';
 import { confusionMatrixChart, lineChart, type LineSeries } from '@sdae/vis';
 import type { Experiment } from './experiment';
+import { markEndPhase } from './phases';
 
 /** What every classifier command reports of its trained model: the test figures, the time and the confusion matrix. */
 export interface ClassifierResult {
@@ -19,6 +20,7 @@ export interface ClassifierResult {
  * @example const result = classifierResult(experiment, await evaluate(model, mnist.test), mnist.test, training.seconds);
  */
 export function classifierResult(experiment: Experiment, test: Evaluation, set: ImageSet, seconds: number): ClassifierResult {
+  markEndPhase('test evaluated');
   const error = `${(100 * test.errorRate).toFixed(2)} %`;
   const accuracy = `${(100 * test.accuracy).toFixed(2)} %`;
   const time = seconds < 120 ? `${seconds.toFixed(1)} s` : `${(seconds / 60).toFixed(1)} min`;

@@ -16,7 +16,7 @@ import type { CheckpointFlags, ExperimentFlags } from '../flags';
 import { ProgressTracker, formatProgress, type BatchEnd, type ProgressPlan } from './progress';
 import { EXIT, RunInterrupted, type Output } from '../output';
 import { trialProgressChannel } from '../sweep/trial-process';
-import { markPhase, startupLine } from './phases';
+import { markEndPhase, markPhase, startupLine } from './phases';
 import type { Experiment, TrainingControls } from './experiment';
 import { checkpointPath } from './experiment';
 
@@ -196,6 +196,7 @@ export function progressReporter(
       const now = performance.now();
       if (flags.verbose && !flags.json) {
         markPhase('first step');
+        markEndPhase('last step');
         const startup = startupLine();
         if (startup !== undefined) output.out(`${drawn ? '\r\u001b[K' : ''}${startup}\n`);
       }

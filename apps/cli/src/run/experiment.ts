@@ -79,6 +79,8 @@ export interface Experiment {
   lines: string[];
   /** Writes a file into the experiment's directory and returns its path. */
   write: (name: string, content: string | Uint8Array) => Promise<string>;
+  /** Prints a line with --verbose (not with --json), and nothing otherwise; the report does not keep it. */
+  detail: (text: string) => void;
 }
 
 /**
@@ -203,6 +205,9 @@ export async function startExperiment(
       // Keras' closing line beside the tutorial's (the epoch event already carries its figures for --json).
       const closing = `${' '.repeat(prefix.length)}${formatEpochClosing(epochSteps.of(epochLog, run), epochLog.seconds, epochMetrics(epochLog))}`;
       if (!flags.json) log(closing);
+    },
+    detail: (text) => {
+      if (flags.verbose && !flags.json) output.out(`${text}\n`);
     },
     write: async (name, content) => {
       const path = join(directory, name);

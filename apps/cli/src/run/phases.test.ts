@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { markPhase, startPhases, startupLine } from './phases';
+import { describe, expect, it, vi } from 'vitest';
+import { endLine, markEndPhase, markPhase, startPhases, startupLine } from './phases';
 
 describe('start-up phases', () => {
   it('lists each phase once, in the order first marked, and gives the line once per process', () => {
@@ -20,5 +20,31 @@ describe('start-up phases', () => {
     startPhases();
     markPhase('first step');
     expect(startupLine()).toMatch(/^start-up \(ms since process start\): args \d+, first step \d+$/);
+  });
+});
+
+describe('phases after the steps', () => {
+  it('gives no line before a step was marked', () => {
+    startPhases();
+    markEndPhase('report written');
+    expect(endLine()).toBeUndefined();
+  });
+
+  it('keeps each phase where first marked, at its latest time, and starts afresh with the next run', () => {
+    const now = vi.spyOn(performance, 'now');
+    try {
+      startPhases();
+      now.mockReturnValue(5000);
+      markEndPhase('last step');
+      now.mockReturnValue(5100);
+      markEndPhase('test evaluated');
+      now.mockReturnValue(5210.4);
+      markEndPhase('last step');
+      expect(endLine()).toBe('after the steps (ms since process start): last step 5210, test evaluated 5100');
+      startPhases();
+      expect(endLine()).toBeUndefined();
+    } finally {
+      now.mockRestore();
+    }
   });
 });

@@ -3,6 +3,7 @@ import { encodePng, enlarge, greyToRgba, htmlReport, tileRasterImages, type Repo
 import { filterTileShape } from '../picture-bounds';
 import { backendLines } from './engine-lines';
 import type { Experiment } from './experiment';
+import { endLine, markEndPhase } from './phases';
 
 /** A grid of filters (one per row of `rows`, 10 per grid row, at most 10 grid rows unless `tileShape` says otherwise) as PNG bytes; `enlargeBy` magnifies small kernels. */
 export function filtersPng(rows: ArrayLike<number>, options: TileRasterImagesOptions & { enlargeBy?: number } = {}): Uint8Array {
@@ -28,5 +29,8 @@ export async function writeReport(
   const withEngine = report.summary === undefined ? {} : { summary: { ...summary, ...(engine === undefined ? {} : { engine }) } };
   const path = await experiment.write('report.html', htmlReport({ log: experiment.lines, ...report, ...withEngine, backendReport }));
   experiment.log(`Report: ${path}`, { type: 'report', path });
+  markEndPhase('report written');
+  const end = endLine();
+  if (end !== undefined) experiment.detail(end);
   return path;
 }
