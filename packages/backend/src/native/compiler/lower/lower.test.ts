@@ -73,7 +73,14 @@ const CASES: Record<string, KernelCase> = {
       const loss = (f: tf.Tensor) =>
         tf.add(tf.sum(tf.mul(valid(f), weights([2, 7, 8, 1]))), tf.sum(tf.mul(strided(f), weights([2, 5, 10, 1]))));
       const dilated = tf.conv2d(x as tf.Tensor4D, filter as tf.Tensor4D, 1, 'valid', 'NHWC', 2);
-      return { valid: valid(filter!), strided: strided(filter!), dilated, dFilter: tf.grad(loss)(filter!) };
+      const both = (f: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, 2, 'same'), weights([2, 5, 5, 1])));
+      return {
+        valid: valid(filter!),
+        strided: strided(filter!),
+        dilated,
+        dFilter: tf.grad(loss)(filter!),
+        dFilterStrided: tf.grad(both)(filter!),
+      };
     },
   },
   'a convolution block (bias, ReLU, pooling) and its gradients, run in NCHW': {
