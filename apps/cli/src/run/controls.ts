@@ -147,6 +147,7 @@ export async function trainingControls(
       onEpochEnd: (epochLog) => {
         progress.epochEnd(epochLog);
         if (plan.logsEpoch?.(epochLog) ?? true) experiment.logEpoch(epochLog);
+        else experiment.skipEpoch(epochLog);
       },
     },
     stopIfInterrupted: () => {

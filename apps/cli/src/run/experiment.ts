@@ -14,7 +14,7 @@ import {
 } from '@sdae/train';
 import type { CheckpointFlags, EngineFlags, ExperimentFlags } from '../flags';
 import { eventLine, type CliEvent } from './events';
-import { EpochSteps, epochMetrics, formatEpochClosing, type BatchEnd } from './progress';
+import { ClosingSeconds, EpochSteps, epochMetrics, formatEpochClosing, type BatchEnd } from './progress';
 import { lockOutDirectory } from './out-lock';
 import { type Output } from '../output';
 import { requireWritable, type OutputPath } from '../writable';
@@ -75,6 +75,8 @@ export interface Experiment {
   emit: (event: CliEvent) => void;
   /** Logs an epoch as the tutorials print it, optionally prefixed with the run's name. */
   logEpoch: (epochLog: EpochLog, run?: string) => void;
+  /** Takes an epoch that gets no line (a sampled run prints every 100th iteration): its time joins the next line's. */
+  skipEpoch: (epochLog: EpochLog, run?: string) => void;
   /** Every line logged so far. */
   lines: string[];
   /** Writes a file into the experiment's directory and returns its path. */
@@ -163,6 +165,7 @@ export async function startExperiment(
   let lastEngine: string | undefined;
   const trainedBy: string[] = [];
   const epochSteps = new EpochSteps();
+  const closingSeconds = new ClosingSeconds();
   const onEngine = (report: EngineReport) => {
     markPhase('graph compiled');
     const engine = trainedEngine(report, backend);
@@ -203,12 +206,13 @@ export async function startExperiment(
         ...epochLog,
       });
       // Keras' closing line beside the tutorial's (the epoch event already carries its figures for --json).
-      const closing = `${' '.repeat(prefix.length)}${formatEpochClosing(epochSteps.of(epochLog, run), epochLog.seconds, epochMetrics(epochLog))}`;
+      const closing = `${' '.repeat(prefix.length)}${formatEpochClosing(epochSteps.of(epochLog, run), closingSeconds.of(epochLog, run), epochMetrics(epochLog))}`;
       if (!flags.json) log(closing);
     },
     detail: (text) => {
       if (flags.verbose && !flags.json) output.out(`${text}\n`);
     },
+    skipEpoch: (epochLog, run) => closingSeconds.skip(epochLog, run),
     write: async (name, content) => {
       const path = join(directory, name);
       await mkdir(directory, { recursive: true });

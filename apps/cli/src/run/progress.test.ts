@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  ClosingSeconds,
   EpochSteps,
   ProgressTracker,
   epochMetrics,
@@ -154,6 +155,22 @@ describe('formatEpochClosing', () => {
       ['val_error', 0.1],
       ['test_error', 0.12],
     ]);
+  });
+});
+
+describe('ClosingSeconds', () => {
+  it('gives a line the seconds of the epochs that printed none since the last line of its run and stage', () => {
+    const closing = new ClosingSeconds();
+    const log = (stage: string, epoch: number, seconds: number) => ({ stage, epoch, iterations: epoch + 1, cost: 1, seconds });
+    // A sampled run: iterations 0-98 print nothing, 99 closes a line of 100 iterations of 0.01 s each.
+    for (let iteration = 0; iteration < 99; iteration++) closing.skip(log('sampled', iteration, 0.01));
+    closing.skip(log('sampled', 0, 5), 'other run');
+    expect(closing.of(log('sampled', 99, 0.01))).toBeCloseTo(1, 10);
+    for (let iteration = 100; iteration < 199; iteration++) closing.skip(log('sampled', iteration, 0.02));
+    expect(formatEpochClosing(100, closing.of(log('sampled', 199, 0.02)), [])).toBe('100/100 - 2s 20ms/step');
+    expect(closing.of(log('sampled', 0, 1), 'other run')).toBe(6);
+    // Epochs that each print a line keep their own seconds.
+    expect([closing.of(log('finetune', 0, 2.5)), closing.of(log('finetune', 1, 3))]).toEqual([2.5, 3]);
   });
 });
 

@@ -216,6 +216,31 @@ export function formatEpochClosing(steps: number, seconds: number, metrics: Read
 }
 
 /**
+ * The seconds each closing line covers: its epoch's own and those of the epochs printed no line
+ * since the last of the same run, stage and layer (a sampled run's "epochs" are its iterations, and
+ * it prints every 100th).
+ */
+export class ClosingSeconds {
+  readonly #unprinted = new Map<string, number>();
+
+  /** An epoch that gets no line: its seconds join the next line's. */
+  skip(log: EpochLog, run = ''): void {
+    const key = epochKey(log, run);
+    this.#unprinted.set(key, (this.#unprinted.get(key) ?? 0) + log.seconds);
+  }
+
+  /** The seconds of the line that closes `log`. */
+  of(log: EpochLog, run = ''): number {
+    const key = epochKey(log, run);
+    const seconds = (this.#unprinted.get(key) ?? 0) + log.seconds;
+    this.#unprinted.delete(key);
+    return seconds;
+  }
+}
+
+const epochKey = (log: EpochLog, run: string) => `${run}/${log.stage}/${log.layer ?? ''}`;
+
+/**
  * The steps of each epoch from the logs' running `iterations` counts: the difference from the
  * stage's previous log; for the first log seen of a stage, its count spread over the epochs so
  * far (a resumed run's first epoch), or the whole count for sampled runs.
@@ -225,7 +250,7 @@ export class EpochSteps {
 
   /** The steps of the epoch `log` closes; `run` tells apart the runs of a comparison. */
   of(log: EpochLog, run = ''): number {
-    const key = `${run}/${log.stage}/${log.layer ?? ''}`;
+    const key = epochKey(log, run);
     const previous = this.#last.get(key);
     this.#last.set(key, log.iterations);
     if (previous !== undefined) return log.iterations - previous;

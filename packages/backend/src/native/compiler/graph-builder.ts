@@ -35,6 +35,8 @@ export class GraphRecorder {
   /** The static shape of every value a kernel made and every transpose's input and output, for the passes. */
   readonly shapes = new Map<string, readonly number[]>();
   private counter = 0;
+  /** Values derived once per trace and shared by the rules that need them (see `shared`). */
+  private readonly derived = new Map<string, string>();
   /** How max pooling's gradient is lowered (see `PrepareOptions.maxPoolGradient`). */
   maxPoolGradient: 'indices' | 'compare' = 'indices';
 
@@ -96,6 +98,20 @@ export class GraphRecorder {
   /** The node that makes `name`; undefined for graph inputs and initializers. */
   producerOf(name: string): OnnxNode | undefined {
     return this.producers.get(name);
+  }
+
+  /**
+   * The value `make` emits, emitted once per trace for each `key`: two rules that derive the same
+   * table from the same value (a convolution and its filter gradient reading one input's rows)
+   * share one node instead of computing it twice.
+   */
+  shared(key: string, make: () => string): string {
+    let name = this.derived.get(key);
+    if (name === undefined) {
+      name = make();
+      this.derived.set(key, name);
+    }
+    return name;
   }
 
   /** Adds a node whose outputs are already named (the step's named outputs). */

@@ -3,6 +3,7 @@ import { backend_util } from '@tensorflow/tfjs-core';
 import { UnsupportedKernelError } from '../../../errors';
 import { type KernelContext, type KernelMapping } from './context';
 import { HWIO_TO_OIHW, NCHW_TO_NHWC, NHWC_TO_NCHW, nchwOf, transpose } from './layout';
+import { rowConv2D, rowConv2DBackpropFilter, usesRowForm } from './row-convolution';
 
 export function requireNhwc(context: KernelContext): void {
   const format = context.attrs.dataFormat as string | undefined;
@@ -38,6 +39,7 @@ export const conv2D: KernelMapping = (context) => {
   requireNhwc(context);
   const { recorder } = context;
   const info = convInfo(context, context.inputInfos.x!.shape, context.inputInfos.filter!.shape);
+  if (usesRowForm(info)) return rowConv2D(context, info);
   const y = recorder.emit(
     'Conv',
     [
@@ -103,6 +105,7 @@ export const conv2DBackpropFilter: KernelMapping = (context) => {
       `dilations ${info.dilationHeight}x${info.dilationWidth} (the native engine handles 1x1 only)`,
     );
   }
+  if (usesRowForm(info)) return rowConv2DBackpropFilter(context, info);
   const [batch, , , channels] = context.inputInfos.x!.shape as [number, number, number, number];
   const { outHeight, outWidth, outChannels, strideHeight, strideWidth, filterHeight, filterWidth } = info;
   const [top, left, bottom, right] = padsOf(info) as [number, number, number, number];

@@ -30,6 +30,7 @@ const convBlock = (x: tf.Tensor, filter: tf.Tensor, bias: tf.Tensor) =>
 const convBlockLoss = (x: tf.Tensor, filter: tf.Tensor, bias: tf.Tensor) =>
   tf.sum(tf.mul(convBlock(x, filter, bias), weights([2, 3, 3, 4])));
 const CONV_BLOCK_INPUTS = { x: [2, 8, 8, 2], filter: [3, 3, 2, 4], bias: [4] };
+const ROW_FORM_INPUTS = { x: [2, 9, 10, 1], filter: [3, 3, 1, 1] };
 
 const CASES: Record<string, KernelCase> = {
   'matMul in every orientation and batched': {
@@ -61,6 +62,25 @@ const CASES: Record<string, KernelCase> = {
     step: ({ x, filter }) => {
       const loss = (f: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, 2, 'valid'), weights([2, 3, 3, 2])));
       return { dFilter: tf.grad(loss)(filter!) };
+    },
+  },
+  'conv2d of one channel into one (the row form): valid, strided and padded, dilated, and its filter gradient': {
+    kernels: ['Conv2D', 'Conv2DBackpropFilter'],
+    inputs: ROW_FORM_INPUTS,
+    step: ({ x, filter }) => {
+      const valid = (f: tf.Tensor) => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, 1, 'valid');
+      const strided = (f: tf.Tensor) => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, [2, 1], 'same');
+      const loss = (f: tf.Tensor) =>
+        tf.add(tf.sum(tf.mul(valid(f), weights([2, 7, 8, 1]))), tf.sum(tf.mul(strided(f), weights([2, 5, 10, 1]))));
+      const dilated = tf.conv2d(x as tf.Tensor4D, filter as tf.Tensor4D, 1, 'valid', 'NHWC', 2);
+      const both = (f: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, 2, 'same'), weights([2, 5, 5, 1])));
+      return {
+        valid: valid(filter!),
+        strided: strided(filter!),
+        dilated,
+        dFilter: tf.grad(loss)(filter!),
+        dFilterStrided: tf.grad(both)(filter!),
+      };
     },
   },
   'a convolution block (bias, ReLU, pooling) and its gradients, run in NCHW': {
@@ -340,6 +360,32 @@ describe('KERNEL_MAPPINGS', () => {
     } finally {
       await step.dispose();
     }
+  });
+
+  it('runs a one-channel convolution on a narrow image as products over its rows, and a wide one as Conv', async () => {
+    const opTypes = async (width: number) => {
+      const step = engine.prepare({
+        name: `row form ${width}`,
+        state: new Map(),
+        step: ({ x, filter }) => {
+          const loss = (f: tf.Tensor) => tf.sum(tf.square(tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, 1, 'valid')));
+          return { dFilter: tf.grad(loss)(filter!) };
+        },
+      });
+      try {
+        await step.run(feedsFor({ kernels: [], inputs: { x: [2, 9, width, 1], filter: [3, 3, 1, 1] }, step: () => ({}) }, 1));
+        const [traced] = await step.graphs();
+        return traced!.graph.nodes.map((node) => node.opType);
+      } finally {
+        await step.dispose();
+      }
+    };
+    const narrow = await opTypes(10);
+    expect(narrow).not.toContain('Conv');
+    // The forward product and the filter gradient read one table of rows.
+    expect(narrow.filter((op) => op === 'MatMul' || op === 'Gemm')).toHaveLength(2);
+    expect(narrow.filter((op) => op === 'Gather')).toHaveLength(3);
+    expect(await opTypes(30)).toContain('Conv');
   });
 
   it('names a kernel it cannot express', async () => {
