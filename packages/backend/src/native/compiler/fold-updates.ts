@@ -2,30 +2,7 @@
 // matrix product, `S - (A B) r` with r a scalar, computed by that product itself as
 // `Gemm(A, B (-r), S)`, as onnxruntime's Gemm adds C to A B in the same pass over the output.
 import type { OnnxGraph, OnnxNode, ValueShapes } from './ir';
-import { producersOf } from './ir';
-
-/** How many nodes read each value (graph outputs count as a reader). */
-function readersOf(graph: OnnxGraph): Map<string, number> {
-  const readers = new Map<string, number>();
-  const read = (name: string) => readers.set(name, (readers.get(name) ?? 0) + 1);
-  for (const node of graph.nodes) node.inputs.forEach(read);
-  for (const output of graph.outputs) read(output.name);
-  return readers;
-}
-
-/** The static shape of `name`: recorded by the trace, or declared as a graph input or initializer. */
-function shapeOf(graph: OnnxGraph, shapes: ValueShapes, name: string): readonly number[] | undefined {
-  return (
-    shapes.get(name) ??
-    graph.inputs.find((input) => input.name === name)?.shape ??
-    graph.initializers.find((initializer) => initializer.name === name)?.shape
-  );
-}
-
-const sameShape = (a: readonly number[] | undefined, b: readonly number[] | undefined): boolean =>
-  a !== undefined && b !== undefined && a.length === b.length && a.every((extent, axis) => extent === b[axis]);
-
-const elements = (shape: readonly number[] | undefined): number => (shape === undefined ? Infinity : shape.reduce((a, b) => a * b, 1));
+import { elementsOf, producersOf, readersOf, sameShape, shapeOf } from './ir';
 
 /** A Gemm of two inputs that scales nothing (alpha 1): the product alone. */
 const isPlainProduct = (node: OnnxNode | undefined): node is OnnxNode =>
@@ -78,7 +55,7 @@ export function foldUpdatesIntoProducts(graph: OnnxGraph, shapes: ValueShapes): 
       negated.set(rate, minusRate);
       added.push({ opType: 'Neg', inputs: [rate], outputs: [minusRate] });
     }
-    const scaleA = elements(shapeOf(graph, shapes, a)) < elements(shapeOf(graph, shapes, b));
+    const scaleA = elementsOf(shapeOf(graph, shapes, a)) < elementsOf(shapeOf(graph, shapes, b));
     const operand = `${sub.outputs[0]!}/operand`;
     added.push({ opType: 'Mul', inputs: [scaleA ? a : b, minusRate], outputs: [operand] });
     added.push({

@@ -54,6 +54,6 @@ export function sumOfLeadingAxes(context: KernelContext, input: string, shape: r
   const rows = shape.slice(0, count).reduce((product, extent) => product * extent, 1);
   const columns = shape.slice(count).reduce((product, extent) => product * extent, 1);
   const ones = recorder.constant('float32', [1, rows], new Float32Array(rows).fill(1));
-  const matrix = recorder.emit('Reshape', [input, recorder.int64Constant([rows, columns])]);
+  const matrix = shape.length === 2 ? input : recorder.emit('Reshape', [input, recorder.int64Constant([rows, columns])]);
   return recorder.emit('Reshape', [recorder.emit('MatMul', [ones, matrix]), recorder.int64Constant(context.outputs[0]!.shape)]);
 }
