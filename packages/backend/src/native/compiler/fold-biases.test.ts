@@ -16,7 +16,11 @@ const input = (name: string, shape: number[]): OnnxValueInfo => ({ name, type: '
 /** `Sigmoid(A Bᵀ + c)`, a dense layer as tfjs records it: A [3, 4], B [5, 4], c of `biasShape`. */
 const layer = (biasShape: number[] = [5], extra: Partial<OnnxGraph> = {}): OnnxGraph => ({
   name: 'layer',
-  nodes: [node('Gemm', ['A', 'B'], 'G', { transA: { int: 0 }, transB: { int: 1 } }), node('Add', ['c', 'G'], 'z'), node('Sigmoid', ['z'], 'y')],
+  nodes: [
+    node('Gemm', ['A', 'B'], 'G', { transA: { int: 0 }, transB: { int: 1 } }),
+    node('Add', ['c', 'G'], 'z'),
+    node('Sigmoid', ['z'], 'y'),
+  ],
   initializers: [],
   inputs: [input('A', [3, 4]), input('B', [5, 4]), input('c', biasShape)],
   outputs: [input('y', [3, 5])],

@@ -117,4 +117,5 @@ export const sameShape = (a: readonly number[] | undefined, b: readonly number[]
   a !== undefined && b !== undefined && a.length === b.length && a.every((extent, axis) => extent === b[axis]);
 
 /** How many elements a shape holds (Infinity when it is not known). */
-export const elementsOf = (shape: readonly number[] | undefined): number => (shape === undefined ? Infinity : shape.reduce((a, b) => a * b, 1));
+export const elementsOf = (shape: readonly number[] | undefined): number =>
+  shape === undefined ? Infinity : shape.reduce((a, b) => a * b, 1);
