@@ -1,14 +1,7 @@
 // The bias-folding pass: a dense layer's `A B + c` computed by the product itself as
 // `Gemm(A, B, c)`, which onnxruntime then fuses with a following activation (FusedGemm).
 import type { OnnxGraph, OnnxNode, ValueShapes } from './ir';
-import { producersOf, readersOf, shapeOf } from './ir';
-
-/** Whether `shape` broadcasts to `target` one way only (ONNX Gemm's C): right-aligned, each extent 1 or equal. */
-function broadcastsTo(shape: readonly number[] | undefined, target: readonly number[] | undefined): boolean {
-  if (shape === undefined || target === undefined || shape.length > target.length) return false;
-  const offset = target.length - shape.length;
-  return shape.every((extent, axis) => extent === 1 || extent === target[axis + offset]);
-}
+import { broadcastsTo, producersOf, readersOf, shapeOf } from './ir';
 
 /**
  * Every `Add(G, c)` (or `Add(c, G)`) where G is a Gemm without C read by that Add alone and c

@@ -119,3 +119,10 @@ export const sameShape = (a: readonly number[] | undefined, b: readonly number[]
 /** How many elements a shape holds (Infinity when it is not known). */
 export const elementsOf = (shape: readonly number[] | undefined): number =>
   shape === undefined ? Infinity : shape.reduce((a, b) => a * b, 1);
+
+/** Whether `shape` broadcasts to `target` one way only (ONNX Gemm's C): right-aligned, each extent 1 or equal. */
+export function broadcastsTo(shape: readonly number[] | undefined, target: readonly number[] | undefined): boolean {
+  if (shape === undefined || target === undefined || shape.length > target.length) return false;
+  const offset = target.length - shape.length;
+  return shape.every((extent, axis) => extent === 1 || extent === target[axis + offset]);
+}
