@@ -50,14 +50,10 @@ async function run(graph: OnnxGraph, rateShape: number[] = []): Promise<number[]
 const opTypes = (graph: OnnxGraph) => pruneGraph(graph).nodes.map((each) => each.opType);
 
 describe('foldUpdatesIntoProducts', () => {
-  it('makes S - (Aᵀ B) r one Gemm with C, scaling the smaller operand by -r, and computes the same values', async () => {
+  it('makes S - (Aᵀ B) r one Gemm with C and alpha -1, scaling the smaller operand by r, and computes the same values', async () => {
     const folded = pruneGraph(foldUpdatesIntoProducts(update(), shapes));
-    expect(folded.nodes.map((each) => `${each.opType}(${each.inputs.join(', ')})`)).toEqual([
-      'Neg(r)',
-      'Mul(A, r/negated)',
-      'Gemm(y/operand, B, S)',
-    ]);
-    expect(folded.nodes[2]!.attributes).toEqual({ transA: { int: 1 }, transB: { int: 0 }, beta: { float: 1 } });
+    expect(folded.nodes.map((each) => `${each.opType}(${each.inputs.join(', ')})`)).toEqual(['Mul(A, r)', 'Gemm(y/operand, B, S)']);
+    expect(folded.nodes[1]!.attributes).toEqual({ transA: { int: 1 }, transB: { int: 0 }, alpha: { float: -1 }, beta: { float: 1 } });
     // By hand: y[i][j] = S[i][j] - 0.1 * sum_k A[k][i] B[k][j].
     const { A, B, S } = feeds();
     const [a, b, s] = [A.data, B.data, S.data] as Float32Array[];
@@ -71,6 +67,65 @@ describe('foldUpdatesIntoProducts', () => {
     for (const [index, value] of expected.entries()) {
       expect(before[index]).toBeCloseTo(value, 5);
       expect(after[index]).toBeCloseTo(value, 5);
+    }
+  });
+
+  it("folds two biases' updates S - Reshape(1ᵀ D) r into Gemms sharing one scaled row of ones, with the same values", async () => {
+    // Two biases of 4 and 5 values whose gradients are columns sums of D [3, 4] and E [3, 5], as sumOfLeadingAxes makes them.
+    const biases: OnnxGraph = {
+      name: 'biases',
+      nodes: [
+        node('MatMul', ['ones', 'D'], 'P'),
+        node('Reshape', ['P', 'four'], 'G'),
+        node('Mul', ['G', 'r'], 'M'),
+        node('Sub', ['S', 'M'], 'y'),
+        node('MatMul', ['ones', 'E'], 'Q'),
+        node('Reshape', ['Q', 'five'], 'H'),
+        node('Mul', ['r', 'H'], 'N'),
+        node('Sub', ['T', 'N'], 'z'),
+      ],
+      initializers: [
+        { name: 'ones', type: 'float32', shape: [1, 3], values: Float32Array.of(1, 1, 1) },
+        { name: 'four', type: 'int64', shape: [1], values: BigInt64Array.of(4n) },
+        { name: 'five', type: 'int64', shape: [1], values: BigInt64Array.of(5n) },
+      ],
+      inputs: [input('D', [3, 4]), input('E', [3, 5]), input('S', [4]), input('T', [5]), input('r', [])],
+      outputs: [input('y', [4]), input('z', [5])],
+    };
+    // The products' shapes are not recorded (a lowering rule made them), only the kernels' outputs'.
+    const biasShapes = new Map<string, number[]>([
+      ['G', [4]],
+      ['H', [5]],
+    ]);
+    const folded = pruneGraph(foldUpdatesIntoProducts(biases, biasShapes));
+    expect(folded.nodes.map((each) => `${each.opType}(${each.inputs.join(', ')})`)).toEqual([
+      'Mul(ones, r)',
+      'Gemm(y/operand, D, S)',
+      'Reshape(y/matrix, four)',
+      'Gemm(y/operand, E, T)',
+      'Reshape(z/matrix, five)',
+    ]);
+    const values = {
+      D: new ort.Tensor('float32', ramp(12, 0.25, -1), [3, 4]),
+      E: new ort.Tensor('float32', ramp(15, -0.5, 2), [3, 5]),
+      S: new ort.Tensor('float32', Float32Array.of(1, 2, 3, 4), [4]),
+      T: new ort.Tensor('float32', Float32Array.of(-1, -2, -3, -4, -5), [5]),
+      r: new ort.Tensor('float32', Float32Array.of(0.1), []),
+    };
+    // By hand: y[j] = S[j] - 0.1 * sum_k D[k][j], z[j] = T[j] - 0.1 * sum_k E[k][j].
+    const columnSums = (data: Float32Array, columns: number) =>
+      Array.from({ length: columns }, (_, j) => data[j]! + data[columns + j]! + data[2 * columns + j]!);
+    const expectedY = columnSums(values.D.data as Float32Array, 4).map((sum, j) => [1, 2, 3, 4][j]! - 0.1 * sum);
+    const expectedZ = columnSums(values.E.data as Float32Array, 5).map((sum, j) => [-1, -2, -3, -4, -5][j]! - 0.1 * sum);
+    for (const graph of [biases, folded]) {
+      const session = await ort.InferenceSession.create(encodeOnnxModel(graph));
+      try {
+        const results = await session.run(values);
+        Array.from(results.y!.data as Float32Array).forEach((value, index) => expect(value).toBeCloseTo(expectedY[index]!, 5));
+        Array.from(results.z!.data as Float32Array).forEach((value, index) => expect(value).toBeCloseTo(expectedZ[index]!, 5));
+      } finally {
+        await session.release();
+      }
     }
   });
 

@@ -1,46 +1,26 @@
 // The update-folding pass: a plain gradient-descent update of a weight whose gradient is one
 // matrix product, `S - (A B) r` with r a scalar, computed by that product itself as
-// `Gemm(A, B (-r), S)`, as onnxruntime's Gemm adds C to A B in the same pass over the output.
+// `Gemm(A, B r, S)` with alpha -1, as onnxruntime's Gemm adds C to A B in the same pass over the output.
 import type { OnnxGraph, OnnxNode, ValueShapes } from './ir';
-import { producersOf } from './ir';
+import { broadcastsTo, elementsOf, producersOf, readersOf, sameShape, shapeOf } from './ir';
 
-/** How many nodes read each value (graph outputs count as a reader). */
-function readersOf(graph: OnnxGraph): Map<string, number> {
-  const readers = new Map<string, number>();
-  const read = (name: string) => readers.set(name, (readers.get(name) ?? 0) + 1);
-  for (const node of graph.nodes) node.inputs.forEach(read);
-  for (const output of graph.outputs) read(output.name);
-  return readers;
-}
-
-/** The static shape of `name`: recorded by the trace, or declared as a graph input or initializer. */
-function shapeOf(graph: OnnxGraph, shapes: ValueShapes, name: string): readonly number[] | undefined {
-  return (
-    shapes.get(name) ??
-    graph.inputs.find((input) => input.name === name)?.shape ??
-    graph.initializers.find((initializer) => initializer.name === name)?.shape
-  );
-}
-
-const sameShape = (a: readonly number[] | undefined, b: readonly number[] | undefined): boolean =>
-  a !== undefined && b !== undefined && a.length === b.length && a.every((extent, axis) => extent === b[axis]);
-
-const elements = (shape: readonly number[] | undefined): number => (shape === undefined ? Infinity : shape.reduce((a, b) => a * b, 1));
-
-/** A Gemm of two inputs that scales nothing (alpha 1): the product alone. */
-const isPlainProduct = (node: OnnxNode | undefined): node is OnnxNode =>
-  node?.opType === 'Gemm' &&
+/** A Gemm of two inputs that scales nothing (alpha 1), or a MatMul of two matrices: the product alone. */
+const isPlainProduct = (node: OnnxNode | undefined, graph: OnnxGraph, shapes: ValueShapes): node is OnnxNode =>
+  node !== undefined &&
   node.inputs.length === 2 &&
-  (node.attributes?.alpha === undefined || (node.attributes.alpha as { float: number }).float === 1);
+  ((node.opType === 'Gemm' && (node.attributes?.alpha === undefined || (node.attributes.alpha as { float: number }).float === 1)) ||
+    (node.opType === 'MatMul' && node.inputs.every((input) => shapeOf(graph, shapes, input)?.length === 2)));
 
 /**
- * Every `Sub(S, Mul(G, r))` (or `Mul(r, G)`) where G is a plain two-input Gemm read by that Mul
- * alone, the Mul is read by that Sub alone, r is a scalar and S has G's shape, rewritten as
- * `Gemm(A, B, S)` with the smaller of A and B multiplied by `-r` first: the SGD update of a dense
- * layer's weights (tied ones too: their two products are one Gemm of concatenated operands) in
- * one pass over the weights instead of three (the product, the scaling and the subtraction).
- * A dA 784-500's step ran 8-12 % faster so (the scaling of 20 x 500 values replaces two passes
- * over 392,000). Rounding differs from tfjs's order by an ulp or so. Other updates (momentum,
+ * Every `Sub(S, Mul(G, r))` (or `Mul(r, G)`) where G is a plain two-input product read by that
+ * Mul alone, the Mul is read by that Sub alone, r is a scalar and S has G's shape, rewritten as
+ * `Gemm(A, B, S)` with alpha -1 and the smaller of A and B multiplied by r first: the SGD update
+ * of a dense layer's weights (tied ones too: their two products are one Gemm of concatenated
+ * operands) in one pass over the weights instead of three (the product, the scaling and the
+ * subtraction). A dA 784-500's step ran 8-12 % faster so (the scaling of 20 x 500 values replaces
+ * two passes over 392,000). A bias's update `S - Reshape(1ᵀ D) r` (its gradient is a row of ones
+ * times dy, see `sumOfLeadingAxes`) folds the same way, into `Reshape(Gemm(1ᵀ r, D, S))` with
+ * the bias broadcast to [1, N] as C; every bias of the step shares the one scaled row of ones. Rounding differs from tfjs's order by an ulp or so. Other updates (momentum,
  * Adam, weight decay, whose gradient is not a product alone) are left as they are.
  *
  * @example const graph = foldUpdatesIntoProducts(pruned, builder.shapes); // then prune again
@@ -49,44 +29,68 @@ export function foldUpdatesIntoProducts(graph: OnnxGraph, shapes: ValueShapes): 
   const producers = producersOf(graph.nodes);
   const readers = readersOf(graph);
   const readOnce = (name: string) => readers.get(name) === 1;
-  const negated = new Map<string, string>();
+  const shape = (name: string) => shapeOf(graph, shapes, name);
+  /** The operands already multiplied by a rate, by `operand rate`. */
+  const scaledOperands = new Map<string, string>();
   const nodes: OnnxNode[] = [];
   for (const node of graph.nodes) {
     const folded = node.opType === 'Sub' ? foldedUpdate(node) : undefined;
     nodes.push(...(folded ?? [node]));
   }
-  // The Gemms and Muls replaced are read by nothing now: the pruning pass after this one drops them.
+  // The products and Muls replaced are read by nothing now: the pruning pass after this one drops them.
   return { ...graph, nodes };
+
+  /** The product behind the gradient `name` (itself, or under a Reshape to the state's shape), if plain and read once. */
+  function productOf(name: string, state: string): { gemm: OnnxNode; reshape?: OnnxNode } | undefined {
+    const producer = producers.get(name);
+    if (isPlainProduct(producer, graph, shapes) && readOnce(name))
+      return sameShape(shape(state), shape(name)) ? { gemm: producer } : undefined;
+    if (producer?.opType !== 'Reshape' || !readOnce(name) || !sameShape(shape(state), shape(name))) return undefined;
+    const inner = producer.inputs[0]!;
+    const gemm = producers.get(inner);
+    if (!isPlainProduct(gemm, graph, shapes) || !readOnce(inner)) return undefined;
+    const innerShape = shape(inner) ?? productShape(gemm);
+    if (innerShape?.length !== 2) return undefined;
+    // Gemm's C broadcasts one way only: the state must fill the product's shape without expanding.
+    if (!broadcastsTo(shape(state), innerShape) || elementsOf(shape(state)) !== elementsOf(innerShape)) return undefined;
+    return { gemm, reshape: producer };
+  }
+
+  /** The [M, N] shape of a two-input Gemm or MatMul, from its inputs' shapes (a product made by a lowering rule has no recorded shape). */
+  function productShape(product: OnnxNode): readonly number[] | undefined {
+    const [a, b] = product.inputs.map(shape);
+    if (a?.length !== 2 || b?.length !== 2) return undefined;
+    const transposed = (key: string) => (product.attributes?.[key] as { int: number } | undefined)?.int === 1;
+    return [transposed('transA') ? a[1]! : a[0]!, transposed('transB') ? b[0]! : b[1]!];
+  }
 
   function foldedUpdate(sub: OnnxNode): OnnxNode[] | undefined {
     const [state, scaled] = sub.inputs as [string, string];
     const mul = producers.get(scaled);
     if (mul?.opType !== 'Mul' || !readOnce(scaled)) return undefined;
-    const productIndex = mul.inputs.findIndex((input) => isPlainProduct(producers.get(input)) && readOnce(input));
+    const productIndex = mul.inputs.findIndex((input) => productOf(input, state) !== undefined);
     if (productIndex < 0) return undefined;
-    const product = mul.inputs[productIndex]!;
+    const { gemm, reshape } = productOf(mul.inputs[productIndex]!, state)!;
     const rate = mul.inputs[1 - productIndex]!;
-    if (shapeOf(graph, shapes, rate)?.length !== 0 || !sameShape(shapeOf(graph, shapes, state), shapeOf(graph, shapes, product))) {
-      return undefined;
-    }
-    const gemm = producers.get(product)!;
+    if (shape(rate)?.length !== 0) return undefined;
     const [a, b] = gemm.inputs as [string, string];
     const added: OnnxNode[] = [];
-    let minusRate = negated.get(rate);
-    if (minusRate === undefined) {
-      minusRate = `${rate}/negated`;
-      negated.set(rate, minusRate);
-      added.push({ opType: 'Neg', inputs: [rate], outputs: [minusRate] });
+    const scaleA = elementsOf(shape(a)) < elementsOf(shape(b));
+    const operand = scaleA ? a : b;
+    let scaledOperand = scaledOperands.get(`${operand} ${rate}`);
+    if (scaledOperand === undefined) {
+      scaledOperand = `${sub.outputs[0]!}/operand`;
+      scaledOperands.set(`${operand} ${rate}`, scaledOperand);
+      added.push({ opType: 'Mul', inputs: [operand, rate], outputs: [scaledOperand] });
     }
-    const scaleA = elements(shapeOf(graph, shapes, a)) < elements(shapeOf(graph, shapes, b));
-    const operand = `${sub.outputs[0]!}/operand`;
-    added.push({ opType: 'Mul', inputs: [scaleA ? a : b, minusRate], outputs: [operand] });
+    const updated = reshape === undefined ? sub.outputs[0]! : `${sub.outputs[0]!}/matrix`;
     added.push({
       opType: 'Gemm',
-      inputs: scaleA ? [operand, b, state] : [a, operand, state],
-      outputs: sub.outputs,
-      attributes: { ...gemm.attributes, beta: { float: 1 } },
+      inputs: scaleA ? [scaledOperand, b, state] : [a, scaledOperand, state],
+      outputs: [updated],
+      attributes: { ...gemm.attributes, alpha: { float: -1 }, beta: { float: 1 } },
     });
+    if (reshape !== undefined) added.push({ opType: 'Reshape', inputs: [updated, reshape.inputs[1]!], outputs: sub.outputs });
     return added;
   }
 }

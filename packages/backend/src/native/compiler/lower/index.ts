@@ -3,7 +3,7 @@
 import { type DataType } from '@tensorflow/tfjs-core';
 import { type KernelMapping, cast, castTo, first } from './context';
 import { batchMatMul, conv2D, conv2DBackpropFilter, conv2DBackpropInput } from './convolution';
-import { binary, comparison, elementwise, elementwiseWith, step, unary } from './elementwise';
+import { binary, comparison, elementwise, elementwiseWith, softplus, step, unary } from './elementwise';
 import { transpose } from './layout';
 import { maxPool, maxPoolGrad } from './pooling';
 import { axesOf, reduction } from './reduction';
@@ -50,7 +50,7 @@ export const KERNEL_MAPPINGS: Readonly<Record<string, KernelMapping>> = {
   Sigmoid: unary('Sigmoid'),
   Relu: unary('Relu'),
   Tanh: unary('Tanh'),
-  Softplus: unary('Softplus'),
+  Softplus: softplus,
   Exp: unary('Exp'),
   Log: unary('Log'),
   Sqrt: unary('Sqrt'),

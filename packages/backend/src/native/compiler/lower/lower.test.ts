@@ -222,6 +222,15 @@ const CASES: Record<string, KernelCase> = {
       return { step: tf.step(edges), leaky: tf.step(edges, 0.2) };
     },
   },
+  'softplus of saturated and extreme units': {
+    kernels: ['Softplus'],
+    inputs: { x: [12] },
+    step: ({ x }) => {
+      // Where e^x overflows or underflows float32, and where 1 + e^-|x| rounds to 1; NaN stays NaN.
+      const edges = tf.add(tf.mul(x!, 0), tf.tensor1d([-1e4, -100, -30, -17, -1e-3, 0, 1e-3, 17, 30, 100, 1e4, Number.NaN]));
+      return { softplus: tf.softplus(edges), infinite: tf.softplus(tf.mul(tf.sign(x!), Infinity)) };
+    },
+  },
   'reductions and softmax': {
     kernels: ['Sum', 'Max', 'Min', 'Mean', 'Prod', 'ArgMax', 'Softmax'],
     inputs: { x: [4, 5] },

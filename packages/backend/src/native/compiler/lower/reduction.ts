@@ -46,14 +46,14 @@ export function sumOfLeadingAxes(context: KernelContext, input: string, shape: r
     const [batch, height, width, channels] = shape as [number, number, number, number];
     const positions = height * width;
     const rows = recorder.emit('Reshape', [nchw, recorder.int64Constant([batch * channels, positions])]);
-    const perImage = recorder.emit('MatMul', [rows, recorder.constant('float32', [positions, 1], new Float32Array(positions).fill(1))]);
+    const perImage = recorder.emit('MatMul', [rows, recorder.ones([positions, 1])]);
     const byBatch = recorder.emit('Reshape', [perImage, recorder.int64Constant([batch, channels])]);
-    const summed = recorder.emit('MatMul', [recorder.constant('float32', [1, batch], new Float32Array(batch).fill(1)), byBatch]);
+    const summed = recorder.emit('MatMul', [recorder.ones([1, batch]), byBatch]);
     return recorder.emit('Reshape', [summed, recorder.int64Constant(context.outputs[0]!.shape)]);
   }
   const rows = shape.slice(0, count).reduce((product, extent) => product * extent, 1);
   const columns = shape.slice(count).reduce((product, extent) => product * extent, 1);
-  const ones = recorder.constant('float32', [1, rows], new Float32Array(rows).fill(1));
-  const matrix = recorder.emit('Reshape', [input, recorder.int64Constant([rows, columns])]);
+  const ones = recorder.ones([1, rows]);
+  const matrix = shape.length === 2 ? input : recorder.emit('Reshape', [input, recorder.int64Constant([rows, columns])]);
   return recorder.emit('Reshape', [recorder.emit('MatMul', [ones, matrix]), recorder.int64Constant(context.outputs[0]!.shape)]);
 }
