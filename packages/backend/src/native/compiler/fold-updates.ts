@@ -2,16 +2,7 @@
 // matrix product, `S - (A B) r` with r a scalar, computed by that product itself as
 // `Gemm(A, B (-r), S)`, as onnxruntime's Gemm adds C to A B in the same pass over the output.
 import type { OnnxGraph, OnnxNode, ValueShapes } from './ir';
-import { producersOf } from './ir';
-
-/** How many nodes read each value (graph outputs count as a reader). */
-function readersOf(graph: OnnxGraph): Map<string, number> {
-  const readers = new Map<string, number>();
-  const read = (name: string) => readers.set(name, (readers.get(name) ?? 0) + 1);
-  for (const node of graph.nodes) node.inputs.forEach(read);
-  for (const output of graph.outputs) read(output.name);
-  return readers;
-}
+import { producersOf, readersOf } from './ir';
 
 /** The static shape of `name`: recorded by the trace, or declared as a graph input or initializer. */
 function shapeOf(graph: OnnxGraph, shapes: ValueShapes, name: string): readonly number[] | undefined {

@@ -93,3 +93,12 @@ export interface TracedStep {
 export function producersOf(nodes: readonly OnnxNode[]): Map<string, OnnxNode> {
   return new Map(nodes.flatMap((node) => node.outputs.map((output) => [output, node] as const)));
 }
+
+/** How many nodes read each value of `graph` (a graph output counts as a reader). */
+export function readersOf(graph: OnnxGraph): Map<string, number> {
+  const readers = new Map<string, number>();
+  const read = (name: string) => readers.set(name, (readers.get(name) ?? 0) + 1);
+  for (const node of graph.nodes) node.inputs.forEach(read);
+  for (const output of graph.outputs) read(output.name);
+  return readers;
+}

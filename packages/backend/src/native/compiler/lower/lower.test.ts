@@ -334,9 +334,19 @@ describe('KERNEL_MAPPINGS', () => {
         .map((node) => producers.get(node.inputs[0]!))
         .filter((producer) => ['Conv', 'ConvTranspose', 'MaxPool', 'MaxUnpool', 'Relu', 'Add', 'Ceil'].includes(producer!));
       expect(transposed, 'transposes of activations').toEqual([]);
-      // ReLU's derivative times dy: MaxUnpool's NCHW output times the step of the NCHW pre-activation.
-      const product = nodes.find((node) => node.opType === 'Mul' && node.inputs.some((input) => producers.get(input) === 'Ceil'));
-      expect(product?.inputs.map((input) => producers.get(input)).sort()).toEqual(['Ceil', 'MaxUnpool']);
+      // ReLU's derivative times dy, at the pooled size (foldPoolingGradients): MaxUnpool of dy times
+      // the step of the NCHW pooled activation, whose MaxPool gives the indices too.
+      const nodeOf = new Map(nodes.flatMap((node) => node.outputs.map((output) => [output, node] as const)));
+      const unpool = nodes.find((node) => node.opType === 'MaxUnpool');
+      const product = nodeOf.get(unpool!.inputs[0]!);
+      expect(product?.opType).toBe('Mul');
+      const ceil = product!.inputs.map((input) => nodeOf.get(input)).find((node) => node?.opType === 'Ceil');
+      const clip = nodeOf.get(ceil!.inputs[0]!);
+      const pool = nodeOf.get(clip!.inputs[0]!);
+      expect(clip?.opType).toBe('Clip');
+      expect(pool?.opType).toBe('MaxPool');
+      expect(pool?.outputs).toEqual([clip!.inputs[0], unpool!.inputs[1]]);
+      expect(nodes.filter((node) => node.opType === 'MaxPool')).toHaveLength(1);
     } finally {
       await step.dispose();
     }
