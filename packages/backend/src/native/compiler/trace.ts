@@ -4,7 +4,7 @@ import { getKernelsForBackend, registerKernel, type DataId, type KernelConfig, t
 import { UnsupportedKernelError } from '../../errors';
 import { elementwiseOutputShape } from './elementwise-shape';
 import { GraphRecorder, type ExternalValue } from './graph-builder';
-import { toOnnxType, type OnnxGraph, type OnnxValueInfo, type StepValue, type TracedStep } from './ir';
+import { COL2IM_OPSET, toOnnxType, type OnnxGraph, type OnnxValueInfo, type StepValue, type TracedStep } from './ir';
 import { foldPoolingGradients } from './fold-pooling';
 import { foldUpdatesIntoProducts } from './fold-updates';
 import { optimizeLayout } from './layout';
@@ -142,7 +142,7 @@ const valueInfo = (value: StepValue): OnnxValueInfo => ({ name: value.graphName,
 export async function traceStep(
   definition: StepDefinition,
   inputShapes: Record<string, readonly number[]>,
-  options: { maxPoolGradient?: 'indices' | 'compare' } = {},
+  options: { maxPoolGradient?: 'indices' | 'compare'; convolutionInputGradient?: 'col2im' | 'transposed' } = {},
 ): Promise<TracedStep> {
   registerTraceBackend();
   const stateByData = new Map<DataId, string>();
@@ -173,6 +173,8 @@ export async function traceStep(
     (dataId) => backend.readSync(dataId) as Float32Array | Int32Array | Uint8Array,
   );
   builder.maxPoolGradient = options.maxPoolGradient ?? 'indices';
+  builder.convolutionInputGradient = options.convolutionInputGradient ?? 'col2im';
+  if (builder.convolutionInputGradient === 'col2im') builder.opset = COL2IM_OPSET;
   const trace: Trace = { builder, kernels: new Set() };
   const inputs = new Map<string, StepValue>();
   const outputs = new Map<string, StepValue>();
@@ -215,6 +217,7 @@ export async function traceStep(
     initializers: builder.initializers,
     inputs: [...inputs.values(), ...stateInputs.values()].map(valueInfo),
     outputs: [...outputs.values(), ...stateOutputs.values()].map(valueInfo),
+    opset: builder.opset,
   };
   const graph = pruneGraph(foldUpdatesIntoProducts(foldPoolingGradients(optimizeLayout(built, builder.shapes)), builder.shapes));
   return { graph, inputs, stateInputs, stateOutputs, outputs, kernels: [...trace.kernels] };

@@ -63,6 +63,16 @@ const CASES: Record<string, KernelCase> = {
       return { dFilter: tf.grad(loss)(filter!) };
     },
   },
+  'conv2d input gradients with a stride that leaves rows unread': {
+    kernels: ['Conv2D', 'Conv2DBackpropInput'],
+    inputs: { x: [2, 8, 7, 2], filter: [3, 2, 2, 3] },
+    step: ({ x, filter }) => {
+      // 8 rows: windows at 0, 2, 4 read rows 0-6 and row 7 gets no gradient; 7 columns, windows of 2 at 0, 2, 4 leave column 6.
+      const loss = (xs: tf.Tensor) =>
+        tf.sum(tf.mul(tf.conv2d(xs as tf.Tensor4D, filter as tf.Tensor4D, 2, 'valid'), weights([2, 3, 3, 3])));
+      return { dx: tf.grad(loss)(x!) };
+    },
+  },
   'a convolution block (bias, ReLU, pooling) and its gradients, run in NCHW': {
     kernels: ['Conv2D', 'Add', 'Relu', 'MaxPool', 'MaxPoolGrad', 'Step', 'Multiply', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'Sum'],
     inputs: CONV_BLOCK_INPUTS,
@@ -316,6 +326,14 @@ describe('KERNEL_MAPPINGS', () => {
 
   it("computes max pooling's gradient without MaxPool's Indices output as tfjs's cpu backend does (ties, overlap, padding)", () =>
     expectCaseMatches(engine, 'max pooling and its gradient', CASES['max pooling and its gradient']!, { maxPoolGradient: 'compare' }));
+
+  for (const title of [
+    'conv2d valid and strided same, and its gradients',
+    'conv2d input gradients with a stride that leaves rows unread',
+  ]) {
+    it(`computes ${title} as tfjs's cpu backend does, with the input gradient as a ConvTranspose (GPU providers)`, () =>
+      expectCaseMatches(engine, title, CASES[title]!, { convolutionInputGradient: 'transposed' }));
+  }
 
   it('keeps a convolution block in NCHW: no activation goes to NHWC and back', async () => {
     // A training step's part of the block: the weights' gradients (no NHWC output is asked for).
