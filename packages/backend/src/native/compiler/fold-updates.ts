@@ -2,16 +2,7 @@
 // matrix product, `S - (A B) r` with r a scalar, computed by that product itself as
 // `Gemm(A, B (-r), S)`, as onnxruntime's Gemm adds C to A B in the same pass over the output.
 import type { OnnxGraph, OnnxNode, ValueShapes } from './ir';
-import { producersOf, readersOf } from './ir';
-
-/** The static shape of `name`: recorded by the trace, or declared as a graph input or initializer. */
-function shapeOf(graph: OnnxGraph, shapes: ValueShapes, name: string): readonly number[] | undefined {
-  return (
-    shapes.get(name) ??
-    graph.inputs.find((input) => input.name === name)?.shape ??
-    graph.initializers.find((initializer) => initializer.name === name)?.shape
-  );
-}
+import { producersOf, readersOf, shapeOf } from './ir';
 
 const sameShape = (a: readonly number[] | undefined, b: readonly number[] | undefined): boolean =>
   a !== undefined && b !== undefined && a.length === b.length && a.every((extent, axis) => extent === b[axis]);

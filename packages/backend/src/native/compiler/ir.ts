@@ -106,3 +106,12 @@ export function readersOf(graph: OnnxGraph): Map<string, number> {
   for (const output of graph.outputs) read(output.name);
   return readers;
 }
+
+/** The static shape of `name`: recorded by the trace, or declared as a graph input or initializer. */
+export function shapeOf(graph: OnnxGraph, shapes: ValueShapes, name: string): readonly number[] | undefined {
+  return (
+    shapes.get(name) ??
+    graph.inputs.find((input) => input.name === name)?.shape ??
+    graph.initializers.find((initializer) => initializer.name === name)?.shape
+  );
+}

@@ -5,6 +5,7 @@ import { UnsupportedKernelError } from '../../errors';
 import { elementwiseOutputShape } from './elementwise-shape';
 import { GraphRecorder, type ExternalValue } from './graph-builder';
 import { COL2IM_OPSET, toOnnxType, type OnnxGraph, type OnnxValueInfo, type StepValue, type TracedStep } from './ir';
+import { foldConvolutionBias } from './fold-conv-bias';
 import { foldPoolingGradients } from './fold-pooling';
 import { foldUpdatesIntoProducts } from './fold-updates';
 import { optimizeLayout } from './layout';
@@ -131,10 +132,11 @@ const valueInfo = (value: StepValue): OnnxValueInfo => ({ name: value.graphName,
 /**
  * Runs `definition.step` once on tfjs's cpu kernels with every kernel call recorded, and returns
  * the graph of the whole step after the layout pass ({@link optimizeLayout}), max pooling's
- * gradient in fewer passes ({@link foldPoolingGradients}), the folding of plain SGD updates into
- * their products ({@link foldUpdatesIntoProducts}) and pruning ({@link pruneGraph}). The state
- * variables are put back to their values before the trace. Each call builds its own graph: two
- * traces, even interleaved, never share state.
+ * gradient in fewer passes ({@link foldPoolingGradients}), convolution biases into their Conv
+ * ({@link foldConvolutionBias}), the folding of plain SGD updates into their products
+ * ({@link foldUpdatesIntoProducts}) and pruning ({@link pruneGraph}). The state variables are put
+ * back to their values before the trace. Each call builds its own graph: two traces, even
+ * interleaved, never share state.
  *
  * @param inputShapes the shape of each fed input (their values during the trace are zeros).
  * @throws {UnsupportedKernelError} when the step runs a kernel the native engine cannot express.
@@ -219,6 +221,7 @@ export async function traceStep(
     outputs: [...outputs.values(), ...stateOutputs.values()].map(valueInfo),
     opset: builder.opset,
   };
-  const graph = pruneGraph(foldUpdatesIntoProducts(foldPoolingGradients(optimizeLayout(built, builder.shapes)), builder.shapes));
+  const laidOut = foldPoolingGradients(optimizeLayout(built, builder.shapes));
+  const graph = pruneGraph(foldUpdatesIntoProducts(foldConvolutionBias(laidOut, builder.shapes), builder.shapes));
   return { graph, inputs, stateInputs, stateOutputs, outputs, kernels: [...trace.kernels] };
 }
