@@ -9,6 +9,7 @@ import { foldConvolutionBias } from './fold-conv-bias';
 import { foldPoolingGradients } from './fold-pooling';
 import { foldUpdatesIntoProducts } from './fold-updates';
 import { optimizeLayout } from './layout';
+import { nameOutputsAtSource } from './name-outputs';
 import { KERNEL_MAPPINGS, type KernelMapping } from './lower';
 import { pruneGraph } from './prune';
 
@@ -134,9 +135,9 @@ const valueInfo = (value: StepValue): OnnxValueInfo => ({ name: value.graphName,
  * the graph of the whole step after the layout pass ({@link optimizeLayout}), max pooling's
  * gradient in fewer passes ({@link foldPoolingGradients}), convolution biases into their Conv
  * ({@link foldConvolutionBias}), the folding of plain SGD updates into their products
- * ({@link foldUpdatesIntoProducts}) and pruning ({@link pruneGraph}). The state variables are put
- * back to their values before the trace. Each call builds its own graph: two traces, even
- * interleaved, never share state.
+ * ({@link foldUpdatesIntoProducts}), outputs named at their source ({@link nameOutputsAtSource})
+ * and pruning ({@link pruneGraph}). The state variables are put back to their values before the
+ * trace. Each call builds its own graph: two traces, even interleaved, never share state.
  *
  * @param inputShapes the shape of each fed input (their values during the trace are zeros).
  * @throws {UnsupportedKernelError} when the step runs a kernel the native engine cannot express.
@@ -193,7 +194,7 @@ export async function traceStep(
         fed[name] = tensor;
       }
       const results = definition.step(fed);
-      // Outputs get names of their own (Identity nodes, which onnxruntime removes).
+      // Outputs get names of their own (Identity nodes, dropped where they can be by nameOutputsAtSource).
       const output = (tensor: tf.Tensor, graphName: string): StepValue => {
         const source = builder.nameOf(tensor, 'output');
         builder.addNode({ opType: 'Identity', inputs: [source], outputs: [graphName] });
@@ -222,6 +223,6 @@ export async function traceStep(
     opset: builder.opset,
   };
   const laidOut = foldPoolingGradients(optimizeLayout(built, builder.shapes));
-  const graph = pruneGraph(foldUpdatesIntoProducts(foldConvolutionBias(laidOut, builder.shapes), builder.shapes));
+  const graph = pruneGraph(nameOutputsAtSource(foldUpdatesIntoProducts(foldConvolutionBias(laidOut, builder.shapes), builder.shapes)));
   return { graph, inputs, stateInputs, stateOutputs, outputs, kernels: [...trace.kernels] };
 }
