@@ -9,8 +9,8 @@ import { producersOf, readersOf, shapeOf } from './ir';
  * Add is its only reader and b is a vector of its C output channels (tfjs's `conv2d` then `add`
  * of a per-filter bias, as the kernels lower them) becomes `Conv(x, W, b)`: onnxruntime's CPU
  * Conv adds the bias while it writes the output and fuses a Relu after it into the same pass
- * (FusedConv), where the Add and the Relu each took a pass over the activations (W3's step 2-4 %
- * faster, LeNet's 3-6 %). Rounding is the same (one addition per value). The Conv and Reshape
+ * (FusedConv), where the Add and the Relu each took a pass over the activations (W3's step 5 %
+ * faster, LeNet's 3 %). Rounding is the same (one addition per value). The Conv and Reshape
  * left unread are for the pruning pass after this one.
  *
  * @example const graph = pruneGraph(foldConvolutionBias(optimizeLayout(built, shapes), shapes));
