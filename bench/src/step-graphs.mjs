@@ -2,7 +2,7 @@
 // On a VM whose speed drifts by 10-30 % from one process to the next, two builds timed in two
 // processes cannot tell a 10 % change; two graphs run in turn in the same process can.
 //
-//   node src/step-graphs.mjs save <W1|W2|W3|W4> <prefix>    # after a build: <prefix>-0.onnx, ... (every graph the workload compiles)
+//   node src/step-graphs.mjs save <W1|W2|W3|W4|LENET> <prefix>    # after a build: <prefix>-0.onnx, ... (every graph the workload compiles)
 //   node src/step-graphs.mjs race <a.onnx> <b.onnx> ... [--rounds 20] [--runs 50] [--threads 2]
 //
 // `race` feeds every graph the same made-up inputs (images in [0, 1], one-hot labels, small
@@ -15,10 +15,29 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { selectBackend } from '@sdae/backend';
 import { loadMnist } from '@sdae/datasets';
+import { ReluCnn } from '@sdae/layers';
+import { LENET_CNN, fitClassifier } from '@sdae/train';
 import { WORKLOADS } from './workloads.mjs';
 
+/**
+ * Steps no bench workload runs, saved the same way: LENET is `sdae cnn --preset lenet`'s step
+ * (its preset's model and training options: batch 50, Adam), nine batches of one epoch.
+ */
+const EXTRA_STEPS = {
+  LENET: {
+    split: 'standard',
+    build: () => new ReluCnn(LENET_CNN.model),
+    train: (cnn, mnist) =>
+      fitClassifier(
+        cnn,
+        { train: mnist.train },
+        { ...LENET_CNN.training.options, epochs: 1, batchesPerEpoch: 9, engine: 'native', threads: 2, device: 'cpu' },
+      ),
+  },
+};
+
 const USAGE =
-  'usage: node src/step-graphs.mjs save <W1|W2|W3|W4> <prefix>\n       node src/step-graphs.mjs race <a.onnx> <b.onnx> ... [--rounds 20] [--runs 50] [--threads 2]';
+  'usage: node src/step-graphs.mjs save <W1|W2|W3|W4|LENET> <prefix>\n       node src/step-graphs.mjs race <a.onnx> <b.onnx> ... [--rounds 20] [--runs 50] [--threads 2]';
 
 function fail(message) {
   console.error(`step-graphs: ${message}\n${USAGE}`);
@@ -30,7 +49,8 @@ const ort = require('onnxruntime-node');
 
 /** Runs a few steps of the workload on the native engine and saves every graph it compiles. */
 async function save(name, prefix) {
-  const workload = WORKLOADS[name] ?? fail(`unknown workload '${name}'; expected one of ${Object.keys(WORKLOADS).join(', ')}`);
+  const names = [...Object.keys(WORKLOADS), ...Object.keys(EXTRA_STEPS)];
+  const workload = WORKLOADS[name] ?? EXTRA_STEPS[name] ?? fail(`unknown workload '${name}'; expected one of ${names.join(', ')}`);
   const create = ort.InferenceSession.create;
   const saved = [];
   ort.InferenceSession.create = async (model, ...rest) => {
@@ -42,10 +62,13 @@ async function save(name, prefix) {
   await selectBackend({ backend: 'cpu' });
   const mnist = await loadMnist({ split: workload.split });
   const model = workload.build();
-  // Nine steps a stage: a group of eight (the large models' steps per run) and one more.
-  const plan = workload.plan({ fraction: 1, warmup: 3, w3Steps: 6 });
-  for (const stage of plan.stages) stage.steps = Math.min(stage.steps, 9);
-  await workload.train(model, mnist, plan, { hooks: {}, engine: 'native', threads: 2 });
+  if (workload.plan === undefined) await workload.train(model, mnist);
+  else {
+    // Nine steps a stage: a group of eight (the large models' steps per run) and one more.
+    const plan = workload.plan({ fraction: 1, warmup: 3, w3Steps: 6 });
+    for (const stage of plan.stages) stage.steps = Math.min(stage.steps, 9);
+    await workload.train(model, mnist, plan, { hooks: {}, engine: 'native', threads: 2 });
+  }
   model.dispose();
   console.log(`saved ${saved.join(', ')}`);
 }

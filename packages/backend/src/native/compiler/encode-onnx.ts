@@ -126,7 +126,7 @@ function writeNode(writer: Writer, node: OnnxNode, index: number): void {
   if (node.domain !== undefined) writer.string(7, node.domain);
 }
 
-/** Serialises a graph as an ONNX ModelProto (IR version 8, opset {@link OPSET}). */
+/** Serialises a graph as an ONNX ModelProto (IR version 8, the graph's opset, else {@link OPSET}). */
 export function encodeOnnxModel(graph: OnnxGraph): Uint8Array {
   const model = new Writer();
   model.int(1, 8); // ir_version
@@ -140,7 +140,7 @@ export function encodeOnnxModel(graph: OnnxGraph): Uint8Array {
   });
   model.message(8, (opset) => {
     opset.string(1, '');
-    opset.int(2, OPSET);
+    opset.int(2, graph.opset ?? OPSET);
   });
   return model.finish();
 }

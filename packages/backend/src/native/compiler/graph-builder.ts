@@ -1,6 +1,6 @@
 import type { DataId, DataType, TensorInfo } from '@tensorflow/tfjs-core';
 import { UnsupportedKernelError } from '../../errors';
-import { toOnnxType, type OnnxAttribute, type OnnxNode, type OnnxTensor, type OnnxType } from './ir';
+import { OPSET, toOnnxType, type OnnxAttribute, type OnnxNode, type OnnxTensor, type OnnxType } from './ir';
 
 /** The value of a tensor that enters the graph from outside the traced function. */
 export interface ExternalValue {
@@ -40,6 +40,13 @@ export class GraphRecorder {
   private readonly derived = new Map<string, string>();
   /** How max pooling's gradient is lowered (see `PrepareOptions.maxPoolGradient`). */
   maxPoolGradient: 'indices' | 'compare' = 'indices';
+  /**
+   * How a convolution's input gradient is lowered (see `PrepareOptions.convolutionInputGradient`):
+   * `'col2im'` needs `opset` 18 (`COL2IM_OPSET`).
+   */
+  convolutionInputGradient: 'col2im' | 'transposed' = 'transposed';
+  /** The opset the graph is written for (the reductions' form depends on it). */
+  opset = OPSET;
 
   constructor(
     private readonly resolveExternal: ExternalResolver,
@@ -133,6 +140,16 @@ export class GraphRecorder {
     const outputs = Array.from({ length: outputCount }, () => this.fresh());
     this.addNode({ opType, inputs, outputs, attributes });
     return outputs;
+  }
+
+  /**
+   * An ONNX reduction over `axes`: ReduceSum takes them as an input, the others too from opset 18
+   * (as an attribute before).
+   */
+  reduce(opType: string, input: string, axes: readonly number[], keepdims: boolean): string {
+    const keep = { keepdims: { int: keepdims ? 1 : 0 } };
+    if (opType === 'ReduceSum' || this.opset >= 18) return this.emit(opType, [input, this.int64Constant(axes)], keep);
+    return this.emit(opType, [input], { axes: { ints: axes }, ...keep });
   }
 
   /** A constant initializer. */

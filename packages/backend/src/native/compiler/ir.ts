@@ -9,8 +9,10 @@ export const ONNX_TYPES = { float32: 1, int32: 6, int64: 7, bool: 9 } as const;
 /** An element type the compiler handles. */
 export type OnnxType = keyof typeof ONNX_TYPES;
 
-/** The opset the compiler targets (onnxruntime 1.30 supports it fully). */
+/** The opset of a graph that names none: exported models and GPU providers' steps (onnxruntime 1.30 supports it fully). */
 export const OPSET = 17;
+/** The opset of the CPU provider's steps, for Col2Im (a convolution's input gradient); reductions take their axes as an input there. */
+export const COL2IM_OPSET = 18;
 
 /**
  * The ONNX element type of a tfjs dtype; `kernelName` and `what` name the kernel and the tensor in the error.
@@ -58,6 +60,8 @@ export interface OnnxGraph {
   initializers: OnnxTensor[];
   inputs: OnnxValueInfo[];
   outputs: OnnxValueInfo[];
+  /** The opset the nodes are written for. @default OPSET */
+  opset?: number;
 }
 
 /**

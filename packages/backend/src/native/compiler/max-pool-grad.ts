@@ -50,7 +50,7 @@ export function maxPoolGradByComparison(
         }
   const gathered = recorder.emit('Gather', [flat, recorder.constant('int32', [windows * size], gatherIndex)], { axis: { int: 1 } });
   const patches = recorder.emit('Reshape', [gathered, recorder.int64Constant([batch, windows, size, channels])]);
-  const maximum = recorder.emit('ReduceMax', [patches], { axes: { ints: [2] }, keepdims: { int: 1 } });
+  const maximum = recorder.reduce('ReduceMax', patches, [2], true);
   const equal = recorder.emit('Cast', [recorder.emit('Equal', [patches, maximum])], { to: { int: 1 } });
   const earlier = new Float32Array(size * size);
   for (let k = 0; k < size; k++) for (let j = 0; j < k; j++) earlier[k * size + j] = 1;

@@ -4,10 +4,13 @@ import { getKernelsForBackend, registerKernel, type DataId, type KernelConfig, t
 import { UnsupportedKernelError } from '../../errors';
 import { elementwiseOutputShape } from './elementwise-shape';
 import { GraphRecorder, type ExternalValue } from './graph-builder';
-import { toOnnxType, type OnnxGraph, type OnnxValueInfo, type StepValue, type TracedStep } from './ir';
+import { COL2IM_OPSET, toOnnxType, type OnnxGraph, type OnnxValueInfo, type StepValue, type TracedStep } from './ir';
 import { foldBiasesIntoProducts } from './fold-biases';
+import { foldConvolutionBias } from './fold-conv-bias';
+import { foldPoolingGradients } from './fold-pooling';
 import { foldUpdatesIntoProducts } from './fold-updates';
 import { optimizeLayout } from './layout';
+import { nameOutputsAtSource } from './name-outputs';
 import { KERNEL_MAPPINGS, type KernelMapping } from './lower';
 import { pruneGraph } from './prune';
 
@@ -130,11 +133,13 @@ const valueInfo = (value: StepValue): OnnxValueInfo => ({ name: value.graphName,
 
 /**
  * Runs `definition.step` once on tfjs's cpu kernels with every kernel call recorded, and returns
- * the graph of the whole step after the layout pass ({@link optimizeLayout}), the folding of plain
- * SGD updates into their products ({@link foldUpdatesIntoProducts}), of dense layers' biases into
- * their products ({@link foldBiasesIntoProducts}) and pruning ({@link pruneGraph}). The state
- * variables are put back to their values before the trace. Each call builds its own graph: two
- * traces, even interleaved, never share state.
+ * the graph of the whole step after the layout pass ({@link optimizeLayout}), max pooling's
+ * gradient in fewer passes ({@link foldPoolingGradients}), convolution biases into their Conv
+ * ({@link foldConvolutionBias}), the folding of plain SGD updates into their products
+ * ({@link foldUpdatesIntoProducts}), of dense layers' biases into their products
+ * ({@link foldBiasesIntoProducts}), outputs named at their source ({@link nameOutputsAtSource})
+ * and pruning ({@link pruneGraph}). The state variables are put back to their values before the
+ * trace. Each call builds its own graph: two traces, even interleaved, never share state.
  *
  * @param inputShapes the shape of each fed input (their values during the trace are zeros).
  * @throws {UnsupportedKernelError} when the step runs a kernel the native engine cannot express.
@@ -142,7 +147,7 @@ const valueInfo = (value: StepValue): OnnxValueInfo => ({ name: value.graphName,
 export async function traceStep(
   definition: StepDefinition,
   inputShapes: Record<string, readonly number[]>,
-  options: { maxPoolGradient?: 'indices' | 'compare' } = {},
+  options: { maxPoolGradient?: 'indices' | 'compare'; convolutionInputGradient?: 'col2im' | 'transposed' } = {},
 ): Promise<TracedStep> {
   registerTraceBackend();
   const stateByData = new Map<DataId, string>();
@@ -173,6 +178,8 @@ export async function traceStep(
     (dataId) => backend.readSync(dataId) as Float32Array | Int32Array | Uint8Array,
   );
   builder.maxPoolGradient = options.maxPoolGradient ?? 'indices';
+  builder.convolutionInputGradient = options.convolutionInputGradient ?? 'col2im';
+  if (builder.convolutionInputGradient === 'col2im') builder.opset = COL2IM_OPSET;
   const trace: Trace = { builder, kernels: new Set() };
   const inputs = new Map<string, StepValue>();
   const outputs = new Map<string, StepValue>();
@@ -189,7 +196,7 @@ export async function traceStep(
         fed[name] = tensor;
       }
       const results = definition.step(fed);
-      // Outputs get names of their own (Identity nodes, which onnxruntime removes).
+      // Outputs get names of their own (Identity nodes, dropped where they can be by nameOutputsAtSource).
       const output = (tensor: tf.Tensor, graphName: string): StepValue => {
         const source = builder.nameOf(tensor, 'output');
         builder.addNode({ opType: 'Identity', inputs: [source], outputs: [graphName] });
@@ -215,8 +222,10 @@ export async function traceStep(
     initializers: builder.initializers,
     inputs: [...inputs.values(), ...stateInputs.values()].map(valueInfo),
     outputs: [...outputs.values(), ...stateOutputs.values()].map(valueInfo),
+    opset: builder.opset,
   };
-  const updated = foldUpdatesIntoProducts(optimizeLayout(built, builder.shapes), builder.shapes);
-  const graph = pruneGraph(foldBiasesIntoProducts(updated, builder.shapes));
+  const laidOut = foldPoolingGradients(optimizeLayout(built, builder.shapes));
+  const updated = foldUpdatesIntoProducts(foldConvolutionBias(laidOut, builder.shapes), builder.shapes);
+  const graph = pruneGraph(nameOutputsAtSource(foldBiasesIntoProducts(updated, builder.shapes)));
   return { graph, inputs, stateInputs, stateOutputs, outputs, kernels: [...trace.kernels] };
 }

@@ -124,6 +124,14 @@ export interface PrepareOptions {
    * @default 'indices' on the CPU, else 'compare'
    */
   maxPoolGradient?: 'indices' | 'compare';
+  /**
+   * How a convolution's gradient with respect to its input is compiled: `'col2im'` as one matrix
+   * product of the filters with dy and a Col2Im (the CPU provider's fastest: its ConvTranspose runs
+   * one small product per image, slower on 2 threads than on 1), `'transposed'` as a ConvTranspose
+   * (GPU providers, which may lack Col2Im). Both give tfjs's result.
+   * @default 'col2im' on the CPU, else 'transposed'
+   */
+  convolutionInputGradient?: 'col2im' | 'transposed';
 }
 
 /**
@@ -323,8 +331,10 @@ export class NativeStep {
         // The trace reads the tfjs variables: they must hold the current state first.
         await this.pull();
         this.syncToVariables();
-        const maxPoolGradient = this.options.maxPoolGradient ?? (this.providers[0] === 'cpu' ? 'indices' : 'compare');
-        return traceStep(this.definition, shapes, { maxPoolGradient });
+        const cpu = this.providers[0] === 'cpu';
+        const maxPoolGradient = this.options.maxPoolGradient ?? (cpu ? 'indices' : 'compare');
+        const convolutionInputGradient = this.options.convolutionInputGradient ?? (cpu ? 'col2im' : 'transposed');
+        return traceStep(this.definition, shapes, { maxPoolGradient, convolutionInputGradient });
       })();
       this.traces.set(key, entry);
       entry.catch(() => this.traces.delete(key));

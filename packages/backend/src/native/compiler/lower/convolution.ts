@@ -55,12 +55,16 @@ export const conv2D: KernelMapping = (context) => {
   return [transpose(recorder, y, nchwOf(context.outputs[0]!.shape), NCHW_TO_NHWC)];
 };
 
-/** The gradient of a convolution with respect to its input: a transposed convolution. */
+/**
+ * The gradient of a convolution with respect to its input: a transposed convolution, on the CPU
+ * as one product and a Col2Im (see {@link inputGradientByCol2Im}).
+ */
 export const conv2DBackpropInput: KernelMapping = (context) => {
   requireNhwc(context);
   const { recorder } = context;
   const inputShape = context.attrs.inputShape as number[];
   const info = convInfo(context, inputShape, context.inputInfos.filter!.shape);
+  if (recorder.convolutionInputGradient === 'col2im') return [inputGradientByCol2Im(context, info)];
   const pads = padsOf(info);
   const spanHeight = (info.filterHeight - 1) * info.dilationHeight + 1;
   const spanWidth = (info.filterWidth - 1) * info.dilationWidth + 1;
@@ -84,6 +88,42 @@ export const conv2DBackpropInput: KernelMapping = (context) => {
   );
   return [transpose(recorder, y, nchwOf(context.outputs[0]!.shape), NCHW_TO_NHWC)];
 };
+
+/**
+ * A convolution's input gradient as onnxruntime's CPU ConvTranspose computes it, with the products
+ * of every image in one: the columns `col[n, (c, kh, kw), l] = sum_m W[kh, kw, c, m] dy[n, m, l]`
+ * (l an output position) are one MatMul of the filters as `[C kH kW, M]` with dy as `[N, M, L]`,
+ * and Col2Im adds each column into the image (strides, dilations and padding as the forward
+ * convolution's). ConvTranspose ran one small product per image, slower on 2 threads than on 1:
+ * W3's step 8 % faster so, LeNet's (50 filters into 20 channels) 9 %.
+ */
+function inputGradientByCol2Im(context: KernelContext, info: backend_util.Conv2DInfo): string {
+  const { recorder } = context;
+  const { batchSize, inChannels, outChannels, filterHeight, filterWidth, outHeight, outWidth } = info;
+  const filter = transpose(recorder, context.inputs.filter!, context.inputInfos.filter!.shape, [2, 0, 1, 3]);
+  const columnsOfFilter = recorder.emit('Reshape', [
+    filter,
+    recorder.int64Constant([inChannels * filterHeight * filterWidth, outChannels]),
+  ]);
+  const dy = recorder.emit('Reshape', [
+    transpose(recorder, context.inputs.dy!, context.inputInfos.dy!.shape, NHWC_TO_NCHW),
+    recorder.int64Constant([batchSize, outChannels, outHeight * outWidth]),
+  ]);
+  const dx = recorder.emit(
+    'Col2Im',
+    [
+      recorder.emit('MatMul', [columnsOfFilter, dy]),
+      recorder.int64Constant([info.inHeight, info.inWidth]),
+      recorder.int64Constant([filterHeight, filterWidth]),
+    ],
+    {
+      strides: { ints: [info.strideHeight, info.strideWidth] },
+      dilations: { ints: [info.dilationHeight, info.dilationWidth] },
+      pads: { ints: padsOf(info) },
+    },
+  );
+  return transpose(recorder, dx, nchwOf(context.outputs[0]!.shape), NCHW_TO_NHWC);
+}
 
 /**
  * The gradient of a convolution with respect to its filter, as one product of the input's patches

@@ -83,6 +83,16 @@ const CASES: Record<string, KernelCase> = {
       };
     },
   },
+  'conv2d input gradients with a stride that leaves rows unread': {
+    kernels: ['Conv2D', 'Conv2DBackpropInput'],
+    inputs: { x: [2, 8, 7, 2], filter: [3, 2, 2, 3] },
+    step: ({ x, filter }) => {
+      // 8 rows: windows at 0, 2, 4 read rows 0-6 and row 7 gets no gradient; 7 columns, windows of 2 at 0, 2, 4 leave column 6.
+      const loss = (xs: tf.Tensor) =>
+        tf.sum(tf.mul(tf.conv2d(xs as tf.Tensor4D, filter as tf.Tensor4D, 2, 'valid'), weights([2, 3, 3, 3])));
+      return { dx: tf.grad(loss)(x!) };
+    },
+  },
   'a convolution block (bias, ReLU, pooling) and its gradients, run in NCHW': {
     kernels: ['Conv2D', 'Add', 'Relu', 'MaxPool', 'MaxPoolGrad', 'Step', 'Multiply', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'Sum'],
     inputs: CONV_BLOCK_INPUTS,
@@ -346,6 +356,14 @@ describe('KERNEL_MAPPINGS', () => {
   it("computes max pooling's gradient without MaxPool's Indices output as tfjs's cpu backend does (ties, overlap, padding)", () =>
     expectCaseMatches(engine, 'max pooling and its gradient', CASES['max pooling and its gradient']!, { maxPoolGradient: 'compare' }));
 
+  for (const title of [
+    'conv2d valid and strided same, and its gradients',
+    'conv2d input gradients with a stride that leaves rows unread',
+  ]) {
+    it(`computes ${title} as tfjs's cpu backend does, with the input gradient as a ConvTranspose (GPU providers)`, () =>
+      expectCaseMatches(engine, title, CASES[title]!, { convolutionInputGradient: 'transposed' }));
+  }
+
   it('keeps a convolution block in NCHW: no activation goes to NHWC and back', async () => {
     // A training step's part of the block: the weights' gradients (no NHWC output is asked for).
     const gradients = ({ x, filter, bias }: Inputs) => {
@@ -363,9 +381,19 @@ describe('KERNEL_MAPPINGS', () => {
         .map((node) => producers.get(node.inputs[0]!))
         .filter((producer) => ['Conv', 'ConvTranspose', 'MaxPool', 'MaxUnpool', 'Relu', 'Add', 'Ceil'].includes(producer!));
       expect(transposed, 'transposes of activations').toEqual([]);
-      // ReLU's derivative times dy: MaxUnpool's NCHW output times the step of the NCHW pre-activation.
-      const product = nodes.find((node) => node.opType === 'Mul' && node.inputs.some((input) => producers.get(input) === 'Ceil'));
-      expect(product?.inputs.map((input) => producers.get(input)).sort()).toEqual(['Ceil', 'MaxUnpool']);
+      // ReLU's derivative times dy, at the pooled size (foldPoolingGradients): MaxUnpool of dy times
+      // the step of the NCHW pooled activation, whose MaxPool gives the indices too.
+      const nodeOf = new Map(nodes.flatMap((node) => node.outputs.map((output) => [output, node] as const)));
+      const unpool = nodes.find((node) => node.opType === 'MaxUnpool');
+      const product = nodeOf.get(unpool!.inputs[0]!);
+      expect(product?.opType).toBe('Mul');
+      const ceil = product!.inputs.map((input) => nodeOf.get(input)).find((node) => node?.opType === 'Ceil');
+      const clip = nodeOf.get(ceil!.inputs[0]!);
+      const pool = nodeOf.get(clip!.inputs[0]!);
+      expect(clip?.opType).toBe('Clip');
+      expect(pool?.opType).toBe('MaxPool');
+      expect(pool?.outputs).toEqual([clip!.inputs[0], unpool!.inputs[1]]);
+      expect(nodes.filter((node) => node.opType === 'MaxPool')).toHaveLength(1);
     } finally {
       await step.dispose();
     }

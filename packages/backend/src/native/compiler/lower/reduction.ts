@@ -10,13 +10,13 @@ export function axesOf(context: KernelContext, key = 'axis'): number[] {
   return axes.map((axis) => (axis < 0 ? axis + rank : axis));
 }
 
-/** A reduction; ReduceSum takes its axes as an input, the others as an attribute (opset 17). */
+/** A reduction (its axes in the form of the graph's opset, see `GraphRecorder.reduce`). */
 export const reduction =
   (opType: string): KernelMapping =>
   (context) => {
     const { recorder } = context;
     const axes = axesOf(context);
-    const keepdims = { int: context.attrs.keepDims === true ? 1 : 0 };
+    const keepdims = context.attrs.keepDims === true;
     const input = first(context);
     if (axes.length === 0) return [recorder.emit('Identity', [input])];
     const inputType = recorder.dtypeOf(input, context.kernelName);
@@ -26,10 +26,7 @@ export const reduction =
     }
     // tfjs sums bool and int32 tensors as int32; ONNX reduces in the input type.
     const source = inputType === 'bool' ? cast(recorder, input, 'int32') : input;
-    const reduced =
-      opType === 'ReduceSum'
-        ? recorder.emit(opType, [source, recorder.int64Constant(axes)], { keepdims })
-        : recorder.emit(opType, [source], { axes: { ints: axes }, keepdims });
+    const reduced = recorder.reduce(opType, source, axes, keepdims);
     return [castTo(context, reduced, inputType === 'bool' ? 'int32' : inputType)];
   };
 
