@@ -1,6 +1,7 @@
 // Convolutions of one input channel into one output channel (the notebook CNN's single filter) as
 // products over the input's rows, where onnxruntime's Conv loops over the batch with tiny products
 // and the patch table of the general filter gradient is 5 times larger than the image.
+// The batch is every Reshape's -1, so an exported model takes a batch of any size.
 import type { backend_util } from '@tensorflow/tfjs-core';
 import type { GraphRecorder } from '../graph-builder';
 import type { KernelContext } from './context';
@@ -27,17 +28,17 @@ const paddedWidthOf = (info: backend_util.Conv2DInfo) => info.inWidth + info.pad
  * convolution and its filter gradient share it).
  */
 function rowTable(recorder: GraphRecorder, x: string, info: backend_util.Conv2DInfo): string {
-  const { batchSize, inHeight, inWidth, outHeight, filterHeight, strideHeight, dilationHeight } = info;
+  const { inHeight, inWidth, outHeight, filterHeight, strideHeight, dilationHeight } = info;
   const { top, left, bottom, right } = info.padInfo;
   const key = `rows:${x}:${[top, left, bottom, right, outHeight, filterHeight, strideHeight, dilationHeight].join(',')}`;
   return recorder.shared(key, () => {
-    let image = recorder.emit('Reshape', [x, recorder.int64Constant([batchSize, inHeight, inWidth])]);
+    let image = recorder.emit('Reshape', [x, recorder.int64Constant([-1, inHeight, inWidth])]);
     if (top + left + bottom + right > 0) image = recorder.emit('Pad', [image, recorder.int64Constant([0, top, left, 0, bottom, right])]);
     const rows = new Int32Array(outHeight * filterHeight);
     for (let i = 0; i < outHeight; i++)
       for (let a = 0; a < filterHeight; a++) rows[i * filterHeight + a] = i * strideHeight + a * dilationHeight;
     const gathered = recorder.emit('Gather', [image, recorder.constant('int32', [outHeight, filterHeight], rows)], { axis: { int: 1 } });
-    return recorder.emit('Reshape', [gathered, recorder.int64Constant([batchSize * outHeight, filterHeight * paddedWidthOf(info)])]);
+    return recorder.emit('Reshape', [gathered, recorder.int64Constant([-1, filterHeight * paddedWidthOf(info)])]);
   });
 }
 
@@ -47,7 +48,7 @@ function rowTable(recorder: GraphRecorder, x: string, info: backend_util.Conv2DI
  */
 export function rowConv2D(context: KernelContext, info: backend_util.Conv2DInfo): string[] {
   const { recorder } = context;
-  const { batchSize, outHeight, outWidth, filterHeight, filterWidth, strideWidth, dilationWidth } = info;
+  const { outHeight, outWidth, filterHeight, filterWidth, strideWidth, dilationWidth } = info;
   const paddedWidth = paddedWidthOf(info);
   const size = filterHeight * filterWidth;
   const band = new Int32Array(filterHeight * paddedWidth * outWidth).fill(size);
@@ -65,7 +66,7 @@ export function rowConv2D(context: KernelContext, info: backend_util.Conv2DInfo)
   );
   const banded = recorder.emit('Gather', [filterAndZero, recorder.constant('int32', [filterHeight * paddedWidth, outWidth], band)]);
   const product = recorder.emit('MatMul', [rowTable(recorder, context.inputs.x!, info), banded]);
-  return [recorder.emit('Reshape', [product, recorder.int64Constant([batchSize, outHeight, outWidth, 1])])];
+  return [recorder.emit('Reshape', [product, recorder.int64Constant([-1, outHeight, outWidth, 1])])];
 }
 
 /**
@@ -74,9 +75,9 @@ export function rowConv2D(context: KernelContext, info: backend_util.Conv2DInfo)
  */
 export function rowConv2DBackpropFilter(context: KernelContext, info: backend_util.Conv2DInfo): string[] {
   const { recorder } = context;
-  const { batchSize, outHeight, outWidth, filterHeight, filterWidth, strideWidth, dilationWidth } = info;
+  const { outHeight, outWidth, filterHeight, filterWidth, strideWidth, dilationWidth } = info;
   const paddedWidth = paddedWidthOf(info);
-  const dy = recorder.emit('Reshape', [context.inputs.dy!, recorder.int64Constant([batchSize * outHeight, outWidth])]);
+  const dy = recorder.emit('Reshape', [context.inputs.dy!, recorder.int64Constant([-1, outWidth])]);
   const products = recorder.emit('Gemm', [dy, rowTable(recorder, context.inputs.x!, info)], { transA: { int: 1 } });
   const span = filterHeight * paddedWidth;
   const diagonals = new Int32Array(filterHeight * filterWidth * outWidth);
