@@ -40,10 +40,14 @@ export function imageSetFromBytes(pixels: Uint8Array, labels: Uint8Array, range:
   return { images: pixelsFromBytes(pixels, range), labels: labels.slice(start, start + count), count, height, width, numClasses };
 }
 
-/** Images `start` to `start + count - 1` of raw bytes, each pixel divided by 255 (recorded for pixelBytesOf). */
+/**
+ * Images `start` to `start + count - 1` of raw bytes, each pixel divided by 255, recorded for
+ * pixelBytesOf with a copy of their bytes (a quarter of the pixels' size): the caller's buffer may
+ * change afterwards, and the fingerprint of a checkpoint must be that of the pixels trained on.
+ */
 function pixelsFromBytes(pixels: Uint8Array, { start, count, height, width }: RawImageRange): Float32Array {
   const imageSize = height * width;
-  const source = pixels.subarray(start * imageSize, (start + count) * imageSize);
+  const source = pixels.slice(start * imageSize, (start + count) * imageSize);
   const images = new Float32Array(source.length);
   for (let index = 0; index < source.length; index++) images[index] = source[index] / 255;
   return recordPixelBytes(images, source);

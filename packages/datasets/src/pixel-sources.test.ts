@@ -19,6 +19,17 @@ describe('pixelBytesOf', () => {
     expect(Array.from(pixelBytesOf(set.images)!)).toEqual(Array.from(BYTES.subarray(6, 30)));
   });
 
+  it("keeps its own copy of the bytes: the caller's buffer changing later changes neither bytes nor checksum", () => {
+    const buffer = BYTES.slice();
+    const set = imageSetFromBytes(buffer, LABELS, RANGE);
+    const lazy = imageSetFromBytesOnRead(buffer, LABELS, RANGE);
+    const checksum = pixelChecksum(lazy.images);
+    buffer.fill(255);
+    expect(Array.from(pixelBytesOf(set.images)!)).toEqual(Array.from(BYTES.subarray(6, 30)));
+    expect(pixelChecksum(set.images)).toBe(floatCrc(set.images));
+    expect(pixelChecksum(lazy.images)).toBe(checksum);
+  });
+
   it('records pixels converted on first read, and not an array that replaced them', () => {
     const set = imageSetFromBytesOnRead(BYTES, LABELS, RANGE);
     expect(Array.from(pixelBytesOf(set.images)!)).toEqual(Array.from(BYTES.subarray(6, 30)));

@@ -206,7 +206,10 @@ export async function startExperiment(
         ...epochLog,
       });
       // Keras' closing line beside the tutorial's (the epoch event already carries its figures for --json).
-      const closing = `${' '.repeat(prefix.length)}${formatEpochClosing(epochSteps.of(epochLog, run), closingSeconds.of(epochLog, run), epochMetrics(epochLog))}`;
+      // A sampled run's line covers its iterations since the last line (each is an epoch log).
+      const { epochs, seconds } = closingSeconds.of(epochLog, run);
+      const steps = epochLog.stage === 'sampled' ? epochs : epochSteps.of(epochLog, run);
+      const closing = `${' '.repeat(prefix.length)}${formatEpochClosing(steps, seconds, epochMetrics(epochLog))}`;
       if (!flags.json) log(closing);
     },
     detail: (text) => {

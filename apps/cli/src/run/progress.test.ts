@@ -159,18 +159,25 @@ describe('formatEpochClosing', () => {
 });
 
 describe('ClosingSeconds', () => {
-  it('gives a line the seconds of the epochs that printed none since the last line of its run and stage', () => {
+  it('gives a line the epochs and seconds of those that printed none since the last line of its run and stage', () => {
     const closing = new ClosingSeconds();
     const log = (stage: string, epoch: number, seconds: number) => ({ stage, epoch, iterations: epoch + 1, cost: 1, seconds });
     // A sampled run: iterations 0-98 print nothing, 99 closes a line of 100 iterations of 0.01 s each.
     for (let iteration = 0; iteration < 99; iteration++) closing.skip(log('sampled', iteration, 0.01));
     closing.skip(log('sampled', 0, 5), 'other run');
-    expect(closing.of(log('sampled', 99, 0.01))).toBeCloseTo(1, 10);
-    for (let iteration = 100; iteration < 199; iteration++) closing.skip(log('sampled', iteration, 0.02));
-    expect(formatEpochClosing(100, closing.of(log('sampled', 199, 0.02)), [])).toBe('100/100 - 2s 20ms/step');
-    expect(closing.of(log('sampled', 0, 1), 'other run')).toBe(6);
+    const first = closing.of(log('sampled', 99, 0.01));
+    expect(first.epochs).toBe(100);
+    expect(first.seconds).toBeCloseTo(1, 10);
+    // Resumed at iteration 1234: the first line (iteration 1299) covers this process's 66 iterations.
+    for (let iteration = 1234; iteration < 1299; iteration++) closing.skip(log('sampled', iteration, 0.02));
+    const resumed = closing.of(log('sampled', 1299, 0.02));
+    expect(formatEpochClosing(resumed.epochs, resumed.seconds, [])).toBe('66/66 - 1s 20ms/step');
+    expect(closing.of(log('sampled', 0, 1), 'other run')).toEqual({ epochs: 2, seconds: 6 });
     // Epochs that each print a line keep their own seconds.
-    expect([closing.of(log('finetune', 0, 2.5)), closing.of(log('finetune', 1, 3))]).toEqual([2.5, 3]);
+    expect([closing.of(log('finetune', 0, 2.5)), closing.of(log('finetune', 1, 3))]).toEqual([
+      { epochs: 1, seconds: 2.5 },
+      { epochs: 1, seconds: 3 },
+    ]);
   });
 });
 

@@ -216,25 +216,26 @@ export function formatEpochClosing(steps: number, seconds: number, metrics: Read
 }
 
 /**
- * The seconds each closing line covers: its epoch's own and those of the epochs printed no line
- * since the last of the same run, stage and layer (a sampled run's "epochs" are its iterations, and
- * it prints every 100th).
+ * The epochs and seconds each closing line covers: its epoch and those that printed no line since
+ * the last of the same run, stage and layer (a sampled run's "epochs" are its iterations, and it
+ * prints every 100th; after a resume, the first line covers only this process's iterations).
  */
 export class ClosingSeconds {
-  readonly #unprinted = new Map<string, number>();
+  readonly #unprinted = new Map<string, { epochs: number; seconds: number }>();
 
-  /** An epoch that gets no line: its seconds join the next line's. */
+  /** An epoch that gets no line: it joins the next line's. */
   skip(log: EpochLog, run = ''): void {
     const key = epochKey(log, run);
-    this.#unprinted.set(key, (this.#unprinted.get(key) ?? 0) + log.seconds);
+    const { epochs, seconds } = this.#unprinted.get(key) ?? { epochs: 0, seconds: 0 };
+    this.#unprinted.set(key, { epochs: epochs + 1, seconds: seconds + log.seconds });
   }
 
-  /** The seconds of the line that closes `log`. */
-  of(log: EpochLog, run = ''): number {
+  /** The epochs and seconds of the line that closes `log`. */
+  of(log: EpochLog, run = ''): { epochs: number; seconds: number } {
     const key = epochKey(log, run);
-    const seconds = (this.#unprinted.get(key) ?? 0) + log.seconds;
+    const { epochs, seconds } = this.#unprinted.get(key) ?? { epochs: 0, seconds: 0 };
     this.#unprinted.delete(key);
-    return seconds;
+    return { epochs: epochs + 1, seconds: seconds + log.seconds };
   }
 }
 

@@ -46,6 +46,21 @@ describe('traceInference', () => {
     expect(fixed.inputs[0]).toEqual({ name: 'x', type: 'float32', shape: [4, 2] });
   });
 
+  it('writes opset 17 (exported models stay readable where opset 18 is not), a convolution and a reduction included', async () => {
+    const filter = tf.tensor4d([1, 0, -1, 2, 0.5, 0, 1, -2], [2, 2, 1, 2]);
+    const convolution: InferenceDefinition = {
+      name: 'conv-mean',
+      inputs: { x: [3, 3, 1] },
+      run: ({ x }) => ({ y: tf.mean(tf.conv2d(x as tf.Tensor4D, filter, 1, 'valid'), [1, 2]) }),
+    };
+    const graph = await traceInference(convolution);
+    expect(graph.opset).toBe(17);
+    const image = Array.from({ length: 9 }, (_, index) => index / 4);
+    const expected = tf.tidy(() => Array.from(convolution.run({ x: tf.tensor4d(image, [1, 3, 3, 1]) }).y!.dataSync()));
+    const got = await run(await inferenceToOnnx(convolution), image, [1, 3, 3, 1]);
+    got.forEach((value, index) => expect(value).toBeCloseTo(expected[index]!, 5));
+  });
+
   it('refuses a batchSize that is not a whole number >= 1', async () => {
     await expect(traceInference(affine, { batchSize: 0 })).rejects.toThrow(/batchSize/);
   });

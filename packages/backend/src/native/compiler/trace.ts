@@ -142,6 +142,9 @@ const valueInfo = (value: StepValue): OnnxValueInfo => ({ name: value.graphName,
  * trace. Each call builds its own graph: two traces, even interleaved, never share state.
  *
  * @param inputShapes the shape of each fed input (their values during the trace are zeros).
+ * @param options.convolutionInputGradient `'transposed'` (the default: ConvTranspose, opset 17,
+ *   what exported models and GPU providers take) or `'col2im'` (one product and a Col2Im, opset
+ *   18: the CPU provider's step graphs, which the native engine asks for).
  * @throws {UnsupportedKernelError} when the step runs a kernel the native engine cannot express.
  */
 export async function traceStep(
@@ -178,7 +181,7 @@ export async function traceStep(
     (dataId) => backend.readSync(dataId) as Float32Array | Int32Array | Uint8Array,
   );
   builder.maxPoolGradient = options.maxPoolGradient ?? 'indices';
-  builder.convolutionInputGradient = options.convolutionInputGradient ?? 'col2im';
+  builder.convolutionInputGradient = options.convolutionInputGradient ?? 'transposed';
   if (builder.convolutionInputGradient === 'col2im') builder.opset = COL2IM_OPSET;
   const trace: Trace = { builder, kernels: new Set() };
   const inputs = new Map<string, StepValue>();

@@ -75,7 +75,7 @@ export function rowConv2D(context: KernelContext, info: backend_util.Conv2DInfo)
  */
 export function rowConv2DBackpropFilter(context: KernelContext, info: backend_util.Conv2DInfo): string[] {
   const { recorder } = context;
-  const { outHeight, outWidth, filterHeight, filterWidth, strideWidth, dilationWidth } = info;
+  const { outWidth, filterHeight, filterWidth, strideWidth, dilationWidth } = info;
   const paddedWidth = paddedWidthOf(info);
   const dy = recorder.emit('Reshape', [context.inputs.dy!, recorder.int64Constant([-1, outWidth])]);
   const products = recorder.emit('Gemm', [dy, rowTable(recorder, context.inputs.x!, info)], { transA: { int: 1 } });
