@@ -2,16 +2,9 @@ import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { encodeOnnxModel } from './encode-onnx';
 import { foldBiasesIntoProducts } from './fold-biases';
-import type { OnnxGraph, OnnxNode, OnnxValueInfo } from './ir';
+import { floatValue as input, irNode as node } from './ir-fixtures';
+import type { OnnxGraph } from './ir';
 import { pruneGraph } from './prune';
-
-const node = (opType: string, inputs: string[], output: string, attributes?: OnnxNode['attributes']): OnnxNode => ({
-  opType,
-  inputs,
-  outputs: [output],
-  ...(attributes === undefined ? {} : { attributes }),
-});
-const input = (name: string, shape: number[]): OnnxValueInfo => ({ name, type: 'float32', shape });
 
 /** `Sigmoid(A Bᵀ + c)`, a dense layer as tfjs records it: A [3, 4], B [5, 4], c of `biasShape`. */
 const layer = (biasShape: number[] = [5], extra: Partial<OnnxGraph> = {}): OnnxGraph => ({

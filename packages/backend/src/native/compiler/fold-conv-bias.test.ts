@@ -2,11 +2,9 @@ import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { encodeOnnxModel } from './encode-onnx';
 import { foldConvolutionBias } from './fold-conv-bias';
-import type { OnnxGraph, OnnxNode, OnnxValueInfo } from './ir';
+import type { OnnxGraph } from './ir';
+import { floatValue as value, irNode as node } from './ir-fixtures';
 import { pruneGraph } from './prune';
-
-const node = (opType: string, inputs: string[], output: string): OnnxNode => ({ opType, inputs, outputs: [output] });
-const value = (name: string, shape: number[]): OnnxValueInfo => ({ name, type: 'float32', shape });
 
 /** tfjs's conv2d, add of a per-filter bias and relu as the kernels lower them: x [1, 2, 3, 3], W [2, 2, 2, 2], b [2]. */
 const block = (biasShape = [2], target = [1n, 2n, 1n, 1n]): OnnxGraph => ({

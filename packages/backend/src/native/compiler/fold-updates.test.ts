@@ -2,16 +2,9 @@ import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { encodeOnnxModel } from './encode-onnx';
 import { foldUpdatesIntoProducts } from './fold-updates';
-import type { OnnxGraph, OnnxNode, OnnxValueInfo } from './ir';
+import { floatValue as input, irNode as node } from './ir-fixtures';
+import type { OnnxGraph } from './ir';
 import { pruneGraph } from './prune';
-
-const node = (opType: string, inputs: string[], output: string, attributes?: OnnxNode['attributes']): OnnxNode => ({
-  opType,
-  inputs,
-  outputs: [output],
-  ...(attributes === undefined ? {} : { attributes }),
-});
-const input = (name: string, shape: number[]): OnnxValueInfo => ({ name, type: 'float32', shape });
 
 /** `S - (Aᵀ B) r`, as tfjs's SGD update of a weight whose gradient is one product: A [3, 4], B [3, 5], S [4, 5]. */
 const update = (extra: Partial<OnnxGraph> = {}, rateShape: number[] = []): OnnxGraph => ({
