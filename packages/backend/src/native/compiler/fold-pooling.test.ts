@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeOnnxModel } from './encode-onnx';
 import { foldPoolingGradients } from './fold-pooling';
 import type { OnnxGraph, OnnxNode, OnnxValueInfo } from './ir';
+import { describePrunedNodes } from './ir-fixtures';
 import { pruneGraph } from './prune';
 
 const window = { kernel_shape: { ints: [2, 2] }, strides: { ints: [2, 2] }, pads: { ints: [0, 0, 0, 0] } };
@@ -57,12 +58,10 @@ async function run(graph: OnnxGraph): Promise<{ p: number[]; dz: number[] }> {
   }
 }
 
-const describeNodes = (graph: OnnxGraph) => pruneGraph(graph).nodes.map((each) => `${each.opType}(${each.inputs.join(', ')})`);
-
 describe('foldPoolingGradients', () => {
   it('takes the indices from the forward MaxPool and the ReLU derivative at the pooled size, with the same values', async () => {
     const folded = pruneGraph(foldPoolingGradients(block()));
-    expect(describeNodes(folded)).toEqual([
+    expect(describePrunedNodes(folded)).toEqual([
       'Relu(z)',
       'MaxPool(r)',
       'Clip(p, zero, one)',
@@ -79,14 +78,18 @@ describe('foldPoolingGradients', () => {
 
   it('keeps the ReLU derivative at full size where the step is not Ceil(Clip(z, 0, 1)) of the pooled ReLU input', () => {
     const unfolded = ['Relu(z)', 'MaxPool(r)', 'MaxUnpool(g, i, shape)', 'Clip(z, zero, one)', 'Ceil(c)', 'Mul(u, s)'];
-    expect(describeNodes(foldPoolingGradients(block(2)))).toEqual(unfolded);
+    expect(describePrunedNodes(foldPoolingGradients(block(2)))).toEqual(unfolded);
     const otherInput = block();
     otherInput.nodes[4] = node('Clip', ['r', 'zero', 'one'], ['c']);
-    expect(describeNodes(foldPoolingGradients(otherInput))).toEqual([...unfolded.slice(0, 3), 'Clip(r, zero, one)', ...unfolded.slice(4)]);
+    expect(describePrunedNodes(foldPoolingGradients(otherInput))).toEqual([
+      ...unfolded.slice(0, 3),
+      'Clip(r, zero, one)',
+      ...unfolded.slice(4),
+    ]);
     // The unpooled gradient is read elsewhere too.
     const shared = block();
     shared.outputs.push(value('u', [1, 1, 4, 4]));
-    expect(describeNodes(foldPoolingGradients(shared))).toEqual(unfolded);
+    expect(describePrunedNodes(foldPoolingGradients(shared))).toEqual(unfolded);
   });
 
   it('keeps both poolings where their windows differ', () => {

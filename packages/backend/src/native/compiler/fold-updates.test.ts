@@ -2,7 +2,7 @@ import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { encodeOnnxModel } from './encode-onnx';
 import { foldUpdatesIntoProducts } from './fold-updates';
-import { floatValue as input, irNode as node } from './ir-fixtures';
+import { describeNodes, floatValue as input, irNode as node } from './ir-fixtures';
 import type { OnnxGraph } from './ir';
 import { pruneGraph } from './prune';
 
@@ -45,7 +45,7 @@ const opTypes = (graph: OnnxGraph) => pruneGraph(graph).nodes.map((each) => each
 describe('foldUpdatesIntoProducts', () => {
   it('makes S - (Aᵀ B) r one Gemm with C and alpha -1, scaling the smaller operand by r, and computes the same values', async () => {
     const folded = pruneGraph(foldUpdatesIntoProducts(update(), shapes));
-    expect(folded.nodes.map((each) => `${each.opType}(${each.inputs.join(', ')})`)).toEqual(['Mul(A, r)', 'Gemm(y/operand, B, S)']);
+    expect(describeNodes(folded)).toEqual(['Mul(A, r)', 'Gemm(y/operand, B, S)']);
     expect(folded.nodes[1]!.attributes).toEqual({ transA: { int: 1 }, transB: { int: 0 }, alpha: { float: -1 }, beta: { float: 1 } });
     // By hand: y[i][j] = S[i][j] - 0.1 * sum_k A[k][i] B[k][j].
     const { A, B, S } = feeds();
@@ -91,7 +91,7 @@ describe('foldUpdatesIntoProducts', () => {
       ['H', [5]],
     ]);
     const folded = pruneGraph(foldUpdatesIntoProducts(biases, biasShapes));
-    expect(folded.nodes.map((each) => `${each.opType}(${each.inputs.join(', ')})`)).toEqual([
+    expect(describeNodes(folded)).toEqual([
       'Mul(ones, r)',
       'Gemm(y/operand, D, S)',
       'Reshape(y/matrix, four)',

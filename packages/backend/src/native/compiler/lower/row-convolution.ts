@@ -16,11 +16,12 @@ const MAX_WIDTH_IN_FILTERS = 8;
 
 /** Whether a convolution takes the row form: one input channel, one output channel, a narrow image. */
 export function usesRowForm(info: backend_util.Conv2DInfo): boolean {
-  const paddedWidth = info.inWidth + info.padInfo.left + info.padInfo.right;
-  return info.inChannels === 1 && info.outChannels === 1 && paddedWidth <= MAX_WIDTH_IN_FILTERS * info.filterWidth;
+  return info.inChannels === 1 && info.outChannels === 1 && paddedWidthOf(info) <= MAX_WIDTH_IN_FILTERS * info.filterWidth;
 }
 
-const paddedWidthOf = (info: backend_util.Conv2DInfo) => info.inWidth + info.padInfo.left + info.padInfo.right;
+function paddedWidthOf(info: backend_util.Conv2DInfo): number {
+  return info.inWidth + info.padInfo.left + info.padInfo.right;
+}
 
 /**
  * The rows each output row reads, `[N Ho, kH Wp]`: row (n, i) holds the padded input's rows
