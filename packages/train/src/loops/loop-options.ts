@@ -93,7 +93,7 @@ export interface CommonTrainingOptions {
    * Steps the native engine runs as one graph (each still on its own minibatch, in order; results
    * equal one step at a time). More steps a run save copying the weights out of onnxruntime after
    * every step; hooks then see a run's steps together.
-   * @default 8 for models with at least 100,000 weights and optimiser slots, else 1
+   * @default 16 for models with at least 500,000 weights and optimiser slots, 8 from 100,000, else 1
    */
   stepsPerRun?: number;
 }
