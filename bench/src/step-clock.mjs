@@ -38,10 +38,21 @@ export function createStepClock() {
 }
 
 /**
- * Step ends closer together than this came from one run of several steps: the native engine runs
- * a large model's steps in groups (8 or 16 as one graph) and reports a group's steps at once.
+ * Whether the gap between two step ends lies inside one run of several steps: the native engine
+ * runs a large model's steps in groups (8 or 16 as one graph) and reports a group's steps at
+ * once, microseconds apart (a garbage collection can stretch one to a few milliseconds), while
+ * two runs lie a run's time apart. A gap inside a run is under a third of the median of the
+ * stage's gaps of 0.05 ms or more (mostly the runs' own, one by one or in groups).
  */
-const SAME_RUN_MS = 0.5;
+function sameRunGap(ends) {
+  const sizable = ends
+    .slice(1)
+    .map((end, index) => end - ends[index])
+    .filter((gap) => gap >= 0.05)
+    .sort((a, b) => a - b);
+  const bound = sizable.length === 0 ? 0.05 : sizable[sizable.length >> 1] / 3;
+  return (gap) => gap < bound;
+}
 
 /**
  * The timing of one stage: `seconds` from its start to its last step (warm-up included), and
@@ -56,7 +67,8 @@ export function summarizeStage(stage, warmup) {
   if (steps === 0) return { steps, seconds: 0, msPerStep: Number.NaN };
   const last = ends[steps - 1];
   let skipped = Math.min(warmup, steps - 1);
-  while (skipped > 0 && skipped < steps - 1 && ends[skipped] - ends[skipped - 1] < SAME_RUN_MS) skipped++;
+  const inOneRun = sameRunGap(ends);
+  while (skipped > 0 && skipped < steps - 1 && inOneRun(ends[skipped] - ends[skipped - 1])) skipped++;
   const steadyStart = skipped === 0 ? stage.started : ends[skipped - 1];
   return {
     steps,
