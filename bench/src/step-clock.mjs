@@ -39,7 +39,7 @@ export function createStepClock() {
 
 /**
  * Whether the gap between two step ends lies inside one run of several steps: the native engine
- * runs a large model's steps in groups (8 or 16 as one graph) and reports a group's steps at
+ * runs a large model's steps in groups (8 to 32 as one graph) and reports a group's steps at
  * once, microseconds apart (a garbage collection can stretch one to a few milliseconds), while
  * two runs lie a run's time apart. A gap inside a run is under a third of the median of the
  * stage's gaps of 0.05 ms or more (mostly the runs' own, one by one or in groups).

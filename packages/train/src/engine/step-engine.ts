@@ -186,7 +186,11 @@ export async function createStepRunner(
     threads,
     stepsPerRun,
     resolvedEngine,
-  }: Pick<ResolvedCommonOptions, 'engine' | 'device' | 'threads' | 'stepsPerRun' | 'resolvedEngine'>,
+    stepsPerEpoch,
+  }: Pick<ResolvedCommonOptions, 'engine' | 'device' | 'threads' | 'stepsPerRun' | 'resolvedEngine'> & {
+    /** The full minibatches of an epoch, where the loop has epochs: the default run size divides it where it can. */
+    stepsPerEpoch?: number;
+  },
   spec: StepSpec,
   optimizer: Optimizer,
 ): Promise<StepRunner> {
@@ -208,7 +212,7 @@ export async function createStepRunner(
     rule: resolved.rule,
   };
   const stateValues = [...state.values()].reduce((sum, variable) => sum + variable.size, 0);
-  const runSize = stepsPerRun ?? (resolved.device === 'webgpu' ? 1 : defaultStepsPerRun(stateValues));
+  const runSize = stepsPerRun ?? (resolved.device === 'webgpu' ? 1 : defaultStepsPerRun(stateValues, stepsPerEpoch));
   return new NativeRunner(spec, optimizer, resolved, resolved.native.prepare(definition), runSize, report, tfjsReport);
 }
 

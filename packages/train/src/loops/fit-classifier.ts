@@ -114,7 +114,12 @@ export async function* classifierTraining(
     }
     // Read once: reading a model's variables syncs the weights a native engine holds.
     const variables = model.variables;
-    runner = await createStepRunner(caller, resolved, classifierStepSpec(model, optimizer, false), optimizer);
+    runner = await createStepRunner(
+      caller,
+      { ...resolved, stepsPerEpoch: batchesPerEpoch },
+      classifierStepSpec(model, optimizer, false),
+      optimizer,
+    );
     yield { type: 'engine', stage: 'finetune', ...runner.report };
     let stopReason: StopReason = 'completed';
     const epochRun: EpochRun = {

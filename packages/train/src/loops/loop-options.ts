@@ -93,7 +93,9 @@ export interface CommonTrainingOptions {
    * Steps the native engine runs as one graph (each still on its own minibatch, in order; results
    * equal one step at a time). More steps a run save copying the weights out of onnxruntime after
    * every step; hooks then see a run's steps together.
-   * @default 16 for models with at least 500,000 weights and optimiser slots, 8 from 100,000, else 1
+   * @default for models with at least 500,000 weights and optimiser slots, the largest run of 16 to
+   * 32 steps that divides an epoch's minibatches (the whole epoch up to 32; 16 where none does); 8
+   * from 100,000; else 1
    */
   stepsPerRun?: number;
 }

@@ -1,6 +1,6 @@
 import type { KnownKeys } from '@sdae/core';
 import type * as tf from '@tensorflow/tfjs-core';
-import type { ImageSet } from '@sdae/datasets';
+import { batchCount, type ImageSet } from '@sdae/datasets';
 import type { DenoisingAutoencoder, Model } from '@sdae/layers';
 import { restoreCheckpoint, type CheckpointSettings, type LoopState } from '../checkpoint/checkpoint';
 import { runWithHooks, type StopReason, type TrainingEvent, type TrainingHooks, type TrainingResult } from '../events';
@@ -78,12 +78,12 @@ export async function* unsupervisedEpochs(run: UnsupervisedRun): AsyncGenerator<
     crossEntropyOnPixels ? "the dA's cross-entropy loss, -sum(x log z + (1 - x) log(1 - z)), needs inputs in [0, 1]" : undefined,
   );
   const release = claimTraining(caller, owner);
-  const runner = await createStepRunner(caller, options, autoencoderStepSpec(trainee, owner, optimizer, run.transform), optimizer).catch(
-    (error: unknown) => {
-      release();
-      throw error;
-    },
-  );
+  const stepsPerEpoch = Math.min(batchCount(set.count, options.batchSize), options.batchesPerEpoch ?? Number.POSITIVE_INFINITY);
+  const spec = autoencoderStepSpec(trainee, owner, optimizer, run.transform);
+  const runner = await createStepRunner(caller, { ...options, stepsPerEpoch }, spec, optimizer).catch((error: unknown) => {
+    release();
+    throw error;
+  });
   // Read once: reading a model's variables syncs the weights a native engine holds.
   const variables = trainee.variables;
   try {
