@@ -55,7 +55,13 @@ async function main(spec) {
   const started = performance.now();
   try {
     clock.start();
-    const hooks = { ...clock.hooks, onEngine: (engine) => void result.engines.push(engine) };
+    const hooks = {
+      ...clock.hooks,
+      onEngine: (engine) => {
+        clock.hooks.onEngine(engine);
+        result.engines.push(engine);
+      },
+    };
     await workload.train(
       model,
       mnist,

@@ -10,11 +10,14 @@ export function createStepClock() {
   const stages = [];
   const byKey = new Map();
   let callStarted = performance.now();
+  /** Steps per native call from the last engine event: it comes before its stage's first epoch. */
+  let runSize;
+  const keyOf = (event) => `${event.stage}/${event.layer ?? ''}`;
   const stageFor = (event, started) => {
-    const key = `${event.stage}/${event.layer ?? ''}`;
+    const key = keyOf(event);
     let stage = byKey.get(key);
     if (stage === undefined) {
-      stage = { key, started, stepEnds: [] };
+      stage = { key, started, stepEnds: [], stepsPerRun: runSize };
       byKey.set(key, stage);
       stages.push(stage);
     }
@@ -32,43 +35,30 @@ export function createStepClock() {
       onBatchEnd: (event) => {
         stageFor(event, callStarted).stepEnds.push(performance.now());
       },
+      onEngine: (report) => {
+        runSize = report.stepsPerRun;
+      },
     },
     stages,
   };
 }
 
 /**
- * Whether the gap between two step ends lies inside one run of several steps: the native engine
- * runs a large model's steps in groups (8 to 32 as one graph) and reports a group's steps at
- * once, microseconds apart (a garbage collection can stretch one to a few milliseconds), while
- * two runs lie a run's time apart. A gap inside a run is under a third of the median of the
- * stage's gaps of 0.05 ms or more (mostly the runs' own, one by one or in groups).
- */
-function sameRunGap(ends) {
-  const sizable = ends
-    .slice(1)
-    .map((end, index) => end - ends[index])
-    .filter((gap) => gap >= 0.05)
-    .sort((a, b) => a - b);
-  const bound = sizable.length === 0 ? 0.05 : sizable[sizable.length >> 1] / 3;
-  return (gap) => gap < bound;
-}
-
-/**
  * The timing of one stage: `seconds` from its start to its last step (warm-up included), and
- * `msPerStep`, the steady state, over the steps that ended after the first `warmup` ones and
- * after the run those ended in: steps reported with the last warm-up step ran before it, so
- * counting them would divide the steady time by steps it does not hold (8-step groups and 3
- * warm-up steps made 50 steps read 11 % fast).
+ * `msPerStep`, the steady state, over the steps after the first `warmup` ones and after the run
+ * those ended in. The native engine runs a large model's steps several to a call
+ * (`stepsPerRun` in its engine event) and reports a call's steps together, so the warm-up is
+ * rounded up to whole calls: counting the steps reported with the last warm-up step would divide
+ * the steady time by steps it does not hold (8-step calls and 3 warm-up steps made 50 steps
+ * read 11 % fast).
  */
 export function summarizeStage(stage, warmup) {
   const ends = stage.stepEnds;
   const steps = ends.length;
   if (steps === 0) return { steps, seconds: 0, msPerStep: Number.NaN };
   const last = ends[steps - 1];
-  let skipped = Math.min(warmup, steps - 1);
-  const inOneRun = sameRunGap(ends);
-  while (skipped > 0 && skipped < steps - 1 && inOneRun(ends[skipped] - ends[skipped - 1])) skipped++;
+  const runSize = stage.stepsPerRun ?? 1;
+  const skipped = Math.min(Math.ceil(warmup / runSize) * runSize, steps - 1);
   const steadyStart = skipped === 0 ? stage.started : ends[skipped - 1];
   return {
     steps,

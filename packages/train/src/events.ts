@@ -103,6 +103,7 @@ export async function runWithHooks(
       if (event.adapter !== undefined) report.adapter = event.adapter;
       if (event.rule !== undefined) report.rule = event.rule;
       if (event.deviceReason !== undefined) report.deviceReason = event.deviceReason;
+      if (event.stepsPerRun !== undefined) report.stepsPerRun = event.stepsPerRun;
       await hooks.onEngine?.(report);
     } else if (event.type === 'epoch-begin') await hooks.onEpochBegin?.(event);
     else if (event.type === 'batch-end') await hooks.onBatchEnd?.(event);

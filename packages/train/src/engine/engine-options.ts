@@ -27,6 +27,11 @@ export interface EngineReport {
   rule?: DeviceRule;
   /** Why this device, in words (`resolveEngine`'s reason). */
   deviceReason?: string;
+  /**
+   * Steps the native engine runs per call: their `batch-end` events come together, after the
+   * call. Undefined on tfjs (one step at a time).
+   */
+  stepsPerRun?: number;
 }
 
 /** Resolves an engine: a name (the `engine` option), or {@link ResolvedEngine} as `resolveEngine` gave it, once per loop. */

@@ -107,6 +107,24 @@ describe('the native engine against tfjs cpu', () => {
     );
   });
 
+  it("reports in its engine event how many steps a call runs (the option's, else one for a small model)", async () => {
+    const reports: EngineReport[] = [];
+    const train = async (stepsPerRun?: number) => {
+      const da = new DenoisingAutoencoder({ visibleSize: 16, hiddenSize: 6, seed: 3 });
+      await trainAutoencoder(da, flat, {
+        epochs: 1,
+        batchSize: 10,
+        engine: 'native',
+        onEngine: (report) => void reports.push(report),
+        ...(stepsPerRun === undefined ? {} : { stepsPerRun }),
+      });
+      da.dispose();
+    };
+    await train(3);
+    await train();
+    expect(reports.map((report) => report.stepsPerRun)).toEqual([3, 1]);
+  });
+
   it('trains a tanh autoencoder without noise identically, batches of two shapes included', async () => {
     await expectSameRun(
       () => new DenoisingAutoencoder({ visibleSize: 16, hiddenSize: 6, activation: 'tanh', seed: 3 }),

@@ -199,6 +199,8 @@ export async function createStepRunner(
   if (resolved.engine === 'tfjs') return new TfjsRunner(spec, optimizer, tfjsReport(resolved.reason));
   const state = spec.state();
   const definition: StepDefinition = { name: caller, state, step: (inputs) => spec.native(inputs, state) };
+  const stateValues = [...state.values()].reduce((sum, variable) => sum + variable.size, 0);
+  const runSize = stepsPerRun ?? (resolved.device === 'webgpu' ? 1 : defaultStepsPerRun(stateValues, stepsPerEpoch));
   const report: EngineReport = {
     engine: 'native',
     description: resolved.description,
@@ -210,9 +212,8 @@ export async function createStepRunner(
     device: resolved.device,
     ...(resolved.adapter === undefined ? {} : { adapter: resolved.adapter }),
     rule: resolved.rule,
+    stepsPerRun: runSize,
   };
-  const stateValues = [...state.values()].reduce((sum, variable) => sum + variable.size, 0);
-  const runSize = stepsPerRun ?? (resolved.device === 'webgpu' ? 1 : defaultStepsPerRun(stateValues, stepsPerEpoch));
   return new NativeRunner(spec, optimizer, resolved, resolved.native.prepare(definition), runSize, report, tfjsReport);
 }
 
