@@ -43,10 +43,10 @@ async function run(graph: OnnxGraph, rateShape: number[] = []): Promise<number[]
 const opTypes = (graph: OnnxGraph) => pruneGraph(graph).nodes.map((each) => each.opType);
 
 describe('foldUpdatesIntoProducts', () => {
-  it('makes S - (Aᵀ B) r the product of the smaller operand scaled by r and one Sub, and computes the same values', async () => {
+  it('makes S - (Aᵀ B) r one Gemm with C and alpha -1, scaling the smaller operand by r, and computes the same values', async () => {
     const folded = pruneGraph(foldUpdatesIntoProducts(update(), shapes));
-    expect(describeNodes(folded)).toEqual(['Mul(A, r)', 'Gemm(y/operand, B)', 'Sub(S, y/product)']);
-    expect(folded.nodes[1]!.attributes).toEqual({ transA: { int: 1 }, transB: { int: 0 } });
+    expect(describeNodes(folded)).toEqual(['Mul(A, r)', 'Gemm(y/operand, B, S)']);
+    expect(folded.nodes[1]!.attributes).toEqual({ transA: { int: 1 }, transB: { int: 0 }, alpha: { float: -1 }, beta: { float: 1 } });
     // By hand: y[i][j] = S[i][j] - 0.1 * sum_k A[k][i] B[k][j].
     const { A, B, S } = feeds();
     const [a, b, s] = [A.data, B.data, S.data] as Float32Array[];
@@ -60,6 +60,37 @@ describe('foldUpdatesIntoProducts', () => {
     for (const [index, value] of expected.entries()) {
       expect(before[index]).toBeCloseTo(value, 5);
       expect(after[index]).toBeCloseTo(value, 5);
+    }
+  });
+
+  it("makes a weight of more values than a core's cache S - Aᵀ (B r), a product and one Sub, with the same values", async () => {
+    // A [3, 800], B [3, 700], S [800, 700]: 560,000 values, over the 524,288 of 2 MB.
+    const [m, n] = [800, 700];
+    const big = update({
+      inputs: [input('A', [3, m]), input('B', [3, n]), input('S', [m, n]), input('r', [])],
+      outputs: [input('y', [m, n])],
+    });
+    const folded = pruneGraph(foldUpdatesIntoProducts(big, new Map([['G', [m, n]]])));
+    expect(describeNodes(folded)).toEqual(['Mul(B, r)', 'Gemm(A, y/operand)', 'Sub(S, y/product)']);
+    expect(folded.nodes[1]!.attributes).toEqual({ transA: { int: 1 }, transB: { int: 0 } });
+    const values = {
+      A: new ort.Tensor('float32', ramp(3 * m, 0.25, -1), [3, m]),
+      B: new ort.Tensor('float32', ramp(3 * n, -0.5, 2), [3, n]),
+      S: new ort.Tensor('float32', ramp(m * n, 0.125, 0.5), [m, n]),
+      r: new ort.Tensor('float32', Float32Array.of(0.1), []),
+    };
+    const session = await ort.InferenceSession.create(encodeOnnxModel(folded));
+    try {
+      const y = (await session.run(values)).y!.data as Float32Array;
+      const [a, b, s] = [values.A.data, values.B.data, values.S.data] as Float32Array[];
+      // By hand at a spread of entries: y[i][j] = S[i][j] - 0.1 * sum_k A[k][i] B[k][j].
+      for (let index = 0; index < m * n; index += 9973) {
+        const [i, j] = [Math.floor(index / n), index % n];
+        const sum = a![i]! * b![j]! + a![m + i]! * b![n + j]! + a![2 * m + i]! * b![2 * n + j]!;
+        expect(y[index]).toBeCloseTo(s![index]! - 0.1 * sum, 5);
+      }
+    } finally {
+      await session.release();
     }
   });
 

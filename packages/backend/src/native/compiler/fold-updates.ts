@@ -1,7 +1,7 @@
 // The update-folding pass: a plain gradient-descent update of a weight whose gradient is one
-// matrix product, `S - (A B) r` with r a scalar, computed as `S - A (B r)`: the rate scales the
-// product's smaller operand instead of its output, so the update costs the product and one
-// subtraction (a bias's update: the product alone, whose C is the bias).
+// matrix product, `S - (A B) r` with r a scalar, computed by that product itself as
+// `Gemm(A, B r, S)` with alpha -1, or for weights larger than a core's cache as `S - A (B r)`:
+// the rate scales the product's smaller operand instead of its output either way.
 import type { OnnxGraph, OnnxNode, ValueShapes } from './ir';
 import { broadcastsTo, elementsOf, producersOf, readersOf, sameShape, shapeOf } from './ir';
 
@@ -13,19 +13,29 @@ const isPlainProduct = (node: OnnxNode | undefined, graph: OnnxGraph, shapes: Va
     (node.opType === 'MatMul' && node.inputs.every((input) => shapeOf(graph, shapes, input)?.length === 2)));
 
 /**
+ * Weights of more values than this (2 MB of floats, a core's L2 cache here) update as the product
+ * and a Sub rather than as a Gemm with the weights as C: onnxruntime's Gemm first copies C into its
+ * output on one thread, a pass that stays in the cache for smaller weights but not for these.
+ */
+const SUBTRACTED_UPDATE_VALUES = 524_288;
+
+/**
  * Every `Sub(S, Mul(G, r))` (or `Mul(r, G)`) where G is a plain two-input product read by that
  * Mul alone, the Mul is read by that Sub alone, r is a scalar and S has G's shape, rewritten as
- * `Sub(S, Gemm(A, B))` with the smaller of A and B multiplied by r first: the SGD update of a
- * dense layer's weights (tied ones too: their two products are one Gemm of concatenated operands)
- * in two passes over the weights instead of three (the scaling of 20 x 500 values replaces a pass
- * over 392,000). The subtraction stays a node of its own: onnxruntime's Gemm with C first copies C
- * into its output on one thread, a pass the product and a Sub (on every thread, in place) do
- * without; the SdA's eight-step fine-tuning graph ran 9 % faster so than with the weight as C,
- * the tutorial dA's 3 %. A bias's update `S - Reshape(1ᵀ D) r` (its gradient is a row of ones
- * times dy, see `sumOfLeadingAxes`) folds into `Reshape(Gemm(1ᵀ r, D, S))` with alpha -1 and the
- * bias broadcast to [1, N] as C (too small for the copy to matter); every bias of the step shares
- * the one scaled row of ones. Rounding differs from tfjs's order by an ulp or so. Other updates
- * (momentum, Adam, weight decay, whose gradient is not a product alone) are left as they are.
+ * `Gemm(A, B, S)` with alpha -1 and the smaller of A and B multiplied by r first: the SGD update of
+ * a dense layer's weights (tied ones too: their two products are one Gemm of concatenated
+ * operands) in one pass over the weights instead of three (the product, the scaling and the
+ * subtraction). A dA 784-500's step ran 8-12 % faster so (the scaling of 20 x 500 values replaces
+ * two passes over 392,000). Weights of more than {@link SUBTRACTED_UPDATE_VALUES} values update
+ * as `Sub(S, Gemm(A, B))` instead (the product, then the subtraction on every thread and in
+ * place): Gemm's copy of C on one thread cost more than the Sub's second pass, and the SdA's
+ * eight-step fine-tuning graph (three weights of 0.8-1 M values) ran 9 % faster so; the tutorial
+ * dA's 784-500 ran the same or up to 7 % slower, so it keeps the Gemm. A bias's update
+ * `S - Reshape(1ᵀ D) r` (its gradient is a row of ones times dy, see `sumOfLeadingAxes`) folds
+ * the same way, into `Reshape(Gemm(1ᵀ r, D, S))` with the bias broadcast to [1, N] as C; every
+ * bias of the step shares the one scaled row of ones. Rounding differs from tfjs's order by an
+ * ulp or so. Other updates (momentum, Adam, weight decay, whose gradient is not a product alone)
+ * are left as they are.
  *
  * @example const graph = foldUpdatesIntoProducts(pruned, builder.shapes); // then prune again
  */
@@ -88,20 +98,20 @@ export function foldUpdatesIntoProducts(graph: OnnxGraph, shapes: ValueShapes): 
       added.push({ opType: 'Mul', inputs: [operand, rate], outputs: [scaledOperand] });
     }
     const operands = scaleA ? [scaledOperand, b] : [a, scaledOperand];
-    if (reshape === undefined) {
+    if (reshape === undefined && elementsOf(shape(state)) > SUBTRACTED_UPDATE_VALUES) {
       const product = `${sub.outputs[0]!}/product`;
       added.push({ opType: 'Gemm', inputs: operands, outputs: [product], attributes: { ...gemm.attributes } });
       added.push({ opType: 'Sub', inputs: [state, product], outputs: sub.outputs });
       return added;
     }
-    const updated = `${sub.outputs[0]!}/matrix`;
+    const updated = reshape === undefined ? sub.outputs[0]! : `${sub.outputs[0]!}/matrix`;
     added.push({
       opType: 'Gemm',
       inputs: [...operands, state],
       outputs: [updated],
       attributes: { ...gemm.attributes, alpha: { float: -1 }, beta: { float: 1 } },
     });
-    added.push({ opType: 'Reshape', inputs: [updated, reshape.inputs[1]!], outputs: sub.outputs });
+    if (reshape !== undefined) added.push({ opType: 'Reshape', inputs: [updated, reshape.inputs[1]!], outputs: sub.outputs });
     return added;
   }
 }
