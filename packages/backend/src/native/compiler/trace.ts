@@ -7,6 +7,7 @@ import { GraphRecorder, type ExternalValue } from './graph-builder';
 import { COL2IM_OPSET, toOnnxType, type OnnxGraph, type OnnxValueInfo, type StepValue, type TracedStep } from './ir';
 import { foldBiasesIntoProducts } from './fold-biases';
 import { foldConvolutionBias } from './fold-conv-bias';
+import { foldConvolutionPooling } from './fold-conv-pool';
 import { foldPoolingGradients } from './fold-pooling';
 import { foldUpdatesIntoProducts } from './fold-updates';
 import { optimizeLayout } from './layout';
@@ -227,7 +228,8 @@ export async function traceStep(
     outputs: [...outputs.values(), ...stateOutputs.values()].map(valueInfo),
     opset: builder.opset,
   };
-  const laidOut = foldPoolingGradients(optimizeLayout(built, builder.shapes));
+  // Pruned before the pooled-convolution pass, which counts the readers of the values it replaces.
+  const laidOut = foldConvolutionPooling(pruneGraph(foldPoolingGradients(optimizeLayout(built, builder.shapes))), builder.shapes);
   const updated = foldUpdatesIntoProducts(foldConvolutionBias(laidOut, builder.shapes), builder.shapes);
   const graph = pruneGraph(nameOutputsAtSource(foldBiasesIntoProducts(updated, builder.shapes)));
   return { graph, inputs, stateInputs, stateOutputs, outputs, kernels: [...trace.kernels] };

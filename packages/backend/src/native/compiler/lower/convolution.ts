@@ -3,6 +3,7 @@ import { backend_util } from '@tensorflow/tfjs-core';
 import { UnsupportedKernelError } from '../../../errors';
 import { type KernelContext, type KernelMapping } from './context';
 import { HWIO_TO_OIHW, NCHW_TO_NHWC, NHWC_TO_NCHW, nchwOf, transpose } from './layout';
+import { groupedConv2DBackpropFilter } from './grouped-filter-gradient';
 import { rowConv2D, rowConv2DBackpropFilter, usesRowForm } from './row-convolution';
 
 export function requireNhwc(context: KernelContext): void {
@@ -146,6 +147,7 @@ export const conv2DBackpropFilter: KernelMapping = (context) => {
     );
   }
   if (usesRowForm(info)) return rowConv2DBackpropFilter(context, info);
+  if (info.inChannels === 1) return groupedConv2DBackpropFilter(context, info);
   const [batch, , , channels] = context.inputInfos.x!.shape as [number, number, number, number];
   const { outHeight, outWidth, outChannels, strideHeight, strideWidth, filterHeight, filterWidth } = info;
   const [top, left, bottom, right] = padsOf(info) as [number, number, number, number];

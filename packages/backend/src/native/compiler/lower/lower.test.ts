@@ -64,6 +64,19 @@ const CASES: Record<string, KernelCase> = {
       return { dFilter: tf.grad(loss)(filter!) };
     },
   },
+  'conv2d filter gradient of one input channel into several (the grouped form): valid, same, strided same': {
+    kernels: ['Conv2D', 'Conv2DBackpropFilter'],
+    inputs: { x: [3, 9, 8, 1], filter: [3, 2, 1, 4] },
+    step: ({ x, filter }) => {
+      const loss = (f: tf.Tensor) =>
+        tf.addN([
+          tf.sum(tf.mul(tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, 1, 'valid'), weights([3, 7, 7, 4]))),
+          tf.sum(tf.mul(tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, 1, 'same'), weights([3, 9, 8, 4]))),
+          tf.sum(tf.mul(tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, [2, 3], 'same'), weights([3, 5, 3, 4]))),
+        ]);
+      return { dFilter: tf.grad(loss)(filter!) };
+    },
+  },
   'conv2d of one channel into one (the row form): valid, strided and padded, dilated, and its filter gradient': {
     kernels: ['Conv2D', 'Conv2DBackpropFilter'],
     inputs: ROW_FORM_INPUTS,
@@ -99,6 +112,24 @@ const CASES: Record<string, KernelCase> = {
     step: ({ x, filter, bias }) => {
       const [dx, dFilter, dBias] = tf.grads(convBlockLoss)([x!, filter!, bias!]);
       return { block: convBlock(x!, filter!, bias!), dx: dx!, dFilter: dFilter!, dBias: dBias! };
+    },
+  },
+  'a convolution block of one input channel (the pooled form), with tied maxima, and its gradients': {
+    kernels: ['Conv2D', 'Add', 'Relu', 'MaxPool', 'MaxPoolGrad', 'Step', 'Multiply', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'Sum'],
+    inputs: { x: [2, 8, 10, 1], filter: [3, 3, 1, 4], bias: [4] },
+    step: ({ x, filter, bias }) => {
+      // Images blank in their left half: windows there hold the bias four times (tied maxima).
+      const blankLeft = tf.tensor4d(
+        Array.from({ length: 10 }, (_, column) => (column < 5 ? 0 : 1)),
+        [1, 1, 10, 1],
+      );
+      const images = tf.mul(tf.relu(tf.sub(tf.round(tf.mul(x!, 3)), 1.5)), blankLeft);
+      const positive = tf.add(tf.abs(bias!), 0.25);
+      const loss = (xs: tf.Tensor, f: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(convBlock(xs, f, b), weights([2, 3, 4, 4])));
+      const [dFilter, dBias] = tf.grads((f: tf.Tensor, b: tf.Tensor) => loss(images, f, b))([filter!, positive]);
+      // With the input's gradient too, the unpooled gradient is laid out as the image again.
+      const [dx, dFilterToo] = tf.grads((xs: tf.Tensor, f: tf.Tensor) => loss(xs, f, positive))([images, filter!]);
+      return { block: convBlock(images, filter!, positive), dFilter: dFilter!, dBias: dBias!, dx: dx!, dFilterToo: dFilterToo! };
     },
   },
   'max pooling and its gradient': {
