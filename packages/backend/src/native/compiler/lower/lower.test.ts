@@ -430,6 +430,35 @@ describe('KERNEL_MAPPINGS', () => {
     }
   });
 
+  it('pools a one-channel convolution block by window position: no MaxPool, no image-sized gradient', async () => {
+    const inputs = { x: [2, 8, 10, 1], filter: [3, 3, 1, 4], bias: [4] };
+    const gradients = ({ x, filter, bias }: Inputs) => {
+      const [dFilter, dBias] = tf.grads((f: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(convBlock(x!, f, b), weights([2, 3, 4, 4]))))([
+        filter!,
+        bias!,
+      ]);
+      return { dFilter: dFilter!, dBias: dBias! };
+    };
+    const step = engine.prepare({ name: 'pooled form', state: new Map(), step: gradients });
+    try {
+      await step.run(feedsFor({ kernels: [], inputs, step: gradients }, 1));
+      const [traced] = await step.graphs();
+      const { nodes } = traced!.graph;
+      const attribute = (node: (typeof nodes)[number], name: string) => JSON.stringify(node.attributes?.[name]);
+      expect(nodes.filter((node) => ['MaxPool', 'MaxUnpool', 'Gather'].includes(node.opType)).map((node) => node.opType)).toEqual([]);
+      // The gradient by window position is never laid out as the image again (a Transpose of 6 axes).
+      expect(nodes.filter((node) => node.opType === 'Transpose' && attribute(node, 'perm')!.split(',').length === 6)).toEqual([]);
+      const convs = nodes.filter((node) => node.opType === 'Conv');
+      // The forward Conv by window position (stride 2, 4 positions x 4 filters) and the filter gradient's (2 images as groups, dilated by 2).
+      expect(convs.map((node) => [attribute(node, 'strides'), attribute(node, 'group'), attribute(node, 'dilations')])).toEqual([
+        [JSON.stringify({ ints: [2, 2] }), undefined, undefined],
+        [undefined, JSON.stringify({ int: 2 }), JSON.stringify({ ints: [2, 2] })],
+      ]);
+    } finally {
+      await step.dispose();
+    }
+  });
+
   it('runs a one-channel convolution on a narrow image as products over its rows, and a wide one as Conv', async () => {
     const opTypes = async (width: number) => {
       const step = engine.prepare({
