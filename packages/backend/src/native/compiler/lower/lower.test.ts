@@ -3,7 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import '../../../register';
 import { Random } from '@sdae/core';
 import { UnsupportedKernelError } from '../../../errors';
+import * as ort from 'onnxruntime-node';
 import { loadNativeEngine, type NativeEngine, type PrepareOptions, type StepFeed } from '../../runtime/native-engine';
+import { nchwcBlock } from '../../runtime/nchwc-probe';
 import { KERNEL_MAPPINGS, reducedTranspose } from './index';
 
 type Inputs = Record<string, tf.Tensor>;
@@ -54,6 +56,19 @@ const CASES: Record<string, KernelCase> = {
         tf.add(tf.sum(tf.mul(valid(xs, f), weights([2, 5, 5, 3]))), tf.sum(tf.mul(strided(xs, f), weights([2, 4, 4, 3]))));
       const [dx, dFilter] = tf.grads(loss)([x!, filter!]);
       return { valid: valid(x!, filter!), strided: strided(x!, filter!), dx: dx!, dFilter: dFilter! };
+    },
+  },
+  'conv2d of several channels into whole blocks of filters (the blocked form on the CPU), bias and ReLU, and gradients': {
+    kernels: ['Conv2D', 'Add', 'Relu', 'Conv2DBackpropInput', 'Conv2DBackpropFilter'],
+    inputs: { x: [2, 7, 7, 3], filter: [3, 3, 3, 16], bias: [16], wide: [2, 6, 5, 16], wideFilter: [2, 3, 16, 16] },
+    step: ({ x, filter, bias, wide, wideFilter }) => {
+      // Fewer input channels than a block (the input stays NCHW), valid and strided 'same'; whole blocks (ReorderInput).
+      const few = (xs: tf.Tensor, f: tf.Tensor) => tf.relu(tf.add(tf.conv2d(xs as tf.Tensor4D, f as tf.Tensor4D, 1, 'valid'), bias!));
+      const strided = tf.conv2d(x as tf.Tensor4D, filter as tf.Tensor4D, 2, 'same');
+      const blocks = (xs: tf.Tensor) => tf.relu(tf.add(tf.conv2d(xs as tf.Tensor4D, wideFilter as tf.Tensor4D, 1, 'same'), bias!));
+      const [dx, dFilter] = tf.grads((xs: tf.Tensor, f: tf.Tensor) => tf.sum(tf.mul(few(xs, f), weights([2, 5, 5, 16]))))([x!, filter!]);
+      const dWide = tf.grad((xs: tf.Tensor) => tf.sum(tf.mul(blocks(xs), weights([2, 6, 5, 16]))))(wide!);
+      return { few: few(x!, filter!), strided, blocks: blocks(wide!), dx: dx!, dFilter: dFilter!, dWide };
     },
   },
   'conv2d gradients with one input channel and a stride that leaves rows unread': {
@@ -428,6 +443,25 @@ describe('KERNEL_MAPPINGS', () => {
     } finally {
       await step.dispose();
     }
+  });
+
+  it('writes a convolution of several channels with the blocked (NCHWc) kernels where the probe finds their block', async () => {
+    const block = await nchwcBlock(ort);
+    // AVX-512 machines (these) have blocks of 16, AVX2 ones 8; elsewhere there may be none.
+    if (process.arch === 'x64') expect([16, 8]).toContain(block);
+    const convolve = ({ x, filter }: Inputs) => ({ y: tf.relu(tf.conv2d(x as tf.Tensor4D, filter as tf.Tensor4D, 1, 'valid')) });
+    const domains = async (options: PrepareOptions) => {
+      const step = engine.prepare({ name: 'blocked', state: new Map(), step: convolve }, options);
+      try {
+        await step.run(feedsFor({ kernels: [], inputs: { x: [2, 6, 6, 3], filter: [3, 3, 3, 16] }, step: convolve }, 1));
+        const [traced] = await step.graphs();
+        return traced!.graph.nodes.filter((node) => node.opType === 'Conv').map((node) => node.domain ?? '');
+      } finally {
+        await step.dispose();
+      }
+    };
+    expect(await domains({})).toEqual([block === undefined ? '' : 'com.microsoft.nchwc']);
+    expect(await domains({ blockedConvolutions: false })).toEqual(['']);
   });
 
   it('pools a one-channel convolution block by window position: no MaxPool, no image-sized gradient', async () => {
