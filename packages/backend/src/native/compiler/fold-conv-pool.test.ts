@@ -107,15 +107,27 @@ describe('foldConvolutionPooling', () => {
     expect(after.u).toEqual(before.u);
   });
 
-  it('leaves blocks it cannot pool by position: windows that do not tile, several input channels, a ReLU read elsewhere', () => {
-    const unchanged = describePrunedNodes(block());
-    const odd = block();
-    odd.nodes[4] = { ...odd.nodes[4]!, attributes: { ...window, strides: { ints: [1, 1] } } };
-    expect(describePrunedNodes(foldConvolutionPooling(odd, shapes))).toEqual(describePrunedNodes(odd));
-    const channels = new Map([...shapes, ['x', [2, 3, 5, 5]]]);
-    expect(describePrunedNodes(foldConvolutionPooling(block(), channels))).toEqual(unchanged);
+  it('pools by SpaceToDepth where the convolution is not one of one channel, with the same values', async () => {
+    // The ReLU read elsewhere: the convolution stays, its ReLU's output goes to SpaceToDepth.
     const read = block();
     read.outputs.push(value('r', [2, 2, 4, 4]));
-    expect(describePrunedNodes(foldConvolutionPooling(read, shapes))).toEqual(describePrunedNodes(read));
+    const folded = pruneGraph(foldConvolutionPooling(read, shapes));
+    const ops = folded.nodes.map((each) => each.opType);
+    expect(ops).toContain('SpaceToDepth');
+    expect(ops.filter((op) => op === 'Conv')).toHaveLength(2);
+    expect(ops).not.toContain('MaxPool');
+    const [before, after] = [await run(read), await run(folded)];
+    for (const name of ['p', 'per-image', 'dW', 'r']) {
+      for (const [index, each] of before[name]!.entries()) expect(after[name]![index]).toBeCloseTo(each, 5);
+    }
+    // Several input channels: the same form.
+    const channels = new Map([...shapes, ['x', [2, 3, 5, 5]]]);
+    expect(pruneGraph(foldConvolutionPooling(block(), channels)).nodes.map((each) => each.opType)).toContain('SpaceToDepth');
+  });
+
+  it('leaves a pooling whose windows do not tile its input', () => {
+    const overlapping = block();
+    overlapping.nodes[4] = { ...overlapping.nodes[4]!, attributes: { ...window, strides: { ints: [1, 1] } } };
+    expect(describePrunedNodes(foldConvolutionPooling(overlapping, shapes))).toEqual(describePrunedNodes(overlapping));
   });
 });

@@ -410,7 +410,7 @@ describe('KERNEL_MAPPINGS', () => {
       expectCaseMatches(engine, title, CASES[title]!, { convolutionInputGradient: 'transposed' }));
   }
 
-  it('keeps a convolution block in NCHW: no activation goes to NHWC and back', async () => {
+  it('keeps a convolution block in NCHW and pools it by window position: no activation goes to NHWC and back', async () => {
     // A training step's part of the block: the weights' gradients (no NHWC output is asked for).
     const gradients = ({ x, filter, bias }: Inputs) => {
       const [dFilter, dBias] = tf.grads((f: tf.Tensor, b: tf.Tensor) => convBlockLoss(x!, f, b))([filter!, bias!]);
@@ -427,19 +427,19 @@ describe('KERNEL_MAPPINGS', () => {
         .map((node) => producers.get(node.inputs[0]!))
         .filter((producer) => ['Conv', 'ConvTranspose', 'MaxPool', 'MaxUnpool', 'Relu', 'Add', 'Ceil'].includes(producer!));
       expect(transposed, 'transposes of activations').toEqual([]);
-      // ReLU's derivative times dy, at the pooled size (foldPoolingGradients): MaxUnpool of dy times
-      // the step of the NCHW pooled activation, whose MaxPool gives the indices too.
+      // The pooling by window position (foldConvolutionPooling): SpaceToDepth of the ReLU's NCHW output,
+      // the maximum of its blocks, no MaxPool with indices and no MaxUnpool; ReLU's derivative times
+      // dy at the pooled size (foldPoolingGradients), the step of the pooled value.
       const nodeOf = new Map(nodes.flatMap((node) => node.outputs.map((output) => [output, node] as const)));
-      const unpool = nodes.find((node) => node.opType === 'MaxUnpool');
-      const product = nodeOf.get(unpool!.inputs[0]!);
-      expect(product?.opType).toBe('Mul');
-      const ceil = product!.inputs.map((input) => nodeOf.get(input)).find((node) => node?.opType === 'Ceil');
-      const clip = nodeOf.get(ceil!.inputs[0]!);
-      const pool = nodeOf.get(clip!.inputs[0]!);
-      expect(clip?.opType).toBe('Clip');
-      expect(pool?.opType).toBe('MaxPool');
-      expect(pool?.outputs).toEqual([clip!.inputs[0], unpool!.inputs[1]]);
-      expect(nodes.filter((node) => node.opType === 'MaxPool')).toHaveLength(1);
+      expect(nodes.filter((node) => node.opType === 'MaxPool' || node.opType === 'MaxUnpool')).toEqual([]);
+      const spaceToDepth = nodes.find((node) => node.opType === 'SpaceToDepth');
+      expect(nodeOf.get(spaceToDepth!.inputs[0]!)?.opType).toBe('Relu');
+      const maximum = nodes.find((node) => node.opType === 'Max');
+      expect(maximum!.inputs.map((input) => nodeOf.get(input)?.opType)).toEqual(['Split', 'Split', 'Split', 'Split']);
+      const clip = nodes.find((node) => node.opType === 'Clip');
+      expect(clip!.inputs[0]).toBe(maximum!.outputs[0]);
+      const ceil = nodes.find((node) => node.opType === 'Ceil' && node.inputs[0] === clip!.outputs[0]);
+      expect(nodes.some((node) => node.opType === 'Mul' && node.inputs.includes(ceil!.outputs[0]!))).toBe(true);
     } finally {
       await step.dispose();
     }
