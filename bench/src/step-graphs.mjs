@@ -54,6 +54,8 @@ async function save(name, prefix) {
   const create = ort.InferenceSession.create;
   const saved = [];
   ort.InferenceSession.create = async (model, ...rest) => {
+    // The engine's probe of the blocked Conv kernels' channel block is not a step.
+    if (Buffer.from(model).includes('nchwc probe')) return create.call(ort.InferenceSession, model, ...rest);
     const file = `${prefix}-${saved.length}.onnx`;
     writeFileSync(file, model);
     saved.push(file);

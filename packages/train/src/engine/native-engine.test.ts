@@ -313,6 +313,23 @@ describe('the native engine against tfjs cpu', () => {
     );
   });
 
+  it('trains a small CNN identically: a first layer pooled by window position, a second on the blocked (NCHWc) kernels', async () => {
+    await expectSameRun(
+      () =>
+        new ReluCnn({
+          inputShape: [8, 8, 1],
+          convolutions: [
+            { filters: 4, kernelSize: 3, pool: 2 },
+            { filters: 16, kernelSize: 2, pool: 2 },
+          ],
+          numClasses: 2,
+          seed: 11,
+        }),
+      (model, engine, onEngine) =>
+        trainSampled(model as ReluCnn, images, { iterations: 10, batchSize: 10, learningRate: 0.1, engine, onEngine, stepsPerRun: STEPS }),
+    );
+  });
+
   // The loops copy shuffled and sampled batches into arrays they reuse (datasets' `buffers`): a
   // batch waiting in a run of several steps must still hold its own examples when the run starts.
   it('trains on shuffled epochs identically while steps wait to run together in reused batch arrays', async () => {

@@ -142,5 +142,12 @@ export function encodeOnnxModel(graph: OnnxGraph): Uint8Array {
     opset.string(1, '');
     opset.int(2, graph.opset ?? OPSET);
   });
+  // Every other domain the nodes use (onnxruntime's own kernels) at its version 1.
+  for (const domain of new Set(graph.nodes.flatMap((node) => (node.domain === undefined || node.domain === '' ? [] : [node.domain])))) {
+    model.message(8, (opset) => {
+      opset.string(1, domain);
+      opset.int(2, 1);
+    });
+  }
   return model.finish();
 }

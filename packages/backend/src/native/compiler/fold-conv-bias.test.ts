@@ -2,8 +2,9 @@ import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { encodeOnnxModel } from './encode-onnx';
 import { foldConvolutionBias } from './fold-conv-bias';
-import type { OnnxGraph } from './ir';
-import { describePrunedNodes, floatValue as value, irNode as node } from './ir-fixtures';
+import { NCHWC_DOMAIN, type OnnxGraph } from './ir';
+import { describeNodes, describePrunedNodes, floatValue as value, irNode as node } from './ir-fixtures';
+import { pruneGraph } from './prune';
 
 /** tfjs's conv2d, add of a per-filter bias and relu as the kernels lower them: x [1, 2, 3, 3], W [2, 2, 2, 2], b [2]. */
 const block = (biasShape = [2], target = [1n, 2n, 1n, 1n]): OnnxGraph => ({
@@ -61,5 +62,33 @@ describe('foldConvolutionBias', () => {
     const shared = block();
     shared.outputs.push(value('y', [1, 2, 2, 2]));
     expect(describePrunedNodes(foldConvolutionBias(shared, shapes))).toEqual(unfolded);
+  });
+
+  it('gives a blocked Conv (NCHWc) the bias and the ReLU after its ReorderOutput, and leaves them where the output is read elsewhere', () => {
+    const blocked = (extraOutput?: string): OnnxGraph => ({
+      ...block(),
+      nodes: [
+        { opType: 'Conv', inputs: ['x', 'W'], outputs: ['c'], domain: NCHWC_DOMAIN },
+        { opType: 'ReorderOutput', inputs: ['c'], outputs: ['y'], attributes: { channels: { int: 2 } }, domain: NCHWC_DOMAIN },
+        node('Reshape', ['b', 'to'], 'bias'),
+        node('Add', ['bias', 'y'], 'z'),
+        node('Relu', ['z'], 'r'),
+      ],
+      outputs: [value('r', [1, 2, 2, 2]), ...(extraOutput === undefined ? [] : [value(extraOutput, [1, 2, 2, 2])])],
+    });
+    const folded = pruneGraph(foldConvolutionBias(blocked(), shapes));
+    expect(describeNodes(folded)).toEqual(['Conv(x, W, b)', 'ReorderOutput(c)']);
+    expect(folded.nodes[0]!.attributes).toEqual({ activation: { string: 'Relu' } });
+    expect(folded.nodes[1]!.outputs).toEqual(['r']);
+    // The sum before the ReLU is an output too: the bias folds, the ReLU stays.
+    expect(describePrunedNodes(foldConvolutionBias(blocked('z'), shapes))).toEqual(['Conv(x, W, b)', 'ReorderOutput(c)', 'Relu(z)']);
+    // The convolution's own output is read elsewhere: nothing folds.
+    expect(describePrunedNodes(foldConvolutionBias(blocked('y'), shapes))).toEqual([
+      'Conv(x, W)',
+      'ReorderOutput(c)',
+      'Reshape(b, to)',
+      'Add(bias, y)',
+      'Relu(z)',
+    ]);
   });
 });

@@ -2,7 +2,7 @@
 // Conv's own bias input, so that onnxruntime adds it (and fuses a following Relu) in the pass that
 // writes the output.
 import type { OnnxGraph, OnnxNode, ValueShapes } from './ir';
-import { producersOf, readersOf, shapeOf } from './ir';
+import { NCHWC_DOMAIN, producersOf, readersOf, shapeOf } from './ir';
 
 /**
  * Every `Add(Conv(x, W), Reshape(b, [1, C, 1, 1]))` (either order) where the Conv has no bias, the
@@ -13,9 +13,16 @@ import { producersOf, readersOf, shapeOf } from './ir';
  * faster, LeNet's 3 %). Rounding is the same (one addition per value). The Conv and Reshape
  * left unread are for the pruning pass after this one.
  *
+ * The blocked Conv (NCHWc, lower/nchwc-convolution.ts) takes the bias the same way, and a Relu of
+ * its output as its `activation` (see {@link foldIntoBlockedConvolutions}).
+ *
  * @example const graph = pruneGraph(foldConvolutionBias(optimizeLayout(built, shapes), shapes));
  */
 export function foldConvolutionBias(graph: OnnxGraph, shapes: ValueShapes): OnnxGraph {
+  return foldIntoBlockedConvolutions(foldIntoConvolutions(graph, shapes));
+}
+
+function foldIntoConvolutions(graph: OnnxGraph, shapes: ValueShapes): OnnxGraph {
   const producers = producersOf(graph.nodes);
   const readers = readersOf(graph);
   const nodes = graph.nodes.map((node): OnnxNode => {
@@ -24,7 +31,8 @@ export function foldConvolutionBias(graph: OnnxGraph, shapes: ValueShapes): Onnx
       const convolved = node.inputs[side]!;
       const conv = producers.get(convolved);
       const reshape = producers.get(node.inputs[1 - side]!);
-      if (conv?.opType !== 'Conv' || conv.inputs.length !== 2 || readers.get(convolved) !== 1 || reshape?.opType !== 'Reshape') continue;
+      if (conv?.opType !== 'Conv' || conv.domain !== undefined || conv.inputs.length !== 2 || readers.get(convolved) !== 1) continue;
+      if (reshape?.opType !== 'Reshape') continue;
       const bias = reshape.inputs[0]!;
       const channels = shapeOf(graph, shapes, convolved)?.[1];
       const biasShape = shapeOf(graph, shapes, bias);
@@ -37,5 +45,62 @@ export function foldConvolutionBias(graph: OnnxGraph, shapes: ValueShapes): Onnx
     }
     return node;
   });
+  return { ...graph, nodes };
+}
+
+/** Whether `name` is the output of a reshape of a vector of `channels` to [1, channels, 1, 1]; the vector if so. */
+function channelVector(graph: OnnxGraph, producers: Map<string, OnnxNode>, name: string, channels: number): string | undefined {
+  const reshape = producers.get(name);
+  if (reshape?.opType !== 'Reshape') return undefined;
+  const target = graph.initializers.find((initializer) => initializer.name === reshape.inputs[1]);
+  const extents = target?.type === 'int64' ? Array.from(target.values as BigInt64Array, Number) : [];
+  return extents.length === 4 && extents.every((extent, axis) => extent === (axis === 1 ? channels : 1)) ? reshape.inputs[0] : undefined;
+}
+
+/**
+ * `Add(ReorderOutput(Conv(x, W)), Reshape(b, [1, C, 1, 1]))` of a blocked Conv becomes
+ * `ReorderOutput(Conv(x, W, b))`, and then `Relu(ReorderOutput(Conv(...)))` becomes
+ * `ReorderOutput(Conv(..., activation Relu))`, where each replaced value has no other reader:
+ * the kernel adds the bias and clamps as it writes its output (the small CNN's second layer
+ * saved an Add and a Relu over its [100, 16, 8, 8] activations). The same arithmetic: one
+ * addition per value, then max(0, .).
+ */
+function foldIntoBlockedConvolutions(graph: OnnxGraph): OnnxGraph {
+  let nodes = graph.nodes;
+  for (const rule of ['Add', 'Relu'] as const) {
+    const producers = producersOf(nodes);
+    const readers = readersOf({ ...graph, nodes });
+    const replaced = new Map<OnnxNode, OnnxNode>();
+    const dropped = new Set<OnnxNode>();
+    for (const node of nodes) {
+      if (node.opType !== rule) continue;
+      for (const side of rule === 'Add' ? [0, 1] : [0]) {
+        const reordered = node.inputs[side]!;
+        const reorder = producers.get(reordered);
+        const conv = reorder?.opType === 'ReorderOutput' ? producers.get(reorder.inputs[0]!) : undefined;
+        if (conv?.opType !== 'Conv' || conv.domain !== NCHWC_DOMAIN || readers.get(reordered) !== 1 || readers.get(conv.outputs[0]!) !== 1)
+          continue;
+        if (replaced.has(conv) || conv.attributes?.activation !== undefined) continue;
+        const channels = (reorder!.attributes?.channels as { int: number } | undefined)?.int;
+        let folded: OnnxNode;
+        if (rule === 'Add') {
+          const bias =
+            channels === undefined || conv.inputs.length !== 2
+              ? undefined
+              : channelVector(graph, producers, node.inputs[1 - side]!, channels);
+          if (bias === undefined) continue;
+          folded = { ...conv, inputs: [...conv.inputs, bias] };
+        } else {
+          folded = { ...conv, attributes: { ...conv.attributes, activation: { string: 'Relu' } } };
+        }
+        replaced.set(conv, folded);
+        // The ReorderOutput now writes the Add's (or Relu's) output; the Add (Relu) goes.
+        replaced.set(reorder!, { ...reorder!, outputs: node.outputs });
+        dropped.add(node);
+        break;
+      }
+    }
+    nodes = nodes.filter((node) => !dropped.has(node)).map((node) => replaced.get(node) ?? node);
+  }
   return { ...graph, nodes };
 }

@@ -47,6 +47,11 @@ export class GraphRecorder {
   convolutionInputGradient: 'col2im' | 'transposed' = 'transposed';
   /** The opset the graph is written for (the reductions' form depends on it). */
   opset = OPSET;
+  /**
+   * The channel block of onnxruntime's blocked (NCHWc) Conv kernels where the graph may use them
+   * (the CPU provider's step graphs, see lower/nchwc-convolution.ts); undefined: plain Conv only.
+   */
+  nchwcBlock: number | undefined = undefined;
 
   constructor(
     private readonly resolveExternal: ExternalResolver,
@@ -128,10 +133,10 @@ export class GraphRecorder {
     for (const output of node.outputs) this.producers.set(output, node);
   }
 
-  /** Adds one node with one output and returns the output's name. */
-  emit(opType: string, inputs: readonly string[], attributes?: Record<string, OnnxAttribute>): string {
+  /** Adds one node with one output (of the default domain unless `domain` is given) and returns the output's name. */
+  emit(opType: string, inputs: readonly string[], attributes?: Record<string, OnnxAttribute>, domain?: string): string {
     const output = this.fresh();
-    this.addNode({ opType, inputs, outputs: [output], attributes });
+    this.addNode({ opType, inputs, outputs: [output], attributes, ...(domain === undefined ? {} : { domain }) });
     return output;
   }
 

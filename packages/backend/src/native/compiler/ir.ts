@@ -14,6 +14,9 @@ export const OPSET = 17;
 /** The opset of the CPU provider's steps, for Col2Im (a convolution's input gradient); reductions take their axes as an input there. */
 export const COL2IM_OPSET = 18;
 
+/** onnxruntime's domain of its blocked-channel (NCHWc) CPU kernels, opset 1 (see lower/nchwc-convolution.ts). */
+export const NCHWC_DOMAIN = 'com.microsoft.nchwc';
+
 /**
  * The ONNX element type of a tfjs dtype; `kernelName` and `what` name the kernel and the tensor in the error.
  *

@@ -7,6 +7,7 @@ import { GraphRecorder, type ExternalValue } from './graph-builder';
 import { COL2IM_OPSET, toOnnxType, type OnnxGraph, type OnnxValueInfo, type StepValue, type TracedStep } from './ir';
 import { foldBiasesIntoProducts } from './fold-biases';
 import { foldConvolutionBias } from './fold-conv-bias';
+import { foldConvolutionPooling } from './fold-conv-pool';
 import { foldPoolingGradients } from './fold-pooling';
 import { foldUpdatesIntoProducts } from './fold-updates';
 import { optimizeLayout } from './layout';
@@ -145,12 +146,14 @@ const valueInfo = (value: StepValue): OnnxValueInfo => ({ name: value.graphName,
  * @param options.convolutionInputGradient `'transposed'` (the default: ConvTranspose, opset 17,
  *   what exported models and GPU providers take) or `'col2im'` (one product and a Col2Im, opset
  *   18: the CPU provider's step graphs, which the native engine asks for).
+ * @param options.nchwcBlock the channel block of onnxruntime's blocked Conv kernels, to write
+ *   convolutions of several channels with them (the CPU provider only; see lower/nchwc-convolution.ts).
  * @throws {UnsupportedKernelError} when the step runs a kernel the native engine cannot express.
  */
 export async function traceStep(
   definition: StepDefinition,
   inputShapes: Record<string, readonly number[]>,
-  options: { maxPoolGradient?: 'indices' | 'compare'; convolutionInputGradient?: 'col2im' | 'transposed' } = {},
+  options: { maxPoolGradient?: 'indices' | 'compare'; convolutionInputGradient?: 'col2im' | 'transposed'; nchwcBlock?: number } = {},
 ): Promise<TracedStep> {
   registerTraceBackend();
   const stateByData = new Map<DataId, string>();
@@ -183,6 +186,7 @@ export async function traceStep(
   builder.maxPoolGradient = options.maxPoolGradient ?? 'indices';
   builder.convolutionInputGradient = options.convolutionInputGradient ?? 'transposed';
   if (builder.convolutionInputGradient === 'col2im') builder.opset = COL2IM_OPSET;
+  builder.nchwcBlock = options.nchwcBlock;
   const trace: Trace = { builder, kernels: new Set() };
   const inputs = new Map<string, StepValue>();
   const outputs = new Map<string, StepValue>();
@@ -227,7 +231,8 @@ export async function traceStep(
     outputs: [...outputs.values(), ...stateOutputs.values()].map(valueInfo),
     opset: builder.opset,
   };
-  const laidOut = foldPoolingGradients(optimizeLayout(built, builder.shapes));
+  // Pruned before the pooled-convolution pass, which counts the readers of the values it replaces.
+  const laidOut = foldConvolutionPooling(pruneGraph(foldPoolingGradients(optimizeLayout(built, builder.shapes))), builder.shapes);
   const updated = foldUpdatesIntoProducts(foldConvolutionBias(laidOut, builder.shapes), builder.shapes);
   const graph = pruneGraph(nameOutputsAtSource(foldBiasesIntoProducts(updated, builder.shapes)));
   return { graph, inputs, stateInputs, stateOutputs, outputs, kernels: [...trace.kernels] };

@@ -18,6 +18,7 @@ import { findAdapter } from './adapter';
 import { formatAdapter, type AdapterInfo } from './adapter-info';
 import { StepState, deviceTensorCount } from './device-state';
 import { NATIVE_THREADS_PER_CORE } from './native-threads';
+import { nchwcBlock } from './nchwc-probe';
 
 /**
  * What {@link loadNativeEngine} found: the engine, or why there is none. `device` is set when
@@ -132,6 +133,12 @@ export interface PrepareOptions {
    * @default 'col2im' on the CPU, else 'transposed'
    */
   convolutionInputGradient?: 'col2im' | 'transposed';
+  /**
+   * Whether convolutions of several channels run on onnxruntime's blocked-channel (NCHWc) CPU
+   * kernels, where this machine's onnxruntime has them (a probe finds their channel block once).
+   * @default true on the CPU (GPU providers never)
+   */
+  blockedConvolutions?: boolean;
 }
 
 /**
@@ -334,7 +341,12 @@ export class NativeStep {
         const cpu = this.providers[0] === 'cpu';
         const maxPoolGradient = this.options.maxPoolGradient ?? (cpu ? 'indices' : 'compare');
         const convolutionInputGradient = this.options.convolutionInputGradient ?? (cpu ? 'col2im' : 'transposed');
-        return traceStep(this.definition, shapes, { maxPoolGradient, convolutionInputGradient });
+        const block = cpu && this.options.blockedConvolutions !== false ? await nchwcBlock(this.ort) : undefined;
+        return traceStep(this.definition, shapes, {
+          maxPoolGradient,
+          convolutionInputGradient,
+          ...(block === undefined ? {} : { nchwcBlock: block }),
+        });
       })();
       this.traces.set(key, entry);
       entry.catch(() => this.traces.delete(key));

@@ -3,6 +3,8 @@ import { backend_util } from '@tensorflow/tfjs-core';
 import { UnsupportedKernelError } from '../../../errors';
 import { type KernelContext, type KernelMapping } from './context';
 import { HWIO_TO_OIHW, NCHW_TO_NHWC, NHWC_TO_NCHW, nchwOf, transpose } from './layout';
+import { groupedConv2DBackpropFilter } from './grouped-filter-gradient';
+import { blockedConv, usesBlockedForm } from './nchwc-convolution';
 import { rowConv2D, rowConv2DBackpropFilter, usesRowForm } from './row-convolution';
 
 export function requireNhwc(context: KernelContext): void {
@@ -40,18 +42,24 @@ export const conv2D: KernelMapping = (context) => {
   const { recorder } = context;
   const info = convInfo(context, context.inputInfos.x!.shape, context.inputInfos.filter!.shape);
   if (usesRowForm(info)) return rowConv2D(context, info);
-  const y = recorder.emit(
-    'Conv',
-    [
-      transpose(recorder, context.inputs.x!, context.inputInfos.x!.shape, NHWC_TO_NCHW),
-      transpose(recorder, context.inputs.filter!, context.inputInfos.filter!.shape, HWIO_TO_OIHW),
-    ],
-    {
-      strides: { ints: [info.strideHeight, info.strideWidth] },
-      dilations: { ints: [info.dilationHeight, info.dilationWidth] },
-      pads: { ints: padsOf(info) },
-    },
-  );
+  const x = transpose(recorder, context.inputs.x!, context.inputInfos.x!.shape, NHWC_TO_NCHW);
+  const filterShape = context.inputInfos.filter!.shape;
+  const filters = transpose(recorder, context.inputs.filter!, filterShape, HWIO_TO_OIHW);
+  const strides = [info.strideHeight, info.strideWidth];
+  const y = usesBlockedForm(info, recorder.nchwcBlock)
+    ? blockedConv(
+        recorder,
+        x,
+        filters,
+        HWIO_TO_OIHW.map((axis) => filterShape[axis]!),
+        recorder.nchwcBlock,
+        { strides, pads: padsOf(info) },
+      )
+    : recorder.emit('Conv', [x, filters], {
+        strides: { ints: strides },
+        dilations: { ints: [info.dilationHeight, info.dilationWidth] },
+        pads: { ints: padsOf(info) },
+      });
   return [transpose(recorder, y, nchwOf(context.outputs[0]!.shape), NCHW_TO_NHWC)];
 };
 
@@ -146,6 +154,7 @@ export const conv2DBackpropFilter: KernelMapping = (context) => {
     );
   }
   if (usesRowForm(info)) return rowConv2DBackpropFilter(context, info);
+  if (info.inChannels === 1) return groupedConv2DBackpropFilter(context, info);
   const [batch, , , channels] = context.inputInfos.x!.shape as [number, number, number, number];
   const { outHeight, outWidth, outChannels, strideHeight, strideWidth, filterHeight, filterWidth } = info;
   const [top, left, bottom, right] = padsOf(info) as [number, number, number, number];

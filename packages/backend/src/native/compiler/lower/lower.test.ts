@@ -3,7 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import '../../../register';
 import { Random } from '@sdae/core';
 import { UnsupportedKernelError } from '../../../errors';
+import * as ort from 'onnxruntime-node';
 import { loadNativeEngine, type NativeEngine, type PrepareOptions, type StepFeed } from '../../runtime/native-engine';
+import { nchwcBlock } from '../../runtime/nchwc-probe';
 import { KERNEL_MAPPINGS, reducedTranspose } from './index';
 
 type Inputs = Record<string, tf.Tensor>;
@@ -56,11 +58,37 @@ const CASES: Record<string, KernelCase> = {
       return { valid: valid(x!, filter!), strided: strided(x!, filter!), dx: dx!, dFilter: dFilter! };
     },
   },
+  'conv2d of several channels into whole blocks of filters (the blocked form on the CPU), bias and ReLU, and gradients': {
+    kernels: ['Conv2D', 'Add', 'Relu', 'Conv2DBackpropInput', 'Conv2DBackpropFilter'],
+    inputs: { x: [2, 7, 7, 3], filter: [3, 3, 3, 16], bias: [16], wide: [2, 6, 5, 16], wideFilter: [2, 3, 16, 16] },
+    step: ({ x, filter, bias, wide, wideFilter }) => {
+      // Fewer input channels than a block (the input stays NCHW), valid and strided 'same'; whole blocks (ReorderInput).
+      const few = (xs: tf.Tensor, f: tf.Tensor) => tf.relu(tf.add(tf.conv2d(xs as tf.Tensor4D, f as tf.Tensor4D, 1, 'valid'), bias!));
+      const strided = tf.conv2d(x as tf.Tensor4D, filter as tf.Tensor4D, 2, 'same');
+      const blocks = (xs: tf.Tensor) => tf.relu(tf.add(tf.conv2d(xs as tf.Tensor4D, wideFilter as tf.Tensor4D, 1, 'same'), bias!));
+      const [dx, dFilter] = tf.grads((xs: tf.Tensor, f: tf.Tensor) => tf.sum(tf.mul(few(xs, f), weights([2, 5, 5, 16]))))([x!, filter!]);
+      const dWide = tf.grad((xs: tf.Tensor) => tf.sum(tf.mul(blocks(xs), weights([2, 6, 5, 16]))))(wide!);
+      return { few: few(x!, filter!), strided, blocks: blocks(wide!), dx: dx!, dFilter: dFilter!, dWide };
+    },
+  },
   'conv2d gradients with one input channel and a stride that leaves rows unread': {
     kernels: ['Conv2D', 'Conv2DBackpropFilter'],
     inputs: { x: [2, 8, 8, 1], filter: [3, 3, 1, 2] },
     step: ({ x, filter }) => {
       const loss = (f: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, 2, 'valid'), weights([2, 3, 3, 2])));
+      return { dFilter: tf.grad(loss)(filter!) };
+    },
+  },
+  'conv2d filter gradient of one input channel into several (the grouped form): valid, same, strided same': {
+    kernels: ['Conv2D', 'Conv2DBackpropFilter'],
+    inputs: { x: [3, 9, 8, 1], filter: [3, 2, 1, 4] },
+    step: ({ x, filter }) => {
+      const loss = (f: tf.Tensor) =>
+        tf.addN([
+          tf.sum(tf.mul(tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, 1, 'valid'), weights([3, 7, 7, 4]))),
+          tf.sum(tf.mul(tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, 1, 'same'), weights([3, 9, 8, 4]))),
+          tf.sum(tf.mul(tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, [2, 3], 'same'), weights([3, 5, 3, 4]))),
+        ]);
       return { dFilter: tf.grad(loss)(filter!) };
     },
   },
@@ -99,6 +127,24 @@ const CASES: Record<string, KernelCase> = {
     step: ({ x, filter, bias }) => {
       const [dx, dFilter, dBias] = tf.grads(convBlockLoss)([x!, filter!, bias!]);
       return { block: convBlock(x!, filter!, bias!), dx: dx!, dFilter: dFilter!, dBias: dBias! };
+    },
+  },
+  'a convolution block of one input channel (the pooled form), with tied maxima, and its gradients': {
+    kernels: ['Conv2D', 'Add', 'Relu', 'MaxPool', 'MaxPoolGrad', 'Step', 'Multiply', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'Sum'],
+    inputs: { x: [2, 8, 10, 1], filter: [3, 3, 1, 4], bias: [4] },
+    step: ({ x, filter, bias }) => {
+      // Images blank in their left half: windows there hold the bias four times (tied maxima).
+      const blankLeft = tf.tensor4d(
+        Array.from({ length: 10 }, (_, column) => (column < 5 ? 0 : 1)),
+        [1, 1, 10, 1],
+      );
+      const images = tf.mul(tf.relu(tf.sub(tf.round(tf.mul(x!, 3)), 1.5)), blankLeft);
+      const positive = tf.add(tf.abs(bias!), 0.25);
+      const loss = (xs: tf.Tensor, f: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(convBlock(xs, f, b), weights([2, 3, 4, 4])));
+      const [dFilter, dBias] = tf.grads((f: tf.Tensor, b: tf.Tensor) => loss(images, f, b))([filter!, positive]);
+      // With the input's gradient too, the unpooled gradient is laid out as the image again.
+      const [dx, dFilterToo] = tf.grads((xs: tf.Tensor, f: tf.Tensor) => loss(xs, f, positive))([images, filter!]);
+      return { block: convBlock(images, filter!, positive), dFilter: dFilter!, dBias: dBias!, dx: dx!, dFilterToo: dFilterToo! };
     },
   },
   'max pooling and its gradient': {
@@ -364,7 +410,7 @@ describe('KERNEL_MAPPINGS', () => {
       expectCaseMatches(engine, title, CASES[title]!, { convolutionInputGradient: 'transposed' }));
   }
 
-  it('keeps a convolution block in NCHW: no activation goes to NHWC and back', async () => {
+  it('keeps a convolution block in NCHW and pools it by window position: no activation goes to NHWC and back', async () => {
     // A training step's part of the block: the weights' gradients (no NHWC output is asked for).
     const gradients = ({ x, filter, bias }: Inputs) => {
       const [dFilter, dBias] = tf.grads((f: tf.Tensor, b: tf.Tensor) => convBlockLoss(x!, f, b))([filter!, bias!]);
@@ -381,19 +427,67 @@ describe('KERNEL_MAPPINGS', () => {
         .map((node) => producers.get(node.inputs[0]!))
         .filter((producer) => ['Conv', 'ConvTranspose', 'MaxPool', 'MaxUnpool', 'Relu', 'Add', 'Ceil'].includes(producer!));
       expect(transposed, 'transposes of activations').toEqual([]);
-      // ReLU's derivative times dy, at the pooled size (foldPoolingGradients): MaxUnpool of dy times
-      // the step of the NCHW pooled activation, whose MaxPool gives the indices too.
+      // The pooling by window position (foldConvolutionPooling): SpaceToDepth of the ReLU's NCHW output,
+      // the maximum of its blocks, no MaxPool with indices and no MaxUnpool; ReLU's derivative times
+      // dy at the pooled size (foldPoolingGradients), the step of the pooled value.
       const nodeOf = new Map(nodes.flatMap((node) => node.outputs.map((output) => [output, node] as const)));
-      const unpool = nodes.find((node) => node.opType === 'MaxUnpool');
-      const product = nodeOf.get(unpool!.inputs[0]!);
-      expect(product?.opType).toBe('Mul');
-      const ceil = product!.inputs.map((input) => nodeOf.get(input)).find((node) => node?.opType === 'Ceil');
-      const clip = nodeOf.get(ceil!.inputs[0]!);
-      const pool = nodeOf.get(clip!.inputs[0]!);
-      expect(clip?.opType).toBe('Clip');
-      expect(pool?.opType).toBe('MaxPool');
-      expect(pool?.outputs).toEqual([clip!.inputs[0], unpool!.inputs[1]]);
-      expect(nodes.filter((node) => node.opType === 'MaxPool')).toHaveLength(1);
+      expect(nodes.filter((node) => node.opType === 'MaxPool' || node.opType === 'MaxUnpool')).toEqual([]);
+      const spaceToDepth = nodes.find((node) => node.opType === 'SpaceToDepth');
+      expect(nodeOf.get(spaceToDepth!.inputs[0]!)?.opType).toBe('Relu');
+      const maximum = nodes.find((node) => node.opType === 'Max');
+      expect(maximum!.inputs.map((input) => nodeOf.get(input)?.opType)).toEqual(['Split', 'Split', 'Split', 'Split']);
+      const clip = nodes.find((node) => node.opType === 'Clip');
+      expect(clip!.inputs[0]).toBe(maximum!.outputs[0]);
+      const ceil = nodes.find((node) => node.opType === 'Ceil' && node.inputs[0] === clip!.outputs[0]);
+      expect(nodes.some((node) => node.opType === 'Mul' && node.inputs.includes(ceil!.outputs[0]!))).toBe(true);
+    } finally {
+      await step.dispose();
+    }
+  });
+
+  it('writes a convolution of several channels with the blocked (NCHWc) kernels where the probe finds their block', async () => {
+    const block = await nchwcBlock(ort);
+    // AVX-512 machines (these) have blocks of 16, AVX2 ones 8; elsewhere there may be none.
+    if (process.arch === 'x64') expect([16, 8]).toContain(block);
+    const convolve = ({ x, filter }: Inputs) => ({ y: tf.relu(tf.conv2d(x as tf.Tensor4D, filter as tf.Tensor4D, 1, 'valid')) });
+    const domains = async (options: PrepareOptions) => {
+      const step = engine.prepare({ name: 'blocked', state: new Map(), step: convolve }, options);
+      try {
+        await step.run(feedsFor({ kernels: [], inputs: { x: [2, 6, 6, 3], filter: [3, 3, 3, 16] }, step: convolve }, 1));
+        const [traced] = await step.graphs();
+        return traced!.graph.nodes.filter((node) => node.opType === 'Conv').map((node) => node.domain ?? '');
+      } finally {
+        await step.dispose();
+      }
+    };
+    expect(await domains({})).toEqual([block === undefined ? '' : 'com.microsoft.nchwc']);
+    expect(await domains({ blockedConvolutions: false })).toEqual(['']);
+  });
+
+  it('pools a one-channel convolution block by window position: no MaxPool, no image-sized gradient', async () => {
+    const inputs = { x: [2, 8, 10, 1], filter: [3, 3, 1, 4], bias: [4] };
+    const gradients = ({ x, filter, bias }: Inputs) => {
+      const [dFilter, dBias] = tf.grads((f: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(convBlock(x!, f, b), weights([2, 3, 4, 4]))))([
+        filter!,
+        bias!,
+      ]);
+      return { dFilter: dFilter!, dBias: dBias! };
+    };
+    const step = engine.prepare({ name: 'pooled form', state: new Map(), step: gradients });
+    try {
+      await step.run(feedsFor({ kernels: [], inputs, step: gradients }, 1));
+      const [traced] = await step.graphs();
+      const { nodes } = traced!.graph;
+      const attribute = (node: (typeof nodes)[number], name: string) => JSON.stringify(node.attributes?.[name]);
+      expect(nodes.filter((node) => ['MaxPool', 'MaxUnpool', 'Gather'].includes(node.opType)).map((node) => node.opType)).toEqual([]);
+      // The gradient by window position is never laid out as the image again (a Transpose of 6 axes).
+      expect(nodes.filter((node) => node.opType === 'Transpose' && attribute(node, 'perm')!.split(',').length === 6)).toEqual([]);
+      const convs = nodes.filter((node) => node.opType === 'Conv');
+      // The forward Conv by window position (stride 2, 4 positions x 4 filters) and the filter gradient's (2 images as groups, dilated by 2).
+      expect(convs.map((node) => [attribute(node, 'strides'), attribute(node, 'group'), attribute(node, 'dilations')])).toEqual([
+        [JSON.stringify({ ints: [2, 2] }), undefined, undefined],
+        [undefined, JSON.stringify({ int: 2 }), JSON.stringify({ ints: [2, 2] })],
+      ]);
     } finally {
       await step.dispose();
     }

@@ -1,0 +1,128 @@
+// The blocks the pooled-convolution pass rewrites (see fold-conv-pool.ts): a max pooling over
+// windows that tile its input, whose indices only the gradient's MaxUnpool reads, and where the
+// pooled value is a ReLU of a convolution of one input channel, that convolution.
+import type { OnnxGraph, OnnxNode, OnnxTensor, ValueShapes } from './ir';
+import { producersOf, readersOf, shapeOf } from './ir';
+
+type Ints = { ints: readonly number[] };
+export const intsOf = (node: OnnxNode, name: string): readonly number[] | undefined => (node.attributes?.[name] as Ints | undefined)?.ints;
+export const all = (values: readonly number[] | undefined, value: number): boolean =>
+  values === undefined || values.every((each) => each === value);
+export const node = (opType: string, inputs: string[], outputs: string[], attributes?: OnnxNode['attributes']): OnnxNode => ({
+  opType,
+  inputs,
+  outputs,
+  ...(attributes === undefined ? {} : { attributes }),
+});
+export const int64 = (name: string, values: readonly number[]): OnnxTensor => ({
+  name,
+  type: 'int64',
+  shape: [values.length],
+  values: BigInt64Array.from(values, (value) => BigInt(value)),
+});
+
+export const int64Values = (graph: OnnxGraph, name: string): number[] | undefined => {
+  const constant = graph.initializers.find((initializer) => initializer.name === name);
+  return constant?.type === 'int64' ? Array.from(constant.values as BigInt64Array, Number) : undefined;
+};
+
+/** The convolution of one input channel (+ bias) + ReLU before a pooling, computed by window position. */
+export interface PooledConvolution {
+  conv: OnnxNode;
+  /** The Add of the bias reshaped to [1, M, 1, 1], if any, and the bias vector. */
+  add?: OnnxNode;
+  bias?: string;
+  relu: OnnxNode;
+}
+
+/** One pooling the pass rewrites, and its gradient's unpooling. */
+export interface Block {
+  pool: OnnxNode;
+  unpool: OnnxNode;
+  /** The convolution computed by window position; undefined: the pooling's input by SpaceToDepth. */
+  convolution?: PooledConvolution;
+  /** [N, M, Ho, Wo] of the pooling's input and the window [sH, sW]. */
+  batch: number;
+  channels: number;
+  outHeight: number;
+  outWidth: number;
+  window: [number, number];
+}
+
+/** The bias vector b of `Add(conv, Reshape(b, [1, M, 1, 1]))`, if `add` is that with `conv` on one side. */
+function biasOf(
+  graph: OnnxGraph,
+  producers: Map<string, OnnxNode>,
+  add: OnnxNode,
+  convolved: string,
+  channels: number,
+): string | undefined {
+  const other = add.inputs[0] === convolved ? add.inputs[1] : add.inputs[1] === convolved ? add.inputs[0] : undefined;
+  const reshape = other === undefined ? undefined : producers.get(other);
+  if (reshape?.opType !== 'Reshape') return undefined;
+  const target = graph.initializers.find((initializer) => initializer.name === reshape.inputs[1]);
+  const extents = target?.type === 'int64' ? Array.from(target.values as BigInt64Array, Number) : [];
+  return extents.length === 4 && extents.every((extent, axis) => extent === (axis === 1 ? channels : 1)) ? reshape.inputs[0] : undefined;
+}
+
+/** The convolution of one channel, bias and ReLU that `pool` pools, if that is what it pools. */
+function pooledConvolution(
+  graph: OnnxGraph,
+  shapes: ValueShapes,
+  pool: OnnxNode,
+  producers: Map<string, OnnxNode>,
+  readers: Map<string, number>,
+): PooledConvolution | undefined {
+  const onlyReader = (name: string) => readers.get(name) === 1;
+  const relu = producers.get(pool.inputs[0]!);
+  if (relu?.opType !== 'Relu' || !onlyReader(relu.outputs[0]!)) return undefined;
+  let convolved = relu.inputs[0]!;
+  const add = producers.get(convolved);
+  let conv = add;
+  if (add?.opType === 'Add') {
+    convolved = [add.inputs[0]!, add.inputs[1]!].find((input) => producers.get(input)?.opType === 'Conv') ?? '';
+    conv = producers.get(convolved);
+  }
+  if (conv?.opType !== 'Conv' || conv.domain !== undefined || conv.inputs.length !== 2 || !onlyReader(conv.outputs[0]!)) return undefined;
+  const group = (conv.attributes?.group as { int: number } | undefined)?.int ?? 1;
+  if (!all(intsOf(conv, 'strides'), 1) || !all(intsOf(conv, 'dilations'), 1) || group > 1) return undefined;
+  const input = shapeOf(graph, shapes, conv.inputs[0]!);
+  const output = shapeOf(graph, shapes, conv.outputs[0]!);
+  if (input?.length !== 4 || input[1] !== 1 || output?.length !== 4) return undefined;
+  if (add === conv) return { conv, relu };
+  const bias = biasOf(graph, producers, add!, convolved, output[1]!);
+  return bias === undefined || !onlyReader(add!.outputs[0]!) ? undefined : { conv, add: add!, bias, relu };
+}
+
+/** The blocks of the graph the pass can rewrite (see fold-conv-pool.ts). */
+export function blocksOf(graph: OnnxGraph, shapes: ValueShapes): Block[] {
+  const producers = producersOf(graph.nodes);
+  const readers = readersOf(graph);
+  const blocks: Block[] = [];
+  for (const pool of graph.nodes) {
+    if (pool.opType !== 'MaxPool' || pool.outputs.length !== 2) continue;
+    const kernel = intsOf(pool, 'kernel_shape');
+    if (kernel?.length !== 2 || intsOf(pool, 'strides')?.join() !== kernel.join() || !all(intsOf(pool, 'pads'), 0)) continue;
+    const unpools = graph.nodes.filter((each) => each.inputs.includes(pool.outputs[1]!));
+    const unpool = unpools[0];
+    if (unpools.length !== 1 || unpool!.opType !== 'MaxUnpool' || unpool!.inputs[1] !== pool.outputs[1]) continue;
+    const shape = int64Values(graph, unpool!.inputs[2] ?? '');
+    const [windowHeight, windowWidth] = kernel as [number, number];
+    if (shape?.length !== 4 || shape[2]! % windowHeight !== 0 || shape[3]! % windowWidth !== 0) continue;
+    const convolution = pooledConvolution(graph, shapes, pool, producers, readers);
+    // SpaceToDepth has one block size.
+    if (convolution === undefined && windowHeight !== windowWidth) continue;
+    const [batch, channels, outHeight, outWidth] = shape as [number, number, number, number];
+    blocks.push({
+      pool,
+      unpool: unpool!,
+      ...(convolution === undefined ? {} : { convolution }),
+      batch,
+      channels,
+      outHeight,
+      outWidth,
+      window: [windowHeight, windowWidth],
+    });
+  }
+  return blocks;
+}
