@@ -2,7 +2,7 @@
 // windows that tile its input, whose indices only the gradient's MaxUnpool reads, and where the
 // pooled value is a ReLU of a convolution of one input channel, that convolution.
 import type { OnnxGraph, OnnxNode, OnnxTensor, ValueShapes } from './ir';
-import { producersOf, readersOf, shapeOf } from './ir';
+import { channelVectorOf, int64ValuesOf, producersOf, readersOf, shapeOf } from './ir';
 
 type Ints = { ints: readonly number[] };
 export const intsOf = (node: OnnxNode, name: string): readonly number[] | undefined => (node.attributes?.[name] as Ints | undefined)?.ints;
@@ -20,11 +20,6 @@ export const int64 = (name: string, values: readonly number[]): OnnxTensor => ({
   shape: [values.length],
   values: BigInt64Array.from(values, (value) => BigInt(value)),
 });
-
-export const int64Values = (graph: OnnxGraph, name: string): number[] | undefined => {
-  const constant = graph.initializers.find((initializer) => initializer.name === name);
-  return constant?.type === 'int64' ? Array.from(constant.values as BigInt64Array, Number) : undefined;
-};
 
 /** The convolution of one input channel (+ bias) + ReLU before a pooling, computed by window position. */
 export interface PooledConvolution {
@@ -47,22 +42,6 @@ export interface Block {
   outHeight: number;
   outWidth: number;
   window: [number, number];
-}
-
-/** The bias vector b of `Add(conv, Reshape(b, [1, M, 1, 1]))`, if `add` is that with `conv` on one side. */
-function biasOf(
-  graph: OnnxGraph,
-  producers: Map<string, OnnxNode>,
-  add: OnnxNode,
-  convolved: string,
-  channels: number,
-): string | undefined {
-  const other = add.inputs[0] === convolved ? add.inputs[1] : add.inputs[1] === convolved ? add.inputs[0] : undefined;
-  const reshape = other === undefined ? undefined : producers.get(other);
-  if (reshape?.opType !== 'Reshape') return undefined;
-  const target = graph.initializers.find((initializer) => initializer.name === reshape.inputs[1]);
-  const extents = target?.type === 'int64' ? Array.from(target.values as BigInt64Array, Number) : [];
-  return extents.length === 4 && extents.every((extent, axis) => extent === (axis === 1 ? channels : 1)) ? reshape.inputs[0] : undefined;
 }
 
 /** The convolution of one channel, bias and ReLU that `pool` pools, if that is what it pools. */
@@ -90,7 +69,8 @@ function pooledConvolution(
   const output = shapeOf(graph, shapes, conv.outputs[0]!);
   if (input?.length !== 4 || input[1] !== 1 || output?.length !== 4) return undefined;
   if (add === conv) return { conv, relu };
-  const bias = biasOf(graph, producers, add!, convolved, output[1]!);
+  const other = add!.inputs[0] === convolved ? add!.inputs[1]! : add!.inputs[0]!;
+  const bias = channelVectorOf(graph, shapes, producers, other, output[1]!);
   return bias === undefined || !onlyReader(add!.outputs[0]!) ? undefined : { conv, add: add!, bias, relu };
 }
 
@@ -106,7 +86,7 @@ export function blocksOf(graph: OnnxGraph, shapes: ValueShapes): Block[] {
     const unpools = graph.nodes.filter((each) => each.inputs.includes(pool.outputs[1]!));
     const unpool = unpools[0];
     if (unpools.length !== 1 || unpool!.opType !== 'MaxUnpool' || unpool!.inputs[1] !== pool.outputs[1]) continue;
-    const shape = int64Values(graph, unpool!.inputs[2] ?? '');
+    const shape = int64ValuesOf(graph, unpool!.inputs[2] ?? '');
     const [windowHeight, windowWidth] = kernel as [number, number];
     if (shape?.length !== 4 || shape[2]! % windowHeight !== 0 || shape[3]! % windowWidth !== 0) continue;
     const convolution = pooledConvolution(graph, shapes, pool, producers, readers);

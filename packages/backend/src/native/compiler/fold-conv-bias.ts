@@ -2,7 +2,7 @@
 // Conv's own bias input, so that onnxruntime adds it (and fuses a following Relu) in the pass that
 // writes the output.
 import type { OnnxGraph, OnnxNode, ValueShapes } from './ir';
-import { NCHWC_DOMAIN, producersOf, readersOf, shapeOf } from './ir';
+import { NCHWC_DOMAIN, channelVectorOf, producersOf, readersOf, shapeOf } from './ir';
 
 /**
  * Every `Add(Conv(x, W), Reshape(b, [1, C, 1, 1]))` (either order) where the Conv has no bias, the
@@ -19,7 +19,7 @@ import { NCHWC_DOMAIN, producersOf, readersOf, shapeOf } from './ir';
  * @example const graph = pruneGraph(foldConvolutionBias(optimizeLayout(built, shapes), shapes));
  */
 export function foldConvolutionBias(graph: OnnxGraph, shapes: ValueShapes): OnnxGraph {
-  return foldIntoBlockedConvolutions(foldIntoConvolutions(graph, shapes));
+  return foldIntoBlockedConvolutions(foldIntoConvolutions(graph, shapes), shapes);
 }
 
 function foldIntoConvolutions(graph: OnnxGraph, shapes: ValueShapes): OnnxGraph {
@@ -30,31 +30,15 @@ function foldIntoConvolutions(graph: OnnxGraph, shapes: ValueShapes): OnnxGraph 
     for (const side of [0, 1]) {
       const convolved = node.inputs[side]!;
       const conv = producers.get(convolved);
-      const reshape = producers.get(node.inputs[1 - side]!);
       if (conv?.opType !== 'Conv' || conv.domain !== undefined || conv.inputs.length !== 2 || readers.get(convolved) !== 1) continue;
-      if (reshape?.opType !== 'Reshape') continue;
-      const bias = reshape.inputs[0]!;
       const channels = shapeOf(graph, shapes, convolved)?.[1];
-      const biasShape = shapeOf(graph, shapes, bias);
-      const target = graph.initializers.find((initializer) => initializer.name === reshape.inputs[1]);
-      const reshaped = target?.type === 'int64' ? Array.from(target.values as BigInt64Array, Number) : undefined;
-      if (channels === undefined || biasShape?.length !== 1 || biasShape[0] !== channels) continue;
-      if (reshaped === undefined || reshaped.length !== 4 || reshaped.some((extent, axis) => extent !== (axis === 1 ? channels : 1)))
-        continue;
+      const bias = channels === undefined ? undefined : channelVectorOf(graph, shapes, producers, node.inputs[1 - side]!, channels);
+      if (bias === undefined) continue;
       return { ...conv, inputs: [...conv.inputs, bias], outputs: node.outputs };
     }
     return node;
   });
   return { ...graph, nodes };
-}
-
-/** Whether `name` is the output of a reshape of a vector of `channels` to [1, channels, 1, 1]; the vector if so. */
-function channelVector(graph: OnnxGraph, producers: Map<string, OnnxNode>, name: string, channels: number): string | undefined {
-  const reshape = producers.get(name);
-  if (reshape?.opType !== 'Reshape') return undefined;
-  const target = graph.initializers.find((initializer) => initializer.name === reshape.inputs[1]);
-  const extents = target?.type === 'int64' ? Array.from(target.values as BigInt64Array, Number) : [];
-  return extents.length === 4 && extents.every((extent, axis) => extent === (axis === 1 ? channels : 1)) ? reshape.inputs[0] : undefined;
 }
 
 /**
@@ -65,7 +49,7 @@ function channelVector(graph: OnnxGraph, producers: Map<string, OnnxNode>, name:
  * saved an Add and a Relu over its [100, 16, 8, 8] activations). The same arithmetic: one
  * addition per value, then max(0, .).
  */
-function foldIntoBlockedConvolutions(graph: OnnxGraph): OnnxGraph {
+function foldIntoBlockedConvolutions(graph: OnnxGraph, shapes: ValueShapes): OnnxGraph {
   let nodes = graph.nodes;
   for (const rule of ['Add', 'Relu'] as const) {
     const producers = producersOf(nodes);
@@ -87,7 +71,7 @@ function foldIntoBlockedConvolutions(graph: OnnxGraph): OnnxGraph {
           const bias =
             channels === undefined || conv.inputs.length !== 2
               ? undefined
-              : channelVector(graph, producers, node.inputs[1 - side]!, channels);
+              : channelVectorOf(graph, shapes, producers, node.inputs[1 - side]!, channels);
           if (bias === undefined) continue;
           folded = { ...conv, inputs: [...conv.inputs, bias] };
         } else {

@@ -1,8 +1,8 @@
 // The readers of an unpooled gradient that the pooled-convolution pass (fold-conv-pool.ts) gives
 // the gradient by window position: the bias gradient, a one-channel filter gradient's grouped Conv,
 // a convolution's input gradient by Col2Im.
-import { all, int64Values, intsOf, node, type Block } from './conv-pool-block';
-import type { OnnxGraph, OnnxNode, OnnxTensor } from './ir';
+import { all, intsOf, node, type Block } from './conv-pool-block';
+import { int64ValuesOf, type OnnxGraph, type OnnxNode, type OnnxTensor } from './ir';
 
 /**
  * The nodes that replace `reshape` (a reader of the unpooled gradient) and the reader of its
@@ -19,7 +19,7 @@ export function rewriteReader(
   initializers: OnnxTensor[],
 ): [OnnxNode, OnnxNode[]][] | undefined {
   if (reshape.opType !== 'Reshape') return undefined;
-  const target = int64Values(graph, reshape.inputs[1]!);
+  const target = int64ValuesOf(graph, reshape.inputs[1]!);
   const next = readersByValue.get(reshape.outputs[0]!) ?? [];
   if (target === undefined || next.length !== 1 || graph.outputs.some((output) => output.name === reshape.outputs[0])) return undefined;
   const reader = next[0]!;
@@ -63,7 +63,7 @@ export function rewriteReader(
   }
   // The filter gradient of one input channel: a Conv of N groups with dy as its kernels.
   const group = (reader.attributes?.group as { int: number } | undefined)?.int;
-  const imageShape = int64Values(
+  const imageShape = int64ValuesOf(
     graph,
     producers.get(reader.inputs[0]!)?.opType === 'Reshape' ? producers.get(reader.inputs[0]!)!.inputs[1]! : '',
   );
@@ -157,8 +157,8 @@ function inputGradient(
   if (!all(intsOf(col2im, 'strides'), 1) || !all(intsOf(col2im, 'dilations'), 1)) return undefined;
   if (graph.outputs.some((output) => output.name === product.outputs[0])) return undefined;
   const columns = product.inputs[0]!;
-  const columnShape = int64Values(graph, producers.get(columns)?.opType === 'Reshape' ? producers.get(columns)!.inputs[1]! : '');
-  const kernel = int64Values(graph, col2im.inputs[2]!);
+  const columnShape = int64ValuesOf(graph, producers.get(columns)?.opType === 'Reshape' ? producers.get(columns)!.inputs[1]! : '');
+  const kernel = int64ValuesOf(graph, col2im.inputs[2]!);
   const { batch, channels, outHeight, outWidth } = block;
   const [windowHeight, windowWidth] = block.window;
   const positions = windowHeight * windowWidth;
@@ -250,15 +250,15 @@ function filterGradient(
   const product = next;
   const last = chain.at(-1)!;
   if (product?.opType !== 'MatMul' || product.inputs[1] !== last.outputs[0] || chain.length < 3) return undefined;
-  if (int64Values(graph, last.inputs[1]!)?.join() !== [outHeight * outWidth * batch, channels].join()) return undefined;
+  if (int64ValuesOf(graph, last.inputs[1]!)?.join() !== [outHeight * outWidth * batch, channels].join()) return undefined;
   const filter = onlyReader(product.outputs[0]!);
-  const filterShape = filter?.opType === 'Reshape' ? int64Values(graph, filter.inputs[1]!) : undefined;
+  const filterShape = filter?.opType === 'Reshape' ? int64ValuesOf(graph, filter.inputs[1]!) : undefined;
   const stacked = producers.get(product.inputs[0]!);
   const gather = stacked?.opType === 'Reshape' ? producers.get(stacked.inputs[0]!) : undefined;
   if (filterShape?.length !== 4 || filterShape[3] !== channels || gather?.opType !== 'Gather') return undefined;
   const [kernelHeight, kernelWidth, inChannels] = filterShape as [number, number, number];
   const table = gather.inputs[0]!;
-  const tableShape = int64Values(graph, producers.get(table)?.opType === 'Reshape' ? producers.get(table)!.inputs[1]! : '');
+  const tableShape = int64ValuesOf(graph, producers.get(table)?.opType === 'Reshape' ? producers.get(table)!.inputs[1]! : '');
   const [paddedHeight, paddedWidth] = [outHeight + kernelHeight - 1, outWidth + kernelWidth - 1];
   if (tableShape?.join() !== [inChannels * paddedHeight * paddedWidth, batch].join()) return undefined;
   if (((gather.attributes?.axis as { int: number } | undefined)?.int ?? 0) !== 0) return undefined;

@@ -119,6 +119,31 @@ export function shapeOf(graph: OnnxGraph, shapes: ValueShapes, name: string): re
   );
 }
 
+/** The values of the int64 initializer `name` (a shape, axes, pads); undefined for anything else. */
+export function int64ValuesOf(graph: OnnxGraph, name: string): number[] | undefined {
+  const constant = graph.initializers.find((initializer) => initializer.name === name);
+  return constant?.type === 'int64' ? Array.from(constant.values as BigInt64Array, Number) : undefined;
+}
+
+/**
+ * The vector b of `name` = `Reshape(b, [1, C, 1, 1])`, b of shape [C] (a per-channel bias as tfjs's
+ * `add` of a convolution's output lowers it); undefined where `name` is anything else.
+ */
+export function channelVectorOf(
+  graph: OnnxGraph,
+  shapes: ValueShapes,
+  producers: ReadonlyMap<string, OnnxNode>,
+  name: string,
+  channels: number,
+): string | undefined {
+  const reshape = producers.get(name);
+  if (reshape?.opType !== 'Reshape') return undefined;
+  const target = int64ValuesOf(graph, reshape.inputs[1]!);
+  if (target?.length !== 4 || target.some((extent, axis) => extent !== (axis === 1 ? channels : 1))) return undefined;
+  const vector = shapeOf(graph, shapes, reshape.inputs[0]!);
+  return vector?.length === 1 && vector[0] === channels ? reshape.inputs[0] : undefined;
+}
+
 /** Whether two static shapes are known and equal. */
 export const sameShape = (a: readonly number[] | undefined, b: readonly number[] | undefined): boolean =>
   a !== undefined && b !== undefined && a.length === b.length && a.every((extent, axis) => extent === b[axis]);
