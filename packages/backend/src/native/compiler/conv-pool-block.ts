@@ -21,6 +21,69 @@ export const int64 = (name: string, values: readonly number[]): OnnxTensor => ({
   values: BigInt64Array.from(values, (value) => BigInt(value)),
 });
 
+/** Adds an int64 initializer and returns its name. */
+export type Constant = (name: string, values: readonly number[]) => string;
+
+/** The offset (a, b) of window position k, row-major in a window of `[sH, sW]`. */
+export const positionOf = (k: number, window: readonly [number, number]): [number, number] => [Math.floor(k / window[1]), k % window[1]];
+
+/**
+ * `filters` padded to each window position's place in a `[kH + sH - 1, kW + sW - 1]` window, its
+ * filter height and width at axes `heightAxis` and `heightAxis + 1` of 4: one Pad per position,
+ * `${prefix}/filter${k}`.
+ */
+export function filtersByPosition(
+  filters: string,
+  prefix: string,
+  window: readonly [number, number],
+  heightAxis: number,
+  constant: Constant,
+): OnnxNode[] {
+  return Array.from({ length: window[0] * window[1] }, (_, k) => {
+    const [a, b] = positionOf(k, window);
+    const pads = [0, 0, 0, 0, 0, 0, 0, 0];
+    [pads[heightAxis], pads[heightAxis + 1], pads[heightAxis + 4], pads[heightAxis + 5]] = [a, b, window[0] - 1 - a, window[1] - 1 - b];
+    return node('Pad', [filters, constant(`${prefix}/pads${k}`, pads)], [`${prefix}/filter${k}`]);
+  });
+}
+
+/**
+ * The sum over window positions of each position's `[kH, kW]` part of `value`, whose position axis
+ * is `positionAxis` and whose grown `[kH + sH - 1, kW + sW - 1]` extents are at `heightAxis` and
+ * `heightAxis + 1` (position (a, b) reads rows a.. and columns b..): one Slice per position and a
+ * Sum into `${prefix}/summed`, keeping the position axis (of extent 1).
+ */
+export function sumOverPositions(
+  value: string,
+  prefix: string,
+  window: readonly [number, number],
+  kernel: readonly [number, number],
+  [positionAxis, heightAxis]: readonly [number, number],
+  constant: Constant,
+): OnnxNode[] {
+  const parts = Array.from({ length: window[0] * window[1] }, (_, k) => {
+    const [a, b] = positionOf(k, window);
+    return node(
+      'Slice',
+      [
+        value,
+        constant(`${prefix}/starts${k}`, [k, a, b]),
+        constant(`${prefix}/ends${k}`, [k + 1, a + kernel[0], b + kernel[1]]),
+        constant(`${prefix}/axes${k}`, [positionAxis, heightAxis, heightAxis + 1]),
+      ],
+      [`${prefix}/position${k}`],
+    );
+  });
+  return [
+    ...parts,
+    node(
+      'Sum',
+      parts.map((part) => part.outputs[0]!),
+      [`${prefix}/summed`],
+    ),
+  ];
+}
+
 /** The convolution of one input channel (+ bias) + ReLU before a pooling, computed by window position. */
 export interface PooledConvolution {
   conv: OnnxNode;

@@ -1,7 +1,7 @@
 // The readers of an unpooled gradient that the pooled-convolution pass (fold-conv-pool.ts) gives
 // the gradient by window position: the bias gradient, a one-channel filter gradient's grouped Conv,
 // a convolution's input gradient by Col2Im.
-import { all, intsOf, node, type Block } from './conv-pool-block';
+import { all, filtersByPosition, intsOf, node, sumOverPositions, type Block, type Constant } from './conv-pool-block';
 import { int64ValuesOf, type OnnxGraph, type OnnxNode, type OnnxTensor } from './ir';
 
 /**
@@ -15,7 +15,7 @@ export function rewriteReader(
   reshape: OnnxNode,
   readersByValue: ReadonlyMap<string, OnnxNode[]>,
   block: Block,
-  constant: (name: string, values: readonly number[]) => string,
+  constant: Constant,
   initializers: OnnxTensor[],
 ): [OnnxNode, OnnxNode[]][] | undefined {
   if (reshape.opType !== 'Reshape') return undefined;
@@ -102,24 +102,8 @@ export function rewriteReader(
       [`${output}/by-position5`],
     ),
   ];
-  const slices = Array.from({ length: positions }, (_, k) => {
-    const [a, b] = [Math.floor(k / windowWidth), k % windowWidth];
-    nodes.push(
-      node(
-        'Slice',
-        [
-          `${output}/by-position5`,
-          constant(`${output}/starts${k}`, [k, a, b]),
-          constant(`${output}/ends${k}`, [k + 1, a + kernelHeight, b + kernelWidth]),
-          constant(`${output}/axes${k}`, [1, 3, 4]),
-        ],
-        [`${output}/position${k}`],
-      ),
-    );
-    return `${output}/position${k}`;
-  });
+  nodes.push(...sumOverPositions(`${output}/by-position5`, output, block.window, [kernelHeight, kernelWidth], [1, 3], constant));
   nodes.push(
-    node('Sum', slices, [`${output}/summed`]),
     node('Reshape', [`${output}/summed`, constant(`${output}/shape`, [1, batch * channels, kernelHeight, kernelWidth])], [output]),
   );
   return [
@@ -143,7 +127,7 @@ function inputGradient(
   product: OnnxNode,
   readersByValue: ReadonlyMap<string, OnnxNode[]>,
   block: Block,
-  constant: (name: string, values: readonly number[]) => string,
+  constant: Constant,
 ): [OnnxNode, OnnxNode[]][] | undefined {
   const next = readersByValue.get(product.outputs[0]!) ?? [];
   const col2im = next[0];
@@ -176,16 +160,7 @@ function inputGradient(
       [`${output}/filters`],
     ),
   ];
-  for (let k = 0; k < positions; k++) {
-    const [a, b] = [Math.floor(k / windowWidth), k % windowWidth];
-    nodes.push(
-      node(
-        'Pad',
-        [`${output}/filters`, constant(`${output}/pads${k}`, [0, a, b, 0, 0, windowHeight - 1 - a, windowWidth - 1 - b, 0])],
-        [`${output}/filter${k}`],
-      ),
-    );
-  }
+  nodes.push(...filtersByPosition(`${output}/filters`, output, block.window, 1, constant));
   nodes.push(
     node(
       'Concat',
@@ -230,7 +205,7 @@ function filterGradient(
   transpose: OnnxNode,
   readersByValue: ReadonlyMap<string, OnnxNode[]>,
   block: Block,
-  constant: (name: string, values: readonly number[]) => string,
+  constant: Constant,
   initializers: OnnxTensor[],
 ): [OnnxNode, OnnxNode[]][] | undefined {
   const { batch, channels, outHeight, outWidth } = block;
@@ -299,23 +274,8 @@ function filterGradient(
       [`${output}/by-position`],
     ),
   ];
-  const parts = Array.from({ length: positions }, (_, k) => {
-    const [a, b] = [Math.floor(k / windowWidth), k % windowWidth];
-    nodes.push(
-      node(
-        'Slice',
-        [
-          `${output}/by-position`,
-          constant(`${output}/starts${k}`, [a, b, k]),
-          constant(`${output}/ends${k}`, [a + kernelHeight, b + kernelWidth, k + 1]),
-          constant(`${output}/axes${k}`, [0, 1, 3]),
-        ],
-        [`${output}/position${k}`],
-      ),
-    );
-    return `${output}/position${k}`;
-  });
-  nodes.push(node('Sum', parts, [`${output}/summed`]), node('Reshape', [`${output}/summed`, filter!.inputs[1]!], [output]));
+  nodes.push(...sumOverPositions(`${output}/by-position`, output, block.window, [kernelHeight, kernelWidth], [3, 0], constant));
+  nodes.push(node('Reshape', [`${output}/summed`, filter!.inputs[1]!], [output]));
   initializers.push({ name: rowsName, type: 'int32', shape: [rows.length], values: rows });
   return [...chain.map((each): [OnnxNode, OnnxNode[]] => [each, []]), [product, []], [filter!, nodes]];
 }

@@ -2,7 +2,7 @@
 // position, so that onnxruntime's MaxPool with indices (a scalar loop: a fifth of the small CNN's
 // step) is not needed; a first layer's convolution of one input channel before it becomes one
 // strided convolution that gives every window position its own channels (no full-size activation).
-import { blocksOf, int64, intsOf, node } from './conv-pool-block';
+import { blocksOf, filtersByPosition, int64, intsOf, node } from './conv-pool-block';
 import { rewriteReader } from './fold-conv-pool-readers';
 import type { OnnxGraph, OnnxNode, ValueShapes } from './ir';
 import { producersOf } from './ir';
@@ -60,21 +60,7 @@ export function foldConvolutionPooling(graph: OnnxGraph, shapes: ValueShapes): O
     } else {
       // The filter of every window position, the strided Conv, its blocks, their maximum and the ReLU.
       const { conv } = convolution;
-      const forward = quarters.map((_, k) =>
-        node(
-          'Pad',
-          [
-            conv.inputs[1]!,
-            constant(
-              `${name}/pads${k}`,
-              [0, 0, Math.floor(k / windowWidth), k % windowWidth, 0, 0, 0, 0].map((extent, axis) =>
-                axis === 6 ? windowHeight - 1 - Math.floor(k / windowWidth) : axis === 7 ? windowWidth - 1 - (k % windowWidth) : extent,
-              ),
-            ),
-          ],
-          [`${name}/filter${k}`],
-        ),
-      );
+      const forward = filtersByPosition(conv.inputs[1]!, name, block.window, 2, constant);
       forward.push(
         node(
           'Concat',
