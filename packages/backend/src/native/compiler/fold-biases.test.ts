@@ -1,8 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { encodeOnnxModel } from './encode-onnx';
 import { foldBiasesIntoProducts } from './fold-biases';
-import { describePrunedNodes, floatValue as input, irNode as node } from './ir-fixtures';
+import { describePrunedNodes, floatValue as input, irNode as node, runGraph } from './ir-fixtures';
 import type { OnnxGraph } from './ir';
 import { pruneGraph } from './prune';
 
@@ -25,17 +24,12 @@ const ramp = (length: number, scale: number, offset: number) =>
   Float32Array.from({ length }, (_, index) => ((index * 7) % 11) * scale + offset);
 
 async function run(graph: OnnxGraph): Promise<number[]> {
-  const session = await ort.InferenceSession.create(encodeOnnxModel(graph));
-  try {
-    const results = await session.run({
-      A: new ort.Tensor('float32', ramp(12, 0.25, -1), [3, 4]),
-      B: new ort.Tensor('float32', ramp(20, -0.125, 0.5), [5, 4]),
-      c: new ort.Tensor('float32', Float32Array.of(-1, -0.5, 0, 0.5, 1), [5]),
-    });
-    return Array.from(results.y!.data as Float32Array);
-  } finally {
-    await session.release();
-  }
+  const results = await runGraph(graph, {
+    A: new ort.Tensor('float32', ramp(12, 0.25, -1), [3, 4]),
+    B: new ort.Tensor('float32', ramp(20, -0.125, 0.5), [5, 4]),
+    c: new ort.Tensor('float32', Float32Array.of(-1, -0.5, 0, 0.5, 1), [5]),
+  });
+  return results.y!;
 }
 
 describe('foldBiasesIntoProducts', () => {

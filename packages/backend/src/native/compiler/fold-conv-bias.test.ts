@@ -1,9 +1,8 @@
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { encodeOnnxModel } from './encode-onnx';
 import { foldConvolutionBias } from './fold-conv-bias';
 import { NCHWC_DOMAIN, type OnnxGraph } from './ir';
-import { describeNodes, describePrunedNodes, floatValue as value, irNode as node } from './ir-fixtures';
+import { describeNodes, describePrunedNodes, floatValue as value, irNode as node, runGraph } from './ir-fixtures';
 import { pruneGraph } from './prune';
 
 /** tfjs's conv2d, add of a per-filter bias and relu as the kernels lower them: x [1, 2, 3, 3], W [2, 2, 2, 2], b [2]. */
@@ -21,17 +20,12 @@ const W = Float32Array.from({ length: 16 }, (_, index) => ((index * 3) % 5) * 0.
 const b = Float32Array.of(0.5, -4);
 
 async function run(graph: OnnxGraph): Promise<number[]> {
-  const session = await ort.InferenceSession.create(encodeOnnxModel(graph));
-  try {
-    const results = await session.run({
-      x: new ort.Tensor('float32', x, [1, 2, 3, 3]),
-      W: new ort.Tensor('float32', W, [2, 2, 2, 2]),
-      b: new ort.Tensor('float32', b, [2]),
-    });
-    return Array.from(results.r!.data as Float32Array);
-  } finally {
-    await session.release();
-  }
+  const results = await runGraph(graph, {
+    x: new ort.Tensor('float32', x, [1, 2, 3, 3]),
+    W: new ort.Tensor('float32', W, [2, 2, 2, 2]),
+    b: new ort.Tensor('float32', b, [2]),
+  });
+  return results.r!;
 }
 
 describe('foldConvolutionBias', () => {

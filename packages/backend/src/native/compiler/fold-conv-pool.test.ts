@@ -1,9 +1,8 @@
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { encodeOnnxModel } from './encode-onnx';
 import { foldConvolutionPooling } from './fold-conv-pool';
 import type { OnnxGraph, OnnxTensor } from './ir';
-import { describePrunedNodes, floatValue as value, irNode as node } from './ir-fixtures';
+import { describePrunedNodes, floatValue as value, irNode as node, runGraph } from './ir-fixtures';
 import { pruneGraph } from './prune';
 
 const window = { kernel_shape: { ints: [2, 2] }, strides: { ints: [2, 2] }, pads: { ints: [0, 0, 0, 0] } };
@@ -66,20 +65,13 @@ const W = Float32Array.of(1, -1, -0.5, 2, 0.5, 0.5, 0.5, 0.5);
 const b = Float32Array.of(0.25, 1);
 const g = Float32Array.from({ length: 16 }, (_, index) => index + 1);
 
-async function run(graph: OnnxGraph): Promise<Record<string, number[]>> {
-  const session = await ort.InferenceSession.create(encodeOnnxModel(graph));
-  try {
-    const results = await session.run({
-      x: new ort.Tensor('float32', x, [2, 1, 5, 5]),
-      W: new ort.Tensor('float32', W, [2, 1, 2, 2]),
-      b: new ort.Tensor('float32', b, [2]),
-      g: new ort.Tensor('float32', g, [2, 2, 2, 2]),
-    });
-    return Object.fromEntries(Object.entries(results).map(([name, tensor]) => [name, Array.from(tensor.data as Float32Array)]));
-  } finally {
-    await session.release();
-  }
-}
+const run = (graph: OnnxGraph): Promise<Record<string, number[]>> =>
+  runGraph(graph, {
+    x: new ort.Tensor('float32', x, [2, 1, 5, 5]),
+    W: new ort.Tensor('float32', W, [2, 1, 2, 2]),
+    b: new ort.Tensor('float32', b, [2]),
+    g: new ort.Tensor('float32', g, [2, 2, 2, 2]),
+  });
 
 describe('foldConvolutionPooling', () => {
   it('pools by window position with the original values: the forward, ties to the first maximum, the bias and filter gradients', async () => {

@@ -1,9 +1,8 @@
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { encodeOnnxModel } from './encode-onnx';
 import { foldPoolingGradients } from './fold-pooling';
 import type { OnnxGraph, OnnxNode, OnnxValueInfo } from './ir';
-import { describePrunedNodes } from './ir-fixtures';
+import { describePrunedNodes, runGraph } from './ir-fixtures';
 import { pruneGraph } from './prune';
 
 const window = { kernel_shape: { ints: [2, 2] }, strides: { ints: [2, 2] }, pads: { ints: [0, 0, 0, 0] } };
@@ -46,16 +45,11 @@ const g = [2, 3, 4, 5];
 const expectedDz = [0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 0, 0];
 
 async function run(graph: OnnxGraph): Promise<{ p: number[]; dz: number[] }> {
-  const session = await ort.InferenceSession.create(encodeOnnxModel(graph));
-  try {
-    const results = await session.run({
-      z: new ort.Tensor('float32', Float32Array.from(z), [1, 1, 4, 4]),
-      g: new ort.Tensor('float32', Float32Array.from(g), [1, 1, 2, 2]),
-    });
-    return { p: Array.from(results.p!.data as Float32Array), dz: Array.from(results.dz!.data as Float32Array) };
-  } finally {
-    await session.release();
-  }
+  const { p, dz } = await runGraph(graph, {
+    z: new ort.Tensor('float32', Float32Array.from(z), [1, 1, 4, 4]),
+    g: new ort.Tensor('float32', Float32Array.from(g), [1, 1, 2, 2]),
+  });
+  return { p: p!, dz: dz! };
 }
 
 describe('foldPoolingGradients', () => {

@@ -2,7 +2,7 @@ import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { encodeOnnxModel } from './encode-onnx';
 import { foldUpdatesIntoProducts } from './fold-updates';
-import { describeNodes, floatValue as input, irNode as node } from './ir-fixtures';
+import { describeNodes, floatValue as input, irNode as node, runGraph } from './ir-fixtures';
 import type { OnnxGraph } from './ir';
 import { pruneGraph } from './prune';
 
@@ -31,13 +31,7 @@ const feeds = (rateShape: number[] = []) => ({
 });
 
 async function run(graph: OnnxGraph, rateShape: number[] = []): Promise<number[]> {
-  const session = await ort.InferenceSession.create(encodeOnnxModel(graph));
-  try {
-    const results = await session.run(feeds(rateShape));
-    return Array.from(results.y!.data as Float32Array);
-  } finally {
-    await session.release();
-  }
+  return (await runGraph(graph, feeds(rateShape))).y!;
 }
 
 const opTypes = (graph: OnnxGraph) => pruneGraph(graph).nodes.map((each) => each.opType);

@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { encodeOnnxModel } from './encode-onnx';
+import { runGraph } from './ir-fixtures';
 import type { OnnxGraph, OnnxNode } from './ir';
 import { composePermutations, optimizeLayout } from './layout';
 
@@ -49,15 +49,8 @@ const describeNodes = (nodes: readonly OnnxNode[]) =>
     return `${node.opType}(${node.inputs.join(', ')})${perm === undefined ? '' : `[${perm.ints.join(',')}]`} -> ${node.outputs.join(', ')}`;
   });
 
-async function run(model: OnnxGraph, x: Float32Array): Promise<Record<string, number[]>> {
-  const session = await ort.InferenceSession.create(encodeOnnxModel(model));
-  try {
-    const results = await session.run({ x: new ort.Tensor('float32', x, [1, 3, 4, 5]) });
-    return Object.fromEntries(Object.entries(results).map(([name, tensor]) => [name, Array.from(tensor.data as Float32Array)]));
-  } finally {
-    await session.release();
-  }
-}
+const run = (model: OnnxGraph, x: Float32Array): Promise<Record<string, number[]>> =>
+  runGraph(model, { x: new ort.Tensor('float32', x, [1, 3, 4, 5]) });
 
 describe('composePermutations', () => {
   it('gives the one transpose equal to the first permutation then the second', () => {

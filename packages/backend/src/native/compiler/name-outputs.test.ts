@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { encodeOnnxModel } from './encode-onnx';
+import { runGraph } from './ir-fixtures';
 import type { OnnxGraph, OnnxNode, OnnxValueInfo } from './ir';
 import { nameOutputsAtSource } from './name-outputs';
 
@@ -23,19 +23,12 @@ const moment = (): OnnxGraph => ({
   outputs: [value('new:m'), value('new:w'), value('old:w')],
 });
 
-async function run(graph: OnnxGraph): Promise<Record<string, number[]>> {
-  const session = await ort.InferenceSession.create(encodeOnnxModel(graph));
-  try {
-    const results = await session.run({
-      m: new ort.Tensor('float32', Float32Array.of(2, -4, 6), [3]),
-      g: new ort.Tensor('float32', Float32Array.of(1, 1, -1), [3]),
-      w: new ort.Tensor('float32', Float32Array.of(10, 20, 30), [3]),
-    });
-    return Object.fromEntries(Object.entries(results).map(([name, tensor]) => [name, Array.from(tensor.data as Float32Array)]));
-  } finally {
-    await session.release();
-  }
-}
+const run = (graph: OnnxGraph): Promise<Record<string, number[]>> =>
+  runGraph(graph, {
+    m: new ort.Tensor('float32', Float32Array.of(2, -4, 6), [3]),
+    g: new ort.Tensor('float32', Float32Array.of(1, 1, -1), [3]),
+    w: new ort.Tensor('float32', Float32Array.of(10, 20, 30), [3]),
+  });
 
 describe('nameOutputsAtSource', () => {
   it('has the node that computes a graph output write it under its name, its other readers reading that, with the same values', async () => {
