@@ -8,26 +8,30 @@ import type { OnnxGraph, OnnxNode, ValueShapes } from './ir';
 import { producersOf } from './ir';
 
 /**
- * Every `MaxPool(Relu(Conv(x, W) [+ b]))` over windows that tile the convolution's output (kernel =
- * stride, no padding), x of one channel and the Conv of stride and dilation 1, whose indices only
- * the gradient's MaxUnpool reads, is computed by window position: a Conv of stride sH x sW with a
- * `[kH + sH - 1, kW + sW - 1]` filter per (position, filter), the filter padded to its place
- * in the window, gives `q_(a,b)[n, m, i, j] = conv[n, m, i sH + a, j sW + b]` (+ b) as P = sH sW
- * blocks of M channels; the pooled value is `Relu(Max(q_0, ..., q_(P-1)))`. The gradient gives
- * each window's g (already times the ReLU's step, see fold-pooling.ts) to the first position equal
- * to the maximum, row-major as tfjs's kernel picks on ties: `d_k = r_k Equal(q_k, max)`,
- * `r_(k+1) = r_k - d_k`, the last position taking what is left; `dq = Concat(d_0, ..., d_(P-1))`.
- * The readers of the unpooled gradient take it in that form where they can:
+ * Every MaxPool over windows that tile its input (kernel = stride, no padding) whose indices only
+ * the gradient's MaxUnpool reads is computed by window position, P = sH sW blocks of M channels
+ * `q_(a,b)[n, m, i, j] = x[n, m, i sH + a, j sW + b]`, and the pooled value is their maximum:
  *
- * - the filter gradient's grouped Conv (lower/grouped-filter-gradient.ts) becomes one of dq,
- *   dilated by the window, and each image's `[P, M, kH + sH - 1, kW + sW - 1]` is summed over
- *   its window positions' `[kH, kW]` windows;
- * - the bias gradient's product of `[N M, Ho Wo]` with ones becomes one of g, `[N M, Ho Wo / P]`
- *   (every value of the unpooled gradient is a value of g or zero);
- * - anything else reads dq laid out as the image again (a Reshape, a Transpose, a Reshape).
+ * - where it pools `Relu(Conv(x, W) [+ b])`, x of one channel and the Conv of stride and dilation
+ *   1, the blocks come from one Conv of stride sH x sW with a `[kH + sH - 1, kW + sW - 1]` filter
+ *   per (position, filter), the filter padded to its place in the window (the bias added once per
+ *   block), and the pooled value is `Relu(Max(q_0, ..., q_(P-1)))`: no full-size activation;
+ * - elsewhere (square windows) they are SpaceToDepth of the pooled input, and the pooled value
+ *   `Max(q_0, ..., q_(P-1))`.
  *
- * Values and rounding are those of the original: each q is the sum the Conv computed for that
- * output, the bias added once, the same maximum. The small CNN's step: see the package changeset.
+ * The gradient gives each window's g (already times the ReLU's step, see fold-pooling.ts) to the
+ * first position equal to the maximum, row-major as tfjs's kernel picks on ties:
+ * `d_k = r_k Equal(q_k, max)`, `r_(k+1) = r_k - d_k`, the last position taking what is left;
+ * `dq = Concat(d_0, ..., d_(P-1))`. The readers of the unpooled gradient take it in that form where
+ * they can (fold-conv-pool-readers.ts): the bias gradient reads g; a one-channel filter gradient's
+ * grouped Conv reads dq dilated by the window; a filter gradient by patch table reads patches at
+ * the pooling's stride; an input gradient by Col2Im reads the columns of every position's filter
+ * with the pooling's stride. Anything else reads dq laid out as the image again (a Reshape, a
+ * Transpose, a Reshape).
+ *
+ * Values and rounding are those of the original: each q is the value the Conv (or the pooled
+ * input) had at that position, the bias added once, the same maximum. The small CNN's step: see the
+ * package changeset.
  */
 export function foldConvolutionPooling(graph: OnnxGraph, shapes: ValueShapes): OnnxGraph {
   const blocks = blocksOf(graph, shapes);
