@@ -18,12 +18,14 @@ export const BENCH_ENGINES = ['tfjs', 'native'];
  * threads. Throws when the engine is missing or 'auto', so that a row never runs on an engine it
  * does not name.
  */
-function loopOptions({ hooks, engine, threads, device }) {
+function loopOptions({ hooks, engine, threads, device, batchSize }) {
   if (!BENCH_ENGINES.includes(engine))
     throw new Error(
       `workloads: engine must be one of ${BENCH_ENGINES.join(', ')}; received ${JSON.stringify(engine)}. Pass the run's engine explicitly.`,
     );
-  return engine === 'native' ? { ...hooks, engine, threads, device: device ?? 'cpu' } : { ...hooks, engine };
+  // batchSize: only step-graphs.mjs's `save --batch` gives one (a step graph of another batch); the bench never does.
+  const batch = batchSize === undefined ? {} : { batchSize };
+  return engine === 'native' ? { ...hooks, engine, threads, device: device ?? 'cpu', ...batch } : { ...hooks, engine, ...batch };
 }
 
 /** Minibatches in one epoch of the Theano split's 50,000 training images at batch 20. */
@@ -52,7 +54,8 @@ export const SMALL_CNN_OPTIONS = {
  * Each workload: `plan(settings)` says which stages run how many steps (`fullSteps` is the
  * workload as the issue defines it; `steps` what this run measures), `build()` makes the model
  * and `train(model, mnist, plan, run)` runs the public training loops with `run`'s timing hooks,
- * engine and threads (`run` is `{ hooks, engine: 'tfjs' | 'native', threads }`).
+ * engine and threads (`run` is `{ hooks, engine: 'tfjs' | 'native', threads, batchSize? }`; a batchSize replaces the
+ * workload's own).
  * `settings` is `{ fraction, warmup, w3Steps }`.
  */
 export const WORKLOADS = {
