@@ -34,7 +34,7 @@ import { loadWarning } from './report.mjs';
 
 const CLI = fileURLToPath(new URL('../../apps/cli/dist/main.js', import.meta.url));
 const PEER_FOLDER = fileURLToPath(new URL('../peer/', import.meta.url));
-const USAGE = `usage: node src/whole-jobs.mjs [--jobs da,cnn,lenet] [--repeat 5] [--threads 2] [--python P]... [--peer-variants ${PEER_VARIANT_NAMES.join(',')}] [--quick] [--note TEXT]`;
+const USAGE = `usage: node src/whole-jobs.mjs [--jobs da,cnn,lenet] [--repeat 5] [--threads 2] [--python P]... [--peers ${PEER_KINDS.join(',')}] [--peer-variants ${PEER_VARIANT_NAMES.join(',')}] [--quick] [--note TEXT]`;
 
 /**
  * Each job at full size and at --quick's size: our command's arguments (before --out), the
