@@ -3,7 +3,7 @@
 // processes cannot tell a 10 % change; two graphs run in turn in the same process can.
 //
 //   node src/step-graphs.mjs save <W1|W2|W3|W4|LENET> <prefix> [--batch N]   # after a build: <prefix>-0.onnx, ... (every graph the workload compiles)
-//   node src/step-graphs.mjs race <a.onnx> <b.onnx> ... [--rounds 20] [--runs 50] [--threads 2] [--workers N]
+//   node src/step-graphs.mjs race <a.onnx> <b.onnx> ... [--rounds 20] [--runs 50] [--threads 2] [--workers N [--main]]
 //
 // `race` feeds every graph the same made-up inputs (images in [0, 1], one-hot labels, small
 // weights, learning rate 0.01) with onnxruntime's session options as the native engine sets them,
@@ -12,9 +12,10 @@
 // kernel mappings (copy packages/backend/dist aside between the two builds), then race them.
 //
 // `save --batch N` saves the graphs of the workload at another batch size (not LENET). `race
-// --workers N` runs each graph in N worker threads at once, each with its own session of
-// `--threads` threads, and times a run as the time until all N have run it once: what a step split
-// into N parts of its batch, one per core, would take (without adding up the parts' gradients), e.g.
+// --workers N` runs each graph in N threads at once, each with its own session of `--threads`
+// threads (N worker threads, or with `--main` this thread and N - 1 workers), and times a run as
+// the time until all N have run it once: what a step split into N parts of its batch, one per
+// core, would take (without adding up the parts' gradients), e.g.
 // `save W3 /tmp/half --batch 50` then `race /tmp/half-1.onnx --workers 2 --threads 1` against
 // `race /tmp/full-1.onnx --threads 2`.
 import { createRequire } from 'node:module';
@@ -45,7 +46,7 @@ const EXTRA_STEPS = {
 };
 
 const USAGE =
-  'usage: node src/step-graphs.mjs save <W1|W2|W3|W4|LENET> <prefix> [--batch N]\n       node src/step-graphs.mjs race <a.onnx> <b.onnx> ... [--rounds 20] [--runs 50] [--threads 2] [--workers N]';
+  'usage: node src/step-graphs.mjs save <W1|W2|W3|W4|LENET> <prefix> [--batch N]\n       node src/step-graphs.mjs race <a.onnx> <b.onnx> ... [--rounds 20] [--runs 50] [--threads 2] [--workers N [--main]]';
 
 function fail(message) {
   console.error(`step-graphs: ${message}\n${USAGE}`);
@@ -141,11 +142,17 @@ async function raceWorker({ file, threads, control }) {
   await session.release();
 }
 
-/** Runs of `file` in `workers` worker threads at once: `run()` resolves when each has run it once. */
-async function workerRunner(file, threads, workers) {
+/**
+ * Runs of `file` in `workers` threads at once: `run()` resolves when each has run it once. With
+ * `main`, this thread runs one of them itself (onnxruntime-node's run holds it meanwhile) and
+ * `workers - 1` worker threads the others.
+ */
+async function workerRunner(file, threads, workers, main) {
   const words = new Int32Array(new SharedArrayBuffer(8));
+  const own = main ? await openSession(file, threads) : undefined;
+  const helpers = main ? workers - 1 : workers;
   const threadsOf = Array.from(
-    { length: workers },
+    { length: helpers },
     () => new Worker(new URL(import.meta.url), { workerData: { file, threads, control: words.buffer } }),
   );
   const failed = new Promise((_, reject) => threadsOf.forEach((worker) => worker.once('error', reject)));
@@ -155,31 +162,33 @@ async function workerRunner(file, threads, workers) {
       if (async) await Promise.race([value, failed]);
     }
   };
-  await waitFor(workers);
+  await waitFor(helpers);
   let asked = 0;
   return {
     async run() {
       asked++;
       Atomics.store(words, ASKED, asked);
       Atomics.notify(words, ASKED);
-      await waitFor(workers * (asked + 1));
+      if (own !== undefined) await own.session.run(own.feeds);
+      await waitFor(helpers * (asked + 1));
     },
     async release() {
       Atomics.store(words, ASKED, -1);
       Atomics.notify(words, ASKED);
       await Promise.all(threadsOf.map((worker) => new Promise((resolve) => worker.once('exit', resolve))));
+      await own?.session.release();
     },
   };
 }
 
-async function race(files, { rounds, runs, threads, workers }) {
+async function race(files, { rounds, runs, threads, workers, main }) {
   const entries = [];
   for (const file of files) {
     if (workers === undefined) {
       const { session, feeds } = await openSession(file, threads);
       entries.push({ file, run: () => session.run(feeds), release: () => session.release(), times: [] });
     } else {
-      const runner = await workerRunner(file, threads, workers);
+      const runner = await workerRunner(file, threads, workers, main);
       for (let warm = 0; warm < 20; warm++) await runner.run();
       entries.push({ file, ...runner, times: [] });
     }
@@ -195,7 +204,9 @@ async function race(files, { rounds, runs, threads, workers }) {
   for (const { file, times } of entries) {
     const sorted = [...times].sort((a, b) => a - b);
     const how =
-      workers === undefined ? '' : `, ${workers} worker${workers === 1 ? '' : 's'} of ${threads} thread${threads === 1 ? '' : 's'} at once`;
+      workers === undefined
+        ? ''
+        : `, ${workers} worker${workers === 1 ? '' : 's'} of ${threads} thread${threads === 1 ? '' : 's'} at once${main ? ', this thread one of them' : ''}`;
     console.log(
       `${file}: median ${sorted[sorted.length >> 1].toFixed(3)} ms per run, fastest ${sorted[0].toFixed(3)} (${rounds} rounds of ${runs}${how})`,
     );
@@ -210,6 +221,7 @@ async function main() {
       runs: { type: 'string', default: '50' },
       threads: { type: 'string', default: '2' },
       workers: { type: 'string' },
+      main: { type: 'boolean', default: false },
       batch: { type: 'string' },
     },
   });
@@ -224,7 +236,9 @@ async function main() {
     await save(rest[0], rest[1], optional('batch'));
   } else if (command === 'race') {
     if (rest.length < 1) fail('race takes one or more .onnx files');
-    await race(rest, { rounds: whole('rounds'), runs: whole('runs'), threads: whole('threads'), workers: optional('workers') });
+    const workers = optional('workers');
+    if (values.main && workers === undefined) fail('--main is for races on --workers');
+    await race(rest, { rounds: whole('rounds'), runs: whole('runs'), threads: whole('threads'), workers, main: values.main });
   } else {
     fail(`unknown command '${command ?? ''}'`);
   }
