@@ -156,6 +156,8 @@ async function workerRunner(file, threads, workers, main) {
     () => new Worker(new URL(import.meta.url), { workerData: { file, threads, control: words.buffer } }),
   );
   const failed = new Promise((_, reject) => threadsOf.forEach((worker) => worker.once('error', reject)));
+  // A worker's error fails the wait it happens in; one after the last wait is not a second failure.
+  failed.catch(() => {});
   const waitFor = async (done) => {
     for (let now = Atomics.load(words, DONE); now < done; now = Atomics.load(words, DONE)) {
       const { async, value } = Atomics.waitAsync(words, DONE, now);
@@ -217,28 +219,34 @@ async function main() {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
     options: {
-      rounds: { type: 'string', default: '20' },
-      runs: { type: 'string', default: '50' },
-      threads: { type: 'string', default: '2' },
+      rounds: { type: 'string' },
+      runs: { type: 'string' },
+      threads: { type: 'string' },
       workers: { type: 'string' },
-      main: { type: 'boolean', default: false },
+      main: { type: 'boolean' },
       batch: { type: 'string' },
     },
   });
   const [command, ...rest] = positionals;
-  const whole = (flag) => {
+  const optional = (flag) => {
+    if (values[flag] === undefined) return undefined;
     const value = Number(values[flag]);
     return Number.isInteger(value) && value > 0 ? value : fail(`--${flag} must be a whole number > 0; received ${values[flag]}`);
   };
-  const optional = (flag) => (values[flag] === undefined ? undefined : whole(flag));
+  // Every flag belongs to one command: a flag the command would not read is an error, not ignored.
+  const refuse = (flags) =>
+    flags.filter((flag) => values[flag] !== undefined).forEach((flag) => fail(`--${flag} is not a ${command} option`));
   if (command === 'save') {
+    refuse(['rounds', 'runs', 'threads', 'workers', 'main']);
     if (rest.length !== 2) fail('save takes a workload and a file prefix');
     await save(rest[0], rest[1], optional('batch'));
   } else if (command === 'race') {
+    refuse(['batch']);
     if (rest.length < 1) fail('race takes one or more .onnx files');
     const workers = optional('workers');
     if (values.main && workers === undefined) fail('--main is for races on --workers');
-    await race(rest, { rounds: whole('rounds'), runs: whole('runs'), threads: whole('threads'), workers, main: values.main });
+    const [rounds, runs, threads] = [optional('rounds') ?? 20, optional('runs') ?? 50, optional('threads') ?? 2];
+    await race(rest, { rounds, runs, threads, workers, main: values.main === true });
   } else {
     fail(`unknown command '${command ?? ''}'`);
   }
