@@ -33,6 +33,7 @@ export type {
   AdapterInfo,
   ExecutionProvider,
 } from './native/runtime/native-engine';
+export type { ShardedStep, ShardedStepDefinition } from './native/runtime/sharded-step';
 export { KERNEL_MAPPINGS } from './native/compiler/lower';
 export type { StepDefinition } from './native/compiler/trace';
 export type { TracedStep, StepValue } from './native/compiler/ir';

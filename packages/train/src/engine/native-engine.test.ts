@@ -11,7 +11,7 @@ import type { OptimizerName } from '../optim/optimizers';
 import { DEEPLEARNTOOLBOX_SAE } from '../presets';
 import { pretrainStack } from '../loops/pretrain-stack';
 import { trainAutoencoder } from '../loops/train-autoencoder';
-import { trainSampled } from '../loops/train-sampled';
+import { trainSampled, type TrainSampledOptions } from '../loops/train-sampled';
 
 // Equivalence of the two engines: the same seeded run on the native engine (each step one ONNX
 // graph in onnxruntime) and on tfjs's cpu backend gives the same losses and weights.
@@ -419,5 +419,106 @@ describe('the native engine against tfjs cpu', () => {
       `RSS by epoch (MB): ${rss.map((value) => value.toFixed(0)).join(', ')}`,
     ).toBeLessThan(60);
     da.dispose();
+  });
+});
+
+describe('the native engine with each batch in parts (batchParts)', () => {
+  const smallCnn = () =>
+    new ReluCnn({
+      inputShape: [8, 8, 1],
+      convolutions: [
+        { filters: 4, kernelSize: 3, pool: 2 },
+        { filters: 16, kernelSize: 2, pool: 2 },
+      ],
+      numClasses: 2,
+      seed: 11,
+    });
+
+  /** A sampled run with each batch in two parts on two threads (SGD 0.1 unless `options` say otherwise). */
+  const inParts =
+    (iterations: number, batchSize: number, options: Partial<TrainSampledOptions> = {}) =>
+    (model: Model, engine: EngineName, onEngine: (report: EngineReport) => void) =>
+      trainSampled(model as ReluCnn, images, {
+        iterations,
+        batchSize,
+        learningRate: 0.1,
+        engine,
+        onEngine,
+        threads: 2,
+        batchParts: 2,
+        ...options,
+      });
+
+  it('trains a small CNN identically with its batches in two parts on two threads (sgd, mean gradients)', async () => {
+    await expectSameRun(smallCnn, inParts(10, 10));
+  });
+
+  const denseCnn = () =>
+    new ReluCnn({
+      inputShape: [8, 8, 1],
+      convolutions: [{ filters: 4, kernelSize: 3, padding: 'same', pool: 2 }],
+      denseSizes: [5],
+      numClasses: 2,
+      seed: 7,
+    });
+
+  it('trains a CNN with dense layers identically in two parts with Adam (its slots updated once a step)', async () => {
+    await expectSameRun(denseCnn, inParts(8, 12, { learningRate: 0.01, optimizer: 'adam' }));
+  });
+
+  // Adam would not tell a sum from a mean (its step is nearly scale-free): plain SGD does.
+  it('adds the parts of summed gradients instead of averaging them', async () => {
+    await expectSameRun(denseCnn, inParts(8, 12, { learningRate: 0.01, gradientReduction: 'sum' }));
+  });
+
+  it("trains the tutorial's dA with masking noise identically, each part drawing its rows' noise", async () => {
+    await expectSameRun(
+      () => new DenoisingAutoencoder({ visibleSize: 16, hiddenSize: 6, corruptionLevel: 0.3, seed: 3 }),
+      (model, engine, onEngine) =>
+        trainAutoencoder(model as DenoisingAutoencoder, flat, {
+          epochs: 2,
+          batchSize: 8,
+          learningRate: 0.1,
+          engine,
+          onEngine,
+          threads: 2,
+          batchParts: 2,
+        }),
+    );
+  });
+
+  it('runs a batch that does not split into equal parts whole, with the same result', async () => {
+    await expectSameRun(smallCnn, inParts(6, 9));
+  });
+
+  it('says so in its engine event and keeps numTensors flat', async () => {
+    const model = smallCnn();
+    const engines: EngineReport[] = [];
+    const before = tf.memory().numTensors;
+    await trainSampled(model, images, {
+      iterations: 6,
+      batchSize: 10,
+      engine: 'native',
+      threads: 2,
+      batchParts: 2,
+      onEngine: (report) => void engines.push(report),
+    });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(engines[0]!.description).toMatch(/each batch in 2 parts at once$/);
+    expect(engines[0]!.stepsPerRun).toBe(1);
+    model.dispose();
+  });
+
+  it('refuses more parts than threads, and parts with several steps a call, naming batchParts', async () => {
+    const model = smallCnn();
+    const train = (options: { threads: number; batchParts: number; stepsPerRun?: number }) =>
+      trainSampled(model, images, { iterations: 2, batchSize: 10, engine: 'native', ...options });
+    await expect(train({ threads: 2, batchParts: 3 })).rejects.toThrow(
+      'trainSampled: batchParts 3 needs a thread per part, and the native engine has 2. Pass batchParts <= 2 or threads >= 3.',
+    );
+    await expect(train({ threads: 2, batchParts: 2, stepsPerRun: 4 })).rejects.toThrow(
+      'trainSampled: batchParts runs one step per call and stepsPerRun is 4. Pass one of the two.',
+    );
+    model.dispose();
   });
 });

@@ -1,9 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { InvalidArgumentError } from '@sdae/core';
 import {
   UnsupportedKernelError,
   resolveEngine,
   type NativeStep,
   type ResolvedEngine,
+  type ShardedStep,
+  type ShardedStepDefinition,
   type StepDefinition,
   type StepFeed,
 } from '@sdae/backend';
@@ -39,6 +42,8 @@ interface StepSpec {
   noiseShapes: (batch: StepBatch) => Record<string, number[]>;
   /** The whole step, loss, gradients and update, as the native engine traces it. */
   native: (inputs: Record<string, tf.Tensor>, variables: ReadonlyMap<string, tf.Variable>) => Record<string, tf.Tensor>;
+  /** The same step in two halves, for a batch run in parts: a part's outputs and gradients, the update, and how parts combine. */
+  parts: Pick<ShardedStepDefinition, 'part' | 'update' | 'combine'>;
   /** The models whose weights the native engine holds while it trains. */
   models: Model[];
 }
@@ -54,6 +59,11 @@ export function autoencoderStepSpec(
   const trained = trainee.variables;
   const { visibleSize, corruptionLevel } = trainee.getConfig();
   const corrupts = corruptionLevel > 0;
+  const lossAndGradients = (x: tf.Tensor, noise: tf.Tensor | undefined) => {
+    const clean = input(x as tf.Tensor2D);
+    const corrupted = noise === undefined ? clean : trainee.applyNoise(clean, noise as tf.Tensor2D);
+    return trainee.lossAndGradients(clean, corrupted);
+  };
   return {
     tfjs: (batch) => trainee.lossAndGradients(input(tf.tensor2d(batch.x, batch.xShape as [number, number]))),
     state: () => new Map([...trained, ...prefixed('slot:', optimizer.slotsFor(trained))]),
@@ -63,11 +73,18 @@ export function autoencoderStepSpec(
     },
     noiseShapes: (batch): Record<string, number[]> => (corrupts ? { noise: [batch.xShape[0]!, visibleSize] } : {}),
     native: ({ x, noise, ...hyperparameters }) => {
-      const clean = input(x as tf.Tensor2D);
-      const corrupted = noise === undefined ? clean : trainee.applyNoise(clean, noise as tf.Tensor2D);
-      const { loss, gradients } = trainee.lossAndGradients(clean, corrupted);
+      const { loss, gradients } = lossAndGradients(x!, noise);
       optimizer.update(trained, gradients, hyperparameters as Record<string, tf.Scalar>);
       return { loss };
+    },
+    parts: {
+      part: ({ x, noise }) => {
+        const { loss, gradients } = lossAndGradients(x!, noise);
+        return { outputs: { loss }, gradients };
+      },
+      update: (gradients, hyperparameters) => optimizer.update(trained, gradients, hyperparameters as Record<string, tf.Scalar>),
+      // The cost is averaged over the batch.
+      combine: 'mean',
     },
     models: owner === trainee ? [owner] : [owner, trainee],
   };
@@ -103,6 +120,16 @@ export function classifierStepSpec(
     gradientReduction === 'mean'
       ? gradients
       : Object.fromEntries(Object.entries(gradients).map(([name, gradient]) => [name, tf.mul(gradient, batchSize)]));
+  const part: ShardedStepDefinition['part'] = ({ x, y, ...inputs }) => {
+    const masks = model.dropoutShapes(x!.shape[0]!).map((_, site) => inputs[`dropout${site}`]!);
+    const step = classes
+      ? model.lossGradientsAndClasses(x!, y as tf.Tensor2D, masks)
+      : { ...model.lossAndGradients(x!, y as tf.Tensor2D, masks), classes: undefined };
+    const gradients = reduce(step.gradients, x!.shape[0]!);
+    const outputs: Record<string, tf.Tensor> =
+      step.classes === undefined ? { loss: step.loss } : { loss: step.loss, classes: step.classes };
+    return { outputs, gradients };
+  };
   return {
     tfjs: (batch) => {
       const { x, y } = tensors(batch);
@@ -117,14 +144,17 @@ export function classifierStepSpec(
       return Object.fromEntries(model.drawDropoutMasks(count).map((values, site) => [`dropout${site}`, { values, shape: shapes[site]! }]));
     },
     noiseShapes: (batch) => Object.fromEntries(model.dropoutShapes(batch.xShape[0]!).map((shape, site) => [`dropout${site}`, shape])),
-    native: ({ x, y, ...inputs }): Record<string, tf.Tensor> => {
-      const masks = model.dropoutShapes(x!.shape[0]!).map((_, site) => inputs[`dropout${site}`]!);
-      const hyperparameters = Object.fromEntries(Object.entries(inputs).filter(([name]) => !name.startsWith('dropout')));
-      const step = classes
-        ? model.lossGradientsAndClasses(x!, y as tf.Tensor2D, masks)
-        : { ...model.lossAndGradients(x!, y as tf.Tensor2D, masks), classes: undefined };
-      optimizer.update(trained, reduce(step.gradients, x!.shape[0]!), hyperparameters as Record<string, tf.Scalar>);
-      return step.classes === undefined ? { loss: step.loss } : { loss: step.loss, classes: step.classes };
+    native: (inputs): Record<string, tf.Tensor> => {
+      const { outputs, gradients } = part(inputs);
+      const hyperparameters = Object.fromEntries(Object.entries(inputs).filter(([name]) => !/^(x|y|dropout\d+)$/.test(name)));
+      optimizer.update(trained, gradients, hyperparameters as Record<string, tf.Scalar>);
+      return outputs;
+    },
+    parts: {
+      part,
+      update: (gradients, hyperparameters) => optimizer.update(trained, gradients, hyperparameters as Record<string, tf.Scalar>),
+      // Summed gradients of the parts are the batch's sum; mean ones average over equal parts.
+      combine: gradientReduction,
     },
     models: [model],
   };
@@ -185,9 +215,10 @@ export async function createStepRunner(
     device,
     threads,
     stepsPerRun,
+    batchParts,
     resolvedEngine,
     stepsPerEpoch,
-  }: Pick<ResolvedCommonOptions, 'engine' | 'device' | 'threads' | 'stepsPerRun' | 'resolvedEngine'> & {
+  }: Pick<ResolvedCommonOptions, 'engine' | 'device' | 'threads' | 'stepsPerRun' | 'batchParts' | 'resolvedEngine'> & {
     /** The full minibatches of an epoch, where the loop has epochs: the default run size divides it where it can. */
     stepsPerEpoch?: number;
   },
@@ -214,7 +245,32 @@ export async function createStepRunner(
     rule: resolved.rule,
     stepsPerRun: runSize,
   };
+  if (batchParts !== undefined && batchParts > 1) {
+    requireBatchParts(caller, batchParts, resolved, stepsPerRun);
+    const sharded = resolved.native.prepareSharded({ name: caller, state, ...spec.parts }, batchParts);
+    const described = { ...report, description: `${report.description}, each batch in ${batchParts} parts at once`, stepsPerRun: 1 };
+    return new NativeRunner(spec, optimizer, resolved, sharded, 1, described, tfjsReport);
+  }
   return new NativeRunner(spec, optimizer, resolved, resolved.native.prepare(definition), runSize, report, tfjsReport);
+}
+
+/** Checks `batchParts` against the engine it runs on: the CPU, one step per call, at most one part per thread. */
+function requireBatchParts(caller: string, batchParts: number, resolved: ResolvedEngine, stepsPerRun: number | undefined): void {
+  const refuse = (why: string) => {
+    throw new InvalidArgumentError('batchParts', batchParts, `${caller}: ${why}`);
+  };
+  if (resolved.engine !== 'native') return;
+  if (resolved.device !== 'cpu')
+    refuse(
+      `batchParts splits a batch over CPU threads; the native engine runs on ${resolved.device} here. Leave batchParts unset or pass device: 'cpu'.`,
+    );
+  if (batchParts > resolved.native.threads)
+    refuse(
+      `batchParts ${batchParts} needs a thread per part, and the native engine has ${resolved.native.threads}. ` +
+        `Pass batchParts <= ${resolved.native.threads} or threads >= ${batchParts}.`,
+    );
+  if (stepsPerRun !== undefined && stepsPerRun > 1)
+    refuse(`batchParts runs one step per call and stepsPerRun is ${stepsPerRun}. Pass one of the two.`);
 }
 
 class TfjsRunner implements StepRunner {
@@ -272,7 +328,7 @@ class NativeRunner implements StepRunner {
     private readonly spec: StepSpec,
     private readonly optimizer: Optimizer,
     private readonly engine: ResolvedEngine,
-    private readonly step: NativeStep,
+    private readonly step: NativeStep | ShardedStep,
     /** Steps run as one graph. */
     private readonly stepsPerRun: number,
     readonly report: EngineReport,

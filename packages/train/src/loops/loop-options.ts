@@ -98,6 +98,16 @@ export interface CommonTrainingOptions {
    * from 100,000; else 1
    */
   stepsPerRun?: number;
+  /**
+   * The native engine on the CPU: each step's batch runs in this many equal parts at once, each on
+   * one thread (this one and worker threads) with its own onnxruntime session, their gradients
+   * combined before one update; a batch that does not split into equal parts runs whole. For small
+   * models, whose many small kernels gain little from onnxruntime's own threads. At most the
+   * engine's `threads`, one step per call (no `stepsPerRun` above 1); ignored when the loop runs on
+   * tfjs.
+   * @default 1 (every step whole, on the engine's threads)
+   */
+  batchParts?: number;
 }
 
 const COMMON_TRAINING_OPTION_KEYS: KnownKeys<CommonTrainingOptions> = {
@@ -116,6 +126,7 @@ const COMMON_TRAINING_OPTION_KEYS: KnownKeys<CommonTrainingOptions> = {
   device: true,
   threads: true,
   stepsPerRun: true,
+  batchParts: true,
   settings: true,
 };
 
@@ -148,6 +159,7 @@ export interface ResolvedCommonOptions {
   resolvedEngine: ResolvedEngine | undefined;
   threads: number | undefined;
   stepsPerRun: number | undefined;
+  batchParts: number | undefined;
 }
 
 /** The defaults that differ between loops; each loop holds its own, once, and documents them on its options type. */
@@ -204,6 +216,7 @@ export function resolveCommonOptions(
     resolvedEngine: isResolvedEngine(options.engine) ? options.engine : undefined,
     threads: options.threads === undefined ? undefined : requirePositiveInteger(caller, 'threads', options.threads),
     stepsPerRun: options.stepsPerRun === undefined ? undefined : requirePositiveInteger(caller, 'stepsPerRun', options.stepsPerRun),
+    batchParts: options.batchParts === undefined ? undefined : requirePositiveInteger(caller, 'batchParts', options.batchParts),
   };
 }
 

@@ -1,4 +1,4 @@
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import { SdaeError } from '@sdae/core';
 import { encodeOnnxModel } from '../compiler/encode-onnx';
 import type { ExecutionProvider, Ort, OrtSession, OrtTensor } from './onnxruntime';
@@ -119,6 +119,16 @@ export class StepState {
           `Read weights after the loop's epoch ends (or call the step runner's flush first), not between two steps.`,
       );
     return this.host;
+  }
+
+  /** Writes the state's values into its tfjs variables (copies: the native buffers are written again by later steps). */
+  writeToVariables(stepName: string): void {
+    const values = this.values(stepName);
+    for (const [name, variable] of this.variables) {
+      const tensor = values.get(name);
+      if (tensor === undefined) continue;
+      tf.tidy(() => variable.assign(tf.tensor(tensor.slice(), variable.shape, 'float32')));
+    }
   }
 
   /** Forgets the state (the next run loads it from the variables again) and frees its device buffers. */

@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { availableParallelism } from 'node:os';
 import { InvalidArgumentError, SdaeError, environmentInteger, requireKnownKeys, requirePositiveInteger, type KnownKeys } from '@sdae/core';
 import { encodeOnnxModel } from '../compiler/encode-onnx';
@@ -19,6 +18,7 @@ import { formatAdapter, type AdapterInfo } from './adapter-info';
 import { StepState, deviceTensorCount } from './device-state';
 import { NATIVE_THREADS_PER_CORE } from './native-threads';
 import { nchwcBlock } from './nchwc-probe';
+import { ShardedStep, type ShardedStepDefinition } from './sharded-step';
 
 /**
  * What {@link loadNativeEngine} found: the engine, or why there is none. `device` is set when
@@ -114,6 +114,44 @@ export class NativeEngine {
   prepare(definition: StepDefinition, options: PrepareOptions = {}): NativeStep {
     return new NativeStep(this.ort, this.threads, this.executionProviders, definition, options);
   }
+
+  /**
+   * Prepares a step whose batch runs in parts at once, one per thread (the CPU provider only): see
+   * {@link ShardedStep}. Worth it for small models, whose many small kernels gain little from
+   * onnxruntime's own threads.
+   *
+   * @throws {InvalidArgumentError} on a GPU provider, or with `parts` under 2 or above the engine's threads.
+   */
+  prepareSharded(definition: ShardedStepDefinition, parts = this.threads, options: PrepareOptions = {}): ShardedStep {
+    if (this.device !== 'cpu')
+      throw new InvalidArgumentError(
+        'device',
+        this.device,
+        `NativeEngine.prepareSharded: parts of a batch run on the CPU provider only; this engine runs on ${this.device}.`,
+      );
+    if (!Number.isInteger(parts) || parts < 2 || parts > this.threads)
+      throw new InvalidArgumentError(
+        'parts',
+        parts,
+        `NativeEngine.prepareSharded: parts must be a whole number from 2 to the engine's ${this.threads} threads; received ${parts}.`,
+      );
+    return new ShardedStep(this.ort, parts, definition, () => traceOptions(this.ort, ['cpu'], options));
+  }
+}
+
+/** How a step is traced for these providers: the CPU's own forms (pooling indices, Col2Im, blocked convolutions) or the GPU's. */
+async function traceOptions(
+  ort: Ort,
+  providers: readonly ExecutionProvider[],
+  options: PrepareOptions,
+): Promise<Parameters<typeof traceStep>[2]> {
+  const cpu = providers[0] === 'cpu';
+  const block = cpu && options.blockedConvolutions !== false ? await nchwcBlock(ort) : undefined;
+  return {
+    maxPoolGradient: options.maxPoolGradient ?? (cpu ? 'indices' : 'compare'),
+    convolutionInputGradient: options.convolutionInputGradient ?? (cpu ? 'col2im' : 'transposed'),
+    ...(block === undefined ? {} : { nchwcBlock: block }),
+  };
 }
 
 /** Options of {@link NativeEngine.prepare}. */
@@ -272,13 +310,7 @@ export class NativeStep {
    */
   syncToVariables(): void {
     if (!this.dirty) return;
-    const values = this.state.values(this.definition.name);
-    for (const [name, variable] of this.definition.state) {
-      const tensor = values.get(name);
-      if (tensor === undefined) continue;
-      // A copy: the native buffer is written again by a later step.
-      tf.tidy(() => variable.assign(tf.tensor(tensor.slice(), variable.shape, 'float32')));
-    }
+    this.state.writeToVariables(this.definition.name);
     this.dirty = false;
   }
 
@@ -338,15 +370,7 @@ export class NativeStep {
         // The trace reads the tfjs variables: they must hold the current state first.
         await this.pull();
         this.syncToVariables();
-        const cpu = this.providers[0] === 'cpu';
-        const maxPoolGradient = this.options.maxPoolGradient ?? (cpu ? 'indices' : 'compare');
-        const convolutionInputGradient = this.options.convolutionInputGradient ?? (cpu ? 'col2im' : 'transposed');
-        const block = cpu && this.options.blockedConvolutions !== false ? await nchwcBlock(this.ort) : undefined;
-        return traceStep(this.definition, shapes, {
-          maxPoolGradient,
-          convolutionInputGradient,
-          ...(block === undefined ? {} : { nchwcBlock: block }),
-        });
+        return traceStep(this.definition, shapes, await traceOptions(this.ort, this.providers, this.options));
       })();
       this.traces.set(key, entry);
       entry.catch(() => this.traces.delete(key));
