@@ -40,8 +40,7 @@ interface Compiled {
   parts: number;
   part: TracedStep;
   session: OrtSession;
-  /** The part's graph, for the workers. */
-  model: Uint8Array;
+  /** The shapes' key, under which the workers hold their sessions of the part's graph. */
   key: string;
   update: TracedStep;
   updateSession: OrtSession;
@@ -187,7 +186,7 @@ export class ShardedStep {
     const { parts, part, session, update, updateSession, key } = compiled;
     const rows = feeds.x!.shape[0]!;
     const state = this.state.load();
-    // Part k reads rows k * partRows ... of every input that has the batch's rows; the rest whole.
+    // Part k reads the k-th of `parts` equal runs of rows of every input that has the batch's rows; the rest whole.
     const partFeeds = (k: number): Record<string, StepFeed> => {
       const fed: Record<string, StepFeed> = {};
       for (const [name, value] of part.inputs) {
@@ -365,6 +364,6 @@ export class ShardedStep {
     const updateSession = await this.ort.InferenceSession.create(encodeOnnxModel(update.graph), ONE_THREAD);
     while (this.workers.length < parts - 1) this.workers.push(new PartWorker());
     await Promise.all(this.workers.slice(0, parts - 1).map((worker) => worker.compile(key, model, ONE_THREAD)));
-    return { parts, part, session, model, key, update, updateSession };
+    return { parts, part, session, key, update, updateSession };
   }
 }
