@@ -63,6 +63,18 @@ async function expectSameRun(
   }
 }
 
+/** A small CNN: a first layer the pooled-convolution pass computes by window position, a second on the blocked kernels. */
+const smallCnn = () =>
+  new ReluCnn({
+    inputShape: [8, 8, 1],
+    convolutions: [
+      { filters: 4, kernelSize: 3, pool: 2 },
+      { filters: 16, kernelSize: 2, pool: 2 },
+    ],
+    numClasses: 2,
+    seed: 11,
+  });
+
 const autoencoderRun =
   (set: ImageSet, optimizer: OptimizerName) => (model: Model, engine: EngineName, onEngine: (report: EngineReport) => void) =>
     trainAutoencoder(model as DenoisingAutoencoder, set, {
@@ -314,19 +326,8 @@ describe('the native engine against tfjs cpu', () => {
   });
 
   it('trains a small CNN identically: a first layer pooled by window position, a second on the blocked (NCHWc) kernels', async () => {
-    await expectSameRun(
-      () =>
-        new ReluCnn({
-          inputShape: [8, 8, 1],
-          convolutions: [
-            { filters: 4, kernelSize: 3, pool: 2 },
-            { filters: 16, kernelSize: 2, pool: 2 },
-          ],
-          numClasses: 2,
-          seed: 11,
-        }),
-      (model, engine, onEngine) =>
-        trainSampled(model as ReluCnn, images, { iterations: 10, batchSize: 10, learningRate: 0.1, engine, onEngine, stepsPerRun: STEPS }),
+    await expectSameRun(smallCnn, (model, engine, onEngine) =>
+      trainSampled(model as ReluCnn, images, { iterations: 10, batchSize: 10, learningRate: 0.1, engine, onEngine, stepsPerRun: STEPS }),
     );
   });
 
@@ -423,17 +424,6 @@ describe('the native engine against tfjs cpu', () => {
 });
 
 describe('the native engine with each batch in parts (batchParts)', () => {
-  const smallCnn = () =>
-    new ReluCnn({
-      inputShape: [8, 8, 1],
-      convolutions: [
-        { filters: 4, kernelSize: 3, pool: 2 },
-        { filters: 16, kernelSize: 2, pool: 2 },
-      ],
-      numClasses: 2,
-      seed: 11,
-    });
-
   /** A sampled run with each batch in two parts on two threads (SGD 0.1 unless `options` say otherwise). */
   const inParts =
     (iterations: number, batchSize: number, options: Partial<TrainSampledOptions> = {}) =>

@@ -40,10 +40,12 @@ interface StepSpec {
   noise: (batch: StepBatch, buffers: InputBuffers) => Record<string, { values: Float32Array; shape: number[] }>;
   /** Their shapes, known without drawing. */
   noiseShapes: (batch: StepBatch) => Record<string, number[]>;
-  /** The whole step, loss, gradients and update, as the native engine traces it. */
-  native: (inputs: Record<string, tf.Tensor>, variables: ReadonlyMap<string, tf.Variable>) => Record<string, tf.Tensor>;
-  /** The same step in two halves, for a batch run in parts: a part's outputs and gradients, the update, and how parts combine. */
-  parts: Pick<ShardedStepDefinition, 'part' | 'update' | 'combine'>;
+  /**
+   * The step as the native engine traces it, in two halves: the outputs and gradients of a batch (or
+   * of a part of one), and the update from gradients and the step's scalar inputs (the optimiser's
+   * settings); `combine` says how parts' gradients add up. The whole step is the one after the other.
+   */
+  native: Pick<ShardedStepDefinition, 'part' | 'update' | 'combine'>;
   /** The models whose weights the native engine holds while it trains. */
   models: Model[];
 }
@@ -59,10 +61,10 @@ export function autoencoderStepSpec(
   const trained = trainee.variables;
   const { visibleSize, corruptionLevel } = trainee.getConfig();
   const corrupts = corruptionLevel > 0;
-  const lossAndGradients = (x: tf.Tensor, noise: tf.Tensor | undefined) => {
+  /** The clean input and its corrupted copy. */
+  const corrupted = (x: tf.Tensor, noise: tf.Tensor | undefined): [tf.Tensor2D, tf.Tensor2D] => {
     const clean = input(x as tf.Tensor2D);
-    const corrupted = noise === undefined ? clean : trainee.applyNoise(clean, noise as tf.Tensor2D);
-    return trainee.lossAndGradients(clean, corrupted);
+    return [clean, noise === undefined ? clean : trainee.applyNoise(clean, noise as tf.Tensor2D)];
   };
   return {
     tfjs: (batch) => trainee.lossAndGradients(input(tf.tensor2d(batch.x, batch.xShape as [number, number]))),
@@ -72,14 +74,9 @@ export function autoencoderStepSpec(
       return corrupts ? { noise: { values: trainee.drawNoise(shape[0]!, buffers.get('noise', shape[0]! * visibleSize))!, shape } } : {};
     },
     noiseShapes: (batch): Record<string, number[]> => (corrupts ? { noise: [batch.xShape[0]!, visibleSize] } : {}),
-    native: ({ x, noise, ...hyperparameters }) => {
-      const { loss, gradients } = lossAndGradients(x!, noise);
-      optimizer.update(trained, gradients, hyperparameters as Record<string, tf.Scalar>);
-      return { loss };
-    },
-    parts: {
+    native: {
       part: ({ x, noise }) => {
-        const { loss, gradients } = lossAndGradients(x!, noise);
+        const { loss, gradients } = trainee.lossAndGradients(...corrupted(x!, noise));
         return { outputs: { loss }, gradients };
       },
       update: (gradients, hyperparameters) => optimizer.update(trained, gradients, hyperparameters as Record<string, tf.Scalar>),
@@ -144,13 +141,7 @@ export function classifierStepSpec(
       return Object.fromEntries(model.drawDropoutMasks(count).map((values, site) => [`dropout${site}`, { values, shape: shapes[site]! }]));
     },
     noiseShapes: (batch) => Object.fromEntries(model.dropoutShapes(batch.xShape[0]!).map((shape, site) => [`dropout${site}`, shape])),
-    native: (inputs): Record<string, tf.Tensor> => {
-      const { outputs, gradients } = part(inputs);
-      const hyperparameters = Object.fromEntries(Object.entries(inputs).filter(([name]) => !/^(x|y|dropout\d+)$/.test(name)));
-      optimizer.update(trained, gradients, hyperparameters as Record<string, tf.Scalar>);
-      return outputs;
-    },
-    parts: {
+    native: {
       part,
       update: (gradients, hyperparameters) => optimizer.update(trained, gradients, hyperparameters as Record<string, tf.Scalar>),
       // Summed gradients of the parts are the batch's sum; mean ones average over equal parts.
@@ -229,7 +220,7 @@ export async function createStepRunner(
   const resolved = resolvedEngine ?? (await resolveEngine({ engine, device, ...(threads === undefined ? {} : { threads }) }));
   if (resolved.engine === 'tfjs') return new TfjsRunner(spec, optimizer, tfjsReport(resolved.reason));
   const state = spec.state();
-  const definition: StepDefinition = { name: caller, state, step: (inputs) => spec.native(inputs, state) };
+  const definition: StepDefinition = { name: caller, state, step: (inputs) => wholeStep(spec.native, inputs) };
   const stateValues = [...state.values()].reduce((sum, variable) => sum + variable.size, 0);
   const runSize = stepsPerRun ?? (resolved.device === 'webgpu' ? 1 : defaultStepsPerRun(stateValues, stepsPerEpoch));
   const report: EngineReport = {
@@ -247,11 +238,18 @@ export async function createStepRunner(
   };
   if (batchParts !== undefined && batchParts > 1) {
     requireBatchParts(caller, batchParts, resolved, stepsPerRun);
-    const sharded = resolved.native.prepareSharded({ name: caller, state, ...spec.parts }, batchParts);
+    const sharded = resolved.native.prepareSharded({ name: caller, state, ...spec.native }, batchParts);
     const described = { ...report, description: `${report.description}, each batch in ${batchParts} parts at once`, stepsPerRun: 1 };
     return new NativeRunner(spec, optimizer, resolved, sharded, 1, described, tfjsReport);
   }
   return new NativeRunner(spec, optimizer, resolved, resolved.native.prepare(definition), runSize, report, tfjsReport);
+}
+
+/** The whole step: a batch's outputs and gradients, then the update from them and the step's scalar inputs. */
+function wholeStep(native: StepSpec['native'], inputs: Record<string, tf.Tensor>): Record<string, tf.Tensor> {
+  const { outputs, gradients } = native.part(inputs);
+  native.update(gradients, Object.fromEntries(Object.entries(inputs).filter(([, tensor]) => tensor.rank === 0)));
+  return outputs;
 }
 
 /** Checks `batchParts` against the engine it runs on: the CPU, one step per call, at most one part per thread. */
