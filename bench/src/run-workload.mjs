@@ -42,7 +42,7 @@ async function main(spec) {
     kernels: spec.kernels,
     engine: native ? 'native' : 'tfjs',
     tfjsBackend,
-    ...(native ? { threads: spec.threads, device: spec.device ?? 'cpu' } : {}),
+    ...(native ? { threads: spec.threads, device: spec.device ?? 'cpu', batchParts: spec.batchParts } : {}),
     backendDetail: report.tried.find((attempt) => attempt.name === report.backend)?.reason,
     filledKernels: filledKernels(tfjsBackend).map((kernel) => `${kernel.kernelName} (${kernel.reason})`),
     engines: [],
@@ -66,7 +66,9 @@ async function main(spec) {
       model,
       mnist,
       plan,
-      native ? { hooks, engine: 'native', threads: spec.threads, device: spec.device ?? 'cpu' } : { hooks, engine: 'tfjs' },
+      native
+        ? { hooks, engine: 'native', threads: spec.threads, device: spec.device ?? 'cpu', batchParts: spec.batchParts }
+        : { hooks, engine: 'tfjs' },
     );
   } catch (error) {
     const missing = /Kernel '(\w+)' not registered for backend '(\w+)'/.exec(String(error?.message ?? error));

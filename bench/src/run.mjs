@@ -37,10 +37,11 @@ const NATIVE = 'native';
 const BACKEND_CHOICES = [NATIVE, ...BACKEND_NAMES];
 const USAGE = `usage: node src/run.mjs [--workloads ${WORKLOAD_NAMES.join(',')}] [--backends native,wasm,cpu] [--threads 2] [--fraction 0.05]
        [--w4-fraction F] [--warmup 3] [--w3-steps 20] [--stock-steps 5] [--no-stock] [--no-peer] [--python P]...
-       [--peer-variants ${PEER_VARIANT_NAMES.join(',')}] [--repeat 5] [--quick] [--out results/latest.json] [--note TEXT]
+       [--peer-variants ${PEER_VARIANT_NAMES.join(',')}] [--repeat 5] [--quick] [--out results/latest.json] [--note TEXT] [--batch-parts N]
   --backends: any of ${BACKEND_CHOICES.join(', ')} (native: onnxruntime-node; the others: tfjs backends);
               default native and every tfjs backend that starts here
   --threads:  threads of PyTorch and of the native engine (both also run on 1 thread)
+  --batch-parts: also the native engine on the CPU with each batch in N parts at once (batchParts), on --threads threads
   --python:   another interpreter with torch, besides Debian's and the pip wheel in /opt/wheels (repeatable)
   --devices:  the native engine's devices, any of cpu, webgpu, cuda, coreml, dml (default cpu); each that starts is a row, with its adapter
   --quick:    2 rounds, fraction 0.01, W3 5 steps, peer variant passive only: a check that the bench works`;
@@ -65,6 +66,7 @@ function parseSettings() {
       peers: { type: 'string', default: PEER_KINDS.join(',') },
       'peer-variants': { type: 'string', default: PEER_VARIANT_NAMES.join(',') },
       threads: { type: 'string', default: '2' },
+      'batch-parts': { type: 'string' },
       devices: { type: 'string', default: 'cpu' },
       repeat: { type: 'string', default: '5' },
       quick: { type: 'boolean', default: false },
@@ -128,6 +130,10 @@ function parseSettings() {
     peerVariants,
     quick: values.quick,
     threads: whole('threads', values.threads, 1),
+    batchParts:
+      values['batch-parts'] === undefined
+        ? undefined
+        : batchPartsWithin(whole('batch-parts', values['batch-parts'], 2), values.threads, fail),
     devices: values.devices.split(',').map((name) => {
       const device = name.trim().toLowerCase();
       if (!DEVICE_NAMES.includes(device) || device === 'auto')
@@ -138,6 +144,12 @@ function parseSettings() {
     out: resolve(values.out),
     note: values.note,
   };
+}
+
+/** --batch-parts needs a thread per part (the loops refuse more parts than threads). */
+function batchPartsWithin(parts, threads, fail) {
+  if (parts > Number(threads)) fail(`--batch-parts ${parts} needs a thread per part; pass --threads ${parts} or more.`);
+  return parts;
 }
 
 /**
@@ -250,6 +262,18 @@ for (const name of settings.workloads) {
             label,
             side: 'ours',
             run: () => labelled(runChild({ ...base, backend, kernels: 'sdae', threads, device }), label),
+          });
+        }
+        // Each batch in parts at once (the CPU only), on --threads threads.
+        const parts = settings.batchParts;
+        if (parts !== undefined && device === 'cpu') {
+          const label = `native (onnxruntime, ${settings.threads} threads, each batch in ${parts} parts)`;
+          ours.push({
+            key: `native|${device}|${settings.threads}|parts${parts}`,
+            label,
+            side: 'ours',
+            run: () =>
+              labelled(runChild({ ...base, backend, kernels: 'sdae', threads: settings.threads, device, batchParts: parts }), label),
           });
         }
       }

@@ -18,14 +18,16 @@ export const BENCH_ENGINES = ['tfjs', 'native'];
  * threads. Throws when the engine is missing or 'auto', so that a row never runs on an engine it
  * does not name.
  */
-function loopOptions({ hooks, engine, threads, device, batchSize }) {
+function loopOptions({ hooks, engine, threads, device, batchSize, batchParts }) {
   if (!BENCH_ENGINES.includes(engine))
     throw new Error(
       `workloads: engine must be one of ${BENCH_ENGINES.join(', ')}; received ${JSON.stringify(engine)}. Pass the run's engine explicitly.`,
     );
   // batchSize: only step-graphs.mjs's `save --batch` gives one (a step graph of another batch); the bench never does.
   const batch = batchSize === undefined ? {} : { batchSize };
-  return engine === 'native' ? { ...hooks, engine, threads, device: device ?? 'cpu', ...batch } : { ...hooks, engine, ...batch };
+  // batchParts: the native rows of run.mjs --batch-parts (each batch in parts on the CPU's threads at once).
+  const parts = batchParts === undefined ? {} : { batchParts };
+  return engine === 'native' ? { ...hooks, engine, threads, device: device ?? 'cpu', ...batch, ...parts } : { ...hooks, engine, ...batch };
 }
 
 /** Minibatches in one epoch of the Theano split's 50,000 training images at batch 20. */
@@ -54,7 +56,7 @@ export const SMALL_CNN_OPTIONS = {
  * Each workload: `plan(settings)` says which stages run how many steps (`fullSteps` is the
  * workload as the issue defines it; `steps` what this run measures), `build()` makes the model
  * and `train(model, mnist, plan, run)` runs the public training loops with `run`'s timing hooks,
- * engine and threads (`run` is `{ hooks, engine: 'tfjs' | 'native', threads, batchSize? }`; a batchSize replaces the
+ * engine and threads (`run` is `{ hooks, engine: 'tfjs' | 'native', threads, batchSize?, batchParts? }`; a batchSize replaces the
  * workload's own).
  * `settings` is `{ fraction, warmup, w3Steps }`.
  */

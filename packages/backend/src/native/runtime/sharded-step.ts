@@ -3,14 +3,16 @@
 // and worker threads'), the gradients combined and the update run once. onnxruntime's own threads
 // pay only in the large kernels: a small CNN's ~100 small passes ran as fast on one thread as on
 // two, and two of its half-batch steps at once took 0.65-0.7 of the whole step's time on two
-// threads (bench/src/step-graphs.mjs race --workers). The parts here pass their inputs and
-// gradients by message, which takes part of that gain back (see the train package's batchParts).
+// threads (bench/src/step-graphs.mjs race --workers). The parts' inputs and outputs pass through
+// shared memory and the threads signal each other through Atomics, so a step costs no message and
+// no wake-up of an event loop (messages took back about half of the gain: the train package's
+// batchParts).
 import type * as tf from '@tensorflow/tfjs-core';
 import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, Worker, receiveMessageOnPort } from 'node:worker_threads';
 import { InvalidArgumentError, SdaeError } from '@sdae/core';
 import { encodeOnnxModel } from '../compiler/encode-onnx';
-import type { TracedStep } from '../compiler/ir';
+import type { OnnxType, TracedStep } from '../compiler/ir';
 import { traceStep } from '../compiler/trace';
 import type { Ort, OrtSession, OrtTensor } from './onnxruntime';
 import { StepState } from './device-state';
@@ -40,90 +42,255 @@ interface Compiled {
   parts: number;
   part: TracedStep;
   session: OrtSession;
-  /** The shapes' key, under which the workers hold their sessions of the part's graph. */
-  key: string;
+  /** The buffers part 0's outputs are written into; its gradients become the combined gradients. */
+  fetches: Record<string, OrtTensor>;
+  /** The index under which the workers hold their sessions of the part's graph. */
+  index: number;
+  /** Each worker's shared memory for this shape (parts - 1 of them). */
+  shared: SharedPart[];
   update: TracedStep;
   updateSession: OrtSession;
 }
 
 const GRADIENT = 'gradient:';
+/** The prefix of a state tensor's name among a part's inputs in shared memory. */
+const STATE = 'state:';
 
-// The workers' script: compiles the part graphs it is sent and runs them on request.
+// The control words each worker shares with this thread (an Int32Array over a SharedArrayBuffer):
+// requests asked and answered so far, what the last request asks, the compiled shapes it runs, and
+// whether it failed (the error's text then waits on the worker's message port).
+const ASKED = 0;
+const ANSWERED = 1;
+const KIND = 2;
+const ENTRY = 3;
+const FAILED = 4;
+const RUN = 1;
+const COMPILE = 2;
+const EXIT = 3;
+
+/** Warm-up runs of every part session when it is compiled (its first runs allocate its memory). */
+const WARM_UP_RUNS = 2;
+
+/** How long this thread blocks for a worker before waiting on its event loop (which sees the worker's death). */
+const BLOCKING_WAIT_MS = 20;
+
+// The workers' script. It blocks on its control words, never on its event loop, so a request costs
+// no message: the part's inputs arrive in shared memory, are copied into the session's own arrays
+// (onnxruntime-node refuses arrays over a SharedArrayBuffer), and its outputs leave the same way.
+// A COMPILE request's graph and buffers come as a message, read synchronously from the port.
 const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
+const { workerData, receiveMessageOnPort } = require('node:worker_threads');
 const ort = require(workerData.onnxruntime);
-const sessions = new Map();
-parentPort.on('message', async (message) => {
-  try {
-    if (message.model !== undefined) {
-      sessions.set(message.key, await ort.InferenceSession.create(message.model, message.options));
-      parentPort.postMessage({ id: message.id });
-      return;
-    }
-    const feeds = {};
-    for (const [name, feed] of Object.entries(message.feeds)) feeds[name] = new ort.Tensor('float32', feed.values, feed.shape);
-    const results = await sessions.get(message.key).run(feeds);
-    const outputs = {};
-    for (const [name, tensor] of Object.entries(results)) outputs[name] = tensor.data.slice();
-    parentPort.postMessage({ id: message.id, outputs });
-  } catch (error) {
-    parentPort.postMessage({ id: message.id, error: String((error && error.message) || error) });
+const words = new Int32Array(workerData.control);
+const port = workerData.port;
+const entries = [];
+const ARRAYS = { float32: Float32Array, int32: Int32Array, bool: Uint8Array, int64: BigInt64Array };
+async function open({ model, options, inputs, outputs, inputBuffer, outputBuffer }) {
+  const session = await ort.InferenceSession.create(model, options);
+  const feeds = {};
+  const shared = [];
+  for (const { name, shape, offset, length } of inputs) {
+    const own = new Float32Array(length);
+    feeds[name] = new ort.Tensor('float32', own, shape);
+    shared.push([new Float32Array(inputBuffer, offset, length), own]);
   }
-});
+  const fetches = {};
+  for (const { name, dtype, shape, offset, length } of outputs) {
+    const own = new ARRAYS[dtype](length);
+    fetches[name] = new ort.Tensor(dtype, own, shape);
+    shared.push([own, new ARRAYS[dtype](outputBuffer, offset, length)]);
+  }
+  const copyIn = shared.slice(0, inputs.length);
+  const copyOut = shared.slice(inputs.length);
+  const entry = { session, feeds, fetches, copyIn, copyOut };
+  // Warm-up runs (a part's graph has no state outputs): the first runs of a session allocate.
+  for (let warm = 0; warm < ${WARM_UP_RUNS}; warm++) await session.run(feeds, fetches);
+  return entry;
+}
+async function serve() {
+  for (let seen = 0; ; ) {
+    Atomics.wait(words, ${ASKED}, seen);
+    seen = Atomics.load(words, ${ASKED});
+    const kind = Atomics.load(words, ${KIND});
+    if (kind === ${EXIT}) break;
+    try {
+      if (kind === ${COMPILE}) {
+        const request = receiveMessageOnPort(port).message;
+        entries[request.index] = await open(request);
+      } else {
+        const entry = entries[Atomics.load(words, ${ENTRY})];
+        for (const [from, to] of entry.copyIn) to.set(from);
+        await entry.session.run(entry.feeds, entry.fetches);
+        for (const [from, to] of entry.copyOut) to.set(from);
+      }
+      Atomics.store(words, ${FAILED}, 0);
+    } catch (error) {
+      port.postMessage(String((error && error.message) || error));
+      Atomics.store(words, ${FAILED}, 1);
+    }
+    Atomics.add(words, ${ANSWERED}, 1);
+    Atomics.notify(words, ${ANSWERED});
+  }
+  for (const entry of entries) if (entry !== undefined) await entry.session.release();
+  port.close();
+}
+serve();
 `;
 
-/** A worker thread running part graphs; its requests answered in order. */
+/** The typed array of each ONNX element type a part's output may have. */
+const ARRAYS: Record<
+  OnnxType,
+  { new (length: number): PartArray; new (buffer: ArrayBufferLike, offset: number, length: number): PartArray; BYTES_PER_ELEMENT: number }
+> = {
+  float32: Float32Array,
+  int32: Int32Array,
+  bool: Uint8Array,
+  int64: BigInt64Array,
+};
+type PartArray = Float32Array | Int32Array | Uint8Array | BigInt64Array;
+
+/** Where a value of a part lives in a worker's shared buffer. */
+interface SharedValue {
+  name: string;
+  dtype: OnnxType;
+  shape: number[];
+  offset: number;
+  length: number;
+}
+
+/** One compiled shape's shared memory with one worker: its part's inputs (the step's rows and the state) and outputs. */
+interface SharedPart {
+  /** The part's inputs by the definition's name (`state:` before a state's name), as views of the shared buffer. */
+  inputs: [name: string, view: Float32Array][];
+  /** The part's outputs by graph name, as views of the shared buffer. */
+  outputs: Map<string, PartArray>;
+}
+
+/** A worker thread that runs part graphs when asked through shared memory. */
 class PartWorker {
   private readonly worker: Worker;
-  private readonly waiting = new Map<
-    number,
-    { resolve: (value: Record<string, Float32Array | Int32Array>) => void; reject: (error: Error) => void }
-  >();
-  private next = 0;
+  private readonly port: MessagePort;
+  private readonly words = new Int32Array(new SharedArrayBuffer(5 * Int32Array.BYTES_PER_ELEMENT));
+  private asked = 0;
   private failure: Error | undefined;
+  private readonly failed: Promise<never>;
 
   constructor() {
     const onnxruntime = createRequire(import.meta.url).resolve('onnxruntime-node');
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { onnxruntime } });
+    const { port1, port2 } = new MessageChannel();
+    this.port = port1;
+    this.worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { onnxruntime, control: this.words.buffer, port: port2 },
+      transferList: [port2],
+    });
     // A worker never keeps the process alive: an interrupted run exits as it would without it.
     this.worker.unref();
-    this.worker.on('message', (message: { id: number; error?: string; outputs?: Record<string, Float32Array | Int32Array> }) => {
-      const entry = this.waiting.get(message.id);
-      this.waiting.delete(message.id);
-      if (message.error !== undefined) entry?.reject(new SdaeError(`the native engine's worker thread failed: ${message.error}`));
-      else entry?.resolve(message.outputs ?? {});
+    this.port.unref();
+    this.failed = new Promise((_, reject) => {
+      this.worker.once('error', (error) => reject(this.fail(error)));
+      this.worker.once('exit', () => reject(this.fail(new SdaeError("the native engine's worker thread exited"))));
     });
-    this.worker.on('error', (error) => this.fail(error));
-    this.worker.on('exit', () => this.fail(new SdaeError("the native engine's worker thread exited")));
+    // A failure outside a wait is thrown by the next request.
+    this.failed.catch(() => {});
   }
 
-  private fail(error: Error): void {
+  private fail(error: Error): Error {
     this.failure ??= error;
-    for (const entry of this.waiting.values()) entry.reject(error);
-    this.waiting.clear();
+    return this.failure;
   }
 
-  private request(message: Record<string, unknown>): Promise<Record<string, Float32Array | Int32Array>> {
-    if (this.failure !== undefined) return Promise.reject(this.failure);
-    const id = this.next++;
-    return new Promise((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
-      this.worker.postMessage({ ...message, id });
-    });
+  /** Asks for one request; {@link PartWorker.answer} waits for it. */
+  private ask(kind: number, entry = 0): void {
+    if (this.failure !== undefined) throw this.failure;
+    Atomics.store(this.words, KIND, kind);
+    Atomics.store(this.words, ENTRY, entry);
+    this.asked++;
+    Atomics.store(this.words, ASKED, this.asked);
+    Atomics.notify(this.words, ASKED);
   }
 
-  compile(key: string, model: Uint8Array, options: object): Promise<unknown> {
-    return this.request({ key, model, options });
+  /** Waits for the last request: blocking this thread a moment (a part's run), then on the event loop. */
+  async answer(blocking: boolean): Promise<void> {
+    for (let now = Atomics.load(this.words, ANSWERED); now < this.asked; now = Atomics.load(this.words, ANSWERED)) {
+      if (blocking && Atomics.wait(this.words, ANSWERED, now, BLOCKING_WAIT_MS) !== 'timed-out') continue;
+      const { async, value } = waitAsync(this.words, ANSWERED, now);
+      if (!async) continue;
+      // A pending waitAsync does not keep Node's event loop alive: the worker does, while waited on.
+      this.worker.ref();
+      try {
+        await Promise.race([value, this.failed]);
+      } finally {
+        this.worker.unref();
+      }
+    }
+    if (Atomics.load(this.words, FAILED) === 1) {
+      const text = receiveMessageOnPort(this.port)?.message as string | undefined;
+      throw new SdaeError(`the native engine's worker thread failed: ${text ?? 'no reason given'}`);
+    }
   }
 
-  run(key: string, feeds: Record<string, StepFeed>): Promise<Record<string, Float32Array | Int32Array>> {
-    return this.request({ key, feeds });
+  /** Compiles a part's graph as entry `index`, its values in two shared buffers, and warms it up. */
+  async compile(request: {
+    index: number;
+    model: Uint8Array;
+    options: object;
+    inputs: SharedValue[];
+    outputs: SharedValue[];
+    inputBuffer: SharedArrayBuffer;
+    outputBuffer: SharedArrayBuffer;
+  }): Promise<void> {
+    if (this.failure !== undefined) throw this.failure;
+    this.port.postMessage(request);
+    this.ask(COMPILE);
+    await this.answer(false);
   }
 
+  /** Starts a run of entry `index`; its inputs must be in its shared buffer. */
+  start(index: number): void {
+    this.ask(RUN, index);
+  }
+
+  /** Stops the worker: asked to, it releases its sessions and exits; it is terminated if it has not within a second. */
   async terminate(): Promise<void> {
-    this.failure ??= new SdaeError("the native engine's worker thread was stopped");
-    await this.worker.terminate();
+    const running = this.failure === undefined;
+    this.fail(new SdaeError("the native engine's worker thread was stopped"));
+    if (running) {
+      const exited = new Promise((resolve) => this.worker.once('exit', resolve));
+      Atomics.store(this.words, KIND, EXIT);
+      Atomics.add(this.words, ASKED, 1);
+      Atomics.notify(this.words, ASKED);
+      const timer = setTimeout(() => void this.worker.terminate(), 1000);
+      await exited;
+      clearTimeout(timer);
+    } else await this.worker.terminate();
+    this.port.close();
   }
+}
+
+/** `Atomics.waitAsync` (Node 16 and later; TypeScript's library declares it from es2024 on). */
+const waitAsync = (
+  Atomics as unknown as { waitAsync(array: Int32Array, index: number, value: number): { async: boolean; value: Promise<string> | string } }
+).waitAsync;
+
+/** Lays values out one after the other in a shared buffer (each at a multiple of 8 bytes). */
+function layOut(values: readonly { name: string; dtype: OnnxType; shape: number[] }[]): {
+  values: SharedValue[];
+  buffer: SharedArrayBuffer;
+} {
+  let bytes = 0;
+  const laid = values.map(({ name, dtype, shape }) => {
+    const length = shape.reduce((product, size) => product * size, 1);
+    const value = { name, dtype, shape, offset: bytes, length };
+    bytes += Math.ceil((length * ARRAYS[dtype].BYTES_PER_ELEMENT) / 8) * 8;
+    return value;
+  });
+  return { values: laid, buffer: new SharedArrayBuffer(Math.max(bytes, 8)) };
+}
+
+/** A typed view of one laid-out value. */
+function viewOf(buffer: SharedArrayBuffer, value: SharedValue): PartArray {
+  return new ARRAYS[value.dtype](buffer, value.offset, value.length);
 }
 
 /** The session options of a part or update graph: one thread each, waiting without spinning. */
@@ -146,6 +313,8 @@ export class ShardedStep {
   private readonly compiled = new Map<string, Promise<Compiled>>();
   private readonly state: StepState;
   private readonly workers: PartWorker[] = [];
+  /** How many shapes were compiled: each one's index in the workers. */
+  private entries = 0;
   private dirty = false;
   private disposed = false;
 
@@ -183,65 +352,60 @@ export class ShardedStep {
   private async runOne(feeds: Record<string, StepFeed>): Promise<StepOutputs> {
     const shapes = Object.fromEntries(Object.entries(feeds).map(([name, feed]) => [name, feed.shape]));
     const compiled = await this.compile(shapes);
-    const { parts, part, session, update, updateSession, key } = compiled;
+    const { parts, part, session, fetches, update, updateSession, index, shared } = compiled;
     const rows = feeds.x!.shape[0]!;
     const state = this.state.load();
     // Part k reads the k-th of `parts` equal runs of rows of every input that has the batch's rows; the rest whole.
-    const partFeeds = (k: number): Record<string, StepFeed> => {
-      const fed: Record<string, StepFeed> = {};
-      for (const [name, value] of part.inputs) {
-        const feed = feeds[name];
-        if (feed === undefined)
-          throw new InvalidArgumentError('feeds', Object.keys(feeds), `ShardedStep.run: no feed for input "${name}".`);
-        const split = feed.shape.length > 0 && feed.shape[0] === rows && parts > 1;
-        const size = feed.values.length / (split ? parts : 1);
-        fed[value.graphName] = { values: split ? feed.values.subarray(k * size, (k + 1) * size) : feed.values, shape: value.shape };
-      }
-      return fed;
+    const partValues = (name: string, k: number): Float32Array => {
+      if (name.startsWith(STATE)) return state.get(name.slice(STATE.length))!.data as Float32Array;
+      const feed = feeds[name];
+      if (feed === undefined) throw new InvalidArgumentError('feeds', Object.keys(feeds), `ShardedStep.run: no feed for input "${name}".`);
+      if (feed.shape.length === 0 || feed.shape[0] !== rows || parts === 1) return feed.values;
+      const size = feed.values.length / parts;
+      return feed.values.subarray(k * size, (k + 1) * size);
     };
-    const stateFeeds: Record<string, StepFeed> = {};
-    for (const [name, value] of part.stateInputs) {
-      const tensor = state.get(name)!;
-      stateFeeds[value.graphName] = { values: tensor.data as Float32Array, shape: value.shape };
-    }
-    // Copies for the workers: a view would send its whole buffer (a batch may view the whole set).
-    const copied = (fed: Record<string, StepFeed>) =>
-      Object.fromEntries(Object.entries(fed).map(([name, feed]) => [name, { values: feed.values.slice(), shape: feed.shape }]));
-    const running = this.workers
-      .slice(0, parts - 1)
-      .map((worker, index) => worker.run(key, copied({ ...partFeeds(index + 1), ...stateFeeds })));
+    // The workers' parts first (their inputs copied into shared memory), then part 0 here.
+    shared.forEach((memory, worker) => {
+      for (const [name, view] of memory.inputs) view.set(partValues(name, worker + 1));
+      this.workers[worker]!.start(index);
+    });
     const own: Record<string, OrtTensor> = {};
-    for (const [name, feed] of Object.entries({ ...partFeeds(0), ...stateFeeds }))
-      own[name] = new this.ort.Tensor('float32', feed.values, feed.shape);
-    const first = await session.run(own);
-    const outputsOf = [
-      Object.fromEntries(Object.entries(first).map(([name, tensor]) => [name, tensor.data as Float32Array | Int32Array])),
-      ...(await Promise.all(running)),
+    for (const [name, value] of part.inputs) own[value.graphName] = new this.ort.Tensor('float32', partValues(name, 0), value.shape);
+    for (const [name, value] of part.stateInputs) own[value.graphName] = state.get(name)!;
+    let ownError: unknown;
+    try {
+      await session.run(own, fetches);
+    } catch (error) {
+      ownError = error ?? new SdaeError('ShardedStep.run: the part failed');
+    }
+    // Every worker answers before anything is thrown, so that none runs on these buffers after.
+    const answers = await Promise.allSettled(this.workers.slice(0, parts - 1).map((worker) => worker.answer(true)));
+    if (ownError !== undefined) throw ownError;
+    for (const answer of answers) if (answer.status === 'rejected') throw answer.reason;
+    const outputsOf = (graphName: string): PartArray[] => [
+      fetches[graphName]!.data as PartArray,
+      ...shared.map((memory) => memory.outputs.get(graphName)!),
     ];
-    // The update: the gradients combined, the other inputs (the optimiser's settings) as fed.
+    // The update: the gradients combined into part 0's, the other inputs (the optimiser's settings) as fed.
     const updateInputs: Record<string, OrtTensor> = {};
     for (const [name, value] of update.inputs) {
       if (name.startsWith(GRADIENT)) {
-        const graphName = part.outputs.get(name)!.graphName;
-        const combined = Float32Array.from(outputsOf[0]![graphName]!);
-        for (let k = 1; k < parts; k++) {
-          const other = outputsOf[k]![graphName]!;
-          for (let index = 0; index < combined.length; index++) combined[index] += other[index]!;
-        }
-        if (this.definition.combine === 'mean' && parts > 1) for (let index = 0; index < combined.length; index++) combined[index] /= parts;
-        updateInputs[value.graphName] = new this.ort.Tensor('float32', combined, value.shape);
+        const [combined, ...others] = outputsOf(part.outputs.get(name)!.graphName) as Float32Array[];
+        for (const other of others) for (let at = 0; at < combined!.length; at++) combined![at] += other[at]!;
+        if (this.definition.combine === 'mean' && parts > 1) for (let at = 0; at < combined!.length; at++) combined![at] /= parts;
+        updateInputs[value.graphName] = new this.ort.Tensor('float32', combined!, value.shape);
       } else updateInputs[value.graphName] = new this.ort.Tensor('float32', feeds[name]!.values, value.shape);
     }
     for (const [name, value] of update.stateInputs) updateInputs[value.graphName] = state.get(name)!;
-    const fetches: Record<string, OrtTensor | null> = this.state.fetches(update.stateOutputs);
-    const updated = await updateSession.run(updateInputs, fetches);
+    const updated = await updateSession.run(updateInputs, this.state.fetches(update.stateOutputs));
     this.state.commit(update.stateOutputs, updated);
     if (update.stateOutputs.size > 0) this.dirty = true;
-    // The step's outputs: the loss averaged over the (equal) parts, per-example outputs in order.
+    // The step's outputs (copies: the buffers are written again next step): the loss averaged over
+    // the (equal) parts, per-example outputs in order.
     const outputs: StepOutputs = {};
     for (const [name, value] of part.outputs) {
       if (name.startsWith(GRADIENT)) continue;
-      const pieces = outputsOf.map((each) => each[value.graphName]!);
+      const pieces = outputsOf(value.graphName) as (Float32Array | Int32Array | Uint8Array)[];
       if (name === 'loss') outputs[name] = Float32Array.of(pieces.reduce((sum, piece) => sum + piece[0]!, 0) / parts);
       else {
         const joined = new (pieces[0]!.constructor as Float32ArrayConstructor)(pieces.reduce((total, piece) => total + piece.length, 0));
@@ -296,14 +460,14 @@ export class ShardedStep {
     const key = JSON.stringify(Object.entries(shapes).sort(([a], [b]) => (a < b ? -1 : 1)));
     let entry = this.compiled.get(key);
     if (entry === undefined) {
-      entry = this.compileNow(key, shapes);
+      entry = this.compileNow(shapes);
       this.compiled.set(key, entry);
       entry.catch(() => this.compiled.delete(key));
     }
     return entry;
   }
 
-  private async compileNow(key: string, shapes: Record<string, readonly number[]>): Promise<Compiled> {
+  private async compileNow(shapes: Record<string, readonly number[]>): Promise<Compiled> {
     const rows = shapes.x?.[0];
     if (rows === undefined)
       throw new InvalidArgumentError(
@@ -362,8 +526,46 @@ export class ShardedStep {
     const model = encodeOnnxModel(part.graph);
     const session = await this.ort.InferenceSession.create(model, ONE_THREAD);
     const updateSession = await this.ort.InferenceSession.create(encodeOnnxModel(update.graph), ONE_THREAD);
+    const fetches: Record<string, OrtTensor> = {};
+    for (const value of part.outputs.values()) {
+      const length = value.shape.reduce((product, size) => product * size, 1);
+      fetches[value.graphName] = new this.ort.Tensor(value.dtype, new ARRAYS[value.dtype](length), value.shape);
+    }
+    // Each worker's shared memory: the part's inputs (the step's, then the state) and its outputs.
+    const index = this.entries++;
+    const inputNames = [
+      ...[...part.inputs].map(([name, value]) => [name, value] as const),
+      ...[...part.stateInputs].map(([name, value]) => [`${STATE}${name}`, value] as const),
+    ];
+    const shared: SharedPart[] = [];
     while (this.workers.length < parts - 1) this.workers.push(new PartWorker());
-    await Promise.all(this.workers.slice(0, parts - 1).map((worker) => worker.compile(key, model, ONE_THREAD)));
-    return { parts, part, session, key, update, updateSession };
+    const compiling = this.workers.slice(0, parts - 1).map((worker) => {
+      const inputs = layOut(inputNames.map(([, value]) => ({ name: value.graphName, dtype: 'float32' as const, shape: value.shape })));
+      const outputs = layOut(
+        [...part.outputs.values()].map((value) => ({ name: value.graphName, dtype: value.dtype, shape: value.shape })),
+      );
+      shared.push({
+        inputs: inputNames.map(([name], at) => [name, viewOf(inputs.buffer, inputs.values[at]!) as Float32Array]),
+        outputs: new Map(outputs.values.map((value) => [value.name, viewOf(outputs.buffer, value)])),
+      });
+      return worker.compile({
+        index,
+        model,
+        options: ONE_THREAD,
+        inputs: inputs.values,
+        outputs: outputs.values,
+        inputBuffer: inputs.buffer,
+        outputBuffer: outputs.buffer,
+      });
+    });
+    // This thread's session warms up while the workers compile and warm up theirs.
+    const own: Record<string, OrtTensor> = {};
+    for (const value of [...part.inputs.values(), ...part.stateInputs.values()]) {
+      const length = value.shape.reduce((product, size) => product * size, 1);
+      own[value.graphName] = new this.ort.Tensor('float32', new Float32Array(length), value.shape);
+    }
+    for (let warm = 0; warm < WARM_UP_RUNS; warm++) await session.run(own, fetches);
+    await Promise.all(compiling);
+    return { parts, part, session, fetches, index, shared, update, updateSession };
   }
 }
