@@ -37,8 +37,15 @@ export interface ShardedStepDefinition {
   combine: 'mean' | 'sum';
 }
 
-/** The graphs of one set of input shapes: a part's (for `parts` equal parts of the batch) and the update's. */
+/**
+ * The graphs of one set of input shapes (a part's, for `parts` equal parts of the batch, and the
+ * update's) and how a step moves values between them, worked out once: a step then runs over
+ * these arrays (a small, monomorphic path: a large step function took V8's optimiser 60 ms twice,
+ * on a core the parts needed).
+ */
 interface Compiled {
+  /** The feeds' shapes this was compiled for, by name. */
+  shapes: [name: string, shape: readonly number[]][];
   parts: number;
   part: TracedStep;
   session: OrtSession;
@@ -46,15 +53,23 @@ interface Compiled {
   fetches: Record<string, OrtTensor>;
   /** The index under which the workers hold their sessions of the part's graph. */
   index: number;
-  /** Each worker's shared memory for this shape (parts - 1 of them). */
-  shared: SharedPart[];
+  /** The part's per-step inputs: `split` ones are cut into the parts' rows, the others fed whole. */
+  inputs: { name: string; graphName: string; shape: number[]; split: boolean }[];
+  /** The part's state inputs. */
+  states: { name: string; graphName: string }[];
+  /** Each worker's input views in shared memory: `inputs`' then `states`' (parts - 1 workers). */
+  shared: Float32Array[][];
+  /** Each gradient: part 0's buffer (which becomes the combined gradient), the workers', and the update's input. */
+  gradients: { combined: Float32Array; others: Float32Array[]; graphName: string; shape: number[] }[];
+  /** The update's other inputs (the optimiser's settings), fed as given. */
+  settings: { name: string; graphName: string; shape: number[] }[];
+  /** The step's outputs: each part's piece (part 0's buffer, then the workers'). */
+  outputs: { name: string; pieces: PartArray[] }[];
   update: TracedStep;
   updateSession: OrtSession;
 }
 
 const GRADIENT = 'gradient:';
-/** The prefix of a state tensor's name among a part's inputs in shared memory. */
-const STATE = 'state:';
 
 // The control words each worker shares with this thread (an Int32Array over a SharedArrayBuffer):
 // requests asked and answered so far, what the last request asks, the compiled shapes it runs, and
@@ -156,14 +171,6 @@ interface SharedValue {
   shape: number[];
   offset: number;
   length: number;
-}
-
-/** One compiled shape's shared memory with one worker: its part's inputs (the step's rows and the state) and outputs. */
-interface SharedPart {
-  /** The part's inputs by the definition's name (`state:` before a state's name), as views of the shared buffer. */
-  inputs: [name: string, view: Float32Array][];
-  /** The part's outputs by graph name, as views of the shared buffer. */
-  outputs: Map<string, PartArray>;
 }
 
 /** A worker thread that runs part graphs when asked through shared memory. */
@@ -315,6 +322,8 @@ export class ShardedStep {
   private readonly workers: PartWorker[] = [];
   /** How many shapes were compiled: each one's index in the workers. */
   private entries = 0;
+  /** The last step's compiled shapes. */
+  private last: Compiled | undefined;
   private dirty = false;
   private disposed = false;
 
@@ -350,74 +359,80 @@ export class ShardedStep {
   }
 
   private async runOne(feeds: Record<string, StepFeed>): Promise<StepOutputs> {
-    const shapes = Object.fromEntries(Object.entries(feeds).map(([name, feed]) => [name, feed.shape]));
-    const compiled = await this.compile(shapes);
-    const { parts, part, session, fetches, update, updateSession, index, shared } = compiled;
-    const rows = feeds.x!.shape[0]!;
+    const compiled = await this.compiledFor(feeds);
     const state = this.state.load();
-    // Part k reads the k-th of `parts` equal runs of rows of every input that has the batch's rows; the rest whole.
-    const partValues = (name: string, k: number): Float32Array => {
-      if (name.startsWith(STATE)) return state.get(name.slice(STATE.length))!.data as Float32Array;
-      const feed = feeds[name];
-      if (feed === undefined) throw new InvalidArgumentError('feeds', Object.keys(feeds), `ShardedStep.run: no feed for input "${name}".`);
-      if (feed.shape.length === 0 || feed.shape[0] !== rows || parts === 1) return feed.values;
-      const size = feed.values.length / parts;
-      return feed.values.subarray(k * size, (k + 1) * size);
-    };
-    // The workers' parts first (their inputs copied into shared memory), then part 0 here.
-    shared.forEach((memory, worker) => {
-      for (const [name, view] of memory.inputs) view.set(partValues(name, worker + 1));
-      this.workers[worker]!.start(index);
-    });
-    const own: Record<string, OrtTensor> = {};
-    for (const [name, value] of part.inputs) own[value.graphName] = new this.ort.Tensor('float32', partValues(name, 0), value.shape);
-    for (const [name, value] of part.stateInputs) own[value.graphName] = state.get(name)!;
+    const own = this.startParts(compiled, feeds, state);
     let ownError: unknown;
     try {
-      await session.run(own, fetches);
+      await compiled.session.run(own, compiled.fetches);
     } catch (error) {
       ownError = error ?? new SdaeError('ShardedStep.run: the part failed');
     }
     // Every worker answers before anything is thrown, so that none runs on these buffers after.
-    const answers = await Promise.allSettled(this.workers.slice(0, parts - 1).map((worker) => worker.answer(true)));
+    const answers = await Promise.allSettled(this.workers.slice(0, compiled.parts - 1).map((worker) => worker.answer(true)));
     if (ownError !== undefined) throw ownError;
     for (const answer of answers) if (answer.status === 'rejected') throw answer.reason;
-    const outputsOf = (graphName: string): PartArray[] => [
-      fetches[graphName]!.data as PartArray,
-      ...shared.map((memory) => memory.outputs.get(graphName)!),
-    ];
-    // The update: the gradients combined into part 0's, the other inputs (the optimiser's settings) as fed.
-    const updateInputs: Record<string, OrtTensor> = {};
-    for (const [name, value] of update.inputs) {
-      if (name.startsWith(GRADIENT)) {
-        const [combined, ...others] = outputsOf(part.outputs.get(name)!.graphName) as Float32Array[];
-        for (const other of others) for (let at = 0; at < combined!.length; at++) combined![at] += other[at]!;
-        if (this.definition.combine === 'mean' && parts > 1) for (let at = 0; at < combined!.length; at++) combined![at] /= parts;
-        updateInputs[value.graphName] = new this.ort.Tensor('float32', combined!, value.shape);
-      } else updateInputs[value.graphName] = new this.ort.Tensor('float32', feeds[name]!.values, value.shape);
-    }
-    for (const [name, value] of update.stateInputs) updateInputs[value.graphName] = state.get(name)!;
-    const updated = await updateSession.run(updateInputs, this.state.fetches(update.stateOutputs));
+    const { update } = compiled;
+    const updated = await compiled.updateSession.run(this.updateInputs(compiled, feeds, state), this.state.fetches(update.stateOutputs));
     this.state.commit(update.stateOutputs, updated);
     if (update.stateOutputs.size > 0) this.dirty = true;
-    // The step's outputs (copies: the buffers are written again next step): the loss averaged over
-    // the (equal) parts, per-example outputs in order.
-    const outputs: StepOutputs = {};
-    for (const [name, value] of part.outputs) {
-      if (name.startsWith(GRADIENT)) continue;
-      const pieces = outputsOf(value.graphName) as (Float32Array | Int32Array | Uint8Array)[];
-      if (name === 'loss') outputs[name] = Float32Array.of(pieces.reduce((sum, piece) => sum + piece[0]!, 0) / parts);
-      else {
-        const joined = new (pieces[0]!.constructor as Float32ArrayConstructor)(pieces.reduce((total, piece) => total + piece.length, 0));
-        let offset = 0;
-        for (const piece of pieces) {
-          joined.set(piece, offset);
-          offset += piece.length;
-        }
-        outputs[name] = joined;
-      }
+    return stepOutputs(compiled);
+  }
+
+  /**
+   * Copies each worker's part (its rows of the split inputs, the rest whole, and the state) into
+   * its shared memory and starts it; returns part 0's feeds for this thread.
+   */
+  private startParts(compiled: Compiled, feeds: Record<string, StepFeed>, state: Map<string, OrtTensor>): Record<string, OrtTensor> {
+    const { inputs, states, parts } = compiled;
+    const values: Float32Array[] = [];
+    for (const input of inputs) {
+      const feed = feeds[input.name];
+      if (feed === undefined)
+        throw new InvalidArgumentError('feeds', Object.keys(feeds), `ShardedStep.run: no feed for input "${input.name}".`);
+      values.push(feed.values);
     }
-    return outputs;
+    for (let worker = 0; worker < compiled.shared.length; worker++) {
+      const views = compiled.shared[worker]!;
+      for (let at = 0; at < inputs.length; at++) {
+        const whole = values[at]!;
+        const size = whole.length / parts;
+        views[at]!.set(inputs[at]!.split ? whole.subarray((worker + 1) * size, (worker + 2) * size) : whole);
+      }
+      for (let at = 0; at < states.length; at++) views[inputs.length + at]!.set(state.get(states[at]!.name)!.data as Float32Array);
+      this.workers[worker]!.start(compiled.index);
+    }
+    const own: Record<string, OrtTensor> = {};
+    for (let at = 0; at < inputs.length; at++) {
+      const { graphName, shape, split } = inputs[at]!;
+      const whole = values[at]!;
+      own[graphName] = new this.ort.Tensor('float32', split ? whole.subarray(0, whole.length / parts) : whole, shape);
+    }
+    for (const { name, graphName } of states) own[graphName] = state.get(name)!;
+    return own;
+  }
+
+  /** The update's inputs: the parts' gradients combined into part 0's buffers, the optimiser's settings as fed, the state. */
+  private updateInputs(compiled: Compiled, feeds: Record<string, StepFeed>, state: Map<string, OrtTensor>): Record<string, OrtTensor> {
+    const inputs: Record<string, OrtTensor> = {};
+    const scale = this.definition.combine === 'mean' ? compiled.parts : 1;
+    for (const { combined, others, graphName, shape } of compiled.gradients) {
+      for (const other of others) for (let at = 0; at < combined.length; at++) combined[at] += other[at]!;
+      if (scale !== 1) for (let at = 0; at < combined.length; at++) combined[at] /= scale;
+      inputs[graphName] = new this.ort.Tensor('float32', combined, shape);
+    }
+    for (const { name, graphName, shape } of compiled.settings)
+      inputs[graphName] = new this.ort.Tensor('float32', feeds[name]!.values, shape);
+    for (const [name, value] of compiled.update.stateInputs) inputs[value.graphName] = state.get(name)!;
+    return inputs;
+  }
+
+  /** The compiled shapes of these feeds: the last step's when the shapes are the same (a loop's every step but a last smaller batch). */
+  private compiledFor(feeds: Record<string, StepFeed>): Promise<Compiled> | Compiled {
+    const last = this.last;
+    if (last !== undefined && sameShapes(last.shapes, feeds)) return last;
+    const shapes = Object.fromEntries(Object.entries(feeds).map(([name, feed]) => [name, feed.shape]));
+    return this.compile(shapes).then((compiled) => (this.last = compiled));
   }
 
   /** Nothing to copy back: the state is host memory. */
@@ -476,6 +491,8 @@ export class ShardedStep {
         'ShardedStep.run: the step needs an input x whose first axis is the batch.',
       );
     const parts = rows % this.parts === 0 && rows >= this.parts ? this.parts : 1;
+    // The worker threads start (their isolates loading onnxruntime-node) while the graphs are traced.
+    while (this.workers.length < parts - 1) this.workers.push(new PartWorker());
     const partShapes = Object.fromEntries(
       Object.entries(shapes).map(([name, shape]) => [
         name,
@@ -504,7 +521,7 @@ export class ShardedStep {
     const gradientShapes: Record<string, readonly number[]> = {};
     for (const [name, value] of part.outputs) if (name.startsWith(GRADIENT)) gradientShapes[name] = value.shape;
     // The update reads the combined gradients and the step's scalar inputs (the optimiser's settings).
-    const settings = Object.fromEntries(Object.entries(shapes).filter(([, shape]) => shape.length === 0));
+    const scalars = Object.fromEntries(Object.entries(shapes).filter(([, shape]) => shape.length === 0));
     const update = await traceStep(
       {
         name: `${definition.name} (update)`,
@@ -520,7 +537,7 @@ export class ShardedStep {
           return {};
         },
       },
-      { ...gradientShapes, ...settings },
+      { ...gradientShapes, ...scalars },
       options,
     );
     const model = encodeOnnxModel(part.graph);
@@ -531,41 +548,110 @@ export class ShardedStep {
       const length = value.shape.reduce((product, size) => product * size, 1);
       fetches[value.graphName] = new this.ort.Tensor(value.dtype, new ARRAYS[value.dtype](length), value.shape);
     }
+    const inputs = [...part.inputs].map(([name, value]) => {
+      const shape = shapes[name];
+      return {
+        name,
+        graphName: value.graphName,
+        shape: value.shape,
+        split: shape !== undefined && shape.length > 0 && shape[0] === rows && parts > 1,
+      };
+    });
+    const states = [...part.stateInputs].map(([name, value]) => ({ name, graphName: value.graphName }));
+    const inputValues = [...part.inputs.values(), ...part.stateInputs.values()];
     // Each worker's shared memory: the part's inputs (the step's, then the state) and its outputs.
     const index = this.entries++;
-    const inputNames = [
-      ...[...part.inputs].map(([name, value]) => [name, value] as const),
-      ...[...part.stateInputs].map(([name, value]) => [`${STATE}${name}`, value] as const),
-    ];
-    const shared: SharedPart[] = [];
-    while (this.workers.length < parts - 1) this.workers.push(new PartWorker());
+    const shared: Float32Array[][] = [];
+    const sharedOutputs: Map<string, PartArray>[] = [];
     const compiling = this.workers.slice(0, parts - 1).map((worker) => {
-      const inputs = layOut(inputNames.map(([, value]) => ({ name: value.graphName, dtype: 'float32' as const, shape: value.shape })));
-      const outputs = layOut(
+      const inputBuffer = layOut(inputValues.map((value) => ({ name: value.graphName, dtype: 'float32' as const, shape: value.shape })));
+      const outputBuffer = layOut(
         [...part.outputs.values()].map((value) => ({ name: value.graphName, dtype: value.dtype, shape: value.shape })),
       );
-      shared.push({
-        inputs: inputNames.map(([name], at) => [name, viewOf(inputs.buffer, inputs.values[at]!) as Float32Array]),
-        outputs: new Map(outputs.values.map((value) => [value.name, viewOf(outputs.buffer, value)])),
-      });
+      shared.push(inputBuffer.values.map((value) => viewOf(inputBuffer.buffer, value) as Float32Array));
+      sharedOutputs.push(new Map(outputBuffer.values.map((value) => [value.name, viewOf(outputBuffer.buffer, value)])));
       return worker.compile({
         index,
         model,
         options: ONE_THREAD,
-        inputs: inputs.values,
-        outputs: outputs.values,
-        inputBuffer: inputs.buffer,
-        outputBuffer: outputs.buffer,
+        inputs: inputBuffer.values,
+        outputs: outputBuffer.values,
+        inputBuffer: inputBuffer.buffer,
+        outputBuffer: outputBuffer.buffer,
       });
     });
+    const piecesOf = (graphName: string): PartArray[] => [
+      fetches[graphName]!.data as PartArray,
+      ...sharedOutputs.map((outputs) => outputs.get(graphName)!),
+    ];
+    const gradients: Compiled['gradients'] = [];
+    const settings: Compiled['settings'] = [];
+    for (const [name, value] of update.inputs) {
+      if (!name.startsWith(GRADIENT)) {
+        settings.push({ name, graphName: value.graphName, shape: value.shape });
+        continue;
+      }
+      const [combined, ...others] = piecesOf(part.outputs.get(name)!.graphName) as Float32Array[];
+      gradients.push({ combined: combined!, others, graphName: value.graphName, shape: value.shape });
+    }
+    const outputs = [...part.outputs]
+      .filter(([name]) => !name.startsWith(GRADIENT))
+      .map(([name, value]) => ({ name, pieces: piecesOf(value.graphName) }));
     // This thread's session warms up while the workers compile and warm up theirs.
     const own: Record<string, OrtTensor> = {};
-    for (const value of [...part.inputs.values(), ...part.stateInputs.values()]) {
+    for (const value of inputValues) {
       const length = value.shape.reduce((product, size) => product * size, 1);
       own[value.graphName] = new this.ort.Tensor('float32', new Float32Array(length), value.shape);
     }
     for (let warm = 0; warm < WARM_UP_RUNS; warm++) await session.run(own, fetches);
     await Promise.all(compiling);
-    return { parts, part, session, fetches, index, shared, update, updateSession };
+    return {
+      shapes: Object.entries(shapes),
+      parts,
+      part,
+      session,
+      fetches,
+      index,
+      inputs,
+      states,
+      shared,
+      gradients,
+      settings,
+      outputs,
+      update,
+      updateSession,
+    };
   }
+}
+
+/** Whether the feeds have exactly these shapes. */
+function sameShapes(shapes: readonly [string, readonly number[]][], feeds: Record<string, StepFeed>): boolean {
+  if (Object.keys(feeds).length !== shapes.length) return false;
+  for (const [name, shape] of shapes) {
+    const fed = feeds[name]?.shape;
+    if (fed === undefined || fed.length !== shape.length) return false;
+    for (let axis = 0; axis < shape.length; axis++) if (fed[axis] !== shape[axis]) return false;
+  }
+  return true;
+}
+
+/**
+ * A step's outputs (copies: the buffers are written again next step): the loss averaged over the
+ * (equal) parts, per-example outputs joined in the parts' order.
+ */
+function stepOutputs(compiled: Compiled): StepOutputs {
+  const outputs: StepOutputs = {};
+  for (const { name, pieces } of compiled.outputs) {
+    if (name === 'loss') {
+      let sum = 0;
+      for (const piece of pieces) sum += piece[0] as number;
+      outputs[name] = Float32Array.of(sum / compiled.parts);
+      continue;
+    }
+    const first = pieces[0] as Float32Array | Int32Array | Uint8Array;
+    const joined = new (first.constructor as Float32ArrayConstructor)(first.length * pieces.length);
+    for (let at = 0; at < pieces.length; at++) joined.set(pieces[at] as Float32Array, at * first.length);
+    outputs[name] = joined;
+  }
+  return outputs;
 }
