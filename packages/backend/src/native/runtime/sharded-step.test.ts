@@ -93,4 +93,38 @@ describe('ShardedStep (a batch in parts on worker threads)', () => {
       await expect(step.run({})).rejects.toThrow('ShardedStep.run: the step "least-squares-' + combine + '" has been disposed.');
       definition.W.dispose();
     });
+
+  it('runs steps called at once one after the other, in call order, beside a compile of another shape', async () => {
+    const initial = [
+      [0.2, -0.1],
+      [0.4, 0.3],
+      [-0.3, 0.1],
+    ];
+    const definition = leastSquares('least-squares-at-once', 'mean', initial);
+    const step = engine.prepareSharded(definition, 2);
+    const batches = [0, 1, 2].map((index) => ({ x: rowsOf(4, 3, 20 + index), y: rowsOf(4, 2, 30 + index) }));
+    const feedsOf = ({ x, y }: { x: number[][]; y: number[][] }) => ({
+      x: { values: Float32Array.from(x.flat()), shape: [4, 3] },
+      y: { values: Float32Array.from(y.flat()), shape: [4, 2] },
+      learningRate: { values: Float32Array.of(0.5), shape: [] },
+    });
+    const [first, , second, third] = await Promise.all([
+      step.run(feedsOf(batches[0]!)),
+      step.compileFor({ x: [8, 3], y: [8, 2], learningRate: [] }),
+      step.run(feedsOf(batches[1]!)),
+      step.run(feedsOf(batches[2]!)),
+    ]);
+    let W = initial;
+    for (const [index, outputs] of [first!, second!, third!].entries()) {
+      const expected = byHand(W, batches[index]!.x, batches[index]!.y, 2, 'mean', 0.5);
+      expect(outputs.loss![0]).toBeCloseTo(expected.loss, 5);
+      W = expected.W;
+    }
+    step.syncToVariables();
+    (definition.W.arraySync() as number[][]).forEach((row, k) =>
+      row.forEach((value, column) => expect(value).toBeCloseTo(W[k]![column]!, 5)),
+    );
+    await step.dispose();
+    definition.W.dispose();
+  });
 });

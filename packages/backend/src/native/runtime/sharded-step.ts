@@ -324,6 +324,8 @@ export class ShardedStep {
   private entries = 0;
   /** The last step's compiled shapes. */
   private last: Compiled | undefined;
+  /** The last call's end: each call waits for it (see {@link ShardedStep.inTurn}). */
+  private turn: Promise<unknown> = Promise.resolve();
   private dirty = false;
   private disposed = false;
 
@@ -353,9 +355,22 @@ export class ShardedStep {
   /** Runs steps one after the other, each split into parts; returns each step's outputs. */
   async runSteps(steps: readonly Record<string, StepFeed>[]): Promise<StepOutputs[]> {
     if (this.disposed) throw new SdaeError(`ShardedStep.run: the step "${this.definition.name}" has been disposed.`);
-    const results: StepOutputs[] = [];
-    for (const feeds of steps) results.push(await this.runOne(feeds));
-    return results;
+    return this.inTurn(async () => {
+      if (this.disposed) throw new SdaeError(`ShardedStep.run: the step "${this.definition.name}" has been disposed.`);
+      const results: StepOutputs[] = [];
+      for (const feeds of steps) results.push(await this.runOne(feeds));
+      return results;
+    });
+  }
+
+  /**
+   * Runs `work` after every earlier call's: the workers' shared memory holds one step at a time,
+   * so calls made at once (two runs, a run and a compile) run one after the other, in call order.
+   */
+  private inTurn<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.turn.then(work);
+    this.turn = result.catch(() => undefined);
+    return result;
   }
 
   private async runOne(feeds: Record<string, StepFeed>): Promise<StepOutputs> {
@@ -453,13 +468,15 @@ export class ShardedStep {
 
   /** Compiles the step for these input shapes now (cached). */
   async compileFor(shapes: Record<string, readonly number[]>): Promise<void> {
-    await this.compile(shapes);
+    await this.inTurn(() => this.compile(shapes));
   }
 
   /** Frees the sessions and stops the worker threads. */
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
+    // A step under way finishes first (its workers answer) before they are stopped.
+    await this.turn;
     await this.state.dispose();
     const entries = await Promise.allSettled(this.compiled.values());
     for (const entry of entries) {
