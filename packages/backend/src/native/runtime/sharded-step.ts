@@ -89,8 +89,8 @@ const WARM_UP_RUNS = 2;
 /** How long this thread blocks for a worker before waiting on its event loop (which sees the worker's death). */
 const BLOCKING_WAIT_MS = 20;
 
-// The workers' script. It blocks on its control words, never on its event loop, so a request costs
-// no message: the part's inputs arrive in shared memory, are copied into the session's own arrays
+// The workers' script. It waits for requests on its control words, not on its event loop, so a
+// request costs no message: the part's inputs arrive in shared memory, are copied into the session's own arrays
 // (onnxruntime-node refuses arrays over a SharedArrayBuffer), and its outputs leave the same way.
 // A COMPILE request's graph and buffers come as a message, read synchronously from the port.
 const WORKER_SOURCE = `
@@ -102,21 +102,21 @@ const entries = [];
 const ARRAYS = { float32: Float32Array, int32: Int32Array, bool: Uint8Array, int64: BigInt64Array };
 async function open({ model, options, inputs, outputs, inputBuffer, outputBuffer }) {
   const session = await ort.InferenceSession.create(model, options);
+  // Each copy is [from, to]: shared memory into the session's arrays, and back out.
   const feeds = {};
-  const shared = [];
+  const copyIn = [];
   for (const { name, shape, offset, length } of inputs) {
     const own = new Float32Array(length);
     feeds[name] = new ort.Tensor('float32', own, shape);
-    shared.push([new Float32Array(inputBuffer, offset, length), own]);
+    copyIn.push([new Float32Array(inputBuffer, offset, length), own]);
   }
   const fetches = {};
+  const copyOut = [];
   for (const { name, dtype, shape, offset, length } of outputs) {
     const own = new ARRAYS[dtype](length);
     fetches[name] = new ort.Tensor(dtype, own, shape);
-    shared.push([own, new ARRAYS[dtype](outputBuffer, offset, length)]);
+    copyOut.push([own, new ARRAYS[dtype](outputBuffer, offset, length)]);
   }
-  const copyIn = shared.slice(0, inputs.length);
-  const copyOut = shared.slice(inputs.length);
   const entry = { session, feeds, fetches, copyIn, copyOut };
   // Warm-up runs (a part's graph has no state outputs): the first runs of a session allocate.
   for (let warm = 0; warm < ${WARM_UP_RUNS}; warm++) await session.run(feeds, fetches);
@@ -353,8 +353,7 @@ export class ShardedStep {
   }
 
   /** Runs steps one after the other, each split into parts; returns each step's outputs. */
-  async runSteps(steps: readonly Record<string, StepFeed>[]): Promise<StepOutputs[]> {
-    if (this.disposed) throw new SdaeError(`ShardedStep.run: the step "${this.definition.name}" has been disposed.`);
+  runSteps(steps: readonly Record<string, StepFeed>[]): Promise<StepOutputs[]> {
     return this.inTurn(async () => {
       if (this.disposed) throw new SdaeError(`ShardedStep.run: the step "${this.definition.name}" has been disposed.`);
       const results: StepOutputs[] = [];
