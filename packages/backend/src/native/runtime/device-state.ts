@@ -31,6 +31,8 @@ export class StepState {
   private stale = false;
   /** How many times the state was copied back from the device. */
   reads = 0;
+  /** Whether a run changed the state since it was last written into the tfjs variables. */
+  private dirty = false;
 
   constructor(
     private readonly ort: Ort,
@@ -86,6 +88,7 @@ export class StepState {
         liveDeviceTensors--;
       }
     }
+    if (outputs.size > 0) this.dirty = true;
     if (this.onDevice && outputs.size > 0) this.stale = true;
   }
 
@@ -121,14 +124,19 @@ export class StepState {
     return this.host;
   }
 
-  /** Writes the state's values into its tfjs variables (copies: the native buffers are written again by later steps). */
+  /**
+   * Writes the state's values into its tfjs variables (copies: the native buffers are written again
+   * by later steps); nothing when no run changed them since the last write or load.
+   */
   writeToVariables(stepName: string): void {
+    if (!this.dirty) return;
     const values = this.values(stepName);
     for (const [name, variable] of this.variables) {
       const tensor = values.get(name);
       if (tensor === undefined) continue;
       tf.tidy(() => variable.assign(tf.tensor(tensor.slice(), variable.shape, 'float32')));
     }
+    this.dirty = false;
   }
 
   /** Forgets the state (the next run loads it from the variables again) and frees its device buffers. */
@@ -142,6 +150,7 @@ export class StepState {
     this.host.clear();
     this.spare.clear();
     this.stale = false;
+    this.dirty = false;
   }
 
   /** Frees everything, the read-back graph included. */

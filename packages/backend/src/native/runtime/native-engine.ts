@@ -221,7 +221,6 @@ export class NativeStep {
   /** The traced step for each set of input shapes; unrolled copies of it run several steps. */
   private readonly traces = new Map<string, Promise<TracedStep>>();
   private readonly state: StepState;
-  private dirty = false;
   private disposed = false;
 
   /** @internal Use {@link NativeEngine.prepare}. */
@@ -286,7 +285,6 @@ export class NativeStep {
     for (const value of traced.outputs.values()) fetches[value.graphName] = null;
     const results = await session.run(inputs, fetches);
     this.state.commit(traced.stateOutputs, results);
-    if (traced.stateOutputs.size > 0) this.dirty = true;
     const outputs = steps.map((): StepOutputs => ({}));
     for (const [name, value] of traced.outputs) {
       const { base, step } = stepOf(name, steps.length);
@@ -309,15 +307,12 @@ export class NativeStep {
    * @throws {SdaeError} on WebGPU when the GPU holds newer state than the last {@link NativeStep.pull}.
    */
   syncToVariables(): void {
-    if (!this.dirty) return;
     this.state.writeToVariables(this.definition.name);
-    this.dirty = false;
   }
 
   /** Takes the state from the tfjs variables again (after they were restored or set in tfjs). */
   reloadFromVariables(): void {
     this.state.clear();
-    this.dirty = false;
   }
 
   /** Frees the sessions and the device buffers. The tfjs variables keep the values of the last sync. */

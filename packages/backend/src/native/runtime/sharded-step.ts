@@ -326,7 +326,6 @@ export class ShardedStep {
   private last: Compiled | undefined;
   /** The last call's end: each call waits for it (see {@link ShardedStep.inTurn}). */
   private turn: Promise<unknown> = Promise.resolve();
-  private dirty = false;
   private disposed = false;
 
   /** @internal Use {@link NativeEngine.prepareSharded}. */
@@ -389,7 +388,6 @@ export class ShardedStep {
     const { update } = compiled;
     const updated = await compiled.updateSession.run(this.updateInputs(compiled, feeds, state), this.state.fetches(update.stateOutputs));
     this.state.commit(update.stateOutputs, updated);
-    if (update.stateOutputs.size > 0) this.dirty = true;
     return stepOutputs(compiled);
   }
 
@@ -454,15 +452,12 @@ export class ShardedStep {
 
   /** Writes the state into the tfjs variables (nothing when they are current). */
   syncToVariables(): void {
-    if (!this.dirty) return;
     this.state.writeToVariables(this.definition.name);
-    this.dirty = false;
   }
 
   /** Takes the state from the tfjs variables again. */
   reloadFromVariables(): void {
     this.state.clear();
-    this.dirty = false;
   }
 
   /** Compiles the step for these input shapes now (cached). */
